@@ -1,0 +1,39 @@
+// Workflow code is replayed deterministically, so it must not reach I/O, clocks or the
+// cloud SDKs: those live in activities, which workflows see only through `import type`.
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'test-artifacts/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic: no Node built-ins; do I/O in an activity.' })),
+          patterns: [
+            { group: ['@aws-sdk/*', '@smithy/*'], message: 'Workflows never call AWS: do it in an activity.' },
+            { group: ['@kubernetes/*'], message: 'Workflows never call Kubernetes: do it in an activity.' },
+            { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Workflows import only @temporalio/workflow.' },
+            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities with `import type` and call them through proxyActivities.' },
+          ],
+        },
+      ],
+    },
+  },
+);

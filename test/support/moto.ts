@@ -1,0 +1,39 @@
+import { startProcess, freePort, waitForPeer, type Started } from './process';
+import { toolPath } from './tools';
+
+/** What an AWS SDK v3 client needs to talk to the emulator instead of AWS. */
+export interface AwsClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface Moto {
+  readonly endpoint: string;
+  readonly clientConfig: AwsClientConfig;
+  /** Drops every emulated resource: call between tests so none sees another's state. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** moto's server mode on loopback, one per test file. */
+export async function moto({ region = 'us-east-1' } = {}): Promise<Moto> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const peer: Started = startProcess('moto', toolPath('motoServer'), ['-H', '127.0.0.1', '-p', String(port)]);
+  try {
+    await waitForPeer(peer, 'moto to answer', async () => (await fetch(`${endpoint}/moto-api/`)).ok, { timeoutMs: 60_000 });
+  } catch (error) {
+    await peer.stop();
+    throw error;
+  }
+  return {
+    endpoint,
+    clientConfig: { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } },
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
+    },
+    stop: () => peer.stop(),
+  };
+}

@@ -1,0 +1,5 @@
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+/** Bundled by the worker: the smoke tests' own workflows. */
+export const fixtureWorkflowsPath = join(repoRoot, 'test', 'fixtures', 'workflows.ts');
