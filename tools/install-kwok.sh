@@ -8,6 +8,8 @@ go_install kwok "$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 dest=$(cache_dir kwok "$KWOK_VERSION")
 if [ ! -d "$dest/stage" ]; then
   moddir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-  mkdir -p "$dest/stage" && cp -r "$moddir/kustomize/stage/." "$dest/stage/" && chmod -R u+w "$dest/stage"
-  log "copied stages: $(cd "$dest/stage" && find . -name '*.yaml' | sort | tr '\n' ' ')"
+  # The stage definitions only: not their test data, Go embeds or kustomizations.
+  (cd "$moddir/kustomize/stage" && find . -name '*.yaml' ! -path '*/testdata/*' ! -name kustomization.yaml) |
+    while read -r f; do install -D -m 0644 "$moddir/kustomize/stage/$f" "$dest/stage/$f"; done
+  log "copied $(find "$dest/stage" -name '*.yaml' | wc -l) stage definitions into $dest/stage"
 fi

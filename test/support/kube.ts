@@ -95,6 +95,11 @@ async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Star
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC', '--allow-privileged=true',
+    // Aggregation, so APIServices (metrics-server) can be served through this apiserver.
+    `--requestheader-client-ca-file=${pki.caCert}`, '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.frontProxyCert}`, `--proxy-client-key-file=${pki.frontProxyKey}`,
     // The default reconciler would publish 127.0.0.1 as the `kubernetes` Service's endpoint, which is invalid.
     '--endpoint-reconciler-type=none', '--profiling=false', '-v=1',
   ]);

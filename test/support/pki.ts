@@ -13,6 +13,8 @@ export interface ControlPlanePki {
   servingKey: string;
   adminCert: string;
   adminKey: string;
+  frontProxyCert: string;
+  frontProxyKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
 }
@@ -32,6 +34,8 @@ export async function createControlPlanePki(dir: string): Promise<ControlPlanePk
       'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local'),
     // O=system:masters: every control-plane component and the tests act as cluster admin.
     signed('admin', '/O=system:masters/CN=eksflow-admin', 'extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE'),
+    // The identity the apiserver proxies aggregated APIs (metrics-server) with.
+    signed('front-proxy-client', '/CN=front-proxy-client', 'extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE'),
   ]);
   const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(path('sa.key'), serviceAccount.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -40,6 +44,7 @@ export async function createControlPlanePki(dir: string): Promise<ControlPlanePk
     caCert: path('ca.crt'), caKey: path('ca.key'),
     servingCert: path('apiserver.crt'), servingKey: path('apiserver.key'),
     adminCert: path('admin.crt'), adminKey: path('admin.key'),
+    frontProxyCert: path('front-proxy-client.crt'), frontProxyKey: path('front-proxy-client.key'),
     serviceAccountKey: path('sa.key'), serviceAccountPub: path('sa.pub'),
   };
 }

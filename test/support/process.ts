@@ -107,3 +107,16 @@ export async function waitForPeer<T>(peer: Started, what: string, check: () => P
     throw new Error(`${peer.name}: ${(error as Error).message}; its log ${peer.logFile} ends:\n${peer.tail()}`);
   }
 }
+
+/** Stops every peer in reverse start order, even when one of them fails to stop. */
+export async function stopAll(peers: readonly (Started | undefined)[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const peer of [...peers].reverse()) {
+    try {
+      await peer?.stop();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, 'some peers did not stop cleanly');
+}
