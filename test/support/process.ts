@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export const artifactsDir = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const logDir = join(artifactsDir, 'logs');
@@ -104,7 +107,7 @@ export async function waitForPeer<T>(peer: Started, what: string, check: () => P
   try {
     return await waitFor(what, check, { ...options, giveUpIf: () => (peer.alive() ? undefined : `${peer.name} exited`) });
   } catch (error) {
-    throw new Error(`${peer.name}: ${(error as Error).message}; its log ${peer.logFile} ends:\n${peer.tail()}`);
+    throw new Error(`${peer.name}: ${(error as Error).message}; its log ${peer.logFile} ends:\n${peer.tail()}`, { cause: error });
   }
 }
 
@@ -119,4 +122,15 @@ export async function stopAll(peers: readonly (Started | undefined)[]): Promise<
     }
   }
   if (errors.length > 0) throw new AggregateError(errors, 'some peers did not stop cleanly');
+}
+
+/** Runs a command to completion and returns its stdout; rejects with its stderr, which names the failure. */
+export async function runCommand(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`${basename(command)} ${args.join(' ')} failed: ${stderr || String(error)}`, { cause: error });
+  }
 }
