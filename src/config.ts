@@ -1,0 +1,25 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Every setting eksflow reads from its environment, in one place, checked at start-up. */
+export const Config = Type.Object({
+  TEMPORAL_ADDRESS: Type.String({ default: '127.0.0.1:7233', description: 'host:port of the Temporal frontend' }),
+  TEMPORAL_NAMESPACE: Type.String({ default: 'default' }),
+  TEMPORAL_UI_URL: Type.String({ default: 'http://127.0.0.1:8233', description: 'base URL of the Temporal Web UI, for links' }),
+  EKSFLOW_TASK_QUEUE: Type.String({ default: 'eksflow', minLength: 1 }),
+  API_HOST: Type.String({ default: '127.0.0.1' }),
+  API_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
+});
+export type Config = Static<typeof Config>;
+
+/** Reads the config from `env`, filling defaults; a bad value fails with its name and the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(Object.keys(Config.properties).filter((key) => env[key] !== undefined).map((key) => [key, env[key]]));
+  const value = Value.Convert(Config, Value.Default(Config, known));
+  const errors = [...Value.Errors(Config, value)];
+  if (errors.length > 0) {
+    throw new Error(`invalid configuration: ${errors.map((error) => `${error.path.slice(1)} ${error.message}`).join('; ')}`);
+  }
+  return value as Config;
+}

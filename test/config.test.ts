@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../src/config';
+
+test('defaults fill every setting the environment leaves out', () => {
+  const config = loadConfig({});
+  assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+  assert.equal(config.API_PORT, 8080);
+  assert.equal(config.EKSFLOW_TASK_QUEUE, 'eksflow');
+});
+
+test('values from the environment are converted to their types', () => {
+  const config = loadConfig({ API_PORT: '9090', LOG_LEVEL: 'debug' });
+  assert.equal(config.API_PORT, 9090);
+  assert.equal(config.LOG_LEVEL, 'debug');
+});
+
+test('a bad value fails naming the variable', () => {
+  assert.throws(() => loadConfig({ API_PORT: 'eighty' }), /invalid configuration: API_PORT/);
+  assert.throws(() => loadConfig({ API_PORT: '70000' }), /API_PORT/);
+  assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+});
