@@ -18,8 +18,8 @@ import (
 func main() { etcdmain.Main(os.Args) }
 GO
 go mod init eksflow.local/etcd-wrapper >/dev/null 2>&1
-go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | grep -v '^go: downloading' >&2 || true
-go mod tidy 2>&1 | grep -v '^go: downloading' >&2 || true
+go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | grep -vE '^go: (downloading|upgraded|added|finding)' >&2 || true
+go mod tidy 2>&1 | grep -vE '^go: (downloading|upgraded|added|finding)' >&2 || true
 grep -q "go.etcd.io/etcd/server/v3 $ETCD_VERSION" go.mod || { log "go.mod does not pin etcd $ETCD_VERSION"; exit 1; }
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dest/bin/etcd" .
 "$dest/bin/etcd" --version >&2

@@ -25,7 +25,7 @@ cmds="kube-apiserver kube-controller-manager kube-scheduler"
 # Each command at the pinned version: a bare `go get` would move to the newest release.
 pkgs=$(for c in $cmds; do printf 'k8s.io/kubernetes/cmd/%s@%s ' "$c" "$KUBERNETES_VERSION"; done)
 # shellcheck disable=SC2086
-go get $pkgs 2>&1 | grep -v '^go: downloading' >&2 || true
+go get $pkgs 2>&1 | grep -vE '^go: (downloading|upgraded|added|finding)' >&2 || true
 grep -q "k8s.io/kubernetes $KUBERNETES_VERSION" go.mod || { log "go.mod does not pin k8s.io/kubernetes $KUBERNETES_VERSION"; exit 1; }
 minor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION \

@@ -1,0 +1,213 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The one contract from the API to the workflow to the activities: what environment to
+ * build. Validated once, at the edge, by `parseEnvironmentSpec`.
+ */
+
+// EKS cluster names allow 100 characters; keeping them DNS-1123 lets the same name serve
+// as a Kubernetes label value, a workflow ID part and a tag.
+const EnvironmentName = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 100, description: 'DNS-1123: lower-case letters, digits and "-", ≤ 100 characters' });
+const ResourceName = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 63, description: 'DNS-1123 label, ≤ 63 characters' });
+const Region = Type.String({ pattern: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$', description: 'an AWS region such as us-east-1' });
+
+/** Kubernetes versions EKS offers in standard or extended support. */
+export const supportedKubernetesVersions = ['1.31', '1.32', '1.33', '1.34', '1.35', '1.36'] as const;
+export const defaultKubernetesVersion = '1.35';
+
+const Tags = Type.Record(
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^(?!aws:)(?!eksflow\\.io/)[A-Za-z0-9 _.:/=+\\-@]+$' }),
+  Type.String({ maxLength: 256 }),
+  { additionalProperties: false, maxProperties: 40, description: 'keys of letters, digits, spaces and _.:/=+-@, ≤ 128 characters, not starting with aws: or eksflow.io/ (eksflow sets those)' },
+);
+const KubernetesLabels = Type.Record(
+  Type.String({ minLength: 1, maxLength: 253, pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$' }),
+  Type.String({ maxLength: 63, pattern: '^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$' }),
+  { additionalProperties: false, description: 'Kubernetes label keys: an optional DNS prefix and "/", then a name of ≤ 63 characters' },
+);
+const Cidr = Type.String({ pattern: '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/(1[6-9]|2[0-8])$', description: 'an IPv4 CIDR block, /16 to /28' });
+
+export const controlPlaneLogTypes = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+export const amiTypes = [
+  'AL2023_x86_64_STANDARD', 'AL2023_ARM_64_STANDARD', 'AL2023_x86_64_NVIDIA', 'AL2023_x86_64_NEURON',
+  'BOTTLEROCKET_x86_64', 'BOTTLEROCKET_ARM_64', 'BOTTLEROCKET_x86_64_NVIDIA', 'BOTTLEROCKET_ARM_64_NVIDIA',
+] as const;
+
+const literals = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
+  Type.Union(values.map((value) => Type.Literal(value)) as { [K in keyof T]: ReturnType<typeof Type.Literal<T[K]>> }, options);
+
+export const Network = Type.Object({
+  subnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'existing subnets, in at least two Availability Zones' })),
+  securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), { maxItems: 5, uniqueItems: true })),
+  vpc: Type.Optional(Type.Object({
+    cidr: Type.String({ ...Cidr, default: '10.0.0.0/16' }),
+    availabilityZones: Type.Integer({ minimum: 2, maximum: 6, default: 2, description: 'public and private subnets are made in this many AZs' }),
+    natGateway: literals(['single', 'perAz', 'none'] as const, { default: 'single' }),
+  }, { additionalProperties: false, description: 'a VPC for the run to create' })),
+}, { additionalProperties: false, description: 'existing subnetIds (and securityGroupIds), or a vpc to create' });
+
+const Taint = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 63 }),
+  value: Type.Optional(Type.String({ maxLength: 63 })),
+  effect: literals(['NO_SCHEDULE', 'NO_EXECUTE', 'PREFER_NO_SCHEDULE'] as const),
+}, { additionalProperties: false });
+
+export const NodeGroup = Type.Object({
+  name: ResourceName,
+  instanceTypes: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+  capacityType: literals(['ON_DEMAND', 'SPOT'] as const, { default: 'ON_DEMAND' }),
+  minSize: Type.Integer({ minimum: 0, maximum: 1000 }),
+  desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
+  maxSize: Type.Integer({ minimum: 1, maximum: 1000 }),
+  diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
+  amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD' }),
+  labels: Type.Optional(KubernetesLabels),
+  taints: Type.Optional(Type.Array(Taint, { maxItems: 50 })),
+  sshPublicKey: Type.Optional(Type.String({ pattern: '^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$', description: 'an OpenSSH public key' })),
+}, { additionalProperties: false });
+
+export const FargateProfile = Type.Object({
+  name: ResourceName,
+  selectors: Type.Array(Type.Object({
+    namespace: ResourceName,
+    labels: Type.Optional(KubernetesLabels),
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 5 }),
+}, { additionalProperties: false });
+
+const EcrRepositoryName = Type.String({ pattern: '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$', minLength: 2, maxLength: 256 });
+const ImageReference = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._\\-/:@]*$', minLength: 3, maxLength: 512 });
+
+export const Image = Type.Object({
+  uri: Type.Optional(Type.String({ ...ImageReference, description: 'an image the cluster can already pull' })),
+  import: Type.Optional(Type.Object({
+    source: Type.String({ ...ImageReference, description: 'any registry reference skopeo can read, e.g. docker.io/library/nginx:1.27' }),
+    repository: EcrRepositoryName,
+    tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', default: 'latest' }),
+  }, { additionalProperties: false, description: 'copy source into an ECR repository the run ensures' })),
+}, { additionalProperties: false, description: 'uri, or import' });
+
+export const EnvironmentSpec = Type.Object({
+  name: EnvironmentName,
+  region: Region,
+  kubernetesVersion: literals(supportedKubernetesVersions, { default: defaultKubernetesVersion }),
+  tags: Type.Optional(Tags),
+  network: Network,
+  controlPlaneLogging: Type.Array(literals(controlPlaneLogTypes), { uniqueItems: true, default: [] }),
+  nodeGroups: Type.Array(NodeGroup, { maxItems: 30, default: [] }),
+  fargateProfiles: Type.Array(FargateProfile, { maxItems: 10, default: [] }),
+  image: Type.Optional(Image),
+  onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
+  ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
+}, { additionalProperties: false, $id: 'EnvironmentSpec' });
+
+export type EnvironmentSpec = Static<typeof EnvironmentSpec>;
+export type NodeGroupSpec = Static<typeof NodeGroup>;
+export type FargateProfileSpec = Static<typeof FargateProfile>;
+export type NetworkSpec = Static<typeof Network>;
+
+/** One reason a request is refused, at a JSON-pointer path into it. */
+export interface SpecError {
+  path: string;
+  message: string;
+}
+
+export type ParseResult = { ok: true; spec: EnvironmentSpec } | { ok: false; errors: SpecError[] };
+
+// Parts of the request the next releases fill; refused by name rather than as "unknown".
+const reservedFields: Record<string, string> = {
+  app: 'the app (Deployment, NLB Service, HPA) is not accepted yet: it arrives with the add-ons release',
+  addons: 'add-ons are not accepted yet: they arrive with the add-ons release',
+  autoscaling: 'autoscaling is not accepted yet: it arrives with the add-ons release',
+};
+
+/**
+ * Validates a request and fills its defaults. Every problem is reported, each with its
+ * path, so a person can fix the request in one go. Never throws on bad input.
+ */
+export function parseEnvironmentSpec(input: unknown): ParseResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [{ path: '', message: 'the environment spec must be a JSON object' }] };
+  }
+  const errors: SpecError[] = [];
+  const request = { ...(input as Record<string, unknown>) };
+  for (const [field, reason] of Object.entries(reservedFields)) {
+    if (field in request) {
+      errors.push({ path: `/${field}`, message: reason });
+      delete request[field];
+    }
+  }
+  const candidate = Value.Default(EnvironmentSpec, Value.Clone(request));
+  errors.push(...schemaErrors(EnvironmentSpec, candidate));
+  errors.push(...ruleErrors(candidate as Partial<EnvironmentSpec>));
+  return errors.length === 0 ? { ok: true, spec: candidate as EnvironmentSpec } : { ok: false, errors };
+}
+
+function schemaErrors(schema: TSchema, value: unknown): SpecError[] {
+  const seen = new Set<string>();
+  const errors: SpecError[] = [];
+  for (const error of Value.Errors(schema, value)) {
+    // One message per path: a failed union or pattern reports each alternative, which says less.
+    if (seen.has(error.path)) continue;
+    seen.add(error.path);
+    errors.push({ path: error.path, message: explain(error.schema, error.message) });
+  }
+  return errors;
+}
+
+/** TypeBox's messages, made to say what would be accepted. */
+function explain(schema: TSchema, message: string): string {
+  const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
+  if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
+  if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
+  if (message === 'Unexpected property') return 'is not a known field';
+  const description = schema.description as string | undefined;
+  return description && !message.includes(description) ? `${message} (${description})` : message;
+}
+
+/** The rules a schema cannot say: cross-field bounds, unique names, exactly-one choices. */
+// Runs on the request as given, even when the schema found problems, so one answer lists
+// everything; each rule looks only at parts whose shape it can trust.
+function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const nodeGroups = Array.isArray(spec.nodeGroups) ? spec.nodeGroups.filter(isObject) as NodeGroupSpec[] : [];
+  const fargateProfiles = Array.isArray(spec.fargateProfiles) ? spec.fargateProfiles.filter(isObject) as FargateProfileSpec[] : [];
+  if (isObject(spec.network)) {
+    const network = spec.network as NetworkSpec;
+    if (network.vpc && (network.subnetIds || network.securityGroupIds)) {
+      errors.push({ path: '/network', message: 'give either existing subnetIds (and securityGroupIds) or a vpc to create, not both' });
+    } else if (!network.vpc && !network.subnetIds) {
+      errors.push({ path: '/network', message: 'give existing subnetIds (at least two, in different Availability Zones) or a vpc to create' });
+    }
+  }
+  nodeGroups.forEach((group, i) => {
+    const { minSize, desiredSize, maxSize } = group;
+    if (![minSize, desiredSize, maxSize].every(Number.isInteger)) return;
+    if (minSize > desiredSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is below minSize ${minSize}` });
+    if (desiredSize > maxSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is above maxSize ${maxSize}` });
+    if (minSize > maxSize) errors.push({ path: `/nodeGroups/${i}/minSize`, message: `minSize ${minSize} is above maxSize ${maxSize}` });
+  });
+  errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
+  errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
+  if (isObject(spec.image) && Boolean(spec.image.uri) === Boolean(spec.image.import)) {
+    errors.push({ path: '/image', message: 'give either uri (an image the cluster can pull) or import (copy it into ECR), exactly one' });
+  }
+  if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
+    errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
+  }
+  return errors;
+}
+
+function duplicateNames(items: readonly { name: string }[], path: string, what: string): SpecError[] {
+  const firstIndex = new Map<string, number>();
+  return items.flatMap((item, i) => {
+    if (typeof item.name !== 'string') return [];
+    const first = firstIndex.get(item.name);
+    if (first === undefined) {
+      firstIndex.set(item.name, i);
+      return [];
+    }
+    return [{ path: `${path}/${i}/name`, message: `${what} name "${item.name}" is already used by ${path}/${first}` }];
+  });
+}
