@@ -1,0 +1,48 @@
+/**
+ * How long each kind of step takes on AWS, from published medians (EKS control plane
+ * ~10 min, p90 ~15; managed node group ~2 min; Fargate profile 1–5 min; add-on 1–3 min;
+ * NLB usable after 4–5 min; node Ready ~30 s). The planner estimates with the median; the
+ * waits poll densely around it and give up well past the p90.
+ */
+export const stepKinds = [
+  'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
+  'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
+  'irsa-role', 'addon', 'nlb',
+] as const;
+export type StepKind = (typeof stepKinds)[number];
+
+export interface Latency {
+  medianSeconds: number;
+  p90Seconds: number;
+}
+
+export const latencyTable: Record<StepKind, Latency> = {
+  // VPC, subnets, route tables and a NAT gateway; the NAT gateway dominates.
+  network: { medianSeconds: 120, p90Seconds: 240 },
+  // IAM is eventually consistent: a new role is usable everywhere after ~10 s.
+  'cluster-role': { medianSeconds: 10, p90Seconds: 20 },
+  'node-role': { medianSeconds: 10, p90Seconds: 20 },
+  'fargate-role': { medianSeconds: 10, p90Seconds: 20 },
+  'irsa-role': { medianSeconds: 10, p90Seconds: 20 },
+  'ecr-repository': { medianSeconds: 2, p90Seconds: 5 },
+  'image-import': { medianSeconds: 60, p90Seconds: 180 },
+  cluster: { medianSeconds: 600, p90Seconds: 900 },
+  'cluster-logging': { medianSeconds: 60, p90Seconds: 120 },
+  'oidc-provider': { medianSeconds: 5, p90Seconds: 10 },
+  nodegroup: { medianSeconds: 120, p90Seconds: 180 },
+  'nodes-ready': { medianSeconds: 30, p90Seconds: 60 },
+  'fargate-profile': { medianSeconds: 180, p90Seconds: 300 },
+  addon: { medianSeconds: 120, p90Seconds: 180 },
+  nlb: { medianSeconds: 270, p90Seconds: 300 },
+};
+
+/** "10m 30s", "45s", "1h 2m": durations as people read them in a plan. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (hours > 0) return `${hours}h ${minutes}m`;
+  if (minutes > 0) return rest > 0 ? `${minutes}m ${rest}s` : `${minutes}m`;
+  return `${rest}s`;
+}

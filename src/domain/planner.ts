@@ -1,0 +1,204 @@
+import type { EnvironmentSpec } from './environment-spec';
+import { formatDuration, latencyTable, type StepKind } from './latency';
+
+/** One unit of work in a run: what it makes, what must be done first, how long it should take. */
+export interface PlanStep {
+  id: string;
+  kind: StepKind;
+  /** What the step does, as a person reads it in the plan tree and the Temporal UI. */
+  title: string;
+  dependsOn: string[];
+  estimateSeconds: number;
+  /** The named thing the step is about (a node group, a profile), so rules pair steps of the same thing. */
+  subject?: string;
+}
+
+export interface Plan {
+  environment: string;
+  region: string;
+  kubernetesVersion: string;
+  steps: PlanStep[];
+  /** Steps grouped by how many dependency levels precede them; each wave can run at once. */
+  waves: string[][];
+  /** The longest chain by estimated time: no schedule finishes sooner. */
+  criticalPath: string[];
+  criticalPathSeconds: number;
+  /** Estimated start of each step when every step starts as soon as its dependencies end. */
+  earliestStartSeconds: Record<string, number>;
+}
+
+/** A plan that breaks one of EKS's rules; the message names the steps and the rule. */
+export class InvalidPlanError extends Error {
+  override readonly name = 'InvalidPlan';
+}
+
+// Kinds that change the cluster's configuration: EKS runs one such update at a time.
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging']);
+
+export const stepIds = {
+  network: 'vpc:network',
+  clusterRole: 'iam:cluster-role',
+  nodeRole: 'iam:node-role',
+  fargateRole: 'iam:fargate-pod-execution-role',
+  ecrRepository: 'ecr:repository',
+  imageImport: 'ecr:image-import',
+  cluster: 'eks:cluster',
+  clusterLogging: 'eks:control-plane-logging',
+  oidcProvider: 'iam:oidc-provider',
+  nodegroup: (name: string) => `eks:nodegroup/${name}`,
+  nodesReady: (name: string) => `k8s:nodes-ready/${name}`,
+  fargateProfile: (name: string) => `eks:fargate-profile/${name}`,
+} as const;
+
+/** The step graph for a validated spec, with its waves and critical path. Pure. */
+export function planEnvironment(spec: EnvironmentSpec): Plan {
+  const steps: PlanStep[] = [];
+  const add = (id: string, kind: StepKind, title: string, dependsOn: (string | undefined)[] = [], subject?: string) => {
+    steps.push({
+      id, kind, title, dependsOn: dependsOn.filter((d): d is string => d !== undefined), estimateSeconds: latencyTable[kind].medianSeconds,
+      ...(subject ? { subject } : {}),
+    });
+  };
+  const { name } = spec;
+
+  const network = spec.network.vpc ? stepIds.network : undefined;
+  if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs`);
+  add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane`);
+  if (spec.nodeGroups.length > 0) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
+  if (spec.fargateProfiles.length > 0) add(stepIds.fargateRole, 'fargate-role', `ensure IAM role ${name}-fargate for Fargate pods`);
+  if (spec.image?.import) {
+    add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.import.repository} (scan on push)`);
+    add(stepIds.imageImport, 'image-import', `copy ${spec.image.import.source} to ${spec.image.import.repository}:${spec.image.import.tag}`, [stepIds.ecrRepository]);
+  }
+  add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
+  if (spec.controlPlaneLogging.length > 0) {
+    add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
+  }
+  add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
+  for (const group of spec.nodeGroups) {
+    const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
+    add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network], group.name);
+    add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name)], group.name);
+  }
+  // EKS runs one Fargate profile operation per cluster at a time: chain them.
+  let previousProfile: string | undefined;
+  for (const profile of spec.fargateProfiles) {
+    const id = stepIds.fargateProfile(profile.name);
+    add(id, 'fargate-profile', `create Fargate profile ${profile.name} for ${profile.selectors.map((s) => s.namespace).join(', ')}`, [stepIds.cluster, stepIds.fargateRole, previousProfile], profile.name);
+    previousProfile = id;
+  }
+  return schedulePlan(spec, steps);
+}
+
+/** Checks the graph against EKS's rules, then computes waves and the critical path. */
+export function schedulePlan(spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion'>, steps: PlanStep[]): Plan {
+  const byId = new Map(steps.map((step) => [step.id, step]));
+  const order = topologicalOrder(steps, byId);
+  const ancestors = new Map<string, Set<string>>();
+  for (const step of order) {
+    const set = new Set<string>();
+    for (const dep of step.dependsOn) {
+      set.add(dep);
+      for (const a of ancestors.get(dep) ?? []) set.add(a);
+    }
+    ancestors.set(step.id, set);
+  }
+  checkRules(steps, ancestors);
+
+  const level = new Map<string, number>();
+  const finish = new Map<string, number>();
+  const start: Record<string, number> = {};
+  for (const step of order) {
+    level.set(step.id, Math.max(-1, ...step.dependsOn.map((d) => level.get(d) ?? 0)) + 1);
+    start[step.id] = Math.max(0, ...step.dependsOn.map((d) => finish.get(d) ?? 0));
+    finish.set(step.id, start[step.id]! + step.estimateSeconds);
+  }
+  const waves: string[][] = [];
+  for (const step of order) (waves[level.get(step.id)!] ??= []).push(step.id);
+
+  // Walk back from the step that finishes last along the dependency that finishes last.
+  const criticalPath: string[] = [];
+  let cursor = order.reduce<PlanStep | undefined>((last, step) => (!last || finish.get(step.id)! > finish.get(last.id)! ? step : last), undefined);
+  const criticalPathSeconds = cursor ? finish.get(cursor.id)! : 0;
+  while (cursor) {
+    criticalPath.unshift(cursor.id);
+    cursor = cursor.dependsOn.map((d) => byId.get(d)!).reduce<PlanStep | undefined>((last, dep) => (!last || finish.get(dep.id)! > finish.get(last.id)! ? dep : last), undefined);
+  }
+  return { environment: spec.name, region: spec.region, kubernetesVersion: spec.kubernetesVersion, steps: order, waves, criticalPath, criticalPathSeconds, earliestStartSeconds: start };
+}
+
+function topologicalOrder(steps: PlanStep[], byId: Map<string, PlanStep>): PlanStep[] {
+  if (byId.size !== steps.length) {
+    const seen = new Set<string>();
+    const duplicate = steps.find((step) => (seen.has(step.id) ? true : (seen.add(step.id), false)));
+    throw new InvalidPlanError(`step ${duplicate?.id} appears twice`);
+  }
+  for (const step of steps) {
+    const missing = step.dependsOn.find((dep) => !byId.has(dep));
+    if (missing) throw new InvalidPlanError(`step ${step.id} depends on ${missing}, which is not in the plan`);
+  }
+  const order: PlanStep[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (step: PlanStep, path: string[]) => {
+    if (state.get(step.id) === 'done') return;
+    if (state.get(step.id) === 'visiting') throw new InvalidPlanError(`steps depend on each other in a cycle: ${[...path.slice(path.indexOf(step.id)), step.id].join(' → ')}`);
+    state.set(step.id, 'visiting');
+    for (const dep of step.dependsOn) visit(byId.get(dep)!, [...path, step.id]);
+    state.set(step.id, 'done');
+    order.push(step);
+  };
+  for (const step of steps) visit(step, []);
+  return order;
+}
+
+function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): void {
+  const before = (a: PlanStep, b: PlanStep) => ancestors.get(b.id)!.has(a.id);
+  const ordered = (a: PlanStep, b: PlanStep) => before(a, b) || before(b, a);
+  const ofKind = (...kinds: StepKind[]) => steps.filter((step) => kinds.includes(step.kind));
+  const requireOneAtATime = (group: PlanStep[], rule: string) => {
+    group.forEach((a, i) => group.slice(i + 1).forEach((b) => {
+      if (!ordered(a, b)) throw new InvalidPlanError(`${a.id} and ${b.id} could run at the same time, but ${rule}`);
+    }));
+  };
+  const requireBefore = (first: StepKind[], then: StepKind[], rule: string) => {
+    for (const step of ofKind(...then)) {
+      // A step about one named thing needs only the prerequisites about that same thing.
+      const relevant = ofKind(...first).filter((p) => !p.subject || !step.subject || p.subject === step.subject);
+      for (const prerequisite of relevant) {
+        if (!before(prerequisite, step)) throw new InvalidPlanError(`${step.id} does not wait for ${prerequisite.id}, but ${rule}`);
+      }
+    }
+  };
+  requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
+  requireOneAtATime(ofKind('fargate-profile'), 'EKS runs one Fargate profile operation per cluster at a time');
+  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon'], 'it needs the cluster ACTIVE first');
+  requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
+  requireBefore(['oidc-provider'], ['irsa-role'], 'an IRSA role trusts the OIDC provider, which must exist first');
+  requireBefore(['node-role'], ['nodegroup'], 'a node group is created with its node role');
+  requireBefore(['fargate-role'], ['fargate-profile'], 'a Fargate profile is created with its pod execution role');
+  requireBefore(['nodegroup'], ['nodes-ready'], 'nodes join only after their node group exists');
+}
+
+/** The plan as a tree, the way eksctl's plan mode prints one: waves, steps, estimates, critical path. */
+export function describePlan(plan: Plan): string {
+  const byId = new Map(plan.steps.map((step) => [step.id, step]));
+  const critical = new Set(plan.criticalPath);
+  const width = Math.max(...plan.steps.map((step) => step.id.length));
+  const lines = [
+    `plan for environment "${plan.environment}" in ${plan.region} (Kubernetes ${plan.kubernetesVersion}): ` +
+      `${plan.steps.length} steps in ${plan.waves.length} waves, critical path ~${formatDuration(plan.criticalPathSeconds)}`,
+  ];
+  plan.waves.forEach((wave, w) => {
+    const lastWave = w === plan.waves.length - 1;
+    const starts = Math.min(...wave.map((id) => plan.earliestStartSeconds[id]!));
+    lines.push(`${lastWave ? '└──' : '├──'} wave ${w + 1} (from ~${formatDuration(starts)})`);
+    wave.forEach((id, i) => {
+      const step = byId.get(id)!;
+      const branch = i === wave.length - 1 ? '└──' : '├──';
+      const after = step.dependsOn.length > 0 ? `  after ${step.dependsOn.join(', ')}` : '';
+      lines.push(`${lastWave ? '    ' : '│   '}${branch} ${critical.has(id) ? '*' : ' '} ${id.padEnd(width)}  ~${formatDuration(step.estimateSeconds).padEnd(7)} ${step.title}${after}`);
+    });
+  });
+  lines.push(`* critical path: ${plan.criticalPath.join(' → ')}`);
+  return lines.join('\n');
+}

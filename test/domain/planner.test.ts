@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
+import { latencyTable } from '../../src/domain/latency';
+import { describePlan, InvalidPlanError, planEnvironment, schedulePlan, stepIds, type PlanStep } from '../../src/domain/planner';
+
+function spec(overrides: Record<string, unknown> = {}): EnvironmentSpec {
+  const result = parseEnvironmentSpec({
+    name: 'awesomebuilder-container',
+    region: 'us-east-1',
+    network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
+    nodeGroups: [
+      { name: 'on-demand', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 4 },
+      { name: 'spot', instanceTypes: ['m5.large', 'm5a.large'], capacityType: 'SPOT', minSize: 0, desiredSize: 2, maxSize: 6 },
+    ],
+    ...overrides,
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.spec;
+}
+
+const waveOf = (plan: ReturnType<typeof planEnvironment>, id: string) => plan.waves.findIndex((wave) => wave.includes(id));
+const { medianSeconds: cluster } = latencyTable.cluster;
+
+test('IAM roles and the ECR repository start beside nothing; node groups run in parallel after the cluster', () => {
+  const plan = planEnvironment(spec({ image: { import: { source: 'docker.io/library/nginx:1.27', repository: 'team/app' } } }));
+  for (const id of [stepIds.clusterRole, stepIds.nodeRole, stepIds.ecrRepository]) assert.equal(waveOf(plan, id), 0, id);
+  assert.equal(waveOf(plan, stepIds.cluster), 1);
+  assert.equal(waveOf(plan, stepIds.imageImport), 1, 'the image import overlaps the control plane');
+  assert.equal(waveOf(plan, stepIds.nodegroup('on-demand')), 2);
+  assert.equal(waveOf(plan, stepIds.nodegroup('spot')), 2);
+  assert.equal(waveOf(plan, stepIds.nodesReady('spot')), 3);
+  assert.equal(plan.earliestStartSeconds[stepIds.nodegroup('spot')], plan.earliestStartSeconds[stepIds.nodegroup('on-demand')]);
+});
+
+test('the critical path is the longest chain of median latencies', () => {
+  const plan = planEnvironment(spec());
+  assert.deepEqual(plan.criticalPath, [stepIds.clusterRole, stepIds.cluster, stepIds.nodegroup('on-demand'), stepIds.nodesReady('on-demand')]);
+  const expected = latencyTable['cluster-role'].medianSeconds + cluster + latencyTable.nodegroup.medianSeconds + latencyTable['nodes-ready'].medianSeconds;
+  assert.equal(plan.criticalPathSeconds, expected);
+  // The sequential sum is what an eksctl-style order pays; the plan must be shorter.
+  const sequential = plan.steps.reduce((sum, step) => sum + step.estimateSeconds, 0);
+  assert.ok(plan.criticalPathSeconds < sequential);
+});
+
+test('a VPC to create comes before the cluster and the node groups', () => {
+  const plan = planEnvironment(spec({ network: { vpc: {} } }));
+  const clusterStep = plan.steps.find((step) => step.id === stepIds.cluster)!;
+  assert.ok(clusterStep.dependsOn.includes(stepIds.network));
+  assert.equal(plan.criticalPath[0], stepIds.network);
+});
+
+test('Fargate profiles run one at a time', () => {
+  const profiles = ['a', 'b', 'c'].map((name) => ({ name, selectors: [{ namespace: name }] }));
+  const plan = planEnvironment(spec({ fargateProfiles: profiles }));
+  const starts = profiles.map((p) => plan.earliestStartSeconds[stepIds.fargateProfile(p.name)]!);
+  const profileSeconds = latencyTable['fargate-profile'].medianSeconds;
+  assert.deepEqual(starts, [starts[0]!, starts[0]! + profileSeconds, starts[0]! + 2 * profileSeconds]);
+  assert.deepEqual(plan.criticalPath.slice(-3), profiles.map((p) => stepIds.fargateProfile(p.name)));
+});
+
+test('steps only exist for what the spec asks for', () => {
+  const ids = planEnvironment(spec()).steps.map((step) => step.id);
+  for (const absent of [stepIds.network, stepIds.fargateRole, stepIds.ecrRepository, stepIds.imageImport, stepIds.clusterLogging]) {
+    assert.ok(!ids.includes(absent), absent);
+  }
+  const withLogging = planEnvironment(spec({ controlPlaneLogging: ['api'] })).steps.map((step) => step.id);
+  assert.ok(withLogging.includes(stepIds.clusterLogging));
+});
+
+// Hand-built graphs, each breaking one rule, must be refused with a message naming it.
+const step = (id: string, kind: PlanStep['kind'], dependsOn: string[] = [], subject?: string): PlanStep =>
+  ({ id, kind, title: id, dependsOn, estimateSeconds: 1, ...(subject ? { subject } : {}) });
+const base = [step('role', 'cluster-role'), step('cluster', 'cluster', ['role'])];
+const name = { name: 'x', region: 'us-east-1', kubernetesVersion: '1.35' } as const;
+const refused = (steps: PlanStep[], pattern: RegExp) => assert.throws(() => schedulePlan(name, steps), (error: unknown) => error instanceof InvalidPlanError && pattern.test(error.message));
+
+test('the rules of EKS are enforced on any step graph', () => {
+  refused([...base, step('f1', 'fargate-profile', ['cluster'], 'a'), step('f2', 'fargate-profile', ['cluster'], 'b')], /f1 and f2 could run at the same time, but EKS runs one Fargate profile operation per cluster at a time/);
+  refused([...base, step('log', 'cluster-logging', ['cluster']), step('log2', 'cluster-logging', ['cluster'])], /one cluster configuration update at a time/);
+  refused([...base, step('oidc', 'oidc-provider', ['cluster']), step('irsa', 'irsa-role', ['cluster'])], /irsa does not wait for oidc, but an IRSA role trusts the OIDC provider/);
+  refused([...base, step('net', 'network')], /cluster does not wait for net, but nodes and the control plane need the cluster's networking first/);
+  refused([...base, step('ng-role', 'node-role'), step('ng', 'nodegroup', ['ng-role'], 'a')], /ng does not wait for cluster/);
+  refused([...base, step('ng-role', 'node-role'), step('ng', 'nodegroup', ['cluster', 'ng-role'], 'a'), step('ready-b', 'nodes-ready', ['cluster'], 'a')], /ready-b does not wait for ng/);
+  refused([...base, step('oops', 'oidc-provider', ['missing'])], /depends on missing, which is not in the plan/);
+  refused([step('a', 'cluster-role', ['b']), step('b', 'cluster', ['a'])], /cycle: a → b → a|cycle: b → a → b/);
+  refused([...base, step('cluster', 'cluster')], /appears twice/);
+});
+
+test('a graph that follows the rules is scheduled', () => {
+  const plan = schedulePlan(name, [...base, step('oidc', 'oidc-provider', ['cluster']), step('irsa', 'irsa-role', ['oidc'])]);
+  assert.deepEqual(plan.waves, [['role'], ['cluster'], ['oidc'], ['irsa']]);
+  assert.equal(plan.criticalPathSeconds, 4);
+});
+
+test('describePlan prints waves, estimates and the critical path', () => {
+  const text = describePlan(planEnvironment(spec({ fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] })));
+  const lines = text.split('\n');
+  assert.match(lines[0]!, /^plan for environment "awesomebuilder-container" in us-east-1 \(Kubernetes 1\.35\): 10 steps in 4 waves, critical path ~13m 10s$/);
+  assert.match(text, /├── wave 1 \(from ~0s\)/);
+  assert.match(text, /\* eks:cluster +~10m +create EKS cluster awesomebuilder-container/);
+  assert.match(text, /create spot node group spot \(m5\.large, m5a\.large; min\/desired\/max 0\/2\/6\)/);
+  assert.match(lines.at(-1)!, /^\* critical path: iam:cluster-role → eks:cluster → eks:fargate-profile\/fp$/);
+});
