@@ -9,6 +9,8 @@ export const Config = Type.Object({
   EKSFLOW_TASK_QUEUE: Type.String({ default: 'eksflow', minLength: 1 }),
   API_HOST: Type.String({ default: '127.0.0.1' }),
   API_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  AWS_REGION: Type.String({ default: 'us-east-1', description: 'region of the AWS clients the worker makes' }),
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ description: 'an AWS emulator URL (moto); unset, the real regional endpoints' })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
 });
 export type Config = Static<typeof Config>;

@@ -20,7 +20,8 @@ export interface Moto {
 export async function moto({ region = 'us-east-1' } = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const peer: Started = startProcess('moto', toolPath('motoServer'), ['-H', '127.0.0.1', '-p', String(port)]);
+  // AWS-managed policies (AmazonEKSClusterPolicy and the like) exist in every account; moto loads them only when asked.
+  const peer: Started = startProcess('moto', toolPath('motoServer'), ['-H', '127.0.0.1', '-p', String(port)], { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
   try {
     await waitForPeer(peer, 'moto to answer', async () => (await fetch(`${endpoint}/moto-api/`)).ok, { timeoutMs: 60_000 });
   } catch (error) {

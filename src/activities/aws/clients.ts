@@ -1,0 +1,19 @@
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import type { ActivityDeps } from '../index';
+import { eksApi } from './eks';
+import { iamApi } from './iam';
+
+export interface AwsClientOptions {
+  region: string;
+  /** An emulator's URL in tests; unset, the SDK's regional endpoint. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
+export function awsActivityDeps(options: AwsClientOptions): ActivityDeps {
+  // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
+  const config = { ...options, maxAttempts: 3 };
+  return { eks: eksApi(new EKSClient(config)), iam: iamApi(new IAMClient(config)) };
+}

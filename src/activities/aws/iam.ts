@@ -1,0 +1,103 @@
+import {
+  AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreateRoleCommand, DeleteOpenIDConnectProviderCommand, DeleteRoleCommand,
+  DeleteRolePolicyCommand, DetachRolePolicyCommand, GetOpenIDConnectProviderCommand, GetRoleCommand, ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, type IAMClient, type Tag,
+} from '@aws-sdk/client-iam';
+import { aws, awsOrUndefined } from './errors';
+
+export interface Role {
+  name: string;
+  arn: string;
+  tags: Record<string, string>;
+}
+
+export interface OidcProvider {
+  arn: string;
+  /** The issuer without its scheme, as IAM stores it. */
+  url: string;
+  tags: Record<string, string>;
+}
+
+/** The IAM calls eksflow makes, and nothing else: a simulated cloud implements the same. */
+export interface IamApi {
+  getRole(name: string): Promise<Role | undefined>;
+  createRole(input: { name: string; trustPolicy: string; description: string; tags: Record<string, string> }): Promise<Role>;
+  listRoles(pathPrefix?: string): Promise<Role[]>;
+  attachedPolicies(role: string): Promise<string[]>;
+  attachPolicy(role: string, policyArn: string): Promise<void>;
+  /** Detaches and deletes every policy, then the role; done when the role is already gone. */
+  deleteRole(name: string): Promise<void>;
+  listOidcProviders(): Promise<OidcProvider[]>;
+  createOidcProvider(input: { url: string; clientIds: string[]; tags: Record<string, string> }): Promise<OidcProvider>;
+  deleteOidcProvider(arn: string): Promise<void>;
+}
+
+export const toTagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const fromTagList = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+export function iamApi(client: IAMClient): IamApi {
+  const roleTags = async (name: string) => fromTagList((await aws(`ListRoleTags ${name}`, () => client.send(new ListRoleTagsCommand({ RoleName: name })))).Tags);
+  return {
+    async getRole(name) {
+      const found = await awsOrUndefined(`GetRole ${name}`, () => client.send(new GetRoleCommand({ RoleName: name })));
+      if (!found?.Role) return undefined;
+      // GetRole returns tags on AWS; moto omits them, so ask ListRoleTags when they are missing.
+      const tags = found.Role.Tags ? fromTagList(found.Role.Tags) : await roleTags(name);
+      return { name, arn: found.Role.Arn!, tags };
+    },
+    async createRole({ name, trustPolicy, description, tags }) {
+      const created = await aws(`CreateRole ${name}`, () => client.send(new CreateRoleCommand({
+        RoleName: name, AssumeRolePolicyDocument: trustPolicy, Description: description, Tags: toTagList(tags),
+      })));
+      return { name, arn: created.Role!.Arn!, tags };
+    },
+    async listRoles(pathPrefix) {
+      const roles: Role[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await aws('ListRoles', () => client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker })));
+        for (const role of page.Roles ?? []) roles.push({ name: role.RoleName!, arn: role.Arn!, tags: role.Tags ? fromTagList(role.Tags) : await roleTags(role.RoleName!) });
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+      return roles;
+    },
+    async attachedPolicies(role) {
+      const listed = await aws(`ListAttachedRolePolicies ${role}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: role })));
+      return (listed.AttachedPolicies ?? []).map((p) => p.PolicyArn!);
+    },
+    async attachPolicy(role, policyArn) {
+      await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+    },
+    async deleteRole(name) {
+      const attached = await awsOrUndefined(`ListAttachedRolePolicies ${name}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: name })));
+      if (!attached) return;
+      for (const policy of attached.AttachedPolicies ?? []) {
+        await awsOrUndefined(`DetachRolePolicy ${name}`, () => client.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })));
+      }
+      const inline = await awsOrUndefined(`ListRolePolicies ${name}`, () => client.send(new ListRolePoliciesCommand({ RoleName: name })));
+      for (const policyName of inline?.PolicyNames ?? []) {
+        await awsOrUndefined(`DeleteRolePolicy ${name}`, () => client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
+      }
+      await awsOrUndefined(`DeleteRole ${name}`, () => client.send(new DeleteRoleCommand({ RoleName: name })));
+    },
+    async listOidcProviders() {
+      const listed = await aws('ListOpenIDConnectProviders', () => client.send(new ListOpenIDConnectProvidersCommand({})));
+      const providers: OidcProvider[] = [];
+      for (const { Arn } of listed.OpenIDConnectProviderList ?? []) {
+        const provider = await awsOrUndefined(`GetOpenIDConnectProvider ${Arn}`, () => client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: Arn })));
+        if (provider) providers.push({ arn: Arn!, url: provider.Url!.replace(/^https:\/\//, ''), tags: fromTagList(provider.Tags) });
+      }
+      return providers;
+    },
+    async createOidcProvider({ url, clientIds, tags }) {
+      // No ThumbprintList: IAM verifies EKS issuers against its own trusted CAs.
+      const created = await aws(`CreateOpenIDConnectProvider ${url}`, () => client.send(new CreateOpenIDConnectProviderCommand({
+        Url: url, ClientIDList: clientIds, Tags: toTagList(tags),
+      })));
+      return { arn: created.OpenIDConnectProviderArn!, url: url.replace(/^https:\/\//, ''), tags };
+    },
+    async deleteOidcProvider(arn) {
+      await awsOrUndefined(`DeleteOpenIDConnectProvider ${arn}`, () => client.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })));
+    },
+  };
+}

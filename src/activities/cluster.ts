@@ -1,0 +1,90 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { EnvironmentSpec } from '../domain/environment-spec';
+import { errorTypes } from '../domain/errors';
+import { clientRequestToken } from '../domain/names';
+import { ownershipTags, type Owner } from '../domain/ownership';
+import type { Cluster, EksApi } from './aws/eks';
+import type { EnsuredResource } from './iam-roles';
+import { adoptOrRefuse } from './ownership-check';
+
+export interface EnsureClusterInput {
+  owner: Owner;
+  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging'>;
+  roleArn: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+}
+
+/** What the workflow needs to see of a cluster: small, so history stays small. */
+export interface ClusterStatus {
+  status: string;
+  endpoint?: string;
+  certificateAuthority?: string;
+  oidcIssuer?: string;
+  enabledLogTypes: string[];
+}
+
+const statusOf = (cluster: Cluster): ClusterStatus => ({
+  status: cluster.status,
+  endpoint: cluster.endpoint,
+  certificateAuthority: cluster.certificateAuthority,
+  oidcIssuer: cluster.oidcIssuer,
+  enabledLogTypes: cluster.enabledLogTypes,
+});
+
+export function createClusterActivities(eks: EksApi) {
+  /**
+   * Starts creating the control plane, or adopts the cluster when this environment already
+   * owns one of that name. Returns at once: the workflow polls `describeCluster` until ACTIVE.
+   */
+  async function ensureCluster(input: EnsureClusterInput): Promise<EnsuredResource & ClusterStatus> {
+    const { spec, owner } = input;
+    const ref = (arn: string) => ({ kind: 'eks-cluster' as const, name: spec.name, region: spec.region, arn });
+    const existing = await eks.describeCluster(spec.name);
+    if (existing) {
+      const { madeByThisRun } = adoptOrRefuse(`EKS cluster ${spec.name} in ${spec.region}`, existing.tags, owner);
+      return { ref: ref(existing.arn), made: madeByThisRun, ...statusOf(existing) };
+    }
+    const created = await eks.createCluster({
+      name: spec.name,
+      version: spec.kubernetesVersion,
+      roleArn: input.roleArn,
+      subnetIds: input.subnetIds,
+      securityGroupIds: input.securityGroupIds,
+      logTypes: spec.controlPlaneLogging,
+      tags: ownershipTags(owner, spec.tags),
+      // The same run asking twice (a lost response, a retried activity) gets the same cluster.
+      clientRequestToken: clientRequestToken(owner.runId, `cluster-${spec.name}`),
+    });
+    return { ref: ref(created.arn), made: true, ...statusOf(created) };
+  }
+
+  /** One observation for the workflow's poll; a cluster that is gone is reported as such. */
+  async function describeCluster(name: string): Promise<ClusterStatus> {
+    const cluster = await eks.describeCluster(name);
+    if (!cluster) return { status: 'NOT_FOUND', enabledLogTypes: [] };
+    if (cluster.status === 'FAILED') {
+      throw ApplicationFailure.nonRetryable(`EKS cluster ${name} is FAILED: it cannot become ACTIVE by waiting`, errorTypes.resourceFailed);
+    }
+    return statusOf(cluster);
+  }
+
+  /** Makes the enabled control-plane log types exactly `wanted`; returns false when nothing had to change. */
+  async function ensureControlPlaneLogging(input: { owner: Owner; name: string; wanted: string[] }): Promise<boolean> {
+    const cluster = await eks.describeCluster(input.name);
+    if (!cluster) throw ApplicationFailure.nonRetryable(`EKS cluster ${input.name} does not exist`, errorTypes.resourceFailed);
+    const enabled = new Set(cluster.enabledLogTypes);
+    const wanted = new Set(input.wanted);
+    const toEnable = [...wanted].filter((t) => !enabled.has(t));
+    const toDisable = [...enabled].filter((t) => !wanted.has(t));
+    if (toEnable.length === 0 && toDisable.length === 0) return false;
+    await eks.updateClusterLogging(input.name, toEnable, toDisable, clientRequestToken(input.owner.runId, `logging-${[...wanted].sort().join('.')}`));
+    return true;
+  }
+
+  async function deleteCluster(name: string): Promise<void> {
+    await eks.deleteCluster(name);
+  }
+
+  return { ensureCluster, describeCluster, ensureControlPlaneLogging, deleteCluster };
+}

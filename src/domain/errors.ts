@@ -1,0 +1,27 @@
+/**
+ * Failure type names, shared by activities (which throw them) and workflows (which list the
+ * non-retryable ones next to each proxy). Names, not classes: they cross the Temporal boundary.
+ */
+export const errorTypes = {
+  /** The request breaks the schema or a rule: fixing the request is the only cure. */
+  invalidSpec: 'InvalidSpec',
+  /** The plan breaks one of EKS's ordering rules. */
+  invalidPlan: 'InvalidPlan',
+  /** A resource with the name we need exists and is not this environment's. */
+  resourceNotOwned: 'ResourceNotOwned',
+  /** AWS refused the request as malformed or forbidden: retrying cannot help. */
+  awsClientError: 'AwsClientError',
+  /** AWS throttled or failed on its side: worth retrying with back-off. */
+  awsRetryable: 'AwsRetryable',
+  /** A wait ran past its deadline; the message names the last observed status. */
+  waitTimedOut: 'WaitTimedOut',
+  /** The resource reached a state it cannot leave by waiting (CREATE_FAILED, DEGRADED...). */
+  resourceFailed: 'ResourceFailed',
+} as const;
+
+export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];
+
+/** The types a workflow must never retry: listed in every activity profile. */
+export const nonRetryableErrorTypes: ErrorType[] = [
+  errorTypes.invalidSpec, errorTypes.invalidPlan, errorTypes.resourceNotOwned, errorTypes.awsClientError, errorTypes.resourceFailed,
+];

@@ -1,0 +1,71 @@
+/**
+ * The run's ledger: every resource the run is about to make (intended) and has made
+ * (confirmed). Kept in workflow state. Compensation walks it in reverse and deletes only
+ * what this run made; an intended entry whose create response was lost is still deleted,
+ * found by name and ownership tag.
+ */
+export const resourceKinds = [
+  'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'ecr-image', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
+] as const;
+export type ResourceKind = (typeof resourceKinds)[number];
+
+export interface ResourceRef {
+  kind: ResourceKind;
+  /** What deletes it: the name, or for scoped resources "cluster/name". */
+  name: string;
+  region: string;
+  arn?: string;
+}
+
+export type LedgerState = 'intended' | 'confirmed' | 'adopted' | 'compensated' | 'compensation-failed';
+
+export interface LedgerEntry extends ResourceRef {
+  step: string;
+  state: LedgerState;
+  error?: string;
+}
+
+const key = (ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>) => `${ref.kind}:${ref.region}:${ref.name}`;
+
+export class Ledger {
+  private readonly byKey = new Map<string, LedgerEntry>();
+  private readonly order: string[] = [];
+
+  constructor(entries: readonly LedgerEntry[] = []) {
+    for (const entry of entries) this.put({ ...entry });
+  }
+
+  /** Before a create: if the response is lost, compensation still knows what to look for. */
+  intend(ref: ResourceRef, step: string): void {
+    if (!this.byKey.has(key(ref))) this.put({ ...ref, step, state: 'intended' });
+  }
+
+  /** After a create: `made` false means the resource was already there and is not ours to roll back. */
+  confirm(ref: ResourceRef, made: boolean): void {
+    const entry = this.byKey.get(key(ref));
+    if (!entry) throw new Error(`ledger: ${key(ref)} was confirmed without being intended`);
+    Object.assign(entry, ref, { state: made ? 'confirmed' : 'adopted' });
+  }
+
+  mark(ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>, state: 'compensated' | 'compensation-failed', error?: string): void {
+    const entry = this.byKey.get(key(ref));
+    if (!entry) return;
+    entry.state = state;
+    if (error) entry.error = error;
+    else delete entry.error;
+  }
+
+  /** What a rollback deletes, newest first: everything this run made or may have made. */
+  toCompensate(): LedgerEntry[] {
+    return this.entries().reverse().filter((entry) => entry.state === 'intended' || entry.state === 'confirmed' || entry.state === 'compensation-failed');
+  }
+
+  entries(): LedgerEntry[] {
+    return this.order.map((k) => ({ ...this.byKey.get(k)! }));
+  }
+
+  private put(entry: LedgerEntry): void {
+    this.byKey.set(key(entry), entry);
+    this.order.push(key(entry));
+  }
+}

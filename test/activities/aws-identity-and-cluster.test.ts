@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { awsActivityDeps } from '../../src/activities/aws/clients';
+import { assumedBy, rolePolicies } from '../../src/activities/iam-roles';
+import { irsaTrustPolicy } from '../../src/activities/oidc-provider';
+import { errorTypes } from '../../src/domain/errors';
+import { roleNames } from '../../src/domain/names';
+import { ownershipTagKeys, type Owner } from '../../src/domain/ownership';
+import { moto, type Moto } from '../support/moto';
+import { freePort } from '../support/process';
+
+let aws: Moto;
+let activities: ReturnType<typeof createActivities>;
+before(async () => {
+  aws = await moto();
+  activities = createActivities(awsActivityDeps(aws.clientConfig));
+});
+afterEach(() => aws.reset());
+after(() => aws?.stop());
+
+const region = 'us-east-1';
+const owner: Owner = { environmentId: 'team-a/demo', runId: 'run-1' };
+const laterRun: Owner = { ...owner, runId: 'run-2' };
+const stranger: Owner = { environmentId: 'team-b/demo', runId: 'run-9' };
+const clusterSpec = { name: 'demo', region, kubernetesVersion: '1.35' as const, tags: { team: 'a' }, controlPlaneLogging: [] };
+
+async function rejectsWith(promise: Promise<unknown>, type: string, pattern: RegExp) {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
+    assert.equal(error.type, type);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+const ensureClusterRole = (who: Owner) => activities.ensureRole({
+  owner: who, region, name: roleNames.cluster('demo'), description: 'EKS control plane', trustPolicy: assumedBy('eks.amazonaws.com'), managedPolicyArns: rolePolicies.cluster,
+});
+
+test('ensureRole creates a tagged role with its policies, and adopts it on a repeat', async () => {
+  const first = await ensureClusterRole(owner);
+  assert.equal(first.made, true);
+  assert.deepEqual(first.ref, { kind: 'iam-role', name: 'demo-cluster', region, arn: first.arn });
+
+  const iam = new IAMClient(aws.clientConfig);
+  const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: 'demo-cluster' }))).Tags ?? [];
+  assert.deepEqual(Object.fromEntries(tags.map((t) => [t.Key, t.Value])), {
+    [ownershipTagKeys.managedBy]: 'eksflow', [ownershipTagKeys.environment]: 'team-a/demo', [ownershipTagKeys.createdByRun]: 'run-1',
+  });
+  const trust = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'demo-cluster' }))).Role!.AssumeRolePolicyDocument!));
+  assert.equal(trust.Statement[0].Principal.Service, 'eks.amazonaws.com');
+
+  const again = await ensureClusterRole(owner);
+  assert.equal(again.made, true, 'the same run made it, so its rollback still owns it');
+  assert.equal(again.arn, first.arn);
+  const adopted = await ensureClusterRole(laterRun);
+  assert.equal(adopted.made, false, 'a later run adopts it and must not roll it back');
+});
+
+test('ensureRole refuses a role of that name that is not this environment\'s', async () => {
+  await ensureClusterRole(stranger);
+  await rejectsWith(ensureClusterRole(owner), errorTypes.resourceNotOwned, /IAM role demo-cluster already exists and belongs to environment "team-b\/demo"/);
+  const iam = new IAMClient(aws.clientConfig);
+  await iam.send(new CreateRoleCommand({ RoleName: 'untagged-node', AssumeRolePolicyDocument: JSON.stringify(assumedBy('ec2.amazonaws.com')) }));
+  await rejectsWith(
+    activities.ensureRole({ owner, region, name: 'untagged-node', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: [] }),
+    errorTypes.resourceNotOwned, /belongs to no eksflow environment/,
+  );
+});
+
+test('deleteRole removes the role and its attachments, and is done when it is already gone', async () => {
+  await ensureClusterRole(owner);
+  await activities.deleteRole('demo-cluster');
+  const iam = new IAMClient(aws.clientConfig);
+  await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'demo-cluster' })), { name: 'NoSuchEntityException' });
+  await activities.deleteRole('demo-cluster');
+});
+
+test('ensureCluster creates, adopts its own, and refuses a foreign cluster', async () => {
+  const role = await ensureClusterRole(owner);
+  const input = { owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] };
+  const created = await activities.ensureCluster(input);
+  assert.equal(created.made, true);
+  assert.equal(created.ref.kind, 'eks-cluster');
+  assert.match(created.ref.arn ?? '', /:cluster\/demo$/);
+
+  assert.equal((await activities.ensureCluster(input)).made, true);
+  assert.equal((await activities.ensureCluster({ ...input, owner: laterRun })).made, false);
+  await rejectsWith(activities.ensureCluster({ ...input, owner: stranger }), errorTypes.resourceNotOwned, /EKS cluster demo in us-east-1 already exists and belongs to environment "team-a\/demo"/);
+
+  const eks = new EKSClient(aws.clientConfig);
+  await eks.send(new CreateClusterCommand({ name: 'hand-made', roleArn: role.arn, resourcesVpcConfig: { subnetIds: input.subnetIds } }));
+  await rejectsWith(activities.ensureCluster({ ...input, spec: { ...clusterSpec, name: 'hand-made' } }), errorTypes.resourceNotOwned, /no eksflow environment/);
+});
+
+test('describeCluster reports the status, issuer and CA, and NOT_FOUND for a missing cluster', async () => {
+  const role = await ensureClusterRole(owner);
+  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  const status = await activities.describeCluster('demo');
+  assert.equal(status.status, 'ACTIVE', 'moto makes every cluster ACTIVE at once (the workflow tests cover CREATING)');
+  assert.match(status.oidcIssuer ?? '', /^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\//);
+  assert.ok(status.endpoint);
+  assert.deepEqual(await activities.describeCluster('nope'), { status: 'NOT_FOUND', enabledLogTypes: [] });
+});
+
+test('ensureControlPlaneLogging changes only what differs', async () => {
+  const role = await ensureClusterRole(owner);
+  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  assert.equal(await activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api', 'audit'] }), true);
+  assert.deepEqual((await activities.describeCluster('demo')).enabledLogTypes.sort(), ['api', 'audit']);
+  assert.equal(await activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['audit', 'api'] }), false);
+});
+
+test('the OIDC provider is made once per issuer, without a thumbprint, and an IRSA role trusts one service account', async () => {
+  const role = await ensureClusterRole(owner);
+  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  const { oidcIssuer } = await activities.describeCluster('demo');
+  const provider = await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! });
+  assert.equal(provider.made, true);
+  assert.equal(provider.ref.name, oidcIssuer!.replace('https://', ''));
+  assert.equal((await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).arn, provider.arn);
+  await rejectsWith(activities.ensureOidcProvider({ owner: stranger, region, issuerUrl: oidcIssuer! }), errorTypes.resourceNotOwned, /OIDC provider/);
+
+  const trust = irsaTrustPolicy(provider.arn, oidcIssuer!, 'kube-system', 'aws-load-balancer-controller');
+  const irsa = await activities.ensureRole({ owner, region, name: roleNames.irsa('demo', 'kube-system', 'aws-load-balancer-controller'), description: 'IRSA', trustPolicy: trust, managedPolicyArns: [] });
+  const iam = new IAMClient(aws.clientConfig);
+  const stored = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: irsa.ref.name }))).Role!.AssumeRolePolicyDocument!));
+  const issuer = oidcIssuer!.replace('https://', '');
+  assert.deepEqual(stored.Statement[0].Condition.StringEquals, { [`${issuer}:sub`]: 'system:serviceaccount:kube-system:aws-load-balancer-controller', [`${issuer}:aud`]: 'sts.amazonaws.com' });
+  assert.equal(stored.Statement[0].Principal.Federated, provider.arn);
+
+  await activities.deleteOidcProvider(provider.arn);
+  assert.equal((await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).made, true, 'recreated after deletion');
+});
+
+test('AWS errors become permanent or retryable failures', async () => {
+  await rejectsWith(
+    activities.ensureRole({ owner, region, name: 'demo-x', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: ['arn:aws:iam::aws:policy/NoSuchPolicy'] }),
+    errorTypes.awsClientError, /AttachRolePolicy demo-x arn:aws:iam::aws:policy\/NoSuchPolicy: NoSuchEntityException/,
+  );
+  const unreachable = createActivities(awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }));
+  await rejectsWith(unreachable.describeCluster('demo'), errorTypes.awsRetryable, /DescribeCluster demo/);
+});
