@@ -1,0 +1,428 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
+import { controlPlaneLogTypes, type EnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
+
+// The eksctl tutorial's cluster, on a Kubernetes version eksflow offers.
+const tutorial = `
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+
+metadata:
+  name: awesomebuilder-container
+  region: us-east-1
+  version: "1.33"
+  tags:
+    team: builders
+
+iam:
+  withOIDC: true
+
+vpc:
+  subnets:
+    private:
+      us-east-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }
+      us-east-1b: { id: subnet-0aaaaaaaaaaaaaaa2 }
+    public:
+      us-east-1a: { id: subnet-0bbbbbbbbbbbbbbb1 }
+      us-east-1b: { id: subnet-0bbbbbbbbbbbbbbb2 }
+  securityGroup: sg-0123456789abcdef0
+
+managedNodeGroups:
+  - name: on-demand
+    instanceType: m5.large
+    minSize: 1
+    desiredCapacity: 2
+    maxSize: 4
+    volumeSize: 50
+    labels: { role: general }
+    ssh:
+      allow: true
+      publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7builder builder@example.com
+  - name: spot
+    instanceTypes: [m5.large, m5a.large, m6i.large]
+    spot: true
+    minSize: 0
+    desiredCapacity: 1
+    maxSize: 5
+    taints:
+      - key: spot
+        value: "true"
+        effect: NoSchedule
+    amiFamily: Bottlerocket
+
+fargateProfiles:
+  - name: fp-default
+    selectors:
+      - namespace: default
+      - namespace: kube-system
+        labels: { tier: system }
+
+cloudWatch:
+  clusterLogging:
+    enableTypes: ["*"]
+`;
+
+const tutorialSpec: EnvironmentSpec = {
+  name: 'awesomebuilder-container',
+  region: 'us-east-1',
+  kubernetesVersion: '1.33',
+  tags: { team: 'builders' },
+  network: {
+    subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2', 'subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    securityGroupIds: ['sg-0123456789abcdef0'],
+  },
+  controlPlaneLogging: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
+  nodeGroups: [
+    {
+      name: 'on-demand', instanceTypes: ['m5.large'], capacityType: 'ON_DEMAND', minSize: 1, desiredSize: 2, maxSize: 4,
+      diskSize: 50, amiType: 'AL2023_x86_64_STANDARD', labels: { role: 'general' },
+      sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7builder builder@example.com',
+    },
+    {
+      name: 'spot', instanceTypes: ['m5.large', 'm5a.large', 'm6i.large'], capacityType: 'SPOT', minSize: 0, desiredSize: 1, maxSize: 5,
+      diskSize: 80, amiType: 'BOTTLEROCKET_x86_64', taints: [{ key: 'spot', value: 'true', effect: 'NO_SCHEDULE' }],
+    },
+  ],
+  fargateProfiles: [{ name: 'fp-default', selectors: [{ namespace: 'default' }, { namespace: 'kube-system', labels: { tier: 'system' } }] }],
+  onFailure: 'rollback',
+};
+
+/** A small valid ClusterConfig with `extra` YAML lines appended to its one node group. */
+const withGroup = (extra: string, top = '') => `
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata: { name: demo, region: eu-west-1 }
+${top}
+managedNodeGroups:
+  - name: general
+${extra.trim().split('\n').map((line) => `    ${line}`).join('\n')}
+`;
+
+function specOf(input: unknown): EnvironmentSpec {
+  const result = translateClusterConfig(input);
+  assert.ok(result.ok, `expected a spec, got ${JSON.stringify(result.ok ? null : result.errors, null, 2)}`);
+  return result.spec;
+}
+
+function errorsOf(input: unknown): SpecError[] {
+  const result = translateClusterConfig(input);
+  assert.equal(result.ok, false, 'the ClusterConfig was expected to be refused');
+  return result.ok ? [] : result.errors;
+}
+const pathsOf = (input: unknown) => errorsOf(input).map((error) => error.path).sort();
+const messageAt = (errors: SpecError[], path: string) => errors.find((error) => error.path === path)?.message;
+
+test('the tutorial ClusterConfig translates to the whole expected spec', () => {
+  assert.deepEqual(specOf(tutorial), tutorialSpec);
+});
+
+test('an already-parsed ClusterConfig translates like its YAML text', () => {
+  const parsed: unknown = parse(tutorial);
+  const before = structuredClone(parsed);
+  assert.deepEqual(specOf(parsed), tutorialSpec);
+  assert.deepEqual(parsed, before, 'the caller\'s object is left unchanged');
+});
+
+test('version 1.30 stays "1.30" and is refused with the versions eksflow offers', () => {
+  for (const version of ['"1.30"', '1.30']) {
+    const errors = errorsOf(tutorial.replace('version: "1.33"', `version: ${version}`));
+    assert.deepEqual(errors.map((error) => error.path), ['/metadata/version'], `version: ${version}`);
+    assert.equal(errors[0]?.message, 'must be one of 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (got "1.30")');
+  }
+});
+
+test('an unquoted version keeps the digits as written in YAML', () => {
+  assert.equal(specOf(tutorial.replace('version: "1.33"', 'version: 1.34')).kubernetesVersion, '1.34');
+  // Written as 1.3 it is 1.3, not 1.30.
+  assert.match(messageAt(errorsOf(tutorial.replace('version: "1.33"', 'version: 1.3')), '/metadata/version') ?? '', /\(got "1\.3"\)$/);
+});
+
+test('a numeric version in a parsed object keeps its two-digit minor', () => {
+  const config = parse(tutorial) as { metadata: Record<string, unknown> };
+  config.metadata.version = 1.3;
+  assert.match(messageAt(errorsOf(config), '/metadata/version') ?? '', /\(got "1\.30"\)$/);
+  config.metadata.version = 1.35;
+  assert.equal(specOf(config).kubernetesVersion, '1.35');
+});
+
+test('a missing version takes eksflow\'s default', () => {
+  assert.equal(specOf(tutorial.replace('  version: "1.33"\n', '')).kubernetesVersion, '1.35');
+});
+
+test('a node group with only desiredCapacity gets min = max = desired', () => {
+  const [group] = specOf(withGroup('desiredCapacity: 3')).nodeGroups;
+  assert.deepEqual([group?.minSize, group?.desiredSize, group?.maxSize], [3, 3, 3]);
+});
+
+test('a node group with no sizes gets eksctl\'s defaults', () => {
+  const spec = specOf(withGroup(''));
+  assert.deepEqual(spec.nodeGroups, [{
+    name: 'general', instanceTypes: ['m5.large'], capacityType: 'ON_DEMAND', minSize: 2, desiredSize: 2, maxSize: 2,
+    diskSize: 80, amiType: 'AL2023_x86_64_STANDARD',
+  }]);
+});
+
+test('minSize alone sets desired, and min and max follow it', () => {
+  const [group] = specOf(withGroup('minSize: 3\nmaxSize: 6')).nodeGroups;
+  assert.deepEqual([group?.minSize, group?.desiredSize, group?.maxSize], [3, 3, 6]);
+});
+
+test('without vpc eksflow creates a VPC with its defaults', () => {
+  assert.deepEqual(specOf(withGroup('')).network, { vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
+});
+
+test('vpc.cidr, vpc.nat and availabilityZones describe the VPC to create', () => {
+  const top = 'availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]\nvpc:\n  cidr: 10.42.0.0/16\n  nat: { gateway: HighlyAvailable }';
+  assert.deepEqual(specOf(withGroup('', top)).network, { vpc: { cidr: '10.42.0.0/16', availabilityZones: 3, natGateway: 'perAz' } });
+  assert.equal(specOf(withGroup('', 'vpc:\n  nat: { gateway: Disable }')).network.vpc?.natGateway, 'none');
+  assert.equal(specOf(withGroup('', 'vpc:\n  nat: { gateway: Single }')).network.vpc?.natGateway, 'single');
+  const errors = errorsOf(withGroup('', 'vpc:\n  nat: { gateway: Double }'));
+  assert.deepEqual(errors, [{ path: '/vpc/nat/gateway', message: 'must be one of Single, HighlyAvailable, Disable' }]);
+});
+
+test('existing subnets cannot be combined with a VPC to create', () => {
+  const top = 'availabilityZones: [eu-west-1a, eu-west-1b]\nvpc:\n  cidr: 10.0.0.0/16\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { id: subnet-0aaaaaaaaaaaaaaa2 }';
+  assert.deepEqual(pathsOf(withGroup('', top)), ['/availabilityZones', '/vpc/cidr']);
+  assert.deepEqual(pathsOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0')), ['/vpc/securityGroup']);
+});
+
+test('a subnet without an id is refused at its Availability Zone', () => {
+  const top = 'vpc:\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { cidr: 10.0.1.0/24 }';
+  const errors = errorsOf(withGroup('', top));
+  assert.deepEqual(errors.map((error) => error.path).sort(), ['/vpc/subnets', '/vpc/subnets/private/eu-west-1b', '/vpc/subnets/private/eu-west-1b/cidr']);
+  assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /id of an existing subnet/);
+  assert.match(messageAt(errors, '/vpc/subnets') ?? '', /greater or equal to 2/, 'one subnet is too few');
+});
+
+test('fields eksflow does not support are each refused at their path', () => {
+  const config = `
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata:
+  name: demo
+  region: eu-west-1
+  annotations: { owner: me }
+iam:
+  withOIDC: true
+  serviceAccounts:
+    - metadata: { name: s3-reader }
+vpc:
+  clusterEndpoints: { publicAccess: true, privateAccess: true }
+addons:
+  - name: vpc-cni
+nodeGroups:
+  - name: self-managed
+karpenter:
+  version: "1.0.0"
+gitops:
+  flux: { gitProvider: github }
+secretsEncryption:
+  keyARN: arn:aws:kms:eu-west-1:123456789012:key/abc
+privateCluster:
+  enabled: true
+managedNodeGroups:
+  - name: first
+    privateNetworking: true
+  - name: second
+    iam:
+      attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]
+      withAddonPolicies: { ebs: true }
+    ssh:
+      publicKeyPath: ~/.ssh/id_ed25519.pub
+fargateProfiles:
+  - name: fp
+    podExecutionRoleARN: arn:aws:iam::123456789012:role/fargate
+    selectors: [{ namespace: default }]
+`;
+  const errors = errorsOf(config);
+  assert.deepEqual(errors.map((error) => error.path).sort(), [
+    '/addons',
+    '/fargateProfiles/0/podExecutionRoleARN',
+    '/gitops',
+    '/iam/serviceAccounts',
+    '/karpenter',
+    '/managedNodeGroups/0/privateNetworking',
+    '/managedNodeGroups/1/iam/attachPolicyARNs',
+    '/managedNodeGroups/1/iam/withAddonPolicies',
+    '/managedNodeGroups/1/ssh/publicKeyPath',
+    '/metadata/annotations',
+    '/nodeGroups',
+    '/privateCluster',
+    '/secretsEncryption',
+    '/vpc/clusterEndpoints',
+  ]);
+  assert.equal(messageAt(errors, '/addons'), 'add-ons are not accepted yet; they arrive with the add-ons release');
+  assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
+  assert.equal(messageAt(errors, '/iam/serviceAccounts'), 'IRSA service accounts are created per add-on by eksflow');
+  assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
+  assert.match(messageAt(errors, '/karpenter') ?? '', /Karpenter is not supported/);
+  assert.match(messageAt(errors, '/secretsEncryption') ?? '', /KMS key is not supported/);
+  assert.match(messageAt(errors, '/privateCluster') ?? '', /private clusters are not supported/);
+  assert.match(messageAt(errors, '/managedNodeGroups/1/iam/attachPolicyARNs') ?? '', /node IAM role/);
+  assert.match(messageAt(errors, '/managedNodeGroups/1/ssh/publicKeyPath') ?? '', /ssh\.publicKey/);
+  assert.equal(messageAt(errors, '/metadata/annotations'), 'is not supported by eksflow');
+  assert.equal(messageAt(errors, '/managedNodeGroups/0/privateNetworking'), 'is not supported by eksflow');
+});
+
+test('an unsupported field is refused even when it holds a scalar or sits in a list', () => {
+  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'accessConfig: { authenticationMode: API }')), [
+    '/accessConfig', '/managedNodeGroups/0/iam',
+  ]);
+  const top = 'fargateProfiles:\n  - name: fp\n    selectors:\n      - namespace: default\n        podLabels: { a: b }';
+  assert.deepEqual(pathsOf(withGroup('', top)), ['/fargateProfiles/0/selectors/0/podLabels']);
+});
+
+test('broken YAML is refused with the reason and the line', () => {
+  const errors = errorsOf('apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: { name: demo\n');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]?.path, '');
+  assert.match(errors[0]?.message ?? '', /^not valid YAML: .+ at line \d+, column \d+$/);
+  assert.match(errorsOf('metadata:\n  name: a\n  name: b\n')[0]?.message ?? '', /^not valid YAML: Map keys must be unique at line 3/);
+});
+
+test('YAML that is not one ClusterConfig mapping is refused', () => {
+  assert.deepEqual(errorsOf(`${withGroup('')}---\n${withGroup('')}`), [{ path: '', message: 'expected one YAML document holding a ClusterConfig, found 2' }]);
+  assert.deepEqual(errorsOf(''), [{ path: '', message: 'expected one YAML document holding a ClusterConfig, found 0' }]);
+  assert.deepEqual(errorsOf('- a\n- b\n'), [{ path: '', message: 'a ClusterConfig must be a mapping (an object)' }]);
+  assert.deepEqual(errorsOf('just text'), [{ path: '', message: 'a ClusterConfig must be a mapping (an object)' }]);
+  assert.deepEqual(errorsOf(null), [{ path: '', message: 'a ClusterConfig must be a mapping (an object)' }]);
+});
+
+test('a wrong or missing apiVersion and kind are refused', () => {
+  const errors = errorsOf(withGroup('').replace('eksctl.io/v1alpha5', 'eksctl.io/v1alpha4').replace('kind: ClusterConfig', 'kind: NodeGroup'));
+  assert.deepEqual(errors, [
+    { path: '/apiVersion', message: 'must be eksctl.io/v1alpha5, not "eksctl.io/v1alpha4"' },
+    { path: '/kind', message: 'must be ClusterConfig, not "NodeGroup"' },
+  ]);
+  const missing = errorsOf(withGroup('').replace('apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n', ''));
+  assert.deepEqual(missing, [
+    { path: '/apiVersion', message: 'is missing; expected eksctl.io/v1alpha5' },
+    { path: '/kind', message: 'is missing; expected ClusterConfig' },
+  ]);
+});
+
+test('withOIDC false is refused: eksflow always associates an OIDC provider', () => {
+  const errors = errorsOf(withGroup('', 'iam: { withOIDC: false }'));
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]?.path, '/iam/withOIDC');
+  assert.match(errors[0]?.message ?? '', /eksflow always associates an IAM OIDC provider/);
+  assert.deepEqual(pathsOf(withGroup('', 'iam: { withOIDC: "yes" }')), ['/iam/withOIDC']);
+});
+
+test('AmazonLinux2 and other AMI families are refused', () => {
+  assert.deepEqual(errorsOf(withGroup('amiFamily: AmazonLinux2')), [
+    { path: '/managedNodeGroups/0/amiFamily', message: 'AL2 AMIs are end-of-life on EKS; use AmazonLinux2023' },
+  ]);
+  assert.deepEqual(errorsOf(withGroup('amiFamily: Ubuntu2204')), [
+    { path: '/managedNodeGroups/0/amiFamily', message: '"Ubuntu2204" is not supported by eksflow; use AmazonLinux2023 or Bottlerocket' },
+  ]);
+});
+
+test('ssh.allow without a public key is refused: eksflow needs the key inline', () => {
+  assert.deepEqual(errorsOf(withGroup('ssh: { allow: true }')), [
+    { path: '/managedNodeGroups/0/ssh/allow', message: 'eksflow needs the key inline: give it in ssh.publicKey' },
+  ]);
+  assert.deepEqual(pathsOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }')), ['/managedNodeGroups/0/ssh/allow']);
+  assert.equal(specOf(withGroup('ssh: { allow: false }')).nodeGroups[0]?.sshPublicKey, undefined);
+  assert.equal(specOf(withGroup('ssh: { publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.sshPublicKey, 'ssh-ed25519 AAAA');
+});
+
+test('Graviton instance types get the ARM AMI of their family', () => {
+  const amiType = (extra: string) => specOf(withGroup(extra)).nodeGroups[0]?.amiType;
+  assert.equal(amiType('instanceType: m7g.large'), 'AL2023_ARM_64_STANDARD');
+  assert.equal(amiType('instanceTypes: [c6gn.xlarge, t4g.medium, r8gd.large]'), 'AL2023_ARM_64_STANDARD');
+  assert.equal(amiType('instanceType: t4g.small\namiFamily: Bottlerocket'), 'BOTTLEROCKET_ARM_64');
+  assert.equal(amiType('instanceType: g5.xlarge'), 'AL2023_x86_64_STANDARD', 'g5 is a GPU family, not Graviton');
+  assert.equal(amiType('instanceType: m5.large\namiFamily: AmazonLinux2023'), 'AL2023_x86_64_STANDARD');
+  assert.deepEqual(pathsOf(withGroup('instanceTypes: [m7g.large, m5.large]')), ['/managedNodeGroups/0/instanceTypes']);
+});
+
+test('instanceType and instanceTypes together are refused', () => {
+  assert.deepEqual(pathsOf(withGroup('instanceType: m5.large\ninstanceTypes: [m5a.large]')), ['/managedNodeGroups/0/instanceTypes']);
+});
+
+test('every taint effect is translated, and an unknown one is refused', () => {
+  const taints = specOf(withGroup('taints:\n  - { key: a, effect: NoSchedule }\n  - { key: b, value: x, effect: NoExecute }\n  - { key: c, effect: PreferNoSchedule }')).nodeGroups[0]?.taints;
+  assert.deepEqual(taints, [
+    { key: 'a', effect: 'NO_SCHEDULE' },
+    { key: 'b', value: 'x', effect: 'NO_EXECUTE' },
+    { key: 'c', effect: 'PREFER_NO_SCHEDULE' },
+  ]);
+  assert.deepEqual(errorsOf(withGroup('taints:\n  - { key: a, effect: NO_SCHEDULE }')), [
+    { path: '/managedNodeGroups/0/taints/0/effect', message: 'must be one of NoSchedule, NoExecute, PreferNoSchedule' },
+  ]);
+});
+
+test('control-plane log types are read by name, and "all" means every type', () => {
+  const logging = (types: string) => specOf(withGroup('', `cloudWatch:\n  clusterLogging:\n    enableTypes: ${types}`)).controlPlaneLogging;
+  assert.deepEqual(logging('[api, audit]'), ['api', 'audit']);
+  assert.deepEqual(logging('[all]'), [...controlPlaneLogTypes]);
+  assert.deepEqual(logging('["*"]'), [...controlPlaneLogTypes]);
+  assert.deepEqual(errorsOf(withGroup('', 'cloudWatch:\n  clusterLogging:\n    enableTypes: [api, kubelet]')), [
+    { path: '/cloudWatch/clusterLogging/enableTypes/1', message: 'must be one of api, audit, authenticator, controllerManager, scheduler, or "*" for all of them' },
+  ]);
+  assert.deepEqual(pathsOf(withGroup('', 'cloudWatch:\n  clusterLogging:\n    enableTypes: [api]\n    logRetentionInDays: 7')), [
+    '/cloudWatch/clusterLogging/logRetentionInDays',
+  ]);
+});
+
+test('size rules broken in the spec are reported at the node group\'s own fields', () => {
+  const errors = errorsOf(tutorial.replace('minSize: 0', 'minSize: 6'));
+  assert.deepEqual(errors, [
+    { path: '/managedNodeGroups/1/desiredCapacity', message: 'desiredCapacity 1 is below minSize 6' },
+    { path: '/managedNodeGroups/1/minSize', message: 'minSize 6 is above maxSize 5' },
+  ]);
+});
+
+test('schema errors are reported at the ClusterConfig path the value came from', () => {
+  const errors = errorsOf(tutorial
+    .replace('name: awesomebuilder-container', 'name: Awesome_Builder')
+    .replace('region: us-east-1', 'region: mars-1')
+    .replace('subnet-0bbbbbbbbbbbbbbb2', 'subnet-nothex')
+    .replace('instanceType: m5.large', 'instanceType: large')
+    .replace('volumeSize: 50', 'volumeSize: 0')
+    .replace('- name: spot', '- name: on-demand')
+    .replace('namespace: kube-system', 'namespace: Kube_System'));
+  assert.deepEqual(errors.map((error) => error.path).sort(), [
+    '/fargateProfiles/0/selectors/1/namespace',
+    '/managedNodeGroups/0/instanceType',
+    '/managedNodeGroups/0/volumeSize',
+    '/managedNodeGroups/1/name',
+    '/metadata/name',
+    '/metadata/region',
+    '/vpc/subnets/public/us-east-1b/id',
+  ]);
+  assert.match(messageAt(errors, '/metadata/name') ?? '', /DNS-1123.*\(got "Awesome_Builder"\)$/);
+  assert.equal(messageAt(errors, '/managedNodeGroups/1/name'), 'node group name "on-demand" is already used by /managedNodeGroups/0');
+});
+
+test('translation, unsupported-field and validation errors all come back together', () => {
+  const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: lt-1 }', 'addons: []\niam: { withOIDC: false }'));
+  assert.deepEqual(errors.map((error) => error.path).sort(), [
+    '/addons',
+    '/iam/withOIDC',
+    '/managedNodeGroups/0/amiFamily',
+    '/managedNodeGroups/0/desiredCapacity',
+    '/managedNodeGroups/0/desiredCapacity',
+    '/managedNodeGroups/0/launchTemplate',
+  ]);
+  // minSize was left out, so it follows desiredCapacity, and so does the blame.
+  assert.deepEqual(errors.filter((error) => error.path === '/managedNodeGroups/0/desiredCapacity').map((error) => error.message), [
+    'desiredCapacity 5 is above maxSize 2',
+    'minSize 5 is above maxSize 2',
+  ]);
+});
+
+test('a config with no node group or Fargate profile says it needs one', () => {
+  const errors = errorsOf(withGroup('').replace(/managedNodeGroups:[\s\S]*$/, ''));
+  assert.deepEqual(errors.map((error) => error.path), ['/managedNodeGroups']);
+  assert.match(errors[0]?.message ?? '', /at least one node group or Fargate profile/);
+});
+
+test('wrong shapes are refused where they are read', () => {
+  assert.deepEqual(pathsOf(withGroup('', 'vpc: [a]')), ['/vpc']);
+  assert.deepEqual(pathsOf(withGroup('spot: "yes"')), ['/managedNodeGroups/0/spot']);
+  assert.deepEqual(pathsOf(withGroup('').replace(/managedNodeGroups:[\s\S]*$/, 'managedNodeGroups:\n  - general\nfargateProfiles: []\n')), ['/managedNodeGroups/0']);
+});
