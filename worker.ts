@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
+import { kubeconfigAccess } from './src/activities/kube-access';
 import { loadConfig, type Config } from './src/config';
 
 export const workflowsPath = fileURLToPath(new URL('./src/workflows/index.ts', import.meta.url));
@@ -19,7 +20,10 @@ export async function createWorker(connection: NativeConnection, config: Config,
 
 /** Real AWS through the default credential chain, or the emulator at AWS_ENDPOINT_URL. */
 export function defaultDeps(config: Config): ActivityDeps {
-  return awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
+  return {
+    ...awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
+    kube: kubeconfigAccess(),
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -21,7 +21,7 @@ cat > "$dest/pom.xml" <<POM
   </dependencies>
 </project>
 POM
-mvn -B -q -Dstyle.color=never -f "$dest/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest/lib"
+mvn -B -q -Dstyle.color=never -f "$dest/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest/lib" 2>&1 | sed "s/\x1b\[[0-9;]*m//g" >&2
 # A fixed, sorted class path: a CDS archive is only used with the class path it was recorded with.
 (cd "$dest/lib" && ls -1 ./*.jar | sort | sed "s#^\./#$dest/lib/#" | paste -sd: -) > "$dest/classpath.txt"
 log "resolved $(ls "$dest/lib" | wc -l) jars"

@@ -2,6 +2,8 @@ import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import { createClusterActivities } from './cluster';
 import { createIamRoleActivities } from './iam-roles';
+import { createNodegroupActivities } from './nodegroups';
+import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { createOidcActivities } from './oidc-provider';
 
 /**
@@ -11,6 +13,7 @@ import { createOidcActivities } from './oidc-provider';
 export interface ActivityDeps {
   eks: EksApi;
   iam: IamApi;
+  kube: KubeAccess;
 }
 
 /** Builds every activity from its clients; the worker registers the result. */
@@ -19,6 +22,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createIamRoleActivities(deps.iam),
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
+    ...createNodegroupActivities(deps.eks),
+    ...createNodesReadyActivities(deps.kube),
   };
 }
 

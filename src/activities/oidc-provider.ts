@@ -27,8 +27,11 @@ export function createOidcActivities(iam: IamApi) {
     return { ref: ref(created.arn), made: true, arn: created.arn };
   }
 
-  async function deleteOidcProvider(arn: string): Promise<void> {
-    await iam.deleteOidcProvider(arn);
+  /** Deletes the provider for an issuer, found by URL, so a rollback can delete one whose create response was lost. */
+  async function deleteOidcProvider(input: { url: string }): Promise<void> {
+    const url = input.url.replace(/^https:\/\//, '');
+    const provider = (await iam.listOidcProviders()).find((p) => p.url === url);
+    if (provider) await iam.deleteOidcProvider(provider.arn);
   }
 
   return { ensureOidcProvider, deleteOidcProvider };

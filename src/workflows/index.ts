@@ -1,3 +1,3 @@
 // The worker bundles this file: every workflow eksflow runs is exported from here.
-// Provisioning and teardown arrive with the provisioning issue.
-export {};
+export { provisionEnvironment, type ProvisionInput, type ProvisionResult } from './provision-environment';
+export { progressQuery } from './messages';

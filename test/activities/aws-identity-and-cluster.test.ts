@@ -5,6 +5,7 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } fro
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
+import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { assumedBy, rolePolicies } from '../../src/activities/iam-roles';
 import { irsaTrustPolicy } from '../../src/activities/oidc-provider';
 import { errorTypes } from '../../src/domain/errors';
@@ -17,7 +18,7 @@ let aws: Moto;
 let activities: ReturnType<typeof createActivities>;
 before(async () => {
   aws = await moto();
-  activities = createActivities(awsActivityDeps(aws.clientConfig));
+  activities = createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess('/nonexistent') });
 });
 afterEach(() => aws.reset());
 after(() => aws?.stop());
@@ -133,7 +134,7 @@ test('the OIDC provider is made once per issuer, without a thumbprint, and an IR
   assert.deepEqual(stored.Statement[0].Condition.StringEquals, { [`${issuer}:sub`]: 'system:serviceaccount:kube-system:aws-load-balancer-controller', [`${issuer}:aud`]: 'sts.amazonaws.com' });
   assert.equal(stored.Statement[0].Principal.Federated, provider.arn);
 
-  await activities.deleteOidcProvider(provider.arn);
+  await activities.deleteOidcProvider({ url: oidcIssuer! });
   assert.equal((await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).made, true, 'recreated after deletion');
 });
 
@@ -142,6 +143,6 @@ test('AWS errors become permanent or retryable failures', async () => {
     activities.ensureRole({ owner, region, name: 'demo-x', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: ['arn:aws:iam::aws:policy/NoSuchPolicy'] }),
     errorTypes.awsClientError, /AttachRolePolicy demo-x arn:aws:iam::aws:policy\/NoSuchPolicy: NoSuchEntityException/,
   );
-  const unreachable = createActivities(awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }));
+  const unreachable = createActivities({ ...awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }), kube: kubeconfigAccess('/nonexistent') });
   await rejectsWith(unreachable.describeCluster('demo'), errorTypes.awsRetryable, /DescribeCluster demo/);
 });

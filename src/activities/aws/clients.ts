@@ -12,7 +12,7 @@ export interface AwsClientOptions {
 }
 
 /** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
-export function awsActivityDeps(options: AwsClientOptions): ActivityDeps {
+export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam'> {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
   const config = { ...options, maxAttempts: 3 };
   return { eks: eksApi(new EKSClient(config)), iam: iamApi(new IAMClient(config)) };

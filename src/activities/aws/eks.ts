@@ -1,6 +1,7 @@
 import {
-  CreateClusterCommand, DeleteClusterCommand, DescribeClusterCommand, ListClustersCommand, UpdateClusterConfigCommand,
-  type Cluster as SdkCluster, type EKSClient, type LogType,
+  CreateClusterCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand,
+  ListClustersCommand, ListNodegroupsCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
+  type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
 
@@ -28,8 +29,40 @@ export interface CreateClusterInput {
   clientRequestToken: string;
 }
 
+export interface Nodegroup {
+  cluster: string;
+  name: string;
+  arn: string;
+  /** CREATING | ACTIVE | UPDATING | DELETING | CREATE_FAILED | DELETE_FAILED | DEGRADED */
+  status: string;
+  scaling: { minSize: number; desiredSize: number; maxSize: number };
+  health: string[];
+  tags: Record<string, string>;
+}
+
+export interface CreateNodegroupInput {
+  cluster: string;
+  name: string;
+  nodeRoleArn: string;
+  subnetIds: string[];
+  instanceTypes: string[];
+  capacityType: string;
+  amiType: string;
+  diskSize: number;
+  scaling: { minSize: number; desiredSize: number; maxSize: number };
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  tags: Record<string, string>;
+  clientRequestToken: string;
+}
+
 /** The EKS calls eksflow makes, and nothing else: a simulated cloud implements the same. */
 export interface EksApi {
+  describeNodegroup(cluster: string, name: string): Promise<Nodegroup | undefined>;
+  createNodegroup(input: CreateNodegroupInput): Promise<Nodegroup>;
+  updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string): Promise<void>;
+  deleteNodegroup(cluster: string, name: string): Promise<void>;
+  listNodegroups(cluster: string): Promise<string[]>;
   describeCluster(name: string): Promise<Cluster | undefined>;
   createCluster(input: CreateClusterInput): Promise<Cluster>;
   /** Starts a logging update; EKS runs one cluster update at a time. */
@@ -50,8 +83,56 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   tags: cluster.tags ?? {},
 });
 
+const toNodegroup = (group: SdkNodegroup): Nodegroup => ({
+  cluster: group.clusterName!,
+  name: group.nodegroupName!,
+  arn: group.nodegroupArn!,
+  status: group.status ?? 'UNKNOWN',
+  scaling: { minSize: group.scalingConfig?.minSize ?? 0, desiredSize: group.scalingConfig?.desiredSize ?? 0, maxSize: group.scalingConfig?.maxSize ?? 0 },
+  health: (group.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
+  tags: group.tags ?? {},
+});
+
 export function eksApi(client: EKSClient): EksApi {
   return {
+    async describeNodegroup(cluster, name) {
+      const found = await awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })));
+      return found?.nodegroup ? toNodegroup(found.nodegroup) : undefined;
+    },
+    async createNodegroup(input) {
+      const created = await aws(`CreateNodegroup ${input.cluster}/${input.name}`, () => client.send(new CreateNodegroupCommand({
+        clusterName: input.cluster,
+        nodegroupName: input.name,
+        nodeRole: input.nodeRoleArn,
+        subnets: input.subnetIds,
+        instanceTypes: input.instanceTypes,
+        capacityType: input.capacityType as CapacityTypes,
+        amiType: input.amiType as AMITypes,
+        diskSize: input.diskSize,
+        scalingConfig: input.scaling,
+        labels: input.labels,
+        taints: input.taints.map((taint) => ({ ...taint, effect: taint.effect as TaintEffect })),
+        tags: input.tags,
+        clientRequestToken: input.clientRequestToken,
+      })));
+      return toNodegroup(created.nodegroup!);
+    },
+    async updateNodegroupScaling(cluster, name, scaling, clientRequestToken) {
+      await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => client.send(new UpdateNodegroupConfigCommand({ clusterName: cluster, nodegroupName: name, scalingConfig: scaling, clientRequestToken })));
+    },
+    async deleteNodegroup(cluster, name) {
+      await awsOrUndefined(`DeleteNodegroup ${cluster}/${name}`, () => client.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })));
+    },
+    async listNodegroups(cluster) {
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await awsOrUndefined(`ListNodegroups ${cluster}`, () => client.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })));
+        names.push(...(page?.nodegroups ?? []));
+        nextToken = page?.nextToken;
+      } while (nextToken);
+      return names;
+    },
     async describeCluster(name) {
       const found = await awsOrUndefined(`DescribeCluster ${name}`, () => client.send(new DescribeClusterCommand({ name })));
       return found?.cluster ? toCluster(found.cluster) : undefined;

@@ -1,0 +1,38 @@
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import { nodegroupLabel } from './nodegroups';
+
+/** How activities reach a cluster's API server: the test bed's kubeconfig in tests, an EKS token in production. */
+export interface KubeAccess {
+  forCluster(cluster: string): Promise<KubeConfig>;
+}
+
+export interface NodesReadyProgress {
+  ready: number;
+  joined: number;
+  desired: number;
+}
+
+const pollIntervalMs = 2_000;
+const isReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export function createNodesReadyActivities(kube: KubeAccess) {
+  /**
+   * Waits until `desired` nodes of the group are Ready, heartbeating each observation, so
+   * a lost worker is noticed within the heartbeat timeout and the UI shows the count.
+   */
+  async function waitForNodesReady(input: { cluster: string; group: string; desired: number }): Promise<NodesReadyProgress> {
+    const core = (await kube.forCluster(input.cluster)).makeApiClient(CoreV1Api);
+    const context = Context.current();
+    for (;;) {
+      const nodes = (await core.listNode({ labelSelector: `${nodegroupLabel}=${input.group}` })).items;
+      const progress = { ready: nodes.filter(isReady).length, joined: nodes.length, desired: input.desired };
+      context.heartbeat(progress);
+      if (progress.ready >= input.desired) return progress;
+      // Context.sleep ends early with a CancelledFailure when the workflow cancels this wait.
+      await context.sleep(pollIntervalMs);
+    }
+  }
+
+  return { waitForNodesReady };
+}

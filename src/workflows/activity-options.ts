@@ -1,0 +1,23 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { nonRetryableErrorTypes } from '../domain/errors';
+
+// Named timeout and retry profiles, next to the proxies that use them.
+
+/** One AWS call: quick, retried with back-off on throttling and 5xx, never on a permanent fault. */
+export const awsCall: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes },
+};
+
+/** A wait inside one activity (nodes Ready): bounded, heartbeating, so a lost worker is noticed in 30 s. */
+export const heartbeatingWait: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
+};
+
+/** Deleting during a rollback: more patient, since giving up leaves a resource behind. */
+export const compensationCall: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
+};
