@@ -213,3 +213,11 @@ function duplicateNames(items: readonly { name: string }[], path: string, what: 
     return [{ path: `${path}/${i}/name`, message: `${what} name "${item.name}" is already used by ${path}/${first}` }];
   });
 }
+
+/** The spec's ttl ("30m", "8h", "7d") in milliseconds. */
+export function ttlMilliseconds(ttl: string): number {
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[ttl.slice(-1) as 'm' | 'h' | 'd'];
+  const amount = Number(ttl.slice(0, -1));
+  if (!unit || !Number.isInteger(amount) || amount <= 0) throw new Error(`not a ttl: ${ttl}`);
+  return amount * unit;
+}

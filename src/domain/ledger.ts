@@ -17,7 +17,7 @@ export interface ResourceRef {
   arn?: string;
 }
 
-export type LedgerState = 'intended' | 'confirmed' | 'adopted' | 'compensated' | 'compensation-failed';
+export type LedgerState = 'intended' | 'confirmed' | 'adopted' | 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed';
 
 export interface LedgerEntry extends ResourceRef {
   step: string;
@@ -47,7 +47,7 @@ export class Ledger {
     Object.assign(entry, ref, { state: made ? 'confirmed' : 'adopted' });
   }
 
-  mark(ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>, state: 'compensated' | 'compensation-failed', error?: string): void {
+  mark(ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>, state: 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed', error?: string): void {
     const entry = this.byKey.get(key(ref));
     if (!entry) return;
     entry.state = state;
@@ -58,6 +58,11 @@ export class Ledger {
   /** What a rollback deletes, newest first: everything this run made or may have made. */
   toCompensate(): LedgerEntry[] {
     return this.entries().reverse().filter((entry) => entry.state === 'intended' || entry.state === 'confirmed' || entry.state === 'compensation-failed');
+  }
+
+  /** What a teardown deletes, newest first: everything the environment holds, adopted or not. */
+  toTearDown(): LedgerEntry[] {
+    return this.entries().reverse().filter((entry) => entry.state !== 'compensated' && entry.state !== 'deleted');
   }
 
   entries(): LedgerEntry[] {

@@ -1,7 +1,7 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LedgerEntry } from '../domain/ledger';
 
-// Every message a provisioning run answers, in one place.
+// Every message an environment run answers, in one place.
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped';
 
@@ -18,13 +18,35 @@ export interface StepProgress {
   lastError?: string;
 }
 
-export type Phase = 'planning' | 'provisioning' | 'ready' | 'rolling-back' | 'rolled-back' | 'failed';
+export type Phase = 'provisioning' | 'ready' | 'scaling' | 'rolling-back' | 'rolled-back' | 'tearing-down' | 'torn-down' | 'failed';
+
+export interface NodegroupScaling {
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+}
 
 export interface Progress {
   environment: string;
   phase: Phase;
   steps: StepProgress[];
   ledger: LedgerEntry[];
+  cluster: { endpoint?: string; oidcIssuer?: string };
+  nodeGroups: Record<string, NodegroupScaling>;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
+
+export interface ScaleRequest {
+  nodeGroup: string;
+  desiredSize: number;
+  /** Unchanged when left out. */
+  minSize?: number;
+  maxSize?: number;
+}
+
+/** Resizes a node group and returns once its nodes are Ready; refused by the validator when the request cannot be met. */
+export const scaleNodeGroupUpdate = defineUpdate<NodegroupScaling, [ScaleRequest]>('scaleNodeGroup');
+
+/** Ends a ready environment: everything it made is deleted, newest first. */
+export const teardownSignal = defineSignal<[{ reason: string }]>('teardown');

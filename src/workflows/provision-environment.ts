@@ -1,11 +1,11 @@
 import {
-  ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep,
+  ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EnvironmentSpec } from '../domain/environment-spec';
+import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
-import { formatDuration, latencyTable, type StepKind } from '../domain/latency';
+import { formatDuration, latencyTable, type Latency, type StepKind } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import { roleNames } from '../domain/names';
 import type { Owner } from '../domain/ownership';
@@ -13,7 +13,7 @@ import { planEnvironment, type PlanStep } from '../domain/planner';
 import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { awsCall, compensationCall, heartbeatingWait } from './activity-options';
-import { progressQuery, type Phase, type StepProgress } from './messages';
+import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const aws = proxyActivities<Activities>(awsCall);
 const waits = proxyActivities<Activities>(heartbeatingWait);
@@ -28,6 +28,8 @@ export interface ProvisionInput {
 export interface ProvisionResult {
   environment: string;
   cluster: { name: string; endpoint?: string; oidcIssuer?: string };
+  /** Why the environment ended: a teardown request or its ttl. */
+  endedBecause: string;
   ledger: LedgerEntry[];
   steps: StepProgress[];
 }
@@ -36,9 +38,10 @@ export interface ProvisionResult {
 const supportedKinds: ReadonlySet<StepKind> = new Set(['cluster-role', 'node-role', 'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready']);
 
 /**
- * Provisions one environment: runs the plan's steps as soon as their dependencies finish,
- * records every resource in a ledger before and after creating it, and on failure or
- * cancellation (with onFailure: rollback) deletes what this run made, newest first.
+ * One environment's whole life. Provisions it: runs the plan's steps as soon as their
+ * dependencies finish, recording every resource in a ledger before and after creating it;
+ * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
+ * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
 export async function provisionEnvironment({ environmentId, spec }: ProvisionInput): Promise<ProvisionResult> {
   const owner: Owner = { environmentId, runId: workflowInfo().firstExecutionRunId };
@@ -51,7 +54,15 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   const ledger = new Ledger();
   const progress = new Map<string, StepProgress>(plan.steps.map((step) => [step.id, { id: step.id, title: step.title, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0 }]));
   let phase: Phase = 'provisioning';
-  setHandler(progressQuery, () => ({ environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries() }));
+  const scaling = new Map<string, NodegroupScaling>(spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
+  // What later steps read from earlier ones.
+  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; oidcIssuer?: string; endpoint?: string } = {};
+  setHandler(progressQuery, () => ({
+    environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
+    cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, nodeGroups: Object.fromEntries(scaling),
+  }));
+  let teardownReason: string | undefined;
+  setHandler(teardownSignal, ({ reason }) => void (teardownReason ??= reason));
 
   const showDetails = () => {
     const lines = [...progress.values()].map((s) => `${{ pending: '·', running: '▶', done: '✔', failed: '✖', compensated: '↺', skipped: '-' }[s.state]} ${s.id}${s.detail ? ` — ${s.detail}` : ''}`);
@@ -71,8 +82,6 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   };
   setPhase('provisioning');
 
-  // What later steps read from earlier ones.
-  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; oidcIssuer?: string; endpoint?: string } = {};
   const subnetIds = spec.network.subnetIds ?? [];
   const securityGroupIds = spec.network.securityGroupIds ?? [];
   const now = () => new Date(Date.now()).toISOString();
@@ -86,19 +95,15 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     return result;
   }
 
-  /** Polls `observe` on the adaptive schedule until `done`, or fails naming the last status. */
-  async function waitUntil<T>(step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string): Promise<T> {
-    const latency = latencyTable[step.kind];
-    const startedAt = Date.now();
-    for (;;) {
-      const value = await observe();
-      update(step.id, { detail: describe(value) });
-      if (done(value)) return value;
-      const elapsed = (Date.now() - startedAt) / 1000;
-      if (elapsed > waitDeadlineSeconds(latency)) {
-        throw ApplicationFailure.nonRetryable(`${step.id} still not ready after ${formatDuration(elapsed)}: last observed ${describe(value)}`, errorTypes.waitTimedOut);
+  /** pollUntil, showing each observation on the step and naming the step if the wait runs out. */
+  async function waitUntil<T extends { status: string }>(step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string): Promise<T> {
+    try {
+      return await pollUntil(observe, done, latencyTable[step.kind], (value) => update(step.id, { detail: describe(value) }));
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type === errorTypes.waitTimedOut) {
+        throw ApplicationFailure.nonRetryable(`${step.id} is not ready: ${error.message}`, errorTypes.waitTimedOut);
       }
-      await sleep(nextPollSeconds(elapsed, latency) * 1000);
+      throw error;
     }
   }
 
@@ -186,41 +191,100 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
       throw error;
     }
     setPhase('rolling-back');
-    const leftovers = await CancellationScope.nonCancellable(() => compensate(ledger, (entry, state) => {
+    const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toCompensate(), ['compensated', 'compensation-failed'], (entry) => {
       const step = progress.get(entry.step);
-      if (step && state === 'compensated') step.state = 'compensated';
+      if (step && entry.state === 'compensated') step.state = 'compensated';
       showDetails();
     }));
     setPhase(leftovers.length === 0 ? 'rolled-back' : 'failed');
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(
-      `provisioning ${spec.name} failed: ${messageOf(error)}; ${leftovers.length === 0 ? 'everything this run made was deleted' : `could not delete ${leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ')}`}`,
+      `provisioning ${spec.name} failed: ${messageOf(error)}; ${leftovers.length === 0 ? 'everything this run made was deleted' : `could not delete ${describeLeftovers(leftovers)}`}`,
       'ProvisioningFailed', { ledger: ledger.entries(), steps: [...progress.values()] },
     );
   }
 
   setPhase('ready');
-  return { environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, ledger: ledger.entries(), steps: [...progress.values()] };
+
+  setHandler(scaleNodeGroupUpdate, async (request) => {
+    const group = spec.nodeGroups.find((g) => g.name === request.nodeGroup)!;
+    const target = { ...scaling.get(group.name)!, ...definedScaling(request) };
+    setPhase('scaling');
+    try {
+      await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId: `${group.name}-${workflowInfo().historyLength}` });
+      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup);
+      await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
+      scaling.set(group.name, target);
+      return target;
+    } finally {
+      setPhase('ready');
+    }
+  }, { validator: (request) => validateScale(request, phase, scaling) });
+
+  // Until asked to go, or the ttl runs out; a cancelled run is torn down too.
+  let cancelled: unknown;
+  try {
+    const askedToGo = () => teardownReason !== undefined && phase === 'ready';
+    if (!spec.ttl) await condition(askedToGo);
+    else if (!(await condition(askedToGo, ttlMilliseconds(spec.ttl)))) teardownReason = `its ttl of ${spec.ttl} ran out`;
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancelled = error;
+    teardownReason = 'the run was cancelled';
+  }
+  setPhase('tearing-down');
+  const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toTearDown(), ['deleted', 'delete-failed'], showDetails));
+  setPhase(leftovers.length === 0 ? 'torn-down' : 'failed');
+  if (leftovers.length > 0) {
+    throw ApplicationFailure.nonRetryable(`teardown of ${spec.name} could not delete ${describeLeftovers(leftovers)}`, 'TeardownIncomplete', { ledger: ledger.entries() });
+  }
+  if (cancelled) throw cancelled;
+  return {
+    environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer },
+    endedBecause: teardownReason!, ledger: ledger.entries(), steps: [...progress.values()],
+  };
+}
+
+const definedScaling = (request: ScaleRequest): Partial<NodegroupScaling> =>
+  Object.fromEntries(Object.entries({ minSize: request.minSize, desiredSize: request.desiredSize, maxSize: request.maxSize }).filter(([, v]) => v !== undefined));
+
+/** Rejects, before anything is written to history, a scale request that cannot be met. */
+function validateScale(request: ScaleRequest, phase: Phase, scaling: Map<string, NodegroupScaling>): void {
+  const current = scaling.get(request.nodeGroup);
+  if (!current) throw new Error(`unknown node group "${request.nodeGroup}"; this environment has ${[...scaling.keys()].join(', ') || 'none'}`);
+  if (phase !== 'ready') throw new Error(`the environment is ${phase}; scale it once it is ready`);
+  const target = { ...current, ...definedScaling(request) };
+  for (const [field, value] of Object.entries(target)) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${field} must be a whole number ≥ 0, got ${value}`);
+  }
+  if (target.maxSize < 1) throw new Error('maxSize must be at least 1');
+  if (target.minSize > target.desiredSize || target.desiredSize > target.maxSize) {
+    throw new Error(`need minSize ≤ desiredSize ≤ maxSize, got ${target.minSize} ≤ ${target.desiredSize} ≤ ${target.maxSize}`);
+  }
 }
 
 /**
- * Deletes, newest first, every resource this run made or may have made (intended but
- * unconfirmed). A delete that keeps failing is recorded and reported, never swallowed.
+ * Deletes the given ledger entries in order (callers pass them newest first). A delete that
+ * keeps failing is recorded and returned, never swallowed.
  */
-async function compensate(ledger: Ledger, changed: (entry: LedgerEntry, state: 'compensated' | 'compensation-failed') => void): Promise<LedgerEntry[]> {
-  for (const entry of ledger.toCompensate()) {
+async function deleteAll(ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'], changed: (entry: LedgerEntry) => void): Promise<LedgerEntry[]> {
+  const leftovers: LedgerEntry[] = [];
+  for (const entry of entries) {
     try {
       await deleteResource(entry);
-      ledger.mark(entry, 'compensated');
-      changed(entry, 'compensated');
+      ledger.mark(entry, ok);
+      changed({ ...entry, state: ok });
     } catch (error) {
-      log.error('compensation failed', { kind: entry.kind, name: entry.name, error: messageOf(error) });
-      ledger.mark(entry, 'compensation-failed', messageOf(error));
-      changed(entry, 'compensation-failed');
+      log.error('delete failed', { kind: entry.kind, name: entry.name, error: messageOf(error) });
+      ledger.mark(entry, failed, messageOf(error));
+      leftovers.push({ ...entry, state: failed, error: messageOf(error) });
+      changed({ ...entry, state: failed });
     }
   }
-  return ledger.entries().filter((entry) => entry.state === 'compensation-failed');
+  return leftovers;
 }
+
+const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
 
 async function deleteResource(entry: LedgerEntry): Promise<void> {
   switch (entry.kind) {
@@ -232,25 +296,29 @@ async function deleteResource(entry: LedgerEntry): Promise<void> {
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteNodegroup({ cluster, name });
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntilGone(() => undo.describeNodegroup({ cluster, name }), latencyTable.nodegroup);
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup);
       return;
     }
     case 'eks-cluster':
       await undo.deleteCluster(entry.name);
-      await pollUntilGone(() => undo.describeCluster(entry.name), latencyTable.cluster);
+      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);
       return;
     default:
       throw ApplicationFailure.nonRetryable(`no compensation for ${entry.kind} yet`, errorTypes.resourceFailed);
   }
 }
 
-async function pollUntilGone(observe: () => Promise<{ status: string }>, latency: { medianSeconds: number; p90Seconds: number }): Promise<void> {
+const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
+
+/** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
+async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {
   const startedAt = Date.now();
   for (;;) {
-    const { status } = await observe();
-    if (status === 'NOT_FOUND') return;
+    const value = await observe();
+    observed?.(value);
+    if (done(value)) return value;
     const elapsed = (Date.now() - startedAt) / 1000;
-    if (elapsed > waitDeadlineSeconds(latency)) throw ApplicationFailure.nonRetryable(`still ${status} after ${formatDuration(elapsed)}`, errorTypes.waitTimedOut);
+    if (elapsed > waitDeadlineSeconds(latency)) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
     await sleep(nextPollSeconds(elapsed, latency) * 1000);
   }
 }

@@ -13,6 +13,8 @@ export interface KubeControlPlane {
   readonly kubeconfigPath: string;
   readonly kubeConfig: KubeConfig;
   readonly nodeNames: readonly string[];
+  /** Adds simulated nodes (as an autoscaler would) and waits until they are Ready. */
+  addNodes(names: readonly string[], labels?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,14 +58,17 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {} }: KubeContr
     kubeConfig.loadFromFile(kubeconfigPath);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const nodeNames = Array.from({ length: nodes }, (_, i) => `kwok-node-${i}`);
-    await Promise.all(nodeNames.map((name) => core.createNode({ body: simulatedNode(name, nodeLabels) })));
-    await waitFor(`${nodes} simulated nodes Ready`, async () => {
-      const list = await core.listNode();
-      return list.items.filter(isReady).length === nodes;
-    }, { timeoutMs: 30_000, giveUpIf: () => peers.find((peer) => !peer.alive())?.name });
+    const addNodes = async (names: readonly string[], labels: Record<string, string> = {}) => {
+      await Promise.all(names.map((name) => core.createNode({ body: simulatedNode(name, labels) })));
+      await waitFor(`simulated nodes ${names.join(', ')} Ready`, async () => {
+        const ready = new Set((await core.listNode()).items.filter(isReady).map((node) => node.metadata?.name));
+        return names.every((name) => ready.has(name));
+      }, { timeoutMs: 30_000, giveUpIf: () => peers.find((peer) => !peer.alive())?.name });
+    };
+    await addNodes(nodeNames, nodeLabels);
     // Pods need their namespace's default ServiceAccount, made by the controller-manager.
     await waitFor('the default ServiceAccount', async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })), { timeoutMs: 30_000 });
-    return { server, kubeconfigPath, kubeConfig, nodeNames, stop };
+    return { server, kubeconfigPath, kubeConfig, nodeNames, addNodes, stop };
   } catch (error) {
     await stop();
     throw error;

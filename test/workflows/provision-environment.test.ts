@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
-import { progressQuery, type Progress } from '../../src/workflows/messages';
+import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } from '../../src/workflows/messages';
 import type { provisionEnvironment } from '../../src/workflows';
 import { workflowsPath } from '../../worker';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
@@ -51,8 +52,10 @@ function specWith(overrides: Record<string, unknown> = {}): EnvironmentSpec {
 }
 
 let runs = 0;
-/** Runs provisionEnvironment on a fresh worker whose activities may carry one injected fault. */
-async function provision(spec: EnvironmentSpec, fault?: Fault, whileRunning?: (handle: { workflowId: string }) => Promise<void>) {
+type Handle = WorkflowHandle<typeof provisionEnvironment>;
+
+/** Starts provisionEnvironment on a fresh worker (whose activities may carry one injected fault) and runs `body` while it lives. */
+async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
   const taskQueue = `provision-${++runs}`;
   const activities = withFault(createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess(cluster.kubeconfigPath) }), fault);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
@@ -60,35 +63,89 @@ async function provision(spec: EnvironmentSpec, fault?: Fault, whileRunning?: (h
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],
     });
-    await whileRunning?.(handle);
-    try {
-      return { result: await handle.result(), progress: await handle.query(progressQuery) };
-    } catch (error) {
-      return { error, progress: await handle.query(progressQuery) };
-    }
+    return body(handle);
   });
 }
 
+/** For runs expected to fail: the failure and the final progress. */
+async function failedRun(spec: EnvironmentSpec, fault?: Fault, meanwhile?: (handle: Handle) => Promise<void>) {
+  return withRun(spec, fault, async (handle) => {
+    await meanwhile?.(handle);
+    const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    return { error, progress: await handle.query(progressQuery) };
+  });
+}
+
+const phaseOf = async (handle: Handle) => (await handle.query(progressQuery)).phase;
+const untilReady = (handle: Handle) => waitFor('the environment to be ready', async () => (await phaseOf(handle)) === 'ready', { timeoutMs: 60_000, intervalMs: 200 });
+
 const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [] };
 
-test('a run provisions roles, cluster, logging, OIDC provider and a node group whose nodes turn Ready', async () => {
-  const { result, progress } = await provision(specWith());
-  assert.ok(result, 'the run succeeded');
-  assert.equal(progress.phase, 'ready');
-  assert.ok(progress.steps.every((step) => step.state === 'done'), JSON.stringify(progress.steps));
-  const issuer = result.cluster.oidcIssuer!.replace('https://', '');
-  assert.deepEqual(result.ledger.map((e) => `${e.kind} ${e.name} ${e.state}`).sort(), [
-    'eks-cluster demo confirmed', 'eks-nodegroup demo/general confirmed', 'iam-role demo-cluster confirmed', 'iam-role demo-node confirmed', `oidc-provider ${issuer} confirmed`,
-  ]);
-  // Rollback walks the ledger backwards, so its order must be creation order.
-  const position = (kind: string) => result.ledger.findIndex((e) => e.kind === kind);
-  assert.ok(position('iam-role') < position('eks-cluster') && position('eks-cluster') < position('eks-nodegroup'));
-  assert.equal(progress.steps.find((s) => s.id === 'k8s:nodes-ready/general')?.detail, '2/2 nodes Ready');
-  const inventory = await awsInventory(aws.clientConfig);
-  assert.deepEqual(inventory.clusters, ['demo']);
-  assert.deepEqual(inventory.nodegroups, ['demo/general']);
-  assert.deepEqual(inventory.roles, ['demo-cluster', 'demo-node']);
-  assert.equal(inventory.oidcProviders.length, 1);
+test('a run provisions roles, cluster, logging, OIDC provider and a node group, scales it, and tears it all down', async () => {
+  await withRun(specWith(), undefined, async (handle) => {
+    await untilReady(handle);
+    const progress = await handle.query(progressQuery);
+    assert.ok(progress.steps.every((step) => step.state === 'done'), JSON.stringify(progress.steps));
+    const issuer = progress.cluster.oidcIssuer!.replace('https://', '');
+    assert.deepEqual(progress.ledger.map((e) => `${e.kind} ${e.name} ${e.state}`).sort(), [
+      'eks-cluster demo confirmed', 'eks-nodegroup demo/general confirmed', 'iam-role demo-cluster confirmed', 'iam-role demo-node confirmed', `oidc-provider ${issuer} confirmed`,
+    ]);
+    // Teardown walks the ledger backwards, so its order must be creation order.
+    const position = (kind: string) => progress.ledger.findIndex((e) => e.kind === kind);
+    assert.ok(position('iam-role') < position('eks-cluster') && position('eks-cluster') < position('eks-nodegroup'));
+    assert.equal(progress.steps.find((s) => s.id === 'k8s:nodes-ready/general')?.detail, '2/2 nodes Ready');
+    const inventory = await awsInventory(aws.clientConfig);
+    assert.deepEqual(inventory.clusters, ['demo']);
+    assert.deepEqual(inventory.nodegroups, ['demo/general']);
+    assert.deepEqual(inventory.roles, ['demo-cluster', 'demo-node']);
+    assert.equal(inventory.oidcProviders.length, 1);
+
+    // Scaling up returns once the new node is Ready: here it joins after the request, as from an ASG.
+    const scaled = handle.executeUpdate(scaleNodeGroupUpdate, { args: [{ nodeGroup: 'general', desiredSize: 3, maxSize: 5 }] });
+    await waitFor('the run to be scaling', async () => (await phaseOf(handle)) === 'scaling', { intervalMs: 100 });
+    await cluster.addNodes(['kwok-general-extra'], { 'eks.amazonaws.com/nodegroup': 'general' });
+    assert.deepEqual(await scaled, { minSize: 1, desiredSize: 3, maxSize: 5 });
+    const described = await new EKSClient(aws.clientConfig).send(new DescribeNodegroupCommand({ clusterName: 'demo', nodegroupName: 'general' }));
+    assert.deepEqual(described.nodegroup?.scalingConfig, { minSize: 1, desiredSize: 3, maxSize: 5 });
+    assert.deepEqual((await handle.query(progressQuery)).nodeGroups.general, { minSize: 1, desiredSize: 3, maxSize: 5 });
+
+    await handle.signal(teardownSignal, { reason: 'done with it' });
+    const result = await handle.result();
+    assert.equal(result.endedBecause, 'done with it');
+    assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
+    assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+  });
+});
+
+test('the scale validator refuses requests that cannot be met, before they reach history', async () => {
+  await withRun(specWith(), undefined, async (handle) => {
+    await untilReady(handle);
+    const refused = (request: object, pattern: RegExp) =>
+      assert.rejects(handle.executeUpdate(scaleNodeGroupUpdate, { args: [request as never] }), (error: unknown) => {
+        assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+        assert.match((error.cause as Error).message, pattern);
+        return true;
+      });
+    await refused({ nodeGroup: 'nope', desiredSize: 1 }, /unknown node group "nope"; this environment has general/);
+    await refused({ nodeGroup: 'general', desiredSize: 9 }, /need minSize ≤ desiredSize ≤ maxSize, got 1 ≤ 9 ≤ 3/);
+    await refused({ nodeGroup: 'general', desiredSize: 1, minSize: 2 }, /got 2 ≤ 1 ≤ 3/);
+    await refused({ nodeGroup: 'general', desiredSize: -1, minSize: 0 }, /desiredSize must be a whole number/);
+    const history = await handle.fetchHistory();
+    assert.ok(!history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes), 'no refused update was accepted into history');
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    await handle.result();
+  });
+});
+
+test('an environment with a ttl tears itself down when it runs out', async () => {
+  await withRun(specWith({ ttl: '2h' }), undefined, async (handle) => {
+    await untilReady(handle);
+    const before = await env.currentTimeMs();
+    const result = await handle.result();
+    assert.equal(result.endedBecause, 'its ttl of 2h ran out');
+    assert.ok((await env.currentTimeMs()) - before >= 2 * 3_600_000, 'two hours of workflow time passed');
+    assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+  });
 });
 
 // A failure at every step, before AWS acts and after (the response lost), must leave nothing behind.
@@ -107,7 +164,7 @@ for (const fault of faults) {
   test(`a failure ${fault.when} ${fault.activity}${fault.matches ? ' (one call)' : ''} rolls back to the inventory before the run`, async () => {
     const before = await awsInventory(aws.clientConfig);
     assert.deepEqual(before, empty);
-    const { error, progress } = await provision(specWith(), fault);
+    const { error, progress } = await failedRun(specWith(), fault);
     assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
     assert.match(String((error.cause as Error)?.message), /everything this run made was deleted/);
     assert.equal(progress.phase, 'rolled-back');
@@ -117,7 +174,7 @@ for (const fault of faults) {
 }
 
 test('onFailure keep leaves what was made and says so', async () => {
-  const { error, progress } = await provision(specWith({ onFailure: 'keep' }), { activity: 'ensureNodegroup', when: 'before' });
+  const { error, progress } = await failedRun(specWith({ onFailure: 'keep' }), { activity: 'ensureNodegroup', when: 'before' });
   assert.ok(error instanceof WorkflowFailedError);
   assert.equal(progress.phase, 'failed');
   assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, ['demo']);
@@ -126,8 +183,7 @@ test('onFailure keep leaves what was made and says so', async () => {
 test('cancelling a run mid-way rolls it back', async () => {
   // No simulated node carries this group's label, so the run waits on nodes until cancelled.
   const spec = specWith({ nodeGroups: [{ name: 'lonely', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }] });
-  const { error, progress } = await provision(spec, undefined, async ({ workflowId }) => {
-    const handle = env.client.workflow.getHandle(workflowId);
+  const { error, progress } = await failedRun(spec, undefined, async (handle) => {
     await waitFor('the run to wait for nodes', async () => {
       const state: Progress = await handle.query(progressQuery);
       return state.steps.find((s) => s.id === 'k8s:nodes-ready/lonely')?.state === 'running';
