@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
@@ -15,6 +18,7 @@ import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
+import { replayHistoriesDir } from '../support/paths';
 import { waitFor } from '../support/process';
 import { timeSkippingEnv } from '../support/temporal';
 
@@ -112,6 +116,10 @@ test('a run provisions roles, cluster, logging, OIDC provider and a node group, 
     await handle.signal(teardownSignal, { reason: 'done with it' });
     const result = await handle.result();
     assert.equal(result.endedBecause, 'done with it');
+    // EKSFLOW_RECORD_HISTORIES=1 refreshes the history the replay test checks new workflow code against.
+    if (process.env.EKSFLOW_RECORD_HISTORIES) {
+      writeFileSync(join(replayHistoriesDir, 'provision-scale-teardown.json'), historyToJSON(await handle.fetchHistory()));
+    }
     assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
     assert.deepEqual(await awsInventory(aws.clientConfig), empty);
   });
@@ -192,5 +200,33 @@ test('cancelling a run mid-way rolls it back', async () => {
   });
   assert.ok(error instanceof WorkflowFailedError, String(error));
   assert.equal(progress.phase, 'rolled-back');
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('a run survives its worker: a second worker picks it up mid-wait and finishes it', async () => {
+  const spec = specWith({ nodeGroups: [{ name: 'late', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }] });
+  const taskQueue = `provision-${++runs}`;
+  const activities = createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess(cluster.kubeconfigPath) });
+  // A short grace time cuts the first worker's wait off, as when its host goes away; no
+  // workflow cache means no sticky queue, so nothing is routed to the departed worker.
+  const newWorker = () => Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second', maxCachedWorkflows: 0,
+  });
+  const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: `team-a.late.${runs}`, args: [{ environmentId: 'team-a/late', spec }],
+  });
+  // The first worker gets as far as waiting for nodes that do not exist yet, then goes away.
+  await (await newWorker()).runUntil(waitFor('the run to wait for nodes', async () =>
+    (await handle.query(progressQuery)).steps.find((s) => s.id === 'k8s:nodes-ready/late')?.state === 'running', { timeoutMs: 30_000, intervalMs: 200 }));
+
+  await (await newWorker()).runUntil(async () => {
+    await cluster.addNodes(['kwok-late-0'], { 'eks.amazonaws.com/nodegroup': 'late' });
+    await untilReady(handle);
+    const progress = await handle.query(progressQuery);
+    assert.ok(progress.steps.every((s) => s.state === 'done'));
+    assert.equal(progress.ledger.filter((e) => e.kind === 'eks-cluster').length, 1, 'the cluster was created once');
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    await handle.result();
+  });
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);
 });
