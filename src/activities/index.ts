@@ -1,6 +1,7 @@
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import { createClusterActivities } from './cluster';
+import { createFargateActivities } from './fargate-profiles';
 import { createIamRoleActivities } from './iam-roles';
 import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
+    ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube),
   };
 }

@@ -35,7 +35,9 @@ export interface ProvisionResult {
 }
 
 // Kinds this version provisions; the rest of the plan arrives in later slices and is refused up front.
-const supportedKinds: ReadonlySet<StepKind> = new Set(['cluster-role', 'node-role', 'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready']);
+const supportedKinds: ReadonlySet<StepKind> = new Set([
+  'cluster-role', 'node-role', 'fargate-role', 'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
+]);
 
 /**
  * One environment's whole life. Provisions it: runs the plan's steps as soon as their
@@ -56,7 +58,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   let phase: Phase = 'provisioning';
   const scaling = new Map<string, NodegroupScaling>(spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
   // What later steps read from earlier ones.
-  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; oidcIssuer?: string; endpoint?: string } = {};
+  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string } = {};
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, nodeGroups: Object.fromEntries(scaling),
@@ -125,6 +127,22 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
         managedPolicyArns: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map((p) => `arn:aws:iam::aws:policy/${p}`),
       }));
       outputs.nodeRoleArn = role.arn;
+    },
+    'fargate-role': async (step) => {
+      const name = roleNames.fargate(spec.name);
+      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
+        owner, region: spec.region, name, description: `Fargate pods of ${spec.name}`, tags: spec.tags,
+        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks-fargate-pods.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy'],
+      }));
+      outputs.fargateRoleArn = role.arn;
+    },
+    'fargate-profile': async (step) => {
+      const profile = spec.fargateProfiles.find((p) => p.name === step.subject)!;
+      await create(step, { kind: 'eks-fargate-profile', name: `${spec.name}/${profile.name}`, region: spec.region }, () => aws.ensureFargateProfile({
+        owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds, tags: spec.tags,
+      }));
+      await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`);
     },
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
@@ -297,6 +315,12 @@ async function deleteResource(entry: LedgerEntry): Promise<void> {
       await undo.deleteNodegroup({ cluster, name });
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
       await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup);
+      return;
+    }
+    case 'eks-fargate-profile': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      await undo.deleteFargateProfile({ cluster, name });
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile']);
       return;
     }
     case 'eks-cluster':

@@ -181,6 +181,36 @@ for (const fault of faults) {
   });
 }
 
+const withFargate = () => specWith({ fargateProfiles: [
+  { name: 'fp-default', selectors: [{ namespace: 'default' }] },
+  { name: 'fp-batch', selectors: [{ namespace: 'batch', labels: { tier: 'batch' } }] },
+] });
+
+test('Fargate profiles are created one after another with their pod execution role, and torn down', async () => {
+  await withRun(withFargate(), undefined, async (handle) => {
+    await untilReady(handle);
+    const inventory = await awsInventory(aws.clientConfig);
+    assert.deepEqual(inventory.fargateProfiles, ['demo/fp-batch', 'demo/fp-default']);
+    assert.ok(inventory.roles.includes('demo-fargate'));
+    const { steps } = await handle.query(progressQuery);
+    const first = steps.find((s) => s.id === 'eks:fargate-profile/fp-default')!;
+    const second = steps.find((s) => s.id === 'eks:fargate-profile/fp-batch')!;
+    assert.ok(first.endedAt! <= second.startedAt!, 'the second profile started after the first ended');
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    await handle.result();
+  });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+for (const when of ['before', 'after'] as const) {
+  test(`a failure ${when} the second Fargate profile rolls everything back`, async () => {
+    const { error, progress } = await failedRun(withFargate(), { activity: 'ensureFargateProfile', when, matches: (input) => (input as { profile: { name: string } }).profile.name === 'fp-batch' });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.equal(progress.phase, 'rolled-back');
+    assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+  });
+}
+
 test('onFailure keep leaves what was made and says so', async () => {
   const { error, progress } = await failedRun(specWith({ onFailure: 'keep' }), { activity: 'ensureNodegroup', when: 'before' });
   assert.ok(error instanceof WorkflowFailedError);

@@ -1,6 +1,7 @@
 import {
-  CreateClusterCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand,
-  ListClustersCommand, ListNodegroupsCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
+  CreateClusterCommand, CreateFargateProfileCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
+  DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListNodegroupsCommand,
+  UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
   type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
@@ -56,8 +57,30 @@ export interface CreateNodegroupInput {
   clientRequestToken: string;
 }
 
+export interface FargateProfile {
+  cluster: string;
+  name: string;
+  arn: string;
+  /** CREATING | ACTIVE | DELETING | CREATE_FAILED | DELETE_FAILED */
+  status: string;
+  tags: Record<string, string>;
+}
+
+export interface CreateFargateProfileInput {
+  cluster: string;
+  name: string;
+  podExecutionRoleArn: string;
+  subnetIds: string[];
+  selectors: { namespace: string; labels?: Record<string, string> }[];
+  tags: Record<string, string>;
+  clientRequestToken: string;
+}
+
 /** The EKS calls eksflow makes, and nothing else: a simulated cloud implements the same. */
 export interface EksApi {
+  describeFargateProfile(cluster: string, name: string): Promise<FargateProfile | undefined>;
+  createFargateProfile(input: CreateFargateProfileInput): Promise<FargateProfile>;
+  deleteFargateProfile(cluster: string, name: string): Promise<void>;
   describeNodegroup(cluster: string, name: string): Promise<Nodegroup | undefined>;
   createNodegroup(input: CreateNodegroupInput): Promise<Nodegroup>;
   updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string): Promise<void>;
@@ -93,8 +116,26 @@ const toNodegroup = (group: SdkNodegroup): Nodegroup => ({
   tags: group.tags ?? {},
 });
 
+const toFargateProfile = (cluster: string, profile: { fargateProfileName?: string; fargateProfileArn?: string; status?: string; tags?: Record<string, string> }): FargateProfile => ({
+  cluster, name: profile.fargateProfileName!, arn: profile.fargateProfileArn!, status: profile.status ?? 'UNKNOWN', tags: profile.tags ?? {},
+});
+
 export function eksApi(client: EKSClient): EksApi {
   return {
+    async describeFargateProfile(cluster, name) {
+      const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
+      return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;
+    },
+    async createFargateProfile(input) {
+      const created = await aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => client.send(new CreateFargateProfileCommand({
+        clusterName: input.cluster, fargateProfileName: input.name, podExecutionRoleArn: input.podExecutionRoleArn,
+        subnets: input.subnetIds, selectors: input.selectors, tags: input.tags, clientRequestToken: input.clientRequestToken,
+      })));
+      return toFargateProfile(input.cluster, created.fargateProfile!);
+    },
+    async deleteFargateProfile(cluster, name) {
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
+    },
     async describeNodegroup(cluster, name) {
       const found = await awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })));
       return found?.nodegroup ? toNodegroup(found.nodegroup) : undefined;
