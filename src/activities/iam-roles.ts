@@ -19,20 +19,6 @@ export interface EnsuredResource {
   made: boolean;
 }
 
-const awsManaged = (name: string) => `arn:aws:iam::aws:policy/${name}`;
-
-/** The policies EKS documents for each role it assumes. */
-export const rolePolicies = {
-  cluster: [awsManaged('AmazonEKSClusterPolicy')],
-  node: [awsManaged('AmazonEKSWorkerNodePolicy'), awsManaged('AmazonEKS_CNI_Policy'), awsManaged('AmazonEC2ContainerRegistryReadOnly')],
-  fargate: [awsManaged('AmazonEKSFargatePodExecutionRolePolicy')],
-};
-
-export const assumedBy = (service: string) => ({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-});
-
 export function createIamRoleActivities(iam: IamApi) {
   /** Creates the role with its policies, or adopts it when this environment already owns it. */
   async function ensureRole(input: EnsureRoleInput): Promise<EnsuredResource & { arn: string }> {

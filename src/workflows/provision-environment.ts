@@ -7,9 +7,9 @@ import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spe
 import { errorTypes } from '../domain/errors';
 import { formatDuration, latencyTable, type Latency, type StepKind } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
-import { roleNames } from '../domain/names';
 import type { Owner } from '../domain/ownership';
 import { planEnvironment, type PlanStep } from '../domain/planner';
+import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { awsCall, compensationCall, heartbeatingWait } from './activity-options';
@@ -109,34 +109,20 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     }
   }
 
+  async function ensureServiceRole(step: PlanStep, which: ServiceRole): Promise<string> {
+    const role = serviceRoles[which];
+    const name = role.name(spec.name);
+    const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
+      owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
+      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies],
+    }));
+    return ensured.arn;
+  }
+
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
-    'cluster-role': async (step) => {
-      const name = roleNames.cluster(spec.name);
-      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
-        owner, region: spec.region, name, description: `EKS control plane of ${spec.name}`, tags: spec.tags,
-        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] },
-        managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKSClusterPolicy'],
-      }));
-      outputs.clusterRoleArn = role.arn;
-    },
-    'node-role': async (step) => {
-      const name = roleNames.node(spec.name);
-      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
-        owner, region: spec.region, name, description: `worker nodes of ${spec.name}`, tags: spec.tags,
-        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-        managedPolicyArns: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map((p) => `arn:aws:iam::aws:policy/${p}`),
-      }));
-      outputs.nodeRoleArn = role.arn;
-    },
-    'fargate-role': async (step) => {
-      const name = roleNames.fargate(spec.name);
-      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
-        owner, region: spec.region, name, description: `Fargate pods of ${spec.name}`, tags: spec.tags,
-        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks-fargate-pods.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-        managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy'],
-      }));
-      outputs.fargateRoleArn = role.arn;
-    },
+    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster')),
+    'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
+    'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
       const profile = spec.fargateProfiles.find((p) => p.name === step.subject)!;
       await create(step, { kind: 'eks-fargate-profile', name: `${spec.name}/${profile.name}`, region: spec.region }, () => aws.ensureFargateProfile({

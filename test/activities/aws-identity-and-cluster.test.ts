@@ -6,10 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
-import { assumedBy, rolePolicies } from '../../src/activities/iam-roles';
 import { irsaTrustPolicy } from '../../src/activities/oidc-provider';
 import { errorTypes } from '../../src/domain/errors';
 import { roleNames } from '../../src/domain/names';
+import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
 import { ownershipTagKeys, type Owner } from '../../src/domain/ownership';
 import { moto, type Moto } from '../support/moto';
 import { freePort } from '../support/process';
@@ -39,7 +39,7 @@ async function rejectsWith(promise: Promise<unknown>, type: string, pattern: Reg
 }
 
 const ensureClusterRole = (who: Owner) => activities.ensureRole({
-  owner: who, region, name: roleNames.cluster('demo'), description: 'EKS control plane', trustPolicy: assumedBy('eks.amazonaws.com'), managedPolicyArns: rolePolicies.cluster,
+  owner: who, region, name: roleNames.cluster('demo'), description: 'EKS control plane', trustPolicy: assumedBy('eks.amazonaws.com'), managedPolicyArns: [...serviceRoles.cluster.policies],
 });
 
 test('ensureRole creates a tagged role with its policies, and adopts it on a repeat', async () => {
