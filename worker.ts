@@ -4,10 +4,14 @@ import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
 import { kubeconfigAccess } from './src/activities/kube-access';
 import { loadConfig, type Config } from './src/config';
+import { temporalConnectionOptions } from './src/temporal-connection';
 
 export const workflowsPath = fileURLToPath(new URL('./src/workflows/index.ts', import.meta.url));
 
-/** A worker for eksflow's task queue, with activities built from clients made once here. */
+/**
+ * A worker for eksflow's task queue, with activities built from clients made once here. The
+ * workflow bundle is built once, at creation; SIGINT/SIGTERM drain it (the SDK's default).
+ */
 export async function createWorker(connection: NativeConnection, config: Config, deps: ActivityDeps = defaultDeps(config)): Promise<Worker> {
   return Worker.create({
     connection,
@@ -15,6 +19,8 @@ export async function createWorker(connection: NativeConnection, config: Config,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
     workflowsPath,
     activities: createActivities(deps),
+    // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
+    shutdownGraceTime: '30 seconds',
   });
 }
 
@@ -28,7 +34,7 @@ export function defaultDeps(config: Config): ActivityDeps {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createWorker(connection, config);
   await worker.run();
   await connection.close();

@@ -5,6 +5,10 @@ import { Value } from '@sinclair/typebox/value';
 export const Config = Type.Object({
   TEMPORAL_ADDRESS: Type.String({ default: '127.0.0.1:7233', description: 'host:port of the Temporal frontend' }),
   TEMPORAL_NAMESPACE: Type.String({ default: 'default' }),
+  TEMPORAL_TLS: Type.Boolean({ default: false, description: 'TLS to the frontend (implied by an API key or a client certificate)' }),
+  TEMPORAL_TLS_CERT_PATH: Type.Optional(Type.String({ description: 'client certificate for mTLS (Temporal Cloud)' })),
+  TEMPORAL_TLS_KEY_PATH: Type.Optional(Type.String({ description: 'its private key' })),
+  TEMPORAL_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Temporal Cloud API key; a secret, never logged' })),
   TEMPORAL_UI_URL: Type.String({ default: 'http://127.0.0.1:8233', description: 'base URL of the Temporal Web UI, for links' }),
   EKSFLOW_TASK_QUEUE: Type.String({ default: 'eksflow', minLength: 1 }),
   API_HOST: Type.String({ default: '127.0.0.1' }),

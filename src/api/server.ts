@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
+import { temporalConnectionOptions } from '../temporal-connection';
 import app from './app';
 
 /** Builds the API and listens; returns the running server for its owner to close. */
@@ -15,7 +16,7 @@ export async function startApiServer(config: Config, temporal: Client): Promise<
 // Run alone (docker-compose's `api` service): connect to Temporal and serve until stopped.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const server = await startApiServer(config, new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void server.close().then(() => connection.close()));
