@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
-import { kubeconfigAccess } from './src/activities/kube-access';
+import { eksTokenAccess, kubeconfigAccess } from './src/activities/kube-access';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig, type Config } from './src/config';
 import { temporalConnectionOptions } from './src/temporal-connection';
 
@@ -26,10 +27,9 @@ export async function createWorker(connection: NativeConnection, config: Config,
 
 /** Real AWS through the default credential chain, or the emulator at AWS_ENDPOINT_URL. */
 export function defaultDeps(config: Config): ActivityDeps {
-  return {
-    ...awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
-    kube: kubeconfigAccess(),
-  };
+  const aws = awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
+  const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
+  return { ...aws, kube };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -15,6 +15,9 @@ export const Config = Type.Object({
   API_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   AWS_REGION: Type.String({ default: 'us-east-1', description: 'region of the AWS clients the worker makes' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ description: 'an AWS emulator URL (moto); unset, the real regional endpoints' })),
+  KUBE_ACCESS: Type.Union([Type.Literal('eks-token'), Type.Literal('kubeconfig')], {
+    default: 'eks-token', description: 'eks-token: endpoint and CA from EKS, in-process bearer tokens; kubeconfig: KUBECONFIG or ~/.kube/config',
+  }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
 });
 export type Config = Static<typeof Config>;
