@@ -18,6 +18,7 @@ export const Config = Type.Object({
   KUBE_ACCESS: Type.Union([Type.Literal('eks-token'), Type.Literal('kubeconfig')], {
     default: 'eks-token', description: 'eks-token: endpoint and CA from EKS, in-process bearer tokens; kubeconfig: KUBECONFIG or ~/.kube/config',
   }),
+  SKOPEO_PATH: Type.String({ default: 'skopeo', description: 'the image copier used for image imports' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
 });
 export type Config = Static<typeof Config>;

@@ -1,8 +1,10 @@
+import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import { createClusterActivities } from './cluster';
 import { createFargateActivities } from './fargate-profiles';
 import { createIamRoleActivities } from './iam-roles';
+import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
 import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { createOidcActivities } from './oidc-provider';
@@ -14,7 +16,11 @@ import { createOidcActivities } from './oidc-provider';
 export interface ActivityDeps {
   eks: EksApi;
   iam: IamApi;
+  ecr: EcrApi;
   kube: KubeAccess;
+  copier: ImageCopier;
+  /** Where imported images are pushed. @default ECR itself */
+  imageDestination?: ImageDestination;
 }
 
 /** Builds every activity from its clients; the worker registers the result. */
@@ -26,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodegroupActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube),
+    ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
   };
 }
 

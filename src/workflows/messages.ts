@@ -32,6 +32,8 @@ export interface Progress {
   steps: StepProgress[];
   ledger: LedgerEntry[];
   cluster: { endpoint?: string; oidcIssuer?: string };
+  /** The app's image, pinned by digest once imported. */
+  image?: string;
   nodeGroups: Record<string, NodegroupScaling>;
 }
 

@@ -28,6 +28,8 @@ export interface ProvisionInput {
 export interface ProvisionResult {
   environment: string;
   cluster: { name: string; endpoint?: string; oidcIssuer?: string };
+  /** The app's image, pinned by digest when the run imported it. */
+  image?: string;
   /** Why the environment ended: a teardown request or its ttl. */
   endedBecause: string;
   ledger: LedgerEntry[];
@@ -37,6 +39,7 @@ export interface ProvisionResult {
 // Kinds this version provisions; the rest of the plan arrives in later slices and is refused up front.
 const supportedKinds: ReadonlySet<StepKind> = new Set([
   'cluster-role', 'node-role', 'fargate-role', 'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
+  'ecr-repository', 'image-import',
 ]);
 
 /**
@@ -58,10 +61,12 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   let phase: Phase = 'provisioning';
   const scaling = new Map<string, NodegroupScaling>(spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
   // What later steps read from earlier ones.
-  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string } = {};
+  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string } = {
+    imageUri: spec.image?.uri,
+  };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
-    cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, nodeGroups: Object.fromEntries(scaling),
+    cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
   }));
   let teardownReason: string | undefined;
   setHandler(teardownSignal, ({ reason }) => void (teardownReason ??= reason));
@@ -129,6 +134,16 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
         owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds, tags: spec.tags,
       }));
       await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`);
+    },
+    'ecr-repository': async (step) => {
+      const { repository } = spec.image!.import!;
+      await create(step, { kind: 'ecr-repository', name: repository, region: spec.region }, () => aws.ensureEcrRepository({ owner, region: spec.region, name: repository, tags: spec.tags }));
+    },
+    'image-import': async (step) => {
+      const { source, repository, tag } = spec.image!.import!;
+      const imported = await waits.importImage({ source, repository, tag });
+      outputs.imageUri = imported.imageUri;
+      update(step.id, { detail: imported.imageUri });
     },
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
@@ -244,7 +259,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   }
   if (cancelled) throw cancelled;
   return {
-    environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer },
+    environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri,
     endedBecause: teardownReason!, ledger: ledger.entries(), steps: [...progress.values()],
   };
 }
@@ -309,6 +324,8 @@ async function deleteResource(entry: LedgerEntry): Promise<void> {
       await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile']);
       return;
     }
+    case 'ecr-repository':
+      return undo.deleteEcrRepository({ name: entry.name });
     case 'eks-cluster':
       await undo.deleteCluster(entry.name);
       await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);

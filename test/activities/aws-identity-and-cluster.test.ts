@@ -5,12 +5,12 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } fro
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
-import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { irsaTrustPolicy } from '../../src/activities/oidc-provider';
 import { errorTypes } from '../../src/domain/errors';
 import { roleNames } from '../../src/domain/names';
 import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
 import { ownershipTagKeys, type Owner } from '../../src/domain/ownership';
+import { testActivityDeps } from '../support/activity-deps';
 import { moto, type Moto } from '../support/moto';
 import { freePort } from '../support/process';
 
@@ -18,7 +18,7 @@ let aws: Moto;
 let activities: ReturnType<typeof createActivities>;
 before(async () => {
   aws = await moto();
-  activities = createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess('/nonexistent') });
+  activities = createActivities(testActivityDeps({ aws }));
 });
 afterEach(() => aws.reset());
 after(() => aws?.stop());
@@ -143,6 +143,6 @@ test('AWS errors become permanent or retryable failures', async () => {
     activities.ensureRole({ owner, region, name: 'demo-x', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: ['arn:aws:iam::aws:policy/NoSuchPolicy'] }),
     errorTypes.awsClientError, /AttachRolePolicy demo-x arn:aws:iam::aws:policy\/NoSuchPolicy: NoSuchEntityException/,
   );
-  const unreachable = createActivities({ ...awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }), kube: kubeconfigAccess('/nonexistent') });
+  const unreachable = createActivities({ ...testActivityDeps({ aws }), ...awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }) });
   await rejectsWith(unreachable.describeCluster('demo'), errorTypes.awsRetryable, /DescribeCluster demo/);
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { createActivities } from '../../src/activities';
 import { eksBearerToken } from '../../src/activities/eks-token';
-import { eksTokenAccess, kubeconfigAccess } from '../../src/activities/kube-access';
+import { eksTokenAccess } from '../../src/activities/kube-access';
+import { testActivityDeps } from '../support/activity-deps';
 import { moto, type Moto } from '../support/moto';
 
 let aws: Moto;
@@ -52,7 +52,7 @@ test('the presigned URL carries a valid SigV4 query signature over host and x-k8
 });
 
 test('eksTokenAccess builds a kubeconfig from DescribeCluster and a fresh token', async () => {
-  const deps = { ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess('/nonexistent') };
+  const deps = testActivityDeps({ aws });
   const activities = createActivities(deps);
   const role = await activities.ensureRole({
     owner: { environmentId: 'team-a/demo', runId: 'r1' }, region: 'us-east-1', name: 'demo-cluster', description: 'x',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
@@ -8,37 +9,46 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { awsActivityDeps } from '../../src/activities/aws/clients';
-import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } from '../../src/workflows/messages';
 import type { provisionEnvironment } from '../../src/workflows';
 import { workflowsPath } from '../../worker';
+import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
+import { registry, type Registry } from '../support/registry';
 import { replayHistoriesDir } from '../support/paths';
-import { waitFor } from '../support/process';
+import { runCommand, waitFor } from '../support/process';
+import { toolPath } from '../support/tools';
+import { writeOciLayout, type WrittenImage } from '../fixtures/oci-layout';
 import { timeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let aws: Moto;
 let cluster: KubeControlPlane;
+let images: Registry;
+let upstream: WrittenImage;
 let bundle: { code: string };
 
 before(async () => {
-  [env, aws, cluster] = await Promise.all([
+  [env, aws, cluster, images] = await Promise.all([
     timeSkippingEnv(),
     moto(),
     kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } }),
+    registry(),
   ]);
+  const layout = mkdtempSync(join(tmpdir(), 'eksflow-upstream-'));
+  upstream = writeOciLayout(layout);
+  await runCommand(toolPath('skopeo'), ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:${upstream.tag}`, `docker://${images.host}/upstream/app:${upstream.tag}`]);
+  rmSync(layout, { recursive: true, force: true });
   const { bundleWorkflowCode } = await import('@temporalio/worker');
   bundle = await bundleWorkflowCode({ workflowsPath, logger: undefined });
 });
 afterEach(() => aws.reset());
 after(async () => {
-  await Promise.all([env?.teardown(), aws?.stop(), cluster?.stop()]);
+  await Promise.all([env?.teardown(), aws?.stop(), cluster?.stop(), images?.stop()]);
 });
 
 function specWith(overrides: Record<string, unknown> = {}): EnvironmentSpec {
@@ -61,7 +71,7 @@ type Handle = WorkflowHandle<typeof provisionEnvironment>;
 /** Starts provisionEnvironment on a fresh worker (whose activities may carry one injected fault) and runs `body` while it lives. */
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
   const taskQueue = `provision-${++runs}`;
-  const activities = withFault(createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess(cluster.kubeconfigPath) }), fault);
+  const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images })), fault);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
@@ -211,6 +221,30 @@ for (const when of ['before', 'after'] as const) {
   });
 }
 
+const withImage = () => specWith({ image: { import: { source: `${images.host}/upstream/app:${upstream.tag}`, repository: 'team/app', tag: '1.0' } } });
+
+test('an imported image lands in the ensured ECR repository, pinned by digest, beside the control plane', async () => {
+  await withRun(withImage(), undefined, async (handle) => {
+    await untilReady(handle);
+    const progress = await handle.query(progressQuery);
+    assert.match(progress.image ?? '', new RegExp(`/team/app@${upstream.manifestDigest}$`));
+    const start = (id: string) => progress.steps.find((s) => s.id === id)!.startedAt!;
+    assert.ok(start('ecr:image-import') < progress.steps.find((s) => s.id === 'eks:cluster')!.endedAt!, 'the import overlapped the control plane');
+    assert.deepEqual((await awsInventory(aws.clientConfig)).repositories, ['team/app']);
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    const result = await handle.result();
+    assert.equal(result.image, progress.image);
+  });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('a failed image import rolls back the repository with everything else', async () => {
+  const { error, progress } = await failedRun(withImage(), { activity: 'importImage', when: 'after' });
+  assert.ok(error instanceof WorkflowFailedError);
+  assert.equal(progress.phase, 'rolled-back');
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
 test('onFailure keep leaves what was made and says so', async () => {
   const { error, progress } = await failedRun(specWith({ onFailure: 'keep' }), { activity: 'ensureNodegroup', when: 'before' });
   assert.ok(error instanceof WorkflowFailedError);
@@ -236,7 +270,7 @@ test('cancelling a run mid-way rolls it back', async () => {
 test('a run survives its worker: a second worker picks it up mid-wait and finishes it', async () => {
   const spec = specWith({ nodeGroups: [{ name: 'late', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }] });
   const taskQueue = `provision-${++runs}`;
-  const activities = createActivities({ ...awsActivityDeps(aws.clientConfig), kube: kubeconfigAccess(cluster.kubeconfigPath) });
+  const activities = createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images }));
   // A short grace time cuts the first worker's wait off, as when its host goes away; no
   // workflow cache means no sticky queue, so nothing is routed to the departed worker.
   const newWorker = () => Worker.create({

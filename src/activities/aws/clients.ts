@@ -1,6 +1,8 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { ActivityDeps } from '../index';
+import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
 
@@ -12,8 +14,8 @@ export interface AwsClientOptions {
 }
 
 /** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
-export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam'> {
+export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr'> {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
   const config = { ...options, maxAttempts: 3 };
-  return { eks: eksApi(new EKSClient(config)), iam: iamApi(new IAMClient(config)) };
+  return { eks: eksApi(new EKSClient(config)), iam: iamApi(new IAMClient(config)), ecr: ecrApi(new ECRClient(config)) };
 }

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../domain/errors';
+import { ownershipTags, type Owner } from '../domain/ownership';
+import type { EcrApi, RegistryLogin, Repository } from './aws/ecr';
+import type { EnsuredResource } from './iam-roles';
+import { adoptOrRefuse } from './ownership-check';
+
+const run = promisify(execFile);
+
+/** Where imported images go: ECR in production; the test bed's registry in tests (moto cannot store layers). */
+export interface ImageDestination {
+  /** host/path:tag the copy pushes to. */
+  reference(repository: Repository, tag: string): string;
+  /** Credentials for the push, or none for an open registry. */
+  login(): Promise<RegistryLogin | undefined>;
+  /** The digest the registry holds for repository:tag, to verify the copy. */
+  digest(repository: Repository, tag: string): Promise<string | undefined>;
+}
+
+export function ecrDestination(ecr: EcrApi): ImageDestination {
+  return {
+    reference: (repository, tag) => `${repository.uri}:${tag}`,
+    login: () => ecr.login(),
+    digest: (repository, tag) => ecr.imageDigest(repository.name, tag),
+  };
+}
+
+export interface ImageCopier {
+  /** skopeo's path. */
+  skopeo: string;
+  /** Registries spoken to over plain HTTP or with unverified TLS (loopback test registries only). */
+  insecureRegistries?: string[];
+}
+
+const heartbeatEveryMs = 5_000;
+
+export function createImageActivities(ecr: EcrApi, destination: ImageDestination, copier: ImageCopier) {
+  /** The ECR repository, scanning on push and tagged; adopted when this environment owns it. */
+  async function ensureEcrRepository(input: { owner: Owner; region: string; name: string; tags?: Record<string, string> }): Promise<EnsuredResource & { uri: string }> {
+    const ref = (arn: string) => ({ kind: 'ecr-repository' as const, name: input.name, region: input.region, arn });
+    const existing = await ecr.describeRepository(input.name);
+    if (existing) {
+      const { madeByThisRun } = adoptOrRefuse(`ECR repository ${input.name}`, existing.tags, input.owner);
+      return { ref: ref(existing.arn), made: madeByThisRun, uri: existing.uri };
+    }
+    const created = await ecr.createRepository({ name: input.name, scanOnPush: true, tags: ownershipTags(input.owner, input.tags) });
+    return { ref: ref(created.arn), made: true, uri: created.uri };
+  }
+
+  async function deleteEcrRepository(input: { name: string }): Promise<void> {
+    await ecr.deleteRepository(input.name);
+  }
+
+  /**
+   * Copies `source` into the repository with skopeo and verifies the registry holds the
+   * digest skopeo pushed. Credentials go through a private auth file, never the command
+   * line, a log or the result. Returns the image pinned by digest.
+   */
+  async function importImage(input: { source: string; repository: string; tag: string }): Promise<{ imageUri: string; digest: string }> {
+    const repository = await ecr.describeRepository(input.repository);
+    if (!repository) throw ApplicationFailure.nonRetryable(`ECR repository ${input.repository} does not exist`, errorTypes.resourceFailed);
+    const target = destination.reference(repository, input.tag);
+    const work = await mkdtemp(join(tmpdir(), 'eksflow-import-'));
+    const context = Context.current();
+    const beat = setInterval(() => context.heartbeat({ copying: input.source }), heartbeatEveryMs);
+    try {
+      const login = await destination.login();
+      const authFile = join(work, 'auth.json');
+      const host = target.split('/')[0]!;
+      await writeFile(authFile, JSON.stringify({ auths: login ? { [host]: { auth: Buffer.from(`${login.username}:${login.password}`).toString('base64') } } : {} }), { mode: 0o600 });
+      const insecure = (reference: string) => copier.insecureRegistries?.includes(reference.split('/')[0]!) ?? false;
+      const source = input.source.includes('://') ? input.source : `docker://${input.source}`;
+      const digestFile = join(work, 'digest');
+      try {
+        await run(copier.skopeo, [
+          '--insecure-policy', 'copy', '--retry-times', '3', '--dest-authfile', authFile, '--digestfile', digestFile,
+          `--src-tls-verify=${!insecure(input.source)}`, `--dest-tls-verify=${!insecure(target)}`,
+          source, `docker://${target}`,
+        ], { signal: context.cancellationSignal, maxBuffer: 16 * 1024 * 1024 });
+      } catch (error) {
+        const stderr = (error as { stderr?: string }).stderr ?? String(error);
+        // A source that does not exist or refuses us will not change by retrying; a network blip might.
+        const permanent = /manifest unknown|not found|unauthorized|denied|invalid reference/i.test(stderr);
+        const message = `copying ${input.source} to ${target} failed: ${stderr.trim().split('\n').pop()}`;
+        throw permanent ? ApplicationFailure.nonRetryable(message, errorTypes.resourceFailed) : ApplicationFailure.retryable(message, errorTypes.awsRetryable);
+      }
+      const digest = (await readFile(digestFile, 'utf8')).trim();
+      const held = await destination.digest(repository, input.tag);
+      if (held !== digest) {
+        throw ApplicationFailure.retryable(`the registry holds ${held ?? 'nothing'} for ${target}, not the pushed ${digest}`, errorTypes.awsRetryable);
+      }
+      return { imageUri: `${repository.uri}@${digest}`, digest };
+    } finally {
+      clearInterval(beat);
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  return { ensureEcrRepository, deleteEcrRepository, importImage };
+}

@@ -1,0 +1,35 @@
+import type { ActivityDeps } from '../../src/activities';
+import { awsActivityDeps } from '../../src/activities/aws/clients';
+import type { ImageDestination } from '../../src/activities/image-import';
+import { kubeconfigAccess } from '../../src/activities/kube-access';
+import type { Moto } from './moto';
+import type { Registry } from './registry';
+import { toolPath } from './tools';
+
+/**
+ * The activities' real dependencies, pointed at the test bed: AWS APIs on moto, the cluster
+ * through the control plane's kubeconfig, and images pushed to the local registry (moto
+ * keeps ECR repositories but cannot store layers).
+ */
+export function testActivityDeps({ aws, kubeconfigPath, registry }: { aws: Moto; kubeconfigPath?: string; registry?: Registry }): ActivityDeps {
+  return {
+    ...awsActivityDeps(aws.clientConfig),
+    kube: kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig'),
+    copier: { skopeo: toolPath('skopeo'), insecureRegistries: registry ? [registry.host] : [] },
+    ...(registry ? { imageDestination: registryDestination(registry) } : {}),
+  };
+}
+
+function registryDestination(registry: Registry): ImageDestination {
+  return {
+    reference: (repository, tag) => `${registry.host}/${repository.name}:${tag}`,
+    login: async () => undefined,
+    async digest(repository, tag) {
+      const response = await fetch(`http://${registry.host}/v2/${repository.name}/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      });
+      return response.ok ? response.headers.get('docker-content-digest') ?? undefined : undefined;
+    },
+  };
+}
