@@ -1,7 +1,9 @@
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import { createClusterActivities } from './cluster';
+import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
@@ -17,6 +19,7 @@ export interface ActivityDeps {
   eks: EksApi;
   iam: IamApi;
   ecr: EcrApi;
+  network: NetworkLeftoversApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** Where imported images are pushed. @default ECR itself */
@@ -32,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodegroupActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube),
+    ...createDiscoveryActivities(deps),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
   };
 }

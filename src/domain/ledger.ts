@@ -5,7 +5,9 @@
  * found by name and ownership tag.
  */
 export const resourceKinds = [
-  'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'ecr-image', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
+  'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
+  // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
+  'load-balancer', 'target-group', 'security-group', 'network-interface',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

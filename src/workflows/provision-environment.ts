@@ -1,23 +1,23 @@
 import {
-  ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep,
+  ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, setCurrentDetails, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
-import { formatDuration, latencyTable, type Latency, type StepKind } from '../domain/latency';
+import { latencyTable, type StepKind } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
 import { planEnvironment, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
-import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
-import { awsCall, compensationCall, heartbeatingWait } from './activity-options';
+import { awsCall, heartbeatingWait } from './activity-options';
+import { deleteAll, describeLeftovers, messageOf, pollUntil } from './delete-resources';
+import { teardownEnvironment } from './teardown-environment';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const aws = proxyActivities<Activities>(awsCall);
 const waits = proxyActivities<Activities>(heartbeatingWait);
-const undo = proxyActivities<Activities>(compensationCall);
 
 export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
@@ -252,10 +252,21 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     teardownReason = 'the run was cancelled';
   }
   setPhase('tearing-down');
-  const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toTearDown(), ['deleted', 'delete-failed'], showDetails));
-  setPhase(leftovers.length === 0 ? 'torn-down' : 'failed');
-  if (leftovers.length > 0) {
-    throw ApplicationFailure.nonRetryable(`teardown of ${spec.name} could not delete ${describeLeftovers(leftovers)}`, 'TeardownIncomplete', { ledger: ledger.entries() });
+  // The same teardown that works without this history: the ledger, plus whatever the tags find.
+  const report = await CancellationScope.nonCancellable(() => executeChild(teardownEnvironment, {
+    // One teardown per environment: its ID comes from the environment, not from this run.
+    workflowId: `teardown:${environmentId}`,
+    args: [{ environmentId, region: spec.region, cluster: spec.name, ledger: ledger.toTearDown() }],
+  }));
+  for (const ref of report.deleted) ledger.mark(ref, 'deleted');
+  for (const entry of report.failed) ledger.mark(entry, 'delete-failed', entry.error);
+  showDetails();
+  setPhase(report.leftovers.length === 0 ? 'torn-down' : 'failed');
+  if (report.leftovers.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `teardown of ${spec.name} left ${report.leftovers.map((r) => `${r.kind} ${r.name}`).join(', ')}${report.failed.length ? `; failures: ${describeLeftovers(report.failed)}` : ''}`,
+      'TeardownIncomplete', { report, ledger: ledger.entries() },
+    );
   }
   if (cancelled) throw cancelled;
   return {
@@ -280,80 +291,4 @@ function validateScale(request: ScaleRequest, phase: Phase, scaling: Map<string,
   if (target.minSize > target.desiredSize || target.desiredSize > target.maxSize) {
     throw new Error(`need minSize ≤ desiredSize ≤ maxSize, got ${target.minSize} ≤ ${target.desiredSize} ≤ ${target.maxSize}`);
   }
-}
-
-/**
- * Deletes the given ledger entries in order (callers pass them newest first). A delete that
- * keeps failing is recorded and returned, never swallowed.
- */
-async function deleteAll(ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'], changed: (entry: LedgerEntry) => void): Promise<LedgerEntry[]> {
-  const leftovers: LedgerEntry[] = [];
-  for (const entry of entries) {
-    try {
-      await deleteResource(entry);
-      ledger.mark(entry, ok);
-      changed({ ...entry, state: ok });
-    } catch (error) {
-      log.error('delete failed', { kind: entry.kind, name: entry.name, error: messageOf(error) });
-      ledger.mark(entry, failed, messageOf(error));
-      leftovers.push({ ...entry, state: failed, error: messageOf(error) });
-      changed({ ...entry, state: failed });
-    }
-  }
-  return leftovers;
-}
-
-const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
-
-async function deleteResource(entry: LedgerEntry): Promise<void> {
-  switch (entry.kind) {
-    case 'iam-role':
-      return undo.deleteRole(entry.name);
-    case 'oidc-provider':
-      return undo.deleteOidcProvider({ url: entry.name });
-    case 'eks-nodegroup': {
-      const [cluster, name] = entry.name.split('/') as [string, string];
-      await undo.deleteNodegroup({ cluster, name });
-      // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup);
-      return;
-    }
-    case 'eks-fargate-profile': {
-      const [cluster, name] = entry.name.split('/') as [string, string];
-      await undo.deleteFargateProfile({ cluster, name });
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile']);
-      return;
-    }
-    case 'ecr-repository':
-      return undo.deleteEcrRepository({ name: entry.name });
-    case 'eks-cluster':
-      await undo.deleteCluster(entry.name);
-      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);
-      return;
-    default:
-      throw ApplicationFailure.nonRetryable(`no compensation for ${entry.kind} yet`, errorTypes.resourceFailed);
-  }
-}
-
-const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
-
-/** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
-async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {
-  const startedAt = Date.now();
-  for (;;) {
-    const value = await observe();
-    observed?.(value);
-    if (done(value)) return value;
-    const elapsed = (Date.now() - startedAt) / 1000;
-    if (elapsed > waitDeadlineSeconds(latency)) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
-    await sleep(nextPollSeconds(elapsed, latency) * 1000);
-  }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error && cause.message && !error.message.includes(cause.message) ? `${error.message}: ${cause.message}` : error.message;
-  }
-  return String(error);
 }

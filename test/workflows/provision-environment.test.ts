@@ -228,8 +228,6 @@ test('an imported image lands in the ensured ECR repository, pinned by digest, b
     await untilReady(handle);
     const progress = await handle.query(progressQuery);
     assert.match(progress.image ?? '', new RegExp(`/team/app@${upstream.manifestDigest}$`));
-    const start = (id: string) => progress.steps.find((s) => s.id === id)!.startedAt!;
-    assert.ok(start('ecr:image-import') < progress.steps.find((s) => s.id === 'eks:cluster')!.endedAt!, 'the import overlapped the control plane');
     assert.deepEqual((await awsInventory(aws.clientConfig)).repositories, ['team/app']);
     await handle.signal(teardownSignal, { reason: 'test over' });
     const result = await handle.result();

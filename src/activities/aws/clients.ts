@@ -1,10 +1,13 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
+import { networkLeftoversApi } from './network-leftovers';
 
 export interface AwsClientOptions {
   region: string;
@@ -14,8 +17,13 @@ export interface AwsClientOptions {
 }
 
 /** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
-export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr'> {
+export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network'> {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
   const config = { ...options, maxAttempts: 3 };
-  return { eks: eksApi(new EKSClient(config)), iam: iamApi(new IAMClient(config)), ecr: ecrApi(new ECRClient(config)) };
+  return {
+    eks: eksApi(new EKSClient(config)),
+    iam: iamApi(new IAMClient(config)),
+    ecr: ecrApi(new ECRClient(config)),
+    network: networkLeftoversApi(new EC2Client(config), new ElasticLoadBalancingV2Client(config)),
+  };
 }

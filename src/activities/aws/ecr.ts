@@ -1,6 +1,6 @@
 import {
   CreateRepositoryCommand, DeleteRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, GetAuthorizationTokenCommand,
-  ListTagsForResourceCommand, type ECRClient,
+  ListTagsForResourceCommand, type ECRClient, type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
 import { aws, awsOrUndefined } from './errors';
 import { fromTagList, toTagList } from './iam';
@@ -23,6 +23,7 @@ export interface RegistryLogin {
 /** The ECR calls eksflow makes, and nothing else: a simulated cloud implements the same. */
 export interface EcrApi {
   describeRepository(name: string): Promise<Repository | undefined>;
+  listRepositories(): Promise<Repository[]>;
   createRepository(input: { name: string; scanOnPush: boolean; tags: Record<string, string> }): Promise<Repository>;
   /** Deletes the repository with its images; done when it is already gone. */
   deleteRepository(name: string): Promise<void>;
@@ -31,16 +32,28 @@ export interface EcrApi {
 }
 
 export function ecrApi(client: ECRClient): EcrApi {
+  const withTags = async (repository: SdkRepository): Promise<Repository> => {
+    const tags = await aws(`ListTagsForResource ${repository.repositoryName}`, () => client.send(new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn })));
+    return {
+      name: repository.repositoryName!, arn: repository.repositoryArn!, uri: repository.repositoryUri!,
+      scanOnPush: repository.imageScanningConfiguration?.scanOnPush ?? false, tags: fromTagList(tags.tags),
+    };
+  };
   return {
     async describeRepository(name) {
       const found = await awsOrUndefined(`DescribeRepositories ${name}`, () => client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })));
       const repository = found?.repositories?.[0];
-      if (!repository) return undefined;
-      const tags = await aws(`ListTagsForResource ${name}`, () => client.send(new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn })));
-      return {
-        name, arn: repository.repositoryArn!, uri: repository.repositoryUri!,
-        scanOnPush: repository.imageScanningConfiguration?.scanOnPush ?? false, tags: fromTagList(tags.tags),
-      };
+      return repository ? withTags(repository) : undefined;
+    },
+    async listRepositories() {
+      const repositories: Repository[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await aws('DescribeRepositories', () => client.send(new DescribeRepositoriesCommand({ nextToken })));
+        for (const repository of page.repositories ?? []) repositories.push(await withTags(repository));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return repositories;
     },
     async createRepository({ name, scanOnPush, tags }) {
       const created = await aws(`CreateRepository ${name}`, () => client.send(new CreateRepositoryCommand({

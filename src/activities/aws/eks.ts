@@ -1,6 +1,6 @@
 import {
   CreateClusterCommand, CreateFargateProfileCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
-  DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListNodegroupsCommand,
+  DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
   type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
@@ -81,6 +81,7 @@ export interface EksApi {
   describeFargateProfile(cluster: string, name: string): Promise<FargateProfile | undefined>;
   createFargateProfile(input: CreateFargateProfileInput): Promise<FargateProfile>;
   deleteFargateProfile(cluster: string, name: string): Promise<void>;
+  listFargateProfiles(cluster: string): Promise<string[]>;
   describeNodegroup(cluster: string, name: string): Promise<Nodegroup | undefined>;
   createNodegroup(input: CreateNodegroupInput): Promise<Nodegroup>;
   updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string): Promise<void>;
@@ -132,6 +133,16 @@ export function eksApi(client: EKSClient): EksApi {
         subnets: input.subnetIds, selectors: input.selectors, tags: input.tags, clientRequestToken: input.clientRequestToken,
       })));
       return toFargateProfile(input.cluster, created.fargateProfile!);
+    },
+    async listFargateProfiles(cluster) {
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await awsOrUndefined(`ListFargateProfiles ${cluster}`, () => client.send(new ListFargateProfilesCommand({ clusterName: cluster, nextToken })));
+        names.push(...(page?.fargateProfileNames ?? []));
+        nextToken = page?.nextToken;
+      } while (nextToken);
+      return names;
     },
     async deleteFargateProfile(cluster, name) {
       await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));

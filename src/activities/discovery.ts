@@ -1,0 +1,70 @@
+import type { ResourceRef } from '../domain/ledger';
+import { ownershipOf, type Owner } from '../domain/ownership';
+import type { EcrApi } from './aws/ecr';
+import type { EksApi } from './aws/eks';
+import type { IamApi } from './aws/iam';
+import type { NetworkLeftoversApi } from './aws/network-leftovers';
+
+/** The tags Kubernetes' own controllers put on what they create for a cluster. */
+export const clusterMadeTags = {
+  loadBalancerController: (cluster: string) => ({ key: 'elbv2.k8s.aws/cluster', value: cluster }),
+  kubernetesCluster: (cluster: string) => `kubernetes.io/cluster/${cluster}`,
+};
+
+export interface Discovered {
+  /** What eksflow made for the environment, found by its ownership tags. */
+  owned: ResourceRef[];
+  /** What the cluster made for itself (load balancers, target groups, security groups, ENIs). */
+  clusterMade: ResourceRef[];
+}
+
+export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi }) {
+  /**
+   * Everything an environment holds, from the APIs and tags alone: what makes teardown work
+   * when the provisioning history is gone, and what proves a teardown left nothing.
+   */
+  async function discoverEnvironment(input: { environmentId: string; region: string; cluster: string }): Promise<Discovered> {
+    const { region, cluster } = input;
+    // Any run of the environment: ownership by environment, whichever run made it.
+    const ours = (tags: Record<string, string>) => ownershipOf(tags, { environmentId: input.environmentId, runId: '' } satisfies Owner) !== 'foreign';
+    const owned: ResourceRef[] = [];
+    const described = await deps.eks.describeCluster(cluster);
+    if (described && ours(described.tags)) {
+      for (const name of await deps.eks.listNodegroups(cluster)) {
+        const group = await deps.eks.describeNodegroup(cluster, name);
+        if (group && ours(group.tags)) owned.push({ kind: 'eks-nodegroup', name: `${cluster}/${name}`, region, arn: group.arn });
+      }
+      for (const name of await deps.eks.listFargateProfiles(cluster)) {
+        const profile = await deps.eks.describeFargateProfile(cluster, name);
+        if (profile && ours(profile.tags)) owned.push({ kind: 'eks-fargate-profile', name: `${cluster}/${name}`, region, arn: profile.arn });
+      }
+      owned.push({ kind: 'eks-cluster', name: cluster, region, arn: described.arn });
+    }
+    for (const role of await deps.iam.listRoles()) if (ours(role.tags)) owned.push({ kind: 'iam-role', name: role.name, region, arn: role.arn });
+    for (const provider of await deps.iam.listOidcProviders()) if (ours(provider.tags)) owned.push({ kind: 'oidc-provider', name: provider.url, region, arn: provider.arn });
+    for (const repository of await deps.ecr.listRepositories()) if (ours(repository.tags)) owned.push({ kind: 'ecr-repository', name: repository.name, region, arn: repository.arn });
+
+    const lbTag = clusterMadeTags.loadBalancerController(cluster);
+    const k8sTag = clusterMadeTags.kubernetesCluster(cluster);
+    const clusterMade: ResourceRef[] = [
+      ...(await deps.network.loadBalancersTagged(lbTag.key, lbTag.value)).map((arn) => ({ kind: 'load-balancer' as const, name: arn, region, arn })),
+      ...(await deps.network.targetGroupsTagged(lbTag.key, lbTag.value)).map((arn) => ({ kind: 'target-group' as const, name: arn, region, arn })),
+      ...(await deps.network.networkInterfacesTagged(k8sTag)).map((id) => ({ kind: 'network-interface' as const, name: id, region })),
+      ...(await deps.network.securityGroupsTagged(k8sTag)).map((id) => ({ kind: 'security-group' as const, name: id, region })),
+    ];
+    return { owned, clusterMade };
+  }
+
+  /** Deletes one thing the cluster made; done when it is already gone. */
+  async function deleteClusterLeftover(ref: ResourceRef): Promise<void> {
+    switch (ref.kind) {
+      case 'load-balancer': return deps.network.deleteLoadBalancer(ref.name);
+      case 'target-group': return deps.network.deleteTargetGroup(ref.name);
+      case 'network-interface': return deps.network.deleteNetworkInterface(ref.name);
+      case 'security-group': return deps.network.deleteSecurityGroup(ref.name);
+      default: throw new Error(`${ref.kind} is not a cluster leftover`);
+    }
+  }
+
+  return { discoverEnvironment, deleteClusterLeftover };
+}

@@ -1,0 +1,92 @@
+import { ApplicationFailure, log, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { errorTypes } from '../domain/errors';
+import { formatDuration, latencyTable, type Latency } from '../domain/latency';
+import type { Ledger, LedgerEntry } from '../domain/ledger';
+import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
+import { compensationCall } from './activity-options';
+
+// Deleting what an environment holds: shared by rollback (provisioning) and teardown.
+
+const undo = proxyActivities<Activities>(compensationCall);
+
+/**
+ * Deletes the given ledger entries in the order given. A delete that keeps failing is
+ * recorded in the ledger and returned, never swallowed.
+ */
+export async function deleteAll(ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'], changed: (entry: LedgerEntry) => void = () => undefined): Promise<LedgerEntry[]> {
+  const leftovers: LedgerEntry[] = [];
+  for (const entry of entries) {
+    try {
+      await deleteResource(entry);
+      ledger.mark(entry, ok);
+      changed({ ...entry, state: ok });
+    } catch (error) {
+      log.error('delete failed', { kind: entry.kind, name: entry.name, error: messageOf(error) });
+      ledger.mark(entry, failed, messageOf(error));
+      leftovers.push({ ...entry, state: failed, error: messageOf(error) });
+      changed({ ...entry, state: failed });
+    }
+  }
+  return leftovers;
+}
+
+export const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
+
+async function deleteResource(entry: LedgerEntry): Promise<void> {
+  switch (entry.kind) {
+    case 'iam-role':
+      return undo.deleteRole(entry.name);
+    case 'oidc-provider':
+      return undo.deleteOidcProvider({ url: entry.name });
+    case 'eks-nodegroup': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      await undo.deleteNodegroup({ cluster, name });
+      // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup);
+      return;
+    }
+    case 'eks-fargate-profile': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      await undo.deleteFargateProfile({ cluster, name });
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile']);
+      return;
+    }
+    case 'ecr-repository':
+      return undo.deleteEcrRepository({ name: entry.name });
+    case 'eks-cluster':
+      await undo.deleteCluster(entry.name);
+      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);
+      return;
+    case 'load-balancer':
+    case 'target-group':
+    case 'network-interface':
+    case 'security-group':
+      return undo.deleteClusterLeftover(entry);
+    default:
+      throw ApplicationFailure.nonRetryable(`eksflow cannot delete a ${entry.kind} yet`, errorTypes.resourceFailed);
+  }
+}
+
+const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
+
+/** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
+export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {
+  const startedAt = Date.now();
+  for (;;) {
+    const value = await observe();
+    observed?.(value);
+    if (done(value)) return value;
+    const elapsed = (Date.now() - startedAt) / 1000;
+    if (elapsed > waitDeadlineSeconds(latency)) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
+    await sleep(nextPollSeconds(elapsed, latency) * 1000);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && cause.message && !error.message.includes(cause.message) ? `${error.message}: ${cause.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,66 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
+import { serviceRoles } from '../domain/service-roles';
+import { awsCall } from './activity-options';
+import { deleteAll } from './delete-resources';
+
+const aws = proxyActivities<Activities>(awsCall);
+
+export interface TeardownInput {
+  environmentId: string;
+  region: string;
+  cluster: string;
+  /** The provisioning run's ledger, when there is one; tags find the rest. */
+  ledger?: LedgerEntry[];
+  /** Keep the ECR repository and its images. @default false */
+  keepImages?: boolean;
+}
+
+export interface TeardownReport {
+  deleted: ResourceRef[];
+  /** Deletes that kept failing, with their last error. */
+  failed: LedgerEntry[];
+  /** What a fresh look still finds afterwards; a complete teardown leaves this empty. */
+  leftovers: ResourceRef[];
+}
+
+// Dependents before what they depend on: node groups and profiles before the cluster, IRSA
+// roles before the OIDC provider they trust, the cluster's own roles after it is gone.
+const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
+  'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'load-balancer', 'target-group', 'network-interface', 'security-group',
+];
+
+/**
+ * Removes everything an environment holds, found through its ledger and through ownership
+ * tags (so it works when the provisioning history is gone), then sweeps what the cluster
+ * made for itself, and reports what a fresh look still finds.
+ */
+export async function teardownEnvironment(input: TeardownInput): Promise<TeardownReport> {
+  const where = { environmentId: input.environmentId, region: input.region, cluster: input.cluster };
+  const serviceRoleNames = new Set(Object.values(serviceRoles).map((role) => role.name(input.cluster)));
+  const rank = (ref: ResourceRef) => order.indexOf(ref.kind === 'iam-role' ? (serviceRoleNames.has(ref.name) ? 'service-role' : 'irsa-role') : ref.kind);
+  const kept = (ref: ResourceRef) => input.keepImages === true && ref.kind === 'ecr-repository';
+
+  const found = await aws.discoverEnvironment(where);
+  const targets = new Map<string, ResourceRef>();
+  for (const ref of [...(input.ledger ?? []).filter((e) => e.state !== 'deleted' && e.state !== 'compensated'), ...found.owned]) {
+    const { kind, name, region, arn } = ref;
+    targets.set(`${kind}:${name}`, { kind, name, region, ...(arn ? { arn } : {}) });
+  }
+  const ledger = new Ledger([...targets.values()].filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step: 'teardown', state: 'confirmed' as const })));
+  const failed = await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed']);
+
+  // Only once the cluster is gone can nothing recreate what its controllers made.
+  const clusterMade = (await aws.discoverEnvironment(where)).clusterMade.sort((a, b) => rank(a) - rank(b));
+  const sweep = new Ledger(clusterMade.map((ref) => ({ ...ref, step: 'sweep', state: 'confirmed' as const })));
+  failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'])));
+
+  const after = await aws.discoverEnvironment(where);
+  return {
+    deleted: [...ledger.entries(), ...sweep.entries()].filter((e) => e.state === 'deleted').map(({ kind, name, region }) => ({ kind, name, region })),
+    failed,
+    leftovers: [...after.owned.filter((ref) => !kept(ref)), ...after.clusterMade],
+  };
+}
