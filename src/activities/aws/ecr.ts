@@ -3,6 +3,7 @@ import {
   ListTagsForResourceCommand, type ECRClient, type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
 import { aws, awsOrUndefined } from './errors';
+import { allPages } from './pages';
 import { fromTagList, toTagList } from './iam';
 
 export interface Repository {
@@ -46,14 +47,11 @@ export function ecrApi(client: ECRClient): EcrApi {
       return repository ? withTags(repository) : undefined;
     },
     async listRepositories() {
-      const repositories: Repository[] = [];
-      let nextToken: string | undefined;
-      do {
+      const repositories = await allPages(async (nextToken) => {
         const page = await aws('DescribeRepositories', () => client.send(new DescribeRepositoriesCommand({ nextToken })));
-        for (const repository of page.repositories ?? []) repositories.push(await withTags(repository));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return repositories;
+        return { items: page.repositories, next: page.nextToken };
+      });
+      return Promise.all(repositories.map(withTags));
     },
     async createRepository({ name, scanOnPush, tags }) {
       const created = await aws(`CreateRepository ${name}`, () => client.send(new CreateRepositoryCommand({

@@ -5,6 +5,7 @@ import {
   type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
+import { allPages } from './pages';
 
 export interface Cluster {
   name: string;
@@ -134,16 +135,10 @@ export function eksApi(client: EKSClient): EksApi {
       })));
       return toFargateProfile(input.cluster, created.fargateProfile!);
     },
-    async listFargateProfiles(cluster) {
-      const names: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await awsOrUndefined(`ListFargateProfiles ${cluster}`, () => client.send(new ListFargateProfilesCommand({ clusterName: cluster, nextToken })));
-        names.push(...(page?.fargateProfileNames ?? []));
-        nextToken = page?.nextToken;
-      } while (nextToken);
-      return names;
-    },
+    listFargateProfiles: (cluster) => allPages(async (nextToken) => {
+      const page = await awsOrUndefined(`ListFargateProfiles ${cluster}`, () => client.send(new ListFargateProfilesCommand({ clusterName: cluster, nextToken })));
+      return { items: page?.fargateProfileNames, next: page?.nextToken };
+    }),
     async deleteFargateProfile(cluster, name) {
       await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
     },
@@ -175,16 +170,10 @@ export function eksApi(client: EKSClient): EksApi {
     async deleteNodegroup(cluster, name) {
       await awsOrUndefined(`DeleteNodegroup ${cluster}/${name}`, () => client.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })));
     },
-    async listNodegroups(cluster) {
-      const names: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await awsOrUndefined(`ListNodegroups ${cluster}`, () => client.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })));
-        names.push(...(page?.nodegroups ?? []));
-        nextToken = page?.nextToken;
-      } while (nextToken);
-      return names;
-    },
+    listNodegroups: (cluster) => allPages(async (nextToken) => {
+      const page = await awsOrUndefined(`ListNodegroups ${cluster}`, () => client.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })));
+      return { items: page?.nodegroups, next: page?.nextToken };
+    }),
     async describeCluster(name) {
       const found = await awsOrUndefined(`DescribeCluster ${name}`, () => client.send(new DescribeClusterCommand({ name })));
       return found?.cluster ? toCluster(found.cluster) : undefined;
@@ -209,15 +198,9 @@ export function eksApi(client: EKSClient): EksApi {
     async deleteCluster(name) {
       await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })));
     },
-    async listClusters() {
-      const names: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await aws('ListClusters', () => client.send(new ListClustersCommand({ nextToken })));
-        names.push(...(page.clusters ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return names;
-    },
+    listClusters: () => allPages(async (nextToken) => {
+      const page = await aws('ListClusters', () => client.send(new ListClustersCommand({ nextToken })));
+      return { items: page.clusters, next: page.nextToken };
+    }),
   };
 }

@@ -4,6 +4,7 @@ import {
   ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, type IAMClient, type Tag,
 } from '@aws-sdk/client-iam';
 import { aws, awsOrUndefined } from './errors';
+import { allPages } from './pages';
 
 export interface Role {
   name: string;
@@ -52,14 +53,11 @@ export function iamApi(client: IAMClient): IamApi {
       return { name, arn: created.Role!.Arn!, tags };
     },
     async listRoles(pathPrefix) {
-      const roles: Role[] = [];
-      let marker: string | undefined;
-      do {
+      const roles = await allPages(async (marker) => {
         const page = await aws('ListRoles', () => client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker })));
-        for (const role of page.Roles ?? []) roles.push({ name: role.RoleName!, arn: role.Arn!, tags: role.Tags ? fromTagList(role.Tags) : await roleTags(role.RoleName!) });
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker);
-      return roles;
+        return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
+      });
+      return Promise.all(roles.map(async (role): Promise<Role> => ({ name: role.RoleName!, arn: role.Arn!, tags: role.Tags ? fromTagList(role.Tags) : await roleTags(role.RoleName!) })));
     },
     async attachedPolicies(role) {
       const listed = await aws(`ListAttachedRolePolicies ${role}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: role })));
