@@ -4,6 +4,8 @@ import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
+import type { VpcApi } from './aws/vpc';
+import { ownershipTagKeys } from '../domain/ownership';
 
 /** The tags Kubernetes' own controllers put on what they create for a cluster. */
 export const clusterMadeTags = {
@@ -18,7 +20,7 @@ export interface Discovered {
   clusterMade: ResourceRef[];
 }
 
-export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi }) {
+export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi; vpc: VpcApi }) {
   /**
    * Everything an environment holds, from the APIs and tags alone: what makes teardown work
    * when the provisioning history is gone, and what proves a teardown left nothing.
@@ -43,6 +45,8 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
     for (const role of await deps.iam.listRoles()) if (ours(role.tags)) owned.push({ kind: 'iam-role', name: role.name, region, arn: role.arn });
     for (const provider of await deps.iam.listOidcProviders()) if (ours(provider.tags)) owned.push({ kind: 'oidc-provider', name: provider.url, region, arn: provider.arn });
     for (const repository of await deps.ecr.listRepositories()) if (ours(repository.tags)) owned.push({ kind: 'ecr-repository', name: repository.name, region, arn: repository.arn });
+    const vpc = await deps.vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
+    if (vpc) owned.push({ kind: 'vpc', name: input.environmentId, region, arn: vpc.vpcId });
 
     const lbTag = clusterMadeTags.loadBalancerController(cluster);
     const k8sTag = clusterMadeTags.kubernetesCluster(cluster);

@@ -2,11 +2,13 @@ import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
+import type { VpcApi } from './aws/vpc';
 import { createClusterActivities } from './cluster';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
+import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { createOidcActivities } from './oidc-provider';
@@ -20,6 +22,7 @@ export interface ActivityDeps {
   iam: IamApi;
   ecr: EcrApi;
   network: NetworkLeftoversApi;
+  vpc: VpcApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** Where imported images are pushed. @default ECR itself */
@@ -36,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube),
     ...createDiscoveryActivities(deps),
+    ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
   };
 }

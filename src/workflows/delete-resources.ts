@@ -54,6 +54,8 @@ async function deleteResource(entry: LedgerEntry): Promise<void> {
     }
     case 'ecr-repository':
       return undo.deleteEcrRepository({ name: entry.name });
+    case 'vpc':
+      return undo.deleteNetwork({ environmentId: entry.name });
     case 'eks-cluster':
       await undo.deleteCluster(entry.name);
       await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);

@@ -5,7 +5,7 @@ import {
 import type { Activities } from '../activities';
 import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
-import { latencyTable, type StepKind } from '../domain/latency';
+import { latencyTable } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
 import { planEnvironment, type PlanStep } from '../domain/planner';
@@ -36,12 +36,6 @@ export interface ProvisionResult {
   steps: StepProgress[];
 }
 
-// Kinds this version provisions; the rest of the plan arrives in later slices and is refused up front.
-const supportedKinds: ReadonlySet<StepKind> = new Set([
-  'cluster-role', 'node-role', 'fargate-role', 'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
-  'ecr-repository', 'image-import',
-]);
-
 /**
  * One environment's whole life. Provisions it: runs the plan's steps as soon as their
  * dependencies finish, recording every resource in a ledger before and after creating it;
@@ -51,19 +45,17 @@ const supportedKinds: ReadonlySet<StepKind> = new Set([
 export async function provisionEnvironment({ environmentId, spec }: ProvisionInput): Promise<ProvisionResult> {
   const owner: Owner = { environmentId, runId: workflowInfo().firstExecutionRunId };
   const plan = planEnvironment(spec);
-  const unsupported = plan.steps.filter((step) => !supportedKinds.has(step.kind));
-  if (unsupported.length > 0) {
-    throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
-  }
 
   const ledger = new Ledger();
   const progress = new Map<string, StepProgress>(plan.steps.map((step) => [step.id, { id: step.id, title: step.title, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0 }]));
   let phase: Phase = 'provisioning';
   const scaling = new Map<string, NodegroupScaling>(spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
   // What later steps read from earlier ones.
-  const outputs: { clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string } = {
-    imageUri: spec.image?.uri,
-  };
+  const outputs: {
+    clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string;
+    /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
+    clusterSubnetIds: string[]; workerSubnetIds: string[];
+  } = { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
@@ -89,7 +81,6 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   };
   setPhase('provisioning');
 
-  const subnetIds = spec.network.subnetIds ?? [];
   const securityGroupIds = spec.network.securityGroupIds ?? [];
   const now = () => new Date(Date.now()).toISOString();
 
@@ -125,13 +116,21 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   }
 
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
+    network: async (step) => {
+      const network = await create(step, { kind: 'vpc', name: environmentId, region: spec.region }, () => aws.ensureNetwork({
+        owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags,
+      }));
+      outputs.clusterSubnetIds = [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.workerSubnetIds = network.privateSubnetIds;
+      update(step.id, { detail: `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets` });
+    },
     'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster')),
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
       const profile = spec.fargateProfiles.find((p) => p.name === step.subject)!;
       await create(step, { kind: 'eks-fargate-profile', name: `${spec.name}/${profile.name}`, region: spec.region }, () => aws.ensureFargateProfile({
-        owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds, tags: spec.tags,
+        owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds: outputs.workerSubnetIds, tags: spec.tags,
       }));
       await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`);
     },
@@ -147,7 +146,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     },
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
-        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds, securityGroupIds,
+        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds,
       }));
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`);
       outputs.oidcIssuer = active.oidcIssuer;
@@ -166,7 +165,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     nodegroup: async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
       await create(step, { kind: 'eks-nodegroup', name: `${spec.name}/${group.name}`, region: spec.region }, () => aws.ensureNodegroup({
-        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds, tags: spec.tags,
+        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: outputs.workerSubnetIds, tags: spec.tags,
       }));
       await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`);
     },
@@ -176,6 +175,12 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
       update(step.id, { detail: `${ready.ready}/${ready.desired} nodes Ready` });
     },
   };
+
+  // A plan step this version has no handler for is refused before anything is made.
+  const unsupported = plan.steps.filter((step) => !handlers[step.kind]);
+  if (unsupported.length > 0) {
+    throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
+  }
 
   async function runStep(step: PlanStep): Promise<void> {
     update(step.id, { state: 'running', startedAt: now(), attempts: progress.get(step.id)!.attempts + 1 });

@@ -29,7 +29,7 @@ export interface TeardownReport {
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
   'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
-  'load-balancer', 'target-group', 'network-interface', 'security-group',
+  'load-balancer', 'target-group', 'network-interface', 'security-group', 'vpc',
 ];
 
 /**
@@ -49,12 +49,15 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
     const { kind, name, region, arn } = ref;
     targets.set(`${kind}:${name}`, { kind, name, region, ...(arn ? { arn } : {}) });
   }
-  const ledger = new Ledger([...targets.values()].filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step: 'teardown', state: 'confirmed' as const })));
+  const asEntries = (refs: ResourceRef[], step: string) => refs.filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step, state: 'confirmed' as const }));
+  const isVpc = (ref: ResourceRef) => ref.kind === 'vpc';
+  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref)), 'teardown'));
   const failed = await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed']);
 
-  // Only once the cluster is gone can nothing recreate what its controllers made.
-  const clusterMade = (await aws.discoverEnvironment(where)).clusterMade.sort((a, b) => rank(a) - rank(b));
-  const sweep = new Ledger(clusterMade.map((ref) => ({ ...ref, step: 'sweep', state: 'confirmed' as const })));
+  // Only once the cluster is gone can nothing recreate what its controllers made; the VPC
+  // goes last, when the ENIs and security groups in it are gone.
+  const clusterMade = (await aws.discoverEnvironment(where)).clusterMade;
+  const sweep = new Ledger(asEntries([...clusterMade, ...[...targets.values()].filter(isVpc)], 'sweep'));
   failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'])));
 
   const after = await aws.discoverEnvironment(where);

@@ -1,3 +1,4 @@
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { EKSClient, ListClustersCommand, ListNodegroupsCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand } from '@aws-sdk/client-iam';
@@ -10,6 +11,8 @@ export interface Inventory {
   roles: string[];
   oidcProviders: string[];
   repositories: string[];
+  /** Every VPC but the account's default one. */
+  vpcs: string[];
 }
 
 /** Everything an environment could leave behind, listed straight from the APIs: what leak checks compare. */
@@ -31,5 +34,6 @@ export async function awsInventory(config: AwsClientConfig): Promise<Inventory> 
     roles: ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName!).sort(),
     oidcProviders: ((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).map((p) => p.Arn!).sort(),
     repositories: ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName!).sort(),
+    vpcs: ((await new EC2Client(config).send(new DescribeVpcsCommand({}))).Vpcs ?? []).filter((vpc) => !vpc.IsDefault).map((vpc) => vpc.VpcId!).sort(),
   };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -93,7 +93,7 @@ async function failedRun(spec: EnvironmentSpec, fault?: Fault, meanwhile?: (hand
 const phaseOf = async (handle: Handle) => (await handle.query(progressQuery)).phase;
 const untilReady = (handle: Handle) => waitFor('the environment to be ready', async () => (await phaseOf(handle)) === 'ready', { timeoutMs: 60_000, intervalMs: 200 });
 
-const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [] };
+const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] };
 
 test('a run provisions roles, cluster, logging, OIDC provider and a node group, scales it, and tears it all down', async () => {
   await withRun(specWith(), undefined, async (handle) => {
@@ -238,6 +238,30 @@ test('an imported image lands in the ensured ECR repository, pinned by digest, b
 
 test('a failed image import rolls back the repository with everything else', async () => {
   const { error, progress } = await failedRun(withImage(), { activity: 'importImage', when: 'after' });
+  assert.ok(error instanceof WorkflowFailedError);
+  assert.equal(progress.phase, 'rolled-back');
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('a VPC the run creates carries the cluster in all its subnets and its nodes in the private ones, and goes at teardown', async () => {
+  await withRun(specWith({ network: { vpc: { cidr: '10.42.0.0/16', availabilityZones: 2 } } }), undefined, async (handle) => {
+    await untilReady(handle);
+    const inventory = await awsInventory(aws.clientConfig);
+    assert.equal(inventory.vpcs.length, 1);
+    const eks = new EKSClient(aws.clientConfig);
+    const cluster = (await eks.send(new DescribeClusterCommand({ name: 'demo' }))).cluster!;
+    const group = (await eks.send(new DescribeNodegroupCommand({ clusterName: 'demo', nodegroupName: 'general' }))).nodegroup!;
+    assert.equal(cluster.resourcesVpcConfig?.subnetIds?.length, 4);
+    assert.equal(group.subnets?.length, 2);
+    assert.ok(group.subnets!.every((id) => cluster.resourcesVpcConfig!.subnetIds!.includes(id)));
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    await handle.result();
+  });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('a failure right after the VPC is made rolls the VPC back too', async () => {
+  const { error, progress } = await failedRun(specWith({ network: { vpc: {} } }), { activity: 'ensureNetwork', when: 'after' });
   assert.ok(error instanceof WorkflowFailedError);
   assert.equal(progress.phase, 'rolled-back');
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);

@@ -90,7 +90,7 @@ test('teardown finds an environment by its tags alone, deletes it and what its c
   assert.ok(report.deleted.findIndex((r) => r.kind === 'oidc-provider') < at('orphan-cluster'));
 
   const inventory = await awsInventory(aws.clientConfig);
-  assert.deepEqual(inventory, { clusters: [], nodegroups: [], fargateProfiles: [], roles: ['other-cluster'], oidcProviders: [], repositories: [] });
+  assert.deepEqual(inventory, { clusters: [], nodegroups: [], fargateProfiles: [], roles: ['other-cluster'], oidcProviders: [], repositories: [], vpcs: [vpc] });
   assert.deepEqual((await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, []);
   assert.deepEqual((await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups, []);
   assert.deepEqual((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/orphan'] }] }))).NetworkInterfaces, []);

@@ -8,6 +8,7 @@ import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
 import { networkLeftoversApi } from './network-leftovers';
+import { vpcApi } from './vpc';
 
 export interface AwsClientOptions {
   region: string;
@@ -17,13 +18,15 @@ export interface AwsClientOptions {
 }
 
 /** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
-export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network'> {
+export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc'> {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
   const config = { ...options, maxAttempts: 3 };
+  const ec2 = new EC2Client(config);
   return {
     eks: eksApi(new EKSClient(config)),
     iam: iamApi(new IAMClient(config)),
     ecr: ecrApi(new ECRClient(config)),
-    network: networkLeftoversApi(new EC2Client(config), new ElasticLoadBalancingV2Client(config)),
+    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config)),
+    vpc: vpcApi(ec2),
   };
 }

@@ -8,7 +8,9 @@ interface AwsError {
   $metadata?: { httpStatusCode?: number };
 }
 
-const throttlingNames = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'ServiceUnavailableException', 'ServerException']);
+// Throttling, AWS-side faults, and DependencyViolation: during a teardown a dependent (a NAT
+// gateway, an ENI) is often still going away, and the same call succeeds a little later.
+const transientNames = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'ServiceUnavailableException', 'ServerException', 'DependencyViolation']);
 
 /** Whether an SDK error is AWS saying "no such thing" under any of the services' names. */
 export function isNotFound(error: unknown): boolean {
@@ -25,7 +27,7 @@ export function toFailure(error: unknown, action: string): ApplicationFailure {
   const aws = error as AwsError;
   const status = aws?.$metadata?.httpStatusCode;
   const message = `${action}: ${aws?.name ?? 'Error'}: ${aws?.message ?? String(error)}`;
-  const retryable = Boolean(aws?.$retryable) || throttlingNames.has(aws?.name ?? '') || status === undefined || status >= 500 || status === 429;
+  const retryable = Boolean(aws?.$retryable) || transientNames.has(aws?.name ?? '') || status === undefined || status >= 500 || status === 429;
   return retryable
     ? ApplicationFailure.retryable(message, errorTypes.awsRetryable)
     : ApplicationFailure.nonRetryable(message, errorTypes.awsClientError);

@@ -1,0 +1,35 @@
+import type { NetworkSpec } from '../domain/environment-spec';
+import { ownershipTagKeys, ownershipTags, type Owner } from '../domain/ownership';
+import type { Network, VpcApi } from './aws/vpc';
+import type { EnsuredResource } from './iam-roles';
+import { adoptOrRefuse } from './ownership-check';
+
+export function createNetworkActivities(vpc: VpcApi) {
+  /**
+   * The environment's own VPC: public and private subnets across the requested number of
+   * AZs, an internet gateway, NAT as asked, subnets tagged for EKS and load balancers.
+   * Found again by its environment tag, so a retried create adopts it.
+   */
+  async function ensureNetwork(input: { owner: Owner; region: string; cluster: string; vpc: NonNullable<NetworkSpec['vpc']>; tags?: Record<string, string> }): Promise<EnsuredResource & Network> {
+    const ref = (vpcId: string) => ({ kind: 'vpc' as const, name: input.owner.environmentId, region: input.region, arn: vpcId });
+    const existing = await vpc.findVpc(ownershipTagKeys.environment, input.owner.environmentId);
+    if (existing) {
+      const { madeByThisRun } = adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner);
+      return { ref: ref(existing.vpcId), made: madeByThisRun, ...(await vpc.describeNetwork(existing.vpcId)) };
+    }
+    const zones = (await vpc.availabilityZones()).slice(0, input.vpc.availabilityZones);
+    const network = await vpc.createNetwork({
+      cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
+      tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
+    });
+    return { ref: ref(network.vpcId), made: true, ...network };
+  }
+
+  /** Deletes the environment's VPC and everything in it, found by its environment tag. */
+  async function deleteNetwork(input: { environmentId: string }): Promise<void> {
+    const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
+    if (found) await vpc.deleteNetwork(found.vpcId);
+  }
+
+  return { ensureNetwork, deleteNetwork };
+}
