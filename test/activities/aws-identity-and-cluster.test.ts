@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,17 +11,10 @@ import { roleNames } from '../../src/domain/names';
 import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
 import { ownershipTagKeys, type Owner } from '../../src/domain/ownership';
 import { testActivityDeps } from '../support/activity-deps';
-import { moto, type Moto } from '../support/moto';
+import { motoActivitiesPerFile } from '../support/moto-activities';
 import { freePort } from '../support/process';
 
-let aws: Moto;
-let activities: ReturnType<typeof createActivities>;
-before(async () => {
-  aws = await moto();
-  activities = createActivities(testActivityDeps({ aws }));
-});
-afterEach(() => aws.reset());
-after(() => aws?.stop());
+const bed = motoActivitiesPerFile();
 
 const region = 'us-east-1';
 const owner: Owner = { environmentId: 'team-a/demo', runId: 'run-1' };
@@ -38,7 +31,7 @@ async function rejectsWith(promise: Promise<unknown>, type: string, pattern: Reg
   });
 }
 
-const ensureClusterRole = (who: Owner) => activities.ensureRole({
+const ensureClusterRole = (who: Owner) => bed.activities.ensureRole({
   owner: who, region, name: roleNames.cluster('demo'), description: 'EKS control plane', trustPolicy: assumedBy('eks.amazonaws.com'), managedPolicyArns: [...serviceRoles.cluster.policies],
 });
 
@@ -47,7 +40,7 @@ test('ensureRole creates a tagged role with its policies, and adopts it on a rep
   assert.equal(first.made, true);
   assert.deepEqual(first.ref, { kind: 'iam-role', name: 'demo-cluster', region, arn: first.arn });
 
-  const iam = new IAMClient(aws.clientConfig);
+  const iam = new IAMClient(bed.aws.clientConfig);
   const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: 'demo-cluster' }))).Tags ?? [];
   assert.deepEqual(Object.fromEntries(tags.map((t) => [t.Key, t.Value])), {
     [ownershipTagKeys.managedBy]: 'eksflow', [ownershipTagKeys.environment]: 'team-a/demo', [ownershipTagKeys.createdByRun]: 'run-1',
@@ -65,84 +58,84 @@ test('ensureRole creates a tagged role with its policies, and adopts it on a rep
 test('ensureRole refuses a role of that name that is not this environment\'s', async () => {
   await ensureClusterRole(stranger);
   await rejectsWith(ensureClusterRole(owner), errorTypes.resourceNotOwned, /IAM role demo-cluster already exists and belongs to environment "team-b\/demo"/);
-  const iam = new IAMClient(aws.clientConfig);
+  const iam = new IAMClient(bed.aws.clientConfig);
   await iam.send(new CreateRoleCommand({ RoleName: 'untagged-node', AssumeRolePolicyDocument: JSON.stringify(assumedBy('ec2.amazonaws.com')) }));
   await rejectsWith(
-    activities.ensureRole({ owner, region, name: 'untagged-node', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: [] }),
+    bed.activities.ensureRole({ owner, region, name: 'untagged-node', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: [] }),
     errorTypes.resourceNotOwned, /belongs to no eksflow environment/,
   );
 });
 
 test('deleteRole removes the role and its attachments, and is done when it is already gone', async () => {
   await ensureClusterRole(owner);
-  await activities.deleteRole('demo-cluster');
-  const iam = new IAMClient(aws.clientConfig);
+  await bed.activities.deleteRole('demo-cluster');
+  const iam = new IAMClient(bed.aws.clientConfig);
   await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'demo-cluster' })), { name: 'NoSuchEntityException' });
-  await activities.deleteRole('demo-cluster');
+  await bed.activities.deleteRole('demo-cluster');
 });
 
 test('ensureCluster creates, adopts its own, and refuses a foreign cluster', async () => {
   const role = await ensureClusterRole(owner);
   const input = { owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] };
-  const created = await activities.ensureCluster(input);
+  const created = await bed.activities.ensureCluster(input);
   assert.equal(created.made, true);
   assert.equal(created.ref.kind, 'eks-cluster');
   assert.match(created.ref.arn ?? '', /:cluster\/demo$/);
 
-  assert.equal((await activities.ensureCluster(input)).made, true);
-  assert.equal((await activities.ensureCluster({ ...input, owner: laterRun })).made, false);
-  await rejectsWith(activities.ensureCluster({ ...input, owner: stranger }), errorTypes.resourceNotOwned, /EKS cluster demo in us-east-1 already exists and belongs to environment "team-a\/demo"/);
+  assert.equal((await bed.activities.ensureCluster(input)).made, true);
+  assert.equal((await bed.activities.ensureCluster({ ...input, owner: laterRun })).made, false);
+  await rejectsWith(bed.activities.ensureCluster({ ...input, owner: stranger }), errorTypes.resourceNotOwned, /EKS cluster demo in us-east-1 already exists and belongs to environment "team-a\/demo"/);
 
-  const eks = new EKSClient(aws.clientConfig);
+  const eks = new EKSClient(bed.aws.clientConfig);
   await eks.send(new CreateClusterCommand({ name: 'hand-made', roleArn: role.arn, resourcesVpcConfig: { subnetIds: input.subnetIds } }));
-  await rejectsWith(activities.ensureCluster({ ...input, spec: { ...clusterSpec, name: 'hand-made' } }), errorTypes.resourceNotOwned, /no eksflow environment/);
+  await rejectsWith(bed.activities.ensureCluster({ ...input, spec: { ...clusterSpec, name: 'hand-made' } }), errorTypes.resourceNotOwned, /no eksflow environment/);
 });
 
 test('describeCluster reports the status, issuer and CA, and NOT_FOUND for a missing cluster', async () => {
   const role = await ensureClusterRole(owner);
-  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
-  const status = await activities.describeCluster('demo');
+  await bed.activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  const status = await bed.activities.describeCluster('demo');
   assert.equal(status.status, 'ACTIVE', 'moto makes every cluster ACTIVE at once (the workflow tests cover CREATING)');
   assert.match(status.oidcIssuer ?? '', /^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\//);
   assert.ok(status.endpoint);
-  assert.deepEqual(await activities.describeCluster('nope'), { status: 'NOT_FOUND', enabledLogTypes: [] });
+  assert.deepEqual(await bed.activities.describeCluster('nope'), { status: 'NOT_FOUND', enabledLogTypes: [] });
 });
 
 test('ensureControlPlaneLogging changes only what differs', async () => {
   const role = await ensureClusterRole(owner);
-  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
-  assert.equal(await activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api', 'audit'] }), true);
-  assert.deepEqual((await activities.describeCluster('demo')).enabledLogTypes.sort(), ['api', 'audit']);
-  assert.equal(await activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['audit', 'api'] }), false);
+  await bed.activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  assert.equal(await bed.activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api', 'audit'] }), true);
+  assert.deepEqual((await bed.activities.describeCluster('demo')).enabledLogTypes.sort(), ['api', 'audit']);
+  assert.equal(await bed.activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['audit', 'api'] }), false);
 });
 
 test('the OIDC provider is made once per issuer, without a thumbprint, and an IRSA role trusts one service account', async () => {
   const role = await ensureClusterRole(owner);
-  await activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
-  const { oidcIssuer } = await activities.describeCluster('demo');
-  const provider = await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! });
+  await bed.activities.ensureCluster({ owner, spec: clusterSpec, roleArn: role.arn, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+  const { oidcIssuer } = await bed.activities.describeCluster('demo');
+  const provider = await bed.activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! });
   assert.equal(provider.made, true);
   assert.equal(provider.ref.name, oidcIssuer!.replace('https://', ''));
-  assert.equal((await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).arn, provider.arn);
-  await rejectsWith(activities.ensureOidcProvider({ owner: stranger, region, issuerUrl: oidcIssuer! }), errorTypes.resourceNotOwned, /OIDC provider/);
+  assert.equal((await bed.activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).arn, provider.arn);
+  await rejectsWith(bed.activities.ensureOidcProvider({ owner: stranger, region, issuerUrl: oidcIssuer! }), errorTypes.resourceNotOwned, /OIDC provider/);
 
   const trust = irsaTrustPolicy(provider.arn, oidcIssuer!, 'kube-system', 'aws-load-balancer-controller');
-  const irsa = await activities.ensureRole({ owner, region, name: roleNames.irsa('demo', 'kube-system', 'aws-load-balancer-controller'), description: 'IRSA', trustPolicy: trust, managedPolicyArns: [] });
-  const iam = new IAMClient(aws.clientConfig);
+  const irsa = await bed.activities.ensureRole({ owner, region, name: roleNames.irsa('demo', 'kube-system', 'aws-load-balancer-controller'), description: 'IRSA', trustPolicy: trust, managedPolicyArns: [] });
+  const iam = new IAMClient(bed.aws.clientConfig);
   const stored = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: irsa.ref.name }))).Role!.AssumeRolePolicyDocument!));
   const issuer = oidcIssuer!.replace('https://', '');
   assert.deepEqual(stored.Statement[0].Condition.StringEquals, { [`${issuer}:sub`]: 'system:serviceaccount:kube-system:aws-load-balancer-controller', [`${issuer}:aud`]: 'sts.amazonaws.com' });
   assert.equal(stored.Statement[0].Principal.Federated, provider.arn);
 
-  await activities.deleteOidcProvider({ url: oidcIssuer! });
-  assert.equal((await activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).made, true, 'recreated after deletion');
+  await bed.activities.deleteOidcProvider({ url: oidcIssuer! });
+  assert.equal((await bed.activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).made, true, 'recreated after deletion');
 });
 
 test('AWS errors become permanent or retryable failures', async () => {
   await rejectsWith(
-    activities.ensureRole({ owner, region, name: 'demo-x', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: ['arn:aws:iam::aws:policy/NoSuchPolicy'] }),
+    bed.activities.ensureRole({ owner, region, name: 'demo-x', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: ['arn:aws:iam::aws:policy/NoSuchPolicy'] }),
     errorTypes.awsClientError, /AttachRolePolicy demo-x arn:aws:iam::aws:policy\/NoSuchPolicy: NoSuchEntityException/,
   );
-  const unreachable = createActivities({ ...testActivityDeps({ aws }), ...awsActivityDeps({ ...aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }) });
+  const unreachable = createActivities({ ...testActivityDeps({ aws: bed.aws }), ...awsActivityDeps({ ...bed.aws.clientConfig, endpoint: `http://127.0.0.1:${await freePort()}` }) });
   await rejectsWith(unreachable.describeCluster('demo'), errorTypes.awsRetryable, /DescribeCluster demo/);
 });

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { createActivities } from '../../src/activities';
 import { subnetCidr } from '../../src/activities/aws/vpc';
 import type { Owner } from '../../src/domain/ownership';
-import { testActivityDeps } from '../support/activity-deps';
-import { moto, type Moto } from '../support/moto';
+import { motoActivitiesPerFile } from '../support/moto-activities';
 
-let aws: Moto;
-let activities: ReturnType<typeof createActivities>;
-before(async () => {
-  aws = await moto();
-  activities = createActivities(testActivityDeps({ aws }));
-});
-afterEach(() => aws.reset());
-after(() => aws?.stop());
+const bed = motoActivitiesPerFile();
 
 const owner: Owner = { environmentId: 'team-a/demo', runId: 'run-1' };
 
@@ -24,12 +15,12 @@ test('subnet blocks split the VPC block evenly and never overlap', () => {
 });
 
 test('ensureNetwork makes public and private subnets across AZs, tagged for EKS and load balancers, behind one NAT gateway', async () => {
-  const network = await activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
+  const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
   assert.equal(network.made, true);
   assert.deepEqual(network.ref, { kind: 'vpc', name: 'team-a/demo', region: 'us-east-1', arn: network.vpcId });
   assert.equal(network.publicSubnetIds.length, 2);
   assert.equal(network.privateSubnetIds.length, 2);
-  const ec2 = new EC2Client(aws.clientConfig);
+  const ec2 = new EC2Client(bed.aws.clientConfig);
   const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets!;
   assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2, 'two availability zones');
   const tags = (id: string) => Object.fromEntries(subnets.find((s) => s.SubnetId === id)!.Tags!.map((t) => [t.Key, t.Value]));
@@ -43,15 +34,15 @@ test('ensureNetwork makes public and private subnets across AZs, tagged for EKS 
   for (const id of network.publicSubnetIds) assert.match(defaultRoute(id)?.GatewayId ?? '', /^igw-/);
   for (const id of network.privateSubnetIds) assert.equal(defaultRoute(id)?.NatGatewayId, nats[0]!.NatGatewayId);
 
-  const again = await activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
+  const again = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
   assert.equal(again.vpcId, network.vpcId, 'found again by its environment tag');
 });
 
 test('deleteNetwork removes the VPC with its gateways, addresses, route tables and subnets', async () => {
-  const network = await activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 3, natGateway: 'perAz' } });
-  await activities.deleteNetwork({ environmentId: 'team-a/demo' });
-  await activities.deleteNetwork({ environmentId: 'team-a/demo' });
-  const ec2 = new EC2Client(aws.clientConfig);
+  const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 3, natGateway: 'perAz' } });
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+  const ec2 = new EC2Client(bed.aws.clientConfig);
   assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Vpcs, []);
   assert.deepEqual((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets, []);
   assert.deepEqual((await ec2.send(new DescribeAddressesCommand({}))).Addresses, []);

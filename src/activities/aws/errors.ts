@@ -12,10 +12,14 @@ interface AwsError {
 // gateway, an ENI) is often still going away, and the same call succeeds a little later.
 const transientNames = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'ServiceUnavailableException', 'ServerException', 'DependencyViolation']);
 
-/** Whether an SDK error is AWS saying "no such thing" under any of the services' names. */
+/**
+ * Whether an SDK error is AWS saying "no such thing", under any service's name for it:
+ * ResourceNotFoundException (EKS), NoSuchEntity (IAM), RepositoryNotFoundException (ECR),
+ * LoadBalancerNotFound (ELBv2), InvalidGroup.NotFound (EC2), ...
+ */
 export function isNotFound(error: unknown): boolean {
   const name = (error as AwsError)?.name ?? '';
-  return ['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity', 'RepositoryNotFoundException', 'NotFoundException'].includes(name);
+  return name.startsWith('NoSuchEntity') || /NotFound(Exception)?$/.test(name);
 }
 
 /**

@@ -23,7 +23,7 @@ export interface NetworkLeftoversApi {
   deleteNetworkInterface(id: string): Promise<void>;
 }
 
-const notFound = ['LoadBalancerNotFoundException', 'TargetGroupNotFoundException', 'InvalidGroup.NotFound', 'InvalidNetworkInterfaceID.NotFound'];
+const gone = async (action: string, call: () => Promise<unknown>): Promise<void> => void (await awsOrUndefined(action, call));
 
 export function networkLeftoversApi(ec2: EC2Client, elbv2: ElasticLoadBalancingV2Client): NetworkLeftoversApi {
   // DescribeTags takes at most 20 ARNs a call.
@@ -37,13 +37,6 @@ export function networkLeftoversApi(ec2: EC2Client, elbv2: ElasticLoadBalancingV
     }
     return matches;
   }
-  const ignoreMissing = async (action: string, call: () => Promise<unknown>) => {
-    try {
-      await awsOrUndefined(action, call);
-    } catch (error) {
-      if (!notFound.some((name) => String((error as Error).message).includes(name))) throw error;
-    }
-  };
   return {
     async loadBalancersTagged(key, value) {
       const all = await aws('DescribeLoadBalancers', () => elbv2.send(new DescribeLoadBalancersCommand({})));
@@ -61,9 +54,10 @@ export function networkLeftoversApi(ec2: EC2Client, elbv2: ElasticLoadBalancingV
       const found = await aws('DescribeNetworkInterfaces', () => ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: [key] }] })));
       return (found.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId!);
     },
-    deleteLoadBalancer: (arn) => ignoreMissing(`DeleteLoadBalancer ${arn}`, () => elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))),
-    deleteTargetGroup: (arn) => ignoreMissing(`DeleteTargetGroup ${arn}`, () => elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
-    deleteSecurityGroup: (id) => ignoreMissing(`DeleteSecurityGroup ${id}`, () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }))),
-    deleteNetworkInterface: (id) => ignoreMissing(`DeleteNetworkInterface ${id}`, () => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))),
+    // A thing already gone is a delete done.
+    deleteLoadBalancer: (arn) => gone(`DeleteLoadBalancer ${arn}`, () => elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))),
+    deleteTargetGroup: (arn) => gone(`DeleteTargetGroup ${arn}`, () => elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
+    deleteSecurityGroup: (id) => gone(`DeleteSecurityGroup ${id}`, () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }))),
+    deleteNetworkInterface: (id) => gone(`DeleteNetworkInterface ${id}`, () => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))),
   };
 }
