@@ -1,4 +1,6 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { NetworkSpec } from '../domain/environment-spec';
+import { errorTypes } from '../domain/errors';
 import { ownershipTagKeys, ownershipTags, type Owner } from '../domain/ownership';
 import type { Network, VpcApi } from './aws/vpc';
 import type { EnsuredResource } from './iam-roles';
@@ -17,7 +19,15 @@ export function createNetworkActivities(vpc: VpcApi) {
       const { madeByThisRun } = adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner);
       return { ref: ref(existing.vpcId), made: madeByThisRun, ...(await vpc.describeNetwork(existing.vpcId)) };
     }
-    const zones = (await vpc.availabilityZones()).slice(0, input.vpc.availabilityZones);
+    const offered = await vpc.availabilityZones();
+    const missing = input.vpc.zones?.filter((zone) => !offered.includes(zone)) ?? [];
+    if (missing.length > 0) {
+      throw ApplicationFailure.nonRetryable(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not available here; this account offers ${offered.join(', ')}`, errorTypes.invalidSpec);
+    }
+    const zones = input.vpc.zones ?? offered.slice(0, input.vpc.availabilityZones);
+    if (zones.length < input.vpc.availabilityZones) {
+      throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${offered.length}: ${offered.join(', ')}`, errorTypes.invalidSpec);
+    }
     const network = await vpc.createNetwork({
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },

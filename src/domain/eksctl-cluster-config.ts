@@ -272,8 +272,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list }: R
   put('/network/vpc', {}, '/vpc');
   put('/network/vpc/cidr', vpc.cidr, '/vpc/cidr');
   put('/network/vpc/natGateway', natGateway ?? gateway, '/vpc/nat/gateway');
-  // eksflow picks the zones itself; the list says how many.
-  put('/network/vpc/availabilityZones', list(config.availabilityZones, '/availabilityZones')?.length, '/availabilityZones');
+  put('/network/vpc/zones', list(config.availabilityZones, '/availabilityZones'), '/availabilityZones');
 }
 
 function translateNodeGroup(group: Fields, at: string, to: string, { put, trace, fail, mapping, list, flag }: Readers) {

@@ -45,6 +45,9 @@ export const Network = Type.Object({
   vpc: Type.Optional(Type.Object({
     cidr: Type.String({ ...Cidr, default: '10.0.0.0/16' }),
     availabilityZones: Type.Integer({ minimum: 2, maximum: 6, default: 2, description: 'public and private subnets are made in this many AZs' }),
+    zones: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$', description: 'an Availability Zone name such as us-east-1a' }), {
+      minItems: 2, maxItems: 6, uniqueItems: true, description: 'the Availability Zones to use, in the spec\'s region; the first ones offered when left out',
+    })),
     natGateway: literals(['single', 'perAz', 'none'] as const, { default: 'single' }),
   }, { additionalProperties: false, description: 'a VPC for the run to create' })),
 }, { additionalProperties: false, description: 'existing subnetIds (and securityGroupIds), or a vpc to create' });
@@ -89,6 +92,70 @@ export const Image = Type.Object({
   }, { additionalProperties: false, description: 'copy source into an ECR repository the run ensures' })),
 }, { additionalProperties: false, description: 'uri, or import' });
 
+/** The add-ons eksflow installs, by the names the catalog and the API use. */
+export const addonNames = [
+  'aws-load-balancer-controller', 'metrics-server', 'dashboard', 'cloudwatch', 'vertical-pod-autoscaler', 'cluster-autoscaler', 'karpenter',
+] as const;
+export type AddonName = (typeof addonNames)[number];
+
+const Cpu = Type.String({ pattern: '^([1-9][0-9]{0,5}m|[0-9]{1,3}(\\.[0-9]{1,3})?)$', description: 'CPU as Kubernetes writes it: 250m or 0.5 or 2' });
+const Memory = Type.String({ pattern: '^[1-9][0-9]{0,9}(Ki|Mi|Gi|Ti|k|M|G|T)?$', description: 'memory as Kubernetes writes it: 256Mi or 1Gi' });
+const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
+
+export const App = Type.Object({
+  name: ResourceName,
+  namespace: Type.Optional({ ...ResourceName, description: 'the namespace made for the app; its name when left out' }),
+  replicas: Type.Integer({ minimum: 1, maximum: 1000, default: 2 }),
+  containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+  servicePort: Type.Integer({ minimum: 1, maximum: 65535, default: 80, description: 'the port the NLB listens on' }),
+  scheme: literals(['internet-facing', 'internal'] as const, { default: 'internet-facing', description: 'where the NLB is reachable from' }),
+  requests: Type.Object({ cpu: Type.String({ ...Cpu, default: '250m' }), memory: Type.String({ ...Memory, default: '256Mi' }) },
+    { additionalProperties: false, default: {}, description: 'what each pod asks for; HPA and VPA measure against it' }),
+  limits: Type.Optional(Type.Object({ cpu: Type.Optional(Cpu), memory: Type.Optional(Memory) }, { additionalProperties: false })),
+  env: Type.Optional(Type.Record(EnvName, Type.String({ maxLength: 4096 }), {
+    additionalProperties: false, maxProperties: 100, description: 'plain settings only: they are kept in the run\'s history, so never secrets',
+  })),
+  healthCheck: Type.Optional(Type.Object({
+    path: Type.String({ pattern: '^/[!-~]*$', maxLength: 1024 }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'the containerPort when left out' })),
+  }, { additionalProperties: false, description: 'an HTTP GET used as readiness and liveness probe' })),
+  hpa: Type.Optional(Type.Object({
+    minReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
+    maxReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
+    targetCpuUtilization: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'percent of the CPU request' }),
+  }, { additionalProperties: false, description: 'a HorizontalPodAutoscaler (autoscaling/v2) on CPU; needs metrics-server' })),
+  vpa: Type.Optional(Type.Object({
+    updateMode: literals(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'] as const, { default: 'Off', description: 'Off only recommends' }),
+  }, { additionalProperties: false, description: 'a VerticalPodAutoscaler for the app; needs vertical-pod-autoscaler' })),
+}, { additionalProperties: false, description: 'the app: a Deployment of the image behind an NLB' });
+
+const NoOptions = Type.Object({}, { additionalProperties: false });
+// CloudWatch Logs accepts only these retentions.
+const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const Addons = Type.Object({
+  'aws-load-balancer-controller': Type.Optional(NoOptions),
+  'metrics-server': Type.Optional(Type.Object({ method: literals(['helm', 'eks-addon'] as const, { default: 'helm' }) }, { additionalProperties: false })),
+  dashboard: Type.Optional(Type.Object({
+    kind: literals(['headlamp', 'kubernetes-dashboard'] as const, { default: 'headlamp', description: 'kubernetes-dashboard is archived (January 2026): a legacy choice' }),
+  }, { additionalProperties: false })),
+  cloudwatch: Type.Optional(Type.Object({
+    mode: literals(['observability', 'fluent-bit'] as const, { default: 'observability', description: 'Container Insights and Fluent Bit, or Fluent Bit alone as the tutorial sets it up' }),
+    method: literals(['eks-addon', 'helm'] as const, { default: 'eks-addon', description: 'how observability mode installs' }),
+    logRetentionDays: Type.Union(logRetentionDays.map((d) => Type.Literal(d)), { default: 30, description: `one of ${logRetentionDays.join(', ')}` }),
+  }, { additionalProperties: false })),
+  'vertical-pod-autoscaler': Type.Optional(NoOptions),
+  'cluster-autoscaler': Type.Optional(NoOptions),
+  karpenter: Type.Optional(NoOptions),
+}, { additionalProperties: false, default: {}, description: `add-ons by name: ${addonNames.join(', ')}` });
+
+export const Autoscaling = Type.Object({
+  verify: literals(['passive', 'active'] as const, {
+    default: 'passive',
+    description: 'passive reads the HPA metrics and the cluster autoscaler status; active also scales a probe past capacity and back',
+  }),
+}, { additionalProperties: false });
+
 export const EnvironmentSpec = Type.Object({
   name: EnvironmentName,
   region: Region,
@@ -99,6 +166,9 @@ export const EnvironmentSpec = Type.Object({
   nodeGroups: Type.Array(NodeGroup, { maxItems: 30, default: [] }),
   fargateProfiles: Type.Array(FargateProfile, { maxItems: 10, default: [] }),
   image: Type.Optional(Image),
+  app: Type.Optional(App),
+  addons: Addons,
+  autoscaling: Type.Optional(Autoscaling),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
 }, { additionalProperties: false, $id: 'EnvironmentSpec' });
@@ -107,6 +177,8 @@ export type EnvironmentSpec = Static<typeof EnvironmentSpec>;
 export type NodeGroupSpec = Static<typeof NodeGroup>;
 export type FargateProfileSpec = Static<typeof FargateProfile>;
 export type NetworkSpec = Static<typeof Network>;
+export type AppSpec = Static<typeof App>;
+export type AddonsSpec = Static<typeof Addons>;
 
 /** One reason a request is refused, at a JSON-pointer path into it. */
 export interface SpecError {
@@ -115,13 +187,6 @@ export interface SpecError {
 }
 
 export type ParseResult = { ok: true; spec: EnvironmentSpec } | { ok: false; errors: SpecError[] };
-
-// Parts of the request the next releases fill; refused by name rather than as "unknown".
-const reservedFields: Record<string, string> = {
-  app: 'the app (Deployment, NLB Service, HPA) is not accepted yet: it arrives with the add-ons release',
-  addons: 'add-ons are not accepted yet: they arrive with the add-ons release',
-  autoscaling: 'autoscaling is not accepted yet: it arrives with the add-ons release',
-};
 
 /**
  * Validates a request and fills its defaults. Every problem is reported, each with its
@@ -132,14 +197,11 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
     return { ok: false, errors: [{ path: '', message: 'the environment spec must be a JSON object' }] };
   }
   const errors: SpecError[] = [];
-  const request = { ...(input as Record<string, unknown>) };
-  for (const [field, reason] of Object.entries(reservedFields)) {
-    if (field in request) {
-      errors.push({ path: `/${field}`, message: reason });
-      delete request[field];
-    }
-  }
-  const candidate = Value.Default(EnvironmentSpec, Value.Clone(request));
+  const request = Value.Clone(input) as { network?: { vpc?: { zones?: unknown; availabilityZones?: unknown } } };
+  // Named zones say how many: the count's default follows them rather than being 2.
+  const vpc = request.network?.vpc;
+  if (vpc && typeof vpc === 'object' && Array.isArray(vpc.zones) && vpc.availabilityZones === undefined) vpc.availabilityZones = vpc.zones.length;
+  const candidate = Value.Default(EnvironmentSpec, request);
   errors.push(...schemaErrors(EnvironmentSpec, candidate));
   errors.push(...ruleErrors(candidate as Partial<EnvironmentSpec>));
   return errors.length === 0 ? { ok: true, spec: candidate as EnvironmentSpec } : { ok: false, errors };
@@ -162,7 +224,7 @@ function explain(schema: TSchema, message: string): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
-  if (message === 'Unexpected property') return 'is not a known field';
+  if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
 }
@@ -182,6 +244,15 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     } else if (!network.vpc && !network.subnetIds) {
       errors.push({ path: '/network', message: 'give existing subnetIds (at least two, in different Availability Zones) or a vpc to create' });
     }
+    const zones = network.vpc?.zones;
+    if (Array.isArray(zones) && typeof spec.region === 'string') {
+      zones.forEach((zone, i) => {
+        if (typeof zone === 'string' && !zone.startsWith(spec.region!)) errors.push({ path: `/network/vpc/zones/${i}`, message: `${zone} is not in ${spec.region}` });
+      });
+      if (network.vpc!.availabilityZones !== zones.length) {
+        errors.push({ path: '/network/vpc/availabilityZones', message: `is ${network.vpc!.availabilityZones} but ${zones.length} zones are named; leave it out or make them agree` });
+      }
+    }
   }
   nodeGroups.forEach((group, i) => {
     const { minSize, desiredSize, maxSize } = group;
@@ -194,6 +265,16 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
   if (isObject(spec.image) && Boolean(spec.image.uri) === Boolean(spec.image.import)) {
     errors.push({ path: '/image', message: 'give either uri (an image the cluster can pull) or import (copy it into ECR), exactly one' });
+  }
+  if (isObject(spec.app)) {
+    if (!isObject(spec.image)) errors.push({ path: '/app', message: 'the app runs the environment\'s image: give image.uri or image.import too' });
+    const { hpa, replicas } = spec.app;
+    if (isObject(hpa) && Number.isInteger(hpa.minReplicas) && Number.isInteger(hpa.maxReplicas)) {
+      if (hpa.minReplicas > hpa.maxReplicas) errors.push({ path: '/app/hpa/minReplicas', message: `minReplicas ${hpa.minReplicas} is above maxReplicas ${hpa.maxReplicas}` });
+      else if (Number.isInteger(replicas) && (replicas < hpa.minReplicas || replicas > hpa.maxReplicas)) {
+        errors.push({ path: '/app/replicas', message: `replicas ${replicas} is outside the HPA's ${hpa.minReplicas}–${hpa.maxReplicas}` });
+      }
+    }
   }
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ApplicationFailure } from '@temporalio/common';
 import { subnetCidr } from '../../src/activities/aws/vpc';
 import type { Owner } from '../../src/domain/ownership';
 import { motoActivitiesPerFile } from '../support/moto-activities';
@@ -46,4 +47,18 @@ test('deleteNetwork removes the VPC with its gateways, addresses, route tables a
   assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Vpcs, []);
   assert.deepEqual((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets, []);
   assert.deepEqual((await ec2.send(new DescribeAddressesCommand({}))).Addresses, []);
+});
+
+test('named zones are used as given, and a zone the account does not offer is refused before anything is made', async () => {
+  const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, zones: ['us-east-1b', 'us-east-1d'], natGateway: 'none' } });
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets!;
+  assert.deepEqual([...new Set(subnets.map((s) => s.AvailabilityZone))].sort(), ['us-east-1b', 'us-east-1d']);
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+
+  await assert.rejects(
+    bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, zones: ['us-east-1a', 'us-east-1q'], natGateway: 'none' } }),
+    (error: ApplicationFailure) => error.nonRetryable === true && /us-east-1q is not available here; this account offers us-east-1a/.test(error.message),
+  );
+  assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:eksflow.io/environment', Values: ['team-a/demo'] }] }))).Vpcs, []);
 });

@@ -86,6 +86,7 @@ const tutorialSpec: EnvironmentSpec = {
     },
   ],
   fargateProfiles: [{ name: 'fp-default', selectors: [{ namespace: 'default' }, { namespace: 'kube-system', labels: { tier: 'system' } }] }],
+  addons: {},
   onFailure: 'rollback',
 };
 
@@ -175,7 +176,7 @@ test('without vpc eksflow creates a VPC with its defaults', () => {
 
 test('vpc.cidr, vpc.nat and availabilityZones describe the VPC to create', () => {
   const top = 'availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]\nvpc:\n  cidr: 10.42.0.0/16\n  nat: { gateway: HighlyAvailable }';
-  assert.deepEqual(specOf(withGroup('', top)).network, { vpc: { cidr: '10.42.0.0/16', availabilityZones: 3, natGateway: 'perAz' } });
+  assert.deepEqual(specOf(withGroup('', top)).network, { vpc: { cidr: '10.42.0.0/16', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], availabilityZones: 3, natGateway: 'perAz' } });
   assert.equal(specOf(withGroup('', 'vpc:\n  nat: { gateway: Disable }')).network.vpc?.natGateway, 'none');
   assert.equal(specOf(withGroup('', 'vpc:\n  nat: { gateway: Single }')).network.vpc?.natGateway, 'single');
   const errors = errorsOf(withGroup('', 'vpc:\n  nat: { gateway: Double }'));

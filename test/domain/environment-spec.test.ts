@@ -15,6 +15,7 @@ function errorsOf(input: unknown): SpecError[] {
   assert.equal(result.ok, false, 'the spec was expected to be refused');
   return result.ok ? [] : result.errors;
 }
+const messageAt = (errors: SpecError[], path: string) => errors.find((e) => e.path === path)?.message ?? `no error at ${path}`;
 const paths = (input: unknown) => errorsOf(input).map((error) => error.path);
 
 test('a minimal spec is accepted with every default filled in', () => {
@@ -25,6 +26,7 @@ test('a minimal spec is accepted with every default filled in', () => {
     kubernetesVersion: '1.35',
     controlPlaneLogging: [],
     fargateProfiles: [],
+    addons: {},
     onFailure: 'rollback',
     nodeGroups: [{ ...minimal.nodeGroups[0], capacityType: 'ON_DEMAND', diskSize: 20, amiType: 'AL2023_x86_64_STANDARD' }],
   });
@@ -97,6 +99,13 @@ test('network takes existing subnets or a VPC to create, exactly one', () => {
   assert.deepEqual(paths({ ...minimal, network: { subnetIds: ['subnet-nothex!', subnets[1]] } }), ['/network/subnetIds/0']);
   assert.deepEqual(paths({ ...minimal, network: { vpc: { cidr: '10.0.0.0/8' } } }), ['/network/vpc/cidr']);
   assert.deepEqual(paths({ ...minimal, network: { vpc: { availabilityZones: 1 } } }), ['/network/vpc/availabilityZones']);
+  const named = parseEnvironmentSpec({ ...minimal, network: { vpc: { zones: ['us-east-1a', 'us-east-1c', 'us-east-1d'] } } });
+  assert.ok(named.ok);
+  assert.equal(named.spec.network.vpc?.availabilityZones, 3, 'the count follows the named zones');
+  assert.deepEqual(errorsOf({ ...minimal, network: { vpc: { zones: ['us-east-1a', 'eu-west-1b'], availabilityZones: 3 } } }), [
+    { path: '/network/vpc/zones/1', message: 'eu-west-1b is not in us-east-1' },
+    { path: '/network/vpc/availabilityZones', message: 'is 3 but 2 zones are named; leave it out or make them agree' },
+  ]);
 });
 
 test('image is a uri or an import, exactly one', () => {
@@ -120,10 +129,43 @@ test('an environment needs node groups or Fargate profiles', () => {
   assert.ok(parseEnvironmentSpec({ ...minimal, nodeGroups: [], fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] }).ok);
 });
 
-test('app, addons and autoscaling are refused by name until their release', () => {
-  const errors = errorsOf({ ...minimal, app: { name: 'web' }, addons: [], autoscaling: {} });
-  assert.deepEqual(errors.map((e) => e.path), ['/app', '/addons', '/autoscaling']);
-  assert.ok(errors.every((e) => e.message.includes('not accepted yet')));
+test('an app with add-ons and autoscaling gets its defaults filled', () => {
+  const result = parseEnvironmentSpec({
+    ...minimal,
+    image: { uri: '123456789012.dkr.ecr.us-west-2.amazonaws.com/web:1' },
+    app: { name: 'web', containerPort: 5000, hpa: { minReplicas: 2, maxReplicas: 10 } },
+    addons: { 'aws-load-balancer-controller': {}, 'metrics-server': {}, cloudwatch: { mode: 'fluent-bit' } },
+    autoscaling: {},
+  });
+  assert.ok(result.ok, JSON.stringify(result));
+  assert.deepEqual(result.spec.app, {
+    name: 'web', containerPort: 5000, replicas: 2, servicePort: 80, scheme: 'internet-facing',
+    requests: { cpu: '250m', memory: '256Mi' }, hpa: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 50 },
+  });
+  assert.deepEqual(result.spec.addons, {
+    'aws-load-balancer-controller': {}, 'metrics-server': { method: 'helm' }, cloudwatch: { mode: 'fluent-bit', method: 'eks-addon', logRetentionDays: 30 },
+  });
+  assert.deepEqual(result.spec.autoscaling, { verify: 'passive' });
+  const bare = parseEnvironmentSpec(minimal);
+  assert.ok(bare.ok);
+  assert.deepEqual(bare.spec.addons, {});
+});
+
+test('app and add-on mistakes are named by path', () => {
+  const errors = errorsOf({
+    ...minimal,
+    app: { name: 'web', containerPort: 70000, replicas: 12, requests: { cpu: 'lots' }, hpa: { minReplicas: 3, maxReplicas: 2 } },
+    addons: { 'kube-proxy': {}, cloudwatch: { logRetentionDays: 2 } },
+  });
+  assert.deepEqual(errors.map((e) => e.path).sort(), [
+    '/addons/cloudwatch/logRetentionDays', '/addons/kube-proxy', '/app', '/app/containerPort', '/app/hpa/minReplicas', '/app/requests/cpu',
+  ]);
+  assert.match(messageAt(errors, '/addons/kube-proxy'), /not an add-on eksflow offers \(aws-load-balancer-controller, metrics-server/);
+  assert.match(messageAt(errors, '/app'), /give image.uri or image.import/);
+  assert.match(messageAt(errors, '/app/hpa/minReplicas'), /minReplicas 3 is above maxReplicas 2/);
+  assert.match(messageAt(errors, '/addons/cloudwatch/logRetentionDays'), /one of 1, 3, 5, 7/);
+  const outside = errorsOf({ ...minimal, image: { uri: 'nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 12, hpa: { minReplicas: 1, maxReplicas: 4 } } });
+  assert.deepEqual(outside, [{ path: '/app/replicas', message: "replicas 12 is outside the HPA's 1–4" }]);
 });
 
 test('spot groups, taints, labels, logging and ttl round-trip', () => {
