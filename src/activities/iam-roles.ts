@@ -1,6 +1,8 @@
 import type { ResourceRef } from '../domain/ledger';
+import { roleNames } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { IamApi } from './aws/iam';
+import { irsaTrustPolicy } from './oidc-provider';
 import { adoptOrRefuse } from './ownership-check';
 
 export interface EnsureRoleInput {
@@ -10,6 +12,27 @@ export interface EnsureRoleInput {
   description: string;
   trustPolicy: object;
   managedPolicyArns: string[];
+  /** Policies written into the role itself, by policy name. @default none */
+  inlinePolicies?: Record<string, object>;
+  tags?: Record<string, string>;
+}
+
+export interface EnsureIrsaRoleInput {
+  owner: Owner;
+  region: string;
+  /** The environment's name, which the role's name starts with. */
+  environment: string;
+  /** The Kubernetes namespace and service account that alone may assume the role. */
+  namespace: string;
+  serviceAccount: string;
+  /** The cluster's IAM OIDC provider, from ensureOidcProvider. */
+  oidcProviderArn: string;
+  /** The cluster's OIDC issuer, `https://` included or not. */
+  issuerUrl: string;
+  /** @default none */
+  inlinePolicies?: Record<string, object>;
+  /** @default none */
+  managedPolicyArns?: string[];
   tags?: Record<string, string>;
 }
 
@@ -34,12 +57,32 @@ export function createIamRoleActivities(iam: IamApi) {
     // Attaching is idempotent; doing it on adoption too repairs a run cut off between the two calls.
     const attached = new Set(await iam.attachedPolicies(input.name));
     for (const policy of input.managedPolicyArns) if (!attached.has(policy)) await iam.attachPolicy(input.name, policy);
+    // Putting replaces a policy of the same name, so it is idempotent too, and on adoption it
+    // both completes a cut-off run and restores a policy edited by hand.
+    for (const [policyName, document] of Object.entries(input.inlinePolicies ?? {})) await iam.putRolePolicy(input.name, policyName, JSON.stringify(document));
     return { ref: { kind: 'iam-role', name: input.name, region: input.region, arn: role.arn }, made, arn: role.arn };
+  }
+
+  /**
+   * The role a Kubernetes service account assumes through the cluster's OIDC provider (IRSA),
+   * named after the environment, namespace and service account so a repeat finds it.
+   */
+  async function ensureIrsaRole(input: EnsureIrsaRoleInput): Promise<EnsuredResource & { arn: string }> {
+    return ensureRole({
+      owner: input.owner,
+      region: input.region,
+      name: roleNames.irsa(input.environment, input.namespace, input.serviceAccount),
+      description: `IRSA role of ${input.namespace}/${input.serviceAccount} in environment ${input.environment}`,
+      trustPolicy: irsaTrustPolicy(input.oidcProviderArn, input.issuerUrl, input.namespace, input.serviceAccount),
+      managedPolicyArns: input.managedPolicyArns ?? [],
+      inlinePolicies: input.inlinePolicies,
+      tags: input.tags,
+    });
   }
 
   async function deleteRole(name: string): Promise<void> {
     await iam.deleteRole(name);
   }
 
-  return { ensureRole, deleteRole };
+  return { ensureRole, ensureIrsaRole, deleteRole };
 }

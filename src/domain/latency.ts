@@ -7,7 +7,7 @@
 export const stepKinds = [
   'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
-  'irsa-role', 'addon', 'nlb',
+  'irsa-role', 'addon', 'app', 'nlb', 'autoscaling-check',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -33,7 +33,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   'nodes-ready': { medianSeconds: 30, p90Seconds: 60 },
   'fargate-profile': { medianSeconds: 180, p90Seconds: 300 },
   addon: { medianSeconds: 120, p90Seconds: 180 },
+  // A Deployment's rollout once its image is pullable: pods scheduled, pulled, Ready.
+  app: { medianSeconds: 60, p90Seconds: 180 },
   nlb: { medianSeconds: 270, p90Seconds: 300 },
+  // Reading HPA metrics and the autoscaler's status; the active probe waits for a node to join.
+  'autoscaling-check': { medianSeconds: 180, p90Seconds: 420 },
 };
 
 /** "10m 30s", "45s", "1h 2m": durations as people read them in a plan. */

@@ -1,3 +1,4 @@
+import { addonProblems, requestedAddons } from './addon-catalog';
 import type { EnvironmentSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 
@@ -30,6 +31,10 @@ export interface Plan {
 /** A plan that breaks one of EKS's rules; the message names the steps and the rule. */
 export class InvalidPlanError extends Error {
   override readonly name = 'InvalidPlan';
+  /** Each problem at its path in the spec, when the spec (not the graph) is at fault. */
+  constructor(message: string, readonly problems: { path: string; message: string }[] = []) {
+    super(message);
+  }
 }
 
 // Kinds that change the cluster's configuration: EKS runs one such update at a time.
@@ -48,6 +53,11 @@ export const stepIds = {
   nodegroup: (name: string) => `eks:nodegroup/${name}`,
   nodesReady: (name: string) => `k8s:nodes-ready/${name}`,
   fargateProfile: (name: string) => `eks:fargate-profile/${name}`,
+  irsaRole: (addon: string) => `iam:irsa/${addon}`,
+  addon: (addon: string) => `addon:${addon}`,
+  app: 'app:deployment',
+  appLoadBalancer: 'app:load-balancer',
+  autoscalingCheck: 'verify:autoscaling',
 } as const;
 
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
@@ -87,7 +97,46 @@ export function planEnvironment(spec: EnvironmentSpec): Plan {
     add(id, 'fargate-profile', `create Fargate profile ${profile.name} for ${profile.selectors.map((s) => s.namespace).join(', ')}`, [stepIds.cluster, stepIds.fargateRole, previousProfile], profile.name);
     previousProfile = id;
   }
+  addAddonsAndApp(spec, add, previousProfile);
   return schedulePlan(spec, steps);
+}
+
+type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string | undefined)[], subject?: string) => void;
+
+/**
+ * Add-ons in dependency order once there is somewhere for their pods to run (every node
+ * group Ready, or the Fargate profiles when there are no nodes: CoreDNS and webhooks are
+ * degraded before that), each after its IRSA role; the app after the load balancer
+ * controller's webhook answers; the autoscaling check last.
+ */
+function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: string | undefined): void {
+  const problems = addonProblems(spec);
+  if (spec.autoscaling) {
+    if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
+    if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
+  }
+  if (problems.length > 0) throw new InvalidPlanError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+
+  const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [lastProfile];
+  for (const addon of requestedAddons(spec)) {
+    const irsa = addon.iam ? stepIds.irsaRole(addon.name) : undefined;
+    if (addon.iam) add(irsa!, 'irsa-role', `ensure IAM role for ${addon.iam.namespace}/${addon.iam.serviceAccount} (IRSA)`, [stepIds.oidcProvider], addon.name);
+    const how = addon.install.method === 'helm' ? `Helm chart ${addon.install.chart.name} ${addon.install.chart.version}`
+      : addon.install.method === 'eks-addon' ? `EKS add-on ${addon.install.addonName} ${addon.install.version}` : 'manifests';
+    add(stepIds.addon(addon.name), 'addon', `install ${addon.title} (${how}) and wait until ready`, [stepIds.cluster, ...compute, irsa, ...addon.dependsOn.map(stepIds.addon)], addon.name);
+  }
+  const { app } = spec;
+  if (app) {
+    const image = spec.image?.import ? stepIds.imageImport : undefined;
+    const needs = [stepIds.addon('aws-load-balancer-controller'), app.hpa ? stepIds.addon('metrics-server') : undefined, app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined];
+    add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, [...compute, image, ...needs]);
+    add(stepIds.appLoadBalancer, 'nlb', `wait for the ${app.scheme} NLB of ${app.name} on port ${app.servicePort}`, [stepIds.app]);
+  }
+  if (spec.autoscaling) {
+    add(stepIds.autoscalingCheck, 'autoscaling-check', `verify autoscaling (${spec.autoscaling.verify})`, [
+      app ? stepIds.app : undefined, spec.addons['cluster-autoscaler'] ? stepIds.addon('cluster-autoscaler') : undefined, spec.addons['metrics-server'] ? stepIds.addon('metrics-server') : undefined,
+    ]);
+  }
 }
 
 /** Checks the graph against EKS's rules, then computes waves and the critical path. */
@@ -160,10 +209,10 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
       if (!ordered(a, b)) throw new InvalidPlanError(`${a.id} and ${b.id} could run at the same time, but ${rule}`);
     }));
   };
-  const requireBefore = (first: StepKind[], then: StepKind[], rule: string) => {
+  const requireBefore = (first: StepKind[], then: StepKind[], rule: string, { sameSubject = true } = {}) => {
     for (const step of ofKind(...then)) {
       // A step about one named thing needs only the prerequisites about that same thing.
-      const relevant = ofKind(...first).filter((p) => !p.subject || !step.subject || p.subject === step.subject);
+      const relevant = ofKind(...first).filter((p) => !sameSubject || !p.subject || !step.subject || p.subject === step.subject);
       for (const prerequisite of relevant) {
         if (!before(prerequisite, step)) throw new InvalidPlanError(`${step.id} does not wait for ${prerequisite.id}, but ${rule}`);
       }
@@ -177,6 +226,8 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   requireBefore(['node-role'], ['nodegroup'], 'a node group is created with its node role');
   requireBefore(['fargate-role'], ['fargate-profile'], 'a Fargate profile is created with its pod execution role');
   requireBefore(['nodegroup'], ['nodes-ready'], 'nodes join only after their node group exists');
+  requireBefore(['nodes-ready'], ['addon', 'app'], 'add-on and app pods need Ready nodes (CoreDNS and webhooks are degraded before)', { sameSubject: false });
+  requireBefore(['app'], ['nlb'], 'the load balancer is made for the app\'s Service');
 }
 
 /** The plan as a tree, the way eksctl's plan mode prints one: waves, steps, estimates, critical path. */

@@ -1,6 +1,6 @@
 import {
-  ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, setCurrentDetails, setHandler,
-  upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, executeChild, isCancellation, proxyActivities,
+  setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spec';
@@ -8,7 +8,7 @@ import { errorTypes } from '../domain/errors';
 import { latencyTable } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
-import { planEnvironment, type PlanStep } from '../domain/planner';
+import { InvalidPlanError, planEnvironment, type Plan, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { awsCall, heartbeatingWait } from './activity-options';
@@ -23,6 +23,33 @@ export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
   environmentId: string;
   spec: EnvironmentSpec;
+  /** Set by the run itself when it continues as new: the environment is built, serve it. */
+  serving?: ServingState;
+  /**
+   * Continue as new once the history passes this many events while serving (each scaling
+   * adds some), so a long-lived environment never nears Temporal's history limits.
+   * @default the server's own suggestion
+   */
+  historyLimit?: number;
+}
+
+/** What a ready environment's run carries into its next run. */
+export interface ServingState {
+  ledger: LedgerEntry[];
+  steps: StepProgress[];
+  outputs: Outputs;
+  scaling: Record<string, NodegroupScaling>;
+  /** When the ttl runs out, in workflow time. */
+  expiresAtMs?: number;
+  /** How many runs this environment's life has taken so far. */
+  generation: number;
+}
+
+/** What later steps read from earlier ones. */
+interface Outputs {
+  clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string;
+  /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
+  clusterSubnetIds: string[]; workerSubnetIds: string[];
 }
 
 export interface ProvisionResult {
@@ -42,20 +69,22 @@ export interface ProvisionResult {
  * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
  * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
-export async function provisionEnvironment({ environmentId, spec }: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit }: ProvisionInput): Promise<ProvisionResult> {
+  // Runs started before add-ons existed carry specs without them.
+  const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
+  // The first run's ID tags everything, so every later run of the same life owns it too.
   const owner: Owner = { environmentId, runId: workflowInfo().firstExecutionRunId };
-  const plan = planEnvironment(spec);
+  const plan = planned(spec);
 
-  const ledger = new Ledger();
-  const progress = new Map<string, StepProgress>(plan.steps.map((step) => [step.id, { id: step.id, title: step.title, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0 }]));
-  let phase: Phase = 'provisioning';
-  const scaling = new Map<string, NodegroupScaling>(spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
-  // What later steps read from earlier ones.
-  const outputs: {
-    clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string;
-    /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
-    clusterSubnetIds: string[]; workerSubnetIds: string[];
-  } = { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
+  const ledger = new Ledger(serving?.ledger);
+  const progress = new Map<string, StepProgress>(serving
+    ? serving.steps.map((step) => [step.id, step])
+    : plan.steps.map((step) => [step.id, { id: step.id, title: step.title, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0 }]));
+  let phase: Phase = serving ? 'ready' : 'provisioning';
+  const scaling = new Map<string, NodegroupScaling>(serving
+    ? Object.entries(serving.scaling)
+    : spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
+  const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
@@ -79,7 +108,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     Object.assign(progress.get(id)!, change);
     showDetails();
   };
-  setPhase('provisioning');
+  setPhase(phase);
 
   const securityGroupIds = spec.network.securityGroupIds ?? [];
   const now = () => new Date(Date.now()).toISOString();
@@ -205,7 +234,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
   };
 
   try {
-    await Promise.all(plan.steps.map(started));
+    if (!serving) await Promise.all(plan.steps.map(started));
   } catch (error) {
     // Let steps already running settle, so the ledger is complete before anything is undone.
     await CancellationScope.nonCancellable(() => Promise.allSettled([...finished.values()]));
@@ -228,7 +257,7 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     );
   }
 
-  setPhase('ready');
+  if (!serving) setPhase('ready');
 
   setHandler(scaleNodeGroupUpdate, async (request) => {
     const group = spec.nodeGroups.find((g) => g.name === request.nodeGroup)!;
@@ -245,12 +274,25 @@ export async function provisionEnvironment({ environmentId, spec }: ProvisionInp
     }
   }, { validator: (request) => validateScale(request, phase, scaling) });
 
-  // Until asked to go, or the ttl runs out; a cancelled run is torn down too.
+  // Until asked to go, or the ttl runs out; a cancelled run is torn down too. A long life
+  // continues as new with what it has built, rather than growing one history without end.
+  const expiresAtMs = serving?.expiresAtMs ?? (spec.ttl ? Date.now() + ttlMilliseconds(spec.ttl) : undefined);
+  const historyFull = () => phase === 'ready' && (historyLimit === undefined ? workflowInfo().continueAsNewSuggested : workflowInfo().historyLength > historyLimit);
   let cancelled: unknown;
   try {
     const askedToGo = () => teardownReason !== undefined && phase === 'ready';
-    if (!spec.ttl) await condition(askedToGo);
-    else if (!(await condition(askedToGo, ttlMilliseconds(spec.ttl)))) teardownReason = `its ttl of ${spec.ttl} ran out`;
+    const until = () => askedToGo() || historyFull();
+    if (expiresAtMs === undefined) await condition(until);
+    else if (!(await condition(until, Math.max(1, expiresAtMs - Date.now())))) teardownReason = `its ttl of ${spec.ttl} ran out`;
+    if (!askedToGo() && teardownReason === undefined) {
+      // Updates still running would be cut off by the new run.
+      await condition(allHandlersFinished);
+      const next: ServingState = {
+        ledger: ledger.entries(), steps: [...progress.values()], outputs, scaling: Object.fromEntries(scaling), generation: (serving?.generation ?? 1) + 1,
+        ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
+      };
+      return await continueAsNew<typeof provisionEnvironment>({ environmentId, spec: given, serving: next, ...(historyLimit !== undefined ? { historyLimit } : {}) });
+    }
   } catch (error) {
     if (!isCancellation(error)) throw error;
     cancelled = error;
@@ -295,5 +337,15 @@ function validateScale(request: ScaleRequest, phase: Phase, scaling: Map<string,
   if (target.maxSize < 1) throw new Error('maxSize must be at least 1');
   if (target.minSize > target.desiredSize || target.desiredSize > target.maxSize) {
     throw new Error(`need minSize ≤ desiredSize ≤ maxSize, got ${target.minSize} ≤ ${target.desiredSize} ≤ ${target.maxSize}`);
+  }
+}
+
+/** The plan, or a non-retryable failure naming every problem: a spec that breaks a rule never gets better by retrying. */
+function planned(spec: EnvironmentSpec): Plan {
+  try {
+    return planEnvironment(spec);
+  } catch (error) {
+    if (error instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(error.message, errorTypes.invalidPlan, ...error.problems);
+    throw error;
   }
 }

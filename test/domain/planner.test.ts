@@ -102,3 +102,81 @@ test('describePlan prints waves, estimates and the critical path', () => {
   assert.match(text, /create spot node group spot \(m5\.large, m5a\.large; min\/desired\/max 0\/2\/6\)/);
   assert.match(lines.at(-1)!, /^\* critical path: iam:cluster-role → eks:cluster → eks:fargate-profile\/fp$/);
 });
+
+const tutorial = {
+  image: { import: { source: 'docker.io/library/nginx:1.27', repository: 'awesomebuilder' } },
+  app: { name: 'awesomebuilder', containerPort: 5000, hpa: { minReplicas: 2, maxReplicas: 10 }, vpa: {} },
+  addons: {
+    'aws-load-balancer-controller': {}, 'metrics-server': {}, dashboard: {}, cloudwatch: { mode: 'fluent-bit' },
+    'vertical-pod-autoscaler': {}, 'cluster-autoscaler': {},
+  },
+  autoscaling: { verify: 'active' },
+};
+
+test('add-ons wait for every node group Ready and their IRSA role; the app waits for the controller, metrics-server, VPA and its image', () => {
+  const plan = planEnvironment(spec(tutorial));
+  const step = (id: string) => plan.steps.find((s) => s.id === id)!;
+  const ready = [stepIds.nodesReady('on-demand'), stepIds.nodesReady('spot')];
+  for (const name of Object.keys(tutorial.addons)) {
+    for (const id of ready) assert.ok(step(stepIds.addon(name)).dependsOn.includes(id), `${name} waits for ${id}`);
+  }
+  assert.deepEqual(
+    plan.steps.filter((s) => s.kind === 'irsa-role').map((s) => s.id).sort(),
+    [stepIds.irsaRole('aws-load-balancer-controller'), stepIds.irsaRole('cloudwatch'), stepIds.irsaRole('cluster-autoscaler')],
+    'only add-ons that call AWS get a role',
+  );
+  assert.deepEqual(step(stepIds.irsaRole('cluster-autoscaler')).dependsOn, [stepIds.oidcProvider]);
+  assert.ok(step(stepIds.addon('cluster-autoscaler')).dependsOn.includes(stepIds.irsaRole('cluster-autoscaler')));
+  assert.ok(step(stepIds.addon('vertical-pod-autoscaler')).dependsOn.includes(stepIds.addon('metrics-server')));
+  assert.ok(waveOf(plan, stepIds.addon('vertical-pod-autoscaler')) > waveOf(plan, stepIds.addon('metrics-server')));
+  for (const id of [stepIds.addon('aws-load-balancer-controller'), stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler'), stepIds.imageImport]) {
+    assert.ok(step(stepIds.app).dependsOn.includes(id), `the app waits for ${id}`);
+  }
+  assert.deepEqual(step(stepIds.appLoadBalancer).dependsOn, [stepIds.app]);
+  assert.deepEqual(plan.criticalPath.slice(-3), [stepIds.addon('vertical-pod-autoscaler'), stepIds.app, stepIds.appLoadBalancer]);
+  assert.match(describePlan(plan), /addon:cluster-autoscaler +~2m +install Cluster Autoscaler \(ASG auto-discovery\) \(Helm chart cluster-autoscaler 9\.52\.1\)/);
+});
+
+test('missing add-on dependencies, conflicts and Fargate-incompatible add-ons are refused with their paths', () => {
+  const problemsOf = (overrides: Record<string, unknown>) => {
+    try {
+      planEnvironment(spec(overrides));
+    } catch (error) {
+      assert.ok(error instanceof InvalidPlanError);
+      return error.problems;
+    }
+    assert.fail('the plan was expected to be refused');
+  };
+  assert.deepEqual(problemsOf({ addons: { 'vertical-pod-autoscaler': {} } }), [
+    { path: '/addons/vertical-pod-autoscaler', message: 'missing a dependency: vertical-pod-autoscaler needs metrics-server; add it to addons' },
+  ]);
+  assert.deepEqual(problemsOf({ addons: { 'cluster-autoscaler': {}, karpenter: {} } }).map((p) => p.message), [
+    'cluster-autoscaler conflicts with karpenter: both would scale the nodes; choose one',
+    'Karpenter (its controller policy, node role and interruption queue) is not offered yet; use cluster-autoscaler',
+  ]);
+  const fargateOnly = { nodeGroups: [], fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] };
+  assert.deepEqual(problemsOf({ ...fargateOnly, addons: { cloudwatch: {}, 'cluster-autoscaler': {} } }), [
+    { path: '/addons/cloudwatch', message: 'CloudWatch Container Insights and Fluent Bit runs as a DaemonSet, which Fargate cannot run; add a node group' },
+    { path: '/addons/cluster-autoscaler', message: 'cluster-autoscaler scales node groups, and this environment has none' },
+  ]);
+  assert.deepEqual(problemsOf({ image: { uri: 'nginx:1.27' }, app: { name: 'web', containerPort: 80, hpa: { minReplicas: 1, maxReplicas: 3 } } }), [
+    { path: '/app', message: "the app's NLB Service needs aws-load-balancer-controller; add it to addons" },
+    { path: '/app/hpa', message: 'the HorizontalPodAutoscaler needs metrics-server; add it to addons' },
+  ]);
+  assert.deepEqual(problemsOf({ addons: { 'metrics-server': {} }, autoscaling: { verify: 'active' } }).map((p) => p.path), ['/autoscaling', '/autoscaling/verify']);
+});
+
+test('on Fargate alone, add-ons wait for the last Fargate profile instead of nodes', () => {
+  const plan = planEnvironment(spec({
+    nodeGroups: [], fargateProfiles: [{ name: 'a', selectors: [{ namespace: 'kube-system' }] }, { name: 'b', selectors: [{ namespace: 'default' }] }],
+    addons: { 'metrics-server': {} },
+  }));
+  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn, [stepIds.cluster, stepIds.fargateProfile('b')]);
+});
+
+test('an add-on scheduled before the nodes are Ready breaks a rule', () => {
+  const withAddon = spec({ addons: { 'metrics-server': {} } });
+  const base = planEnvironment(withAddon);
+  const early = base.steps.map((s) => (s.id === stepIds.addon('metrics-server') ? { ...s, dependsOn: [stepIds.cluster] } : s));
+  assert.throws(() => schedulePlan(withAddon, early), /addon:metrics-server does not wait for k8s:nodes-ready\/on-demand, but add-on and app pods need Ready nodes/);
+});

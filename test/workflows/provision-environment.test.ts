@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -12,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } from '../../src/workflows/messages';
 import type { provisionEnvironment } from '../../src/workflows';
+import type { ProvisionInput } from '../../src/workflows/provision-environment';
 import { workflowsPath } from '../../worker';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
@@ -66,16 +68,16 @@ function specWith(overrides: Record<string, unknown> = {}): EnvironmentSpec {
 }
 
 let runs = 0;
-type Handle = WorkflowHandle<typeof provisionEnvironment>;
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>;
 
 /** Starts provisionEnvironment on a fresh worker (whose activities may carry one injected fault) and runs `body` while it lives. */
-async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
+async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>, input: Partial<ProvisionInput> = {}): Promise<T> {
   const taskQueue = `provision-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images })), fault);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
-      taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],
+      taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec, ...input }],
     });
     return body(handle);
   });
@@ -133,6 +135,49 @@ test('a run provisions roles, cluster, logging, OIDC provider and a node group, 
     assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
     assert.deepEqual(await awsInventory(aws.clientConfig), empty);
   });
+});
+
+test('a long-lived environment continues as new with its ledger and scaling, and still tears down to nothing', async () => {
+  await withRun(specWith(), undefined, async (started) => {
+    // Follows the environment from run to run, as the API does: by workflow ID alone.
+    const handle = env.client.workflow.getHandle<typeof provisionEnvironment>(started.workflowId);
+    const runOf = async () => (await handle.describe()).runId;
+    const lengthOf = async (runId: string) => (await handle.describe().then(() => env.client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default', execution: { workflowId: started.workflowId, runId },
+    }))).history?.events?.length ?? 0;
+    await untilReady(started);
+    await waitFor('the provisioning run to continue as new', async () => (await runOf()) !== started.firstExecutionRunId, { intervalMs: 200 });
+    const second = await runOf();
+    const carried = await handle.query(progressQuery);
+    assert.equal(carried.phase, 'ready');
+    assert.ok(carried.steps.length > 0 && carried.steps.every((step) => step.state === 'done'), 'the steps came along');
+    assert.deepEqual(carried.ledger.map((e) => e.state), ['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
+    assert.ok(await lengthOf(second) < 20, `the second run starts a short history (${await lengthOf(second)} events)`);
+
+    // A scaling fills the short history past its limit: the run moves on once the update has finished.
+    assert.deepEqual(await handle.executeUpdate(scaleNodeGroupUpdate, { args: [{ nodeGroup: 'general', desiredSize: 1 }] }), { minSize: 1, desiredSize: 1, maxSize: 3 });
+    await waitFor('the scaled run to continue as new', async () => (await runOf()) !== second, { intervalMs: 200 });
+    assert.deepEqual((await handle.query(progressQuery)).nodeGroups.general, { minSize: 1, desiredSize: 1, maxSize: 3 });
+
+    await handle.signal(teardownSignal, { reason: 'three runs later' });
+    const result = await handle.result();
+    assert.equal(result.endedBecause, 'three runs later');
+    assert.ok(result.ledger.length === 5 && result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
+    assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+  }, { historyLimit: 20 });
+});
+
+test('a spec that breaks an add-on rule fails at once, non-retryably, having made nothing', async () => {
+  // Past the API's validation (a client may start the workflow directly), the planner still refuses it.
+  const spec = { ...specWith(), addons: { 'vertical-pod-autoscaler': {} } };
+  const error = await withRun(spec, undefined, (handle) => handle.result().then(() => undefined, (e: unknown) => e));
+  assert.ok(error instanceof WorkflowFailedError);
+  const cause = error.cause as ApplicationFailure;
+  assert.equal(cause.type, 'InvalidPlan');
+  assert.equal(cause.nonRetryable, true);
+  assert.match(cause.message, /\/addons\/vertical-pod-autoscaler: missing a dependency: vertical-pod-autoscaler needs metrics-server/);
+  assert.deepEqual(cause.details, [{ path: '/addons/vertical-pod-autoscaler', message: 'missing a dependency: vertical-pod-autoscaler needs metrics-server; add it to addons' }]);
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
 });
 
 test('the scale validator refuses requests that cannot be met, before they reach history', async () => {

@@ -1,7 +1,7 @@
 import {
   AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreateRoleCommand, DeleteOpenIDConnectProviderCommand, DeleteRoleCommand,
-  DeleteRolePolicyCommand, DetachRolePolicyCommand, GetOpenIDConnectProviderCommand, GetRoleCommand, ListAttachedRolePoliciesCommand,
-  ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, type IAMClient, type Tag,
+  DeleteRolePolicyCommand, DetachRolePolicyCommand, GetOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, type IAMClient, type Tag,
 } from '@aws-sdk/client-iam';
 import { aws, awsOrUndefined } from './errors';
 import { allPages } from './pages';
@@ -26,6 +26,10 @@ export interface IamApi {
   listRoles(pathPrefix?: string): Promise<Role[]>;
   attachedPolicies(role: string): Promise<string[]>;
   attachPolicy(role: string, policyArn: string): Promise<void>;
+  /** Creates or replaces the role's inline policy of that name. */
+  putRolePolicy(role: string, name: string, document: string): Promise<void>;
+  /** The inline policy's document as JSON text; `undefined` when the role or the policy is not there. */
+  getRolePolicy(role: string, name: string): Promise<string | undefined>;
   /** Detaches and deletes every policy, then the role; done when the role is already gone. */
   deleteRole(name: string): Promise<void>;
   listOidcProviders(): Promise<OidcProvider[]>;
@@ -65,6 +69,14 @@ export function iamApi(client: IAMClient): IamApi {
     },
     async attachPolicy(role, policyArn) {
       await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+    },
+    async putRolePolicy(role, name, document) {
+      await aws(`PutRolePolicy ${role} ${name}`, () => client.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: document })));
+    },
+    async getRolePolicy(role, name) {
+      const found = await awsOrUndefined(`GetRolePolicy ${role} ${name}`, () => client.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name })));
+      // IAM returns policy documents URL-encoded (RFC 3986).
+      return found?.PolicyDocument === undefined ? undefined : decodeURIComponent(found.PolicyDocument);
     },
     async deleteRole(name) {
       const attached = await awsOrUndefined(`ListAttachedRolePolicies ${name}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: name })));
