@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
+import { environmentKey, phaseKey, tenantKey } from '../../src/domain/search-attributes';
+import type { provisionEnvironment } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
+import { workflowsPath } from '../../worker';
+import { testActivityDeps } from '../support/activity-deps';
+import { awsInventory } from '../support/aws-inventory';
+import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { moto, type Moto } from '../support/moto';
+import { waitFor } from '../support/process';
+import { devServer, type DevServer } from '../support/temporal';
+
+// The time-skipping server has no visibility and no search attributes: what people see in
+// the Temporal UI (the phase to filter by, the step list in the details) is checked here.
+
+let server: DevServer;
+let aws: Moto;
+let cluster: KubeControlPlane;
+let worker: Worker;
+let workerRun: Promise<void>;
+const taskQueue = 'provision-dev-server';
+
+before(async () => {
+  [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
+  worker = await Worker.create({
+    connection: server.env.nativeConnection, taskQueue, workflowsPath,
+    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
+  });
+  workerRun = worker.run();
+});
+after(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
+});
+
+const parsed = parseEnvironmentSpec({
+  name: 'visible',
+  region: 'us-east-1',
+  network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
+  nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 3 }],
+});
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+const spec = parsed.spec;
+
+/** The phase visibility holds for the environment, once it has caught up with `phase`. */
+async function listedIn(phase: string) {
+  const client = server.env.client;
+  return waitFor(`the environment listed as ${phase}`, async () => {
+    for await (const execution of client.workflow.list({ query: `EksflowTenant = "team-a" AND EksflowEnvironment = "visible" AND EksflowPhase = "${phase}"` })) {
+      return execution;
+    }
+    return undefined;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+}
+
+test('a run upserts its phase for visibility and keeps the UI\'s current details in step with its steps', async () => {
+  const client = server.env.client;
+  const handle = await client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: 'team-a.visible',
+    args: [{ environmentId: 'team-a/visible', spec }],
+    typedSearchAttributes: [{ key: tenantKey, value: 'team-a' }, { key: environmentKey, value: 'visible' }, { key: phaseKey, value: 'provisioning' }],
+  });
+  await waitFor('the environment to be ready', async () => (await handle.query(progressQuery)).phase === 'ready', { timeoutMs: 60_000, intervalMs: 250 });
+
+  const listed = await listedIn('ready');
+  assert.equal(listed.workflowId, 'team-a.visible');
+  assert.equal(listed.typedSearchAttributes.get(environmentKey), 'visible');
+
+  // The UI's "current details" come from this built-in query.
+  const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+  const lines = metadata.currentDetails.split('\n');
+  assert.equal(lines[0], '**visible**: ready');
+  for (const step of (await handle.query(progressQuery)).steps) {
+    assert.ok(lines.includes(`✔ ${step.id}${step.detail ? ` — ${step.detail}` : ''}`), `${step.id} shown done in ${metadata.currentDetails}`);
+  }
+  assert.ok(lines.includes('✔ k8s:nodes-ready/general — 2/2 nodes Ready'));
+
+  await handle.signal('teardown', { reason: 'seen enough' });
+  assert.equal((await handle.result()).endedBecause, 'seen enough');
+  assert.equal((await listedIn('torn-down')).workflowId, 'team-a.visible');
+  const closed = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+  assert.match(closed.currentDetails, /^\*\*visible\*\*: torn-down/);
+  assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
+});
