@@ -1,0 +1,244 @@
+import {
+  ApiException, AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Deployment, type V1Pod,
+} from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  appliedReplicasOwner, appManifests, appNamespace, appSelector, appVerticalPodAutoscaler, builtInNamespaces, fieldManagers, replicasHandover,
+} from '../domain/app-manifests';
+import type { AppSpec } from '../domain/environment-spec';
+import { errorTypes } from '../domain/errors';
+import type { KubeAccess } from './nodes-ready';
+
+export interface AppApplied {
+  namespace: string;
+  /** What was applied, as kind/name. */
+  applied: string[];
+  /** The Deployment's generation after the apply: unchanged when the apply changed nothing. */
+  generation: number;
+}
+
+/** One look at the Deployment's rollout, as `kubectl rollout status` judges it. */
+export interface AppRollout {
+  status: 'progressing' | 'complete' | 'failed';
+  generation: number;
+  observedGeneration: number;
+  /** Desired replicas (spec.replicas, which the HPA may have changed). */
+  replicas: number;
+  updated: number;
+  available: number;
+  message: string;
+}
+
+/** Where the app answers: `hostname` is the NLB's DNS name (or an IP, for load balancers that give one). */
+export type AppEndpoint = { status: 'pending'; message: string } | { status: 'ready'; hostname: string; url: string };
+
+export interface AppDeletion {
+  status: 'deleting' | 'gone';
+}
+
+const vpaMissing = 'the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not served by this cluster; the vertical-pod-autoscaler add-on brings it';
+
+/**
+ * The app's Kubernetes side. `applyApp` is idempotent; the others are single observations
+ * the workflow polls with timers, so each returns at once and never waits.
+ */
+export function createAppActivities(kube: KubeAccess) {
+  /** Server-side applies the app's objects, as field manager "eksflow", taking fields over with force. */
+  async function applyApp(input: { cluster: string; environment: string; app: AppSpec; image: string }): Promise<AppApplied> {
+    const { app } = input;
+    const config = await kube.forCluster(input.cluster);
+    const objects = KubernetesObjectApi.makeApiClient(config);
+    const apps = config.makeApiClient(AppsV1Api);
+    const namespace = appNamespace(app);
+    const apply = <T extends KubernetesObject>(object: T, { manager = fieldManagers.apply as string, force = true, ifApiMissing = '' } = {}) =>
+      kubeCall(`apply ${object.kind} ${namespace}/${object.metadata?.name}`, async () => {
+        try {
+          return await objects.patch(object, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
+        } catch (error) {
+          throw ifApiMissing && isApiMissing(error) ? ApplicationFailure.retryable(ifApiMissing, 'KubernetesApiMissing') : error;
+        }
+      });
+
+    // With an HPA, the replica count is the HPA's after the first apply, and spec.replicas is
+    // handed over before eksflow's apply stops listing it (see AppManifestOptions.leaveReplicasToHpa).
+    const live = app.hpa ? await kubeOrUndefined(`read Deployment ${namespace}/${app.name}`, () => apps.readNamespacedDeployment({ name: app.name, namespace })) : undefined;
+    if (live && appliedReplicasOwner(live.metadata?.managedFields)) {
+      // Not forced: the handover only co-owns the live value, and must never change it.
+      await apply(replicasHandover({ name: app.name, namespace, replicas: live.spec?.replicas ?? 1, resourceVersion: live.metadata?.resourceVersion ?? '' }), { manager: fieldManagers.replicasHandover, force: false });
+    }
+    const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined });
+    const applied: string[] = [];
+    let generation = 0;
+    for (const object of [manifests.namespace, manifests.deployment, manifests.service, manifests.horizontalPodAutoscaler]) {
+      if (!object) continue;
+      const result = await apply(object as KubernetesObject);
+      if (object === manifests.deployment) generation = result.metadata?.generation ?? 0;
+      applied.push(`${object.kind}/${object.metadata.name}`);
+    }
+    // An autoscaler the spec no longer asks for would keep acting on the Deployment.
+    const references = appObjectReferences(app);
+    if (!manifests.horizontalPodAutoscaler) await deleteIfPresent(references.horizontalPodAutoscaler, objects);
+    const vpa = appVerticalPodAutoscaler(app, { environment: input.environment });
+    if (vpa) {
+      await apply(vpa, { ifApiMissing: vpaMissing });
+      applied.push(`${vpa.kind}/${vpa.metadata.name}`);
+    } else {
+      await deleteIfPresent(references.verticalPodAutoscaler, objects);
+    }
+    return { namespace, applied, generation };
+  }
+
+  async function appRollout(input: { cluster: string; app: AppSpec }): Promise<AppRollout> {
+    const config = await kube.forCluster(input.cluster);
+    const namespace = appNamespace(input.app);
+    const deployment = await kubeOrUndefined(`read Deployment ${namespace}/${input.app.name}`, () => config.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: input.app.name, namespace }));
+    if (!deployment) throw ApplicationFailure.nonRetryable(`Deployment ${namespace}/${input.app.name} does not exist: was the app applied, or deleted since?`, errorTypes.resourceFailed);
+    const rollout = rolloutOf(deployment);
+    if (rollout.status !== 'progressing' || rollout.available >= rollout.replicas) return rollout;
+    // Why pods are not available is on the pods, not the Deployment: say it, so a rollout
+    // that cannot be scheduled is visible long before its progress deadline.
+    const pods = (await kubeCall(`list pods of ${namespace}/${input.app.name}`, () => config.makeApiClient(CoreV1Api).listNamespacedPod({
+      namespace, labelSelector: Object.entries(appSelector(input.app)).map(([key, value]) => `${key}=${value}`).join(','),
+    }))).items;
+    const unscheduled = pods.map(unschedulableReason).find(Boolean);
+    return unscheduled ? { ...rollout, message: `${rollout.message}; a pod cannot be scheduled: ${unscheduled}` } : rollout;
+  }
+
+  /** The NLB's address, once the AWS Load Balancer Controller has written it to the Service's status. */
+  async function appEndpoint(input: { cluster: string; app: AppSpec }): Promise<AppEndpoint> {
+    const config = await kube.forCluster(input.cluster);
+    const namespace = appNamespace(input.app);
+    const service = await kubeOrUndefined(`read Service ${namespace}/${input.app.name}`, () => config.makeApiClient(CoreV1Api).readNamespacedService({ name: input.app.name, namespace }));
+    if (!service) throw ApplicationFailure.nonRetryable(`Service ${namespace}/${input.app.name} does not exist: was the app applied, or deleted since?`, errorTypes.resourceFailed);
+    const ingress = service.status?.loadBalancer?.ingress?.[0];
+    const hostname = ingress?.hostname ?? ingress?.ip;
+    if (!hostname) return { status: 'pending', message: 'the AWS Load Balancer Controller has not yet given the Service a load balancer' };
+    const port = input.app.servicePort;
+    return { status: 'ready', hostname, url: port === 80 ? `http://${hostname}` : `http://${hostname}:${port}` };
+  }
+
+  /**
+   * Deletes the app's namespace; call again until "gone". The namespace goes only once all it
+   * holds is gone, and the Service only once the controller has deleted the NLB (it holds a
+   * finalizer until then), so "gone" means the load balancer is gone too. An app in a
+   * built-in namespace has its own objects deleted instead.
+   */
+  async function deleteApp(input: { cluster: string; app: AppSpec }): Promise<AppDeletion> {
+    const config = await kube.forCluster(input.cluster);
+    const objects = KubernetesObjectApi.makeApiClient(config);
+    const namespace = appNamespace(input.app);
+    const targets = builtInNamespaces.includes(namespace) ? Object.values(appObjectReferences(input.app)) : [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }];
+    const gone = await Promise.all(targets.map((target) => deleteIfPresent(target, objects)));
+    return { status: gone.every(Boolean) ? 'gone' : 'deleting' };
+  }
+
+  return { applyApp, appRollout, appEndpoint, deleteApp };
+}
+
+/** Judges a rollout the way `kubectl rollout status` does, from the Deployment alone. */
+export function rolloutOf(deployment: V1Deployment): AppRollout {
+  const generation = deployment.metadata?.generation ?? 0;
+  const status = deployment.status ?? {};
+  const observation = {
+    generation,
+    observedGeneration: status.observedGeneration ?? 0,
+    replicas: deployment.spec?.replicas ?? 1,
+    updated: status.updatedReplicas ?? 0,
+    available: status.availableReplicas ?? 0,
+  };
+  const { replicas, updated, available } = observation;
+  const progressing = (message: string): AppRollout => ({ status: 'progressing', ...observation, message });
+  if (observation.observedGeneration < generation) return progressing(`the Deployment controller has not yet seen generation ${generation}`);
+  const condition = status.conditions?.find((c) => c.type === 'Progressing');
+  if (condition?.reason === 'ProgressDeadlineExceeded') {
+    return { status: 'failed', ...observation, message: `rollout passed its progress deadline: ${condition.message ?? 'no message'}` };
+  }
+  if (updated < replicas) return progressing(`${updated} of ${replicas} replicas updated`);
+  const total = status.replicas ?? 0;
+  if (total > updated) return progressing(`${total - updated} old replicas pending termination`);
+  if (available < replicas) return progressing(`${available} of ${replicas} updated replicas available`);
+  if (updated !== replicas || available !== replicas) return progressing(`${updated} updated and ${available} available for ${replicas} replicas`);
+  return { status: 'complete', ...observation, message: `${replicas} of ${replicas} replicas updated and available` };
+}
+
+function unschedulableReason(pod: V1Pod): string | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  return scheduled?.status === 'False' ? scheduled.message ?? scheduled.reason : undefined;
+}
+
+/** What `applyApp` may have made in the app's namespace, by reference: Deployment, Service, HPA, VPA. */
+function appObjectReferences(app: AppSpec) {
+  const reference = (apiVersion: string, kind: string): KubernetesObject => ({ apiVersion, kind, metadata: { name: app.name, namespace: appNamespace(app) } });
+  return {
+    deployment: reference('apps/v1', 'Deployment'),
+    service: reference('v1', 'Service'),
+    horizontalPodAutoscaler: reference('autoscaling/v2', 'HorizontalPodAutoscaler'),
+    verticalPodAutoscaler: reference('autoscaling.k8s.io/v1', 'VerticalPodAutoscaler'),
+  };
+}
+
+/** Whether the Kubernetes API said 404. */
+export function kubeNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+// KubernetesObjectApi finds a kind's resource by discovery: a group the cluster does not
+// serve fails that lookup with a 404, and a kind missing from a served group with a plain Error.
+function isApiMissing(error: unknown): boolean {
+  return (kubeNotFound(error) && (error as Error).message.startsWith('Failed to fetch resource metadata'))
+    || (error instanceof Error && error.message.startsWith('Unrecognized API version and kind'));
+}
+
+/**
+ * Turns a Kubernetes API error into a Temporal failure with the apiserver's own words (the
+ * client's message carries every response header). A 400 or 422 is the apiserver refusing
+ * what the spec asked for, which no retry mends; anything else may pass.
+ */
+export function kubeFailure(error: unknown, action: string): unknown {
+  if (!(error instanceof ApiException)) return error;
+  const body = typeof error.body === 'string' ? parseJson(error.body) : error.body;
+  const message = `${action}: ${error.code} ${(body as { message?: string } | undefined)?.message ?? (typeof error.body === 'string' ? error.body : 'no message')}`;
+  return error.code === 400 || error.code === 422
+    ? ApplicationFailure.nonRetryable(message, errorTypes.invalidSpec)
+    : ApplicationFailure.retryable(message, 'KubernetesApiError');
+}
+
+/** Runs one Kubernetes call, its failure made a Temporal failure by `kubeFailure`. */
+export async function kubeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw kubeFailure(error, action);
+  }
+}
+
+async function kubeOrUndefined<T>(action: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (kubeNotFound(error)) return undefined;
+    throw kubeFailure(error, action);
+  }
+}
+
+/**
+ * Issues a delete; true when the object was already gone (404), false when it is going. An
+ * object whose API the cluster does not serve (the VPA without its CRD) cannot exist: gone.
+ */
+export async function deleteIfPresent(object: KubernetesObject, objects: KubernetesObjectApi): Promise<boolean> {
+  try {
+    await objects.delete(object);
+    return false;
+  } catch (error) {
+    if (kubeNotFound(error) || isApiMissing(error)) return true;
+    throw kubeFailure(error, `delete ${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
