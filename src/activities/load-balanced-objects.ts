@@ -1,6 +1,6 @@
 import { CoreV1Api, KubernetesObjectApi, NetworkingV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
-import { deleteIfPresent, kubeCall } from './app';
+import { deleteIfPresent, kubeCall } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
 
 /** Heartbeat details while load-balanced objects go away: each as namespace/kind/name. */

@@ -8,7 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAppActivities, kubeNotFound, type AppRollout } from '../../src/activities/app';
+import { createAppActivities, type AppRollout } from '../../src/activities/app';
+import { kubeNotFound } from '../../src/activities/kube-calls';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { createLoadBalancedObjectActivities, type LoadBalancedObjectsProgress } from '../../src/activities/load-balanced-objects';
 import { fieldManagers } from '../../src/domain/app-manifests';

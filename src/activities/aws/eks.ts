@@ -1,8 +1,8 @@
 import {
-  CreateClusterCommand, CreateFargateProfileCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
+  CreateAddonCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
-  type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
+  type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
 import { allPages } from './pages';
@@ -78,7 +78,30 @@ export interface CreateFargateProfileInput {
 }
 
 /** The EKS calls eksflow makes, and nothing else: a simulated cloud implements the same. */
+/** An EKS managed add-on, as the add-on steps need it. */
+export interface ManagedAddon {
+  name: string;
+  version?: string;
+  /** CREATING, ACTIVE, CREATE_FAILED, UPDATING, DELETING, DELETE_FAILED, DEGRADED, UPDATE_FAILED. */
+  status: string;
+  /** EKS's health issues, each as "code: message". */
+  issues: string[];
+  tags: Record<string, string>;
+}
+
+export interface CreateAddonInput {
+  cluster: string;
+  name: string;
+  version: string;
+  serviceAccountRoleArn?: string;
+  tags: Record<string, string>;
+  clientRequestToken: string;
+}
+
 export interface EksApi {
+  describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
+  createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
+  deleteAddon(cluster: string, name: string): Promise<void>;
   describeFargateProfile(cluster: string, name: string): Promise<FargateProfile | undefined>;
   createFargateProfile(input: CreateFargateProfileInput): Promise<FargateProfile>;
   deleteFargateProfile(cluster: string, name: string): Promise<void>;
@@ -106,6 +129,14 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   oidcIssuer: cluster.identity?.oidc?.issuer,
   enabledLogTypes: (cluster.logging?.clusterLogging ?? []).filter((setup) => setup.enabled).flatMap((setup) => setup.types ?? []),
   tags: cluster.tags ?? {},
+});
+
+const toAddon = (addon: SdkAddon): ManagedAddon => ({
+  name: addon.addonName!,
+  version: addon.addonVersion,
+  status: addon.status ?? 'UNKNOWN',
+  issues: (addon.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
+  tags: addon.tags ?? {},
 });
 
 const toNodegroup = (group: SdkNodegroup): Nodegroup => ({
@@ -141,6 +172,21 @@ export function eksApi(client: EKSClient): EksApi {
     }),
     async deleteFargateProfile(cluster, name) {
       await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
+    },
+    async describeAddon(cluster, name) {
+      const found = await awsOrUndefined(`DescribeAddon ${cluster}/${name}`, () => client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: name })));
+      return found?.addon ? toAddon(found.addon) : undefined;
+    },
+    async createAddon(input) {
+      const created = await aws(`CreateAddon ${input.cluster}/${input.name}`, () => client.send(new CreateAddonCommand({
+        clusterName: input.cluster, addonName: input.name, addonVersion: input.version, serviceAccountRoleArn: input.serviceAccountRoleArn,
+        // What a self-managed install left behind is taken over rather than failing the create.
+        resolveConflicts: 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
+      })));
+      return toAddon(created.addon!);
+    },
+    async deleteAddon(cluster, name) {
+      await awsOrUndefined(`DeleteAddon ${cluster}/${name}`, () => client.send(new DeleteAddonCommand({ clusterName: cluster, addonName: name })));
     },
     async describeNodegroup(cluster, name) {
       const found = await awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })));

@@ -1,0 +1,37 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../../domain/errors';
+import { clientRequestToken } from '../../domain/names';
+import { ownershipTags } from '../../domain/ownership';
+import type { AddonFactory, AddonModule } from './addon-module';
+import { checkGates } from './readiness';
+
+/**
+ * An add-on installed as an EKS managed add-on: CreateAddon with a request token (a retry is
+ * the same request), its role passed as serviceAccountRoleArn, gates, DeleteAddon.
+ * moto has no add-on API: the simulated cloud's contract suite covers this path.
+ */
+export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
+  const { install } = addon;
+  if (install.method !== 'eks-addon') throw ApplicationFailure.nonRetryable(`${addon.name} is not an EKS add-on here (${install.method})`, errorTypes.invalidPlan);
+  return {
+    async install(context) {
+      const existing = await tools.eks.describeAddon(context.cluster, install.addonName);
+      if (existing && existing.status !== 'DELETING') return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}` };
+      const created = await tools.eks.createAddon({
+        cluster: context.cluster, name: install.addonName, version: install.version, tags: ownershipTags(context.owner),
+        clientRequestToken: clientRequestToken(context.owner.runId, `${context.cluster}/${install.addonName}`),
+        ...(context.roleArn ? { serviceAccountRoleArn: context.roleArn } : {}),
+      });
+      return { summary: `EKS add-on ${install.addonName} ${install.version} ${created.status}` };
+    },
+    async isReady(context) {
+      return checkGates(await tools.kube.forCluster(context.cluster), addon.readiness, tools.eks, context.cluster);
+    },
+    async uninstall(context) {
+      const existing = await tools.eks.describeAddon(context.cluster, install.addonName);
+      if (!existing) return { removed: false };
+      await tools.eks.deleteAddon(context.cluster, install.addonName);
+      return { removed: true };
+    },
+  };
+};
