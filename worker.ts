@@ -29,7 +29,7 @@ export async function createWorker(connection: NativeConnection, config: Config,
 export function defaultDeps(config: Config): ActivityDeps {
   const aws = awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
   const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
-  return { ...aws, kube, copier: { skopeo: config.SKOPEO_PATH } };
+  return { ...aws, kube, copier: { skopeo: config.SKOPEO_PATH }, helm: { binary: config.HELM_PATH } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -19,6 +19,7 @@ export const Config = Type.Object({
     default: 'eks-token', description: 'eks-token: endpoint and CA from EKS, in-process bearer tokens; kubeconfig: KUBECONFIG or ~/.kube/config',
   }),
   SKOPEO_PATH: Type.String({ default: 'skopeo', description: 'the image copier used for image imports' }),
+  HELM_PATH: Type.String({ default: 'helm', description: 'the helm v4 binary add-ons are installed with' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
 });
 export type Config = Static<typeof Config>;

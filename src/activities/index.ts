@@ -3,11 +3,14 @@ import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
+import { createAppActivities } from './app';
 import { createClusterActivities } from './cluster';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
+import { createHelmActivities, type HelmDeps } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
+import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
@@ -25,6 +28,8 @@ export interface ActivityDeps {
   vpc: VpcApi;
   kube: KubeAccess;
   copier: ImageCopier;
+  /** The helm binary, and (in tests) where charts come from. */
+  helm: Omit<HelmDeps, 'kube'>;
   /** Where imported images are pushed. @default ECR itself */
   imageDestination?: ImageDestination;
 }
@@ -41,6 +46,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createDiscoveryActivities(deps),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
+    ...createHelmActivities({ kube: deps.kube, ...deps.helm }),
+    ...createAppActivities(deps.kube),
+    ...createLoadBalancedObjectActivities(deps.kube),
   };
 }
 

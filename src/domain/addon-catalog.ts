@@ -29,7 +29,11 @@ export type ReadinessGate =
   | { kind: 'daemonset-ready'; namespace: string; name: string }
   /** A webhook answers only once its Service has ready endpoints; objects sent before that are rejected. */
   | { kind: 'service-endpoints-ready'; namespace: string; name: string }
-  | { kind: 'apiservice-available'; name: string }
+  /**
+   * Advisory: reported, never waited for. The apiserver calls an aggregated API Available only
+   * when it can reach the pods behind it; the autoscaling check proves metrics really flow.
+   */
+  | { kind: 'apiservice-available'; name: string; advisory: true }
   | { kind: 'crd-established'; name: string }
   | { kind: 'eks-addon-active'; addonName: string };
 
@@ -105,7 +109,7 @@ const definitions: AddonDefinition[] = [
       dependsOn: [], conflictsWith: [],
       readiness: [
         { kind: 'deployment-available', namespace: 'kube-system', name: 'metrics-server' },
-        { kind: 'apiservice-available', name: 'v1beta1.metrics.k8s.io' },
+        { kind: 'apiservice-available', name: 'v1beta1.metrics.k8s.io', advisory: true },
       ],
       fargate: true,
     }),

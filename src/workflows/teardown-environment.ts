@@ -2,10 +2,11 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
 import { serviceRoles } from '../domain/service-roles';
-import { awsCall } from './activity-options';
-import { deleteAll } from './delete-resources';
+import { awsCall, heartbeatingWait } from './activity-options';
+import { deleteAll, messageOf } from './delete-resources';
 
 const aws = proxyActivities<Activities>(awsCall);
+const waits = proxyActivities<Activities>(heartbeatingWait);
 
 export interface TeardownInput {
   environmentId: string;
@@ -51,8 +52,19 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   }
   const asEntries = (refs: ResourceRef[], step: string) => refs.filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step, state: 'confirmed' as const }));
   const isVpc = (ref: ResourceRef) => ref.kind === 'vpc';
+  const failed: LedgerEntry[] = [];
+  // Load balancers first, through Kubernetes, while the controller that made them still runs:
+  // deleted behind its back, it would make them again; left, they hold the VPC.
+  if ((await aws.describeCluster(input.cluster))?.status === 'ACTIVE') {
+    try {
+      await waits.deleteLoadBalancedObjects({ cluster: input.cluster });
+    } catch (error) {
+      // The sweep below still finds them by the controller's tags.
+      failed.push({ kind: 'load-balancer', name: `${input.cluster}/LoadBalancer Services and Ingresses`, region: input.region, step: 'teardown', state: 'delete-failed', error: messageOf(error) });
+    }
+  }
   const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref)), 'teardown'));
-  const failed = await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed']);
+  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'])));
 
   // Only once the cluster is gone can nothing recreate what its controllers made; the VPC
   // goes last, when the ENIs and security groups in it are gone.

@@ -2,6 +2,7 @@ import type { ActivityDeps } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import type { ImageDestination } from '../../src/activities/image-import';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
+import { fixtureChartArgs } from './addon-bed';
 import type { Moto } from './moto';
 import type { Registry } from './registry';
 import { toolPath } from './tools';
@@ -16,6 +17,7 @@ export function testActivityDeps({ aws, kubeconfigPath, registry }: { aws: Moto;
     ...awsActivityDeps(aws.clientConfig),
     kube: kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig'),
     copier: { skopeo: toolPath('skopeo'), insecureRegistries: registry ? [registry.host] : [] },
+    helm: { binary: toolPath('helm'), chartArgs: fixtureChartArgs },
     ...(registry ? { imageDestination: registryDestination(registry) } : {}),
   };
 }

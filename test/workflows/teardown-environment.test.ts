@@ -1,3 +1,4 @@
+import { CoreV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -14,17 +15,20 @@ import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory } from '../support/aws-inventory';
 import { moto, type Moto } from '../support/moto';
 import { timeSkippingEnv } from '../support/temporal';
+import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { waitFor } from '../support/process';
 
 let env: TestWorkflowEnvironment;
 let aws: Moto;
 let activities: ReturnType<typeof createActivities>;
+let cluster: KubeControlPlane;
 before(async () => {
-  [env, aws] = await Promise.all([timeSkippingEnv(), moto()]);
-  activities = createActivities(testActivityDeps({ aws }));
+  [env, aws, cluster] = await Promise.all([timeSkippingEnv(), moto(), kubeControlPlane({ nodes: 1 })]);
+  activities = createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath }));
 });
 afterEach(() => aws.reset());
 after(async () => {
-  await Promise.all([env?.teardown(), aws?.stop()]);
+  await Promise.all([env?.teardown(), aws?.stop(), cluster?.stop()]);
 });
 
 const region = 'us-east-1';
@@ -96,6 +100,27 @@ test('teardown finds an environment by its tags alone, deletes it and what its c
   assert.deepEqual((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/orphan'] }] }))).NetworkInterfaces, []);
   const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc] }] }))).SecurityGroups!.map((g) => g.GroupName).sort();
   assert.deepEqual(groups, ['default', 'someone-else'], 'only what the cluster tagged was swept');
+});
+
+test('the app\'s load-balanced Services go first, while the cluster and its controller still run, and teardown waits for their load balancers', async () => {
+  await leaveAnOrphanedEnvironment();
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'web' } } });
+  // The finalizer the AWS Load Balancer Controller holds until it has deleted the NLB.
+  await core.createNamespacedService({ namespace: 'web', body: {
+    metadata: { name: 'web', finalizers: ['service.k8s.aws/resources'] }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 5000 as never }] },
+  } });
+  await core.createNamespacedService({ namespace: 'web', body: { metadata: { name: 'internal' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+
+  const teardown = runTeardown();
+  // Play the controller: once the Service is being deleted, delete "its NLB" and let it go.
+  await waitFor('the Service to be deleted', async () => (await core.readNamespacedService({ name: 'web', namespace: 'web' })).metadata?.deletionTimestamp !== undefined, { intervalMs: 100 });
+  assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, ['orphan'], 'the cluster is still there while its load balancers go');
+  await core.patchNamespacedService({ name: 'web', namespace: 'web', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+  const report = await teardown;
+  assert.deepEqual(report.failed, []);
+  assert.deepEqual(report.leftovers, []);
+  assert.deepEqual((await core.listNamespacedService({ namespace: 'web' })).items.map((svc) => svc.metadata?.name), ['internal']);
 });
 
 test('keepImages keeps the ECR repository and everything else still goes', async () => {
