@@ -13,9 +13,10 @@ import { kubeNotFound } from '../../src/activities/kube-calls';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { createLoadBalancedObjectActivities, type LoadBalancedObjectsProgress } from '../../src/activities/load-balanced-objects';
 import { fieldManagers } from '../../src/domain/app-manifests';
-import { parseEnvironmentSpec, type AppSpec } from '../../src/domain/environment-spec';
+import type { AppSpec } from '../../src/domain/environment-spec';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { waitFor } from '../support/process';
+import { appFrom } from '../fixtures/specs';
 
 let cluster: KubeControlPlane;
 let activities: ReturnType<typeof createAppActivities>;
@@ -38,16 +39,6 @@ after(async () => {
 const target = 'test-bed';
 const environment = 'team-a/demo';
 
-/** An app as the API hands it on: validated, defaults filled in. */
-function appFrom(app: Record<string, unknown>): AppSpec {
-  const result = parseEnvironmentSpec({
-    name: 'demo', region: 'us-east-1', network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
-    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 3 }],
-    image: { uri: 'registry.example/web:1' }, app,
-  });
-  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  return result.spec.app!;
-}
 
 const web = appFrom({
   name: 'web', namespace: 'shop', replicas: 2, containerPort: 8080, requests: { cpu: '100m', memory: '64Mi' },

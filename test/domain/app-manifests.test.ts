@@ -3,18 +3,8 @@ import { test } from 'node:test';
 import {
   appliedReplicasOwner, appManifests, appVerticalPodAutoscaler, fieldManagers, labelValue, nlbLoadBalancerClass, replicasHandover,
 } from '../../src/domain/app-manifests';
-import { parseEnvironmentSpec, type AppSpec } from '../../src/domain/environment-spec';
+import { appFrom } from '../fixtures/specs';
 
-/** An app as the API hands it on: validated, defaults filled in. */
-function appFrom(app: Record<string, unknown>): AppSpec {
-  const result = parseEnvironmentSpec({
-    name: 'demo', region: 'us-east-1', network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
-    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 3 }],
-    image: { uri: 'registry.example/web:1' }, app,
-  });
-  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  return result.spec.app!;
-}
 
 const image = 'registry.example/web:1';
 const environment = { environment: 'team-a/demo' };
