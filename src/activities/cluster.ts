@@ -21,6 +21,7 @@ export interface ClusterStatus {
   endpoint?: string;
   certificateAuthority?: string;
   oidcIssuer?: string;
+  vpcId?: string;
   enabledLogTypes: string[];
 }
 
@@ -29,6 +30,7 @@ const statusOf = (cluster: Cluster): ClusterStatus => ({
   endpoint: cluster.endpoint,
   certificateAuthority: cluster.certificateAuthority,
   oidcIssuer: cluster.oidcIssuer,
+  vpcId: cluster.vpcId,
   enabledLogTypes: cluster.enabledLogTypes,
 });
 

@@ -1,8 +1,10 @@
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
+import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
 import { createClusterActivities } from './cluster';
 import { createDiscoveryActivities } from './discovery';
@@ -26,6 +28,7 @@ export interface ActivityDeps {
   ecr: EcrApi;
   network: NetworkLeftoversApi;
   vpc: VpcApi;
+  logs: LogsApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** The helm binary, and (in tests) where charts come from. */
@@ -36,8 +39,10 @@ export interface ActivityDeps {
 
 /** Builds every activity from its clients; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
+  const roles = createIamRoleActivities(deps.iam);
+  const helm = createHelmActivities({ kube: deps.kube, ...deps.helm });
   return {
-    ...createIamRoleActivities(deps.iam),
+    ...roles,
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
@@ -46,7 +51,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDiscoveryActivities(deps),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
-    ...createHelmActivities({ kube: deps.kube, ...deps.helm }),
+    ...helm,
+    ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs }, roles.ensureIrsaRole),
     ...createAppActivities(deps.kube),
     ...createLoadBalancedObjectActivities(deps.kube),
   };

@@ -57,6 +57,11 @@ export interface ResolvedAddon {
   readiness: ReadinessGate[];
   /** Whether its pods can run on Fargate; a DaemonSet cannot. */
   fargate: boolean;
+  /**
+   * Its webhook intercepts every Service create and fails closed while it has no ready
+   * endpoints, so add-ons installed beside it (they all make Services) go after it.
+   */
+  interceptsServices?: true;
 }
 
 export interface AddonDefinition {
@@ -97,6 +102,7 @@ const definitions: AddonDefinition[] = [
         { kind: 'service-endpoints-ready', namespace: 'kube-system', name: 'aws-load-balancer-webhook-service' },
       ],
       fargate: true,
+      interceptsServices: true,
     }),
   },
   {

@@ -118,12 +118,15 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: strin
   if (problems.length > 0) throw new InvalidPlanError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 
   const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [lastProfile];
+  const interceptors = requestedAddons(spec).filter((addon) => addon.interceptsServices).map((addon) => stepIds.addon(addon.name));
   for (const addon of requestedAddons(spec)) {
     const irsa = addon.iam ? stepIds.irsaRole(addon.name) : undefined;
     if (addon.iam) add(irsa!, 'irsa-role', `ensure IAM role for ${addon.iam.namespace}/${addon.iam.serviceAccount} (IRSA)`, [stepIds.oidcProvider], addon.name);
     const how = addon.install.method === 'helm' ? `Helm chart ${addon.install.chart.name} ${addon.install.chart.version}`
       : addon.install.method === 'eks-addon' ? `EKS add-on ${addon.install.addonName} ${addon.install.version}` : 'manifests';
-    add(stepIds.addon(addon.name), 'addon', `install ${addon.title} (${how}) and wait until ready`, [stepIds.cluster, ...compute, irsa, ...addon.dependsOn.map(stepIds.addon)], addon.name);
+    add(stepIds.addon(addon.name), 'addon', `install ${addon.title} (${how}) and wait until ready`, [
+      stepIds.cluster, ...compute, irsa, ...addon.dependsOn.map(stepIds.addon), ...(addon.interceptsServices ? [] : interceptors),
+    ], addon.name);
   }
   const { app } = spec;
   if (app) {

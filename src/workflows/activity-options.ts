@@ -16,6 +16,13 @@ export const heartbeatingWait: ActivityOptions = {
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
 };
 
+/** An add-on install: helm's own wait (5 min) inside, heartbeating, so a lost worker is noticed. */
+export const addonInstall: ActivityOptions = {
+  startToCloseTimeout: '12 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes },
+};
+
 /** Deleting during a rollback: more patient, since giving up leaves a resource behind. */
 export const compensationCall: ActivityOptions = {
   startToCloseTimeout: '2 minutes',

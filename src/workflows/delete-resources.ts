@@ -1,5 +1,7 @@
 import { ApplicationFailure, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { AddonRequest } from '../activities/addons';
+import type { AddonName, AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
@@ -10,15 +12,24 @@ import { compensationCall } from './activity-options';
 
 const undo = proxyActivities<Activities>(compensationCall);
 
+/** What deleting things on the cluster needs beyond the ledger entry: how each add-on was asked for, and the app. */
+export interface OnCluster {
+  addon(addon: AddonName): AddonRequest;
+  app?: AppSpec;
+}
+
 /**
  * Deletes the given ledger entries in the order given. A delete that keeps failing is
  * recorded in the ledger and returned, never swallowed.
  */
-export async function deleteAll(ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'], changed: (entry: LedgerEntry) => void = () => undefined): Promise<LedgerEntry[]> {
+export async function deleteAll(
+  ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'],
+  changed: (entry: LedgerEntry) => void = () => undefined, onCluster?: OnCluster,
+): Promise<LedgerEntry[]> {
   const leftovers: LedgerEntry[] = [];
   for (const entry of entries) {
     try {
-      await deleteResource(entry);
+      await deleteResource(entry, onCluster);
       ledger.mark(entry, ok);
       changed({ ...entry, state: ok });
     } catch (error) {
@@ -33,8 +44,20 @@ export async function deleteAll(ledger: Ledger, entries: LedgerEntry[], [ok, fai
 
 export const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
 
-async function deleteResource(entry: LedgerEntry): Promise<void> {
+async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefined): Promise<void> {
   switch (entry.kind) {
+    case 'addon': {
+      if (!onCluster) throw ApplicationFailure.nonRetryable(`no record of how ${entry.name} was installed`, errorTypes.resourceFailed);
+      await undo.uninstallAddon(onCluster.addon(entry.name.split('/')[1] as AddonName));
+      return;
+    }
+    case 'app': {
+      const cluster = entry.name.split('/')[0]!;
+      if (!onCluster?.app) throw ApplicationFailure.nonRetryable(`no record of the app ${entry.name}`, errorTypes.resourceFailed);
+      const app = onCluster.app;
+      await pollUntil(() => undo.deleteApp({ cluster, app }), gone, latencyTable.app);
+      return;
+    }
     case 'iam-role':
       return undo.deleteRole(entry.name);
     case 'oidc-provider':
@@ -70,7 +93,8 @@ async function deleteResource(entry: LedgerEntry): Promise<void> {
   }
 }
 
-const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
+// AWS says NOT_FOUND; deleteApp says gone once the namespace controller has emptied the namespace.
+const gone = ({ status }: { status: string }) => status === 'NOT_FOUND' || status === 'gone';
 
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
 export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {

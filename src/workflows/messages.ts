@@ -35,6 +35,8 @@ export interface Progress {
   /** The app's image, pinned by digest once imported. */
   image?: string;
   nodeGroups: Record<string, NodegroupScaling>;
+  /** Where the app answers, once its NLB is up. */
+  appUrl?: string;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');

@@ -3,7 +3,11 @@ import {
   setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ttlMilliseconds, type EnvironmentSpec } from '../domain/environment-spec';
+import type { AddonContext } from '../activities/addons/addon-module';
+import { requestedAddons } from '../domain/addon-catalog';
+import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
+import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
+import { roleNames } from '../domain/names';
 import { errorTypes } from '../domain/errors';
 import { latencyTable } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
@@ -11,13 +15,14 @@ import type { Owner } from '../domain/ownership';
 import { InvalidPlanError, planEnvironment, type Plan, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
-import { awsCall, heartbeatingWait } from './activity-options';
-import { deleteAll, describeLeftovers, messageOf, pollUntil } from './delete-resources';
+import { addonInstall, awsCall, heartbeatingWait } from './activity-options';
+import { deleteAll, describeLeftovers, messageOf, pollUntil, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const aws = proxyActivities<Activities>(awsCall);
 const waits = proxyActivities<Activities>(heartbeatingWait);
+const installs = proxyActivities<Activities>(addonInstall);
 
 export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
@@ -47,7 +52,10 @@ export interface ServingState {
 
 /** What later steps read from earlier ones. */
 interface Outputs {
-  clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; endpoint?: string; imageUri?: string;
+  clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; oidcProviderArn?: string; endpoint?: string; imageUri?: string;
+  vpcId?: string; appUrl?: string;
+  /** Each add-on's IRSA role, by add-on. */
+  addonRoles?: Partial<Record<AddonName, string>>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
 }
@@ -57,6 +65,8 @@ export interface ProvisionResult {
   cluster: { name: string; endpoint?: string; oidcIssuer?: string };
   /** The app's image, pinned by digest when the run imported it. */
   image?: string;
+  /** Where the app answers, through its NLB. */
+  appUrl?: string;
   /** Why the environment ended: a teardown request or its ttl. */
   endedBecause: string;
   ledger: LedgerEntry[];
@@ -88,6 +98,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
+    ...(outputs.appUrl ? { appUrl: outputs.appUrl } : {}),
   }));
   let teardownReason: string | undefined;
   setHandler(teardownSignal, ({ reason }) => void (teardownReason ??= reason));
@@ -150,6 +161,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags,
       }));
       outputs.clusterSubnetIds = [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
       update(step.id, { detail: `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets` });
     },
@@ -180,6 +192,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`);
       outputs.oidcIssuer = active.oidcIssuer;
       outputs.endpoint = active.endpoint;
+      outputs.vpcId = active.vpcId ?? outputs.vpcId;
     },
     'cluster-logging': async (step) => {
       const changed = await aws.ensureControlPlaneLogging({ owner, name: spec.name, wanted: spec.controlPlaneLogging });
@@ -189,20 +202,62 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);
       const url = outputs.oidcIssuer.replace(/^https:\/\//, '');
-      await create(step, { kind: 'oidc-provider', name: url, region: spec.region }, () => aws.ensureOidcProvider({ owner, region: spec.region, issuerUrl: outputs.oidcIssuer!, tags: spec.tags }));
+      const provider = await create(step, { kind: 'oidc-provider', name: url, region: spec.region }, () => aws.ensureOidcProvider({ owner, region: spec.region, issuerUrl: outputs.oidcIssuer!, tags: spec.tags }));
+      outputs.oidcProviderArn = provider.arn;
     },
     nodegroup: async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
+      // EKS tags a managed group's Auto Scaling group for auto-discovery itself; the group says so too.
+      const tags = spec.addons['cluster-autoscaler'] ? { ...spec.tags, ...clusterAutoscalerTags(spec.name) } : spec.tags;
       await create(step, { kind: 'eks-nodegroup', name: `${spec.name}/${group.name}`, region: spec.region }, () => aws.ensureNodegroup({
-        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: outputs.workerSubnetIds, tags: spec.tags,
+        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: outputs.workerSubnetIds, ...(tags ? { tags } : {}),
       }));
       await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`);
+    },
+    'irsa-role': async (step) => {
+      const addon = step.subject as AddonName;
+      const { iam } = addons.get(addon)!;
+      const name = roleNames.irsa(spec.name, iam!.namespace, iam!.serviceAccount);
+      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureAddonRole({
+        addon, context: addonContext(), oidcProviderArn: outputs.oidcProviderArn!, issuerUrl: outputs.oidcIssuer!, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      outputs.addonRoles = { ...outputs.addonRoles, [addon]: role.arn };
+    },
+    addon: async (step) => {
+      const request = onCluster.addon(step.subject as AddonName);
+      const installed = await create(step, { kind: 'addon', name: `${spec.name}/${request.addon}`, region: spec.region }, () => installs.installAddon(request));
+      update(step.id, { detail: installed.summary });
+      await waitUntil(step, () => aws.addonReadiness(request), (r) => r.ready, (r) => r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`).join('; ') || 'ready');
+    },
+    app: async (step) => {
+      const app = spec.app!;
+      const ref = { kind: 'app' as const, name: `${spec.name}/${app.namespace ?? app.name}/${app.name}`, region: spec.region };
+      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, app, image: outputs.imageUri! }).then(() => ({ ref, made: true })));
+      const rollout = await waitUntil(step, () => aws.appRollout({ cluster: spec.name, app }), (r) => r.status !== 'progressing', (r) => r.message);
+      if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
+    },
+    nlb: async (step) => {
+      const endpoint = await waitUntil(step, () => aws.appEndpoint({ cluster: spec.name, app: spec.app! }), (e) => e.status === 'ready', (e) => (e.status === 'ready' ? e.url : e.message));
+      if (endpoint.status === 'ready') outputs.appUrl = endpoint.url;
     },
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
       const ready = await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: group.desiredSize });
       update(step.id, { detail: `${ready.ready}/${ready.desired} nodes Ready` });
     },
+  };
+
+  // The add-ons as the catalog resolves them for this spec, and how each is asked for on the cluster.
+  const addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
+  function addonContext(roleArn?: string): AddonContext {
+    return {
+      cluster: spec.name, region: spec.region, kubernetesVersion: spec.kubernetesVersion, owner, options: spec.addons,
+      ...(outputs.vpcId ? { vpcId: outputs.vpcId } : {}), ...(roleArn ? { roleArn } : {}),
+    };
+  }
+  const onCluster: OnCluster = {
+    addon: (addon) => ({ addon, context: addonContext(outputs.addonRoles?.[addon]) }),
+    ...(spec.app ? { app: spec.app } : {}),
   };
 
   // A plan step this version has no handler for is refused before anything is made.
@@ -248,7 +303,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const step = progress.get(entry.step);
       if (step && entry.state === 'compensated') step.state = 'compensated';
       showDetails();
-    }));
+    }, onCluster));
     setPhase(leftovers.length === 0 ? 'rolled-back' : 'failed');
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(
@@ -303,7 +358,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   const report = await CancellationScope.nonCancellable(() => executeChild(teardownEnvironment, {
     // One teardown per environment: its ID comes from the environment, not from this run.
     workflowId: `teardown:${environmentId}`,
-    args: [{ environmentId, region: spec.region, cluster: spec.name, ledger: ledger.toTearDown() }],
+    args: [{
+      environmentId, region: spec.region, cluster: spec.name, ledger: ledger.toTearDown(),
+      installed: { kubernetesVersion: spec.kubernetesVersion, addons: spec.addons, ...(spec.app ? { app: spec.app } : {}) },
+    }],
   }));
   for (const ref of report.deleted) ledger.mark(ref, 'deleted');
   for (const entry of report.failed) ledger.mark(entry, 'delete-failed', entry.error);
@@ -318,6 +376,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   if (cancelled) throw cancelled;
   return {
     environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri,
+    ...(outputs.appUrl ? { appUrl: outputs.appUrl } : {}),
     endedBecause: teardownReason!, ledger: ledger.entries(), steps: [...progress.values()],
   };
 }

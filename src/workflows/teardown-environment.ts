@@ -2,8 +2,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
 import { serviceRoles } from '../domain/service-roles';
+import type { KubernetesMinor } from '../domain/addon-catalog';
+import type { AddonsSpec, AppSpec } from '../domain/environment-spec';
 import { awsCall, heartbeatingWait } from './activity-options';
-import { deleteAll, messageOf } from './delete-resources';
+import { deleteAll, messageOf, type OnCluster } from './delete-resources';
 
 const aws = proxyActivities<Activities>(awsCall);
 const waits = proxyActivities<Activities>(heartbeatingWait);
@@ -16,6 +18,8 @@ export interface TeardownInput {
   ledger?: LedgerEntry[];
   /** Keep the ECR repository and its images. @default false */
   keepImages?: boolean;
+  /** How the add-ons and the app were asked for, so they can be uninstalled; without it they go with the cluster. */
+  installed?: { kubernetesVersion: KubernetesMinor; addons: AddonsSpec; app?: AppSpec };
 }
 
 export interface TeardownReport {
@@ -29,7 +33,7 @@ export interface TeardownReport {
 // Dependents before what they depend on: node groups and profiles before the cluster, IRSA
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
-  'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'app', 'addon', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'vpc',
 ];
 
@@ -53,9 +57,10 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const asEntries = (refs: ResourceRef[], step: string) => refs.filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step, state: 'confirmed' as const }));
   const isVpc = (ref: ResourceRef) => ref.kind === 'vpc';
   const failed: LedgerEntry[] = [];
+  const clusterActive = (await aws.describeCluster(input.cluster))?.status === 'ACTIVE';
   // Load balancers first, through Kubernetes, while the controller that made them still runs:
   // deleted behind its back, it would make them again; left, they hold the VPC.
-  if ((await aws.describeCluster(input.cluster))?.status === 'ACTIVE') {
+  if (clusterActive) {
     try {
       await waits.deleteLoadBalancedObjects({ cluster: input.cluster });
     } catch (error) {
@@ -63,8 +68,18 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
       failed.push({ kind: 'load-balancer', name: `${input.cluster}/LoadBalancer Services and Ingresses`, region: input.region, step: 'teardown', state: 'delete-failed', error: messageOf(error) });
     }
   }
-  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref)), 'teardown'));
-  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'])));
+  // The app and add-ons are uninstalled while the cluster answers; otherwise they go with it.
+  const onCluster: OnCluster | undefined = clusterActive && input.installed ? {
+    addon: (addon) => ({
+      addon,
+      context: { cluster: input.cluster, region: input.region, kubernetesVersion: input.installed!.kubernetesVersion, options: input.installed!.addons, owner: { environmentId: input.environmentId, runId: 'teardown' } },
+    }),
+    ...(input.installed.app ? { app: input.installed.app } : {}),
+  } : undefined;
+  const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app';
+  const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
+  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
+  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], undefined, onCluster)));
 
   // Only once the cluster is gone can nothing recreate what its controllers made; the VPC
   // goes last, when the ENIs and security groups in it are gone.
@@ -73,8 +88,12 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'])));
 
   const after = await aws.discoverEnvironment(where);
+  const clusterGone = ledger.entries().some((e) => e.kind === 'eks-cluster' && e.state === 'deleted');
   return {
-    deleted: [...ledger.entries(), ...sweep.entries()].filter((e) => e.state === 'deleted').map(({ kind, name, region }) => ({ kind, name, region })),
+    deleted: [
+      ...[...ledger.entries(), ...sweep.entries()].filter((e) => e.state === 'deleted').map(({ kind, name, region }) => ({ kind, name, region })),
+      ...(clusterGone ? goWithCluster : []),
+    ],
     failed,
     leftovers: [...after.owned.filter((ref) => !kept(ref)), ...after.clusterMade],
   };

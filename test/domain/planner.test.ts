@@ -128,6 +128,12 @@ test('add-ons wait for every node group Ready and their IRSA role; the app waits
   assert.deepEqual(step(stepIds.irsaRole('cluster-autoscaler')).dependsOn, [stepIds.oidcProvider]);
   assert.ok(step(stepIds.addon('cluster-autoscaler')).dependsOn.includes(stepIds.irsaRole('cluster-autoscaler')));
   assert.ok(step(stepIds.addon('vertical-pod-autoscaler')).dependsOn.includes(stepIds.addon('metrics-server')));
+  // The controller's webhook refuses every Service create until it answers: everyone else goes after it.
+  for (const name of Object.keys(tutorial.addons).filter((n) => n !== 'aws-load-balancer-controller')) {
+    assert.ok(step(stepIds.addon(name)).dependsOn.includes(stepIds.addon('aws-load-balancer-controller')), `${name} waits for the controller`);
+  }
+  assert.deepEqual(planEnvironment(spec({ addons: { 'metrics-server': {} } })).steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn,
+    [stepIds.cluster, stepIds.nodesReady('on-demand'), stepIds.nodesReady('spot')], 'without the controller nothing waits for it');
   assert.ok(waveOf(plan, stepIds.addon('vertical-pod-autoscaler')) > waveOf(plan, stepIds.addon('metrics-server')));
   for (const id of [stepIds.addon('aws-load-balancer-controller'), stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler'), stepIds.imageImport]) {
     assert.ok(step(stepIds.app).dependsOn.includes(id), `the app waits for ${id}`);

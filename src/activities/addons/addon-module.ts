@@ -3,6 +3,7 @@ import type { KubernetesMinor, ResolvedAddon } from '../../domain/addon-catalog'
 import type { AddonsSpec } from '../../domain/environment-spec';
 import type { Owner } from '../../domain/ownership';
 import type { EksApi } from '../aws/eks';
+import type { LogsApi } from '../aws/logs';
 import type { createHelmActivities } from '../helm';
 import type { KubeAccess } from '../nodes-ready';
 
@@ -26,6 +27,8 @@ export interface AddonTools {
   kube: KubeAccess;
   helm: ReturnType<typeof createHelmActivities>;
   eks: EksApi;
+  /** CloudWatch Logs, for add-ons that make their own log groups (Fluent Bit alone). */
+  logs?: LogsApi;
 }
 
 export interface AddonInstalled {

@@ -16,6 +16,8 @@ export interface Cluster {
   endpoint?: string;
   certificateAuthority?: string;
   oidcIssuer?: string;
+  /** The VPC of the cluster's subnets. */
+  vpcId?: string;
   enabledLogTypes: string[];
   tags: Record<string, string>;
 }
@@ -127,6 +129,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   endpoint: cluster.endpoint,
   certificateAuthority: cluster.certificateAuthority?.data,
   oidcIssuer: cluster.identity?.oidc?.issuer,
+  vpcId: cluster.resourcesVpcConfig?.vpcId,
   enabledLogTypes: (cluster.logging?.clusterLogging ?? []).filter((setup) => setup.enabled).flatMap((setup) => setup.types ?? []),
   tags: cluster.tags ?? {},
 });

@@ -1,0 +1,359 @@
+import { createHash } from 'node:crypto';
+import {
+  CoreV1Api, KubernetesObjectApi, PatchStrategy,
+  type KubernetesObject, type V1ClusterRole, type V1ClusterRoleBinding, type V1ConfigMap, type V1DaemonSet, type V1Namespace, type V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ResolvedAddon } from '../../domain/addon-catalog';
+import { appLabelKeys, fieldManagers, labelValue, type Manifest } from '../../domain/app-manifests';
+import { containerInsightsLogGroupPrefix } from '../../domain/iam-policies/cloudwatch';
+import { ownershipOf, ownershipTags } from '../../domain/ownership';
+import type { LogsApi } from '../aws/logs';
+import { deleteIfPresent, kubeCall, kubeOrUndefined } from '../kube-calls';
+import type { AddonContext, AddonFactory, AddonModule, AddonTools } from './addon-module';
+import { eksManagedAddon } from './eks-addon';
+import { helmAddon, irsaServiceAccount } from './helm-addon';
+import { checkGates } from './readiness';
+
+/**
+ * CloudWatch for the cluster, in one of the catalog's three shapes: the Container Insights
+ * observability add-on (EKS managed or its Helm chart), or Fluent Bit alone, set up as the
+ * AWS tutorial "Set up Fluent Bit as a DaemonSet to send logs to CloudWatch Logs" does it,
+ * from manifests made here, its log groups made by eksflow with the spec's retention.
+ */
+
+/** aws-for-fluent-bit, pinned so every attempt runs the same image (Fluent Bit 1.9.10). */
+export const fluentBitImage = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2.20241008';
+
+/** What the tutorial's Fluent Bit writes, one log group each. */
+export const fluentBitLogKinds = ['application', 'dataplane', 'host'] as const;
+
+export const fluentBitLogGroups = (cluster: string): string[] => fluentBitLogKinds.map((kind) => `${containerInsightsLogGroupPrefix(cluster)}${kind}`);
+
+/** The spec's retention, in days; CloudWatch Logs' default would keep the logs forever. */
+export const logRetentionDays = (context: Pick<AddonContext, 'options'>): number => context.options.cloudwatch?.logRetentionDays ?? 30;
+
+/** The amazon-cloudwatch-observability chart's values: the cluster, the region, and the agent's IRSA role. */
+export function cloudwatchObservabilityValues(context: AddonContext, addon: Pick<ResolvedAddon, 'iam'>): Record<string, unknown> {
+  return {
+    clusterName: context.cluster,
+    region: context.region,
+    agent: { serviceAccount: irsaServiceAccount(context, addon.iam?.serviceAccount ?? 'cloudwatch-agent') },
+  };
+}
+
+export interface FluentBitManifests {
+  namespace: Manifest<V1Namespace>;
+  serviceAccount: Manifest<V1ServiceAccount>;
+  clusterRole: Manifest<V1ClusterRole>;
+  clusterRoleBinding: Manifest<V1ClusterRoleBinding>;
+  /** `fluent-bit-cluster-info`: the settings the tutorial passes with `kubectl create configmap --from-literal`. */
+  clusterInfo: Manifest<V1ConfigMap>;
+  /** `fluent-bit-config`: the Fluent Bit configuration files. */
+  config: Manifest<V1ConfigMap>;
+  daemonSet: Manifest<V1DaemonSet>;
+}
+
+const fluentBit = 'fluent-bit';
+const clusterInfoName = 'fluent-bit-cluster-info';
+const configName = 'fluent-bit-config';
+const configHashAnnotation = 'eksflow.io/config-hash';
+
+/** The tutorial's objects, for this cluster, as eksflow server-side applies them. Pure. */
+export function fluentBitManifests(context: AddonContext, namespace: string): FluentBitManifests {
+  const labels = { [appLabelKeys.managedBy]: 'eksflow', [appLabelKeys.environment]: labelValue(context.owner.environmentId) };
+  const appLabels = { ...labels, 'k8s-app': fluentBit };
+  const clusterInfo: Manifest<V1ConfigMap> = {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: clusterInfoName, namespace, labels: appLabels },
+    data: {
+      'cluster.name': context.cluster,
+      'http.server': 'On',
+      'http.port': '2020',
+      // Start at the end of each file: a new node's old logs are not shipped twice.
+      'read.head': 'Off',
+      'read.tail': 'On',
+      'logs.region': context.region,
+    },
+  };
+  const config: Manifest<V1ConfigMap> = {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configName, namespace, labels: appLabels }, data: fluentBitConfigFiles(context.cluster),
+  };
+  const fromClusterInfo = (name: string, key: string) => ({ name, valueFrom: { configMapKeyRef: { name: clusterInfoName, key } } });
+  const hostPath = (name: string, path: string) => ({ name, hostPath: { path } });
+  const daemonSet: Manifest<V1DaemonSet> = {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: fluentBit, namespace, labels: appLabels },
+    spec: {
+      selector: { matchLabels: { 'k8s-app': fluentBit } },
+      // One node at a time: the others keep shipping while a node's pod is replaced.
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: {
+          labels: { ...appLabels, version: 'v1', 'kubernetes.io/cluster-service': 'true' },
+          // Fluent Bit reads its files once, at start: a changed configuration rolls the pods.
+          annotations: { [configHashAnnotation]: configHash(clusterInfo.data!, config.data!) },
+        },
+        spec: {
+          // Credentials come from the IRSA role on this ServiceAccount, never from the node role.
+          serviceAccountName: fluentBit,
+          containers: [{
+            name: fluentBit,
+            image: fluentBitImage,
+            imagePullPolicy: 'IfNotPresent',
+            env: [
+              fromClusterInfo('AWS_REGION', 'logs.region'),
+              fromClusterInfo('CLUSTER_NAME', 'cluster.name'),
+              fromClusterInfo('HTTP_SERVER', 'http.server'),
+              fromClusterInfo('HTTP_PORT', 'http.port'),
+              fromClusterInfo('READ_FROM_HEAD', 'read.head'),
+              fromClusterInfo('READ_FROM_TAIL', 'read.tail'),
+              { name: 'HOST_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              { name: 'HOSTNAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+            ],
+            resources: { requests: { cpu: '500m', memory: '100Mi' }, limits: { memory: '200Mi' } },
+            volumeMounts: [
+              { name: 'fluentbitstate', mountPath: '/var/fluent-bit/state' },
+              { name: 'varlog', mountPath: '/var/log', readOnly: true },
+              { name: 'varlibdockercontainers', mountPath: '/var/lib/docker/containers', readOnly: true },
+              { name: 'fluent-bit-config', mountPath: '/fluent-bit/etc/' },
+              { name: 'runlogjournal', mountPath: '/run/log/journal', readOnly: true },
+              { name: 'dmesg', mountPath: '/var/log/dmesg', readOnly: true },
+            ],
+          }],
+          terminationGracePeriodSeconds: 10,
+          // The tutorial's choice: the kubelet (Use_Kubelet) and IMDS are reached as the node.
+          hostNetwork: true,
+          dnsPolicy: 'ClusterFirstWithHostNet',
+          volumes: [
+            hostPath('fluentbitstate', '/var/fluent-bit/state'),
+            hostPath('varlog', '/var/log'),
+            hostPath('varlibdockercontainers', '/var/lib/docker/containers'),
+            { name: 'fluent-bit-config', configMap: { name: configName } },
+            hostPath('runlogjournal', '/run/log/journal'),
+            hostPath('dmesg', '/var/log/dmesg'),
+          ],
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          // Every node's logs matter, tainted or not.
+          tolerations: [{ operator: 'Exists' }],
+        },
+      },
+    },
+  };
+  return {
+    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+    serviceAccount: {
+      apiVersion: 'v1', kind: 'ServiceAccount',
+      metadata: { name: fluentBit, namespace, labels: appLabels, annotations: irsaServiceAccount(context, fluentBit).annotations },
+    },
+    clusterRole: {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'fluent-bit-role', labels: appLabels },
+      rules: [
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['namespaces', 'pods', 'pods/logs', 'nodes', 'nodes/proxy'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+    clusterRoleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'fluent-bit-role-binding', labels: appLabels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'fluent-bit-role' },
+      subjects: [{ kind: 'ServiceAccount', name: fluentBit, namespace }],
+    },
+    clusterInfo,
+    config,
+    daemonSet,
+  };
+}
+
+function configHash(...maps: Record<string, string>[]): string {
+  return createHash('sha256').update(JSON.stringify(maps)).digest('hex').slice(0, 16);
+}
+
+/** One `[SECTION]` of a Fluent Bit classic-mode file, keys padded as the tutorial's are. */
+function section(name: string, entries: [string, string][]): string {
+  return [`[${name}]`, ...entries.map(([key, value]) => `    ${key.padEnd(20)}${value}`)].join('\n');
+}
+
+const tail = (entries: [string, string][]) => section('INPUT', [['Name', 'tail'], ...entries]);
+
+/**
+ * The tutorial's Fluent Bit files, with two changes: the log group names are written out
+ * (from the same function that names the groups eksflow makes), and `auto_create_group` is
+ * Off, since eksflow makes the groups with their retention and tags, and Fluent Bit's own
+ * would have neither.
+ */
+export function fluentBitConfigFiles(cluster: string): Record<string, string> {
+  const [application, dataplane, host] = fluentBitLogGroups(cluster);
+  const output = (match: string, logGroup: string, streamPrefix: string) => section('OUTPUT', [
+    ['Name', 'cloudwatch_logs'], ['Match', match], ['region', '${AWS_REGION}'], ['log_group_name', logGroup],
+    ['log_stream_prefix', streamPrefix], ['auto_create_group', 'Off'], ['extra_user_agent', 'container-insights'],
+  ]);
+  const awsMetadata = (match: string) => section('FILTER', [['Name', 'aws'], ['Match', match], ['imds_version', 'v2']]);
+  const containerTail = (path: string, db: string, memBufLimit: string, extra: [string, string][] = []) => tail([
+    ['Tag', 'application.*'], ...extra, ['Path', path], ['multiline.parser', 'docker, cri'], ['DB', `/var/fluent-bit/state/${db}`],
+    ['Mem_Buf_Limit', memBufLimit], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+  ]);
+  const hostTail = (tag: string, path: string, db: string, parse: [string, string]) => tail([
+    ['Tag', tag], ['Path', path], parse, ['DB', `/var/fluent-bit/state/${db}`], ['Mem_Buf_Limit', '5MB'],
+    ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+  ]);
+  const files = {
+    'fluent-bit.conf': [
+      section('SERVICE', [
+        ['Flush', '5'], ['Grace', '30'], ['Log_Level', 'error'], ['Daemon', 'off'], ['Parsers_File', 'parsers.conf'],
+        ['HTTP_Server', '${HTTP_SERVER}'], ['HTTP_Listen', '0.0.0.0'], ['HTTP_Port', '${HTTP_PORT}'],
+        ['storage.path', '/var/fluent-bit/state/flb-storage/'], ['storage.sync', 'normal'], ['storage.checksum', 'off'], ['storage.backlog.mem_limit', '5M'],
+      ]),
+      '@INCLUDE application-log.conf',
+      '@INCLUDE dataplane-log.conf',
+      '@INCLUDE host-log.conf',
+    ],
+    'application-log.conf': [
+      containerTail('/var/log/containers/*.log', 'flb_container.db', '50MB', [
+        ['Exclude_Path', '/var/log/containers/cloudwatch-agent*, /var/log/containers/fluent-bit*, /var/log/containers/aws-node*, /var/log/containers/kube-proxy*'],
+      ]),
+      containerTail('/var/log/containers/fluent-bit*', 'flb_log.db', '5MB'),
+      containerTail('/var/log/containers/cloudwatch-agent*', 'flb_cwagent.db', '5MB'),
+      section('FILTER', [
+        ['Name', 'kubernetes'], ['Match', 'application.*'], ['Kube_URL', 'https://kubernetes.default.svc:443'],
+        ['Kube_Tag_Prefix', 'application.var.log.containers.'], ['Merge_Log', 'On'], ['Merge_Log_Key', 'log_processed'],
+        ['K8S-Logging.Parser', 'On'], ['K8S-Logging.Exclude', 'Off'], ['Labels', 'Off'], ['Annotations', 'Off'],
+        ['Use_Kubelet', 'On'], ['Kubelet_Port', '10250'], ['Buffer_Size', '0'],
+      ]),
+      output('application.*', application!, '${HOST_NAME}-'),
+    ],
+    'dataplane-log.conf': [
+      section('INPUT', [
+        ['Name', 'systemd'], ['Tag', 'dataplane.systemd.*'], ['Systemd_Filter', '_SYSTEMD_UNIT=docker.service'],
+        ['Systemd_Filter', '_SYSTEMD_UNIT=containerd.service'], ['Systemd_Filter', '_SYSTEMD_UNIT=kubelet.service'],
+        ['DB', '/var/fluent-bit/state/systemd.db'], ['Path', '/var/log/journal'], ['Read_From_Tail', '${READ_FROM_TAIL}'],
+      ]),
+      tail([
+        ['Tag', 'dataplane.tail.*'], ['Path', '/var/log/containers/aws-node*, /var/log/containers/kube-proxy*'], ['multiline.parser', 'docker, cri'],
+        ['DB', '/var/fluent-bit/state/flb_dataplane_tail.db'], ['Mem_Buf_Limit', '50MB'], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'],
+        ['Rotate_Wait', '30'], ['storage.type', 'filesystem'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+      ]),
+      section('FILTER', [
+        ['Name', 'modify'], ['Match', 'dataplane.systemd.*'], ['Rename', '_HOSTNAME hostname'], ['Rename', '_SYSTEMD_UNIT systemd_unit'],
+        ['Rename', 'MESSAGE message'], ['Remove_regex', '^((?!hostname|systemd_unit|message).)*$'],
+      ]),
+      awsMetadata('dataplane.*'),
+      output('dataplane.*', dataplane!, '${HOST_NAME}-'),
+    ],
+    'host-log.conf': [
+      hostTail('host.dmesg', '/var/log/dmesg', 'flb_dmesg.db', ['Key', 'message']),
+      hostTail('host.messages', '/var/log/messages', 'flb_messages.db', ['Parser', 'syslog']),
+      hostTail('host.secure', '/var/log/secure', 'flb_secure.db', ['Parser', 'syslog']),
+      awsMetadata('host.*'),
+      output('host.*', host!, '${HOST_NAME}.'),
+    ],
+    'parsers.conf': [
+      section('PARSER', [
+        ['Name', 'syslog'], ['Format', 'regex'],
+        ['Regex', '^(?<time>[^ ]* {1,2}[^ ]* [^ ]*) (?<host>[^ ]*) (?<ident>[a-zA-Z0-9_\\/\\.\\-]*)(?:\\[(?<pid>[0-9]+)\\])?(?:[^\\:]*\\:)? *(?<message>.*)$'],
+        ['Time_Key', 'time'], ['Time_Format', '%b %d %H:%M:%S'],
+      ]),
+    ],
+  };
+  return Object.fromEntries(Object.entries(files).map(([name, parts]) => [name, `${parts.join('\n\n')}\n`]));
+}
+
+/** The log groups' state after `ensureLogGroups`, for the install summary. */
+interface LogGroupsEnsured {
+  created: string[];
+  /** This environment's already (an earlier attempt or run made them); retention set again. */
+  kept: string[];
+  /** Not this environment's: written to as they are, their retention and tags left alone. */
+  foreign: string[];
+}
+
+/**
+ * Makes the three log groups, tagged as the environment's, with the spec's retention. Asked
+ * group by group, so a retry after a crash between create and retention finishes the job.
+ */
+async function ensureLogGroups(logs: LogsApi, context: AddonContext): Promise<LogGroupsEnsured> {
+  const days = logRetentionDays(context);
+  const result: LogGroupsEnsured = { created: [], kept: [], foreign: [] };
+  for (const name of fluentBitLogGroups(context.cluster)) {
+    const existing = await logs.describeLogGroup(name);
+    if (existing && ownershipOf(existing.tags, context.owner) === 'foreign') {
+      result.foreign.push(name);
+      continue;
+    }
+    if (!existing) await logs.createLogGroup(name, ownershipTags(context.owner));
+    if (existing?.retentionDays !== days) await logs.putRetentionPolicy(name, days);
+    (existing ? result.kept : result.created).push(name);
+  }
+  return result;
+}
+
+/** Fluent Bit alone: its manifests applied, its log groups made first, both removed on uninstall. */
+function fluentBitAddon(tools: AddonTools, addon: ResolvedAddon): AddonModule {
+  const logsApi = (): LogsApi => {
+    if (!tools.logs) throw ApplicationFailure.nonRetryable('the worker was built without a CloudWatch Logs client, which Fluent Bit\'s log groups need', 'AddonToolMissing');
+    return tools.logs;
+  };
+  return {
+    async install(context) {
+      const logs = logsApi();
+      const config = await tools.kube.forCluster(context.cluster);
+      const objects = KubernetesObjectApi.makeApiClient(config);
+      const apply = (object: KubernetesObject) => kubeCall(`apply ${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}`,
+        () => objects.patch(object, undefined, undefined, fieldManagers.apply, true, PatchStrategy.ServerSideApply));
+      const manifests = fluentBitManifests(context, addon.namespace);
+      const { daemonSet, ...before } = manifests;
+      for (const object of Object.values(before)) await apply(object);
+      // The groups exist before the first pod would write to them (it may not create them).
+      const groups = await ensureLogGroups(logs, context);
+      await apply(daemonSet);
+      const applied = Object.values(manifests).map((object) => `${object.kind}/${object.metadata.name}`).join(', ');
+      const days = logRetentionDays(context);
+      const said = [
+        groups.created.length ? `created ${groups.created.join(', ')} (${days} days)` : '',
+        groups.kept.length ? `kept ${groups.kept.join(', ')} (${days} days)` : '',
+        groups.foreign.length ? `used as found, not this environment's: ${groups.foreign.join(', ')}` : '',
+      ].filter(Boolean).join('; ');
+      return { summary: `applied ${applied}; log groups: ${said}` };
+    },
+    async isReady(context) {
+      return checkGates(await tools.kube.forCluster(context.cluster), addon.readiness, tools.eks, context.cluster);
+    },
+    async uninstall(context) {
+      const logs = logsApi();
+      const config = await tools.kube.forCluster(context.cluster);
+      const objects = KubernetesObjectApi.makeApiClient(config);
+      const manifests = fluentBitManifests(context, addon.namespace);
+      // The DaemonSet first, so nothing ships to a group about to go.
+      const alreadyGone: boolean[] = [];
+      for (const object of [manifests.daemonSet, manifests.config, manifests.clusterInfo, manifests.serviceAccount, manifests.clusterRoleBinding, manifests.clusterRole]) {
+        alreadyGone.push(await deleteIfPresent(object, objects));
+      }
+      const ours = new Set(fluentBitLogGroups(context.cluster));
+      const deletable = (await logs.listLogGroups(containerInsightsLogGroupPrefix(context.cluster)))
+        .filter((group) => ours.has(group.name) && ownershipOf(group.tags, context.owner) !== 'foreign');
+      for (const group of deletable) await logs.deleteLogGroup(group.name);
+      const namespaceDeleted = await deleteNamespace(config.makeApiClient(CoreV1Api), manifests.namespace, objects);
+      return { removed: alreadyGone.some((gone) => !gone) || deletable.length > 0 || namespaceDeleted };
+    },
+  };
+}
+
+/**
+ * Deletes the namespace eksflow made; false when it is gone or already going. A second
+ * DELETE of a namespace that is still emptying is refused (409), so it is read first.
+ */
+async function deleteNamespace(core: CoreV1Api, namespace: Manifest<V1Namespace>, objects: KubernetesObjectApi): Promise<boolean> {
+  const name = namespace.metadata.name;
+  const live = await kubeOrUndefined(`read Namespace ${name}`, () => core.readNamespace({ name }));
+  if (!live || live.metadata?.deletionTimestamp) return false;
+  return !(await deleteIfPresent(namespace, objects));
+}
+
+/** The cloudwatch add-on in the shape its catalog entry was resolved to. */
+export const cloudwatchAddon: AddonFactory = (tools, addon) => {
+  switch (addon.install.method) {
+    case 'eks-addon':
+      return eksManagedAddon(tools, addon);
+    case 'helm':
+      return helmAddon({ values: cloudwatchObservabilityValues })(tools, addon);
+    case 'manifests':
+      return fluentBitAddon(tools, addon);
+  }
+};

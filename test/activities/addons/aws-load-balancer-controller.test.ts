@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { AddonContext, AddonModule, AddonReadiness } from '../../../src/activities/addons/addon-module';
+import { awsLoadBalancerController, awsLoadBalancerControllerValues } from '../../../src/activities/addons/aws-load-balancer-controller';
+import { helmErrorTypes } from '../../../src/activities/helm';
+import { kubeNotFound } from '../../../src/activities/kube-calls';
+import { addonCatalog } from '../../../src/domain/addon-catalog';
+import type { AddonsSpec } from '../../../src/domain/environment-spec';
+import { errorTypes } from '../../../src/domain/errors';
+import { addonBedPerFile } from '../../support/addon-bed';
+import { waitFor } from '../../support/process';
+
+const bed = addonBedPerFile();
+
+const options: AddonsSpec = { 'aws-load-balancer-controller': {} };
+const addon = addonCatalog.get('aws-load-balancer-controller')!.resolve(options, '1.35');
+const roleArn = 'arn:aws:iam::123456789012:role/x';
+const context: AddonContext = {
+  cluster: 'demo', region: 'us-west-2', kubernetesVersion: '1.35', owner: { environmentId: 'team-a/demo', runId: 'run-1' },
+  options, vpcId: 'vpc-0123456789abcdef0', roleArn,
+};
+const namespace = 'kube-system';
+const webhookService = 'aws-load-balancer-webhook-service';
+
+const inActivity = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+const controller = (): AddonModule => awsLoadBalancerController(bed.tools, addon);
+const apps = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
+const core = () => bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
+const releaseStatus = () => inActivity(bed.tools.helm.helmReleaseStatus, { cluster: context.cluster, release: 'aws-load-balancer-controller', namespace });
+const isGone = (read: Promise<unknown>) => read.then(() => false, (error: unknown) => (kubeNotFound(error) ? true : Promise.reject(error)));
+const scaleTo = (replicas: number) => apps().patchNamespacedDeploymentScale(
+  { name: 'aws-load-balancer-controller', namespace, fieldManager: 'test', body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+
+/** Looks at the gates as the workflow's poll does, until `done`; every look is kept. */
+async function readinessUntil(done: (readiness: AddonReadiness) => boolean): Promise<AddonReadiness[]> {
+  const seen: AddonReadiness[] = [];
+  await waitFor('the add-on readiness', async () => {
+    const readiness = await controller().isReady(context);
+    seen.push(readiness);
+    return done(readiness);
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  return seen;
+}
+
+test('values come from the environment: cluster, region, VPC, two replicas, the IRSA ServiceAccount, the Service webhook on', () => {
+  const values = awsLoadBalancerControllerValues(context, addon);
+  assert.equal(values.clusterName, 'demo');
+  assert.equal(values.region, 'us-west-2');
+  assert.equal(values.vpcId, 'vpc-0123456789abcdef0');
+  assert.equal(values.replicaCount, 2);
+  assert.deepEqual(values.serviceAccount, { create: true, name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': roleArn } });
+  assert.equal(values.serviceAccount.name, addon.iam?.serviceAccount, 'the ServiceAccount the IRSA role trusts');
+  assert.equal(values.enableServiceMutatorWebhook, true);
+  assert.deepEqual(Object.keys(values).sort(), ['clusterName', 'enableServiceMutatorWebhook', 'region', 'replicaCount', 'serviceAccount', 'vpcId'], 'nothing else is set');
+
+  assert.deepEqual(awsLoadBalancerControllerValues({ ...context, roleArn: undefined }, addon).serviceAccount.annotations, {}, 'no role: no annotation');
+});
+
+test('without the VPC ID the install fails for good before helm runs', async () => {
+  const withoutVpc = { ...context, vpcId: undefined };
+  const invalidPlan = (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure);
+    assert.equal(error.type, errorTypes.invalidPlan);
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, /needs the cluster's VPC ID.*demo/);
+    return true;
+  };
+  assert.throws(() => awsLoadBalancerControllerValues(withoutVpc, addon), invalidPlan);
+  await assert.rejects(inActivity(controller().install, withoutVpc), invalidPlan);
+  assert.equal(await releaseStatus(), undefined, 'no release was made');
+});
+
+test('the chart refuses to render without clusterName, as upstream does', async () => {
+  if (addon.install.method !== 'helm') assert.fail('the catalog installs the controller with Helm');
+  // Left out of the values file, as JSON leaves out undefined.
+  const values = { ...awsLoadBalancerControllerValues(context, addon), clusterName: undefined };
+  await assert.rejects(inActivity(bed.tools.helm.helmUpgradeInstall, {
+    cluster: context.cluster, release: addon.install.release, namespace, chart: addon.install.chart, values, timeoutSeconds: 30,
+  }), (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure);
+    assert.equal(error.type, helmErrorTypes.chartInvalid);
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, /Chart cannot be installed without a valid clusterName/);
+    return true;
+  });
+  assert.equal(await releaseStatus(), undefined);
+});
+
+test('install renders the values into the release, and isReady holds once the Deployment and the webhook endpoints are up', async () => {
+  const installed = await inActivity(controller().install, context);
+  assert.equal(installed.summary, 'helm aws-load-balancer-controller 1.14.0 revision 1 deployed');
+
+  const deployment = await apps().readNamespacedDeployment({ name: 'aws-load-balancer-controller', namespace });
+  assert.equal(deployment.spec?.replicas, 2);
+  assert.equal(deployment.spec?.template.spec?.serviceAccountName, 'aws-load-balancer-controller');
+  const args = deployment.spec?.template.spec?.containers[0]?.args ?? [];
+  assert.ok(args.includes('--cluster-name=demo'), args.join(' '));
+  assert.ok(args.includes('--aws-region=us-west-2'), args.join(' '));
+  assert.ok(args.includes('--aws-vpc-id=vpc-0123456789abcdef0'), args.join(' '));
+  const serviceAccount = await core().readNamespacedServiceAccount({ name: 'aws-load-balancer-controller', namespace });
+  assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
+  const service = await core().readNamespacedService({ name: webhookService, namespace });
+  assert.deepEqual(service.spec?.selector, deployment.spec?.selector.matchLabels, 'the webhook Service selects the controller pods');
+
+  // Ready from the first ready endpoint on; wait for both, so the report below is the settled one.
+  const seen = await readinessUntil((readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints');
+  assert.ok(seen.every((readiness) => readiness.ready === readiness.gates.every((gate) => gate.ok)), 'ready exactly when every gate holds');
+  assert.deepEqual(seen.at(-1)!.gates, [
+    { gate: 'deployment kube-system/aws-load-balancer-controller available', ok: true, detail: '2/2 replicas available' },
+    { gate: 'service kube-system/aws-load-balancer-webhook-service has ready endpoints', ok: true, detail: '2 ready endpoints' },
+  ]);
+});
+
+test('installing again is idempotent: the same release, one revision on', async () => {
+  const before = await apps().readNamespacedDeployment({ name: 'aws-load-balancer-controller', namespace });
+  const again = await inActivity(controller().install, context);
+  assert.equal(again.summary, 'helm aws-load-balancer-controller 1.14.0 revision 2 deployed');
+  assert.deepEqual(await releaseStatus(), { status: 'deployed', revision: 2 });
+  const after = await apps().readNamespacedDeployment({ name: 'aws-load-balancer-controller', namespace });
+  assert.equal(after.metadata?.generation, before.metadata?.generation, 'the same values change nothing in the Deployment');
+  assert.equal((await controller().isReady(context)).ready, true);
+});
+
+test('isReady is false while the webhook Service has no ready endpoints, and true once they are back', async () => {
+  await scaleTo(0);
+  const down = (await readinessUntil((readiness) => !readiness.gates[1]!.ok)).at(-1)!;
+  assert.equal(down.ready, false);
+  assert.deepEqual(down.gates[1], {
+    gate: 'service kube-system/aws-load-balancer-webhook-service has ready endpoints', ok: false, detail: 'no ready endpoints: a webhook there would refuse requests',
+  });
+
+  await scaleTo(2);
+  const up = (await readinessUntil((readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints')).at(-1)!;
+  assert.deepEqual(up.gates.map((gate) => gate.detail), ['2/2 replicas available', '2 ready endpoints']);
+});
+
+test('uninstall removes the release and its objects; a second uninstall finds nothing to remove', async () => {
+  assert.deepEqual(await inActivity(controller().uninstall, context), { removed: true });
+  assert.equal(await releaseStatus(), undefined);
+  assert.ok(await isGone(apps().readNamespacedDeployment({ name: 'aws-load-balancer-controller', namespace })));
+  assert.ok(await isGone(core().readNamespacedService({ name: webhookService, namespace })));
+  assert.ok(await isGone(core().readNamespacedServiceAccount({ name: 'aws-load-balancer-controller', namespace })));
+  const gone = await controller().isReady(context);
+  assert.equal(gone.ready, false);
+  assert.equal(gone.gates[0]!.detail, 'the Deployment does not exist yet');
+
+  assert.deepEqual(await inActivity(controller().uninstall, context), { removed: false });
+});

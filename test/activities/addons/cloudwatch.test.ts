@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { AddonContext, AddonModule, AddonReadiness, AddonTools } from '../../../src/activities/addons/addon-module';
+import {
+  cloudwatchAddon, cloudwatchObservabilityValues, fluentBitConfigFiles, fluentBitImage, fluentBitLogGroups, fluentBitManifests,
+} from '../../../src/activities/addons/cloudwatch';
+import { logsApi, type LogsApi } from '../../../src/activities/aws/logs';
+import { kubeNotFound } from '../../../src/activities/kube-calls';
+import { addonCatalog } from '../../../src/domain/addon-catalog';
+import { fieldManagers } from '../../../src/domain/app-manifests';
+import type { AddonsSpec } from '../../../src/domain/environment-spec';
+import { ownershipTags, type Owner } from '../../../src/domain/ownership';
+import { addonBedPerFile } from '../../support/addon-bed';
+import { moto, type Moto } from '../../support/moto';
+import { waitFor } from '../../support/process';
+
+const bed = addonBedPerFile();
+let aws: Moto;
+let logs: LogsApi;
+before(async () => {
+  aws = await moto();
+  logs = logsApi(new CloudWatchLogsClient({ ...aws.clientConfig, maxAttempts: 1 }));
+});
+// The bed's tools exist only once its own `before` has run.
+const tools = (): AddonTools => ({ ...bed.tools, logs });
+after(() => aws?.stop());
+
+const owner: Owner = { environmentId: 'team-a/demo', runId: 'run-1' };
+const roleArn = 'arn:aws:iam::123456789012:role/x';
+const namespace = 'amazon-cloudwatch';
+const groups = ['/aws/containerinsights/demo/application', '/aws/containerinsights/demo/dataplane', '/aws/containerinsights/demo/host'];
+
+const fluentBitOptions = (logRetentionDays: 14 | 7 = 14): AddonsSpec => ({ cloudwatch: { mode: 'fluent-bit', method: 'eks-addon', logRetentionDays } });
+const observabilityOptions = (method: 'helm' | 'eks-addon'): AddonsSpec => ({ cloudwatch: { mode: 'observability', method, logRetentionDays: 30 } });
+const context = (options: AddonsSpec, extra: Partial<AddonContext> = {}): AddonContext =>
+  ({ cluster: 'demo', region: 'us-east-1', kubernetesVersion: '1.35', owner, options, roleArn, ...extra });
+const resolve = (options: AddonsSpec) => addonCatalog.get('cloudwatch')!.resolve(options, '1.35');
+const module = (options: AddonsSpec, with_: AddonTools = tools()): AddonModule => cloudwatchAddon(with_, resolve(options));
+
+// helm heartbeats through the activity context, so add-on calls run as an activity would.
+const inActivity = <R>(fn: () => Promise<R>) => new MockActivityEnvironment().run(fn) as Promise<R>;
+const apps = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
+const core = () => bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
+const gone = (read: () => Promise<unknown>) => read().then(() => false, (error: unknown) => kubeNotFound(error));
+
+async function readyEventually(addon: AddonModule, ctx: AddonContext): Promise<AddonReadiness> {
+  return waitFor('the add-on ready', async () => {
+    const readiness = await addon.isReady(ctx);
+    return readiness.ready && readiness;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+}
+
+test('the observability chart gets the cluster, the region and the agent ServiceAccount bound to its IRSA role', () => {
+  const resolved = resolve(observabilityOptions('helm'));
+  assert.deepEqual(cloudwatchObservabilityValues(context(observabilityOptions('helm')), resolved), {
+    clusterName: 'demo',
+    region: 'us-east-1',
+    agent: { serviceAccount: { create: true, name: 'cloudwatch-agent', annotations: { 'eks.amazonaws.com/role-arn': roleArn } } },
+  });
+  const withoutRole = cloudwatchObservabilityValues(context(observabilityOptions('helm'), { roleArn: undefined }), resolved);
+  assert.deepEqual((withoutRole.agent as { serviceAccount: { annotations: object } }).serviceAccount.annotations, {});
+});
+
+test('the Fluent Bit manifests are the tutorial\'s, for this cluster', () => {
+  const manifests = fluentBitManifests(context(fluentBitOptions()), namespace);
+  assert.deepEqual(Object.values(manifests).map((object) => `${object.kind}/${object.metadata.name}`), [
+    'Namespace/amazon-cloudwatch', 'ServiceAccount/fluent-bit', 'ClusterRole/fluent-bit-role', 'ClusterRoleBinding/fluent-bit-role-binding',
+    'ConfigMap/fluent-bit-cluster-info', 'ConfigMap/fluent-bit-config', 'DaemonSet/fluent-bit',
+  ]);
+  assert.deepEqual(manifests.namespace.metadata.labels, { 'app.kubernetes.io/managed-by': 'eksflow', 'eksflow.io/environment': 'team-a.demo' });
+  assert.deepEqual(manifests.clusterInfo.data, {
+    'cluster.name': 'demo', 'http.server': 'On', 'http.port': '2020', 'read.head': 'Off', 'read.tail': 'On', 'logs.region': 'us-east-1',
+  });
+  assert.deepEqual(manifests.serviceAccount.metadata.annotations, { 'eks.amazonaws.com/role-arn': roleArn });
+  assert.equal(manifests.serviceAccount.metadata.namespace, namespace);
+  assert.deepEqual(manifests.clusterRole.rules, [
+    { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['namespaces', 'pods', 'pods/logs', 'nodes', 'nodes/proxy'], verbs: ['get', 'list', 'watch'] },
+  ]);
+  assert.deepEqual(manifests.clusterRoleBinding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'fluent-bit-role' });
+  assert.deepEqual(manifests.clusterRoleBinding.subjects, [{ kind: 'ServiceAccount', name: 'fluent-bit', namespace }]);
+
+  const spec = manifests.daemonSet.spec!;
+  assert.deepEqual(spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+  assert.deepEqual(spec.selector.matchLabels, { 'k8s-app': 'fluent-bit' });
+  const pod = spec.template.spec!;
+  assert.equal(pod.serviceAccountName, 'fluent-bit');
+  assert.deepEqual(pod.tolerations, [{ operator: 'Exists' }], 'tolerates every taint: it runs on every node');
+  assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
+  const [container] = pod.containers;
+  assert.equal(container?.image, fluentBitImage);
+  assert.match(fluentBitImage, /^public\.ecr\.aws\/aws-observability\/aws-for-fluent-bit:\d+\.\d+\.\d+/, 'a pinned tag, never latest or stable');
+  assert.deepEqual(container?.resources, { requests: { cpu: '500m', memory: '100Mi' }, limits: { memory: '200Mi' } });
+  const mounts = Object.fromEntries(container!.volumeMounts!.map((mount) => [mount.mountPath, mount.readOnly ?? false]));
+  assert.equal(mounts['/var/log'], true);
+  assert.equal(mounts['/var/lib/docker/containers'], true);
+  const hostPaths = Object.fromEntries(pod.volumes!.filter((volume) => volume.hostPath).map((volume) => [volume.name, volume.hostPath!.path]));
+  assert.equal(hostPaths.varlog, '/var/log');
+  assert.equal(hostPaths.varlibdockercontainers, '/var/lib/docker/containers');
+  assert.deepEqual(pod.volumes!.find((volume) => volume.configMap)?.configMap, { name: 'fluent-bit-config' });
+  const env = Object.fromEntries(container!.env!.map((variable) => [variable.name, variable.valueFrom?.configMapKeyRef?.key ?? variable.valueFrom?.fieldRef?.fieldPath]));
+  assert.deepEqual(env, {
+    AWS_REGION: 'logs.region', CLUSTER_NAME: 'cluster.name', HTTP_SERVER: 'http.server', HTTP_PORT: 'http.port',
+    READ_FROM_HEAD: 'read.head', READ_FROM_TAIL: 'read.tail', HOST_NAME: 'spec.nodeName', HOSTNAME: 'metadata.name',
+  });
+  assert.match(spec.template.metadata!.annotations!['eksflow.io/config-hash']!, /^[0-9a-f]{16}$/);
+  const otherRegion = fluentBitManifests(context(fluentBitOptions(), { region: 'eu-west-1' }), namespace);
+  assert.notEqual(otherRegion.daemonSet.spec!.template.metadata!.annotations!['eksflow.io/config-hash'], spec.template.metadata!.annotations!['eksflow.io/config-hash'],
+    'a changed configuration rolls the pods');
+
+  assert.equal(fluentBitManifests(context(fluentBitOptions(), { roleArn: undefined }), namespace).serviceAccount.metadata.annotations?.['eks.amazonaws.com/role-arn'], undefined);
+});
+
+test('Fluent Bit ships application, dataplane and host logs to the groups eksflow makes, and never makes its own', () => {
+  assert.deepEqual(fluentBitLogGroups('demo'), groups);
+  const files = fluentBitConfigFiles('demo');
+  assert.deepEqual(Object.keys(files), ['fluent-bit.conf', 'application-log.conf', 'dataplane-log.conf', 'host-log.conf', 'parsers.conf']);
+  assert.match(files['fluent-bit.conf']!, /@INCLUDE application-log\.conf\n\n@INCLUDE dataplane-log\.conf\n\n@INCLUDE host-log\.conf/);
+  assert.match(files['fluent-bit.conf']!, /HTTP_Port\s+\$\{HTTP_PORT\}/);
+  const outputs = Object.values(files).join('\n').split('[OUTPUT]').slice(1).map((section) => Object.fromEntries(
+    section.split('\n\n')[0]!.trim().split('\n').map((line) => line.trim().split(/\s+(.*)/).slice(0, 2) as [string, string])));
+  assert.deepEqual(outputs.map((output) => [output.Match, output.log_group_name]), [
+    ['application.*', groups[0]], ['dataplane.*', groups[1]], ['host.*', groups[2]],
+  ]);
+  for (const output of outputs) {
+    assert.equal(output.Name, 'cloudwatch_logs');
+    assert.equal(output.auto_create_group, 'Off');
+    assert.equal(output.region, '${AWS_REGION}');
+  }
+  assert.match(files['application-log.conf']!, /Path\s+\/var\/log\/containers\/\*\.log/);
+  assert.match(files['dataplane-log.conf']!, /Systemd_Filter\s+_SYSTEMD_UNIT=kubelet\.service/);
+  assert.match(files['host-log.conf']!, /Path\s+\/var\/log\/messages/);
+});
+
+test('fluent-bit: install makes the log groups with retention and ownership tags, then applies the manifests; the DaemonSet becomes ready on both nodes', async () => {
+  const ctx = context(fluentBitOptions(14));
+  const addon = module(fluentBitOptions(14));
+  const installed = await inActivity(() => addon.install(ctx));
+  assert.match(installed.summary, /^applied Namespace\/amazon-cloudwatch, .*DaemonSet\/fluent-bit; log groups: created .*\/application, .*\/dataplane, .*\/host \(14 days\)$/);
+
+  const made = await logs.listLogGroups('/aws/containerinsights/demo/');
+  assert.deepEqual(made.map((group) => group.name), groups);
+  for (const group of made) {
+    assert.equal(group.retentionDays, 14);
+    assert.deepEqual(group.tags, ownershipTags(owner));
+  }
+
+  const clusterInfo = await core().readNamespacedConfigMap({ name: 'fluent-bit-cluster-info', namespace });
+  assert.deepEqual(clusterInfo.data, {
+    'cluster.name': 'demo', 'http.server': 'On', 'http.port': '2020', 'read.head': 'Off', 'read.tail': 'On', 'logs.region': 'us-east-1',
+  });
+  const config = await core().readNamespacedConfigMap({ name: 'fluent-bit-config', namespace });
+  assert.match(config.data?.['application-log.conf'] ?? '', /log_group_name\s+\/aws\/containerinsights\/demo\/application/);
+  const serviceAccount = await core().readNamespacedServiceAccount({ name: 'fluent-bit', namespace });
+  assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
+  const daemonSet = await apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace });
+  assert.equal(daemonSet.spec?.updateStrategy?.type, 'RollingUpdate');
+  assert.equal(daemonSet.spec?.updateStrategy?.rollingUpdate?.maxUnavailable, 1);
+  assert.ok(daemonSet.metadata?.managedFields?.some((entry) => entry.manager === fieldManagers.apply && entry.operation === 'Apply'), 'server-side applied as eksflow');
+  await bed.cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api).readClusterRoleBinding({ name: 'fluent-bit-role-binding' });
+
+  const readiness = await readyEventually(addon, ctx);
+  assert.deepEqual(readiness.gates, [{ gate: 'daemonset amazon-cloudwatch/fluent-bit ready', ok: true, detail: '2/2 pods ready' }]);
+  const pods = await core().listNamespacedPod({ namespace, labelSelector: 'k8s-app=fluent-bit' });
+  assert.deepEqual(pods.items.map((pod) => pod.spec?.nodeName).sort(), [...bed.cluster.nodeNames].sort());
+});
+
+test('fluent-bit: installing again changes nothing but what the spec changed (the retention)', async () => {
+  const before = await apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace });
+  const again = await inActivity(() => module(fluentBitOptions(7)).install(context(fluentBitOptions(7))));
+  assert.match(again.summary, /log groups: kept .*\/application, .*\/dataplane, .*\/host \(7 days\)$/);
+  const after = await apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace });
+  assert.equal(after.metadata?.generation, before.metadata?.generation, 'the same DaemonSet: no rollout');
+  const made = await logs.listLogGroups('/aws/containerinsights/demo/');
+  assert.deepEqual(made.map((group) => [group.name, group.retentionDays]), groups.map((name) => [name, 7]));
+  assert.ok(made.every((group) => group.tags['eksflow.io/created-by-run'] === 'run-1'), 'tags untouched');
+  assert.equal((await module(fluentBitOptions(7)).isReady(context(fluentBitOptions(7)))).ready, true);
+});
+
+test('fluent-bit: uninstall removes the objects and the log groups; a second uninstall removes nothing', async () => {
+  const ctx = context(fluentBitOptions(7));
+  const addon = module(fluentBitOptions(7));
+  assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: true });
+  assert.ok(await gone(() => apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace })));
+  assert.ok(await gone(() => bed.cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name: 'fluent-bit-role' })));
+  assert.ok(await gone(() => bed.cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api).readClusterRoleBinding({ name: 'fluent-bit-role-binding' })));
+  assert.deepEqual(await logs.listLogGroups('/aws/containerinsights/demo/'), []);
+  assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: false });
+  const readiness = await addon.isReady(ctx);
+  assert.deepEqual(readiness, { ready: false, gates: [{ gate: 'daemonset amazon-cloudwatch/fluent-bit ready', ok: false, detail: 'the DaemonSet does not exist yet' }] });
+  await waitFor('the namespace gone', () => gone(() => core().readNamespace({ name: namespace })), { timeoutMs: 60_000, intervalMs: 250 });
+});
+
+test('fluent-bit: a log group that is not this environment\'s is written to as found, and left alone by uninstall', async () => {
+  const client = new CloudWatchLogsClient(aws.clientConfig);
+  const stranger = { environmentId: 'team-b/other', runId: 'run-9' };
+  await client.send(new CreateLogGroupCommand({ logGroupName: groups[2], tags: ownershipTags(stranger) }));
+  const ctx = context(fluentBitOptions(14));
+  const installed = await inActivity(() => module(fluentBitOptions(14)).install(ctx));
+  assert.match(installed.summary, /created .*\/application, .*\/dataplane \(14 days\); used as found, not this environment's: \/aws\/containerinsights\/demo\/host$/);
+  const host = await logs.describeLogGroup(groups[2]!);
+  assert.equal(host?.retentionDays, undefined, 'its retention is not ours to set');
+
+  assert.deepEqual(await inActivity(() => module(fluentBitOptions(14)).uninstall(ctx)), { removed: true });
+  assert.deepEqual((await logs.listLogGroups('/aws/containerinsights/demo/')).map((group) => group.name), [groups[2]]);
+  await logs.deleteLogGroup(groups[2]!);
+  await logs.deleteLogGroup(groups[2]!); // already gone: done
+  await waitFor('the namespace gone', () => gone(() => core().readNamespace({ name: namespace })), { timeoutMs: 60_000, intervalMs: 250 });
+});
+
+test('fluent-bit needs a CloudWatch Logs client, and says so', async () => {
+  await assert.rejects(module(fluentBitOptions(), bed.tools).install(context(fluentBitOptions())), (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure);
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, /CloudWatch Logs client/);
+    return true;
+  });
+});
+
+test('observability with helm: the chart installs with its values, both DaemonSets become ready, and uninstall removes the release', async () => {
+  const options = observabilityOptions('helm');
+  const ctx = context(options);
+  const addon = module(options);
+  const installed = await inActivity(() => addon.install(ctx));
+  assert.equal(installed.summary, 'helm amazon-cloudwatch-observability 4.3.0 revision 1 deployed');
+  const agent = await core().readNamespacedServiceAccount({ name: 'cloudwatch-agent', namespace });
+  assert.equal(agent.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
+  const env = (await apps().readNamespacedDaemonSet({ name: 'cloudwatch-agent', namespace })).spec?.template.spec?.containers[0]?.env;
+  assert.deepEqual(env?.map(({ name, value }) => [name, value]), [['K8S_CLUSTER_NAME', 'demo'], ['AWS_REGION', 'us-east-1']]);
+
+  const readiness = await readyEventually(addon, ctx);
+  assert.deepEqual(readiness.gates, [
+    { gate: 'daemonset amazon-cloudwatch/cloudwatch-agent ready', ok: true, detail: '2/2 pods ready' },
+    { gate: 'daemonset amazon-cloudwatch/fluent-bit ready', ok: true, detail: '2/2 pods ready' },
+  ]);
+  assert.equal((await inActivity(() => addon.install(ctx))).summary, 'helm amazon-cloudwatch-observability 4.3.0 revision 2 deployed');
+
+  assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: true });
+  assert.ok(await gone(() => apps().readNamespacedDaemonSet({ name: 'cloudwatch-agent', namespace })));
+  assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: false });
+});
+
+test('observability as an EKS add-on: gated on the add-on being ACTIVE as well as on its DaemonSets', async () => {
+  const options = observabilityOptions('eks-addon');
+  const eks = { ...bed.tools.eks, describeAddon: async (_cluster: string, name: string) => ({ name, status: 'ACTIVE', issues: [], tags: {} }) };
+  const readiness = await module(options, { ...tools(), eks }).isReady(context(options));
+  assert.equal(readiness.ready, false);
+  assert.deepEqual(readiness.gates.map(({ gate, ok }) => [gate, ok]), [
+    ['EKS add-on amazon-cloudwatch-observability ACTIVE', true],
+    ['daemonset amazon-cloudwatch/cloudwatch-agent ready', false],
+    ['daemonset amazon-cloudwatch/fluent-bit ready', false],
+  ]);
+});

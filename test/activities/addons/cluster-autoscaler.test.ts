@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { AddonContext, AddonReadiness } from '../../../src/activities/addons/addon-module';
+import {
+  autoscalerStatus, autoscalerStatusConfigMap, clusterAutoscalerAddon, clusterAutoscalerValues, parseAutoscalerStatus,
+} from '../../../src/activities/addons/cluster-autoscaler';
+import { kubeNotFound } from '../../../src/activities/kube-calls';
+import { addonCatalog, clusterAutoscalerImageTags, type KubernetesMinor } from '../../../src/domain/addon-catalog';
+import { clusterAutoscalerTags } from '../../../src/domain/iam-policies/cluster-autoscaler';
+import { addonBedPerFile } from '../../support/addon-bed';
+import { waitFor } from '../../support/process';
+
+const bed = addonBedPerFile();
+
+const options = { 'cluster-autoscaler': {} };
+const roleArn = 'arn:aws:iam::123456789012:role/x';
+const context = (kubernetesVersion: KubernetesMinor = '1.35'): AddonContext => ({
+  cluster: 'demo', region: 'us-east-1', kubernetesVersion, owner: { environmentId: 'team-a/demo', runId: 'run-1' }, options, roleArn,
+});
+const resolved = addonCatalog.get('cluster-autoscaler')!.resolve(options, '1.35');
+const addon = () => clusterAutoscalerAddon(bed.tools, resolved);
+const inActivity = <R>(fn: () => Promise<R>) => new MockActivityEnvironment().run(fn) as Promise<R>;
+const deploymentName = 'cluster-autoscaler-aws-cluster-autoscaler';
+const readDeployment = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: deploymentName, namespace: 'kube-system' });
+
+test('the chart values: AWS, ASG auto-discovery by the node groups\' tag keys, the image of the cluster\'s minor, IRSA, and the tutorial\'s flags', () => {
+  assert.deepEqual(clusterAutoscalerValues(context('1.35'), resolved), {
+    cloudProvider: 'aws',
+    awsRegion: 'us-east-1',
+    autoDiscovery: { clusterName: 'demo', tags: ['k8s.io/cluster-autoscaler/demo', 'k8s.io/cluster-autoscaler/enabled'] },
+    image: { tag: 'v1.35.0' },
+    rbac: { serviceAccount: { create: true, name: 'cluster-autoscaler', annotations: { 'eks.amazonaws.com/role-arn': roleArn } } },
+    extraArgs: {
+      expander: 'least-waste',
+      'balance-similar-node-groups': true,
+      'skip-nodes-with-local-storage': false,
+      'skip-nodes-with-system-pods': false,
+    },
+    podAnnotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' },
+  });
+  assert.deepEqual((clusterAutoscalerValues(context('1.35'), resolved).autoDiscovery as { tags: string[] }).tags, Object.keys(clusterAutoscalerTags('demo')));
+  for (const minor of Object.keys(clusterAutoscalerImageTags) as KubernetesMinor[]) {
+    const tag = (clusterAutoscalerValues(context(minor), resolved).image as { tag: string }).tag;
+    assert.ok(tag.startsWith(`v${minor}.`), `${minor} runs ${tag}`);
+  }
+});
+
+test('install renders the Deployment the readiness gate names, with the flags, the image tag and the pod annotation', async () => {
+  const installed = await inActivity(() => addon().install(context('1.35')));
+  assert.equal(installed.summary, 'helm cluster-autoscaler 9.52.1 revision 1 deployed');
+
+  const deployment = await readDeployment();
+  const pod = deployment.spec?.template;
+  assert.equal(pod?.metadata?.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
+  const container = pod?.spec?.containers[0];
+  assert.equal(container?.image, 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0');
+  assert.deepEqual(container?.command, [
+    './cluster-autoscaler',
+    '--cloud-provider=aws',
+    '--namespace=kube-system',
+    '--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/demo,k8s.io/cluster-autoscaler/enabled',
+    // extraArgs, in key order, the chart's own defaults among them.
+    '--balance-similar-node-groups=true',
+    '--expander=least-waste',
+    '--logtostderr=true',
+    '--skip-nodes-with-local-storage=false',
+    '--skip-nodes-with-system-pods=false',
+    '--stderrthreshold=info',
+    '--v=4',
+  ]);
+  assert.deepEqual(container?.env?.map(({ name, value }) => [name, value]), [['AWS_REGION', 'us-east-1']]);
+  assert.equal(pod?.spec?.serviceAccountName, 'cluster-autoscaler');
+  const serviceAccount = await bed.cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: 'cluster-autoscaler', namespace: 'kube-system' });
+  assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
+
+  const readiness = await waitFor('the autoscaler ready', async () => {
+    const seen: AddonReadiness = await addon().isReady(context('1.35'));
+    return seen.ready && seen;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  assert.deepEqual(readiness.gates, [{ gate: `deployment kube-system/${deploymentName} available`, ok: true, detail: '1/1 replicas available' }]);
+});
+
+test('the image follows the cluster\'s Kubernetes minor: an environment on 1.31 runs v1.31.x', async () => {
+  const upgraded = await inActivity(() => addon().install(context('1.31')));
+  assert.equal(upgraded.summary, 'helm cluster-autoscaler 9.52.1 revision 2 deployed');
+  assert.equal((await readDeployment()).spec?.template.spec?.containers[0]?.image, `registry.k8s.io/autoscaling/cluster-autoscaler:${clusterAutoscalerImageTags['1.31']}`);
+  assert.equal(clusterAutoscalerImageTags['1.31'], 'v1.31.3');
+});
+
+const classicStatus = (health: 'Healthy' | 'Unhealthy') => `Cluster-autoscaler status at 2026-01-05 10:00:00.123456789 +0000 UTC:
+Cluster-wide:
+  Health:      ${health} (ready=2 unready=0 (resourceUnready=0) notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)
+               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
+               LastTransitionTime: 2026-01-05 09:50:00.1 +0000 UTC
+  ScaleUp:     NoActivity (ready=2 registered=2)
+               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
+  ScaleDown:   NoCandidates (candidates=0)
+               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
+
+NodeGroups:
+  Name:        eks-general-1234
+  Health:      ${health === 'Healthy' ? 'Unhealthy' : 'Healthy'} (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0 cloudProviderTarget=2 (minSize=1, maxSize=3))
+  ScaleUp:     Backoff (ready=2 cloudProviderTarget=2)
+`;
+
+const yamlStatus = (health: 'Healthy' | 'Unhealthy') => `time: 2026-01-05 10:00:00.123456789 +0000 UTC
+autoscalerStatus: Running
+clusterWide:
+  health:
+    status: ${health}
+    nodeCounts:
+      registered:
+        total: 2
+        ready: 2
+        notStarted: 0
+        unready:
+          total: 0
+          resourceUnready: 0
+      longUnregistered: 0
+      unregistered: 0
+    lastProbeTime: "2026-01-05T10:00:00.123456789Z"
+    lastTransitionTime: "2026-01-05T09:50:00Z"
+  scaleUp:
+    status: InProgress
+    lastProbeTime: "2026-01-05T10:00:00.123456789Z"
+  scaleDown:
+    status: CandidatesPresent
+    candidates: 1
+nodeGroups:
+  - name: eks-general-1234
+    health:
+      status: ${health === 'Healthy' ? 'Unhealthy' : 'Healthy'}
+`;
+
+test('the status parser reads the classic text and the YAML of newer versions, from the cluster-wide block only', () => {
+  assert.deepEqual(parseAutoscalerStatus(classicStatus('Healthy')), {
+    healthy: true,
+    summary: 'health Healthy (ready=2 unready=0 (resourceUnready=0) notStarted=0 longNotStarted=0 registered=2 longUnregistered=0); scale-up NoActivity; scale-down NoCandidates',
+  });
+  assert.equal(parseAutoscalerStatus(classicStatus('Unhealthy')).healthy, false, 'a healthy node group does not make the cluster healthy');
+  assert.deepEqual(parseAutoscalerStatus(yamlStatus('Healthy')), {
+    healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent',
+  });
+  assert.deepEqual(parseAutoscalerStatus(yamlStatus('Unhealthy')), {
+    healthy: false, summary: 'health Unhealthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent',
+  });
+  assert.deepEqual(parseAutoscalerStatus('autoscalerStatus: Initializing\n'), { healthy: false, summary: 'unreadable cluster-autoscaler status: autoscalerStatus: Initializing\n' });
+  assert.equal(parseAutoscalerStatus('{not yaml').healthy, false);
+});
+
+test('autoscalerStatus reads the ConfigMap the autoscaler writes, and says when there is none yet', async () => {
+  const kube = bed.tools.kube;
+  assert.deepEqual(await autoscalerStatus(kube, 'demo'), {
+    healthy: false, summary: 'no status in ConfigMap kube-system/cluster-autoscaler-status yet: the autoscaler has not finished a loop',
+  });
+  const core = bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
+  const { name, namespace } = autoscalerStatusConfigMap;
+  const write = (status: string) => core.patchNamespacedConfigMap({ name, namespace, body: { data: { status } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { status: classicStatus('Healthy') } } });
+  assert.equal((await autoscalerStatus(kube, 'demo')).healthy, true);
+  await write(classicStatus('Unhealthy'));
+  assert.match((await autoscalerStatus(kube, 'demo')).summary, /^health Unhealthy \(ready=2/);
+  await write(yamlStatus('Healthy'));
+  assert.deepEqual(await autoscalerStatus(kube, 'demo'), { healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent' });
+  await write(yamlStatus('Unhealthy'));
+  assert.equal((await autoscalerStatus(kube, 'demo')).healthy, false);
+});
+
+test('uninstall removes the Deployment and is idempotent', async () => {
+  assert.deepEqual(await inActivity(() => addon().uninstall(context('1.31'))), { removed: true });
+  await assert.rejects(readDeployment(), (error: unknown) => kubeNotFound(error));
+  assert.deepEqual(await inActivity(() => addon().uninstall(context('1.31'))), { removed: false });
+  assert.deepEqual(await addon().isReady(context('1.31')), {
+    ready: false, gates: [{ gate: `deployment kube-system/${deploymentName} available`, ok: false, detail: 'the Deployment does not exist yet' }],
+  });
+});
