@@ -1,6 +1,7 @@
 import {
   AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Deployment, type V1Pod,
 } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   appliedReplicasOwner, appManifests, appNamespace, appSelector, appVerticalPodAutoscaler, builtInNamespaces, fieldManagers, replicasHandover,
@@ -35,6 +36,11 @@ export type AppEndpoint = { status: 'pending'; message: string } | { status: 're
 
 export interface AppDeletion {
   status: 'deleting' | 'gone';
+  /**
+   * Why the namespace is not gone yet, from its conditions: an aggregated API that does not
+   * answer (a broken metrics-server) stalls every namespace deletion in the cluster.
+   */
+  blockedBy?: string;
 }
 
 const vpaMissing = 'the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not served by this cluster; the vertical-pod-autoscaler add-on brings it';
@@ -130,11 +136,31 @@ export function createAppActivities(kube: KubeAccess) {
     const namespace = appNamespace(input.app);
     const targets = builtInNamespaces.includes(namespace) ? Object.values(appObjectReferences(input.app)) : [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }];
     const gone = await Promise.all(targets.map((target) => deleteIfPresent(target, objects)));
-    return { status: gone.every(Boolean) ? 'gone' : 'deleting' };
+    if (gone.every(Boolean)) return { status: 'gone' };
+    const live = builtInNamespaces.includes(namespace) ? undefined : await kubeOrUndefined(`read Namespace ${namespace}`, () => config.makeApiClient(CoreV1Api).readNamespace({ name: namespace }));
+    const blocked = live?.status?.conditions?.filter((c) => c.status === 'True' && c.type.endsWith('Failure')).map((c) => `${c.type}: ${c.message ?? c.reason ?? ''}`);
+    return { status: 'deleting', ...(blocked?.length ? { blockedBy: blocked.join('; ') } : {}) };
   }
 
-  return { applyApp, appRollout, appEndpoint, deleteApp };
+  /**
+   * Deletes the app and waits, heartbeating, until the namespace controller has emptied its
+   * namespace: a wait on Kubernetes' own pace, so it lives in the activity rather than in
+   * workflow timers a time-skipping test would compress.
+   */
+  async function removeApp(input: { cluster: string; app: AppSpec }): Promise<AppDeletion> {
+    const context = Context.current();
+    for (;;) {
+      const deletion = await deleteApp(input);
+      context.heartbeat(deletion);
+      if (deletion.status === 'gone') return deletion;
+      await context.sleep(removePollMs);
+    }
+  }
+
+  return { applyApp, appRollout, appEndpoint, deleteApp, removeApp };
 }
+
+const removePollMs = 1_000;
 
 /** Judges a rollout the way `kubectl rollout status` does, from the Deployment alone. */
 export function rolloutOf(deployment: V1Deployment): AppRollout {

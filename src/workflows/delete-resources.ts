@@ -6,11 +6,12 @@ import { errorTypes } from '../domain/errors';
 import { formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
 import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
-import { compensationCall } from './activity-options';
+import { compensationCall, heartbeatingWait } from './activity-options';
 
 // Deleting what an environment holds: shared by rollback (provisioning) and teardown.
 
 const undo = proxyActivities<Activities>(compensationCall);
+const undoWaits = proxyActivities<Activities>(heartbeatingWait);
 
 /** What deleting things on the cluster needs beyond the ledger entry: how each add-on was asked for, and the app. */
 export interface OnCluster {
@@ -48,14 +49,13 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
   switch (entry.kind) {
     case 'addon': {
       if (!onCluster) throw ApplicationFailure.nonRetryable(`no record of how ${entry.name} was installed`, errorTypes.resourceFailed);
-      await undo.uninstallAddon(onCluster.addon(entry.name.split('/')[1] as AddonName));
+      await undoWaits.uninstallAddon(onCluster.addon(entry.name.split('/')[1] as AddonName));
       return;
     }
     case 'app': {
       const cluster = entry.name.split('/')[0]!;
       if (!onCluster?.app) throw ApplicationFailure.nonRetryable(`no record of the app ${entry.name}`, errorTypes.resourceFailed);
-      const app = onCluster.app;
-      await pollUntil(() => undo.deleteApp({ cluster, app }), gone, latencyTable.app);
+      await undoWaits.removeApp({ cluster, app: onCluster.app });
       return;
     }
     case 'iam-role':
@@ -93,8 +93,7 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
   }
 }
 
-// AWS says NOT_FOUND; deleteApp says gone once the namespace controller has emptied the namespace.
-const gone = ({ status }: { status: string }) => status === 'NOT_FOUND' || status === 'gone';
+const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
 
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
 export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {

@@ -227,7 +227,11 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const request = onCluster.addon(step.subject as AddonName);
       const installed = await create(step, { kind: 'addon', name: `${spec.name}/${request.addon}`, region: spec.region }, () => installs.installAddon(request));
       update(step.id, { detail: installed.summary });
-      await waitUntil(step, () => aws.addonReadiness(request), (r) => r.ready, (r) => r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`).join('; ') || 'ready');
+      await waitUntil(step, () => aws.addonReadiness(request), (r) => r.ready, (r) => {
+        // Once ready, a gate still not holding is an advisory one: shown, not waited for.
+        const open = r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`);
+        return `${r.ready ? 'ready' : 'waiting'}${open.length > 0 ? ` (${open.join('; ')})` : ''}`;
+      });
     },
     app: async (step) => {
       const app = spec.app!;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  ApiextensionsV1Api, AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, loadYaml, NetworkingV1Api, PatchStrategy, setHeaderOptions,
+  ApiextensionsV1Api, ApiregistrationV1Api, AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, loadYaml, NetworkingV1Api, PatchStrategy, setHeaderOptions,
   type V1CustomResourceDefinition, type V1Deployment,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
@@ -285,4 +285,27 @@ test('deleteLoadBalancedObjects deletes NLB Services and Ingresses and waits for
   await assert.rejects(networking.readNamespacedIngress({ name: 'site', namespace: 'edge' }), kubeNotFound);
   assert.equal((await core.readNamespacedService({ name: 'internal', namespace: 'edge' })).spec?.type, 'ClusterIP', 'a ClusterIP Service is left alone');
   assert.ok(!(await core.listServiceForAllNamespaces()).items.some((service) => service.spec?.type === 'LoadBalancer'), 'no LoadBalancer Service left anywhere');
+});
+
+test('an aggregated API that does not answer holds up the app\'s namespace, and removeApp says so until it answers', async () => {
+  const registration = cluster.kubeConfig.makeApiClient(ApiregistrationV1Api);
+  // What a broken metrics-server leaves: an APIService whose pods the apiserver cannot reach.
+  await registration.createAPIService({ body: {
+    metadata: { name: 'v1beta1.metrics.k8s.io' },
+    spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'nowhere', namespace: 'kube-system' }, insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 },
+  } });
+  try {
+    const stuck = appFrom({ name: 'stuck', replicas: 1, containerPort: 8080 });
+    await activities.applyApp({ cluster: target, environment, app: stuck, image: 'registry.example/web:1' });
+    const blocked = await waitFor('the namespace controller to report what blocks it', async () => {
+      const deletion = await activities.deleteApp({ cluster: target, app: stuck });
+      return deletion.blockedBy ? deletion : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(blocked.status, 'deleting');
+    assert.match(blocked.blockedBy!, /^NamespaceDeletionDiscoveryFailure: .*metrics\.k8s\.io\/v1beta1/);
+  } finally {
+    await registration.deleteAPIService({ name: 'v1beta1.metrics.k8s.io' });
+  }
+  const gone = await new MockActivityEnvironment().run(activities.removeApp, { cluster: target, app: appFrom({ name: 'stuck', replicas: 1, containerPort: 8080 }) });
+  assert.deepEqual(gone, { status: 'gone' });
 });

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
+import type { ChartRef } from '../../src/activities/helm';
 import type { ImageDestination } from '../../src/activities/image-import';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { fixtureChartArgs } from './addon-bed';
@@ -12,12 +13,14 @@ import { toolPath } from './tools';
  * through the control plane's kubeconfig, and images pushed to the local registry (moto
  * keeps ECR repositories but cannot store layers).
  */
-export function testActivityDeps({ aws, kubeconfigPath, registry }: { aws: Moto; kubeconfigPath?: string; registry?: Registry }): ActivityDeps {
+export function testActivityDeps({ aws, kubeconfigPath, registry, chartArgs = fixtureChartArgs }: {
+  aws: Moto; kubeconfigPath?: string; registry?: Registry; chartArgs?: (chart: ChartRef) => string[];
+}): ActivityDeps {
   return {
     ...awsActivityDeps(aws.clientConfig),
     kube: kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig'),
     copier: { skopeo: toolPath('skopeo'), insecureRegistries: registry ? [registry.host] : [] },
-    helm: { binary: toolPath('helm'), chartArgs: fixtureChartArgs },
+    helm: { binary: toolPath('helm'), chartArgs },
     ...(registry ? { imageDestination: registryDestination(registry) } : {}),
   };
 }

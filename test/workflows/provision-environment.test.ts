@@ -79,7 +79,12 @@ async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body:
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec, ...input }],
     });
-    return body(handle);
+    try {
+      return await body(handle);
+    } finally {
+      // A test that failed half-way must not leave work the next one's server would wait on.
+      await handle.terminate('test over').catch(() => undefined);
+    }
   });
 }
 

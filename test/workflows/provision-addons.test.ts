@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import type { EnvironmentSpec } from '../../src/domain/environment-spec';
+import type { provisionEnvironment } from '../../src/workflows';
+import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
+import { workflowsPath } from '../../worker';
+import { validSpec } from '../fixtures/specs';
+import type { ChartRef } from '../../src/activities/helm';
+import { testActivityDeps } from '../support/activity-deps';
+import { fixtureChartArgs } from '../support/addon-bed';
+import { awsInventory } from '../support/aws-inventory';
+import { withFault, type Fault } from '../support/faults';
+import { helmFor, type Helm } from '../support/helm';
+import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { moto, type Moto } from '../support/moto';
+import { waitFor } from '../support/process';
+import { timeSkippingEnv } from '../support/temporal';
+
+// The whole tutorial environment on the test bed: AWS on moto, the cluster a real control
+// plane with KWOK nodes, every add-on installed by the real helm from its fixture chart.
+
+let env: TestWorkflowEnvironment;
+let aws: Moto;
+let cluster: KubeControlPlane;
+let helm: Helm;
+let bundle: { code: string };
+let stopController: () => Promise<void>;
+
+before(async () => {
+  [env, aws, cluster] = await Promise.all([timeSkippingEnv(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
+  helm = helmFor(cluster.kubeconfigPath);
+  stopController = playLoadBalancerController(cluster);
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  bundle = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+});
+afterEach(() => aws.reset());
+after(async () => {
+  await stopController?.();
+  helm?.cleanup();
+  await Promise.all([env?.teardown(), aws?.stop(), cluster?.stop()]);
+});
+
+/**
+ * What the AWS Load Balancer Controller does that the test bed lacks: it gives each NLB
+ * Service a load balancer hostname. (Its webhook and finalizers are exercised elsewhere.)
+ */
+function playLoadBalancerController(bed: KubeControlPlane): () => Promise<void> {
+  const core = bed.kubeConfig.makeApiClient(CoreV1Api);
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const services = (await core.listServiceForAllNamespaces()).items;
+      for (const service of services.filter((s) => s.spec?.loadBalancerClass === 'service.k8s.aws/nlb' && !s.status?.loadBalancer?.ingress?.length)) {
+        const { name, namespace } = service.metadata as { name: string; namespace: string };
+        await core.patchNamespacedServiceStatus({ name, namespace, body: { status: { loadBalancer: { ingress: [{ hostname: `k8s-${namespace}-${name}-0123456789.elb.us-east-1.amazonaws.com` }] } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+const tutorial = (): EnvironmentSpec => validSpec({
+  network: { vpc: {} },
+  image: { uri: 'registry.example/awesomebuilder:1' },
+  app: { name: 'awesomebuilder', containerPort: 5000, hpa: { minReplicas: 2, maxReplicas: 4 }, vpa: {} },
+  addons: {
+    'aws-load-balancer-controller': {}, 'metrics-server': {}, dashboard: {}, cloudwatch: { mode: 'fluent-bit', logRetentionDays: 14 },
+    'vertical-pod-autoscaler': {}, 'cluster-autoscaler': {},
+  },
+});
+
+/**
+ * The fixture charts, except that metrics-server registers no APIService: the apiserver cannot
+ * reach KWOK pods, and an aggregated API it cannot reach stalls every namespace deletion (as
+ * it does on a real cluster whose metrics-server is down). Its advisory gate is covered by the
+ * metrics-server add-on test.
+ */
+const chartArgs = (chart: ChartRef) => [...fixtureChartArgs(chart), ...(chart.name === 'metrics-server' ? ['--set', 'apiService.create=false'] : [])];
+
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>;
+let runs = 0;
+
+async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
+  const taskQueue = `addons-${++runs}`;
+  const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, chartArgs })), fault);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+      taskQueue, workflowId: `team-a.${spec.name}.addons-${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],
+    });
+    try {
+      return await body(handle);
+    } finally {
+      // A test that failed half-way must not leave work the next one's server would wait on.
+      await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+}
+
+// Waiting by query, not on the result: the test server then runs timers in real time, so the
+// workflow's polls see the cluster at its own pace.
+async function untilPhase(handle: Handle, phases: string[]) {
+  let last: Progress | undefined;
+  try {
+    return await waitFor(`the run to be ${phases.join(' or ')}`, async () => {
+      last = await handle.query(progressQuery);
+      return phases.includes(last.phase) ? last : undefined;
+    }, { timeoutMs: Number(process.env.EKSFLOW_PHASE_TIMEOUT_MS ?? 240_000), intervalMs: 500 });
+  } catch (error) {
+    const open = last?.steps.filter((s) => s.state !== 'done').map((s) => `${s.id} ${s.state} ${s.detail ?? ''} ${s.lastError ?? ''}`);
+    const pending = (await handle.describe()).raw.pendingActivities?.map((a) => `${a.activityType?.name} attempt ${a.attempt} ${a.lastFailure?.message ?? ''} ${JSON.stringify(a.heartbeatDetails ?? '')}`);
+    throw new Error(`${(error as Error).message}; last seen ${last?.phase}: ${open?.join(' | ')}; pending: ${pending?.join(' | ')}`, { cause: error });
+  }
+}
+
+const releases = async () => (JSON.parse(await helm('list', '--all-namespaces', '-o', 'json')) as { name: string; namespace: string; status: string }[])
+  .map((r) => `${r.namespace}/${r.name} ${r.status}`).sort();
+const logGroups = async () => ((await new CloudWatchLogsClient(aws.clientConfig).send(new DescribeLogGroupsCommand({}))).logGroups ?? [])
+  .map((g) => `${g.logGroupName} ${g.retentionInDays}`).sort();
+const namespaces = async () => (await cluster.kubeConfig.makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata!.name!).sort();
+
+test('the tutorial environment: every add-on after its IRSA role and the nodes, the app behind its NLB, then a teardown that leaves nothing', async () => {
+  const namespacesBefore = await namespaces();
+  await withRun(tutorial(), undefined, async (handle) => {
+    const ready = await untilPhase(handle, ['ready', 'failed', 'rolled-back']);
+    assert.equal(ready.phase, 'ready', JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
+    assert.ok(ready.steps.every((s) => s.state === 'done'));
+    assert.equal(ready.appUrl, 'http://k8s-awesomebuilder-awesomebuilder-0123456789.elb.us-east-1.amazonaws.com');
+    assert.deepEqual(await releases(), [
+      'headlamp/headlamp deployed', 'kube-system/aws-load-balancer-controller deployed', 'kube-system/cluster-autoscaler deployed',
+      'kube-system/metrics-server deployed', 'vpa/vpa deployed',
+    ]);
+    assert.deepEqual(await logGroups(), ['application', 'dataplane', 'host'].map((kind) => `/aws/containerinsights/demo/${kind} 14`));
+    const addonSteps = ready.steps.filter((s) => s.id.startsWith('addon:'));
+    assert.equal(addonSteps.length, 6);
+    for (const step of addonSteps) assert.match(step.detail ?? '', /^ready/, `${step.id} passed its gates`);
+    assert.equal(addonSteps.find((s) => s.id === 'addon:metrics-server')?.detail,
+      'ready (APIService v1beta1.metrics.k8s.io available: the APIService does not exist yet)', 'the advisory gate is shown, not waited for');
+
+    // Each role is trusted by the cluster's OIDC provider for one ServiceAccount and carries what the catalog names.
+    const iam = new IAMClient(aws.clientConfig);
+    const irsa = ready.ledger.filter((e) => e.step.startsWith('iam:irsa/')).map((e) => e.name).sort();
+    assert.deepEqual(irsa.length, 3);
+    for (const role of irsa) {
+      const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? [];
+      const inline = names.length ? decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: names[0] }))).PolicyDocument!) : '';
+      assert.ok(inline.includes('"Statement"'), `${role} carries its policy`);
+    }
+    const lbcAccount = await cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: 'aws-load-balancer-controller', namespace: 'kube-system' });
+    const lbcRole = ready.ledger.find((e) => e.step === 'iam:irsa/aws-load-balancer-controller')!;
+    assert.equal(lbcAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], lbcRole.arn);
+
+    // The ledger knows the add-ons in the order they went in, the controller first, the app last.
+    const onCluster = ready.ledger.filter((e) => e.kind === 'addon' || e.kind === 'app').map((e) => e.name);
+    assert.equal(onCluster[0], 'demo/aws-load-balancer-controller');
+    assert.equal(onCluster.at(-1), 'demo/awesomebuilder/awesomebuilder');
+
+    await handle.signal(teardownSignal, { reason: 'tutorial done' });
+    const result = await handle.result();
+    assert.equal(result.appUrl, ready.appUrl);
+    assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger.filter((e) => e.state !== 'deleted')));
+  });
+  assert.deepEqual(await releases(), []);
+  assert.deepEqual(await logGroups(), []);
+  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+  // The add-ons' namespaces stay (helm leaves them); the app's and CloudWatch's go, once the namespace controller has emptied them.
+  const added = async () => (await namespaces()).filter((n) => !namespacesBefore.includes(n));
+  await waitFor('the app\'s and CloudWatch\'s namespaces to go', async () => (await added()).join() === 'headlamp,vpa', { timeoutMs: 60_000, intervalMs: 500 });
+});
+
+test('when the app step fails, the add-ons, their roles and everything else are rolled back', async () => {
+  const fault: Fault = { activity: 'applyApp', when: 'after' };
+  await withRun(tutorial(), fault, async (handle) => {
+    const ended = await untilPhase(handle, ['rolled-back', 'failed']);
+    assert.equal(ended.phase, 'rolled-back', JSON.stringify(ended.ledger.filter((e) => e.state !== 'compensated')));
+    const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String((error.cause as Error).message), /injected failure after applyApp \(response lost\).*everything this run made was deleted/);
+    assert.ok(ended.ledger.some((e) => e.kind === 'app'), 'the app whose response was lost is in the ledger');
+    assert.ok(ended.ledger.every((e) => e.state === 'compensated'), JSON.stringify(ended.ledger));
+  });
+  assert.deepEqual(await releases(), []);
+  assert.deepEqual(await logGroups(), []);
+  assert.ok(!(await namespaces()).includes('awesomebuilder'), 'the app\'s namespace went with the rollback');
+  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+});
