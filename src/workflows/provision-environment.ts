@@ -244,6 +244,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const endpoint = await waitUntil(step, () => aws.appEndpoint({ cluster: spec.name, app: spec.app! }), (e) => e.status === 'ready', (e) => (e.status === 'ready' ? e.url : e.message));
       if (endpoint.status === 'ready') outputs.appUrl = endpoint.url;
     },
+    'autoscaling-check': async (step) => {
+      const verified = await waitUntil(step, () => aws.verifyAutoscaling({
+        cluster: spec.name, clusterAutoscaler: spec.addons['cluster-autoscaler'] !== undefined, ...(spec.app ? { app: spec.app } : {}),
+      }), (o) => o.status === 'verified', (o) => o.checks.map((c) => `${c.ok ? '✔' : '…'} ${c.check}: ${c.detail}`).join('; '));
+      update(step.id, { detail: verified.checks.map((c) => `${c.check}: ${c.detail}`).join('; ') });
+    },
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
       const ready = await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: group.desiredSize });
@@ -265,7 +271,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   };
 
   // A plan step this version has no handler for is refused before anything is made.
-  const unsupported = plan.steps.filter((step) => !handlers[step.kind]);
+  // The active probe (scale past capacity and back) is not built yet: refused, not skipped.
+  const unsupported = plan.steps.filter((step) => !handlers[step.kind] || (step.kind === 'autoscaling-check' && spec.autoscaling?.verify === 'active'));
   if (unsupported.length > 0) {
     throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
   }

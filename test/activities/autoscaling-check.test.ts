@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { createAppActivities } from '../../src/activities/app';
+import { createAutoscalingCheckActivities } from '../../src/activities/autoscaling-check';
+import { kubeconfigAccess } from '../../src/activities/kube-access';
+import { appFrom } from '../fixtures/specs';
+import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { waitFor } from '../support/process';
+
+let cluster: KubeControlPlane;
+let check: ReturnType<typeof createAutoscalingCheckActivities>;
+let app: ReturnType<typeof createAppActivities>;
+before(async () => {
+  cluster = await kubeControlPlane({ nodes: 2 });
+  const kube = kubeconfigAccess(cluster.kubeconfigPath);
+  check = createAutoscalingCheckActivities(kube);
+  app = createAppActivities(kube);
+});
+after(() => cluster?.stop());
+
+const target = 'test-bed';
+const web = appFrom({ name: 'web', containerPort: 8080, hpa: { minReplicas: 2, maxReplicas: 4, targetCpuUtilization: 60 } });
+
+/** What cluster-autoscaler writes after each loop, in its classic text form. */
+async function writeAutoscalerStatus(health: 'Healthy' | 'Unhealthy') {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  const body = {
+    metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' },
+    data: { status: `Cluster-autoscaler status at 2026-11-24 19:00:00 +0000 UTC:\nCluster-wide:\n  Health:      ${health} (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)\n  ScaleUp:     NoActivity (ready=2 registered=2)\n  ScaleDown:   NoCandidates (candidates=0)\n` },
+  };
+  await core.replaceNamespacedConfigMap({ name: body.metadata.name, namespace: body.metadata.namespace, body }).catch(() => core.createNamespacedConfigMap({ namespace: body.metadata.namespace, body }));
+}
+
+test('an HPA without a metrics API is reported not scaling, with the HPA controller\'s own reason', async () => {
+  await app.applyApp({ cluster: target, environment: 'team-a/demo', app: web, image: 'registry.example/web:1' });
+  // The test bed's apiserver serves no metrics.k8s.io, as a cluster whose metrics-server is missing or broken.
+  const observed = await waitFor('the HPA controller to report on the HPA', async () => {
+    const observation = await check.verifyAutoscaling({ cluster: target, app: web, clusterAutoscaler: false });
+    return observation.checks[0]?.detail.startsWith('not scaling') ? observation : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  assert.equal(observed.status, 'waiting');
+  assert.equal(observed.checks[0]!.check, 'HPA web/web reads CPU');
+  assert.match(observed.checks[0]!.detail, /^not scaling: FailedGetResourceMetric: .*cpu/);
+});
+
+test('cluster-autoscaler\'s status report decides its check: verified when Healthy, waiting otherwise or before its first loop', async () => {
+  const only = { cluster: target, clusterAutoscaler: true };
+  const before = await check.verifyAutoscaling(only);
+  assert.deepEqual(before, { status: 'waiting', checks: [{ check: 'cluster-autoscaler reports Healthy', ok: false, detail: 'no status in ConfigMap kube-system/cluster-autoscaler-status yet: the autoscaler has not finished a loop' }] });
+  await writeAutoscalerStatus('Healthy');
+  const healthy = await check.verifyAutoscaling(only);
+  assert.equal(healthy.status, 'verified');
+  assert.match(healthy.checks[0]!.detail, /^health Healthy \(ready=2/);
+  await writeAutoscalerStatus('Unhealthy');
+  assert.equal((await check.verifyAutoscaling(only)).status, 'waiting');
+  // Both checks together: one failing holds the verification.
+  await writeAutoscalerStatus('Healthy');
+  const both = await check.verifyAutoscaling({ ...only, app: web });
+  assert.equal(both.status, 'waiting');
+  assert.deepEqual(both.checks.map((c) => c.ok), [false, true]);
+});
