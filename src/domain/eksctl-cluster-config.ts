@@ -22,6 +22,7 @@ const supportedPaths = [
   ].map((field) => `/managedNodeGroups/*/${field}`),
   '/fargateProfiles/*/name', '/fargateProfiles/*/selectors/*/namespace', '/fargateProfiles/*/selectors/*/labels',
   '/cloudWatch/clusterLogging/enableTypes',
+  '/addons/*/name',
 ];
 
 const notSupported = 'is not supported by eksflow';
@@ -30,8 +31,15 @@ const placement = 'per-group placement is not supported: node groups and Fargate
 // Why well-known eksctl settings are refused. A `*` entry refuses each key of that mapping, so
 // the path names the exact setting.
 const refusals: Record<string, string> = {
-  '/addons': 'add-ons are not accepted yet; they arrive with the add-ons release',
-  '/addonsConfig': 'add-ons are not accepted yet; they arrive with the add-ons release',
+  '/addons/*/version': 'eksflow pins each add-on\'s version per Kubernetes version; remove version',
+  '/addons/*/serviceAccountRoleARN': 'eksflow makes each add-on\'s IRSA role itself',
+  '/addons/*/attachPolicyARNs': 'eksflow gives each add-on the permissions its catalog entry names',
+  '/addons/*/attachPolicy': 'eksflow gives each add-on the permissions its catalog entry names',
+  '/addons/*/wellKnownPolicies': 'eksflow gives each add-on the permissions its catalog entry names',
+  '/addons/*/podIdentityAssociations': 'pod identity associations are not supported: eksflow binds add-ons through IRSA',
+  '/addons/*/configurationValues': 'add-on configuration comes from eksflow\'s catalog; it is not configurable per environment',
+  '/addons/*/resolveConflicts': 'eksflow always takes over what a self-managed install left (OVERWRITE)',
+  '/addonsConfig': 'eksflow decides add-on defaults itself; remove addonsConfig',
   '/nodeGroups': 'self-managed node groups are not supported; use managedNodeGroups',
   '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
   '/karpenter': 'Karpenter is not supported by eksflow; autoscaling arrives with the add-ons release',
@@ -215,6 +223,8 @@ function translate(config: Fields): Translation {
     put(at, defined({ name: profile.name, selectors }), at);
   });
 
+  translateAddons(config, read);
+
   const logging = mapping(mapping(config.cloudWatch, '/cloudWatch')?.clusterLogging, '/cloudWatch/clusterLogging');
   const enableTypes = list(logging?.enableTypes, '/cloudWatch/clusterLogging/enableTypes');
   if (enableTypes) {
@@ -227,6 +237,31 @@ function translate(config: Fields): Translation {
     put('/controlPlaneLogging', all ? [...controlPlaneLogTypes] : enableTypes, '/cloudWatch/clusterLogging/enableTypes');
   }
   return { spec, origins, errors };
+}
+
+// EKS add-ons eksctl names and what each is in eksflow: an add-on it installs the same way, or a
+// refusal with the reason.
+const eksAddons: Record<string, { addon: string; options: Fields } | string> = {
+  'metrics-server': { addon: 'metrics-server', options: { method: 'eks-addon' } },
+  'amazon-cloudwatch-observability': { addon: 'cloudwatch', options: { mode: 'observability', method: 'eks-addon' } },
+  'vpc-cni': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
+  coredns: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
+  'kube-proxy': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
+};
+
+function translateAddons(config: Fields, { put, fail, mapping, list }: Readers) {
+  put('/addons', {}, '/addons');
+  (list(config.addons, '/addons') ?? []).forEach((item, i) => {
+    const at = `/addons/${i}`;
+    const name = mapping(item, at)?.name;
+    if (typeof name !== 'string') return fail(`${at}/name`, 'must name an EKS add-on');
+    const known = eksAddons[name];
+    if (typeof known === 'string') return fail(`${at}/name`, known);
+    if (!known) {
+      return fail(`${at}/name`, `${name} is not an add-on eksflow installs; as EKS add-ons it offers ${Object.keys(eksAddons).filter((n) => typeof eksAddons[n] !== 'string').join(', ')}, and more as environment add-ons`);
+    }
+    put(`/addons/${known.addon}`, known.options, `${at}/name`);
+  });
 }
 
 interface Readers {

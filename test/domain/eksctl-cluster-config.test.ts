@@ -239,7 +239,7 @@ fargateProfiles:
 `;
   const errors = errorsOf(config);
   assert.deepEqual(errors.map((error) => error.path).sort(), [
-    '/addons',
+    '/addons/0/name',
     '/fargateProfiles/0/podExecutionRoleARN',
     '/gitops',
     '/iam/serviceAccounts',
@@ -254,7 +254,7 @@ fargateProfiles:
     '/secretsEncryption',
     '/vpc/clusterEndpoints',
   ]);
-  assert.equal(messageAt(errors, '/addons'), 'add-ons are not accepted yet; they arrive with the add-ons release');
+  assert.equal(messageAt(errors, '/addons/0/name'), 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it');
   assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
   assert.equal(messageAt(errors, '/iam/serviceAccounts'), 'IRSA service accounts are created per add-on by eksflow');
   assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
@@ -400,9 +400,9 @@ test('schema errors are reported at the ClusterConfig path the value came from',
 });
 
 test('translation, unsupported-field and validation errors all come back together', () => {
-  const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: lt-1 }', 'addons: []\niam: { withOIDC: false }'));
+  const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: lt-1 }', 'addons: [{ name: coredns }]\niam: { withOIDC: false }'));
   assert.deepEqual(errors.map((error) => error.path).sort(), [
-    '/addons',
+    '/addons/0/name',
     '/iam/withOIDC',
     '/managedNodeGroups/0/amiFamily',
     '/managedNodeGroups/0/desiredCapacity',
@@ -426,4 +426,17 @@ test('wrong shapes are refused where they are read', () => {
   assert.deepEqual(pathsOf(withGroup('', 'vpc: [a]')), ['/vpc']);
   assert.deepEqual(pathsOf(withGroup('spot: "yes"')), ['/managedNodeGroups/0/spot']);
   assert.deepEqual(pathsOf(withGroup('').replace(/managedNodeGroups:[\s\S]*$/, 'managedNodeGroups:\n  - general\nfargateProfiles: []\n')), ['/managedNodeGroups/0']);
+});
+
+test('EKS add-ons eksflow installs the same way are taken; the ones EKS installs itself, and any settings, are refused', () => {
+  assert.deepEqual(specOf(withGroup('', 'addons:\n  - name: metrics-server\n  - name: amazon-cloudwatch-observability')).addons, {
+    'metrics-server': { method: 'eks-addon' }, cloudwatch: { mode: 'observability', method: 'eks-addon', logRetentionDays: 30 },
+  });
+  const errors = errorsOf(withGroup('', 'addons:\n  - name: kube-proxy\n  - name: aws-ebs-csi-driver\n  - name: metrics-server\n    version: v0.7.2-eksbuild.1\n    serviceAccountRoleARN: arn:aws:iam::123456789012:role/x'));
+  assert.deepEqual(errors, [
+    { path: '/addons/2/version', message: 'eksflow pins each add-on\'s version per Kubernetes version; remove version' },
+    { path: '/addons/2/serviceAccountRoleARN', message: 'eksflow makes each add-on\'s IRSA role itself' },
+    { path: '/addons/0/name', message: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it' },
+    { path: '/addons/1/name', message: 'aws-ebs-csi-driver is not an add-on eksflow installs; as EKS add-ons it offers metrics-server, amazon-cloudwatch-observability, and more as environment add-ons' },
+  ]);
 });
