@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { eksApi } from '../../src/activities/aws/eks';
-import type { AddonTools } from '../../src/activities/addons/addon-module';
+import type { AddonReadiness, AddonTools } from '../../src/activities/addons/addon-module';
+import { kubeNotFound } from '../../src/activities/kube-calls';
 import { createHelmActivities, type ChartRef } from '../../src/activities/helm';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { kubeControlPlane, type KubeControlPlane, type KubeControlPlaneOptions } from './kube';
 import { repoRoot } from './paths';
+import { waitFor } from './process';
 import { toolPath } from './tools';
 
 /** Where each catalog chart's stand-in lives: same release name, namespace and objects, no network. */
@@ -44,3 +46,17 @@ export function addonBedPerFile(options: KubeControlPlaneOptions = { nodes: 2 })
   after(() => bed.cluster?.stop());
   return bed;
 }
+
+/** Looks at an add-on's gates as the workflow's poll does, until `done`; every look is kept. */
+export async function readinessUntil(isReady: () => Promise<AddonReadiness>, done: (readiness: AddonReadiness) => boolean): Promise<AddonReadiness[]> {
+  const seen: AddonReadiness[] = [];
+  await waitFor('the add-on readiness', async () => {
+    const readiness = await isReady();
+    seen.push(readiness);
+    return done(readiness);
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  return seen;
+}
+
+/** True when the read fails with 404: the object is gone. */
+export const isGone = (read: Promise<unknown>): Promise<boolean> => read.then(() => false, (error: unknown) => (kubeNotFound(error) ? true : Promise.reject(error)));

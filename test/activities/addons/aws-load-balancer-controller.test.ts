@@ -3,15 +3,13 @@ import { test } from 'node:test';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AddonContext, AddonModule, AddonReadiness } from '../../../src/activities/addons/addon-module';
+import type { AddonContext, AddonModule } from '../../../src/activities/addons/addon-module';
 import { awsLoadBalancerController, awsLoadBalancerControllerValues } from '../../../src/activities/addons/aws-load-balancer-controller';
 import { helmErrorTypes } from '../../../src/activities/helm';
-import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { addonCatalog } from '../../../src/domain/addon-catalog';
 import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
-import { addonBedPerFile } from '../../support/addon-bed';
-import { waitFor } from '../../support/process';
+import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
 const bed = addonBedPerFile();
 
@@ -30,20 +28,9 @@ const controller = (): AddonModule => awsLoadBalancerController(bed.tools, addon
 const apps = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
 const core = () => bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
 const releaseStatus = () => inActivity(bed.tools.helm.helmReleaseStatus, { cluster: context.cluster, release: 'aws-load-balancer-controller', namespace });
-const isGone = (read: Promise<unknown>) => read.then(() => false, (error: unknown) => (kubeNotFound(error) ? true : Promise.reject(error)));
 const scaleTo = (replicas: number) => apps().patchNamespacedDeploymentScale(
   { name: 'aws-load-balancer-controller', namespace, fieldManager: 'test', body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 
-/** Looks at the gates as the workflow's poll does, until `done`; every look is kept. */
-async function readinessUntil(done: (readiness: AddonReadiness) => boolean): Promise<AddonReadiness[]> {
-  const seen: AddonReadiness[] = [];
-  await waitFor('the add-on readiness', async () => {
-    const readiness = await controller().isReady(context);
-    seen.push(readiness);
-    return done(readiness);
-  }, { timeoutMs: 60_000, intervalMs: 250 });
-  return seen;
-}
 
 test('values come from the environment: cluster, region, VPC, two replicas, the IRSA ServiceAccount, the Service webhook on', () => {
   const values = awsLoadBalancerControllerValues(context, addon);
@@ -106,7 +93,7 @@ test('install renders the values into the release, and isReady holds once the De
   assert.deepEqual(service.spec?.selector, deployment.spec?.selector.matchLabels, 'the webhook Service selects the controller pods');
 
   // Ready from the first ready endpoint on; wait for both, so the report below is the settled one.
-  const seen = await readinessUntil((readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints');
+  const seen = await readinessUntil(() => controller().isReady(context), (readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints');
   assert.ok(seen.every((readiness) => readiness.ready === readiness.gates.every((gate) => gate.ok)), 'ready exactly when every gate holds');
   assert.deepEqual(seen.at(-1)!.gates, [
     { gate: 'deployment kube-system/aws-load-balancer-controller available', ok: true, detail: '2/2 replicas available' },
@@ -126,14 +113,14 @@ test('installing again is idempotent: the same release, one revision on', async 
 
 test('isReady is false while the webhook Service has no ready endpoints, and true once they are back', async () => {
   await scaleTo(0);
-  const down = (await readinessUntil((readiness) => !readiness.gates[1]!.ok)).at(-1)!;
+  const down = (await readinessUntil(() => controller().isReady(context), (readiness) => !readiness.gates[1]!.ok)).at(-1)!;
   assert.equal(down.ready, false);
   assert.deepEqual(down.gates[1], {
     gate: 'service kube-system/aws-load-balancer-webhook-service has ready endpoints', ok: false, detail: 'no ready endpoints: a webhook there would refuse requests',
   });
 
   await scaleTo(2);
-  const up = (await readinessUntil((readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints')).at(-1)!;
+  const up = (await readinessUntil(() => controller().isReady(context), (readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints')).at(-1)!;
   assert.deepEqual(up.gates.map((gate) => gate.detail), ['2/2 replicas available', '2 ready endpoints']);
 });
 

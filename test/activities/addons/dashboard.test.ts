@@ -3,16 +3,14 @@ import { test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AddonContext, AddonModule, AddonReadiness } from '../../../src/activities/addons/addon-module';
+import type { AddonContext, AddonModule } from '../../../src/activities/addons/addon-module';
 import {
   createDashboardTokenActivity, dashboard, dashboardAdminManifests, dashboardAdminName, dashboardErrorTypes, dashboardValues,
 } from '../../../src/activities/addons/dashboard';
-import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { addonCatalog, type ResolvedAddon } from '../../../src/domain/addon-catalog';
 import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
-import { addonBedPerFile } from '../../support/addon-bed';
-import { waitFor } from '../../support/process';
+import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
 const bed = addonBedPerFile();
 
@@ -34,21 +32,11 @@ const apps = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
 const core = () => bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
 const rbac = () => bed.cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
 const releaseStatus = (release: string, namespace: string) => inActivity(bed.tools.helm.helmReleaseStatus, { cluster: context.cluster, release, namespace });
-const isGone = (read: Promise<unknown>) => read.then(() => false, (error: unknown) => (kubeNotFound(error) ? true : Promise.reject(error)));
 const readAdmin = (namespace: string) => Promise.all([
   core().readNamespacedServiceAccount({ name: dashboardAdminName, namespace }),
   rbac().readClusterRoleBinding({ name: dashboardAdminName }),
 ]);
 
-async function readinessUntil(addon: ResolvedAddon, done: (readiness: AddonReadiness) => boolean): Promise<AddonReadiness[]> {
-  const seen: AddonReadiness[] = [];
-  await waitFor('the add-on readiness', async () => {
-    const readiness = await module(addon).isReady(context);
-    seen.push(readiness);
-    return done(readiness);
-  }, { timeoutMs: 60_000, intervalMs: 250 });
-  return seen;
-}
 
 /** A client that signs in with `token` alone, as the dashboard would. */
 function clientWithToken(token: string): CoreV1Api {
@@ -97,7 +85,7 @@ test('install puts Headlamp in with its values, adds the admin ServiceAccount an
   assert.equal(binding.roleRef.name, 'cluster-admin');
   assert.deepEqual(binding.subjects?.map(({ kind, name, namespace }) => ({ kind, name, namespace })), [{ kind: 'ServiceAccount', name: dashboardAdminName, namespace: 'headlamp' }]);
 
-  const seen = await readinessUntil(headlamp, (readiness) => readiness.ready);
+  const seen = await readinessUntil(() => module(headlamp).isReady(context), (readiness) => readiness.ready);
   assert.deepEqual(seen.at(-1)!.gates, [{ gate: 'deployment headlamp/headlamp available', ok: true, detail: '1/1 replicas available' }]);
 });
 
@@ -169,7 +157,7 @@ test('the legacy Kubernetes Dashboard installs in its own namespace with the sam
   const [, binding] = await readAdmin('kubernetes-dashboard');
   assert.equal(binding.subjects?.[0]?.namespace, 'kubernetes-dashboard');
 
-  const seen = await readinessUntil(legacy, (readiness) => readiness.ready);
+  const seen = await readinessUntil(() => module(legacy).isReady(context), (readiness) => readiness.ready);
   assert.deepEqual(seen.at(-1)!.gates, [{ gate: 'deployment kubernetes-dashboard/kubernetes-dashboard-web available', ok: true, detail: '1/1 replicas available' }]);
   const login = await tokens().dashboardLoginToken({ cluster: legacyContext.cluster, namespace: 'kubernetes-dashboard' });
   assert.equal(login.username, adminUser('kubernetes-dashboard'));

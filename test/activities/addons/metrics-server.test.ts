@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiregistrationV1Api, AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AddonContext, AddonModule, AddonReadiness, AddonTools } from '../../../src/activities/addons/addon-module';
+import type { AddonContext, AddonModule, AddonTools } from '../../../src/activities/addons/addon-module';
 import { metricsServer, metricsServerValues } from '../../../src/activities/addons/metrics-server';
 import type { CreateAddonInput, EksApi } from '../../../src/activities/aws/eks';
-import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { addonCatalog } from '../../../src/domain/addon-catalog';
 import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { ownershipTags } from '../../../src/domain/ownership';
-import { addonBedPerFile } from '../../support/addon-bed';
-import { waitFor } from '../../support/process';
+import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
 const bed = addonBedPerFile();
 
@@ -28,17 +26,7 @@ const apps = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
 const core = () => bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
 const apiServices = () => bed.cluster.kubeConfig.makeApiClient(ApiregistrationV1Api);
 const releaseStatus = () => inActivity(bed.tools.helm.helmReleaseStatus, { cluster: context.cluster, release: 'metrics-server', namespace });
-const isGone = (read: Promise<unknown>) => read.then(() => false, (error: unknown) => (kubeNotFound(error) ? true : Promise.reject(error)));
 
-async function readinessUntil(done: (readiness: AddonReadiness) => boolean): Promise<AddonReadiness[]> {
-  const seen: AddonReadiness[] = [];
-  await waitFor('the add-on readiness', async () => {
-    const readiness = await module().isReady(context);
-    seen.push(readiness);
-    return done(readiness);
-  }, { timeoutMs: 60_000, intervalMs: 250 });
-  return seen;
-}
 
 test('values move the port off 10250, which Fargate keeps for the kubelet, and change nothing else', () => {
   assert.deepEqual(metricsServerValues(), { containerPort: 10251 });
@@ -84,7 +72,7 @@ test('install renders the port into the Deployment and points the metrics APISer
 
 test('ready once the Deployment is available; the APIService shows as not Available, and only advises', async () => {
   // The apiserver reports on the APIService once it has tried to reach the pods behind it, which it cannot here.
-  const seen = await readinessUntil((readiness) => readiness.ready && readiness.gates[1]!.detail !== 'not Available');
+  const seen = await readinessUntil(() => module().isReady(context), (readiness) => readiness.ready && readiness.gates[1]!.detail !== 'not Available');
   const [deployment, apiService] = seen.at(-1)!.gates;
   assert.deepEqual(deployment, { gate: 'deployment kube-system/metrics-server available', ok: true, detail: '1/1 replicas available' });
   assert.equal(apiService!.gate, 'APIService v1beta1.metrics.k8s.io available');
