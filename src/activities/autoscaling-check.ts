@@ -1,8 +1,12 @@
-import { AutoscalingV2Api } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { appNamespace } from '../domain/app-manifests';
 import type { AppSpec } from '../domain/environment-spec';
+import { errorTypes } from '../domain/errors';
 import { autoscalerStatus } from './addons/cluster-autoscaler';
-import { kubeOrUndefined } from './kube-calls';
+import { kubeCall, kubeFailure, kubeNotFound, kubeOrUndefined } from './kube-calls';
+import { nodegroupLabel } from './nodegroups';
 import type { KubeAccess } from './nodes-ready';
 
 export interface AutoscalingCheck {
@@ -58,4 +62,113 @@ async function hpaCheck(kube: KubeAccess, cluster: string, app: AppSpec): Promis
     return { check, ok: false, detail: active ? `not scaling: ${active.reason}${active.message ? `: ${active.message}` : ''}` : 'the HPA controller has not looked at it yet' };
   }
   return { check, ok: true, detail: `CPU at ${cpu}% of a ${target ?? '?'}% target, ${hpa.status?.currentReplicas ?? 0} replicas` };
+}
+
+export interface ProbeInput {
+  cluster: string;
+  /** The node groups cluster-autoscaler may grow; the probe fills their nodes and asks for one more. */
+  nodeGroups: string[];
+  /** How long to wait for a node to join before giving up. @default 900 */
+  timeoutSeconds?: number;
+}
+
+export interface ProbeReport {
+  nodesBefore: number;
+  nodesAfter: number;
+  /** Seconds from the probe's start until a pod was Unschedulable, and until every pod ran. */
+  pendingAfterSeconds: number;
+  scheduledAfterSeconds: number;
+}
+
+export interface ProbeProgress {
+  stage: 'filling' | 'pending' | 'scaled' | 'cleaning-up';
+  nodes: number;
+  pending: number;
+}
+
+const probeNamespace = 'eksflow-autoscaling-probe';
+const probePollMs = 2_000;
+
+/**
+ * The active check: a probe Deployment asks for more CPU than the groups' Ready nodes have
+ * left, so a pod goes Pending; cluster-autoscaler must grow a group, a node must join and
+ * take the pod. The probe is removed afterwards, whatever happened. Heartbeats every look.
+ */
+export function createAutoscalingProbeActivities(kube: KubeAccess) {
+  async function probeAutoscaling(input: ProbeInput): Promise<ProbeReport> {
+    const context = Context.current();
+    const config = await kube.forCluster(input.cluster);
+    const core = config.makeApiClient(CoreV1Api);
+    const apps = config.makeApiClient(AppsV1Api);
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    const deadline = started + (input.timeoutSeconds ?? 900) * 1000;
+    const groupNodes = async () => (await kubeCall('list nodes', () => core.listNode({ labelSelector: `${nodegroupLabel} in (${input.nodeGroups.join(',')})` }))).items
+      .filter((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const before = await groupNodes();
+    if (before.length === 0) throw ApplicationFailure.nonRetryable(`no Ready node in ${input.nodeGroups.join(', ')} to probe from`, errorTypes.resourceFailed);
+    // One pod per node, each taking 60% of a node's CPU, plus one: that one cannot fit anywhere.
+    const nodeCpuMillis = Math.min(...before.map((node) => cpuMillis(node.status?.allocatable?.cpu ?? '0')));
+    const replicas = before.length + 1;
+    try {
+      await kubeCall('create the probe namespace', () => core.createNamespace({ body: { metadata: { name: probeNamespace, labels: { 'app.kubernetes.io/managed-by': 'eksflow' } } } }).catch((error: unknown) => {
+        if ((error as { code?: number }).code !== 409) throw error;
+      }));
+      await kubeCall('create the probe Deployment', () => apps.createNamespacedDeployment({ namespace: probeNamespace, body: probeDeployment(replicas, Math.floor(nodeCpuMillis * 0.6), input.nodeGroups) }));
+      let pendingAfterSeconds: number | undefined;
+      for (;;) {
+        const pods = (await kubeCall('list probe pods', () => core.listNamespacedPod({ namespace: probeNamespace }))).items;
+        const unschedulable = pods.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable'));
+        const running = pods.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const nodes = (await groupNodes()).length;
+        if (unschedulable.length > 0) pendingAfterSeconds ??= seconds();
+        // A node may join between two looks: the scheduler's FailedScheduling event still tells.
+        if (pendingAfterSeconds === undefined && (await kubeCall('list probe events', () => core.listNamespacedEvent({ namespace: probeNamespace, fieldSelector: 'reason=FailedScheduling' }))).items.length > 0) {
+          pendingAfterSeconds = seconds();
+        }
+        const scaled = pendingAfterSeconds !== undefined && nodes > before.length && running.length === replicas;
+        context.heartbeat({ stage: scaled ? 'scaled' : pendingAfterSeconds === undefined ? 'filling' : 'pending', nodes, pending: unschedulable.length } satisfies ProbeProgress);
+        if (scaled) return { nodesBefore: before.length, nodesAfter: nodes, pendingAfterSeconds: pendingAfterSeconds!, scheduledAfterSeconds: seconds() };
+        if (Date.now() > deadline) {
+          throw ApplicationFailure.nonRetryable(pendingAfterSeconds === undefined
+            ? `no probe pod went Pending in ${seconds()}s: the groups had more room than their nodes' allocatable CPU says`
+            : `${unschedulable.length} probe pods still Pending after ${seconds()}s and ${nodes} nodes (${before.length} before): cluster-autoscaler did not grow ${input.nodeGroups.join(', ')}`, errorTypes.resourceFailed);
+        }
+        await context.sleep(probePollMs);
+      }
+    } finally {
+      context.heartbeat({ stage: 'cleaning-up', nodes: before.length, pending: 0 } satisfies ProbeProgress);
+      await core.deleteNamespace({ name: probeNamespace }).catch((error: unknown) => {
+        if (!kubeNotFound(error)) throw kubeFailure(error, 'delete the probe namespace');
+      });
+    }
+  }
+  return { probeAutoscaling };
+}
+
+function probeDeployment(replicas: number, cpuMillis: number, nodeGroups: string[]): V1Deployment {
+  const labels = { 'app.kubernetes.io/name': 'autoscaling-probe', 'app.kubernetes.io/managed-by': 'eksflow' };
+  return {
+    metadata: { name: 'probe', namespace: probeNamespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          // Only the groups under test may take the probe; a pause container does nothing else.
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: nodegroupLabel, operator: 'In', values: nodeGroups }] }] } } },
+          // One probe pod per node, so the last one needs a new node rather than a fuller one.
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } }],
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: `${cpuMillis}m`, memory: '16Mi' } } }],
+        },
+      },
+    },
+  };
+}
+
+/** Kubernetes CPU quantities ("4", "3920m", "0.5") in millicores. */
+export function cpuMillis(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Math.round(Number(quantity) * 1000);
 }

@@ -6,7 +6,7 @@ import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
-import { createAutoscalingCheckActivities } from './autoscaling-check';
+import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } from './autoscaling-check';
 import { createClusterActivities } from './cluster';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
@@ -56,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs }, roles.ensureIrsaRole),
     ...createAppActivities(deps.kube),
     ...createAutoscalingCheckActivities(deps.kube),
+    ...createAutoscalingProbeActivities(deps.kube),
     ...createLoadBalancedObjectActivities(deps.kube),
   };
 }

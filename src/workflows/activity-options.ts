@@ -23,6 +23,13 @@ export const addonInstall: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes },
 };
 
+/** The active autoscaling probe: waits on a node to join (minutes), heartbeating each look. */
+export const autoscalingProbe: ActivityOptions = {
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', maximumAttempts: 2, nonRetryableErrorTypes },
+};
+
 /** Deleting during a rollback: more patient, since giving up leaves a resource behind. */
 export const compensationCall: ActivityOptions = {
   startToCloseTimeout: '2 minutes',

@@ -15,7 +15,7 @@ import type { Owner } from '../domain/ownership';
 import { InvalidPlanError, planEnvironment, type Plan, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
-import { addonInstall, awsCall, heartbeatingWait } from './activity-options';
+import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
 import { deleteAll, describeLeftovers, messageOf, pollUntil, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
@@ -23,6 +23,7 @@ import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScal
 const aws = proxyActivities<Activities>(awsCall);
 const waits = proxyActivities<Activities>(heartbeatingWait);
 const installs = proxyActivities<Activities>(addonInstall);
+const probes = proxyActivities<Activities>(autoscalingProbe);
 
 export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
@@ -248,7 +249,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const verified = await waitUntil(step, () => aws.verifyAutoscaling({
         cluster: spec.name, clusterAutoscaler: spec.addons['cluster-autoscaler'] !== undefined, ...(spec.app ? { app: spec.app } : {}),
       }), (o) => o.status === 'verified', (o) => o.checks.map((c) => `${c.ok ? '✔' : '…'} ${c.check}: ${c.detail}`).join('; '));
-      update(step.id, { detail: verified.checks.map((c) => `${c.check}: ${c.detail}`).join('; ') });
+      const checked = verified.checks.map((c) => `${c.check}: ${c.detail}`);
+      if (spec.autoscaling?.verify === 'active') {
+        update(step.id, { detail: `${checked.join('; ')}; probing: a pod past capacity must bring a node` });
+        const probe = await probes.probeAutoscaling({ cluster: spec.name, nodeGroups: spec.nodeGroups.map((g) => g.name) });
+        checked.push(`probe Pending after ${probe.pendingAfterSeconds}s, scheduled after ${probe.scheduledAfterSeconds}s on ${probe.nodesAfter} nodes (${probe.nodesBefore} before)`);
+      }
+      update(step.id, { detail: checked.join('; ') });
     },
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
@@ -271,8 +278,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   };
 
   // A plan step this version has no handler for is refused before anything is made.
-  // The active probe (scale past capacity and back) is not built yet: refused, not skipped.
-  const unsupported = plan.steps.filter((step) => !handlers[step.kind] || (step.kind === 'autoscaling-check' && spec.autoscaling?.verify === 'active'));
+  const unsupported = plan.steps.filter((step) => !handlers[step.kind]);
   if (unsupported.length > 0) {
     throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
   }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createAppActivities } from '../../src/activities/app';
-import { createAutoscalingCheckActivities } from '../../src/activities/autoscaling-check';
+import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { cpuMillis, createAutoscalingCheckActivities, createAutoscalingProbeActivities, type ProbeProgress } from '../../src/activities/autoscaling-check';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { appFrom } from '../fixtures/specs';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
@@ -10,11 +12,13 @@ import { waitFor } from '../support/process';
 
 let cluster: KubeControlPlane;
 let check: ReturnType<typeof createAutoscalingCheckActivities>;
+let probe: ReturnType<typeof createAutoscalingProbeActivities>;
 let app: ReturnType<typeof createAppActivities>;
 before(async () => {
-  cluster = await kubeControlPlane({ nodes: 2 });
+  cluster = await kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } });
   const kube = kubeconfigAccess(cluster.kubeconfigPath);
   check = createAutoscalingCheckActivities(kube);
+  probe = createAutoscalingProbeActivities(kube);
   app = createAppActivities(kube);
 });
 after(() => cluster?.stop());
@@ -59,4 +63,46 @@ test('cluster-autoscaler\'s status report decides its check: verified when Healt
   const both = await check.verifyAutoscaling({ ...only, app: web });
   assert.equal(both.status, 'waiting');
   assert.deepEqual(both.checks.map((c) => c.ok), [false, true]);
+});
+
+const probeGone = async () => {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  const namespace = await core.readNamespace({ name: 'eksflow-autoscaling-probe' }).catch(() => undefined);
+  return namespace === undefined || namespace.metadata?.deletionTimestamp !== undefined;
+};
+
+test('CPU quantities read as millicores', () => {
+  assert.deepEqual(['4', '3920m', '0.5', '250m'].map(cpuMillis), [4000, 3920, 500, 250]);
+});
+
+test('the active probe fails, naming the Pending pods, when no node joins in time, and removes itself', async () => {
+  const activity = new MockActivityEnvironment();
+  const stages: string[] = [];
+  activity.on('heartbeat', (progress: ProbeProgress) => stages.push(progress.stage));
+  await assert.rejects(activity.run(probe.probeAutoscaling, { cluster: target, nodeGroups: ['general'], timeoutSeconds: 6 }), (error: ApplicationFailure) => {
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, /probe pods still Pending after \d+s and 2 nodes \(2 before\): cluster-autoscaler did not grow general/);
+    return true;
+  });
+  assert.ok(stages.includes('pending'), stages.join());
+  assert.equal(stages.at(-1), 'cleaning-up');
+  assert.ok(await probeGone(), 'the probe namespace is being deleted');
+  await waitFor('the probe namespace to go', async () => (await cluster.kubeConfig.makeApiClient(CoreV1Api).listNamespace()).items.every((n) => n.metadata?.name !== 'eksflow-autoscaling-probe'), { timeoutMs: 60_000, intervalMs: 500 });
+});
+
+test('the active probe sees a pod Pending, a node join (as cluster-autoscaler grows the group) and every probe pod run', async () => {
+  const activity = new MockActivityEnvironment();
+  const seen: ProbeProgress[] = [];
+  activity.on('heartbeat', (progress: ProbeProgress) => seen.push(progress));
+  const running = activity.run(probe.probeAutoscaling, { cluster: target, nodeGroups: ['general'], timeoutSeconds: 120 }) as ReturnType<typeof probe.probeAutoscaling>;
+  running.catch(() => undefined); // awaited below
+  await waitFor('a probe pod to be Pending', async () => seen.some((p) => p.stage === 'pending'), { timeoutMs: 60_000, intervalMs: 200 });
+  // Play the Auto Scaling group cluster-autoscaler grew: a node of the group joins.
+  await cluster.addNodes(['kwok-general-grown'], { 'eks.amazonaws.com/nodegroup': 'general' });
+  const report = await running;
+  assert.equal(report.nodesBefore, 2);
+  assert.equal(report.nodesAfter, 3);
+  assert.ok(report.scheduledAfterSeconds >= report.pendingAfterSeconds);
+  assert.equal(seen.at(-1)?.stage, 'cleaning-up');
+  assert.ok(await probeGone());
 });

@@ -196,3 +196,28 @@ test('when the app step fails, the add-ons, their roles and everything else are 
   assert.ok(!(await namespaces()).includes('awesomebuilder'), 'the app\'s namespace went with the rollback');
   assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
 });
+
+test('active autoscaling verification: cluster-autoscaler reports Healthy, a probe past capacity brings a node, and the probe goes', async () => {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  // Play cluster-autoscaler's loop, which the test bed cannot run: its status report, Healthy.
+  await core.createNamespacedConfigMap({ namespace: 'kube-system', body: {
+    metadata: { name: 'cluster-autoscaler-status' },
+    data: { status: 'Cluster-autoscaler status at 2026-11-24 19:00:00 +0000 UTC:\nCluster-wide:\n  Health:      Healthy (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)\n  ScaleUp:     NoActivity (ready=2 registered=2)\n  ScaleDown:   NoCandidates (candidates=0)\n' },
+  } });
+  const spec = validSpec({ addons: { 'cluster-autoscaler': {} }, autoscaling: { verify: 'active' } });
+  await withRun(spec, undefined, async (handle) => {
+    // Play the Auto Scaling group cluster-autoscaler grows: once a probe pod is Pending, a node of the group joins.
+    await waitFor('a probe pod to be Pending', async () => (await core.listNamespacedPod({ namespace: 'eksflow-autoscaling-probe' })).items
+      .some((pod) => pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable')), { timeoutMs: 180_000, intervalMs: 250 });
+    await cluster.addNodes(['kwok-general-grown'], { 'eks.amazonaws.com/nodegroup': 'general' });
+    const ready = await untilPhase(handle, ['ready', 'failed', 'rolled-back']);
+    assert.equal(ready.phase, 'ready', JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
+    assert.match(ready.steps.find((s) => s.id === 'verify:autoscaling')?.detail ?? '',
+      /^cluster-autoscaler reports Healthy: health Healthy \(ready=2.*; probe Pending after \d+s, scheduled after \d+s on 3 nodes \(2 before\)$/);
+    await waitFor('the probe to go', async () => (await namespaces()).every((n) => n !== 'eksflow-autoscaling-probe'), { timeoutMs: 60_000, intervalMs: 500 });
+    await handle.signal(teardownSignal, { reason: 'verified' });
+    await handle.result();
+  });
+  assert.deepEqual(await releases(), []);
+  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+});

@@ -185,14 +185,6 @@ test('a spec that breaks an add-on rule fails at once, non-retryably, having mad
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);
 });
 
-test('the active autoscaling probe is refused up front, not skipped, until it is built', async () => {
-  const spec = specWith({ addons: { 'cluster-autoscaler': {} }, autoscaling: { verify: 'active' } });
-  const error = await withRun(spec, undefined, (handle) => handle.result().then(() => undefined, (e: unknown) => e));
-  assert.ok(error instanceof WorkflowFailedError);
-  assert.match((error.cause as Error).message, /^this version cannot provision verify:autoscaling yet$/);
-  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
-});
-
 test('the scale validator refuses requests that cannot be met, before they reach history', async () => {
   await withRun(specWith(), undefined, async (handle) => {
     await untilReady(handle);
