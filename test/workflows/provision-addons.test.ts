@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -20,6 +23,7 @@ import { withFault, type Fault } from '../support/faults';
 import { helmFor, type Helm } from '../support/helm';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
+import { replayHistoriesDir } from '../support/paths';
 import { waitFor } from '../support/process';
 import { timeSkippingEnv } from '../support/temporal';
 
@@ -169,6 +173,8 @@ test('the tutorial environment: every add-on after its IRSA role and the nodes, 
 
     await handle.signal(teardownSignal, { reason: 'tutorial done' });
     const result = await handle.result();
+    // EKSFLOW_RECORD_HISTORIES=1 refreshes the history the replay test checks new workflow code against.
+    if (process.env.EKSFLOW_RECORD_HISTORIES) writeFileSync(join(replayHistoriesDir, 'tutorial-addons-teardown.json'), historyToJSON(await handle.fetchHistory()));
     assert.equal(result.appUrl, ready.appUrl);
     assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger.filter((e) => e.state !== 'deleted')));
   });
