@@ -39,6 +39,9 @@ const locations = {
   registry: ['REGISTRY_PATH', () => '/usr/bin/docker-registry', 'apt'],
   skopeo: ['SKOPEO_PATH', () => '/usr/bin/skopeo', 'apt'],
   chromium: ['CHROMIUM_PATH', () => '/usr/bin/chromium', 'apt'],
+  metricsServer: ['METRICS_SERVER_PATH', () => cached('metrics-server', 'METRICS_SERVER_VERSION', 'bin', 'metrics-server'), 'metrics-server'],
+  // KWOK's Metric (kubelet's /metrics/resource) and resource-usage CRDs, copied beside metrics-server.
+  kwokMetrics: ['KWOK_METRICS_DIR', () => cached('metrics-server', 'METRICS_SERVER_VERSION', `kwok-${pinned('KWOK_VERSION')}`), 'metrics-server'],
 } as const satisfies Record<string, readonly [string, () => string, string]>;
 
 export type Tool = keyof typeof locations;

@@ -2,7 +2,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, ApiregistrationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, loadYaml, type KubernetesObject, type V1APIService, type V1CustomResourceDefinition, type V1Node, type V1Service } from '@kubernetes/client-node';
 import { createControlPlanePki, writeKubeconfig, type ControlPlanePki } from './pki';
 import { freePort, startProcess, stopAll, waitFor, waitForPeer, type Started } from './process';
 import { toolPath } from './tools';
@@ -23,6 +23,28 @@ export interface KubeControlPlaneOptions {
   nodes?: number;
   /** Labels put on every simulated node. */
   nodeLabels?: Record<string, string>;
+  /**
+   * Serve the metrics API (metrics.k8s.io), so HPAs read real CPU utilization: KWOK emulates
+   * each node's kubelet `/metrics/resource`, metrics-server scrapes it and the apiserver
+   * aggregates it. A pod's usage is what a KWOK ResourceUsage (by pod name) or
+   * ClusterResourceUsage (by namespace or name) in `kwok.x-k8s.io/v1alpha1` says; a pod
+   * that none matches reports 0. See {@link kwokUsage}. @default false
+   */
+  metrics?: boolean;
+}
+
+/**
+ * A KWOK ClusterResourceUsage: every container of the pods in `namespaces` uses `cpu` and
+ * `memory`, as KWOK's emulated kubelet reports it to metrics-server. Memory is never left at
+ * 0: metrics-server drops a container with no memory reading, CPU and all.
+ */
+export function kwokUsage(name: string, namespaces: readonly string[], { cpu, memory = '16Mi' }: { cpu: string; memory?: string }): KubernetesObject {
+  return {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterResourceUsage',
+    metadata: { name },
+    spec: { selector: { matchNamespaces: namespaces }, usages: [{ usage: { cpu: { value: cpu }, memory: { value: memory } } }] },
+  } as KubernetesObject;
 }
 
 // The stages KWOK plays for nodes and pods: nodes turn Ready and renew their leases, pods
@@ -37,7 +59,7 @@ const kwokManagedAnnotation = { 'kwok.x-k8s.io/node': 'fake' };
  * kube-scheduler → KWOK, then `nodes` simulated nodes, Ready. Pods are placed by the
  * real scheduler and made Ready by KWOK. Start once per test file; `stop()` ends it all.
  */
-export async function kubeControlPlane({ nodes = 2, nodeLabels = {} }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
+export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-kube-'));
   const peers: Started[] = [];
   const stop = async () => {
@@ -53,9 +75,11 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {} }: KubeContr
     const server = await startApiserver(pki, etcdUrl, peers);
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, server, pki);
-    await startControllers(pki, kubeconfigPath, peers);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
+    // KWOK watches its resource-usage kinds from the start, so their CRDs come first.
+    if (metrics) await installKwokUsageCrds(kubeConfig);
+    await startControllers(pki, kubeconfigPath, peers, metrics);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const nodeNames = Array.from({ length: nodes }, (_, i) => `kwok-node-${i}`);
     const addNodes = async (names: readonly string[], labels: Record<string, string> = {}) => {
@@ -68,6 +92,7 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {} }: KubeContr
     await addNodes(nodeNames, nodeLabels);
     // Pods need their namespace's default ServiceAccount, made by the controller-manager.
     await waitFor('the default ServiceAccount', async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })), { timeoutMs: 30_000 });
+    if (metrics) await startMetricsServer(dir, pki, kubeconfigPath, kubeConfig, peers);
     return { server, kubeconfigPath, kubeConfig, nodeNames, addNodes, stop };
   } catch (error) {
     await stop();
@@ -113,7 +138,7 @@ async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Star
   return server;
 }
 
-async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers: Started[]): Promise<void> {
+async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers: Started[], metrics: boolean): Promise<void> {
   const delegated = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
     '--bind-address=127.0.0.1', '--leader-elect=false'];
   peers.push(startProcess('kube-controller-manager', join(toolPath('kubeBinDir'), 'kube-controller-manager'), [
@@ -121,16 +146,85 @@ async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers:
     `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
     `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
     '--use-service-account-credentials=true', '--service-cluster-ip-range=10.96.0.0/16', '-v=1',
+    // With metrics, HPAs look every 5s rather than 15s: tests wait on each scaling step.
+    ...(metrics ? ['--horizontal-pod-autoscaler-sync-period=5s'] : []),
   ]));
   peers.push(startProcess('kube-scheduler', join(toolPath('kubeBinDir'), 'kube-scheduler'), [...delegated, `--secure-port=${await freePort()}`, '-v=1']));
   const stageDir = toolPath('kwokStages');
+  const kwokPort = await freePort();
   peers.push(startProcess('kwok', toolPath('kwok'), [
     `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${Object.entries(kwokManagedAnnotation).map(([k, v]) => `${k}=${v}`).join(',')}`,
-    '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16', '--node-ip=10.0.0.1',
-    `--server-address=127.0.0.1:${await freePort()}`,
+    '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16',
+    `--server-address=127.0.0.1:${kwokPort}`,
     ...kwokStages.map((stage) => `--config=${join(stageDir, stage)}`),
+    ...(metrics ? kwokKubeletArgs(pki, kwokPort) : ['--node-ip=10.0.0.1']),
   ]));
+}
+
+/**
+ * KWOK as every node's kubelet, for metrics-server: nodes get 127.0.0.1 and KWOK's port as
+ * their address and kubelet endpoint, KWOK serves HTTPS with a certificate for 127.0.0.1 from
+ * the test CA, and its stock Metric shapes `/metrics/resource` per node (the path each node's
+ * `metrics.k8s.io/resource-metrics-path` annotation names). Usage comes from the CRDs.
+ */
+function kwokKubeletArgs(pki: ControlPlanePki, kwokPort: number): string[] {
+  return ['--node-ip=127.0.0.1', `--node-port=${kwokPort}`,
+    `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
+    `--config=${join(toolPath('kwokMetrics'), 'metrics-resource.yaml')}`,
+    '--enable-crds=ResourceUsage,ClusterResourceUsage'];
+}
+
+async function installKwokUsageCrds(kubeConfig: KubeConfig): Promise<void> {
+  const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const crdDir = join(toolPath('kwokMetrics'), 'crd');
+  const crds = ['kwok.x-k8s.io_resourceusages.yaml', 'kwok.x-k8s.io_clusterresourceusages.yaml']
+    .map((file) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(crdDir, file), 'utf8')));
+  await Promise.all(crds.map((crd) => extensions.createCustomResourceDefinition({ body: crd })));
+  await waitFor('KWOK resource-usage CRDs Established', async () => {
+    const established = await Promise.all(crds.map(async (crd) => (await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! }))
+      .status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')));
+    return established.every(Boolean);
+  }, { timeoutMs: 30_000 });
+}
+
+const metricsApiService = 'v1beta1.metrics.k8s.io';
+
+/**
+ * metrics-server on loopback, with the admin kubeconfig and a self-signed serving certificate,
+ * registered as the APIService v1beta1.metrics.k8s.io the way kwokctl does it natively: an
+ * ExternalName Service naming 127.0.0.1. (A selector-less Service with an EndpointSlice would
+ * need `--enable-aggregator-routing`, but EndpointSlice validation rejects loopback addresses.)
+ */
+async function startMetricsServer(dir: string, pki: ControlPlanePki, kubeconfig: string, kubeConfig: KubeConfig, peers: Started[]): Promise<void> {
+  const port = await freePort();
+  const metricsServer = startProcess('metrics-server', toolPath('metricsServer'), [
+    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1', `--secure-port=${port}`, `--cert-dir=${join(dir, 'metrics-server')}`,
+    '--kubelet-preferred-address-types=InternalIP', '--kubelet-use-node-status-port', `--kubelet-certificate-authority=${pki.caCert}`,
+    // Its shortest allowed scrape interval: CPU is a rate, so a pod has metrics after two scrapes.
+    '--metric-resolution=10s', '--kubelet-request-timeout=5s', '-v=1',
+  ]);
+  peers.push(metricsServer);
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  // Named apart from the metrics-server add-on's own Service, which a chart installed in the test bed makes.
+  const service: V1Service & KubernetesObject = {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'test-bed-metrics-server', namespace: 'kube-system' },
+    spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port, protocol: 'TCP' }] },
+  };
+  const apiService: V1APIService & KubernetesObject = {
+    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: metricsApiService },
+    spec: {
+      group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'test-bed-metrics-server', port },
+      // As metrics-server's own manifest: its certificate is self-signed.
+      insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100,
+    },
+  };
+  await objects.create(service);
+  await objects.create(apiService);
+  const registration = kubeConfig.makeApiClient(ApiregistrationV1Api);
+  await waitForPeer(metricsServer, `APIService ${metricsApiService} Available`, async () => (await registration.readAPIService({ name: metricsApiService }))
+    .status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True'), { timeoutMs: 60_000 });
 }
 
 function simulatedNode(name: string, labels: Record<string, string>): V1Node {
@@ -139,7 +233,8 @@ function simulatedNode(name: string, labels: Record<string, string>): V1Node {
     kind: 'Node',
     metadata: {
       name,
-      annotations: { ...kwokManagedAnnotation, 'node.alpha.kubernetes.io/ttl': '0' },
+      // The resource-metrics path is where KWOK serves this node's /metrics/resource (read only by metrics-server).
+      annotations: { ...kwokManagedAnnotation, 'node.alpha.kubernetes.io/ttl': '0', 'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${name}/metrics/resource` },
       labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok', ...labels },
     },
     // No taints: DaemonSet pods and ordinary workloads land here like on a real worker.
