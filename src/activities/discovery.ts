@@ -3,6 +3,7 @@ import { ownershipOf, type Owner } from '../domain/ownership';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
 import { ownershipTagKeys } from '../domain/ownership';
@@ -13,6 +14,12 @@ export const clusterMadeTags = {
   kubernetesCluster: (cluster: string) => `kubernetes.io/cluster/${cluster}`,
 };
 
+/**
+ * Log groups named for the cluster, which outlive it: EKS's control-plane log group and those
+ * of Container Insights and Fluent Bit. Nobody tags the first two kinds, so the name decides.
+ */
+export const clusterLogGroupPrefixes = (cluster: string) => [`/aws/eks/${cluster}/`, `/aws/containerinsights/${cluster}/`];
+
 export interface Discovered {
   /** What eksflow made for the environment, found by its ownership tags. */
   owned: ResourceRef[];
@@ -20,7 +27,7 @@ export interface Discovered {
   clusterMade: ResourceRef[];
 }
 
-export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi; vpc: VpcApi }) {
+export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi; vpc: VpcApi; logs: LogsApi }) {
   /**
    * Everything an environment holds, from the APIs and tags alone: what makes teardown work
    * when the provisioning history is gone, and what proves a teardown left nothing.
@@ -55,6 +62,9 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
       ...(await deps.network.targetGroupsTagged(lbTag.key, lbTag.value)).map((arn) => ({ kind: 'target-group' as const, name: arn, region, arn })),
       ...(await deps.network.networkInterfacesTagged(k8sTag)).map((id) => ({ kind: 'network-interface' as const, name: id, region })),
       ...(await deps.network.securityGroupsTagged(k8sTag)).map((id) => ({ kind: 'security-group' as const, name: id, region })),
+      // Another environment's group under this name (a cluster of the same name before) is not ours to delete.
+      ...(await Promise.all(clusterLogGroupPrefixes(cluster).map((prefix) => deps.logs.listLogGroups(prefix)))).flat()
+        .filter((group) => group.tags[ownershipTagKeys.environment] === undefined || ours(group.tags)).map((group) => ({ kind: 'log-group' as const, name: group.name, region, arn: group.arn })),
     ];
     return { owned, clusterMade };
   }
@@ -66,6 +76,7 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
       case 'target-group': return deps.network.deleteTargetGroup(ref.name);
       case 'network-interface': return deps.network.deleteNetworkInterface(ref.name);
       case 'security-group': return deps.network.deleteSecurityGroup(ref.name);
+      case 'log-group': return deps.logs.deleteLogGroup(ref.name);
       default: throw new Error(`${ref.kind} is not a cluster leftover`);
     }
   }

@@ -10,6 +10,8 @@ export const resourceKinds = [
   'addon', 'app',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
   'load-balancer', 'target-group', 'security-group', 'network-interface',
+  // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.
+  'log-group',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

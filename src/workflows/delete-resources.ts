@@ -87,6 +87,7 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
     case 'target-group':
     case 'network-interface':
     case 'security-group':
+    case 'log-group':
       return undo.deleteClusterLeftover(entry);
     default:
       throw ApplicationFailure.nonRetryable(`eksflow cannot delete a ${entry.kind} yet`, errorTypes.resourceFailed);

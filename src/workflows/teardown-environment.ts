@@ -34,7 +34,7 @@ export interface TeardownReport {
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
   'app', 'addon', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
-  'load-balancer', 'target-group', 'network-interface', 'security-group', 'vpc',
+  'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];
 
 /**

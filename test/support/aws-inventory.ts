@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { EKSClient, ListClustersCommand, ListNodegroupsCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
@@ -13,6 +14,7 @@ export interface Inventory {
   repositories: string[];
   /** Every VPC but the account's default one. */
   vpcs: string[];
+  logGroups: string[];
 }
 
 /** Everything an environment could leave behind, listed straight from the APIs: what leak checks compare. */
@@ -35,5 +37,6 @@ export async function awsInventory(config: AwsClientConfig): Promise<Inventory> 
     oidcProviders: ((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).map((p) => p.Arn!).sort(),
     repositories: ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName!).sort(),
     vpcs: ((await new EC2Client(config).send(new DescribeVpcsCommand({}))).Vpcs ?? []).filter((vpc) => !vpc.IsDefault).map((vpc) => vpc.VpcId!).sort(),
+    logGroups: ((await new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map((g) => g.logGroupName!).sort(),
   };
 }

@@ -18,7 +18,7 @@ import { validSpec } from '../fixtures/specs';
 import type { ChartRef } from '../../src/activities/helm';
 import { testActivityDeps } from '../support/activity-deps';
 import { fixtureChartArgs } from '../support/addon-bed';
-import { awsInventory } from '../support/aws-inventory';
+import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
 import { helmFor, type Helm } from '../support/helm';
 import { kubeControlPlane, kwokUsage, type KubeControlPlane } from '../support/kube';
@@ -103,6 +103,8 @@ async function reportAutoscalerHealthy() {
  * point at KWOK pods nothing can reach, is covered by the metrics-server add-on test.
  */
 const chartArgs = (chart: ChartRef) => [...fixtureChartArgs(chart), ...(chart.name === 'metrics-server' ? ['--set', 'apiService.create=false'] : [])];
+
+const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [], logGroups: [] };
 
 type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>;
 let runs = 0;
@@ -196,7 +198,7 @@ test('the tutorial environment: every add-on after its IRSA role and the nodes, 
   });
   assert.deepEqual(await releases(), []);
   assert.deepEqual(await logGroups(), []);
-  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
   // The add-ons' namespaces stay (helm leaves them); the app's and CloudWatch's go, once the namespace controller has emptied them.
   const added = async () => (await namespaces()).filter((n) => !namespacesBefore.includes(n));
   await waitFor('the app\'s and CloudWatch\'s namespaces to go', async () => (await added()).join() === 'headlamp,vpa', { timeoutMs: 60_000, intervalMs: 500 });
@@ -216,7 +218,7 @@ test('when the app step fails, the add-ons, their roles and everything else are 
   assert.deepEqual(await releases(), []);
   assert.deepEqual(await logGroups(), []);
   assert.ok(!(await namespaces()).includes('awesomebuilder'), 'the app\'s namespace went with the rollback');
-  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
 });
 
 test('active autoscaling verification: cluster-autoscaler reports Healthy, a probe past capacity brings a node, and the probe goes', async () => {
@@ -237,5 +239,5 @@ test('active autoscaling verification: cluster-autoscaler reports Healthy, a pro
     await handle.result();
   });
   assert.deepEqual(await releases(), []);
-  assert.deepEqual(await awsInventory(aws.clientConfig), { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
 });

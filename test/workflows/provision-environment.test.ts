@@ -100,7 +100,7 @@ async function failedRun(spec: EnvironmentSpec, fault?: Fault, meanwhile?: (hand
 const phaseOf = async (handle: Handle) => (await handle.query(progressQuery)).phase;
 const untilReady = (handle: Handle) => waitFor('the environment to be ready', async () => (await phaseOf(handle)) === 'ready', { timeoutMs: 60_000, intervalMs: 200 });
 
-const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [] };
+const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [], logGroups: [] };
 
 test('a run provisions roles, cluster, logging, OIDC provider and a node group, scales it, and tears it all down', async () => {
   await withRun(specWith(), undefined, async (handle) => {

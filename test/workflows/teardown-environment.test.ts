@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
@@ -66,6 +67,13 @@ async function leaveAnOrphanedEnvironment() {
   const lbTags = [{ Key: 'elbv2.k8s.aws/cluster', Value: 'orphan' }];
   await elbv2.send(new CreateLoadBalancerCommand({ Name: 'k8s-default-web', Type: 'network', Subnets: subnets, Tags: lbTags }));
   await elbv2.send(new CreateTargetGroupCommand({ Name: 'k8s-default-web-tg', Protocol: 'TCP', Port: 80, VpcId: vpc, TargetType: 'ip', Tags: lbTags }));
+  // Log groups that outlive the cluster: EKS's control-plane logs and Container Insights', untagged;
+  // one of the same name tagged by another environment, and another cluster's, which stay.
+  const logs = new CloudWatchLogsClient(aws.clientConfig);
+  await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/eks/orphan/cluster' }));
+  await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/containerinsights/orphan/performance' }));
+  await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/containerinsights/orphan/application', tags: { 'eksflow.io/environment': 'team-b/other' } }));
+  await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/eks/orphan-2/cluster' }));
   // A neighbour's role, which teardown must not touch.
   await activities.ensureRole({ owner: { environmentId: 'team-b/other', runId: 'x' }, region, name: 'other-cluster', description: 'x', trustPolicy: assumedBy('eks.amazonaws.com'), managedPolicyArns: [] });
   return { ec2, elbv2, vpc };
@@ -85,7 +93,7 @@ test('teardown finds an environment by its tags alone, deletes it and what its c
   assert.deepEqual(report.leftovers, []);
   assert.deepEqual(report.failed, []);
   const kinds = report.deleted.map((ref) => ref.kind);
-  for (const kind of ['eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'iam-role', 'oidc-provider', 'ecr-repository', 'load-balancer', 'target-group', 'network-interface', 'security-group']) {
+  for (const kind of ['eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'iam-role', 'oidc-provider', 'ecr-repository', 'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group']) {
     assert.ok(kinds.includes(kind as never), `deleted a ${kind}`);
   }
   // Dependents first: the node group before the cluster, the IRSA role before the OIDC provider, service roles after both.
@@ -94,7 +102,10 @@ test('teardown finds an environment by its tags alone, deletes it and what its c
   assert.ok(report.deleted.findIndex((r) => r.kind === 'oidc-provider') < at('orphan-cluster'));
 
   const inventory = await awsInventory(aws.clientConfig);
-  assert.deepEqual(inventory, { clusters: [], nodegroups: [], fargateProfiles: [], roles: ['other-cluster'], oidcProviders: [], repositories: [], vpcs: [vpc] });
+  assert.deepEqual(inventory, {
+    clusters: [], nodegroups: [], fargateProfiles: [], roles: ['other-cluster'], oidcProviders: [], repositories: [], vpcs: [vpc],
+    logGroups: ['/aws/containerinsights/orphan/application', '/aws/eks/orphan-2/cluster'], // a neighbour's, and another cluster's
+  });
   assert.deepEqual((await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, []);
   assert.deepEqual((await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups, []);
   assert.deepEqual((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/orphan'] }] }))).NetworkInterfaces, []);
