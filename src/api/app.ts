@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
+import errors from './plugins/errors';
+import { bodyLimitBytes, yamlMediaTypes } from './request-spec';
+import planRoutes from './routes/plans';
 
 export interface AppOptions {
   /** The Temporal client the routes use; its owner closes it. */
@@ -8,8 +11,16 @@ export interface AppOptions {
 
 const readinessDeadlineMs = 2_000;
 
+
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal }) => {
+  await fastify.register(errors);
+  // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
+  fastify.removeContentTypeParser('text/plain');
+  // An eksctl ClusterConfig arrives as YAML text; its translator reads and checks it.
+  fastify.addContentTypeParser([...yamlMediaTypes], { parseAs: 'string', bodyLimit: bodyLimitBytes }, (_request, body, done) => done(null, body));
+  await fastify.register(planRoutes);
+
   fastify.get('/healthz', async () => ({ status: 'ok' }));
 
   // Ready means the Temporal frontend answers: without it no request can be served.

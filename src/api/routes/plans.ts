@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { formatDuration } from '../../domain/latency';
+import { describePlan, InvalidPlanError, planEnvironment } from '../../domain/planner';
+import type { ErrorBody } from '../plugins/errors';
+import { bodyLimitBytes, specFromRequest } from '../request-spec';
+
+/**
+ * POST /v1/plans: a dry run. The request as it would be provisioned (its steps, the waves
+ * they run in, the critical path and its estimate, the tree eksctl's plan mode would print),
+ * and nothing started.
+ */
+export default async function planRoutes(fastify: FastifyInstance) {
+  fastify.post('/v1/plans', { bodyLimit: bodyLimitBytes }, async (request, reply) => {
+    const parsed = specFromRequest(request.body, request.headers['content-type']);
+    if (!parsed.ok) {
+      return reply.code(400).send({ error: 'InvalidSpec', message: `the request has ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}`, errors: parsed.errors } satisfies ErrorBody);
+    }
+    try {
+      const plan = planEnvironment(parsed.spec);
+      return {
+        environment: plan.environment, region: plan.region, kubernetesVersion: plan.kubernetesVersion,
+        steps: plan.steps.map(({ id, kind, title, dependsOn, estimateSeconds }) => ({ id, kind, title, dependsOn, estimateSeconds })),
+        waves: plan.waves, criticalPath: plan.criticalPath, criticalPathSeconds: plan.criticalPathSeconds,
+        estimate: formatDuration(plan.criticalPathSeconds), tree: describePlan(plan),
+      };
+    } catch (error) {
+      if (!(error instanceof InvalidPlanError)) throw error;
+      return reply.code(400).send({ error: 'InvalidPlan', message: error.message, ...(error.problems.length ? { errors: error.problems } : {}) } satisfies ErrorBody);
+    }
+  });
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import app from '../../src/api/app';
+import { bodyLimitBytes } from '../../src/api/request-spec';
+import { freePort } from '../support/process';
+
+// A dry run needs no Temporal: the client points nowhere, and nothing may be started.
+let api: FastifyInstance;
+let connection: Connection;
+before(async () => {
+  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
+  api = Fastify();
+  await api.register(app, { temporal: new Client({ connection }) });
+});
+after(async () => {
+  await api?.close();
+  await connection?.close();
+});
+
+const spec = {
+  name: 'awesomebuilder-container', region: 'us-east-1',
+  network: { vpc: { availabilityZones: 2 } },
+  nodeGroups: [{ name: 'on-demand', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 4 }],
+  image: { uri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/awesomebuilder:1' },
+  app: { name: 'awesomebuilder', containerPort: 5000 },
+  addons: { 'aws-load-balancer-controller': {} },
+};
+const post = (payload: unknown, contentType = 'application/json') =>
+  api.inject({ method: 'POST', url: '/v1/plans', headers: { 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+
+test('a plan: steps, waves, the critical path and the tree, for an EnvironmentSpec', async () => {
+  const response = await post(spec);
+  assert.equal(response.statusCode, 200, response.body);
+  const plan = response.json<{ steps: { id: string }[]; waves: string[][]; criticalPath: string[]; criticalPathSeconds: number; estimate: string; tree: string }>();
+  assert.deepEqual(plan.criticalPath.slice(-3), ['addon:aws-load-balancer-controller', 'app:deployment', 'app:load-balancer']);
+  assert.equal(plan.waves.flat().length, plan.steps.length);
+  assert.ok(plan.criticalPathSeconds > 600, 'the control plane alone takes ten minutes');
+  assert.match(plan.tree, /^plan for environment "awesomebuilder-container" in us-east-1/);
+  assert.match(plan.estimate, /^\d+m/);
+});
+
+test('an eksctl ClusterConfig as YAML is planned the same way', async () => {
+  const yaml = 'apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: { name: demo, region: eu-west-1, version: "1.33" }\nmanagedNodeGroups:\n  - name: general\n    desiredCapacity: 2\n';
+  const response = await post(yaml, 'application/yaml');
+  assert.equal(response.statusCode, 200, response.body);
+  assert.ok(response.json<{ steps: { id: string }[] }>().steps.some((s) => s.id === 'eks:nodegroup/general'));
+});
+
+test('bad requests are 400s naming every problem by path, and never plan anything', async () => {
+  const invalid = await post({ ...spec, name: 'Not_A_Name', nodeGroups: [{ name: 'g', instanceTypes: ['m5.large'], minSize: 3, desiredSize: 1, maxSize: 2 }] });
+  assert.equal(invalid.statusCode, 400);
+  const body = invalid.json<{ error: string; errors: { path: string }[] }>();
+  assert.equal(body.error, 'InvalidSpec');
+  assert.deepEqual(body.errors.map((e) => e.path).sort(), ['/name', '/nodeGroups/0/desiredSize', '/nodeGroups/0/minSize']);
+
+  const conflicting = await post({ ...spec, addons: { 'cluster-autoscaler': {}, karpenter: {}, 'aws-load-balancer-controller': {} } });
+  assert.equal(conflicting.statusCode, 400);
+  assert.equal(conflicting.json<{ error: string }>().error, 'InvalidPlan');
+  assert.match(conflicting.body, /cluster-autoscaler conflicts with karpenter/);
+
+  const brokenYaml = await post('apiVersion: [unclosed', 'application/yaml');
+  assert.equal(brokenYaml.statusCode, 400);
+  assert.match(brokenYaml.json<{ errors: { message: string }[] }>().errors[0]!.message, /^not valid YAML/);
+
+  const brokenJson = await post('{"name": ', 'application/json');
+  assert.equal(brokenJson.statusCode, 400);
+  assert.match(brokenJson.json<{ message: string }>().message, /^the body is not valid JSON/);
+});
+
+test('wrong media types are 415, oversized bodies 413, and unknown routes 404, each with a message to act on', async () => {
+  const text = await post('name=demo', 'text/plain');
+  assert.equal(text.statusCode, 415);
+  assert.match(text.json<{ message: string }>().message, /application\/json, or an eksctl ClusterConfig as application\/yaml/);
+
+  const huge = await post({ ...spec, tags: { padding: 'x'.repeat(bodyLimitBytes) } });
+  assert.equal(huge.statusCode, 413);
+  const hugeYaml = await post(`# ${'x'.repeat(bodyLimitBytes)}\n`, 'application/yaml');
+  assert.equal(hugeYaml.statusCode, 413);
+
+  const missing = await api.inject({ method: 'GET', url: '/v1/nothing-here' });
+  assert.equal(missing.statusCode, 404);
+  assert.deepEqual(missing.json(), { error: 'NotFound', message: 'no route for GET /v1/nothing-here' });
+  for (const response of [text, huge, hugeYaml, missing]) assert.ok(!response.body.includes('    at '), 'no stack trace in a response');
+});
