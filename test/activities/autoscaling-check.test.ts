@@ -7,6 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { cpuMillis, createAutoscalingCheckActivities, createAutoscalingProbeActivities, type ProbeProgress } from '../../src/activities/autoscaling-check';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { appFrom } from '../fixtures/specs';
+import { writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { waitFor } from '../support/process';
 
@@ -26,15 +27,6 @@ after(() => cluster?.stop());
 const target = 'test-bed';
 const web = appFrom({ name: 'web', containerPort: 8080, hpa: { minReplicas: 2, maxReplicas: 4, targetCpuUtilization: 60 } });
 
-/** What cluster-autoscaler writes after each loop, in its classic text form. */
-async function writeAutoscalerStatus(health: 'Healthy' | 'Unhealthy') {
-  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  const body = {
-    metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' },
-    data: { status: `Cluster-autoscaler status at 2026-11-24 19:00:00 +0000 UTC:\nCluster-wide:\n  Health:      ${health} (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)\n  ScaleUp:     NoActivity (ready=2 registered=2)\n  ScaleDown:   NoCandidates (candidates=0)\n` },
-  };
-  await core.replaceNamespacedConfigMap({ name: body.metadata.name, namespace: body.metadata.namespace, body }).catch(() => core.createNamespacedConfigMap({ namespace: body.metadata.namespace, body }));
-}
 
 test('an HPA without a metrics API is reported not scaling, with the HPA controller\'s own reason', async () => {
   await app.applyApp({ cluster: target, environment: 'team-a/demo', app: web, image: 'registry.example/web:1' });
@@ -52,14 +44,14 @@ test('cluster-autoscaler\'s status report decides its check: verified when Healt
   const only = { cluster: target, clusterAutoscaler: true };
   const before = await check.verifyAutoscaling(only);
   assert.deepEqual(before, { status: 'waiting', checks: [{ check: 'cluster-autoscaler reports Healthy', ok: false, detail: 'no status in ConfigMap kube-system/cluster-autoscaler-status yet: the autoscaler has not finished a loop' }] });
-  await writeAutoscalerStatus('Healthy');
+  await writeAutoscalerStatus(cluster.kubeConfig, 'Healthy');
   const healthy = await check.verifyAutoscaling(only);
   assert.equal(healthy.status, 'verified');
   assert.match(healthy.checks[0]!.detail, /^health Healthy \(ready=2/);
-  await writeAutoscalerStatus('Unhealthy');
+  await writeAutoscalerStatus(cluster.kubeConfig, 'Unhealthy');
   assert.equal((await check.verifyAutoscaling(only)).status, 'waiting');
   // Both checks together: one failing holds the verification.
-  await writeAutoscalerStatus('Healthy');
+  await writeAutoscalerStatus(cluster.kubeConfig, 'Healthy');
   const both = await check.verifyAutoscaling({ ...only, app: web });
   assert.equal(both.status, 'waiting');
   assert.deepEqual(both.checks.map((c) => c.ok), [false, true]);

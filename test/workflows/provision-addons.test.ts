@@ -21,6 +21,7 @@ import { fixtureChartArgs } from '../support/addon-bed';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
 import { helmFor, type Helm } from '../support/helm';
+import { writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
 import { kubeControlPlane, kwokUsage, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
 import { replayHistoriesDir } from '../support/paths';
@@ -86,15 +87,6 @@ const tutorial = (): EnvironmentSpec => validSpec({
   autoscaling: { verify: 'passive' },
 });
 
-/** Play cluster-autoscaler's loop, which the test bed cannot run: its status report, Healthy. */
-async function reportAutoscalerHealthy() {
-  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  const body = {
-    metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' },
-    data: { status: 'Cluster-autoscaler status at 2026-11-24 19:00:00 +0000 UTC:\nCluster-wide:\n  Health:      Healthy (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)\n  ScaleUp:     NoActivity (ready=2 registered=2)\n  ScaleDown:   NoCandidates (candidates=0)\n' },
-  };
-  await core.replaceNamespacedConfigMap({ name: body.metadata.name, namespace: 'kube-system', body }).catch(() => core.createNamespacedConfigMap({ namespace: 'kube-system', body }));
-}
 
 /**
  * The fixture charts, except that metrics-server registers no APIService: the test bed runs the
@@ -150,7 +142,7 @@ const namespaces = async () => (await cluster.kubeConfig.makeApiClient(CoreV1Api
 
 test('the tutorial environment: every add-on after its IRSA role and the nodes, the app behind its NLB, autoscaling verified, then a teardown that leaves nothing', async () => {
   const namespacesBefore = await namespaces();
-  await reportAutoscalerHealthy();
+  await writeAutoscalerStatus(cluster.kubeConfig, 'Healthy');
   // The app's pods use 200m of their 250m CPU request, as KWOK reports to the real metrics-server.
   await KubernetesObjectApi.makeApiClient(cluster.kubeConfig).create(kwokUsage('awesomebuilder-usage', ['awesomebuilder'], { cpu: '200m' }));
   await withRun(tutorial(), undefined, async (handle) => {
@@ -223,7 +215,7 @@ test('when the app step fails, the add-ons, their roles and everything else are 
 
 test('active autoscaling verification: cluster-autoscaler reports Healthy, a probe past capacity brings a node, and the probe goes', async () => {
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  await reportAutoscalerHealthy();
+  await writeAutoscalerStatus(cluster.kubeConfig, 'Healthy');
   const spec = validSpec({ addons: { 'cluster-autoscaler': {} }, autoscaling: { verify: 'active' } });
   await withRun(spec, undefined, async (handle) => {
     // Play the Auto Scaling group cluster-autoscaler grows: once a probe pod is Pending, a node of the group joins.

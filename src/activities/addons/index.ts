@@ -7,8 +7,7 @@ import { fluentBitPolicy } from '../../domain/iam-policies/cloudwatch';
 import { clusterAutoscalerPolicy } from '../../domain/iam-policies/cluster-autoscaler';
 import type { PolicyDocument } from '../../domain/iam-policies/policy-document';
 import type { ResourceRef } from '../../domain/ledger';
-import type { Owner } from '../../domain/ownership';
-import type { EnsuredResource } from '../iam-roles';
+import type { EnsuredResource, EnsureIrsaRoleInput } from '../iam-roles';
 import type { AddonContext, AddonFactory, AddonReadiness, AddonTools } from './addon-module';
 import { awsLoadBalancerController } from './aws-load-balancer-controller';
 import { cloudwatchAddon } from './cloudwatch';
@@ -56,10 +55,7 @@ export function resolveAddon(addon: AddonName, options: AddonsSpec, version: Kub
   return definition.resolve(options, version);
 }
 
-type EnsureIrsaRole = (input: {
-  owner: Owner; region: string; environment: string; namespace: string; serviceAccount: string; oidcProviderArn: string; issuerUrl: string;
-  inlinePolicies?: Record<string, object>; managedPolicyArns?: string[]; tags?: Record<string, string>;
-}) => Promise<EnsuredResource & { arn: string }>;
+type EnsureIrsaRole = (input: EnsureIrsaRoleInput) => Promise<EnsuredResource & { arn: string }>;
 
 /** Every add-on behind one set of activities, dispatched by name through the catalog. */
 export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureIrsaRole) {
