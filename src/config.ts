@@ -13,6 +13,11 @@ export const Config = Type.Object({
   EKSFLOW_TASK_QUEUE: Type.String({ default: 'eksflow', minLength: 1 }),
   API_HOST: Type.String({ default: '127.0.0.1' }),
   API_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  EKSFLOW_API_TOKENS: Type.String({
+    default: '',
+    description: 'who may call the API: comma-separated `<tenant>[:read]=<sha256 hex of the bearer token>` (make one with `eksflow token`); never the tokens themselves',
+  }),
+  API_RATE_LIMIT: Type.Integer({ default: 300, minimum: 1, description: 'requests per minute per caller' }),
   AWS_REGION: Type.String({ default: 'us-east-1', description: 'region of the AWS clients the worker makes' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ description: 'an AWS emulator URL (moto); unset, the real regional endpoints' })),
   KUBE_ACCESS: Type.Union([Type.Literal('eks-token'), Type.Literal('kubeconfig')], {

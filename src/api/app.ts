@@ -1,25 +1,41 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
+import { loadConfig, type Config } from '../config';
+import { parseTokenTable } from './auth/tokens';
+import auth from './plugins/auth';
 import errors from './plugins/errors';
+import temporalPlugin from './plugins/temporal';
 import { bodyLimitBytes, yamlMediaTypes } from './request-spec';
+import environmentEventRoutes from './routes/environment-events';
+import environmentRoutes from './routes/environments';
 import planRoutes from './routes/plans';
 
 export interface AppOptions {
-  /** The Temporal client the routes use; its owner closes it. */
+  /** The Temporal client the routes use. */
   temporal: Client;
+  /** Close the client's connection when the API closes. @default false (its owner closes it) */
+  ownsConnection?: boolean;
+  /** @default the defaults of every setting */
+  config?: Config;
+  /** How often an event stream asks its run for progress. @default 1000 */
+  eventsPollMs?: number;
 }
 
 const readinessDeadlineMs = 2_000;
 
-
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
-const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal }) => {
+const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs }) => {
   await fastify.register(errors);
+  await fastify.register(temporalPlugin, { client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection });
+  await fastify.register(auth, { tokens: parseTokenTable(config.EKSFLOW_API_TOKENS) });
   // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
   fastify.removeContentTypeParser('text/plain');
   // An eksctl ClusterConfig arrives as YAML text; its translator reads and checks it.
   fastify.addContentTypeParser([...yamlMediaTypes], { parseAs: 'string', bodyLimit: bodyLimitBytes }, (_request, body, done) => done(null, body));
+
   await fastify.register(planRoutes);
+  await fastify.register(environmentRoutes);
+  await fastify.register(environmentEventRoutes, eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {});
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
 

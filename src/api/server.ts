@@ -8,7 +8,7 @@ import app from './app';
 /** Builds the API and listens; returns the running server for its owner to close. */
 export async function startApiServer(config: Config, temporal: Client): Promise<FastifyInstance> {
   const server = Fastify({ logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } });
-  await server.register(app, { temporal });
+  await server.register(app, { temporal, config });
   await server.listen({ host: config.API_HOST, port: config.API_PORT });
   return server;
 }

@@ -18,7 +18,8 @@ export interface StepProgress {
   lastError?: string;
 }
 
-export type Phase = 'provisioning' | 'ready' | 'scaling' | 'rolling-back' | 'rolled-back' | 'tearing-down' | 'torn-down' | 'failed';
+export const phases = ['provisioning', 'ready', 'scaling', 'rolling-back', 'rolled-back', 'tearing-down', 'torn-down', 'failed'] as const;
+export type Phase = (typeof phases)[number];
 
 export interface NodegroupScaling {
   minSize: number;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import app from '../../src/api/app';
+import { apiFor } from '../support/api';
 import { freePort } from '../support/process';
 import { timeSkippingEnv } from '../support/temporal';
 
@@ -16,9 +15,7 @@ after(async () => {
 });
 
 async function apiWith(temporal: Client) {
-  const fastify = Fastify();
-  await fastify.register(app, { temporal });
-  return fastify;
+  return (await apiFor(temporal)).api;
 }
 
 test('/healthz answers without Temporal and /readyz once Temporal answers', async (t) => {

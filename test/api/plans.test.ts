@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
-import app from '../../src/api/app';
 import { bodyLimitBytes } from '../../src/api/request-spec';
+import { apiFor, type ApiBed } from '../support/api';
 import { freePort } from '../support/process';
 
 // A dry run needs no Temporal: the client points nowhere, and nothing may be started.
-let api: FastifyInstance;
+let bed: ApiBed;
 let connection: Connection;
 before(async () => {
   connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
-  api = Fastify();
-  await api.register(app, { temporal: new Client({ connection }) });
+  bed = await apiFor(new Client({ connection }));
 });
 after(async () => {
-  await api?.close();
+  await bed?.api.close();
   await connection?.close();
 });
 
@@ -28,7 +26,7 @@ const spec = {
   addons: { 'aws-load-balancer-controller': {} },
 };
 const post = (payload: unknown, contentType = 'application/json') =>
-  api.inject({ method: 'POST', url: '/v1/plans', headers: { 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  bed.as('teamAViewer', { method: 'POST', url: '/v1/plans', headers: { 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 
 test('a plan: steps, waves, the critical path and the tree, for an EnvironmentSpec', async () => {
   const response = await post(spec);
@@ -79,8 +77,14 @@ test('wrong media types are 415, oversized bodies 413, and unknown routes 404, e
   const hugeYaml = await post(`# ${'x'.repeat(bodyLimitBytes)}\n`, 'application/yaml');
   assert.equal(hugeYaml.statusCode, 413);
 
-  const missing = await api.inject({ method: 'GET', url: '/v1/nothing-here' });
+  const missing = await bed.api.inject({ method: 'GET', url: '/v1/nothing-here' });
   assert.equal(missing.statusCode, 404);
   assert.deepEqual(missing.json(), { error: 'NotFound', message: 'no route for GET /v1/nothing-here' });
   for (const response of [text, huge, hugeYaml, missing]) assert.ok(!response.body.includes('    at '), 'no stack trace in a response');
+});
+
+test('planning needs a token: without one it is 401 with a Bearer challenge', async () => {
+  const response = await bed.api.inject({ method: 'POST', url: '/v1/plans', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
+  assert.equal(response.statusCode, 401);
+  assert.equal(response.headers['www-authenticate'], 'Bearer realm="eksflow"');
 });

@@ -1,3 +1,4 @@
+import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { formatDuration } from '../../domain/latency';
 import { describePlan, InvalidPlanError, planEnvironment } from '../../domain/planner';
@@ -10,7 +11,11 @@ import { bodyLimitBytes, specFromRequest } from '../request-spec';
  * and nothing started.
  */
 export default async function planRoutes(fastify: FastifyInstance) {
-  fastify.post('/v1/plans', { bodyLimit: bodyLimitBytes }, async (request, reply) => {
+  fastify.post('/v1/plans', {
+    bodyLimit: bodyLimitBytes,
+    config: { access: 'read' },
+    schema: { summary: 'Plan an environment (dry run)', description: 'The steps, waves, critical path and estimate for an EnvironmentSpec (JSON) or eksctl ClusterConfig (application/yaml); nothing starts.', tags: ['plans'] },
+  }, async (request, reply) => {
     const parsed = specFromRequest(request.body, request.headers['content-type']);
     if (!parsed.ok) {
       return reply.code(400).send({ error: 'InvalidSpec', message: `the request has ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}`, errors: parsed.errors } satisfies ErrorBody);

@@ -1,0 +1,76 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { EnvironmentSpec } from '../../domain/environment-spec';
+import { environmentKey, phaseKey, tenantKey } from '../../domain/search-attributes';
+import type { provisionEnvironment } from '../../workflows';
+import type { TemporalAccess } from '../plugins/temporal';
+import { environmentIdFor, workflowIdFor, type RunMemo } from './identity';
+import { specDifferences, type SpecDifference } from './spec-diff';
+
+export type RequestOutcome =
+  | { kind: 'started' | 'existing'; workflowId: string; runId: string }
+  /** The name is taken by a running environment with another spec. */
+  | { kind: 'conflict'; workflowId: string; differences: SpecDifference[] }
+  /** The Idempotency-Key was used before, for another spec. */
+  | { kind: 'key-reused'; workflowId: string; differences: SpecDifference[] };
+
+export interface EnvironmentRequest {
+  tenant: string;
+  spec: EnvironmentSpec;
+  idempotencyKey?: string;
+}
+
+/**
+ * Starts the environment's run, unless asking again: the same Idempotency-Key with the same
+ * spec, or the same spec while its run is still going, is the same environment. A closed run's
+ * name is free again (a torn-down environment may be requested anew).
+ */
+export async function requestEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
+  const workflowId = workflowIdFor(request.tenant, request.spec.name);
+  // Twice at most: a request racing this one may start the run between the look and the start.
+  for (let attempt = 0; ; attempt++) {
+    const existing = await describe(temporal, workflowId);
+    if (existing) {
+      const seen = againstExisting(workflowId, existing, request);
+      if (seen) return seen;
+    }
+    try {
+      const handle = await temporal.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [{ environmentId: environmentIdFor(request.tenant, request.spec.name), spec: request.spec }],
+        memo: { tenant: request.tenant, spec: request.spec, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) } satisfies RunMemo,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${request.tenant}/${request.spec.name}: EKS ${request.spec.kubernetesVersion} in ${request.spec.region}`,
+        ...(await temporal.searchable() ? {
+          typedSearchAttributes: [
+            { key: tenantKey, value: request.tenant }, { key: environmentKey, value: request.spec.name }, { key: phaseKey, value: 'provisioning' },
+          ],
+        } : {}),
+      });
+      return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt > 0) throw error;
+    }
+  }
+}
+
+function againstExisting(workflowId: string, existing: WorkflowExecutionDescription, request: EnvironmentRequest): RequestOutcome | undefined {
+  const memo = (existing.memo ?? {}) as Partial<RunMemo>;
+  const differences = specDifferences(memo.spec, request.spec);
+  if (request.idempotencyKey !== undefined && memo.idempotencyKey === request.idempotencyKey) {
+    return differences.length === 0 ? { kind: 'existing', workflowId, runId: existing.runId } : { kind: 'key-reused', workflowId, differences };
+  }
+  if (existing.status.name !== 'RUNNING') return undefined;
+  return differences.length === 0 ? { kind: 'existing', workflowId, runId: existing.runId } : { kind: 'conflict', workflowId, differences };
+}
+
+/** The latest run under this workflow ID, or undefined when there has never been one. */
+export async function describe(temporal: TemporalAccess, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await temporal.client.workflow.getHandle(workflowId).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
