@@ -3,9 +3,13 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import { parseTokenTable } from './auth/tokens';
 import auth from './plugins/auth';
+import docs from './plugins/docs';
 import errors from './plugins/errors';
+import metrics from './plugins/metrics';
+import security from './plugins/security';
 import temporalPlugin from './plugins/temporal';
 import { bodyLimitBytes, yamlMediaTypes } from './request-spec';
+import { strictValidatorCompiler } from './validation';
 import environmentEventRoutes from './routes/environment-events';
 import environmentRoutes from './routes/environments';
 import planRoutes from './routes/plans';
@@ -25,7 +29,12 @@ const readinessDeadlineMs = 2_000;
 
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs }) => {
+  // Before every route: helmet's headers and the limiter apply to them, the document sees them.
+  await fastify.register(security, { requestsPerMinute: config.API_RATE_LIMIT });
+  await fastify.register(docs);
+  await fastify.register(metrics);
   await fastify.register(errors);
+  fastify.setValidatorCompiler(strictValidatorCompiler);
   await fastify.register(temporalPlugin, { client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection });
   await fastify.register(auth, { tokens: parseTokenTable(config.EKSFLOW_API_TOKENS) });
   // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
@@ -37,10 +46,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   await fastify.register(environmentRoutes);
   await fastify.register(environmentEventRoutes, eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {});
 
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  // Probes are never rate limited: a refused probe would take a healthy API out of service.
+  fastify.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
 
   // Ready means the Temporal frontend answers: without it no request can be served.
-  fastify.get('/readyz', async (_request, reply) => {
+  fastify.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
     try {
       // Bounded, so a probe gets its answer before its own timeout does.
       await temporal.connection.withDeadline(Date.now() + readinessDeadlineMs, () => temporal.workflowService.getSystemInfo({}));

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { startProcess, freePort, waitForPeer, type Started } from './process';
 import { toolPath } from './tools';
 
@@ -21,7 +23,10 @@ export async function moto({ region = 'us-east-1' } = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // AWS-managed policies (AmazonEKSClusterPolicy and the like) exist in every account; moto loads them only when asked.
-  const peer: Started = startProcess('moto', toolPath('motoServer'), ['-H', '127.0.0.1', '-p', String(port)], { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
+  // moto_server.py is moto's server with a per-cluster OIDC issuer, run by the venv's own python.
+  const venvPython = join(dirname(toolPath('motoServer')), 'python');
+  const python = existsSync(venvPython) ? venvPython : 'python3';
+  const peer: Started = startProcess('moto', python, [join(import.meta.dirname, 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
   try {
     await waitForPeer(peer, 'moto to answer', async () => (await fetch(`${endpoint}/moto-api/`)).ok, { timeoutMs: 60_000 });
   } catch (error) {

@@ -46,8 +46,9 @@ export async function listEnvironments(temporal: TemporalAccess, filter: ListFil
   const response = await temporal.client.workflowService.listWorkflowExecutions({
     namespace: temporal.namespace, query: clauses.join(' AND '), pageSize: filter.limit, nextPageToken: decodeCursor(filter.cursor),
   }).catch((error: unknown) => {
-    // The query is ours and sound: an argument Temporal refuses can only be the caller's cursor.
-    if (filter.cursor !== undefined && grpcCode(error) === status.INVALID_ARGUMENT) throw new BadCursorError(cursorMessage);
+    // The query is ours and sound: with a cursor, a refusal (the dev server's is UNKNOWN) can only be the cursor's.
+    const code = grpcCode(error);
+    if (filter.cursor !== undefined && (code === status.INVALID_ARGUMENT || code === status.UNKNOWN)) throw new BadCursorError(cursorMessage);
     throw error;
   });
   const environments = await Promise.all((response.executions ?? []).map(async (raw) => {

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { Client, isGrpcServiceError, WorkflowUpdateStage } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { status } from '@grpc/grpc-js';
 import { searchAttributeKeys } from '../../domain/search-attributes';
 
 export interface TemporalOptions {
+  /** The routes use a client over its connection, in its namespace, with its data converter. */
   client: Client;
   /** Where eksflow's worker listens. */
   taskQueue: string;
@@ -26,6 +29,11 @@ export interface TemporalAccess {
    * Temporal has answered, then remembered.
    */
   searchable(): Promise<boolean>;
+  /**
+   * Sends an update and returns once the run has accepted it, or with the reason its
+   * validator refused it (a refusal is never stored by Temporal, so it is caught on arrival).
+   */
+  startUpdate<Args extends [unknown, ...unknown[]]>(workflowId: string, update: UpdateDefinition<unknown, Args>, args: Args): Promise<{ updateId: string; refusal?: string }>;
 }
 
 declare module 'fastify' {
@@ -34,8 +42,22 @@ declare module 'fastify' {
   }
 }
 
-export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client, taskQueue, uiUrl, ownsConnection = false }) => {
-  const namespace = client.options.namespace;
+export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client: given, taskQueue, uiUrl, ownsConnection = false }) => {
+  const namespace = given.options.namespace;
+  // The caller's client, plus an interceptor that keeps what an update's first answer said.
+  const refusals = new Map<string, string>();
+  const client = new Client({
+    connection: given.connection, namespace, dataConverter: given.options.dataConverter,
+    interceptors: {
+      workflow: [{
+        async startUpdate(input, next) {
+          const output = await next(input);
+          if (output.outcome?.failure) refusals.set(output.updateId, output.outcome.failure.message ?? 'the run refused the request');
+          return output;
+        },
+      }],
+    },
+  });
   let known: Promise<boolean> | undefined;
   const access: TemporalAccess = {
     client, taskQueue, namespace,
@@ -46,6 +68,16 @@ export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client, ta
       known = undefined;
       throw error;
     })),
+    async startUpdate(workflowId, update, args) {
+      const updateId = randomUUID();
+      try {
+        await client.workflow.getHandle(workflowId).startUpdate(update, { args, updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+        const refusal = refusals.get(updateId);
+        return { updateId, ...(refusal !== undefined ? { refusal } : {}) };
+      } finally {
+        refusals.delete(updateId);
+      }
+    },
     uiLink: (workflowId, runId) => `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${encodeURIComponent(runId)}` : ''}`,
   };
   fastify.decorate('temporal', access);

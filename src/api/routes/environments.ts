@@ -1,7 +1,6 @@
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Static } from '@sinclair/typebox';
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { InvalidPlanError, planEnvironment } from '../../domain/planner';
 import { scaleNodeGroupUpdate, teardownSignal } from '../../workflows/messages';
 import { workflowIdFor } from '../environments/identity';
@@ -58,7 +57,10 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
           error: 'IdempotencyKeyReused', message: 'this Idempotency-Key was used for a request with a different spec; use a new key for a new request', differences: outcome.differences,
         } satisfies ErrorBody);
       default:
-        if (outcome.kind === 'started') request.log.info({ tenant, environment: name, workflowId: outcome.workflowId }, 'environment requested');
+        if (outcome.kind === 'started') {
+          request.log.info({ tenant, environment: name, workflowId: outcome.workflowId }, 'environment requested');
+          fastify.metrics.runsStarted.inc({ tenant });
+        }
         return reply.code(202).header('location', `/v1/environments/${name}`).send({
           name, workflowId: outcome.workflowId, runId: outcome.runId, created: outcome.kind === 'started', links: links(name, outcome.workflowId, outcome.runId),
         });
@@ -128,15 +130,10 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     if (!description || description.status.name !== 'RUNNING') {
       return description ? reply.code(409).send({ error: 'Conflict', message: `environment "${name}" has ended; it cannot be scaled` } satisfies ErrorBody) : notFound(reply, name);
     }
-    try {
-      const update = await temporal.client.workflow.getHandle(workflowId).startUpdate(scaleNodeGroupUpdate, { args: [request.body], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      return reply.code(202).send({ name, updateId: update.updateId, request: request.body, links: links(name, workflowId) });
-    } catch (error) {
-      // The run's validator refused it before anything was written to history.
-      if (error instanceof WorkflowUpdateFailedError) {
-        return reply.code(400).send({ error: 'InvalidScale', message: error.cause?.message ?? error.message } satisfies ErrorBody);
-      }
-      throw error;
-    }
+    const { updateId, refusal } = await temporal.startUpdate(workflowId, scaleNodeGroupUpdate, [request.body]);
+    // The run's validator refused it before anything was written to history.
+    if (refusal) return reply.code(400).send({ error: 'InvalidScale', message: refusal } satisfies ErrorBody);
+    return reply.code(202).send({ name, updateId, request: request.body, links: links(name, workflowId) });
   });
 }
+

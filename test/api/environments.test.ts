@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { workflowsPath } from '../../worker';
+import { testActivityDeps } from '../support/activity-deps';
+import { apiFor, type ApiBed, type Caller } from '../support/api';
+import { awsInventory } from '../support/aws-inventory';
+import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { moto, type Moto } from '../support/moto';
+import { waitFor } from '../support/process';
+import { devServer, type DevServer } from '../support/temporal';
+
+// The API against a real Temporal dev server (visibility, search attributes) and a real
+// worker whose activities call moto and a Kubernetes control plane with simulated nodes.
+
+let server: DevServer;
+let aws: Moto;
+let cluster: KubeControlPlane;
+let worker: Worker;
+let workerRun: Promise<void>;
+let bed: ApiBed;
+const taskQueue = 'api-environments';
+
+before(async () => {
+  [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
+  worker = await Worker.create({
+    connection: server.env.nativeConnection, taskQueue, workflowsPath,
+    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
+  });
+  workerRun = worker.run();
+  bed = await apiFor(server.env.client, { EKSFLOW_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: server.uiUrl }, { eventsPollMs: 100 });
+});
+after(async () => {
+  await bed?.api.close();
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
+});
+
+const specNamed = (name: string, overrides: Record<string, unknown> = {}) => ({
+  name, region: 'us-east-1',
+  network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
+  nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 3 }],
+  ...overrides,
+});
+
+const create = (caller: Caller, spec: unknown, headers: Record<string, string> = {}) =>
+  bed.as(caller, { method: 'POST', url: '/v1/environments', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(spec) });
+const get = (caller: Caller, url: string) => bed.as(caller, { method: 'GET', url });
+
+interface View { status: string; phase?: string; progress?: { steps: { id: string; state: string }[]; ledger: unknown[]; nodeGroups: Record<string, { desiredSize: number }> }; spec: { name: string } }
+
+async function untilPhase(caller: Caller, name: string, phase: string): Promise<View> {
+  return waitFor(`${name} to be ${phase}`, async () => {
+    const view = (await get(caller, `/v1/environments/${name}`)).json<View>();
+    return view.phase === phase && view;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+}
+
+/** Every workflow run the server knows of, by ID: how a test proves nothing was started. */
+async function runsOf(workflowId: string): Promise<number> {
+  const { count } = await server.env.client.workflow.count(`WorkflowId = '${workflowId}'`);
+  return count;
+}
+
+function parseEvents(body: string): { event: string; data: unknown }[] {
+  return body.split('\n\n').filter((block) => block.includes('data: ')).map((block) => {
+    const lines = block.split('\n');
+    return { event: lines.find((l) => l.startsWith('event: '))!.slice(7), data: JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) };
+  });
+}
+
+test('an environment\'s life over HTTP: requested (202, Location, UI link), watched, scaled, refused a bad scale, deleted, streamed to its end', async () => {
+  const created = await create('teamA', specNamed('life'));
+  assert.equal(created.statusCode, 202, created.body);
+  assert.equal(created.headers.location, '/v1/environments/life');
+  const accepted = created.json<{ workflowId: string; created: boolean; links: { temporalUi: string; events: string } }>();
+  assert.equal(accepted.workflowId, 'team-a.life');
+  assert.equal(accepted.created, true);
+  assert.match(accepted.links.temporalUi, new RegExp(`^${server.uiUrl}/namespaces/default/workflows/team-a.life/`));
+
+  // The stream runs from now until the run closes, alongside everything below.
+  const events = get('teamA', '/v1/environments/life/events');
+
+  const ready = await untilPhase('teamA', 'life', 'ready');
+  assert.equal(ready.status, 'running');
+  assert.equal(ready.spec.name, 'life');
+  assert.ok(ready.progress!.steps.every((s) => s.state === 'done'), JSON.stringify(ready.progress!.steps));
+  assert.ok(ready.progress!.ledger.length > 0, 'the ledger lists what the run made');
+
+  const refused = await bed.as('teamA', { method: 'POST', url: '/v1/environments/life/scale', payload: { nodeGroup: 'gpu', desiredSize: 1 } });
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.json<{ message: string }>().message, /unknown node group "gpu"; this environment has general/);
+  const malformed = await bed.as('teamA', { method: 'POST', url: '/v1/environments/life/scale', payload: { nodeGroup: 'general', desiredSize: -1, extra: true } });
+  assert.equal(malformed.statusCode, 400);
+  assert.deepEqual(malformed.json<{ errors: { path: string }[] }>().errors.map((e) => e.path).sort(), ['/desiredSize', '/extra']);
+
+  const scaled = await bed.as('teamA', { method: 'POST', url: '/v1/environments/life/scale', payload: { nodeGroup: 'general', desiredSize: 1 } });
+  assert.equal(scaled.statusCode, 202, scaled.body);
+  await waitFor('the scaling to finish', async () => {
+    const view = (await get('teamA', '/v1/environments/life')).json<View>();
+    return view.phase === 'ready' && view.progress!.nodeGroups.general!.desiredSize === 1;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+
+  const deleted = await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/life' });
+  assert.equal(deleted.statusCode, 202);
+  assert.equal(deleted.json<{ action: string }>().action, 'teardown');
+
+  const stream = await events;
+  assert.equal(stream.statusCode, 200);
+  assert.match(String(stream.headers['content-type']), /^text\/event-stream/);
+  const received = parseEvents(stream.body);
+  const phases = received.filter((e) => e.event === 'progress').map((e) => (e.data as { phase: string }).phase);
+  for (const phase of ['ready', 'scaling', 'tearing-down', 'torn-down']) assert.ok(phases.includes(phase), `a progress event in ${phase}: ${phases.join(',')}`);
+  assert.deepEqual(received.at(-1), { event: 'end', data: { status: 'completed', phase: 'torn-down' } });
+
+  const closed = (await get('teamA', '/v1/environments/life')).json<View>();
+  assert.equal(closed.status, 'completed');
+  assert.equal(closed.phase, 'torn-down');
+  assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
+  const again = await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/life' });
+  assert.equal(again.json<{ action: string }>().action, 'none');
+});
+
+test('idempotency: the same key and spec are the same environment; another spec under a running name is 409 naming what differs', async () => {
+  const spec = specNamed('twice');
+  const first = await create('teamA', spec, { 'idempotency-key': 'req-1' });
+  assert.equal(first.statusCode, 202, first.body);
+  const replay = await create('teamA', spec, { 'idempotency-key': 'req-1' });
+  assert.equal(replay.statusCode, 202);
+  assert.equal(replay.json<{ runId: string }>().runId, first.json<{ runId: string }>().runId);
+  assert.equal(replay.json<{ created: boolean }>().created, false);
+
+  const changed = { ...spec, nodeGroups: [{ ...spec.nodeGroups[0], desiredSize: 3 }], tags: { team: 'x' } };
+  const conflict = await create('teamA', changed);
+  assert.equal(conflict.statusCode, 409);
+  const body = conflict.json<{ message: string; differences: { path: string; existing?: unknown; requested?: unknown }[] }>();
+  assert.match(body.message, /already running with a different spec/);
+  assert.deepEqual(body.differences.find((d) => d.path === '/nodeGroups/0/desiredSize'), { path: '/nodeGroups/0/desiredSize', existing: 2, requested: 3 });
+  assert.ok(body.differences.some((d) => d.path.startsWith('/tags')), JSON.stringify(body.differences));
+
+  const reusedKey = await create('teamA', changed, { 'idempotency-key': 'req-1' });
+  assert.equal(reusedKey.statusCode, 422);
+  assert.equal(reusedKey.json<{ error: string }>().error, 'IdempotencyKeyReused');
+  assert.equal(await runsOf('team-a.twice'), 1, 'one run, however often it was asked for');
+
+  await untilPhase('teamA', 'twice', 'ready');
+  await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/twice' });
+  await untilPhase('teamA', 'twice', 'torn-down');
+  // Once torn down the name is free again, but a retry of the original request is not a new environment.
+  const retried = await create('teamA', spec, { 'idempotency-key': 'req-1' });
+  assert.equal(retried.json<{ created: boolean }>().created, false);
+  const anew = await create('teamA', spec, { 'idempotency-key': 'req-2' });
+  assert.equal(anew.json<{ created: boolean }>().created, true);
+  await untilPhase('teamA', 'twice', 'ready');
+  await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/twice' });
+  await untilPhase('teamA', 'twice', 'torn-down');
+});
+
+test('auth: no token and a bad token are 401, a read-only token is 403 for changes, and another tenant\'s environment does not exist for you', async () => {
+  const noToken = await bed.api.inject({ method: 'GET', url: '/v1/environments/shared' });
+  assert.equal(noToken.statusCode, 401);
+  assert.equal(noToken.headers['www-authenticate'], 'Bearer realm="eksflow"');
+  const badToken = await bed.api.inject({ method: 'GET', url: '/v1/environments/shared', headers: { authorization: 'Bearer eksf_not-a-real-token' } });
+  assert.equal(badToken.statusCode, 401);
+  assert.match(String(badToken.headers['www-authenticate']), /error="invalid_token"/);
+  const notBearer = await bed.api.inject({ method: 'GET', url: '/v1/environments/shared', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+  assert.equal(notBearer.statusCode, 401);
+
+  const viewerCreates = await create('teamAViewer', specNamed('shared'));
+  assert.equal(viewerCreates.statusCode, 403);
+  assert.match(viewerCreates.json<{ message: string }>().message, /may only read/);
+  assert.equal(await runsOf('team-a.shared'), 0);
+
+  assert.equal((await create('teamA', specNamed('shared'))).statusCode, 202);
+  await untilPhase('teamA', 'shared', 'ready');
+  assert.equal((await get('teamAViewer', '/v1/environments/shared')).statusCode, 200);
+  assert.equal((await bed.as('teamAViewer', { method: 'DELETE', url: '/v1/environments/shared' })).statusCode, 403);
+
+  for (const request of [
+    { method: 'GET', url: '/v1/environments/shared' }, { method: 'GET', url: '/v1/environments/shared/events' },
+    { method: 'DELETE', url: '/v1/environments/shared' }, { method: 'POST', url: '/v1/environments/shared/scale', payload: { nodeGroup: 'general', desiredSize: 3 } },
+  ] as const) {
+    const response = await bed.as('teamB', request);
+    assert.equal(response.statusCode, 404, `${request.method} ${request.url} as team-b`);
+  }
+  const listedForB = (await get('teamB', '/v1/environments')).json<{ environments: { name: string }[] }>();
+  assert.ok(!listedForB.environments.some((e) => e.name === 'shared'), 'team-b does not see team-a\'s environment');
+  const stillReady = (await get('teamA', '/v1/environments/shared')).json<View>();
+  assert.equal(stillReady.phase, 'ready', 'team-b\'s attempts changed nothing');
+  assert.equal(stillReady.progress!.nodeGroups.general!.desiredSize, 2);
+  await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/shared' });
+  await untilPhase('teamA', 'shared', 'torn-down');
+});
+
+test('listing comes from visibility: the tenant\'s own, filtered by phase and state, a page at a time', async () => {
+  for (const name of ['list-a', 'list-b', 'list-c']) assert.equal((await create('teamB', specNamed(name))).statusCode, 202);
+  for (const name of ['list-a', 'list-b', 'list-c']) await untilPhase('teamB', name, 'ready');
+  await bed.as('teamB', { method: 'DELETE', url: '/v1/environments/list-c' });
+  await untilPhase('teamB', 'list-c', 'torn-down');
+
+  const ready = await waitFor('visibility to catch up', async () => {
+    const page = (await get('teamB', '/v1/environments?phase=ready&state=open')).json<{ environments: { name: string }[] }>();
+    return page.environments.length === 2 && page;
+  });
+  assert.deepEqual(ready.environments.map((e) => e.name).sort(), ['list-a', 'list-b']);
+
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const response = await get('teamB', `/v1/environments?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(response.statusCode, 200, response.body);
+    const page = response.json<{ environments: { name: string }[]; nextCursor?: string }>();
+    assert.ok(page.environments.length <= 1);
+    names.push(...page.environments.map((e) => e.name));
+    cursor = page.nextCursor;
+  } while (cursor);
+  assert.deepEqual(names.sort(), ['list-a', 'list-b', 'list-c']);
+
+  assert.equal((await get('teamB', '/v1/environments?cursor=bm90LWEtY3Vyc29y')).statusCode, 400);
+  assert.equal((await get('teamB', '/v1/environments?phase=sleeping')).statusCode, 400);
+  assert.equal((await get('teamB', '/v1/environments?limit=1000')).statusCode, 400);
+  for (const name of ['list-a', 'list-b']) await bed.as('teamB', { method: 'DELETE', url: `/v1/environments/${name}` });
+  for (const name of ['list-a', 'list-b']) await untilPhase('teamB', name, 'torn-down');
+});
+
+test('deleting an environment still provisioning cancels it, and it rolls back what it made', async (t) => {
+  // An API on a task queue no worker polls yet: the run waits at its first step, provisioning.
+  const stalled = await apiFor(server.env.client, { EKSFLOW_TASK_QUEUE: 'api-stalled', TEMPORAL_UI_URL: server.uiUrl });
+  t.after(() => stalled.api.close());
+  assert.equal((await stalled.as('teamA', { method: 'POST', url: '/v1/environments', payload: specNamed('early') })).statusCode, 202);
+  const deleted = await stalled.as('teamA', { method: 'DELETE', url: '/v1/environments/early' });
+  assert.equal(deleted.statusCode, 202);
+  assert.equal(deleted.json<{ action: string }>().action, 'rollback');
+
+  const late = await Worker.create({
+    connection: server.env.nativeConnection, taskQueue: 'api-stalled', workflowsPath,
+    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
+  });
+  await late.runUntil(waitFor('the cancelled run to close', async () => {
+    const view = (await stalled.as('teamA', { method: 'GET', url: '/v1/environments/early' })).json<View>();
+    return view.status === 'cancelled' && view;
+  }, { timeoutMs: 60_000, intervalMs: 200 }));
+  assert.ok(!(await awsInventory(aws.clientConfig)).clusters.includes('early'));
+});
