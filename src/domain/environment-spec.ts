@@ -201,7 +201,14 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
   // Named zones say how many: the count's default follows them rather than being 2.
   const vpc = request.network?.vpc;
   if (vpc && typeof vpc === 'object' && Array.isArray(vpc.zones) && vpc.availabilityZones === undefined) vpc.availabilityZones = vpc.zones.length;
-  const candidate = Value.Default(EnvironmentSpec, request);
+  // Value.Default merges an object given where a list with a default belongs into that default
+  // (`{}` becomes `[]`), which would drop the request's mistake; the mistake is kept, to be reported.
+  const misfits = Object.entries(EnvironmentSpec.properties).flatMap(([key, schema]) => {
+    const given = (request as Record<string, unknown>)[key];
+    return schema.type === 'array' && typeof given === 'object' && given !== null && !Array.isArray(given) ? [[key, Value.Clone(given)] as const] : [];
+  });
+  const candidate = Value.Default(EnvironmentSpec, request) as Record<string, unknown>;
+  for (const [key, given] of misfits) candidate[key] = given;
   errors.push(...schemaErrors(EnvironmentSpec, candidate));
   errors.push(...ruleErrors(candidate as Partial<EnvironmentSpec>));
   return errors.length === 0 ? { ok: true, spec: candidate as EnvironmentSpec } : { ok: false, errors };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { phaseKey } from '../../domain/search-attributes';
@@ -29,7 +30,9 @@ export interface EnvironmentSummary {
 }
 
 export class BadCursorError extends Error {}
-const cursorMessage = 'the cursor is not one this API handed out; start again without it';
+const cursorMessage = 'the cursor is not one this API handed out for this listing; start again without it';
+/** Bounds a listing, retries included, so a bad page token cannot hold a request for long. */
+const listDeadlineMs = 5_000;
 
 /**
  * One page of a tenant's environments from Temporal visibility, newest first. Only the
@@ -43,12 +46,15 @@ export async function listEnvironments(temporal: TemporalAccess, filter: ListFil
     ...(filter.phase ? [`EksflowPhase = '${filter.phase}'`] : []),
     ...(filter.state === 'open' ? [`ExecutionStatus = 'Running'`] : filter.state === 'closed' ? [`ExecutionStatus != 'Running'`] : []),
   ];
-  const response = await temporal.client.workflowService.listWorkflowExecutions({
-    namespace: temporal.namespace, query: clauses.join(' AND '), pageSize: filter.limit, nextPageToken: decodeCursor(filter.cursor),
-  }).catch((error: unknown) => {
-    // The query is ours and sound: with a cursor, a refusal (the dev server's is UNKNOWN) can only be the cursor's.
+  const query = clauses.join(' AND ');
+  const nextPageToken = decodeCursor(filter.cursor, query);
+  const response = await temporal.client.connection.withDeadline(Date.now() + listDeadlineMs, () => temporal.client.workflowService.listWorkflowExecutions({
+    namespace: temporal.namespace, query, pageSize: filter.limit, nextPageToken,
+  })).catch((error: unknown) => {
+    // The query is ours and sound: with a cursor, a refusal (the dev server's is UNKNOWN, which
+    // the client retries until the deadline) can only be the cursor's.
     const code = grpcCode(error);
-    if (filter.cursor !== undefined && (code === status.INVALID_ARGUMENT || code === status.UNKNOWN)) throw new BadCursorError(cursorMessage);
+    if (filter.cursor !== undefined && (code === status.INVALID_ARGUMENT || code === status.UNKNOWN || code === status.DEADLINE_EXCEEDED)) throw new BadCursorError(cursorMessage);
     throw error;
   });
   const environments = await Promise.all((response.executions ?? []).map(async (raw) => {
@@ -62,13 +68,24 @@ export async function listEnvironments(temporal: TemporalAccess, filter: ListFil
       startedAt: info.startTime.toISOString(), ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
     } satisfies EnvironmentSummary;
   }));
-  const next = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  const next = response.nextPageToken?.length ? encodeCursor(response.nextPageToken, query) : undefined;
   return { environments, ...(next ? { nextCursor: next } : {}) };
 }
 
-function decodeCursor(cursor: string | undefined): Uint8Array | undefined {
-  if (cursor === undefined) return undefined;
-  const bytes = Buffer.from(cursor, 'base64url');
-  if (bytes.length === 0 || bytes.toString('base64url') !== cursor) throw new BadCursorError(cursorMessage);
-  return bytes;
+/** A page token, bound to the query it continues: another tenant's or another filter's cursor is refused here. */
+function encodeCursor(token: Uint8Array, query: string): string {
+  return Buffer.from(JSON.stringify({ q: queryDigest(query), p: Buffer.from(token).toString('base64') })).toString('base64url');
 }
+
+function decodeCursor(cursor: string | undefined, query: string): Uint8Array | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const { q, p } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { q?: unknown; p?: unknown };
+    if (q === queryDigest(query) && typeof p === 'string' && p.length > 0) return Buffer.from(p, 'base64');
+  } catch {
+    // Not even JSON: refused below like any other cursor this API did not hand out.
+  }
+  throw new BadCursorError(cursorMessage);
+}
+
+const queryDigest = (query: string) => createHash('sha256').update(query).digest('base64url').slice(0, 16);

@@ -1,0 +1,118 @@
+import { Option, type Command } from 'commander';
+import type { Static } from '@sinclair/typebox';
+import type { EnvironmentSummary } from '../../api/environments/list';
+import type { EnvironmentView } from '../../api/environments/view';
+import type { Accepted, Links } from '../../api/schemas/environments';
+import { phases, type ScaleRequest } from '../../workflows/messages';
+import { wholeNumber } from '../arguments';
+import { contextOf } from '../context';
+import { followRun } from '../follow';
+import { environmentTable, environmentText, fields, ledgerCount } from '../render';
+import { phaseView, stepListView } from '../run-view';
+import { specPayload } from '../spec-file';
+import { deleted, provisioned, scaled } from '../verdicts';
+
+type LinksBody = Static<typeof Links>;
+interface DeleteBody { name: string; workflowId: string; runId: string; action: 'teardown' | 'rollback' | 'none'; message: string; links: LinksBody }
+interface ScaleBody { name: string; updateId: string; request: ScaleRequest; links: LinksBody }
+interface ListBody { environments: EnvironmentSummary[]; nextCursor?: string }
+
+const environmentPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;
+
+/** `eksflow env …`: request, inspect, list, scale and delete environments. */
+export function registerEnvCommands(program: Command): void {
+  const env = program.command('env').description('request, inspect, list, scale and delete environments');
+
+  env.command('create')
+    .description('request an environment (POST /v1/environments); its run starts at once')
+    .requiredOption('-f, --file <file>', 'an EnvironmentSpec (.json or .yaml) or an eksctl ClusterConfig (.yaml); - reads stdin')
+    .option('--idempotency-key <key>', 'asking again with the same key and spec returns the same environment, never a second one')
+    .option('--watch', 'follow the steps until the environment is ready (exit 0) or has failed (exit 1)')
+    .action(async (options: { file: string; idempotencyKey?: string; watch?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const api = context.api();
+      const accepted = await api.post<Static<typeof Accepted>>('/v1/environments', await specPayload(options.file),
+        options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {});
+      if (context.json) context.print(JSON.stringify(accepted, null, options.watch ? 0 : 2));
+      else {
+        context.print([
+          accepted.created ? `requested ${accepted.name}: its run has started` : `${accepted.name} was already requested with this spec: its run goes on`,
+          ...fields([['workflow', accepted.workflowId], ['run', accepted.runId], ['temporal', accepted.links.temporalUi]]),
+          ...(options.watch ? [] : [`  follow it with \`eksflow env get ${accepted.name}\`, or ask again with --watch`]),
+        ].join('\n'));
+      }
+      if (options.watch) await followRun(context, api, accepted.name, provisioned(accepted.name), () => stepListView());
+    });
+
+  env.command('get')
+    .description('an environment: status, phase, steps, app URL, what its ledger holds')
+    .argument('<name>', 'the environment')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const view = await context.api().get<EnvironmentView & { links: LinksBody }>(environmentPath(name));
+      if (context.json) context.printJson(view);
+      else context.print(environmentText(view));
+    });
+
+  env.command('list')
+    .description('the tenant\'s environments, newest first')
+    .addOption(new Option('--phase <phase>', 'only environments in this phase').choices(phases))
+    .addOption(new Option('--state <state>', 'open: runs still going; closed: ended').choices(['open', 'closed']))
+    .option('--limit <n>', 'environments per page', wholeNumber(1, 100), 20)
+    .option('--all', 'every page, not just the first')
+    .action(async (options: { phase?: string; state?: string; limit: number; all?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const api = context.api();
+      const environments: EnvironmentSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.get<ListBody>('/v1/environments', { phase: options.phase, state: options.state, limit: options.limit, cursor });
+        environments.push(...page.environments);
+        cursor = page.nextCursor;
+      } while (options.all && cursor);
+      if (context.json) return context.printJson({ environments, ...(cursor ? { nextCursor: cursor } : {}) });
+      context.print(environmentTable(environments));
+      if (cursor) process.stderr.write(`(more than ${environments.length}: --all lists every page)\n`);
+    });
+
+  env.command('delete')
+    .description('delete an environment: a ready one is torn down, one still provisioning is rolled back')
+    .argument('<name>', 'the environment')
+    .option('--watch', 'follow until the run has closed: exit 0 when nothing it made is left, 1 otherwise')
+    .action(async (name: string, options: { watch?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const api = context.api();
+      const body = await api.delete<DeleteBody>(environmentPath(name));
+      if (context.json) context.print(JSON.stringify(body, null, options.watch ? 0 : 2));
+      else context.print([`${name}: ${body.message}`, ...fields([['workflow', body.workflowId], ['temporal', body.links.temporalUi]])].join('\n'));
+      if (options.watch) {
+        await followRun(context, api, name, deleted(name), () => phaseView((p) => (p.phase === 'tearing-down' || p.phase === 'torn-down' || p.phase === 'rolling-back' ? ledgerCount(p.ledger) : '')));
+      }
+    });
+
+  env.command('scale')
+    .description('resize a node group of a ready environment')
+    .argument('<name>', 'the environment')
+    .requiredOption('--node-group <group>', 'the node group to resize')
+    .requiredOption('--desired <n>', 'how many nodes it should have', wholeNumber(0, 1000))
+    .option('--min <n>', 'its new minimum (unchanged when left out)', wholeNumber(0, 1000))
+    .option('--max <n>', 'its new maximum (unchanged when left out)', wholeNumber(1, 1000))
+    .option('--watch', 'follow until the nodes are Ready (exit 0) or the scale has failed (exit 1)')
+    .action(async (name: string, options: { nodeGroup: string; desired: number; min?: number; max?: number; watch?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const api = context.api();
+      const request: ScaleRequest = {
+        nodeGroup: options.nodeGroup, desiredSize: options.desired,
+        ...(options.min !== undefined ? { minSize: options.min } : {}), ...(options.max !== undefined ? { maxSize: options.max } : {}),
+      };
+      const body = await api.post<ScaleBody>(`${environmentPath(name)}/scale`, { contentType: 'application/json', text: JSON.stringify(request) });
+      if (context.json) context.print(JSON.stringify(body, null, options.watch ? 0 : 2));
+      else context.print(`${name}: scaling node group ${request.nodeGroup} to ${request.desiredSize} (update ${body.updateId})`);
+      if (options.watch) {
+        await followRun(context, api, name, scaled(name, request.nodeGroup, request.desiredSize), () => phaseView((p) => {
+          const group = p.nodeGroups[request.nodeGroup];
+          return group ? `${request.nodeGroup} ${group.minSize} ≤ ${group.desiredSize} ≤ ${group.maxSize}` : '';
+        }));
+      }
+    });
+}
