@@ -3,11 +3,15 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from './config';
 import { startApiServer } from './api/server';
+import { devToken } from './dev/dev-token';
 import { findTool } from './dev/local-tools';
 import { searchAttributeKeys } from './domain/search-attributes';
 import { createWorker } from '../worker';
 
 const config = loadConfig();
+// Without a token table the API would refuse everyone: a local start gets a token for tenant "dev".
+const dev = config.EKSFLOW_API_TOKENS ? undefined : devToken();
+if (dev) config.EKSFLOW_API_TOKENS = dev.entry;
 const [host, port] = config.TEMPORAL_ADDRESS.split(':');
 const uiPort = Number(new URL(config.TEMPORAL_UI_URL).port);
 
@@ -32,11 +36,19 @@ const running = worker.run();
 const api = await startApiServer(config, temporal.client);
 
 const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+const tokenLine = dev ? `export EKSFLOW_TOKEN=$(cat ${dev.path})   # tenant "dev"` : 'export EKSFLOW_TOKEN=<a token from EKSFLOW_API_TOKENS>';
 process.stdout.write(`
 eksflow is running
-  API          ${apiUrl}   (try: curl ${apiUrl}/readyz)
+  API          ${apiUrl}   (docs: ${apiUrl}/docs)
   Temporal UI  ${config.TEMPORAL_UI_URL}
   Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.EKSFLOW_TASK_QUEUE})
+
+Try it:
+  ${tokenLine}
+  export EKSFLOW_API_URL=${apiUrl}
+  npx eksflow plan -f examples/tutorial/environment.json
+  curl -sS -H "Authorization: Bearer $EKSFLOW_TOKEN" -H 'content-type: application/json' --data @examples/tutorial/environment.json ${apiUrl}/v1/environments
+  npx eksflow env create -f examples/tutorial/environment.json --watch
 Press Ctrl-C to stop.
 `);
 

@@ -65,10 +65,13 @@ function againstExisting(workflowId: string, existing: WorkflowExecutionDescript
   return differences.length === 0 ? { kind: 'existing', workflowId, runId: existing.runId } : { kind: 'conflict', workflowId, differences };
 }
 
+/** Every route looks its run up first: bounded, so an unreachable Temporal is a prompt 503, not a hung request. */
+const describeDeadlineMs = 5_000;
+
 /** The latest run under this workflow ID, or undefined when there has never been one. */
 export async function describe(temporal: TemporalAccess, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    return await temporal.client.workflow.getHandle(workflowId).describe();
+    return await temporal.client.connection.withDeadline(Date.now() + describeDeadlineMs, () => temporal.client.workflow.getHandle(workflowId).describe());
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
