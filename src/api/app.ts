@@ -35,7 +35,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   await fastify.register(metrics);
   await fastify.register(errors);
   fastify.setValidatorCompiler(strictValidatorCompiler);
-  await fastify.register(temporalPlugin, { client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection });
+  await fastify.register(temporalPlugin, {
+    client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection,
+    ...(config.EKSFLOW_CLOUD === 'sim' ? { timeScale: config.EKSFLOW_SIM_SPEEDUP } : {}),
+  });
   await fastify.register(auth, { tokens: parseTokenTable(config.EKSFLOW_API_TOKENS) });
   // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
   fastify.removeContentTypeParser('text/plain');

@@ -16,3 +16,13 @@ export function nextPollSeconds(elapsedSeconds: number, latency: Latency): numbe
 export function waitDeadlineSeconds(latency: Latency): number {
   return Math.max(60, 2 * latency.p90Seconds);
 }
+
+/**
+ * Polling for a cloud that runs `speedup` times faster than AWS (the simulated one): the same
+ * schedule in its time, with each pause shrunk to match, but never under a tenth of a second
+ * of real time, since each look is a workflow task.
+ */
+export function pacedPoll(elapsedRealSeconds: number, latency: Latency, speedup = 1): { nextSeconds: number; overdue: boolean } {
+  const elapsed = elapsedRealSeconds * speedup;
+  return { nextSeconds: Math.max(speedup === 1 ? 0 : 0.1, nextPollSeconds(elapsed, latency) / speedup), overdue: elapsed > waitDeadlineSeconds(latency) };
+}

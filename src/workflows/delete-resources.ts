@@ -5,7 +5,7 @@ import type { AddonName, AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
-import { nextPollSeconds, waitDeadlineSeconds } from '../domain/poll-schedule';
+import { pacedPoll } from '../domain/poll-schedule';
 import { compensationCall, heartbeatingWait } from './activity-options';
 
 // Deleting what an environment holds: shared by rollback (provisioning) and teardown.
@@ -25,12 +25,12 @@ export interface OnCluster {
  */
 export async function deleteAll(
   ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'],
-  changed: (entry: LedgerEntry) => void = () => undefined, onCluster?: OnCluster,
+  changed: (entry: LedgerEntry) => void = () => undefined, onCluster?: OnCluster, speedup = 1,
 ): Promise<LedgerEntry[]> {
   const leftovers: LedgerEntry[] = [];
   for (const entry of entries) {
     try {
-      await deleteResource(entry, onCluster);
+      await deleteResource(entry, onCluster, speedup);
       ledger.mark(entry, ok);
       changed({ ...entry, state: ok });
     } catch (error) {
@@ -45,7 +45,7 @@ export async function deleteAll(
 
 export const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
 
-async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefined): Promise<void> {
+async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefined, speedup: number): Promise<void> {
   switch (entry.kind) {
     case 'addon': {
       if (!onCluster) throw ApplicationFailure.nonRetryable(`no record of how ${entry.name} was installed`, errorTypes.resourceFailed);
@@ -66,13 +66,13 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteNodegroup({ cluster, name });
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup);
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup, undefined, speedup);
       return;
     }
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteFargateProfile({ cluster, name });
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile']);
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile'], undefined, speedup);
       return;
     }
     case 'ecr-repository':
@@ -81,7 +81,7 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       return undo.deleteNetwork({ environmentId: entry.name });
     case 'eks-cluster':
       await undo.deleteCluster(entry.name);
-      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster);
+      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster, undefined, speedup);
       return;
     case 'load-balancer':
     case 'target-group':
@@ -97,15 +97,16 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
 const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
 
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
-export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void): Promise<T> {
+export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void, speedup = 1): Promise<T> {
   const startedAt = Date.now();
   for (;;) {
     const value = await observe();
     observed?.(value);
     if (done(value)) return value;
     const elapsed = (Date.now() - startedAt) / 1000;
-    if (elapsed > waitDeadlineSeconds(latency)) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
-    await sleep(nextPollSeconds(elapsed, latency) * 1000);
+    const { nextSeconds, overdue } = pacedPoll(elapsed, latency, speedup);
+    if (overdue) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed * speedup)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
+    await sleep(nextSeconds * 1000);
   }
 }
 

@@ -37,6 +37,11 @@ export interface ProvisionInput {
    * @default the server's own suggestion
    */
   historyLimit?: number;
+  /**
+   * How much faster than AWS the cloud runs: a simulated cloud compresses time, and every wait
+   * polls on the same schedule compressed as much. @default 1 (AWS)
+   */
+  timeScale?: number;
 }
 
 /** What a ready environment's run carries into its next run. */
@@ -80,7 +85,7 @@ export interface ProvisionResult {
  * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
  * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
-export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit }: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale }: ProvisionInput): Promise<ProvisionResult> {
   // Runs started before add-ons existed carry specs without them.
   const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
   // The first run's ID tags everything, so every later run of the same life owns it too.
@@ -137,7 +142,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   /** pollUntil, showing each observation on the step and naming the step if the wait runs out. */
   async function waitUntil<T extends { status: string }>(step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string): Promise<T> {
     try {
-      return await pollUntil(observe, done, latencyTable[step.kind], (value) => update(step.id, { detail: describe(value) }));
+      return await pollUntil(observe, done, latencyTable[step.kind], (value) => update(step.id, { detail: describe(value) }), timeScale);
     } catch (error) {
       if (error instanceof ApplicationFailure && error.type === errorTypes.waitTimedOut) {
         throw ApplicationFailure.nonRetryable(`${step.id} is not ready: ${error.message}`, errorTypes.waitTimedOut);
@@ -320,7 +325,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const step = progress.get(entry.step);
       if (step && entry.state === 'compensated') step.state = 'compensated';
       showDetails();
-    }, onCluster));
+    }, onCluster, timeScale));
     setPhase(leftovers.length === 0 ? 'rolled-back' : 'failed');
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(
@@ -337,7 +342,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     setPhase('scaling');
     try {
       await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId: `${group.name}-${workflowInfo().historyLength}` });
-      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup);
+      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, undefined, timeScale);
       await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
       scaling.set(group.name, target);
       return target;
@@ -348,7 +353,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
 
   // Until asked to go, or the ttl runs out; a cancelled run is torn down too. A long life
   // continues as new with what it has built, rather than growing one history without end.
-  const expiresAtMs = serving?.expiresAtMs ?? (spec.ttl ? Date.now() + ttlMilliseconds(spec.ttl) : undefined);
+  const expiresAtMs = serving?.expiresAtMs ?? (spec.ttl ? Date.now() + ttlMilliseconds(spec.ttl) / (timeScale ?? 1) : undefined);
   const historyFull = () => phase === 'ready' && (historyLimit === undefined ? workflowInfo().continueAsNewSuggested : workflowInfo().historyLength > historyLimit);
   let cancelled: unknown;
   try {
@@ -363,7 +368,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         ledger: ledger.entries(), steps: [...progress.values()], outputs, scaling: Object.fromEntries(scaling), generation: (serving?.generation ?? 1) + 1,
         ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
       };
-      return await continueAsNew<typeof provisionEnvironment>({ environmentId, spec: given, serving: next, ...(historyLimit !== undefined ? { historyLimit } : {}) });
+      return await continueAsNew<typeof provisionEnvironment>({
+        environmentId, spec: given, serving: next, ...(historyLimit !== undefined ? { historyLimit } : {}), ...(timeScale !== undefined ? { timeScale } : {}),
+      });
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;
@@ -378,6 +385,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     args: [{
       environmentId, region: spec.region, cluster: spec.name, ledger: ledger.toTearDown(),
       installed: { kubernetesVersion: spec.kubernetesVersion, addons: spec.addons, ...(spec.app ? { app: spec.app } : {}) },
+      ...(timeScale !== undefined ? { timeScale } : {}),
     }],
   }));
   for (const ref of report.deleted) ledger.mark(ref, 'deleted');

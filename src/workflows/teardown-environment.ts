@@ -20,6 +20,8 @@ export interface TeardownInput {
   keepImages?: boolean;
   /** How the add-ons and the app were asked for, so they can be uninstalled; without it they go with the cluster. */
   installed?: { kubernetesVersion: KubernetesMinor; addons: AddonsSpec; app?: AppSpec };
+  /** How much faster than AWS the cloud runs (a simulated one): waits poll that much more often. @default 1 */
+  timeScale?: number;
 }
 
 export interface TeardownReport {
@@ -79,13 +81,13 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app';
   const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
   const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
-  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], undefined, onCluster)));
+  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], undefined, onCluster, input.timeScale)));
 
   // Only once the cluster is gone can nothing recreate what its controllers made; the VPC
   // goes last, when the ENIs and security groups in it are gone.
   const clusterMade = (await aws.discoverEnvironment(where)).clusterMade;
   const sweep = new Ledger(asEntries([...clusterMade, ...[...targets.values()].filter(isVpc)], 'sweep'));
-  failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'])));
+  failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'], undefined, undefined, input.timeScale)));
 
   const after = await aws.discoverEnvironment(where);
   const clusterGone = ledger.entries().some((e) => e.kind === 'eks-cluster' && e.state === 'deleted');

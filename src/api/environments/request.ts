@@ -37,7 +37,10 @@ export async function requestEnvironment(temporal: TemporalAccess, request: Envi
       const handle = await temporal.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
         taskQueue: temporal.taskQueue,
         workflowId,
-        args: [{ environmentId: environmentIdFor(request.tenant, request.spec.name), spec: request.spec }],
+        args: [{
+          environmentId: environmentIdFor(request.tenant, request.spec.name), spec: request.spec,
+          ...(temporal.timeScale !== 1 ? { timeScale: temporal.timeScale } : {}),
+        }],
         memo: { tenant: request.tenant, spec: request.spec, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) } satisfies RunMemo,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
