@@ -42,6 +42,12 @@ export interface ProvisionInput {
    * polls on the same schedule compressed as much. @default 1 (AWS)
    */
   timeScale?: number;
+  /**
+   * parallel: each step starts as soon as its dependencies are done. sequential: one step at
+   * a time in plan order, as eksctl and a hand-run tutorial do (the benchmark's baseline).
+   * @default 'parallel'
+   */
+  schedule?: 'parallel' | 'sequential';
 }
 
 /** What a ready environment's run carries into its next run. */
@@ -85,7 +91,7 @@ export interface ProvisionResult {
  * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
  * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
-export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale }: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale, schedule = 'parallel' }: ProvisionInput): Promise<ProvisionResult> {
   // Runs started before add-ons existed carry specs without them.
   const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
   // The first run's ID tags everything, so every later run of the same life owns it too.
@@ -311,7 +317,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   };
 
   try {
-    if (!serving) await Promise.all(plan.steps.map(started));
+    if (serving) {
+      // Built already: this run serves it.
+    } else if (schedule === 'sequential') {
+      for (const step of plan.waves.flat().map((id) => plan.steps.find((s) => s.id === id)!)) await started(step);
+    } else {
+      await Promise.all(plan.steps.map(started));
+    }
   } catch (error) {
     // Let steps already running settle, so the ledger is complete before anything is undone.
     await CancellationScope.nonCancellable(() => Promise.allSettled([...finished.values()]));

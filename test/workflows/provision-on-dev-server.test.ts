@@ -87,3 +87,17 @@ test('a run upserts its phase for visibility and keeps the UI\'s current details
   assert.match(closed.currentDetails, /^\*\*visible\*\*: torn-down/);
   assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
 });
+
+test('the sequential schedule (eksctl\'s order, the benchmark\'s baseline) runs one step at a time, in plan order', async () => {
+  const client = server.env.client;
+  const handle = await client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: 'team-a.one-by-one', args: [{ environmentId: 'team-a/one-by-one', spec: { ...spec, name: 'one-by-one' }, schedule: 'sequential' }],
+  });
+  await waitFor('the environment to be ready', async () => (await handle.query(progressQuery)).phase === 'ready', { timeoutMs: 60_000, intervalMs: 250 });
+  const steps = (await handle.query(progressQuery)).steps.map((s) => ({ id: s.id, from: Date.parse(s.startedAt!), to: Date.parse(s.endedAt!) })).sort((a, b) => a.from - b.from);
+  for (const [i, step] of steps.entries()) {
+    if (i > 0) assert.ok(step.from >= steps[i - 1]!.to, `${step.id} started before ${steps[i - 1]!.id} ended`);
+  }
+  await handle.signal('teardown', { reason: 'measured' });
+  assert.equal((await handle.result()).endedBecause, 'measured');
+});
