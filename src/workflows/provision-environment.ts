@@ -116,7 +116,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   setHandler(teardownSignal, ({ reason }) => void (teardownReason ??= reason));
 
   const showDetails = () => {
-    const lines = [...progress.values()].map((s) => `${{ pending: '·', running: '▶', done: '✔', failed: '✖', compensated: '↺', skipped: '-' }[s.state]} ${s.id}${s.detail ? ` — ${s.detail}` : ''}`);
+    // A markdown list: the UI renders current details as markdown, one step a line.
+    const lines = [...progress.values()].map((s) => `- ${{ pending: '·', running: '▶', done: '✔', failed: '✖', compensated: '↺', skipped: '⊘' }[s.state]} ${s.id}${s.detail ? ` — ${s.detail}` : ''}`);
     setCurrentDetails(`**${spec.name}**: ${phase}\n\n${lines.join('\n')}`);
   };
   // Only a run started with eksflow's search attributes may upsert them: a namespace without

@@ -76,9 +76,9 @@ test('a run upserts its phase for visibility and keeps the UI\'s current details
   const lines = metadata.currentDetails.split('\n');
   assert.equal(lines[0], '**visible**: ready');
   for (const step of (await handle.query(progressQuery)).steps) {
-    assert.ok(lines.includes(`✔ ${step.id}${step.detail ? ` — ${step.detail}` : ''}`), `${step.id} shown done in ${metadata.currentDetails}`);
+    assert.ok(lines.includes(`- ✔ ${step.id}${step.detail ? ` — ${step.detail}` : ''}`), `${step.id} shown done in ${metadata.currentDetails}`);
   }
-  assert.ok(lines.includes('✔ k8s:nodes-ready/general — 2/2 nodes Ready'));
+  assert.ok(lines.includes('- ✔ k8s:nodes-ready/general — 2/2 nodes Ready'));
 
   await handle.signal('teardown', { reason: 'seen enough' });
   assert.equal((await handle.result()).endedBecause, 'seen enough');
