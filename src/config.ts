@@ -21,7 +21,7 @@ export const Config = Type.Object({
   EKSFLOW_CLOUD: Type.Union([Type.Literal('aws'), Type.Literal('sim')], {
     default: 'aws', description: 'aws: real AWS (or AWS_ENDPOINT_URL); sim: the in-process simulated cloud (`npm start`\'s default)',
   }),
-  EKSFLOW_SIM_SPEEDUP: Type.Number({ default: 600, exclusiveMinimum: 0, maximum: 100_000, description: 'how much faster than AWS the simulated cloud runs' }),
+  EKSFLOW_SIM_SPEEDUP: Type.Number({ default: 20, exclusiveMinimum: 0, maximum: 100_000, description: 'how much faster than AWS the simulated cloud runs' }),
   AWS_REGION: Type.String({ default: 'us-east-1', description: 'region of the AWS clients the worker makes' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ description: 'an AWS emulator URL (moto); unset, the real regional endpoints' })),
   KUBE_ACCESS: Type.Union([Type.Literal('eks-token'), Type.Literal('kubeconfig')], {

@@ -1,0 +1,72 @@
+import type { SimClock } from '../clock';
+import type { LatencySampler } from '../profile';
+import { seededRandom, type Random } from '../random';
+
+export interface Timer {
+  cancel(): void;
+}
+
+/**
+ * State transitions due at simulated times (CREATING → ACTIVE at t). Nothing runs on a real
+ * timer: each request first applies every transition whose time has passed, in time order,
+ * so a resource's state depends only on simulated time and no handle is left open.
+ */
+export class Scheduler {
+  private queue: { at: number; seq: number; run: (at: number) => void; cancelled: boolean }[] = [];
+  private seq = 0;
+
+  /** Runs `run(at)` once simulated time reaches `at`. */
+  at(at: number, run: (at: number) => void): Timer {
+    const event = { at, seq: this.seq++, run, cancelled: false };
+    // Sorted by time, then by order of scheduling: simultaneous transitions keep their order.
+    const index = this.queue.findIndex((e) => e.at > at);
+    this.queue.splice(index === -1 ? this.queue.length : index, 0, event);
+    return { cancel: () => { event.cancelled = true; } };
+  }
+
+  /** Applies every transition due by `now`, including those that become due as others run. */
+  settle(now: number): void {
+    while (this.queue.length > 0 && this.queue[0]!.at <= now) {
+      const event = this.queue.shift()!;
+      if (!event.cancelled) event.run(event.at);
+    }
+  }
+}
+
+/** Resource IDs in AWS's formats, drawn from the seed so a replayed run gets the same ones. */
+export class IdSource {
+  private readonly random: Random;
+
+  constructor(seed: string | number) {
+    this.random = seededRandom(`${seed}\u0000ids`);
+  }
+
+  hex(length: number): string {
+    let text = '';
+    while (text.length < length) text += Math.floor(this.random() * 16).toString(16);
+    return text;
+  }
+
+  /** `vpc-0a1b2c...`: EC2's 17-hex-digit IDs. */
+  ec2(prefix: string): string {
+    return `${prefix}-${this.hex(17)}`;
+  }
+
+  uuid(): string {
+    const h = this.hex(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  }
+}
+
+/** What every simulated service shares: one account in one region, one clock, one sampler. */
+export interface SimContext {
+  accountId: string;
+  region: string;
+  clock: SimClock;
+  sampler: LatencySampler;
+  scheduler: Scheduler;
+  ids: IdSource;
+}
+
+/** Simulated time `seconds` from now, in epoch milliseconds. */
+export const after = (context: SimContext, seconds: number) => context.clock.now() + seconds * 1000;

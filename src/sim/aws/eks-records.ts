@@ -1,0 +1,117 @@
+import type { Cluster, FargateProfile, ManagedAddon, Nodegroup } from '../../activities/aws/eks';
+import type { Timer } from './context';
+
+/** One in-progress update (a logging change, a scaling change) and the token that asked for it. */
+export interface UpdateRecord {
+  id: string;
+  token: string;
+}
+
+export interface NodegroupRecord {
+  cluster: string;
+  name: string;
+  arn: string;
+  status: string;
+  timer?: Timer;
+  token: string;
+  nodeRoleArn: string;
+  subnetIds: string[];
+  instanceTypes: string[];
+  capacityType: string;
+  amiType: string;
+  diskSize: number;
+  scaling: Nodegroup['scaling'];
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  tags: Record<string, string>;
+  update?: UpdateRecord;
+  /** Update tokens already served: the same token again is the same update. */
+  updateTokens: Map<string, string>;
+}
+
+export interface FargateProfileRecord {
+  cluster: string;
+  name: string;
+  arn: string;
+  status: string;
+  timer?: Timer;
+  token: string;
+  podExecutionRoleArn: string;
+  subnetIds: string[];
+  selectors: { namespace: string; labels?: Record<string, string> }[];
+  tags: Record<string, string>;
+}
+
+export interface AddonRecord {
+  cluster: string;
+  name: string;
+  arn: string;
+  version: string;
+  status: string;
+  timer?: Timer;
+  token: string;
+  serviceAccountRoleArn?: string;
+  tags: Record<string, string>;
+  issues: string[];
+  /** Its pods are waiting for a node or a Fargate profile to run on. */
+  waitingForCapacity: boolean;
+}
+
+export interface ClusterRecord {
+  name: string;
+  arn: string;
+  status: string;
+  timer?: Timer;
+  token: string;
+  version: string;
+  roleArn: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  vpcId?: string;
+  tags: Record<string, string>;
+  endpoint: string;
+  certificateAuthority: string;
+  oidcIssuer: string;
+  enabledLogTypes: Set<string>;
+  /** When it first turned ACTIVE, in simulated epoch ms. */
+  activeAt?: number;
+  /** Before this time CreateAddon refuses: EKS's add-on API lags behind ACTIVE. */
+  addonApiReadyAt?: number;
+  /** When a node group or Fargate profile first became ACTIVE: add-on pods can run from then. */
+  capacitySince?: number;
+  update?: UpdateRecord;
+  updateTokens: Map<string, string>;
+  nodegroups: Map<string, NodegroupRecord>;
+  fargateProfiles: Map<string, FargateProfileRecord>;
+  addons: Map<string, AddonRecord>;
+}
+
+/** The control plane serves requests: ACTIVE, or ACTIVE with a configuration update running. */
+export const isServing = (cluster: ClusterRecord) => cluster.status === 'ACTIVE' || cluster.status === 'UPDATING';
+
+export const clusterView = (cluster: ClusterRecord): Cluster => {
+  // EKS fills the endpoint, CA and issuer in once the control plane is up.
+  const up = cluster.activeAt !== undefined;
+  return {
+    name: cluster.name,
+    arn: cluster.arn,
+    status: cluster.status,
+    version: cluster.version,
+    ...(up ? { endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority, oidcIssuer: cluster.oidcIssuer } : {}),
+    ...(cluster.vpcId ? { vpcId: cluster.vpcId } : {}),
+    enabledLogTypes: [...cluster.enabledLogTypes].sort(),
+    tags: { ...cluster.tags },
+  };
+};
+
+export const nodegroupView = (group: NodegroupRecord): Nodegroup => ({
+  cluster: group.cluster, name: group.name, arn: group.arn, status: group.status, scaling: { ...group.scaling }, health: [], tags: { ...group.tags },
+});
+
+export const fargateProfileView = (profile: FargateProfileRecord): FargateProfile => ({
+  cluster: profile.cluster, name: profile.name, arn: profile.arn, status: profile.status, tags: { ...profile.tags },
+});
+
+export const addonView = (addon: AddonRecord): ManagedAddon => ({
+  name: addon.name, version: addon.version, status: addon.status, issues: [...addon.issues], tags: { ...addon.tags },
+});

@@ -1,0 +1,308 @@
+import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, Nodegroup } from '../../activities/aws/eks';
+import type { SimOperation } from '../profile';
+import { after, type SimContext } from './context';
+import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord } from './eks-records';
+import { isServing } from './eks-records';
+import { eksError } from './errors';
+
+/** What EKS checks in the rest of the account: roles exist, subnets exist and where they are. */
+export interface EksNeighbours {
+  hasRole(arn: string): boolean;
+  subnet(id: string): { vpcId: string; zone: string } | undefined;
+}
+
+/** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
+export type ClusterEndpoint = (cluster: string) => { endpoint: string; certificateAuthority: string } | undefined;
+
+const logTypes = new Set(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
+const busy = (status: string) => status === 'CREATING' || status === 'DELETING';
+
+/**
+ * EKS's resources and rules, as state over simulated time: what may be created or deleted
+ * when, and what each becomes after its sampled latency. Errors are EKS's, by name and status.
+ */
+export class EksState {
+  readonly clusters = new Map<string, ClusterRecord>();
+
+  constructor(private readonly context: SimContext, private readonly neighbours: EksNeighbours, private readonly endpointOf: ClusterEndpoint = () => undefined) {}
+
+  private latency(operation: SimOperation, key: string): number {
+    return after(this.context, this.context.sampler.sample(operation, key));
+  }
+
+  private arn(kind: string, ...path: string[]): string {
+    return `arn:aws:eks:${this.context.region}:${this.context.accountId}:${kind}/${path.join('/')}`;
+  }
+
+  cluster(name: string): ClusterRecord {
+    const cluster = this.clusters.get(name);
+    if (!cluster) throw eksError.notFound(`No cluster found for name: ${name}.`);
+    return cluster;
+  }
+
+  nodegroup(cluster: string, name: string): NodegroupRecord {
+    const group = this.cluster(cluster).nodegroups.get(name);
+    if (!group) throw eksError.notFound(`No node group found for name: ${name}.`);
+    return group;
+  }
+
+  fargateProfile(cluster: string, name: string): FargateProfileRecord {
+    const profile = this.cluster(cluster).fargateProfiles.get(name);
+    if (!profile) throw eksError.notFound(`No Fargate Profile found with name: ${name}.`);
+    return profile;
+  }
+
+  addon(cluster: string, name: string): AddonRecord {
+    const addon = this.cluster(cluster).addons.get(name);
+    if (!addon) throw eksError.notFound(`No addon: ${name} found in cluster: ${cluster}`);
+    return addon;
+  }
+
+  private checkRole(arn: string): void {
+    if (!this.neighbours.hasRole(arn)) throw eksError.invalidParameter(`Role with arn: ${arn}, could not be assumed because it does not exist or the trusted entity is not correct`);
+  }
+
+  private subnets(ids: string[]): { vpcId: string; zone: string }[] {
+    return ids.map((id) => {
+      const subnet = this.neighbours.subnet(id);
+      if (!subnet) throw eksError.invalidParameter(`The subnet ID '${id}' does not exist`);
+      return subnet;
+    });
+  }
+
+  private serving(cluster: ClusterRecord): void {
+    if (!isServing(cluster)) throw eksError.invalidRequest(`Cluster '${cluster.name}' is not in ACTIVE status`);
+  }
+
+  // --- clusters
+
+  createCluster(input: CreateClusterInput): ClusterRecord {
+    const existing = this.clusters.get(input.name);
+    // The same request token is the same request: EKS answers with the cluster it made.
+    if (existing && input.clientRequestToken && existing.token === input.clientRequestToken) return existing;
+    if (existing) throw eksError.resourceInUse(`Cluster already exists with name: ${input.name}`);
+    this.checkRole(input.roleArn);
+    const subnets = this.subnets(input.subnetIds);
+    if (new Set(subnets.map((s) => s.zone)).size < 2) throw eksError.invalidParameter('Subnets specified must be in at least two different AZs');
+    if (new Set(subnets.map((s) => s.vpcId)).size > 1) throw eksError.invalidParameter('Subnets must all be in the same VPC');
+    const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
+    if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
+    const { ids, region } = this.context;
+    const endpoint = this.endpointOf(input.name) ?? {
+      endpoint: `https://${ids.hex(32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+      certificateAuthority: Buffer.from(`-----BEGIN CERTIFICATE-----\nsimulated CA of ${input.name}\n-----END CERTIFICATE-----\n`).toString('base64'),
+    };
+    const cluster: ClusterRecord = {
+      name: input.name, arn: this.arn('cluster', input.name), status: 'CREATING', token: input.clientRequestToken,
+      version: input.version, roleArn: input.roleArn, subnetIds: [...input.subnetIds], securityGroupIds: [...input.securityGroupIds],
+      ...(subnets[0] ? { vpcId: subnets[0].vpcId } : {}),
+      tags: { ...input.tags }, ...endpoint,
+      // Each cluster has its own issuer: IRSA trust policies name it.
+      oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
+      enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
+    };
+    cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
+      cluster.status = 'ACTIVE';
+      cluster.activeAt = at;
+      cluster.addonApiReadyAt = at + this.context.sampler.sample('addon.api-lag', input.name) * 1000;
+    });
+    this.clusters.set(input.name, cluster);
+    return cluster;
+  }
+
+  /** Starts a logging update; EKS runs one cluster update at a time. */
+  updateClusterLogging(name: string, enable: string[], disable: string[], token: string): string {
+    const cluster = this.cluster(name);
+    const served = cluster.updateTokens.get(token);
+    if (served) return served;
+    if (cluster.update) throw eksError.resourceInUse(`Cannot update because cluster ${name} currently has update ${cluster.update.id} in progress`);
+    if (cluster.status !== 'ACTIVE') throw eksError.resourceInUse(`Cluster ${name} is ${cluster.status}: it takes configuration updates only when ACTIVE`);
+    const unknown = [...enable, ...disable].filter((type) => !logTypes.has(type));
+    if (unknown.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknown.join(', ')}`);
+    if (enable.every((type) => cluster.enabledLogTypes.has(type)) && disable.every((type) => !cluster.enabledLogTypes.has(type))) {
+      throw eksError.invalidParameter('No changes needed for the logging config provided');
+    }
+    const update = { id: this.context.ids.uuid(), token };
+    cluster.update = update;
+    cluster.updateTokens.set(token, update.id);
+    cluster.status = 'UPDATING';
+    cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), () => {
+      for (const type of enable) cluster.enabledLogTypes.add(type);
+      for (const type of disable) cluster.enabledLogTypes.delete(type);
+      cluster.update = undefined;
+      cluster.status = 'ACTIVE';
+    });
+    return update.id;
+  }
+
+  deleteCluster(name: string): void {
+    const cluster = this.cluster(name);
+    if (cluster.status === 'DELETING') return;
+    if (cluster.status === 'CREATING') throw eksError.resourceInUse(`Cannot delete because cluster ${name} is still being created`);
+    if (cluster.update) throw eksError.resourceInUse(`Cannot delete because cluster ${name} currently has update ${cluster.update.id} in progress`);
+    if (cluster.nodegroups.size > 0) throw eksError.resourceInUse('Cluster has nodegroups attached');
+    if (cluster.fargateProfiles.size > 0) throw eksError.resourceInUse('Cluster has fargate profiles attached');
+    cluster.status = 'DELETING';
+    // Managed add-ons go with their cluster.
+    for (const addon of cluster.addons.values()) {
+      addon.timer?.cancel();
+      addon.status = 'DELETING';
+    }
+    cluster.timer = this.context.scheduler.at(this.latency('cluster.delete', name), () => this.clusters.delete(name));
+  }
+
+  // --- node groups
+
+  createNodegroup(input: CreateNodegroupInput): NodegroupRecord {
+    const cluster = this.cluster(input.cluster);
+    const existing = cluster.nodegroups.get(input.name);
+    if (existing && input.clientRequestToken && existing.token === input.clientRequestToken) return existing;
+    if (existing) throw eksError.resourceInUse(`NodeGroup already exists with name ${input.name} and cluster name ${input.cluster}`);
+    this.serving(cluster);
+    this.checkRole(input.nodeRoleArn);
+    this.subnets(input.subnetIds);
+    checkScaling(input.scaling);
+    const key = `${input.cluster}/${input.name}`;
+    const group: NodegroupRecord = {
+      cluster: input.cluster, name: input.name, arn: this.arn('nodegroup', input.cluster, input.name, this.context.ids.uuid()), status: 'CREATING',
+      token: input.clientRequestToken, nodeRoleArn: input.nodeRoleArn, subnetIds: [...input.subnetIds], instanceTypes: [...input.instanceTypes],
+      capacityType: input.capacityType, amiType: input.amiType, diskSize: input.diskSize, scaling: { ...input.scaling },
+      labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(),
+    };
+    group.timer = this.context.scheduler.at(this.latency('nodegroup.create', key), (at) => {
+      group.status = 'ACTIVE';
+      if (group.scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
+    });
+    cluster.nodegroups.set(input.name, group);
+    return group;
+  }
+
+  updateNodegroupScaling(clusterName: string, name: string, scaling: Nodegroup['scaling'], token: string): string {
+    const cluster = this.cluster(clusterName);
+    const group = this.nodegroup(clusterName, name);
+    const served = group.updateTokens.get(token);
+    if (served) return served;
+    if (group.update) throw eksError.resourceInUse(`Cannot update because nodegroup ${name} currently has update ${group.update.id} in progress`);
+    if (group.status !== 'ACTIVE') throw eksError.resourceInUse(`Nodegroup ${name} is ${group.status}: it takes updates only when ACTIVE`);
+    checkScaling(scaling);
+    const update = { id: this.context.ids.uuid(), token };
+    group.update = update;
+    group.updateTokens.set(token, update.id);
+    group.status = 'UPDATING';
+    // The new sizes show once the update completes.
+    group.timer = this.context.scheduler.at(this.latency('nodegroup.update', `${clusterName}/${name}`), (at) => {
+      group.scaling = { ...scaling };
+      group.update = undefined;
+      group.status = 'ACTIVE';
+      if (scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
+    });
+    return update.id;
+  }
+
+  deleteNodegroup(clusterName: string, name: string): void {
+    const cluster = this.cluster(clusterName);
+    const group = this.nodegroup(clusterName, name);
+    if (group.status === 'DELETING') return;
+    group.timer?.cancel();
+    group.update = undefined;
+    group.status = 'DELETING';
+    group.timer = this.context.scheduler.at(this.latency('nodegroup.delete', `${clusterName}/${name}`), () => cluster.nodegroups.delete(name));
+  }
+
+  // --- Fargate profiles: one create or delete at a time per cluster
+
+  private fargateBusy(cluster: ClusterRecord, name: string): void {
+    const other = [...cluster.fargateProfiles.values()].find((profile) => busy(profile.status));
+    if (other) {
+      throw eksError.resourceInUse(`Cannot create or delete Fargate profile ${name} while Fargate profile ${other.name} of cluster ${cluster.name} is ${other.status}`);
+    }
+  }
+
+  createFargateProfile(input: CreateFargateProfileInput): FargateProfileRecord {
+    const cluster = this.cluster(input.cluster);
+    const existing = cluster.fargateProfiles.get(input.name);
+    if (existing && input.clientRequestToken && existing.token === input.clientRequestToken) return existing;
+    if (existing) throw eksError.resourceInUse('A Fargate Profile already exists with this name in this cluster.');
+    this.serving(cluster);
+    this.fargateBusy(cluster, input.name);
+    this.checkRole(input.podExecutionRoleArn);
+    this.subnets(input.subnetIds);
+    if (input.selectors.length < 1 || input.selectors.length > 5) throw eksError.invalidParameter('A Fargate Profile needs between 1 and 5 selectors.');
+    if (input.selectors.some((selector) => !selector.namespace)) throw eksError.invalidParameter('Every Fargate Profile selector needs a namespace.');
+    const profile: FargateProfileRecord = {
+      cluster: input.cluster, name: input.name, arn: this.arn('fargateprofile', input.cluster, input.name, this.context.ids.uuid()), status: 'CREATING',
+      token: input.clientRequestToken, podExecutionRoleArn: input.podExecutionRoleArn, subnetIds: [...input.subnetIds],
+      selectors: input.selectors.map((selector) => ({ ...selector })), tags: { ...input.tags },
+    };
+    profile.timer = this.context.scheduler.at(this.latency('fargate-profile.create', `${input.cluster}/${input.name}`), (at) => {
+      profile.status = 'ACTIVE';
+      this.capacityAppeared(cluster, at);
+    });
+    cluster.fargateProfiles.set(input.name, profile);
+    return profile;
+  }
+
+  deleteFargateProfile(clusterName: string, name: string): void {
+    const cluster = this.cluster(clusterName);
+    const profile = this.fargateProfile(clusterName, name);
+    if (profile.status === 'DELETING') return;
+    this.fargateBusy(cluster, name);
+    profile.status = 'DELETING';
+    profile.timer = this.context.scheduler.at(this.latency('fargate-profile.delete', `${clusterName}/${name}`), () => cluster.fargateProfiles.delete(name));
+  }
+
+  // --- managed add-ons
+
+  createAddon(input: CreateAddonInput): AddonRecord {
+    const cluster = this.cluster(input.cluster);
+    const existing = cluster.addons.get(input.name);
+    if (existing && input.clientRequestToken && existing.token === input.clientRequestToken) return existing;
+    if (existing) throw eksError.resourceInUse(`Addon ${input.name} already exists in cluster ${input.cluster} (${existing.status})`);
+    this.serving(cluster);
+    if (cluster.addonApiReadyAt !== undefined && this.context.clock.now() < cluster.addonApiReadyAt) {
+      throw eksError.invalidRequest(`Cluster ${input.cluster} is not ready for add-ons yet: retry in a few minutes`);
+    }
+    if (input.serviceAccountRoleArn) this.checkRole(input.serviceAccountRoleArn);
+    const addon: AddonRecord = {
+      cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()), version: input.version,
+      status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false,
+      ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
+    };
+    addon.timer = this.context.scheduler.at(this.latency('addon.create', `${input.cluster}/${input.name}`), (at) => {
+      // Its pods need somewhere to run: without nodes it stays CREATING, short of replicas.
+      if (cluster.capacitySince !== undefined && cluster.capacitySince <= at) {
+        addon.status = 'ACTIVE';
+      } else {
+        addon.waitingForCapacity = true;
+        addon.issues = ["InsufficientNumberOfReplicas: The add-on is unhealthy because it doesn't have the desired number of replicas."];
+      }
+    });
+    cluster.addons.set(input.name, addon);
+    return addon;
+  }
+
+  deleteAddon(clusterName: string, name: string): void {
+    const cluster = this.cluster(clusterName);
+    const addon = this.addon(clusterName, name);
+    if (addon.status === 'DELETING') return;
+    addon.timer?.cancel();
+    addon.status = 'DELETING';
+    addon.timer = this.context.scheduler.at(this.latency('addon.delete', `${clusterName}/${name}`), () => cluster.addons.delete(name));
+  }
+
+  private capacityAppeared(cluster: ClusterRecord, at: number): void {
+    cluster.capacitySince ??= at;
+    for (const addon of cluster.addons.values()) {
+      if (!addon.waitingForCapacity) continue;
+      addon.waitingForCapacity = false;
+      addon.issues = [];
+      addon.status = 'ACTIVE';
+    }
+  }
+}
+
+function checkScaling({ minSize, desiredSize, maxSize }: Nodegroup['scaling']): void {
+  if (minSize < 0 || maxSize < 1 || desiredSize < minSize || desiredSize > maxSize) {
+    throw eksError.invalidParameter(`Invalid scaling configuration: minSize ${minSize}, desiredSize ${desiredSize}, maxSize ${maxSize} (need 0 <= min <= desired <= max, max >= 1)`);
+  }
+}

@@ -1,0 +1,139 @@
+import { aws, awsOrUndefined } from '../../activities/aws/errors';
+import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup } from '../../activities/aws/eks';
+import type { SimContext } from './context';
+import { addonView, clusterView, fargateProfileView, nodegroupView } from './eks-records';
+import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
+import type { AwsGateway, Request } from './gateway';
+import { paged, slicePage } from './pages';
+
+/** What the simulated Kubernetes side needs to know of a cluster's compute. */
+export interface ClusterCompute {
+  status: string;
+  nodegroups: {
+    name: string; status: string; desiredSize: number; instanceTypes: string[]; capacityType: string;
+    labels: Record<string, string>; taints: { key: string; value?: string; effect: string }[];
+  }[];
+  fargateProfiles: { name: string; status: string; selectors: { namespace: string; labels?: Record<string, string> }[] }[];
+  addons: { name: string; version: string; status: string }[];
+}
+
+/** EKS behind `EksApi`, making the same requests, in the same order, as the SDK-backed adapter. */
+export class SimulatedEks implements EksApi {
+  readonly state: EksState;
+
+  constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
+    this.state = new EksState(context, neighbours, endpointOf);
+  }
+
+  private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
+    return this.gateway.operation({ service: 'eks', method, resource }, body);
+  }
+
+  /** A cluster's node groups, Fargate profiles and add-ons as they are now; `undefined` once it is gone. */
+  compute(cluster: string): ClusterCompute | undefined {
+    this.context.scheduler.settle(this.context.clock.now());
+    const record = this.state.clusters.get(cluster);
+    if (!record) return undefined;
+    return {
+      status: record.status,
+      nodegroups: [...record.nodegroups.values()].map((g) => ({
+        name: g.name, status: g.status, desiredSize: g.scaling.desiredSize, instanceTypes: [...g.instanceTypes], capacityType: g.capacityType,
+        labels: { ...g.labels }, taints: g.taints.map((t) => ({ ...t })),
+      })),
+      fargateProfiles: [...record.fargateProfiles.values()].map((p) => ({ name: p.name, status: p.status, selectors: p.selectors.map((s) => ({ ...s })) })),
+      addons: [...record.addons.values()].map((a) => ({ name: a.name, version: a.version, status: a.status })),
+    };
+  }
+
+  describeAddon(cluster: string, name: string) {
+    return this.call('describeAddon', `${cluster}/${name}`, (request) =>
+      awsOrUndefined(`DescribeAddon ${cluster}/${name}`, () => request('DescribeAddon', () => addonView(this.state.addon(cluster, name)))));
+  }
+
+  createAddon(input: CreateAddonInput) {
+    return this.call('createAddon', `${input.cluster}/${input.name}`, (request) =>
+      aws(`CreateAddon ${input.cluster}/${input.name}`, () => request('CreateAddon', () => addonView(this.state.createAddon(input)))));
+  }
+
+  deleteAddon(cluster: string, name: string) {
+    return this.call('deleteAddon', `${cluster}/${name}`, async (request) => {
+      await awsOrUndefined(`DeleteAddon ${cluster}/${name}`, () => request('DeleteAddon', () => this.state.deleteAddon(cluster, name)));
+    });
+  }
+
+  describeFargateProfile(cluster: string, name: string) {
+    return this.call('describeFargateProfile', `${cluster}/${name}`, (request) =>
+      awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => request('DescribeFargateProfile', () => fargateProfileView(this.state.fargateProfile(cluster, name)))));
+  }
+
+  createFargateProfile(input: CreateFargateProfileInput) {
+    return this.call('createFargateProfile', `${input.cluster}/${input.name}`, (request) =>
+      aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => request('CreateFargateProfile', () => fargateProfileView(this.state.createFargateProfile(input)))));
+  }
+
+  deleteFargateProfile(cluster: string, name: string) {
+    return this.call('deleteFargateProfile', `${cluster}/${name}`, async (request) => {
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => request('DeleteFargateProfile', () => this.state.deleteFargateProfile(cluster, name)));
+    });
+  }
+
+  listFargateProfiles(cluster: string) {
+    return this.call('listFargateProfiles', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListFargateProfiles ${cluster}`, () => request('ListFargateProfiles', () =>
+        slicePage([...this.state.cluster(cluster).fargateProfiles.keys()].sort(), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  describeNodegroup(cluster: string, name: string) {
+    return this.call('describeNodegroup', `${cluster}/${name}`, (request) =>
+      awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => request('DescribeNodegroup', () => nodegroupView(this.state.nodegroup(cluster, name)))));
+  }
+
+  createNodegroup(input: CreateNodegroupInput) {
+    return this.call('createNodegroup', `${input.cluster}/${input.name}`, (request) =>
+      aws(`CreateNodegroup ${input.cluster}/${input.name}`, () => request('CreateNodegroup', () => nodegroupView(this.state.createNodegroup(input)))));
+  }
+
+  updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string) {
+    return this.call('updateNodegroupScaling', `${cluster}/${name}`, async (request) => {
+      await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => request('UpdateNodegroupConfig', () => this.state.updateNodegroupScaling(cluster, name, scaling, clientRequestToken)));
+    });
+  }
+
+  deleteNodegroup(cluster: string, name: string) {
+    return this.call('deleteNodegroup', `${cluster}/${name}`, async (request) => {
+      await awsOrUndefined(`DeleteNodegroup ${cluster}/${name}`, () => request('DeleteNodegroup', () => this.state.deleteNodegroup(cluster, name)));
+    });
+  }
+
+  listNodegroups(cluster: string) {
+    return this.call('listNodegroups', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListNodegroups ${cluster}`, () => request('ListNodegroups', () =>
+        slicePage([...this.state.cluster(cluster).nodegroups.keys()].sort(), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  describeCluster(name: string) {
+    return this.call('describeCluster', name, (request) =>
+      awsOrUndefined(`DescribeCluster ${name}`, () => request('DescribeCluster', () => clusterView(this.state.cluster(name)))));
+  }
+
+  createCluster(input: CreateClusterInput) {
+    return this.call('createCluster', input.name, (request) =>
+      aws(`CreateCluster ${input.name}`, () => request('CreateCluster', () => clusterView(this.state.createCluster(input)))));
+  }
+
+  updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string) {
+    return this.call('updateClusterLogging', name, (request) =>
+      aws(`UpdateClusterConfig ${name}`, () => request('UpdateClusterConfig', () => this.state.updateClusterLogging(name, enabled, disabled, clientRequestToken))));
+  }
+
+  deleteCluster(name: string) {
+    return this.call('deleteCluster', name, async (request) => {
+      await awsOrUndefined(`DeleteCluster ${name}`, () => request('DeleteCluster', () => this.state.deleteCluster(name)));
+    });
+  }
+
+  listClusters() {
+    return this.call('listClusters', undefined, (request) =>
+      paged((index) => aws('ListClusters', () => request('ListClusters', () => slicePage([...this.state.clusters.keys()].sort(), index, 100)))));
+  }
+}

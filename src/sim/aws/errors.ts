@@ -1,0 +1,82 @@
+import type { TransientFault } from '../faults';
+
+export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs';
+
+/**
+ * An error shaped like the AWS SDK v3's service exceptions: the same `name`, `$fault` and
+ * `$metadata.httpStatusCode` (checked against moto in the contract suite), so the adapters'
+ * classification (src/activities/aws/errors.ts) treats the simulated cloud exactly like AWS.
+ */
+export class SimulatedAwsError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number };
+  readonly $retryable?: { throttling: boolean };
+
+  constructor(name: string, message: string, httpStatusCode: number, retryable?: { throttling: boolean }) {
+    super(message);
+    this.name = name;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode };
+    if (retryable) this.$retryable = retryable;
+  }
+}
+
+const error = (name: string, status: number) => (message: string) => new SimulatedAwsError(name, message, status);
+
+/** The errors each service raises, under the names and status codes its SDK client surfaces. */
+export const eksError = {
+  resourceInUse: error('ResourceInUseException', 409),
+  notFound: error('ResourceNotFoundException', 404),
+  invalidRequest: error('InvalidRequestException', 400),
+  invalidParameter: error('InvalidParameterException', 400),
+};
+
+export const iamError = {
+  entityAlreadyExists: error('EntityAlreadyExistsException', 409),
+  noSuchEntity: error('NoSuchEntityException', 404),
+  deleteConflict: error('DeleteConflictException', 409),
+  malformedPolicy: error('MalformedPolicyDocumentException', 400),
+};
+
+export const ecrError = {
+  repositoryAlreadyExists: error('RepositoryAlreadyExistsException', 400),
+  repositoryNotFound: error('RepositoryNotFoundException', 400),
+  imageNotFound: error('ImageNotFoundException', 400),
+};
+
+export const logsError = {
+  resourceAlreadyExists: error('ResourceAlreadyExistsException', 400),
+  resourceNotFound: error('ResourceNotFoundException', 400),
+  invalidParameter: error('InvalidParameterException', 400),
+};
+
+export const ec2Error = {
+  dependencyViolation: error('DependencyViolation', 400),
+  invalidParameterValue: error('InvalidParameterValue', 400),
+  vpcNotFound: error('InvalidVpcID.NotFound', 400),
+  groupNotFound: error('InvalidGroup.NotFound', 400),
+  networkInterfaceNotFound: error('InvalidNetworkInterfaceID.NotFound', 400),
+};
+
+export const elbv2Error = {
+  targetGroupNotFound: error('TargetGroupNotFoundException', 400),
+};
+
+// Each service's own words for "slow down" and "failed on our side"; all are classified transient.
+const throttling: Record<AwsService, [string, number]> = {
+  eks: ['ThrottlingException', 429], iam: ['Throttling', 400], ecr: ['ThrottlingException', 400],
+  ec2: ['RequestLimitExceeded', 503], elbv2: ['Throttling', 400], logs: ['ThrottlingException', 400],
+};
+const serverError: Record<AwsService, [string, number]> = {
+  eks: ['ServerException', 500], iam: ['ServiceFailureException', 500], ecr: ['ServerException', 500],
+  ec2: ['InternalError', 500], elbv2: ['InternalFailure', 500], logs: ['ServiceUnavailableException', 503],
+};
+
+export function transientError(service: AwsService, api: string, fault: TransientFault): SimulatedAwsError {
+  if (fault === 'throttle') {
+    const [name, status] = throttling[service];
+    return new SimulatedAwsError(name, `Rate exceeded (simulated throttling of ${api})`, status, { throttling: true });
+  }
+  const [name, status] = serverError[service];
+  return new SimulatedAwsError(name, `simulated service failure of ${api}`, status);
+}

@@ -1,0 +1,212 @@
+import { aws, awsOrUndefined } from '../../activities/aws/errors';
+import type { IamApi, OidcProvider, Role } from '../../activities/aws/iam';
+import { cloudWatchAgentServerPolicyArn } from '../../domain/iam-policies/cloudwatch';
+import { awsManagedPolicyArn } from '../../domain/iam-policies/policy-document';
+import { serviceRoles } from '../../domain/service-roles';
+import type { SimContext } from './context';
+import { iamError } from './errors';
+import type { AwsGateway, Request } from './gateway';
+import { paged, slicePage } from './pages';
+
+interface RoleRecord {
+  name: string;
+  arn: string;
+  path: string;
+  trustPolicy: string;
+  description: string;
+  tags: Record<string, string>;
+  attached: Set<string>;
+  inline: Map<string, string>;
+}
+
+interface ProviderRecord {
+  arn: string;
+  url: string;
+  clientIds: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * AWS-managed policies exist in every account; attaching any other ARN is NoSuchEntity, as in
+ * IAM. The ones eksflow attaches come from the domain, so adding one there needs no change here.
+ */
+const managedPolicies = new Set<string>([
+  ...Object.values(serviceRoles).flatMap((role) => role.policies),
+  cloudWatchAgentServerPolicyArn,
+  ...['AmazonEKSServicePolicy', 'AmazonEKSVPCResourceController', 'AmazonSSMManagedInstanceCore', 'AdministratorAccess', 'ReadOnlyAccess',
+    'AmazonEC2ContainerRegistryPowerUser', 'AmazonEC2ContainerRegistryFullAccess', 'ElasticLoadBalancingFullAccess', 'CloudWatchAgentAdminPolicy',
+    'service-role/AmazonEBSCSIDriverPolicy'].map((name) => awsManagedPolicyArn(name)),
+]);
+
+const parsesAsJson = (document: string) => {
+  try {
+    JSON.parse(document);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** IAM roles with their policies, and OIDC providers: instant, without eventual consistency. */
+export class SimulatedIam implements IamApi {
+  private readonly roles = new Map<string, RoleRecord>();
+  private readonly providers = new Map<string, ProviderRecord>();
+  private readonly extraPolicies = new Set<string>();
+
+  constructor(private readonly context: SimContext, private readonly gateway: AwsGateway) {}
+
+  private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
+    return this.gateway.operation({ service: 'iam', method, resource }, body);
+  }
+
+  private role(name: string): RoleRecord {
+    const role = this.roles.get(name);
+    if (!role) throw iamError.noSuchEntity(`The role with name ${name} cannot be found.`);
+    return role;
+  }
+
+  private view = (role: RoleRecord): Role => ({ name: role.name, arn: role.arn, tags: { ...role.tags } });
+
+  // --- what the simulated cloud's other services and tests ask of IAM directly
+
+  /** A customer-managed policy, or an AWS-managed one not in the built-in list, made attachable. */
+  addManagedPolicy(arn: string): void {
+    this.extraPolicies.add(arn);
+  }
+
+  /** Whether a role of this ARN exists: EKS refuses to create with a role that does not. */
+  hasRole(arn: string): boolean {
+    return [...this.roles.values()].some((role) => role.arn === arn);
+  }
+
+  /** IAM's DeleteRole alone, which refuses while policies remain (the adapter detaches them first). */
+  deleteRoleOnly(name: string): Promise<void> {
+    return this.call('deleteRoleOnly', name, (request) => request('DeleteRole', () => this.deleteRoleRecord(name)));
+  }
+
+  roleNames(): string[] {
+    return [...this.roles.keys()].sort();
+  }
+
+  providerArns(): string[] {
+    return [...this.providers.keys()].sort();
+  }
+
+  private deleteRoleRecord(name: string): void {
+    const role = this.role(name);
+    if (role.attached.size > 0) throw iamError.deleteConflict('Cannot delete entity, must detach all policies first.');
+    if (role.inline.size > 0) throw iamError.deleteConflict('Cannot delete entity, must delete policies first.');
+    this.roles.delete(name);
+  }
+
+  // --- IamApi, making the same requests as the SDK-backed adapter
+
+  getRole(name: string) {
+    return this.call('getRole', name, (request) => awsOrUndefined(`GetRole ${name}`, () => request('GetRole', () => this.view(this.role(name)))));
+  }
+
+  createRole({ name, trustPolicy, description, tags }: { name: string; trustPolicy: string; description: string; tags: Record<string, string> }) {
+    return this.call('createRole', name, (request) => aws(`CreateRole ${name}`, () => request('CreateRole', () => {
+      if (this.roles.has(name)) throw iamError.entityAlreadyExists(`Role with name ${name} already exists.`);
+      if (!parsesAsJson(trustPolicy)) throw iamError.malformedPolicy('This policy contains invalid Json');
+      const role: RoleRecord = {
+        name, arn: `arn:aws:iam::${this.context.accountId}:role/${name}`, path: '/', trustPolicy, description, tags: { ...tags }, attached: new Set(), inline: new Map(),
+      };
+      this.roles.set(name, role);
+      return this.view(role);
+    })));
+  }
+
+  listRoles(pathPrefix?: string) {
+    return this.call('listRoles', undefined, async (request) => {
+      const all = () => [...this.roles.values()].filter((role) => role.path.startsWith(pathPrefix ?? '/')).map((role) => role.name);
+      const names = await paged((index) => aws('ListRoles', () => request('ListRoles', () => slicePage(all(), index, 100))));
+      // ListRoles returns no tags: the adapter asks ListRoleTags for each role.
+      return Promise.all(names.map((name) => aws(`ListRoleTags ${name}`, () => request('ListRoleTags', () => this.view(this.role(name))))));
+    });
+  }
+
+  attachedPolicies(role: string) {
+    return this.call('attachedPolicies', role, (request) => aws(`ListAttachedRolePolicies ${role}`, () => request('ListAttachedRolePolicies', () => [...this.role(role).attached])));
+  }
+
+  attachPolicy(role: string, policyArn: string) {
+    return this.call('attachPolicy', role, (request) => aws(`AttachRolePolicy ${role} ${policyArn}`, () => request('AttachRolePolicy', () => {
+      const record = this.role(role);
+      if (!managedPolicies.has(policyArn) && !this.extraPolicies.has(policyArn)) throw iamError.noSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
+      record.attached.add(policyArn);
+    })));
+  }
+
+  putRolePolicy(role: string, name: string, document: string) {
+    return this.call('putRolePolicy', role, (request) => aws(`PutRolePolicy ${role} ${name}`, () => request('PutRolePolicy', () => {
+      const record = this.role(role);
+      if (!parsesAsJson(document)) throw iamError.malformedPolicy('Syntax errors in policy.');
+      record.inline.set(name, document);
+    })));
+  }
+
+  getRolePolicy(role: string, name: string) {
+    return this.call('getRolePolicy', role, (request) => awsOrUndefined(`GetRolePolicy ${role} ${name}`, () => request('GetRolePolicy', () => {
+      const document = this.role(role).inline.get(name);
+      if (document === undefined) throw iamError.noSuchEntity(`The role policy with name ${name} cannot be found.`);
+      return document;
+    })));
+  }
+
+  deleteRole(name: string) {
+    return this.call('deleteRole', name, async (request) => {
+      const attached = await awsOrUndefined(`ListAttachedRolePolicies ${name}`, () => request('ListAttachedRolePolicies', () => [...this.role(name).attached]));
+      if (!attached) return;
+      for (const policy of attached) {
+        await awsOrUndefined(`DetachRolePolicy ${name}`, () => request('DetachRolePolicy', () => {
+          if (!this.role(name).attached.delete(policy)) throw iamError.noSuchEntity(`Policy ${policy} was not found.`);
+        }));
+      }
+      const inline = await awsOrUndefined(`ListRolePolicies ${name}`, () => request('ListRolePolicies', () => [...this.role(name).inline.keys()]));
+      for (const policyName of inline ?? []) {
+        await awsOrUndefined(`DeleteRolePolicy ${name}`, () => request('DeleteRolePolicy', () => {
+          if (!this.role(name).inline.delete(policyName)) throw iamError.noSuchEntity(`The role policy with name ${policyName} cannot be found.`);
+        }));
+      }
+      await awsOrUndefined(`DeleteRole ${name}`, () => request('DeleteRole', () => this.deleteRoleRecord(name)));
+    });
+  }
+
+  listOidcProviders() {
+    return this.call('listOidcProviders', undefined, async (request) => {
+      const arns = await aws('ListOpenIDConnectProviders', () => request('ListOpenIDConnectProviders', () => [...this.providers.keys()]));
+      const providers: OidcProvider[] = [];
+      for (const arn of arns) {
+        const provider = await awsOrUndefined(`GetOpenIDConnectProvider ${arn}`, () => request('GetOpenIDConnectProvider', () => this.provider(arn)));
+        if (provider) providers.push({ arn, url: provider.url, tags: { ...provider.tags } });
+      }
+      return providers;
+    });
+  }
+
+  createOidcProvider({ url, clientIds, tags }: { url: string; clientIds: string[]; tags: Record<string, string> }) {
+    return this.call('createOidcProvider', url, (request) => aws(`CreateOpenIDConnectProvider ${url}`, () => request('CreateOpenIDConnectProvider', () => {
+      const bare = url.replace(/^https:\/\//, '');
+      const arn = `arn:aws:iam::${this.context.accountId}:oidc-provider/${bare}`;
+      if (this.providers.has(arn)) throw iamError.entityAlreadyExists(`Provider with url ${url} already exists.`);
+      this.providers.set(arn, { arn, url: bare, clientIds: [...clientIds], tags: { ...tags } });
+      return { arn, url: bare, tags: { ...tags } };
+    })));
+  }
+
+  deleteOidcProvider(arn: string) {
+    return this.call('deleteOidcProvider', arn, async (request) => {
+      await awsOrUndefined(`DeleteOpenIDConnectProvider ${arn}`, () => request('DeleteOpenIDConnectProvider', () => {
+        this.provider(arn);
+        this.providers.delete(arn);
+      }));
+    });
+  }
+
+  private provider(arn: string): ProviderRecord {
+    const provider = this.providers.get(arn);
+    if (!provider) throw iamError.noSuchEntity(`OpenIDConnect Provider not found for arn ${arn}`);
+    return provider;
+  }
+}

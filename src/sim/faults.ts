@@ -1,0 +1,87 @@
+import { keyedRandom } from './random';
+
+/**
+ * Fault injection for the simulated cloud: transient faults at a rate (what a real API does
+ * under load) and a named step made to fail for good (what the rollback tests need).
+ */
+export interface FaultOptions {
+  /** Probability that one request is throttled. @default 0 */
+  throttleRate?: number;
+  /** Probability that one request fails on the provider's side (5xx). @default 0 */
+  serverErrorRate?: number;
+  /** Seeds the coin flips, so a run's faults are reproducible. @default 1 */
+  seed?: string | number;
+}
+
+export interface FailStepOptions {
+  /**
+   * Only calls about this resource: a name, or one segment of a `cluster/name` key, so
+   * `spot` matches node group `demo/spot`. @default every call of the operation
+   */
+  resource?: string;
+  /** before: the call never takes effect; after: it does, and its response is lost. @default 'before' */
+  when?: 'before' | 'after';
+  /** How many matching calls fail; later ones succeed. @default every one */
+  times?: number;
+}
+
+export interface FailStep extends Required<Omit<FailStepOptions, 'resource'>> {
+  /** An interface method (`createNodegroup`) or an API request (`CreateSubnet`, `ec2:CreateSubnet`). */
+  operation: string;
+  resource?: string;
+}
+
+export type TransientFault = 'throttle' | 'server-error';
+
+const matchesResource = (wanted: string | undefined, resource: string | undefined) =>
+  wanted === undefined || (resource !== undefined && (resource === wanted || resource.split('/').includes(wanted)));
+
+export class FaultInjector {
+  throttleRate: number;
+  serverErrorRate: number;
+  private readonly seed: string | number;
+  private readonly requests = new Map<string, number>();
+  private steps: FailStep[] = [];
+
+  constructor({ throttleRate = 0, serverErrorRate = 0, seed = 1 }: FaultOptions = {}) {
+    for (const [name, rate] of Object.entries({ throttleRate, serverErrorRate })) {
+      if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${name} must be a probability between 0 and 1, got ${rate}`);
+    }
+    this.throttleRate = throttleRate;
+    this.serverErrorRate = serverErrorRate;
+    this.seed = seed;
+  }
+
+  /**
+   * Makes an operation fail non-retryably: every matching call, or the first `times`. Names are
+   * matched exactly: `createNodegroup` is the interface method, `CreateNodegroup` the API request.
+   */
+  failStep(operation: string, { resource, when = 'before', times = Number.POSITIVE_INFINITY }: FailStepOptions = {}): void {
+    this.steps.push({ operation, resource, when, times });
+  }
+
+  clearFailSteps(): void {
+    this.steps = [];
+  }
+
+  /**
+   * The step that makes this call fail, if any, counted down. `names` are what the call
+   * answers to (a method name, or an API's bare and service-qualified names).
+   */
+  failing(names: string[], resource: string | undefined, when: 'before' | 'after'): FailStep | undefined {
+    const step = this.steps.find((s) => s.times > 0 && s.when === when && names.includes(s.operation) && matchesResource(s.resource, resource));
+    if (step) step.times -= 1;
+    return step;
+  }
+
+  /** Whether this request meets a transient fault: drawn per API and request number, so reproducible per seed. */
+  transient(api: string): TransientFault | undefined {
+    if (this.throttleRate === 0 && this.serverErrorRate === 0) return undefined;
+    const n = this.requests.get(api) ?? 0;
+    this.requests.set(api, n + 1);
+    const draw = keyedRandom(this.seed, 'fault', api, n)();
+    if (draw < this.throttleRate) return 'throttle';
+    if (draw < this.throttleRate + this.serverErrorRate) return 'server-error';
+    return undefined;
+  }
+}

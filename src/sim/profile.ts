@@ -1,0 +1,93 @@
+import { latencyTable, type Latency } from '../domain/latency';
+import { fitLognormal, keyedRandom, sampleLognormal, type Lognormal } from './random';
+
+/**
+ * Every simulated operation that takes time. IAM, ECR and CloudWatch Logs calls are not here:
+ * they complete within the call (IAM's eventual consistency is not simulated).
+ */
+export const simOperations = [
+  'cluster.create', 'cluster.update', 'cluster.delete',
+  'nodegroup.create', 'nodegroup.update', 'nodegroup.delete',
+  'fargate-profile.create', 'fargate-profile.delete',
+  'addon.create', 'addon.delete',
+  /** How long after the cluster turns ACTIVE CreateAddon keeps refusing. */
+  'addon.api-lag',
+  /** A VPC with subnets and its NAT gateway(s): the NAT gateway dominates. */
+  'network.create',
+  /** From CreateLoadBalancer until the NLB is active and its DNS name answers. */
+  'load-balancer.provision',
+] as const;
+export type SimOperation = (typeof simOperations)[number];
+
+export type LatencyProfile = Record<SimOperation, Latency>;
+
+/**
+ * Published figures. Where the planner has a figure for the same thing (src/domain/latency.ts)
+ * it is taken from there, so the plan's estimates and the simulation cannot disagree.
+ */
+export const defaultLatencyProfile: LatencyProfile = {
+  'cluster.create': latencyTable.cluster,
+  'cluster.update': latencyTable['cluster-logging'],
+  // Deleting a control plane takes a few minutes; faster than creating one.
+  'cluster.delete': { medianSeconds: 240, p90Seconds: 420 },
+  'nodegroup.create': latencyTable.nodegroup,
+  // A scaling change is applied to the Auto Scaling group within a minute or so.
+  'nodegroup.update': { medianSeconds: 45, p90Seconds: 90 },
+  // Nodes are drained and terminated first: slower than a create.
+  'nodegroup.delete': { medianSeconds: 300, p90Seconds: 480 },
+  'fargate-profile.create': latencyTable['fargate-profile'],
+  'fargate-profile.delete': { medianSeconds: 120, p90Seconds: 240 },
+  'addon.create': latencyTable.addon,
+  'addon.delete': { medianSeconds: 30, p90Seconds: 90 },
+  'addon.api-lag': { medianSeconds: 180, p90Seconds: 240 },
+  'network.create': latencyTable.network,
+  'load-balancer.provision': latencyTable.nlb,
+};
+
+/** The default profile with some operations replaced. */
+export function latencyProfile(overrides: Partial<LatencyProfile> = {}): LatencyProfile {
+  return { ...defaultLatencyProfile, ...overrides };
+}
+
+/** One latency the simulation drew: what a benchmark's critical-path bound is computed from. */
+export interface LatencyDraw {
+  operation: SimOperation;
+  /** The resource, e.g. `demo` or `demo/general`. */
+  key: string;
+  /** The how-many-th draw for this operation and resource, from 0: a re-create draws anew. */
+  occurrence: number;
+  seconds: number;
+}
+
+/**
+ * Draws each latency from the lognormal fitted to its operation's median and p90. A draw
+ * depends on the seed, the operation, the resource and the occurrence only, so concurrent
+ * environments and a sequential replay of the same one see the same latencies.
+ */
+export class LatencySampler {
+  private readonly fits = new Map<SimOperation, Lognormal>();
+  private readonly occurrences = new Map<string, number>();
+  private readonly log: LatencyDraw[] = [];
+
+  constructor(readonly profile: LatencyProfile = defaultLatencyProfile, readonly seed: string | number = 1) {
+    for (const operation of simOperations) {
+      const { medianSeconds, p90Seconds } = profile[operation];
+      this.fits.set(operation, fitLognormal({ median: medianSeconds, p90: p90Seconds }));
+    }
+  }
+
+  /** A latency in (simulated) seconds. */
+  sample(operation: SimOperation, key: string): number {
+    const counter = `${operation}\u0000${key}`;
+    const occurrence = this.occurrences.get(counter) ?? 0;
+    this.occurrences.set(counter, occurrence + 1);
+    const seconds = sampleLognormal(keyedRandom(this.seed, operation, key, occurrence), this.fits.get(operation)!);
+    this.log.push({ operation, key, occurrence, seconds });
+    return seconds;
+  }
+
+  /** Every draw so far, in the order drawn. */
+  draws(): readonly LatencyDraw[] {
+    return this.log;
+  }
+}

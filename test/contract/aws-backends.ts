@@ -1,0 +1,44 @@
+import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { awsActivityDeps } from '../../src/activities/aws/clients';
+import { scaledClock } from '../../src/sim/clock';
+import { SimulatedAws, type AwsApis } from '../../src/sim/aws';
+import { moto, type Moto } from '../support/moto';
+
+/** One implementation of eksflow's AWS interfaces, with what the contract suite needs around it. */
+export interface AwsBackend {
+  apis: AwsApis;
+  /** IAM's DeleteRole request alone, raw (no adapter): its refusal's shape is part of the contract. */
+  deleteRoleOnly(name: string): Promise<unknown>;
+  /** A fresh, empty account for the next test. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The SDK-backed adapters, built as the worker builds them, over moto. */
+export async function motoBackend(): Promise<AwsBackend> {
+  const aws: Moto = await moto();
+  const iam = new IAMClient(aws.clientConfig);
+  return {
+    apis: awsActivityDeps(aws.clientConfig),
+    deleteRoleOnly: (name) => iam.send(new DeleteRoleCommand({ RoleName: name })),
+    reset: () => aws.reset(),
+    stop: () => aws.stop(),
+  };
+}
+
+/**
+ * The simulated cloud, 100,000× faster than AWS: a 10-minute cluster is ACTIVE in ~6 ms, so
+ * the suite's waits are milliseconds and the CREATING → ACTIVE path is still taken.
+ */
+export async function simulatedBackend(): Promise<AwsBackend> {
+  const backend = {} as AwsBackend & { sim: SimulatedAws };
+  const fresh = () => {
+    backend.sim = new SimulatedAws({ clock: scaledClock({ speedup: 100_000 }), seed: 'contract' });
+    backend.apis = backend.sim.apis();
+  };
+  fresh();
+  backend.deleteRoleOnly = (name) => backend.sim.iam.deleteRoleOnly(name);
+  backend.reset = async () => fresh();
+  backend.stop = async () => undefined;
+  return backend;
+}

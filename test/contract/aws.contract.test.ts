@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AwsApis } from '../../src/sim/aws';
+import { errorTypes } from '../../src/domain/errors';
+import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
+import { motoBackend, simulatedBackend, type AwsBackend } from './aws-backends';
+
+/*
+ * One suite of behaviour, run against the SDK-backed adapters over moto and against the
+ * simulated cloud, so the simulator cannot drift from the adapters. Where moto and AWS (so the
+ * simulator) legitimately differ, the test says so and asserts only what both must agree on:
+ * - moto has no CREATING, UPDATING or DELETING: everything is at its end state at once, so
+ *   every wait here polls until a predicate holds rather than expecting a state;
+ * - moto ignores client request tokens: a repeated create is ResourceInUse there, the same
+ *   resource on EKS and in the simulator;
+ * - moto has no EKS add-on API, does not fill a cluster's vpcId, accepts any retention period
+ *   and lets a cluster with Fargate profiles be deleted.
+ * The simulator's own rules (one update at a time, Fargate serialization, the add-on API's
+ * lag, ...) are in test/sim/aws/rules.test.ts.
+ */
+
+const region = 'us-east-1';
+const account = '123456789012';
+const tags = { 'eksflow.io/environment': 'team/contract', team: 'a' };
+
+/** Polls until `done` holds: moto is there at once, the simulator passes through its states. */
+async function eventually<T>(what: string, observe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await observe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value)}`);
+    await delay(5);
+  }
+}
+
+async function rejectsAs(promise: Promise<unknown>, type: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
+    assert.equal(error.type, type);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+async function role(apis: AwsApis, name: string, service: string): Promise<string> {
+  return (await apis.iam.createRole({ name, trustPolicy: JSON.stringify(assumedBy(service)), description: name, tags })).arn;
+}
+
+/** Roles, a VPC of two zones and an ACTIVE cluster: what the EKS tests start from. */
+async function activeCluster(apis: AwsApis, name = 'contract') {
+  const clusterRole = await role(apis, `${name}-cluster`, serviceRoles.cluster.service);
+  const nodeRole = await role(apis, `${name}-node`, serviceRoles.node.service);
+  const fargateRole = await role(apis, `${name}-fargate`, serviceRoles.fargate.service);
+  const zones = (await apis.vpc.availabilityZones()).slice(0, 2);
+  const network = await apis.vpc.createNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: name });
+  const created = await apis.eks.createCluster({
+    name, version: '1.35', roleArn: clusterRole, subnetIds: network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags, clientRequestToken: `${name}-token`,
+  });
+  assert.ok(['CREATING', 'ACTIVE'].includes(created.status), `a new cluster is CREATING (ACTIVE at once on moto), not ${created.status}`);
+  const cluster = await eventually(`cluster ${name} ACTIVE`, () => apis.eks.describeCluster(name), (c) => c?.status === 'ACTIVE');
+  return { cluster: cluster!, created, clusterRole, nodeRole, fargateRole, network };
+}
+
+const nodegroupInput = (nodeRoleArn: string, subnetIds: string[]) => ({
+  cluster: 'contract', name: 'general', nodeRoleArn, subnetIds, instanceTypes: ['t3.medium'], capacityType: 'ON_DEMAND', amiType: 'AL2_x86_64', diskSize: 20,
+  scaling: { minSize: 1, desiredSize: 2, maxSize: 4 }, labels: { role: 'general' }, taints: [], tags, clientRequestToken: 'ng-token',
+});
+
+function awsContract(name: string, start: () => Promise<AwsBackend>) {
+  describe(name, () => {
+    let backend: AwsBackend;
+    before(async () => { backend = await start(); });
+    afterEach(() => backend.reset());
+    after(() => backend?.stop());
+
+    test('a cluster becomes ACTIVE with its tags, endpoint and its own OIDC issuer, and is listed', async () => {
+      const { cluster, created } = await activeCluster(backend.apis);
+      assert.equal(cluster.arn, `arn:aws:eks:${region}:${account}:cluster/contract`);
+      assert.equal(created.arn, cluster.arn);
+      assert.deepEqual(cluster.tags, tags);
+      assert.match(cluster.oidcIssuer ?? '', /^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/\w+$/);
+      assert.ok(cluster.endpoint?.startsWith('https://'));
+      assert.ok(cluster.certificateAuthority);
+      assert.deepEqual(cluster.enabledLogTypes, []);
+      assert.deepEqual(await backend.apis.eks.listClusters(), ['contract']);
+      assert.equal(await backend.apis.eks.describeCluster('missing'), undefined);
+    });
+
+    test('a repeated create never makes a second cluster, and another request for the name is refused as in use', async () => {
+      const { clusterRole, network } = await activeCluster(backend.apis);
+      const input = { name: 'contract', version: '1.35', roleArn: clusterRole, subnetIds: network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags };
+      // EKS (and the simulator) answer the same token with the same cluster; moto ignores tokens and refuses.
+      try {
+        assert.equal((await backend.apis.eks.createCluster({ ...input, clientRequestToken: 'contract-token' })).arn, `arn:aws:eks:${region}:${account}:cluster/contract`);
+      } catch (error) {
+        assert.match((error as Error).message, /CreateCluster contract: ResourceInUseException/);
+      }
+      await rejectsAs(backend.apis.eks.createCluster({ ...input, clientRequestToken: 'another-run' }), errorTypes.awsClientError, /CreateCluster contract: ResourceInUseException/);
+      assert.deepEqual(await backend.apis.eks.listClusters(), ['contract']);
+    });
+
+    test('a logging update shows once the cluster is ACTIVE again', async () => {
+      await activeCluster(backend.apis);
+      assert.equal(typeof await backend.apis.eks.updateClusterLogging('contract', ['api', 'audit'], [], 'logging-token'), 'string');
+      const cluster = await eventually('logging applied', () => backend.apis.eks.describeCluster('contract'), (c) => c?.status === 'ACTIVE' && c.enabledLogTypes.length === 2);
+      assert.deepEqual(cluster?.enabledLogTypes.sort(), ['api', 'audit']);
+    });
+
+    test('a node group is created, scaled and listed; it keeps its cluster from being deleted; deleted, it is gone', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const created = await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      assert.match(created.arn, /^arn:aws:eks:us-east-1:123456789012:nodegroup\/contract\/general\//);
+      const group = await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      assert.deepEqual(group?.scaling, { minSize: 1, desiredSize: 2, maxSize: 4 });
+      assert.deepEqual(group?.tags, tags);
+      assert.deepEqual(await eks.listNodegroups('contract'), ['general']);
+
+      await eks.updateNodegroupScaling('contract', 'general', { minSize: 1, desiredSize: 3, maxSize: 4 }, 'scale-token');
+      // moto applies the new sizes at once; EKS and the simulator once the update is done.
+      await eventually('scaled to 3', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE' && g.scaling.desiredSize === 3);
+
+      await rejectsAs(eks.deleteCluster('contract'), errorTypes.awsClientError, /DeleteCluster contract: ResourceInUseException/);
+      await eks.deleteNodegroup('contract', 'general');
+      await eventually('node group gone', () => eks.describeNodegroup('contract', 'general'), (g) => g === undefined);
+      assert.deepEqual(await eks.listNodegroups('contract'), []);
+      await eks.deleteNodegroup('contract', 'general');
+      assert.equal(await eks.describeNodegroup('missing', 'general'), undefined);
+      await rejectsAs(eks.createNodegroup({ ...nodegroupInput(nodeRole, network.privateSubnetIds), cluster: 'missing' }), errorTypes.awsClientError, /CreateNodegroup missing\/general: ResourceNotFoundException/);
+    });
+
+    test('a Fargate profile is created, listed and deleted', async () => {
+      const { fargateRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const created = await eks.createFargateProfile({
+        cluster: 'contract', name: 'apps', podExecutionRoleArn: fargateRole, subnetIds: network.privateSubnetIds, selectors: [{ namespace: 'apps' }], tags, clientRequestToken: 'fp-token',
+      });
+      assert.match(created.arn, /^arn:aws:eks:us-east-1:123456789012:fargateprofile\/contract\/apps\//);
+      const profile = await eventually('profile ACTIVE', () => eks.describeFargateProfile('contract', 'apps'), (p) => p?.status === 'ACTIVE');
+      assert.deepEqual(profile?.tags, tags);
+      assert.deepEqual(await eks.listFargateProfiles('contract'), ['apps']);
+      await eks.deleteFargateProfile('contract', 'apps');
+      await eventually('profile gone', () => eks.describeFargateProfile('contract', 'apps'), (p) => p === undefined);
+      assert.deepEqual(await eks.listFargateProfiles('contract'), []);
+      await eks.deleteFargateProfile('contract', 'apps');
+    });
+
+    test('a deleted cluster is gone: describe is undefined and a second delete is done', async () => {
+      await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      await eks.deleteCluster('contract');
+      await eventually('cluster gone', () => eks.describeCluster('contract'), (c) => c === undefined);
+      assert.deepEqual(await eks.listClusters(), []);
+      await eks.deleteCluster('contract');
+    });
+
+    test('an IAM role with attached and inline policies: created, read, refused twice, deleted', async () => {
+      const { iam } = backend.apis;
+      const arn = await role(backend.apis, 'contract-role', 'eks.amazonaws.com');
+      assert.equal(arn, `arn:aws:iam::${account}:role/contract-role`);
+      assert.deepEqual(await iam.getRole('contract-role'), { name: 'contract-role', arn, tags });
+      assert.deepEqual((await iam.listRoles()).find((r) => r.name === 'contract-role'), { name: 'contract-role', arn, tags });
+      const [policy] = serviceRoles.cluster.policies;
+      await iam.attachPolicy('contract-role', policy);
+      await iam.attachPolicy('contract-role', policy);
+      assert.deepEqual(await iam.attachedPolicies('contract-role'), [policy]);
+      const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }] };
+      await iam.putRolePolicy('contract-role', 'logs', JSON.stringify(document));
+      assert.deepEqual(JSON.parse((await iam.getRolePolicy('contract-role', 'logs'))!), document);
+      assert.equal(await iam.getRolePolicy('contract-role', 'missing'), undefined);
+
+      await rejectsAs(role(backend.apis, 'contract-role', 'eks.amazonaws.com'), errorTypes.awsClientError, /CreateRole contract-role: EntityAlreadyExistsException/);
+      await rejectsAs(iam.attachPolicy('contract-role', 'arn:aws:iam::aws:policy/NoSuchPolicy'), errorTypes.awsClientError, /AttachRolePolicy .*: NoSuchEntityException/);
+      // IAM's own DeleteRole refuses while a policy is attached; the adapter detaches first.
+      await assert.rejects(backend.deleteRoleOnly('contract-role'), (error: { name: string; $fault: string; $metadata: { httpStatusCode: number } }) => {
+        assert.deepEqual({ name: error.name, fault: error.$fault, status: error.$metadata.httpStatusCode }, { name: 'DeleteConflictException', fault: 'client', status: 409 });
+        return true;
+      });
+
+      await iam.deleteRole('contract-role');
+      assert.equal(await iam.getRole('contract-role'), undefined);
+      await iam.deleteRole('contract-role');
+      await rejectsAs(iam.attachedPolicies('contract-role'), errorTypes.awsClientError, /NoSuchEntityException/);
+    });
+
+    test('an OIDC provider is created once per issuer, listed without its scheme, and deleted', async () => {
+      const { iam } = backend.apis;
+      const url = 'https://oidc.eks.us-east-1.amazonaws.com/id/CONTRACT0123456789';
+      const created = await iam.createOidcProvider({ url, clientIds: ['sts.amazonaws.com'], tags });
+      const expected = { arn: `arn:aws:iam::${account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/CONTRACT0123456789`, url: url.replace('https://', ''), tags };
+      assert.deepEqual(created, expected);
+      assert.deepEqual(await iam.listOidcProviders(), [expected]);
+      await rejectsAs(iam.createOidcProvider({ url, clientIds: ['sts.amazonaws.com'], tags }), errorTypes.awsClientError, /EntityAlreadyExistsException/);
+      await iam.deleteOidcProvider(created.arn);
+      assert.deepEqual(await iam.listOidcProviders(), []);
+      await iam.deleteOidcProvider(created.arn);
+    });
+
+    test('an ECR repository is created, described, listed and deleted with its images', async () => {
+      const { ecr } = backend.apis;
+      const created = await ecr.createRepository({ name: 'team/app', scanOnPush: true, tags });
+      const expected = {
+        name: 'team/app', arn: `arn:aws:ecr:${region}:${account}:repository/team/app`, uri: `${account}.dkr.ecr.${region}.amazonaws.com/team/app`, scanOnPush: true, tags,
+      };
+      assert.deepEqual(created, expected);
+      assert.deepEqual(await ecr.describeRepository('team/app'), expected);
+      assert.deepEqual(await ecr.listRepositories(), [expected]);
+      await rejectsAs(ecr.createRepository({ name: 'team/app', scanOnPush: true, tags }), errorTypes.awsClientError, /RepositoryAlreadyExistsException/);
+      assert.equal(await ecr.imageDigest('team/app', 'v1'), undefined, 'no such tag');
+      assert.equal(await ecr.imageDigest('missing', 'v1'), undefined, 'no such repository');
+      const login = await ecr.login();
+      assert.equal(login.username, 'AWS');
+      assert.ok(login.password.length > 0);
+      await ecr.deleteRepository('team/app');
+      assert.equal(await ecr.describeRepository('team/app'), undefined);
+      await ecr.deleteRepository('team/app');
+    });
+
+    test('a log group is created with tags, given a retention, listed by prefix and deleted', async () => {
+      const { logs } = backend.apis;
+      const name = '/aws/eks/contract/cluster';
+      await logs.createLogGroup(name, tags);
+      await logs.createLogGroup('/other/group', {});
+      assert.deepEqual(await logs.describeLogGroup(name), { name, arn: `arn:aws:logs:${region}:${account}:log-group:${name}`, tags });
+      await logs.putRetentionPolicy(name, 7);
+      assert.equal((await logs.describeLogGroup(name))?.retentionDays, 7);
+      await logs.createLogGroup(name, { other: 'tags' });
+      assert.deepEqual((await logs.describeLogGroup(name))?.tags, tags, 'an existing group is left as it is');
+      assert.deepEqual((await logs.listLogGroups('/aws/eks/contract/')).map((group) => group.name), [name]);
+      await logs.deleteLogGroup(name);
+      assert.equal(await logs.describeLogGroup(name), undefined);
+      await logs.deleteLogGroup(name);
+      await rejectsAs(logs.putRetentionPolicy(name, 7), errorTypes.awsClientError, /PutRetentionPolicy .*: ResourceNotFoundException/);
+    });
+
+    test('a VPC with public and private subnets across zones is created, found by tag and deleted', async () => {
+      const { vpc } = backend.apis;
+      const zones = await vpc.availabilityZones();
+      assert.ok(zones.length >= 3, `at least three zones, got ${zones.join(', ')}`);
+      assert.deepEqual(zones, [...zones].sort());
+      for (const zone of zones) assert.match(zone, /^us-east-1[a-z]$/);
+      const network = await vpc.createNetwork({ cidr: '10.0.0.0/16', zones: zones.slice(0, 2), natGateway: 'single', tags, cluster: 'contract' });
+      assert.match(network.vpcId, /^vpc-[0-9a-f]+$/);
+      assert.equal(network.publicSubnetIds.length, 2);
+      assert.equal(network.privateSubnetIds.length, 2);
+      const found = await vpc.findVpc('eksflow.io/environment', 'team/contract');
+      assert.equal(found?.vpcId, network.vpcId);
+      assert.equal(found?.tags.team, 'a');
+      assert.equal(await vpc.findVpc('eksflow.io/environment', 'team/other'), undefined);
+      assert.deepEqual(await vpc.describeNetwork(network.vpcId), network);
+      await vpc.deleteNetwork(network.vpcId);
+      assert.equal(await vpc.findVpc('eksflow.io/environment', 'team/contract'), undefined);
+      assert.deepEqual(await vpc.describeNetwork(network.vpcId), { vpcId: network.vpcId, publicSubnetIds: [], privateSubnetIds: [] });
+      await vpc.deleteNetwork(network.vpcId);
+    });
+
+    test('an empty account has no cluster leftovers, and deleting one that is not there is done', async () => {
+      const { network } = backend.apis;
+      assert.deepEqual(await network.loadBalancersTagged('elbv2.k8s.aws/cluster', 'contract'), []);
+      assert.deepEqual(await network.targetGroupsTagged('elbv2.k8s.aws/cluster', 'contract'), []);
+      assert.deepEqual(await network.securityGroupsTagged('kubernetes.io/cluster/contract'), []);
+      assert.deepEqual(await network.networkInterfacesTagged('kubernetes.io/cluster/contract'), []);
+      await network.deleteLoadBalancer(`arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/net/gone/0123456789abcdef`);
+      await network.deleteTargetGroup(`arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/gone/0123456789abcdef`);
+      await network.deleteSecurityGroup('sg-0123456789abcdef0');
+      await network.deleteNetworkInterface('eni-0123456789abcdef0');
+    });
+  });
+}
+
+awsContract('the SDK-backed adapters over moto', motoBackend);
+awsContract('the simulated cloud', simulatedBackend);
