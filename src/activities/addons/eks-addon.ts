@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
 import { clientRequestToken } from '../../domain/names';
@@ -17,11 +18,11 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
     async install(context) {
       const existing = await tools.eks.describeAddon(context.cluster, install.addonName);
       if (existing && existing.status !== 'DELETING') return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}` };
-      const created = await tools.eks.createAddon({
+      const created = await whenAddonApiReady(context.cluster, () => tools.eks.createAddon({
         cluster: context.cluster, name: install.addonName, version: install.version, tags: ownershipTags(context.owner),
         clientRequestToken: clientRequestToken(context.owner.runId, `${context.cluster}/${install.addonName}`),
         ...(context.roleArn ? { serviceAccountRoleArn: context.roleArn } : {}),
-      });
+      }));
       return { summary: `EKS add-on ${install.addonName} ${install.version} ${created.status}` };
     },
     async isReady(context) {
@@ -35,3 +36,27 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
     },
   };
 };
+
+/** How long EKS's add-on API may refuse a new cluster (it lags ~3 min behind ACTIVE), and how often to ask again. */
+const addonApiLagSeconds = 360;
+const addonApiPollSeconds = 15;
+
+/**
+ * CreateAddon, asked again while EKS says the cluster is not ready for add-ons: for a few
+ * minutes after a cluster turns ACTIVE its add-on API refuses with InvalidRequestException,
+ * a wait, not a fault. Heartbeats keep the wait visible; past the lag it is a real refusal.
+ */
+async function whenAddonApiReady<T>(cluster: string, create: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const deadline = Date.now() + addonApiLagSeconds * 1000;
+  for (;;) {
+    try {
+      return await create();
+    } catch (error) {
+      const lagging = error instanceof ApplicationFailure && error.type === errorTypes.awsClientError && /InvalidRequestException/.test(error.message);
+      if (!lagging || Date.now() > deadline) throw error;
+      context.heartbeat({ waitingFor: `the EKS add-on API of ${cluster}` });
+      await context.sleep(addonApiPollSeconds * 1000);
+    }
+  }
+}

@@ -4,11 +4,13 @@ import { ApiregistrationV1Api, AppsV1Api, CoreV1Api } from '@kubernetes/client-n
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonModule, AddonTools } from '../../../src/activities/addons/addon-module';
 import { metricsServer, metricsServerValues } from '../../../src/activities/addons/metrics-server';
-import type { CreateAddonInput, EksApi } from '../../../src/activities/aws/eks';
 import { addonCatalog } from '../../../src/domain/addon-catalog';
 import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { ownershipTags } from '../../../src/domain/ownership';
+import { assumedBy } from '../../../src/domain/service-roles';
 import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
+import { waitFor } from '../../support/process';
+import { activeCluster, manualSim } from '../../sim/aws/fixtures';
 
 const bed = addonBedPerFile();
 
@@ -32,25 +34,24 @@ test('values move the port off 10250, which Fargate keeps for the kubelet, and c
   assert.deepEqual(metricsServerValues(), { containerPort: 10251 });
 });
 
-test('the catalog\'s install method picks the installer: the EKS managed add-on when it says eks-addon', async () => {
+test('the catalog\'s install method picks the installer: the EKS managed add-on when it says eks-addon, asked again while EKS\'s add-on API lags', async () => {
+  // The simulated EKS (moto has no add-on API): a cluster just ACTIVE, whose add-on API still refuses.
+  const sim = manualSim();
+  await activeCluster(sim);
   const eksOptions: AddonsSpec = { 'metrics-server': { method: 'eks-addon' } };
   const resolved = addonCatalog.get('metrics-server')!.resolve(eksOptions, '1.35');
-  const created: CreateAddonInput[] = [];
-  const eks = {
-    describeAddon: async () => undefined,
-    createAddon: async (input: CreateAddonInput) => {
-      created.push(input);
-      return { name: input.name, version: input.version, status: 'CREATING', issues: [], tags: input.tags };
-    },
-  } as Partial<EksApi> as EksApi;
-  const tools: AddonTools = { ...bed.tools, eks };
-  const installed = await metricsServer(tools, resolved).install({ ...context, options: eksOptions });
+  const role = await sim.apis.iam.createRole({ name: 'demo-metrics-server', trustPolicy: JSON.stringify(assumedBy('pods.eks.amazonaws.com')), description: 'IRSA', tags: {} });
+  const tools: AddonTools = { ...bed.tools, eks: sim.apis.eks };
+  const installing = inActivity(metricsServer(tools, resolved).install, { ...context, options: eksOptions, roleArn: role.arn });
+  // The first CreateAddon is refused; the next ask, once the lag has passed, is accepted.
+  await waitFor('the add-on API to refuse once', async () => sim.sim.calls()['eks:CreateAddon'] === 1);
+  sim.clock.advance(sim.drawn('addon.api-lag', 'demo'));
+  const installed = await installing;
   assert.equal(installed.summary, 'EKS add-on metrics-server v0.8.0-eksbuild.1 CREATING');
-  assert.equal(created.length, 1);
-  assert.equal(created[0]!.cluster, 'demo');
-  assert.equal(created[0]!.name, 'metrics-server');
-  assert.equal(created[0]!.version, 'v0.8.0-eksbuild.1');
-  assert.deepEqual(created[0]!.tags, ownershipTags(context.owner));
+  assert.equal(sim.sim.calls()['eks:CreateAddon'], 2);
+  const addonNow = await sim.apis.eks.describeAddon('demo', 'metrics-server');
+  assert.equal(addonNow?.version, 'v0.8.0-eksbuild.1');
+  assert.deepEqual(addonNow?.tags, ownershipTags(context.owner));
   assert.equal(await releaseStatus(), undefined, 'helm was not used');
 });
 
