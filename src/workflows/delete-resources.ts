@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, proxyActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AddonRequest } from '../activities/addons';
 import type { AddonName, AppSpec } from '../domain/environment-spec';
@@ -80,6 +80,11 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
     case 'vpc':
       return undo.deleteNetwork({ environmentId: entry.name });
     case 'eks-cluster':
+      if (patched('cluster-settles-before-delete')) {
+        // EKS refuses DeleteCluster while the cluster is CREATING or UPDATING (ResourceInUseException):
+        // a rollback that starts mid-creation waits for it to settle first.
+        await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, undefined, speedup);
+      }
       await undo.deleteCluster(entry.name);
       await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster, undefined, speedup);
       return;
