@@ -31,12 +31,19 @@ export function ecrDestination(ecr: EcrApi): ImageDestination {
   };
 }
 
-export interface ImageCopier {
+export interface SkopeoCopier {
   /** skopeo's path. */
   skopeo: string;
   /** Registries spoken to over plain HTTP or with unverified TLS (loopback test registries only). */
   insecureRegistries?: string[];
 }
+
+/** A copier in process (the simulated cloud's): puts the image at `target` and says the digest it pushed. */
+export interface InProcessCopier {
+  copy(input: { source: string; target: string; signal: AbortSignal }): Promise<{ digest: string }>;
+}
+
+export type ImageCopier = SkopeoCopier | InProcessCopier;
 
 const heartbeatEveryMs = 5_000;
 
@@ -70,27 +77,9 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
     const context = Context.current();
     const beat = setInterval(() => context.heartbeat({ copying: input.source }), heartbeatEveryMs);
     try {
-      const login = await destination.login();
-      const authFile = join(work, 'auth.json');
-      const host = target.split('/')[0]!;
-      await writeFile(authFile, JSON.stringify({ auths: login ? { [host]: { auth: Buffer.from(`${login.username}:${login.password}`).toString('base64') } } : {} }), { mode: 0o600 });
-      const insecure = (reference: string) => copier.insecureRegistries?.includes(reference.split('/')[0]!) ?? false;
-      const source = input.source.includes('://') ? input.source : `docker://${input.source}`;
-      const digestFile = join(work, 'digest');
-      try {
-        await run(copier.skopeo, [
-          '--insecure-policy', 'copy', '--retry-times', '3', '--dest-authfile', authFile, '--digestfile', digestFile,
-          `--src-tls-verify=${!insecure(input.source)}`, `--dest-tls-verify=${!insecure(target)}`,
-          source, `docker://${target}`,
-        ], { signal: context.cancellationSignal, maxBuffer: 16 * 1024 * 1024 });
-      } catch (error) {
-        const stderr = (error as { stderr?: string }).stderr ?? String(error);
-        // A source that does not exist or refuses us will not change by retrying; a network blip might.
-        const permanent = /manifest unknown|not found|unauthorized|denied|invalid reference/i.test(stderr);
-        const message = `copying ${input.source} to ${target} failed: ${stderr.trim().split('\n').pop()}`;
-        throw permanent ? ApplicationFailure.nonRetryable(message, errorTypes.resourceFailed) : ApplicationFailure.retryable(message, errorTypes.awsRetryable);
-      }
-      const digest = (await readFile(digestFile, 'utf8')).trim();
+      const digest = 'copy' in copier
+        ? (await copier.copy({ source: input.source, target, signal: context.cancellationSignal })).digest
+        : await skopeoCopy(copier, input.source, target, await destination.login(), work, context.cancellationSignal);
       const held = await destination.digest(repository, input.tag);
       if (held !== digest) {
         throw ApplicationFailure.retryable(`the registry holds ${held ?? 'nothing'} for ${target}, not the pushed ${digest}`, errorTypes.awsRetryable);
@@ -103,4 +92,28 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
   }
 
   return { ensureEcrRepository, deleteEcrRepository, importImage };
+}
+
+/** skopeo copy with credentials in a private auth file (never the command line); the digest it pushed. */
+async function skopeoCopy(copier: SkopeoCopier, from: string, target: string, login: RegistryLogin | undefined, work: string, signal: AbortSignal): Promise<string> {
+  const authFile = join(work, 'auth.json');
+  const host = target.split('/')[0]!;
+  await writeFile(authFile, JSON.stringify({ auths: login ? { [host]: { auth: Buffer.from(`${login.username}:${login.password}`).toString('base64') } } : {} }), { mode: 0o600 });
+  const insecure = (reference: string) => copier.insecureRegistries?.includes(reference.split('/')[0]!) ?? false;
+  const source = from.includes('://') ? from : `docker://${from}`;
+  const digestFile = join(work, 'digest');
+  try {
+    await run(copier.skopeo, [
+      '--insecure-policy', 'copy', '--retry-times', '3', '--dest-authfile', authFile, '--digestfile', digestFile,
+      `--src-tls-verify=${!insecure(from)}`, `--dest-tls-verify=${!insecure(target)}`,
+      source, `docker://${target}`,
+    ], { signal, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    // A source that does not exist or refuses us will not change by retrying; a network blip might.
+    const permanent = /manifest unknown|not found|unauthorized|denied|invalid reference/i.test(stderr);
+    const message = `copying ${from} to ${target} failed: ${stderr.trim().split('\n').pop()}`;
+    throw permanent ? ApplicationFailure.nonRetryable(message, errorTypes.resourceFailed) : ApplicationFailure.retryable(message, errorTypes.awsRetryable);
+  }
+  return (await readFile(digestFile, 'utf8')).trim();
 }
