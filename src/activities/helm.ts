@@ -101,7 +101,28 @@ interface HelmSession {
   privateFile(name: string, content: string): Promise<string>;
 }
 
-export function createHelmActivities(deps: HelmDeps) {
+/** The three helm operations the activities expose: the real binary behind them, or a simulated Helm. */
+export interface HelmApi {
+  helmUpgradeInstall(input: HelmInstallInput): Promise<HelmRelease>;
+  helmUninstall(input: HelmReleaseRef & { timeoutSeconds: number }): Promise<{ removed: boolean }>;
+  helmReleaseStatus(input: HelmReleaseRef): Promise<{ status: string; revision: number } | undefined>;
+}
+
+/** The helm activities, over the real binary (`HelmDeps`) or over any `HelmApi` (the simulated cloud's). */
+export function createHelmActivities(deps: HelmDeps | { api: HelmApi }): HelmApi {
+  if ('api' in deps) {
+    const { api } = deps;
+    // Plain functions, as the worker registers activities by property name.
+    return {
+      helmUpgradeInstall: (input) => api.helmUpgradeInstall(input),
+      helmUninstall: (input) => api.helmUninstall(input),
+      helmReleaseStatus: (input) => api.helmReleaseStatus(input),
+    };
+  }
+  return createBinaryHelmActivities(deps);
+}
+
+function createBinaryHelmActivities(deps: HelmDeps) {
   const chartArgs = deps.chartArgs ?? chartSourceArgs;
 
   /**

@@ -10,7 +10,7 @@ import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } fr
 import { createClusterActivities } from './cluster';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
-import { createHelmActivities, type HelmDeps } from './helm';
+import { createHelmActivities, type HelmApi, type HelmDeps } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
@@ -32,8 +32,8 @@ export interface ActivityDeps {
   logs: LogsApi;
   kube: KubeAccess;
   copier: ImageCopier;
-  /** The helm binary, and (in tests) where charts come from. */
-  helm: Omit<HelmDeps, 'kube'>;
+  /** The helm binary, and (in tests) where charts come from; or a Helm of its own (the simulated cloud's). */
+  helm: Omit<HelmDeps, 'kube'> | { api: HelmApi };
   /** Where imported images are pushed. @default ECR itself */
   imageDestination?: ImageDestination;
 }
@@ -41,7 +41,7 @@ export interface ActivityDeps {
 /** Builds every activity from its clients; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   const roles = createIamRoleActivities(deps.iam);
-  const helm = createHelmActivities({ kube: deps.kube, ...deps.helm });
+  const helm = createHelmActivities('api' in deps.helm ? deps.helm : { kube: deps.kube, ...deps.helm });
   return {
     ...roles,
     ...createOidcActivities(deps.iam),

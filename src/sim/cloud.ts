@@ -1,0 +1,133 @@
+import type { ActivityDeps } from '../activities';
+import { SimulatedAws, type SimulatedAwsOptions } from './aws';
+import type { ClusterCompute } from './aws/eks';
+import { scaledClock } from './clock';
+import { applyObjects, createSimHelm, inInstallOrder, managedAddonObjects } from './helm';
+import { simulatedImageCopier } from './image-copier';
+import { startSimKube, type SimKube } from './kube';
+import { seededRandom } from './random';
+
+export interface SimulatedCloudOptions {
+  /** Simulated time runs this many times faster than AWS. @default 20 */
+  speedup?: number;
+  /** The same seed draws the same latencies, IDs and faults. @default 1 */
+  seed?: string | number;
+  region?: string;
+  /** Throttling, 5xx and failing steps, for the AWS side. */
+  faults?: SimulatedAwsOptions['faults'];
+  /** How often (real ms) the Kubernetes side catches up with EKS's node groups and add-ons. @default 20 */
+  syncMs?: number;
+}
+
+export interface SimulatedCloud {
+  readonly aws: SimulatedAws;
+  readonly kube: SimKube;
+  readonly speedup: number;
+  /** What the worker's activities are built from: the same interfaces the real clients sit behind. */
+  readonly deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole simulated cloud: AWS and each cluster's Kubernetes, kept in step the way EKS keeps
+ * them. A cluster's API server answers once EKS says ACTIVE; node groups bring their nodes;
+ * a managed add-on's workloads appear once it is ACTIVE; the Load Balancer Controller's NLBs
+ * are ELBv2 load balancers (so a teardown's sweep finds any it leaves); cluster-autoscaler
+ * grows a group through EKS.
+ */
+export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): Promise<SimulatedCloud> {
+  const speedup = options.speedup ?? 20;
+  const seed = options.seed ?? 1;
+  const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}) });
+  const loadBalancers = new Map<string, string>();
+  const objectKey = (cluster: string, object: { kind?: string; metadata?: { namespace?: string; name?: string } }) => `${cluster}/${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+  const kube = await startSimKube({
+    speedup,
+    random: seededRandom(`${seed}/kube`),
+    onLoadBalancer({ cluster, object }) {
+      const name = `k8s-${object.metadata?.namespace ?? 'default'}-${object.metadata?.name ?? 'lb'}`.slice(0, 32).replace(/-+$/, '');
+      const made = aws.network.createLoadBalancer({ name, tags: { 'elbv2.k8s.aws/cluster': cluster, 'service.k8s.aws/stack': `${object.metadata?.namespace}/${object.metadata?.name}` } });
+      loadBalancers.set(objectKey(cluster, object), made.arn);
+      return made.dnsName;
+    },
+    onLoadBalancerDeleted({ cluster, object }) {
+      const arn = loadBalancers.get(objectKey(cluster, object));
+      loadBalancers.delete(objectKey(cluster, object));
+      if (arn) void aws.network.deleteLoadBalancer(arn).catch(() => undefined);
+    },
+    onScaleUp({ cluster, nodegroup }) {
+      const group = aws.eks.compute(cluster)?.nodegroups.find((g) => g.name === nodegroup);
+      const current = group && aws.eks.state.nodegroup(cluster, nodegroup).scaling;
+      if (!current || current.desiredSize >= current.maxSize) return;
+      void aws.eks.updateNodegroupScaling(cluster, nodegroup, { ...current, desiredSize: current.desiredSize + 1 }, `cluster-autoscaler-${Date.now()}`).catch(() => undefined);
+    },
+  });
+
+  // What the Kubernetes side has been told, so each change is passed on once.
+  const known = new Map<string, { nodegroups: Map<string, string>; addons: Set<string> }>();
+  const sync = () => {
+    for (const name of [...aws.eks.state.clusters.keys(), ...known.keys()]) {
+      const compute = aws.eks.compute(name);
+      const active = compute && (compute.status === 'ACTIVE' || compute.status === 'UPDATING');
+      let seen = known.get(name);
+      if (!active) {
+        if (seen && !compute) {
+          kube.removeCluster(name);
+          known.delete(name);
+        }
+        continue;
+      }
+      if (!seen) {
+        kube.addCluster(name, { region: aws.region, kubernetesVersion: aws.eks.state.cluster(name).version });
+        known.set(name, (seen = { nodegroups: new Map(), addons: new Set() }));
+      }
+      passOnCompute(name, compute, seen);
+    }
+  };
+  const passOnCompute = (cluster: string, compute: ClusterCompute, seen: { nodegroups: Map<string, string>; addons: Set<string> }) => {
+    for (const group of compute.nodegroups) {
+      // A group has nodes while it exists and is not being created or deleted.
+      const desired = group.status === 'ACTIVE' || group.status === 'UPDATING' || group.status === 'DEGRADED' ? group.desiredSize : 0;
+      const shape = JSON.stringify([desired, group.labels, group.capacityType, group.taints]);
+      if (seen.nodegroups.get(group.name) === shape) continue;
+      seen.nodegroups.set(group.name, shape);
+      kube.setNodegroup(cluster, group.name, {
+        desiredSize: desired, labels: group.labels, capacityType: group.capacityType === 'SPOT' ? 'SPOT' : 'ON_DEMAND',
+        ...(group.instanceTypes[0] ? { instanceType: group.instanceTypes[0] } : {}),
+        taints: group.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: kubernetesEffect(t.effect) })),
+      });
+    }
+    for (const name of [...seen.nodegroups.keys()]) {
+      if (compute.nodegroups.some((g) => g.name === name)) continue;
+      kube.removeNodegroup(cluster, name);
+      seen.nodegroups.delete(name);
+    }
+    for (const addon of compute.addons) {
+      if (addon.status !== 'ACTIVE' && addon.status !== 'CREATING') continue;
+      if (seen.addons.has(addon.name)) continue;
+      seen.addons.add(addon.name);
+      // EKS deploys a managed add-on's workloads as soon as it accepts it; they become ready with the nodes.
+      const store = kube.cluster(cluster)?.store;
+      if (store) applyObjects(store, inInstallOrder(managedAddonObjects(addon.name, addon.version)));
+    }
+  };
+  const timer = setInterval(sync, options.syncMs ?? 20);
+  timer.unref();
+
+  const deps: ActivityDeps = {
+    ...aws.apis(),
+    kube: kube.access,
+    copier: simulatedImageCopier(aws),
+    helm: { api: createSimHelm(kube) },
+  };
+  return {
+    aws, kube, speedup, deps,
+    async close() {
+      clearInterval(timer);
+      await kube.close();
+    },
+  };
+}
+
+const kubernetesEffect = (effect: string): 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' =>
+  effect === 'NO_EXECUTE' ? 'NoExecute' : effect === 'PREFER_NO_SCHEDULE' ? 'PreferNoSchedule' : 'NoSchedule';

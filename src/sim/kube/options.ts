@@ -1,0 +1,88 @@
+import type { KubeObject } from './objects';
+
+/** How long the simulated cluster's controllers take, in simulated milliseconds (divided by `speedup`). */
+export interface SimKubeLatencies {
+  /** A new node turns Ready (kubelet up, CNI ready). @default 30000 */
+  nodeReadyMs: number;
+  /** A scheduled pod turns Ready (image pulled, container started, readiness probe passed). @default 60000 */
+  podReadyMs: number;
+  /** The AWS Load Balancer Controller's NLB (or ALB) is provisioned and its DNS name published. @default 270000 */
+  loadBalancerMs: number;
+  /** The controller deletes the load balancer and releases its finalizer. @default 20000 */
+  loadBalancerDeleteMs: number;
+  /** The HPA controller's sync period: how soon an HPA shows metrics. @default 15000 */
+  hpaSyncMs: number;
+  /** cluster-autoscaler's loop: how often its status ConfigMap is rewritten. @default 10000 */
+  autoscalerLoopMs: number;
+  /** A CRD is Established after creation. @default 1000 */
+  crdEstablishMs: number;
+}
+
+export type SimKubeLatency = keyof SimKubeLatencies;
+
+export const defaultLatencies: SimKubeLatencies = {
+  nodeReadyMs: 30_000,
+  podReadyMs: 60_000,
+  loadBalancerMs: 270_000,
+  loadBalancerDeleteMs: 20_000,
+  hpaSyncMs: 15_000,
+  autoscalerLoopMs: 10_000,
+  crdEstablishMs: 1_000,
+};
+
+/** A Service (or Ingress) the Load Balancer Controller made a load balancer for. */
+export interface LoadBalancedObject {
+  cluster: string;
+  region: string;
+  object: KubeObject;
+}
+
+export interface SimKubeOptions {
+  /** Simulated time runs this many times faster than real time. @default 1 */
+  speedup?: number;
+  /** Source of randomness in [0, 1), for names and measured values; pass a seeded one for repeatable runs. @default Math.random */
+  random?: () => number;
+  /** Fixed latencies; each defaults to {@link defaultLatencies}. */
+  latencies?: Partial<SimKubeLatencies>;
+  /**
+   * Draws one latency (simulated ms) from its default: the place for a seeded distribution
+   * fitted to published figures. @default the fixed value
+   */
+  sample?: (latency: SimKubeLatency, ms: number) => number;
+  /** Called when a load balancer is ready; returns its DNS name (the simulated ELBv2 may record it). @default a name shaped like AWS's */
+  onLoadBalancer?: (created: LoadBalancedObject) => string | undefined;
+  /** Called once the controller has deleted a load balancer, before it releases the object's finalizer. */
+  onLoadBalancerDeleted?: (deleted: LoadBalancedObject) => void;
+  /**
+   * Called when cluster-autoscaler decides a node group must grow for pending pods; the
+   * simulated EKS raises the group's desired size and calls `setNodegroup`. Without it the
+   * simulated cluster adds the node itself.
+   */
+  onScaleUp?: (request: { cluster: string; nodegroup: string }) => void;
+}
+
+/** Options with their defaults, and simulated durations turned into real ones. */
+export class SimTiming {
+  readonly speedup: number;
+  readonly random: () => number;
+  private readonly latencies: SimKubeLatencies;
+  private readonly sample: (latency: SimKubeLatency, ms: number) => number;
+
+  constructor(options: SimKubeOptions) {
+    this.speedup = options.speedup ?? 1;
+    if (!(this.speedup > 0)) throw new Error(`speedup must be positive, not ${this.speedup}`);
+    this.random = options.random ?? Math.random;
+    this.latencies = { ...defaultLatencies, ...options.latencies };
+    this.sample = options.sample ?? ((_latency, ms) => ms);
+  }
+
+  /** One draw of `latency`, in real milliseconds. */
+  delay(latency: SimKubeLatency): number {
+    return Math.max(0, this.sample(latency, this.latencies[latency])) / this.speedup;
+  }
+
+  /** A simulated duration in real milliseconds. */
+  real(simulatedMs: number): number {
+    return simulatedMs / this.speedup;
+  }
+}
