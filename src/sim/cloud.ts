@@ -105,13 +105,24 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     for (const addon of compute.addons) {
       if (addon.status !== 'ACTIVE' && addon.status !== 'CREATING') continue;
       if (seen.addons.has(addon.name)) continue;
-      seen.addons.add(addon.name);
-      // EKS deploys a managed add-on's workloads as soon as it accepts it; they become ready with the nodes.
       const store = kube.cluster(cluster)?.store;
-      if (store) applyObjects(store, inInstallOrder(managedAddonObjects(addon.name, addon.version)));
+      if (!store) continue;
+      // EKS deploys a managed add-on's workloads, namespace and all, as soon as it accepts it;
+      // they become ready with the nodes.
+      const objects = managedAddonObjects(addon.name, addon.version);
+      const namespaces = [...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))];
+      applyObjects(store, [...namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...inInstallOrder(objects)], [], 'eks');
+      seen.addons.add(addon.name);
     }
   };
-  const timer = setInterval(sync, options.syncMs ?? 20);
+  const timer = setInterval(() => {
+    try {
+      sync();
+    } catch (error) {
+      // The next tick tries again; a simulation must not take the worker down with it.
+      process.emitWarning(`simulated cloud: ${(error as Error).message}`);
+    }
+  }, options.syncMs ?? 20);
   timer.unref();
 
   const deps: ActivityDeps = {
