@@ -5,6 +5,7 @@ import { awsActivityDeps } from './src/activities/aws/clients';
 import { eksTokenAccess, kubeconfigAccess } from './src/activities/kube-access';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig, type Config } from './src/config';
+import { startSimulatedCloud } from './src/sim/cloud';
 import { temporalConnectionOptions } from './src/temporal-connection';
 
 export const workflowsPath = fileURLToPath(new URL('./src/workflows/index.ts', import.meta.url));
@@ -32,10 +33,19 @@ export function defaultDeps(config: Config): ActivityDeps {
   return { ...aws, kube, copier: { skopeo: config.SKOPEO_PATH }, helm: { binary: config.HELM_PATH } };
 }
 
+/** The activities' clients for the configured cloud: real AWS (or an emulator), or the simulated cloud in this process. */
+export async function cloudDeps(config: Config): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
+  if (config.EKSFLOW_CLOUD === 'aws') return { deps: defaultDeps(config), close: async () => undefined };
+  const cloud = await startSimulatedCloud({ speedup: config.EKSFLOW_SIM_SPEEDUP, region: config.AWS_REGION });
+  return { deps: cloud.deps, close: () => cloud.close() };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const worker = await createWorker(connection, config);
+  const cloud = await cloudDeps(config);
+  const worker = await createWorker(connection, config, cloud.deps);
   await worker.run();
+  await cloud.close();
   await connection.close();
 }

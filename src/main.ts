@@ -6,9 +6,10 @@ import { startApiServer } from './api/server';
 import { devToken } from './dev/dev-token';
 import { findTool } from './dev/local-tools';
 import { searchAttributeKeys } from './domain/search-attributes';
-import { createWorker } from '../worker';
+import { cloudDeps, createWorker } from '../worker';
 
-const config = loadConfig();
+// The simulated cloud unless asked for AWS: a first start needs no account.
+const config = loadConfig({ EKSFLOW_CLOUD: 'sim', ...process.env });
 // Without a token table the API would refuse everyone: a local start gets a token for tenant "dev".
 const dev = config.EKSFLOW_API_TOKENS ? undefined : devToken();
 if (dev) config.EKSFLOW_API_TOKENS = dev.entry;
@@ -31,7 +32,8 @@ const temporal = await TestWorkflowEnvironment.createLocal({
   const hint = cli ? '' : ' (no local Temporal CLI was found and the download failed: run `bash tools/install-temporal-cli.sh` or set TEMPORAL_CLI_PATH)';
   throw new Error(`could not start the Temporal dev server${hint}`, { cause: error });
 });
-const worker = await createWorker(temporal.nativeConnection, config);
+const cloud = await cloudDeps(config);
+const worker = await createWorker(temporal.nativeConnection, config, cloud.deps);
 const running = worker.run();
 const api = await startApiServer(config, temporal.client);
 
@@ -42,6 +44,7 @@ eksflow is running
   API          ${apiUrl}   (docs: ${apiUrl}/docs)
   Temporal UI  ${config.TEMPORAL_UI_URL}
   Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.EKSFLOW_TASK_QUEUE})
+  Cloud        ${config.EKSFLOW_CLOUD === 'sim' ? `simulated, ${config.EKSFLOW_SIM_SPEEDUP}× faster than AWS (EKSFLOW_CLOUD=aws for real AWS)` : `AWS ${config.AWS_REGION}${config.AWS_ENDPOINT_URL ? ` at ${config.AWS_ENDPOINT_URL}` : ''}`}
 
 Try it:
   ${tokenLine}
@@ -60,6 +63,7 @@ const stop = async () => {
   // The worker also listens for SIGINT/SIGTERM and may already be draining.
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
+  await cloud.close();
   await temporal.teardown();
 };
 process.once('SIGINT', () => void stop());

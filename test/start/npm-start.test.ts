@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { freePort, startProcess, waitForPeer, type Started } from '../support/process';
+import { toolPath } from '../support/tools';
+
+// The README's start command, as a newcomer runs it: everything comes up on the simulated
+// cloud, the tutorial environment is requested with the CLI and completes, and is deleted.
+
+const root = join(import.meta.dirname, '..', '..');
+let started: Started;
+let apiUrl: string;
+let stateHome: string;
+
+before(async () => {
+  stateHome = mkdtempSync(join(tmpdir(), 'eksflow-start-'));
+  const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  apiUrl = `http://127.0.0.1:${apiPort}`;
+  const env: NodeJS.ProcessEnv = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`, API_PORT: String(apiPort),
+    XDG_STATE_HOME: stateHome, TEMPORAL_CLI_PATH: toolPath('temporalCli'), EKSFLOW_SIM_SPEEDUP: '100',
+  };
+  // `npm start` is `tsx src/main.ts`: run the same, without npm in between, so stopping it stops it.
+  started = startProcess('npm-start', process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
+  await waitForPeer(started, 'npm start to say it is running', async () => readFileSync(started.logFile, 'utf8').includes('eksflow is running'), { timeoutMs: 60_000, intervalMs: 200 });
+});
+after(async () => {
+  await started?.stop(15_000);
+  rmSync(stateHome, { recursive: true, force: true });
+});
+
+function eksflow(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, EKSFLOW_API_URL: apiUrl, EKSFLOW_TOKEN: token };
+  delete env.NODE_TEST_CONTEXT;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'bin', 'eksflow.js'), ...args], { cwd: root, env, timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('npm start: the banner says where everything is, and the tutorial environment completes on the simulated cloud and is deleted', async () => {
+  const banner = readFileSync(started.logFile, 'utf8');
+  assert.match(banner, new RegExp(`API +${apiUrl.replace(/\./g, '\\.')} +\\(docs: ${apiUrl.replace(/\./g, '\\.')}/docs\\)`));
+  assert.match(banner, /Cloud +simulated, 100× faster than AWS/);
+  assert.match(banner, /export EKSFLOW_TOKEN=\$\(cat .*dev-token\)/);
+  const token = readFileSync(join(stateHome, 'eksflow', 'dev-token'), 'utf8').trim();
+  assert.ok(!banner.includes(token), 'the token itself is not printed');
+
+  const created = await eksflow(['env', 'create', '-f', 'examples/tutorial/environment.json', '--watch'], token);
+  assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}`);
+  assert.match(created.stdout, /ready/);
+  const got = await eksflow(['env', 'get', 'awesomebuilder-container', '--json'], token);
+  const view = JSON.parse(got.stdout) as { phase: string; progress: { appUrl?: string; steps: { state: string }[] } };
+  assert.equal(view.phase, 'ready');
+  assert.match(view.progress.appUrl ?? '', /elb\.us-east-1\.amazonaws\.com/);
+  assert.ok(view.progress.steps.every((s) => s.state === 'done'));
+
+  const deleted = await eksflow(['env', 'delete', 'awesomebuilder-container', '--watch'], token);
+  assert.equal(deleted.code, 0, `${deleted.stdout}\n${deleted.stderr}`);
+  assert.match(deleted.stdout, /torn-down/);
+});
