@@ -136,7 +136,8 @@ export class SimulatedVpc implements VpcApi {
       }
       // A NAT gateway takes minutes to become available, and nodes in private subnets need it:
       // the step is charged that time, as the planner's estimate for the network assumes.
-      if (natCount > 0) await this.context.clock.sleep(this.context.sampler.sample('network.create', vpc.id));
+      // Drawn by the cluster it is for, so the same environment gets the same network time in any run.
+      if (natCount > 0) await this.context.clock.sleep(this.context.sampler.sample('network.create', cluster));
       return step('DescribeSubnets', () => this.networkOf(vpc.id));
     });
   }
