@@ -134,11 +134,20 @@ export function createAppActivities(kube: KubeAccess) {
     const config = await kube.forCluster(input.cluster);
     const objects = KubernetesObjectApi.makeApiClient(config);
     const namespace = appNamespace(input.app);
-    const targets = builtInNamespaces.includes(namespace) ? Object.values(appObjectReferences(input.app)) : [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }];
-    const gone = await Promise.all(targets.map((target) => deleteIfPresent(target, objects)));
-    if (gone.every(Boolean)) return { status: 'gone' };
-    const live = builtInNamespaces.includes(namespace) ? undefined : await kubeOrUndefined(`read Namespace ${namespace}`, () => config.makeApiClient(CoreV1Api).readNamespace({ name: namespace }));
-    const blocked = live?.status?.conditions?.filter((c) => c.status === 'True' && c.type.endsWith('Failure')).map((c) => `${c.type}: ${c.message ?? c.reason ?? ''}`);
+    if (builtInNamespaces.includes(namespace)) {
+      const gone = await Promise.all(Object.values(appObjectReferences(input.app)).map((target) => deleteIfPresent(target, objects)));
+      return gone.every(Boolean) ? { status: 'gone' } : { status: 'deleting' };
+    }
+    // A namespace already terminating is not deleted again: the apiserver answers that with 409 Conflict.
+    const core = config.makeApiClient(CoreV1Api);
+    let live = await kubeOrUndefined(`read Namespace ${namespace}`, () => core.readNamespace({ name: namespace }));
+    if (!live) return { status: 'gone' };
+    if (!live.metadata?.deletionTimestamp) {
+      if (await deleteIfPresent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, objects)) return { status: 'gone' };
+      live = await kubeOrUndefined(`read Namespace ${namespace}`, () => core.readNamespace({ name: namespace }));
+      if (!live) return { status: 'gone' };
+    }
+    const blocked = live.status?.conditions?.filter((c) => c.status === 'True' && c.type.endsWith('Failure')).map((c) => `${c.type}: ${c.message ?? c.reason ?? ''}`);
     return { status: 'deleting', ...(blocked?.length ? { blockedBy: blocked.join('; ') } : {}) };
   }
 
