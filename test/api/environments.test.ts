@@ -1,42 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { workflowsPath } from '../../worker';
-import { testActivityDeps } from '../support/activity-deps';
 import { apiFor, type ApiBed, type Caller } from '../support/api';
 import { awsInventory } from '../support/aws-inventory';
-import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
-import { moto, type Moto } from '../support/moto';
+import { devWorkerBedPerFile } from '../support/dev-worker-bed';
 import { waitFor } from '../support/process';
-import { devServer, type DevServer } from '../support/temporal';
 
 // The API against a real Temporal dev server (visibility, search attributes) and a real
 // worker whose activities call moto and a Kubernetes control plane with simulated nodes.
 
-let server: DevServer;
-let aws: Moto;
-let cluster: KubeControlPlane;
-let worker: Worker;
-let workerRun: Promise<void>;
+const peers = devWorkerBedPerFile({ taskQueue: 'api-environments' });
 let bed: ApiBed;
-const taskQueue = 'api-environments';
-
 before(async () => {
-  [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
-  worker = await Worker.create({
-    connection: server.env.nativeConnection, taskQueue, workflowsPath,
-    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
-  });
-  workerRun = worker.run();
-  bed = await apiFor(server.env.client, { EKSFLOW_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: server.uiUrl }, { eventsPollMs: 100 });
+  await peers.ready;
+  bed = await apiFor(peers.server.env.client, { EKSFLOW_TASK_QUEUE: peers.taskQueue, TEMPORAL_UI_URL: peers.server.uiUrl }, { eventsPollMs: 100 });
 });
-after(async () => {
-  await bed?.api.close();
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
-});
+after(() => bed?.api.close());
 
 const specNamed = (name: string, overrides: Record<string, unknown> = {}) => ({
   name, region: 'us-east-1',
@@ -60,7 +38,7 @@ async function untilPhase(caller: Caller, name: string, phase: string): Promise<
 
 /** Every workflow run the server knows of, by ID: how a test proves nothing was started. */
 async function runsOf(workflowId: string): Promise<number> {
-  const { count } = await server.env.client.workflow.count(`WorkflowId = '${workflowId}'`);
+  const { count } = await peers.server.env.client.workflow.count(`WorkflowId = '${workflowId}'`);
   return count;
 }
 
@@ -78,7 +56,7 @@ test('an environment\'s life over HTTP: requested (202, Location, UI link), watc
   const accepted = created.json<{ workflowId: string; created: boolean; links: { temporalUi: string; events: string } }>();
   assert.equal(accepted.workflowId, 'team-a.life');
   assert.equal(accepted.created, true);
-  assert.match(accepted.links.temporalUi, new RegExp(`^${server.uiUrl}/namespaces/default/workflows/team-a.life/`));
+  assert.match(accepted.links.temporalUi, new RegExp(`^${peers.server.uiUrl}/namespaces/default/workflows/team-a.life/`));
 
   // The stream runs from now until the run closes, alongside everything below.
   const events = get('teamA', '/v1/environments/life/events');
@@ -122,7 +100,7 @@ test('an environment\'s life over HTTP: requested (202, Location, UI link), watc
   const closed = (await get('teamA', '/v1/environments/life')).json<View>();
   assert.equal(closed.status, 'completed');
   assert.equal(closed.phase, 'torn-down');
-  assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
+  assert.deepEqual((await awsInventory(peers.aws.clientConfig)).clusters, []);
   const again = await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/life' });
   assert.equal(again.json<{ action: string }>().action, 'none');
 });
@@ -234,20 +212,17 @@ test('listing comes from visibility: the tenant\'s own, filtered by phase and st
 
 test('deleting an environment still provisioning cancels it, and it rolls back what it made', async (t) => {
   // An API on a task queue no worker polls yet: the run waits at its first step, provisioning.
-  const stalled = await apiFor(server.env.client, { EKSFLOW_TASK_QUEUE: 'api-stalled', TEMPORAL_UI_URL: server.uiUrl });
+  const stalled = await apiFor(peers.server.env.client, { EKSFLOW_TASK_QUEUE: 'api-stalled', TEMPORAL_UI_URL: peers.server.uiUrl });
   t.after(() => stalled.api.close());
   assert.equal((await stalled.as('teamA', { method: 'POST', url: '/v1/environments', payload: specNamed('early') })).statusCode, 202);
   const deleted = await stalled.as('teamA', { method: 'DELETE', url: '/v1/environments/early' });
   assert.equal(deleted.statusCode, 202);
   assert.equal(deleted.json<{ action: string }>().action, 'rollback');
 
-  const late = await Worker.create({
-    connection: server.env.nativeConnection, taskQueue: 'api-stalled', workflowsPath,
-    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
-  });
+  const late = await peers.worker('api-stalled');
   await late.runUntil(waitFor('the cancelled run to close', async () => {
     const view = (await stalled.as('teamA', { method: 'GET', url: '/v1/environments/early' })).json<View>();
     return view.status === 'cancelled' && view;
   }, { timeoutMs: 60_000, intervalMs: 200 }));
-  assert.ok(!(await awsInventory(aws.clientConfig)).clusters.includes('early'));
+  assert.ok(!(await awsInventory(peers.aws.clientConfig)).clusters.includes('early'));
 });

@@ -2,44 +2,22 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { workflowsPath } from '../../worker';
-import { testActivityDeps } from '../support/activity-deps';
 import { apiFor, type ApiBed } from '../support/api';
 import { headlessChromium } from '../support/browser';
-import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
-import { moto, type Moto } from '../support/moto';
+import { devWorkerBedPerFile } from '../support/dev-worker-bed';
 import { artifactsDir, waitFor } from '../support/process';
-import { devServer, type DevServer } from '../support/temporal';
 
 // What a person sees: a run requested through the API, open in the Temporal UI at the link
 // the API handed back, with its current step in the workflow's details.
 
-let server: DevServer;
-let aws: Moto;
-let cluster: KubeControlPlane;
-let worker: Worker;
-let workerRun: Promise<void>;
+// The control plane's simulated nodes belong to "general": a group named otherwise waits for its nodes.
+const peers = devWorkerBedPerFile({ taskQueue: 'api-ui', nodes: 1 });
 let bed: ApiBed;
-const taskQueue = 'api-ui';
-
 before(async () => {
-  // The cluster's simulated nodes belong to "general": a group named otherwise waits for its nodes.
-  [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 1, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
-  worker = await Worker.create({
-    connection: server.env.nativeConnection, taskQueue, workflowsPath,
-    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
-  });
-  workerRun = worker.run();
-  bed = await apiFor(server.env.client, { EKSFLOW_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: server.uiUrl });
+  await peers.ready;
+  bed = await apiFor(peers.server.env.client, { EKSFLOW_TASK_QUEUE: peers.taskQueue, TEMPORAL_UI_URL: peers.server.uiUrl });
 });
-after(async () => {
-  await bed?.api.close();
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
-});
+after(() => bed?.api.close());
 
 test('the Temporal UI, opened at the link the API gave, shows the environment\'s run and the step it is on', async (t) => {
   const created = await bed.as('teamA', {

@@ -3,19 +3,11 @@ import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { EKSClient, ListClustersCommand, ListNodegroupsCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import type { AwsInventory } from '../../src/sim/aws';
 import type { AwsClientConfig } from './moto';
 
-export interface Inventory {
-  clusters: string[];
-  nodegroups: string[];
-  fargateProfiles: string[];
-  roles: string[];
-  oidcProviders: string[];
-  repositories: string[];
-  /** Every VPC but the account's default one. */
-  vpcs: string[];
-  logGroups: string[];
-}
+/** The same shape the simulated cloud's inventory has, so leak checks read alike on both. */
+export type Inventory = AwsInventory;
 
 /** Everything an environment could leave behind, listed straight from the APIs: what leak checks compare. */
 export async function awsInventory(config: AwsClientConfig): Promise<Inventory> {

@@ -1,42 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { test } from 'node:test';
 import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
 import { environmentKey, phaseKey, tenantKey } from '../../src/domain/search-attributes';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
-import { workflowsPath } from '../../worker';
-import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory } from '../support/aws-inventory';
-import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
-import { moto, type Moto } from '../support/moto';
+import { devWorkerBedPerFile } from '../support/dev-worker-bed';
 import { waitFor } from '../support/process';
-import { devServer, type DevServer } from '../support/temporal';
 
 // The time-skipping server has no visibility and no search attributes: what people see in
 // the Temporal UI (the phase to filter by, the step list in the details) is checked here.
 
-let server: DevServer;
-let aws: Moto;
-let cluster: KubeControlPlane;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = 'provision-dev-server';
-
-before(async () => {
-  [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
-  worker = await Worker.create({
-    connection: server.env.nativeConnection, taskQueue, workflowsPath,
-    activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
-  });
-  workerRun = worker.run();
-});
-after(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
-});
+const peers = devWorkerBedPerFile({ taskQueue: 'provision-dev-server' });
+const taskQueue = peers.taskQueue;
 
 const parsed = parseEnvironmentSpec({
   name: 'visible',
@@ -49,7 +25,7 @@ const spec = parsed.spec;
 
 /** The phase visibility holds for the environment, once it has caught up with `phase`. */
 async function listedIn(phase: string) {
-  const client = server.env.client;
+  const client = peers.server.env.client;
   return waitFor(`the environment listed as ${phase}`, async () => {
     for await (const execution of client.workflow.list({ query: `EksflowTenant = "team-a" AND EksflowEnvironment = "visible" AND EksflowPhase = "${phase}"` })) {
       return execution;
@@ -59,7 +35,7 @@ async function listedIn(phase: string) {
 }
 
 test('a run upserts its phase for visibility and keeps the UI\'s current details in step with its steps', async () => {
-  const client = server.env.client;
+  const client = peers.server.env.client;
   const handle = await client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: 'team-a.visible',
     args: [{ environmentId: 'team-a/visible', spec }],
@@ -85,11 +61,11 @@ test('a run upserts its phase for visibility and keeps the UI\'s current details
   assert.equal((await listedIn('torn-down')).workflowId, 'team-a.visible');
   const closed = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
   assert.match(closed.currentDetails, /^\*\*visible\*\*: torn-down/);
-  assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
+  assert.deepEqual((await awsInventory(peers.aws.clientConfig)).clusters, []);
 });
 
 test('the sequential schedule (eksctl\'s order, the benchmark\'s baseline) runs one step at a time, in plan order', async () => {
-  const client = server.env.client;
+  const client = peers.server.env.client;
   const handle = await client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: 'team-a.one-by-one', args: [{ environmentId: 'team-a/one-by-one', spec: { ...spec, name: 'one-by-one' }, schedule: 'sequential' }],
   });
