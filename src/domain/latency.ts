@@ -40,6 +40,16 @@ export const latencyTable: Record<StepKind, Latency> = {
   'autoscaling-check': { medianSeconds: 180, p90Seconds: 420 },
 };
 
+/**
+ * How long deletions take, which teardowns and rollbacks wait out: a managed node group drains
+ * and terminates its instances (5–8 min is common), a Fargate profile ~2 min, a control plane ~4.
+ */
+export const deletionLatency = {
+  nodegroup: { medianSeconds: 300, p90Seconds: 480 },
+  'fargate-profile': { medianSeconds: 120, p90Seconds: 240 },
+  cluster: { medianSeconds: 240, p90Seconds: 420 },
+} satisfies Record<string, Latency>;
+
 /** "10m 30s", "45s", "1h 2m": durations as people read them in a plan. */
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { AddonRequest } from '../activities/addons';
 import type { AddonName, AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
-import { formatDuration, latencyTable, type Latency } from '../domain/latency';
+import { deletionLatency, formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
 import { pacedPoll } from '../domain/poll-schedule';
 import { compensationCall, heartbeatingWait } from './activity-options';
@@ -66,13 +66,13 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteNodegroup({ cluster, name });
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, latencyTable.nodegroup, undefined, speedup);
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, undefined, speedup);
       return;
     }
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteFargateProfile({ cluster, name });
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, latencyTable['fargate-profile'], undefined, speedup);
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], undefined, speedup);
       return;
     }
     case 'ecr-repository':
@@ -86,7 +86,7 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
         await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, undefined, speedup);
       }
       await undo.deleteCluster(entry.name);
-      await pollUntil(() => undo.describeCluster(entry.name), gone, latencyTable.cluster, undefined, speedup);
+      await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, undefined, speedup);
       return;
     case 'load-balancer':
     case 'target-group':
