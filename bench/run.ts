@@ -41,8 +41,10 @@ const env = await TestWorkflowEnvironment.createLocal({
 });
 const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
 
+/** The tutorial environment under another name, with an ECR repository of its own (eksflow refuses to share one). */
 function specNamed(name: string): EnvironmentSpec {
-  const parsed = parseEnvironmentSpec({ ...tutorial, name });
+  const image = tutorial.image as { import: Record<string, unknown> };
+  const parsed = parseEnvironmentSpec({ ...tutorial, name, image: { import: { ...image.import, repository: `${name}/awesomebuilder` } } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.spec;
 }
