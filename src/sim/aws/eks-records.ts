@@ -1,4 +1,4 @@
-import type { Cluster, FargateProfile, ManagedAddon, Nodegroup } from '../../activities/aws/eks';
+import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup } from '../../activities/aws/eks';
 import type { Timer } from './context';
 
 /** One in-progress update (a logging change, a scaling change) and the token that asked for it. */
@@ -7,40 +7,21 @@ export interface UpdateRecord {
   token: string;
 }
 
-export interface NodegroupRecord {
-  cluster: string;
-  name: string;
+/** What a create asked for (its token kept as `token`), and where the resource stands. */
+interface Created {
   arn: string;
   status: string;
   timer?: Timer;
   token: string;
-  nodeRoleArn: string;
-  subnetIds: string[];
-  instanceTypes: string[];
-  capacityType: string;
-  amiType: string;
-  diskSize: number;
-  scaling: Nodegroup['scaling'];
-  labels: Record<string, string>;
-  taints: { key: string; value?: string; effect: string }[];
-  tags: Record<string, string>;
+}
+
+export interface NodegroupRecord extends Omit<CreateNodegroupInput, 'clientRequestToken'>, Created {
   update?: UpdateRecord;
   /** Update tokens already served: the same token again is the same update. */
   updateTokens: Map<string, string>;
 }
 
-export interface FargateProfileRecord {
-  cluster: string;
-  name: string;
-  arn: string;
-  status: string;
-  timer?: Timer;
-  token: string;
-  podExecutionRoleArn: string;
-  subnetIds: string[];
-  selectors: { namespace: string; labels?: Record<string, string> }[];
-  tags: Record<string, string>;
-}
+export type FargateProfileRecord = Omit<CreateFargateProfileInput, 'clientRequestToken'> & Created;
 
 export interface AddonRecord {
   cluster: string;
