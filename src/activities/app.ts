@@ -8,7 +8,7 @@ import {
 } from '../domain/app-manifests';
 import type { AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
-import { deleteIfPresent, isApiMissing, kubeCall, kubeOrUndefined } from './kube-calls';
+import { deleteIfPresent, isApiMissing, kubeCall, kubeConflict, kubeFailure, kubeOrUndefined } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
 
 export interface AppApplied {
@@ -68,10 +68,19 @@ export function createAppActivities(kube: KubeAccess) {
 
     // With an HPA, the replica count is the HPA's after the first apply, and spec.replicas is
     // handed over before eksflow's apply stops listing it (see AppManifestOptions.leaveReplicasToHpa).
-    const live = app.hpa ? await kubeOrUndefined(`read Deployment ${namespace}/${app.name}`, () => apps.readNamespacedDeployment({ name: app.name, namespace })) : undefined;
-    if (live && appliedReplicasOwner(live.metadata?.managedFields)) {
-      // Not forced: the handover only co-owns the live value, and must never change it.
-      await apply(replicasHandover({ name: app.name, namespace, replicas: live.spec?.replicas ?? 1, resourceVersion: live.metadata?.resourceVersion ?? '' }), { manager: fieldManagers.replicasHandover, force: false });
+    const readLive = () => kubeOrUndefined(`read Deployment ${namespace}/${app.name}`, () => apps.readNamespacedDeployment({ name: app.name, namespace }));
+    let live = app.hpa ? await readLive() : undefined;
+    for (let attempt = 1; live && appliedReplicasOwner(live.metadata?.managedFields); attempt++) {
+      try {
+        // Not forced, and pinned to the version read: the handover only co-owns the live value, and must never change it.
+        await objects.patch(replicasHandover({ name: app.name, namespace, replicas: live.spec?.replicas ?? 1, resourceVersion: live.metadata?.resourceVersion ?? '' }),
+          undefined, undefined, fieldManagers.replicasHandover, false, PatchStrategy.ServerSideApply);
+        break;
+      } catch (error) {
+        // The controllers write the Deployment all the time (its status): read it again and retry.
+        if (!kubeConflict(error) || attempt >= 5) throw kubeFailure(error, `hand over replicas of Deployment ${namespace}/${app.name}`);
+        live = await readLive();
+      }
     }
     const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined });
     const applied: string[] = [];

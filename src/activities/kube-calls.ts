@@ -9,6 +9,11 @@ export function kubeNotFound(error: unknown): boolean {
   return error instanceof ApiException && error.code === 404;
 }
 
+/** The apiserver's optimistic lock: the object changed since it was read (409 Conflict). */
+export function kubeConflict(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 409;
+}
+
 // KubernetesObjectApi finds a kind's resource by discovery: a group the cluster does not
 // serve fails that lookup with a 404, and a kind missing from a served group with a plain Error.
 export function isApiMissing(error: unknown): boolean {
