@@ -22,14 +22,19 @@ import { ganttSvg } from './gantt';
 import { criticalPathLowerBound } from './lower-bound';
 import { histogram, quantileBetween } from './prometheus';
 
-const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1,10,50,200' }, speedup: { type: 'string', default: '20' }, 'api-seconds': { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({ options: {
+  sizes: { type: 'string', default: '1,10,50,200' },
+  // The baselines replay each size one step at a time; at 200 that is hours of CPU on two cores.
+  'baseline-sizes': { type: 'string', default: '1,10,50' },
+  speedup: { type: 'string', default: '20' },
+  'api-seconds': { type: 'string', default: '10' },
+} });
 const sizes = args.sizes.split(',').filter(Boolean).map(Number);
+const baselineSizes = new Set(args['baseline-sizes'].split(',').filter(Boolean).map(Number));
 const speedup = Number(args.speedup);
 const root = join(import.meta.dirname, '..');
 const resultsDir = join(root, 'bench', 'results');
 const tutorial = JSON.parse(readFileSync(join(root, 'examples', 'tutorial', 'environment.json'), 'utf8')) as Record<string, unknown>;
-// SDK waiters (eksctl, Terraform) look every 30 s: EKS's ClusterActive and NodegroupActive waiters.
-const waiterDelaySeconds = 30;
 
 const metricsPort = 9464 + Math.floor(Math.random() * 500);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } });
@@ -49,16 +54,32 @@ function specNamed(name: string): EnvironmentSpec {
   return parsed.spec;
 }
 
+/**
+ * parallel: eksflow as it runs. sequential: one step at a time in plan order, polled the same
+ * way. eksctl-style: one step at a time, and AWS waits polled every 30 s as the SDK's waiters do.
+ */
+type Variant = 'parallel' | 'sequential' | 'eksctl-style';
+const variants: Record<Variant, { schedule: 'parallel' | 'sequential'; polling: 'adaptive' | 'sdk-waiter' }> = {
+  parallel: { schedule: 'parallel', polling: 'adaptive' },
+  sequential: { schedule: 'sequential', polling: 'adaptive' },
+  'eksctl-style': { schedule: 'sequential', polling: 'sdk-waiter' },
+};
+// The Describe calls that waits make: what the waiters' budget is about.
+const describes = ['eks:DescribeCluster', 'eks:DescribeNodegroup', 'eks:DescribeFargateProfile'];
+
 interface Batch {
   size: number;
-  schedule: 'parallel' | 'sequential';
+  variant: Variant;
   /** Simulated seconds from the first step's start to the last step's end, per environment. */
   endToEnd: number[];
   lowerBound: number[];
-  /** Simulated seconds between a resource being ready and the run seeing it, per polled AWS wait. */
+  /**
+   * Simulated seconds from an EKS resource turning ACTIVE to the first Describe that said so,
+   * per create wait (control plane, node groups, Fargate profiles), as the cloud saw them.
+   */
   lags: number[];
+  /** AWS calls per environment by API, while provisioning. */
   callsPerEnvironment: Record<string, number>;
-  waiterCallsPerEnvironment: Record<string, number>;
   rssPeakMiB: number;
   cpuSeconds: number;
   scheduleToStartP95Ms?: number;
@@ -66,9 +87,9 @@ interface Batch {
   steps?: StepProgress[];
 }
 
-async function runBatch(size: number, schedule: Batch['schedule']): Promise<Batch> {
+async function runBatch(size: number, variant: Variant): Promise<Batch> {
   const cloud = await startSimulatedCloud({ speedup, seed: 'bench' });
-  const tenant = `b${size}-${schedule}`;
+  const tenant = `b${size}-${variant}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
   const running = worker.run();
   const before = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
@@ -78,12 +99,12 @@ async function runBatch(size: number, schedule: Batch['schedule']): Promise<Batc
   const names = Array.from({ length: size }, (_, i) => `env-${i}`);
   const handles = await Promise.all(names.map((name) => env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue: tenant, workflowId: `${tenant}.${name}`,
-    args: [{ environmentId: `${tenant}/${name}`, spec: specNamed(name), timeScale: speedup, schedule }],
+    args: [{ environmentId: `${tenant}/${name}`, spec: specNamed(name), timeScale: speedup, ...variants[variant] }],
     typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: name }, { key: phaseKey, value: 'provisioning' }],
   })));
   const failed: string[] = [];
   const progress = new Map<string, Progress>();
-  // Each run is asked for its progress until it is ready (or has failed); a few at a time.
+  // Each run is asked for its progress until it is ready (or has failed), one after another.
   for (const [i, handle] of handles.entries()) {
     for (;;) {
       const seen = await handle.query(progressQuery);
@@ -97,13 +118,14 @@ async function runBatch(size: number, schedule: Batch['schedule']): Promise<Batc
   const after = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
   const calls = cloud.aws.calls();
   const draws = cloud.aws.sampler.draws();
+  const detections = cloud.aws.detections.detections().filter((d) => d.operation.endsWith('.create'));
 
+  const p95Ms = quantileBetween(before, after, 0.95);
   const batch: Batch = {
-    size, schedule, endToEnd: [], lowerBound: [], lags: [], callsPerEnvironment: {}, waiterCallsPerEnvironment: {},
+    size, variant, endToEnd: [], lowerBound: [], lags: detections.map((d) => (d.seenAt - d.finishedAt) / 1000), callsPerEnvironment: {},
     rssPeakMiB: Math.round(rssPeak / 2 ** 20), cpuSeconds: (cpu.user + cpu.system) / 1e6, failed,
-    ...(quantileBetween(before, after, 0.95) !== undefined ? { scheduleToStartP95Ms: quantileBetween(before, after, 0.95)! } : {}),
+    ...(p95Ms !== undefined ? { scheduleToStartP95Ms: p95Ms } : {}),
   };
-  const waiter: Record<string, number> = {};
   for (const [name, seen] of progress) {
     const timed = seen.steps.filter((s) => s.startedAt && s.endedAt);
     const from = Math.min(...timed.map((s) => Date.parse(s.startedAt!)));
@@ -111,22 +133,9 @@ async function runBatch(size: number, schedule: Batch['schedule']): Promise<Batc
     batch.endToEnd.push(((to - from) / 1000) * speedup);
     batch.lowerBound.push(criticalPathLowerBound(planEnvironment(specNamed(name)), draws, name));
     batch.steps ??= seen.steps;
-    // Polled AWS waits: how long after the cloud finished the run noticed, and what a 30 s waiter would have asked.
-    const waits: [string, 'cluster.create' | 'nodegroup.create', string, string][] = [
-      ['eks:cluster', 'cluster.create', name, 'eks:DescribeCluster'],
-      ...specNamed(name).nodeGroups.map((g) => [`eks:nodegroup/${g.name}`, 'nodegroup.create', `${name}/${g.name}`, 'eks:DescribeNodegroup'] as [string, 'nodegroup.create', string, string]),
-    ];
-    for (const [stepId, operation, key, describe] of waits) {
-      const step = seen.steps.find((s) => s.id === stepId);
-      const draw = draws.find((d) => d.operation === operation && d.key === key)?.seconds;
-      if (!step?.startedAt || !step.endedAt || draw === undefined) continue;
-      batch.lags.push(Math.max(0, ((Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000) * speedup - draw));
-      waiter[describe] = (waiter[describe] ?? 0) + 1 + Math.ceil(draw / waiterDelaySeconds);
-    }
   }
   const count = Math.max(1, progress.size);
   for (const [api, n] of Object.entries(calls)) batch.callsPerEnvironment[api] = Math.round((n / count) * 10) / 10;
-  for (const [api, n] of Object.entries(waiter)) batch.waiterCallsPerEnvironment[api] = Math.round((n / count) * 10) / 10;
 
   await Promise.all(handles.map((handle) => handle.signal('teardown', { reason: 'benchmark done' }).catch(() => undefined)));
   await Promise.all(handles.map((handle) => handle.result().catch((error: unknown) => void failed.push(`${handle.workflowId} teardown: ${(error as Error).message}`))));
@@ -140,29 +149,37 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.95 * xs.length) - 1)] ?? 0;
 const fixed = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 
-const rows: { size: number; parallel: Batch; sequential: Batch }[] = [];
+const rows: { size: number; parallel: Batch; sequential?: Batch; eksctlStyle?: Batch }[] = [];
 for (const size of sizes) {
   process.stdout.write(`# ${size} environment(s): parallel…\n`);
   const parallel = await runBatch(size, 'parallel');
+  if (!baselineSizes.has(size)) { rows.push({ size, parallel }); continue; }
   process.stdout.write(`# ${size} environment(s): sequential…\n`);
   const sequential = await runBatch(size, 'sequential');
-  rows.push({ size, parallel, sequential });
+  process.stdout.write(`# ${size} environment(s): eksctl-style…\n`);
+  const eksctlStyle = await runBatch(size, 'eksctl-style');
+  rows.push({ size, parallel, sequential, eksctlStyle });
 }
 process.stdout.write('# API under load…\n');
 const api: ApiLatency[] = await apiLatency(env.client, { seconds: Number(args['api-seconds']) });
 
-const describes = ['eks:DescribeCluster', 'eks:DescribeNodegroup'];
+const describeCalls = (b: Batch | undefined) => (b ? describes.reduce((n, api) => n + (b.callsPerEnvironment[api] ?? 0), 0) : undefined);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
 const table = [
   `Simulated cloud at ${speedup}× (seeded latencies from the published medians and p90s), Temporal dev server, one worker; times in simulated seconds.`,
+  'sequential: one step at a time in plan order, same polling. eksctl-style: one step at a time, AWS waits polled every 30 s like the SDK waiters.',
+  'Detection lag: from an EKS resource turning ACTIVE to the first Describe that saw it (control plane and node groups). Describe calls: DescribeCluster, DescribeNodegroup, DescribeFargateProfile while provisioning.',
   '',
-  '| environments | end-to-end (mean) | ÷ critical path (mean / max) | sequential end-to-end | speed-up vs sequential | detection lag mean / p95 | Describe calls / env (ours vs 30 s waiter) | all AWS calls / env | worker RSS peak | CPU-s / env | WFT schedule-to-start p95 | failures |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map(({ size, parallel: p, sequential: s }) => {
-    const ratios = p.endToEnd.map((e, i) => e / p.lowerBound[i]!);
-    const ours = describes.reduce((n, api) => n + (p.callsPerEnvironment[api] ?? 0), 0);
-    const waiters = describes.reduce((n, api) => n + (p.waiterCallsPerEnvironment[api] ?? 0), 0);
+  '| environments | end-to-end (mean) | ÷ critical path (mean / max) | sequential | speed-up vs sequential | eksctl-style | speed-up vs eksctl-style | detection lag mean / p95 (eksctl-style) | Describe calls / env (eksctl-style) | all AWS calls / env | worker RSS peak | CPU-s / env | WFT schedule-to-start p95 | failures |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map(({ size, parallel: p, sequential: s, eksctlStyle: e }) => {
+    const ratios = p.endToEnd.map((x, i) => x / p.lowerBound[i]!);
     const all = Object.values(p.callsPerEnvironment).reduce((a, b) => a + b, 0);
-    return `| ${size} | ${fixed(mean(p.endToEnd), 0)} s | ${fixed(mean(ratios))} / ${fixed(Math.max(...ratios))} | ${fixed(mean(s.endToEnd), 0)} s | ${fixed(mean(s.endToEnd) / mean(p.endToEnd))}× | ${fixed(mean(p.lags), 1)} s / ${fixed(p95(p.lags), 1)} s | ${fixed(ours, 1)} vs ${fixed(waiters, 1)} | ${fixed(all, 0)} | ${p.rssPeakMiB} MiB | ${fixed(p.cpuSeconds / size)} | ${p.scheduleToStartP95Ms ?? 'n/a'} ms | ${p.failed.length + s.failed.length} |`;
+    const e2e = (b: Batch | undefined) => (b ? mean(b.endToEnd) : undefined);
+    const failures = [p, s, e].reduce((n, b) => n + (b?.failed.length ?? 0), 0);
+    return `| ${size} | ${fixed(e2e(p), 0)} s | ${fixed(mean(ratios))} / ${fixed(Math.max(...ratios))} | ${fixed(e2e(s), 0)} s | ${fixed(ratio(e2e(s), e2e(p)))}× | ${fixed(e2e(e), 0)} s | ${fixed(ratio(e2e(e), e2e(p)))}× | `
+      + `${fixed(mean(p.lags), 1)} s / ${fixed(p95(p.lags), 1)} s (${e ? `${fixed(mean(e.lags), 1)} s / ${fixed(p95(e.lags), 1)} s` : 'n/a'}) | ${fixed(describeCalls(p), 1)} (${fixed(describeCalls(e), 1)}; ${fixed(ratio(describeCalls(p), describeCalls(e)))}×) | `
+      + `${fixed(all, 0)} | ${p.rssPeakMiB} MiB | ${fixed(p.cpuSeconds / size)} | ${p.scheduleToStartP95Ms ?? 'n/a'} ms | ${failures} |`;
   }),
   '',
   '| API route (loopback, autocannon) | requests/s | p50 | p99 | non-2xx | errors |',
@@ -172,11 +189,12 @@ const table = [
 
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ speedup, rows: rows.map(({ size, parallel, sequential }) => ({ size, parallel: { ...parallel, steps: undefined }, sequential: { ...sequential, steps: undefined } })), api }, null, 2)}\n`);
+const withoutSteps = (b: Batch | undefined) => (b ? { ...b, steps: undefined } : undefined);
+writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ speedup, rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle) })), api }, null, 2)}\n`);
 writeFileSync(join(resultsDir, 'summary.md'), `# eksflow benchmark (${new Date().toISOString()})\n\n${table}\n\n![one environment's steps](gantt.svg)\n`);
 const one = rows[0]?.parallel.steps;
 if (one) writeFileSync(join(resultsDir, 'gantt.svg'), ganttSvg(`one tutorial environment, parallel schedule (simulated time, ${speedup}×)`, one, speedup));
-const failures = rows.flatMap((r) => [...r.parallel.failed, ...r.sequential.failed]);
+const failures = rows.flatMap((r) => [r.parallel, r.sequential, r.eksctlStyle].flatMap((b) => b?.failed ?? []));
 process.stdout.write(`\n${table}\n\n${failures.length ? `failures:\n${failures.slice(0, 20).join('\n')}\n` : ''}written: bench/results/${stamp}.json, bench/results/summary.md, bench/results/gantt.svg\n`);
 // Calls the load left retrying inside the client end with the connection; they are not failures.
 process.on('uncaughtException', (error) => {

@@ -51,20 +51,17 @@ const vpaMissing = 'the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not
  */
 export function createAppActivities(kube: KubeAccess) {
   /** Server-side applies the app's objects, as field manager "eksflow", taking fields over with force. */
-  async function applyApp(input: { cluster: string; environment: string; app: AppSpec; image: string }): Promise<AppApplied> {
+  async function applyApp(input: {
+    cluster: string; environment: string; app: AppSpec; image: string;
+    /** The VerticalPodAutoscaler is left to `applyAppVpa`, a step that waits for its API. */
+    vpaSeparately?: boolean;
+  }): Promise<AppApplied> {
     const { app } = input;
     const config = await kube.forCluster(input.cluster);
     const objects = KubernetesObjectApi.makeApiClient(config);
     const apps = config.makeApiClient(AppsV1Api);
     const namespace = appNamespace(app);
-    const apply = <T extends KubernetesObject>(object: T, { manager = fieldManagers.apply as string, force = true, ifApiMissing = '' } = {}) =>
-      kubeCall(`apply ${object.kind} ${namespace}/${object.metadata?.name}`, async () => {
-        try {
-          return await objects.patch(object, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
-        } catch (error) {
-          throw ifApiMissing && isApiMissing(error) ? ApplicationFailure.retryable(ifApiMissing, 'KubernetesApiMissing') : error;
-        }
-      });
+    const apply = applier(objects, namespace);
 
     // With an HPA, the replica count is the HPA's after the first apply, and spec.replicas is
     // handed over before eksflow's apply stops listing it (see AppManifestOptions.leaveReplicasToHpa).
@@ -95,13 +92,22 @@ export function createAppActivities(kube: KubeAccess) {
     const references = appObjectReferences(app);
     if (!manifests.horizontalPodAutoscaler) await deleteIfPresent(references.horizontalPodAutoscaler, objects);
     const vpa = appVerticalPodAutoscaler(app, { environment: input.environment });
-    if (vpa) {
+    if (vpa && !input.vpaSeparately) {
       await apply(vpa, { ifApiMissing: vpaMissing });
       applied.push(`${vpa.kind}/${vpa.metadata.name}`);
-    } else {
+    } else if (!vpa) {
       await deleteIfPresent(references.verticalPodAutoscaler, objects);
     }
     return { namespace, applied, generation };
+  }
+
+  /** Server-side applies the app's VerticalPodAutoscaler; retried while its API is not served yet. */
+  async function applyAppVpa(input: { cluster: string; environment: string; app: AppSpec }): Promise<{ applied: string }> {
+    const vpa = appVerticalPodAutoscaler(input.app, { environment: input.environment });
+    if (!vpa) throw ApplicationFailure.nonRetryable(`the app ${input.app.name} asks for no VerticalPodAutoscaler`, errorTypes.invalidSpec);
+    const config = await kube.forCluster(input.cluster);
+    await applier(KubernetesObjectApi.makeApiClient(config), appNamespace(input.app))(vpa, { ifApiMissing: vpaMissing });
+    return { applied: `${vpa.kind}/${vpa.metadata.name}` };
   }
 
   async function appRollout(input: { cluster: string; app: AppSpec }): Promise<AppRollout> {
@@ -175,7 +181,7 @@ export function createAppActivities(kube: KubeAccess) {
     }
   }
 
-  return { applyApp, appRollout, appEndpoint, deleteApp, removeApp };
+  return { applyApp, applyAppVpa, appRollout, appEndpoint, deleteApp, removeApp };
 }
 
 const removePollMs = 1_000;
@@ -209,6 +215,18 @@ export function rolloutOf(deployment: V1Deployment): AppRollout {
 function unschedulableReason(pod: V1Pod): string | undefined {
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   return scheduled?.status === 'False' ? scheduled.message ?? scheduled.reason : undefined;
+}
+
+/** Server-side apply as field manager "eksflow", forcing by default; a missing API is retryable with `ifApiMissing` as the reason. */
+function applier(objects: KubernetesObjectApi, namespace: string) {
+  return <T extends KubernetesObject>(object: T, { manager = fieldManagers.apply as string, force = true, ifApiMissing = '' } = {}) =>
+    kubeCall(`apply ${object.kind} ${namespace}/${object.metadata?.name}`, async () => {
+      try {
+        return await objects.patch(object, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
+      } catch (error) {
+        throw ifApiMissing && isApiMissing(error) ? ApplicationFailure.retryable(ifApiMissing, 'KubernetesApiMissing') : error;
+      }
+    });
 }
 
 /** What `applyApp` may have made in the app's namespace, by reference: Deployment, Service, HPA, VPA. */

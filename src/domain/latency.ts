@@ -7,7 +7,7 @@
 export const stepKinds = [
   'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
-  'irsa-role', 'addon', 'app', 'nlb', 'autoscaling-check',
+  'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -35,6 +35,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   addon: { medianSeconds: 120, p90Seconds: 180 },
   // A Deployment's rollout once its image is pullable: pods scheduled, pulled, Ready.
   app: { medianSeconds: 60, p90Seconds: 180 },
+  // One object, once the VerticalPodAutoscaler API is served.
+  'app-vpa': { medianSeconds: 2, p90Seconds: 5 },
   nlb: { medianSeconds: 270, p90Seconds: 300 },
   // Reading HPA metrics and the autoscaler's status; the active probe waits for a node to join.
   'autoscaling-check': { medianSeconds: 180, p90Seconds: 420 },

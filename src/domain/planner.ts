@@ -56,12 +56,23 @@ export const stepIds = {
   irsaRole: (addon: string) => `iam:irsa/${addon}`,
   addon: (addon: string) => `addon:${addon}`,
   app: 'app:deployment',
+  appVpa: 'app:vertical-pod-autoscaler',
   appLoadBalancer: 'app:load-balancer',
   autoscalingCheck: 'verify:autoscaling',
 } as const;
 
+export interface PlanOptions {
+  /**
+   * The app's VerticalPodAutoscaler is a step of its own after the app, so the app waits only
+   * for the load balancer controller — not for metrics-server and the VPA add-on, which its
+   * HPA and VPA objects do not need to exist. false: the plan of runs started before.
+   * @default true
+   */
+  appVpaStep?: boolean;
+}
+
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
-export function planEnvironment(spec: EnvironmentSpec): Plan {
+export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true }: PlanOptions = {}): Plan {
   const steps: PlanStep[] = [];
   const add = (id: string, kind: StepKind, title: string, dependsOn: (string | undefined)[] = [], subject?: string) => {
     steps.push({
@@ -97,7 +108,7 @@ export function planEnvironment(spec: EnvironmentSpec): Plan {
     add(id, 'fargate-profile', `create Fargate profile ${profile.name} for ${profile.selectors.map((s) => s.namespace).join(', ')}`, [stepIds.cluster, stepIds.fargateRole, previousProfile], profile.name);
     previousProfile = id;
   }
-  addAddonsAndApp(spec, add, previousProfile);
+  addAddonsAndApp(spec, add, previousProfile, appVpaStep);
   return schedulePlan(spec, steps);
 }
 
@@ -107,9 +118,10 @@ type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string |
  * Add-ons in dependency order once there is somewhere for their pods to run (every node
  * group Ready, or the Fargate profiles when there are no nodes: CoreDNS and webhooks are
  * degraded before that), each after its IRSA role; the app after the load balancer
- * controller's webhook answers; the autoscaling check last.
+ * controller's webhook answers (an HPA is valid before metrics-server serves metrics), its
+ * VerticalPodAutoscaler once that API is served; the autoscaling check last.
  */
-function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: string | undefined): void {
+function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: string | undefined, appVpaStep: boolean): void {
   const problems = addonProblems(spec);
   if (spec.autoscaling) {
     if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
@@ -131,8 +143,10 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: strin
   const { app } = spec;
   if (app) {
     const image = spec.image?.import ? stepIds.imageImport : undefined;
-    const needs = [stepIds.addon('aws-load-balancer-controller'), app.hpa ? stepIds.addon('metrics-server') : undefined, app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined];
+    const vpa = app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined;
+    const needs = [stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
     add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, [...compute, image, ...needs]);
+    if (appVpaStep && vpa) add(stepIds.appVpa, 'app-vpa', `create the VerticalPodAutoscaler of ${app.name} (${app.vpa!.updateMode === 'Off' ? 'recommendations only' : `update mode ${app.vpa!.updateMode}`})`, [stepIds.app, vpa]);
     add(stepIds.appLoadBalancer, 'nlb', `wait for the ${app.scheme} NLB of ${app.name} on port ${app.servicePort}`, [stepIds.app]);
   }
   if (spec.autoscaling) {

@@ -3,6 +3,7 @@
  * same injected faults, so a run (or a benchmark's parallel and sequential variants) can be
  * replayed against identical draws.
  */
+import type { Lognormal } from '../domain/lognormal';
 
 /** A source of uniform numbers in [0, 1). */
 export type Random = () => number;
@@ -65,19 +66,6 @@ export function standardNormal(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/** The 90th percentile of the standard normal distribution. */
-export const z90 = 1.2815515655446004;
-
-export interface Lognormal {
-  mu: number;
-  sigma: number;
-}
-
-/** The lognormal whose median and 90th percentile are the given ones. */
-export function fitLognormal({ median, p90 }: { median: number; p90: number }): Lognormal {
-  if (!(median > 0) || !(p90 >= median)) throw new RangeError(`a lognormal needs 0 < median <= p90, got median ${median} and p90 ${p90}`);
-  const mu = Math.log(median);
-  return { mu, sigma: (Math.log(p90) - mu) / z90 };
-}
+export { fitLognormal, z90, type Lognormal } from '../domain/lognormal';
 
 export const sampleLognormal = (random: Random, { mu, sigma }: Lognormal): number => Math.exp(mu + sigma * standardNormal(random));

@@ -66,13 +66,13 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteNodegroup({ cluster, name });
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, undefined, speedup);
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup });
       return;
     }
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       await undo.deleteFargateProfile({ cluster, name });
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], undefined, speedup);
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup });
       return;
     }
     case 'ecr-repository':
@@ -83,10 +83,10 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       if (patched('cluster-settles-before-delete')) {
         // EKS refuses DeleteCluster while the cluster is CREATING or UPDATING (ResourceInUseException):
         // a rollback that starts mid-creation waits for it to settle first.
-        await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, undefined, speedup);
+        await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, { speedup });
       }
       await undo.deleteCluster(entry.name);
-      await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, undefined, speedup);
+      await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, { speedup });
       return;
     case 'load-balancer':
     case 'target-group':
@@ -101,15 +101,24 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
 
 const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
 
+export interface PollOptions<T> {
+  /** Sees every observation, e.g. to show it on the step. */
+  observed?: (value: T) => void;
+  /** How much faster than AWS the cloud runs. @default 1 */
+  speedup?: number;
+  /** Look at this fixed interval (cloud seconds) instead, as an SDK waiter does: the benchmark's baseline. */
+  everySeconds?: number;
+}
+
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
-export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, observed?: (value: T) => void, speedup = 1): Promise<T> {
+export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, { observed, speedup = 1, everySeconds }: PollOptions<T> = {}): Promise<T> {
   const startedAt = Date.now();
   for (;;) {
     const value = await observe();
     observed?.(value);
     if (done(value)) return value;
     const elapsed = (Date.now() - startedAt) / 1000;
-    const { nextSeconds, overdue } = pacedPoll(elapsed, latency, speedup);
+    const { nextSeconds, overdue } = pacedPoll(elapsed, latency, speedup, everySeconds);
     if (overdue) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed * speedup)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
     await sleep(nextSeconds * 1000);
   }

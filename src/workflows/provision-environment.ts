@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, executeChild, isCancellation, proxyActivities,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, executeChild, isCancellation, patched, proxyActivities,
   setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -12,7 +12,7 @@ import { errorTypes } from '../domain/errors';
 import { latencyTable } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
-import { InvalidPlanError, planEnvironment, type Plan, type PlanStep } from '../domain/planner';
+import { InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
@@ -48,7 +48,19 @@ export interface ProvisionInput {
    * @default 'parallel'
    */
   schedule?: 'parallel' | 'sequential';
+  /**
+   * adaptive: waits look when completion is likely (src/domain/poll-schedule.ts).
+   * sdk-waiter: waits on AWS resources look every 30 s, as the SDK's waiters (and so eksctl
+   * and Terraform) do — with `schedule: 'sequential'`, the benchmark's eksctl-style baseline.
+   * @default 'adaptive'
+   */
+  polling?: 'adaptive' | 'sdk-waiter';
 }
+
+/** The EKS waiters' delay (ClusterActive, NodegroupActive, FargateProfileActive). */
+const sdkWaiterDelaySeconds = 30;
+/** Steps that wait on an AWS resource's status, where an SDK waiter would be used. */
+const awsWaitKinds: ReadonlySet<string> = new Set(['cluster', 'cluster-logging', 'nodegroup', 'fargate-profile']);
 
 /** What a ready environment's run carries into its next run. */
 export interface ServingState {
@@ -91,12 +103,13 @@ export interface ProvisionResult {
  * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
  * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
-export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale, schedule = 'parallel' }: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale, schedule = 'parallel', polling = 'adaptive' }: ProvisionInput): Promise<ProvisionResult> {
   // Runs started before add-ons existed carry specs without them.
   const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
   // The first run's ID tags everything, so every later run of the same life owns it too.
   const owner: Owner = { environmentId, runId: workflowInfo().firstExecutionRunId };
-  const plan = planned(spec);
+  // Runs started before the app's VPA became a step of its own replay the plan they made.
+  const plan = planned(spec, { appVpaStep: patched('app-vpa-own-step') });
 
   const ledger = new Ledger(serving?.ledger);
   const progress = new Map<string, StepProgress>(serving
@@ -149,7 +162,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   /** pollUntil, showing each observation on the step and naming the step if the wait runs out. */
   async function waitUntil<T extends { status: string }>(step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string): Promise<T> {
     try {
-      return await pollUntil(observe, done, latencyTable[step.kind], (value) => update(step.id, { detail: describe(value) }), timeScale);
+      return await pollUntil(observe, done, latencyTable[step.kind], {
+        observed: (value) => update(step.id, { detail: describe(value) }), speedup: timeScale,
+        ...(polling === 'sdk-waiter' && awsWaitKinds.has(step.kind) ? { everySeconds: sdkWaiterDelaySeconds } : {}),
+      });
     } catch (error) {
       if (error instanceof ApplicationFailure && error.type === errorTypes.waitTimedOut) {
         throw ApplicationFailure.nonRetryable(`${step.id} is not ready: ${error.message}`, errorTypes.waitTimedOut);
@@ -249,9 +265,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     app: async (step) => {
       const app = spec.app!;
       const ref = { kind: 'app' as const, name: `${spec.name}/${app.namespace ?? app.name}/${app.name}`, region: spec.region };
-      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, app, image: outputs.imageUri! }).then(() => ({ ref, made: true })));
+      const vpaSeparately = plan.steps.some((s) => s.kind === 'app-vpa');
+      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, app, image: outputs.imageUri!, vpaSeparately }).then(() => ({ ref, made: true })));
       const rollout = await waitUntil(step, () => aws.appRollout({ cluster: spec.name, app }), (r) => r.status !== 'progressing', (r) => r.message);
       if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
+    },
+    'app-vpa': async (step) => {
+      // Part of the app: its ledger entry (the app's) covers it, and deleting the app removes it.
+      const { applied } = await aws.applyAppVpa({ cluster: spec.name, environment: environmentId, app: spec.app! });
+      update(step.id, { detail: applied });
     },
     nlb: async (step) => {
       const endpoint = await waitUntil(step, () => aws.appEndpoint({ cluster: spec.name, app: spec.app! }), (e) => e.status === 'ready', (e) => (e.status === 'ready' ? e.url : e.message));
@@ -355,7 +377,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     setPhase('scaling');
     try {
       await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId: `${group.name}-${workflowInfo().historyLength}` });
-      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, undefined, timeScale);
+      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale });
       await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
       scaling.set(group.name, target);
       return target;
@@ -438,9 +460,9 @@ function validateScale(request: ScaleRequest, phase: Phase, scaling: Map<string,
 }
 
 /** The plan, or a non-retryable failure naming every problem: a spec that breaks a rule never gets better by retrying. */
-function planned(spec: EnvironmentSpec): Plan {
+function planned(spec: EnvironmentSpec, options: PlanOptions): Plan {
   try {
-    return planEnvironment(spec);
+    return planEnvironment(spec, options);
   } catch (error) {
     if (error instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(error.message, errorTypes.invalidPlan, ...error.problems);
     throw error;

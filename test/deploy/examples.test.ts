@@ -58,16 +58,17 @@ test('environment.json plans: the network, the cluster, both node groups, the im
     stepIds.network, stepIds.cluster, stepIds.clusterLogging, stepIds.oidcProvider, stepIds.ecrRepository, stepIds.imageImport,
     ...spec.nodeGroups.flatMap((group) => [stepIds.nodegroup(group.name), stepIds.nodesReady(group.name)]),
     ...requestedAddons(spec).flatMap((addon) => [stepIds.addon(addon.name), ...(addon.iam ? [stepIds.irsaRole(addon.name)] : [])]),
-    stepIds.app, stepIds.appLoadBalancer, stepIds.autoscalingCheck,
+    stepIds.app, stepIds.appVpa, stepIds.appLoadBalancer, stepIds.autoscalingCheck,
   ];
   for (const id of expected) assert.ok(steps.has(id), `the plan has no ${id}`);
   assert.equal(requestedAddons(spec).length, addonNames.length - 1);
   assert.ok(!steps.has(stepIds.addon('karpenter')));
   assert.equal(plan.environment, 'awesomebuilder-container');
   const dependsOn = (id: string) => plan.steps.find((step) => step.id === id)?.dependsOn ?? [];
-  for (const id of [stepIds.imageImport, stepIds.addon('aws-load-balancer-controller'), stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler')]) {
+  for (const id of [stepIds.imageImport, stepIds.addon('aws-load-balancer-controller')]) {
     assert.ok(dependsOn(stepIds.app).includes(id), `the app does not wait for ${id}`);
   }
+  assert.deepEqual(dependsOn(stepIds.appVpa), [stepIds.app, stepIds.addon('vertical-pod-autoscaler')]);
   for (const id of [stepIds.app, stepIds.addon('cluster-autoscaler'), stepIds.addon('metrics-server')]) {
     assert.ok(dependsOn(stepIds.autoscalingCheck).includes(id), `the autoscaling check does not wait for ${id}`);
   }

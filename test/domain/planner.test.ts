@@ -113,7 +113,7 @@ const tutorial = {
   autoscaling: { verify: 'active' },
 };
 
-test('add-ons wait for every node group Ready and their IRSA role; the app waits for the controller, metrics-server, VPA and its image', () => {
+test('add-ons wait for every node group Ready and their IRSA role; the app waits for the controller and its image, its VPA for the VPA add-on', () => {
   const plan = planEnvironment(spec(tutorial));
   const step = (id: string) => plan.steps.find((s) => s.id === id)!;
   const ready = [stepIds.nodesReady('on-demand'), stepIds.nodesReady('spot')];
@@ -135,11 +135,23 @@ test('add-ons wait for every node group Ready and their IRSA role; the app waits
   assert.deepEqual(planEnvironment(spec({ addons: { 'metrics-server': {} } })).steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn,
     [stepIds.cluster, stepIds.nodesReady('on-demand'), stepIds.nodesReady('spot')], 'without the controller nothing waits for it');
   assert.ok(waveOf(plan, stepIds.addon('vertical-pod-autoscaler')) > waveOf(plan, stepIds.addon('metrics-server')));
-  for (const id of [stepIds.addon('aws-load-balancer-controller'), stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler'), stepIds.imageImport]) {
+  for (const id of [stepIds.addon('aws-load-balancer-controller'), stepIds.imageImport]) {
     assert.ok(step(stepIds.app).dependsOn.includes(id), `the app waits for ${id}`);
   }
+  // Its HPA is valid before metrics-server serves metrics; only its VPA object needs the VPA's API.
+  for (const id of [stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler')]) {
+    assert.ok(!step(stepIds.app).dependsOn.includes(id), `the app does not wait for ${id}`);
+  }
+  assert.deepEqual(step(stepIds.appVpa).dependsOn, [stepIds.app, stepIds.addon('vertical-pod-autoscaler')]);
   assert.deepEqual(step(stepIds.appLoadBalancer).dependsOn, [stepIds.app]);
-  assert.deepEqual(plan.criticalPath.slice(-3), [stepIds.addon('vertical-pod-autoscaler'), stepIds.app, stepIds.appLoadBalancer]);
+  assert.deepEqual(plan.criticalPath.slice(-3), [stepIds.addon('aws-load-balancer-controller'), stepIds.app, stepIds.appLoadBalancer]);
+  // Runs started before keep the plan they made: the app after metrics-server and the VPA add-on.
+  const before = planEnvironment(spec(tutorial), { appVpaStep: false });
+  assert.ok(!before.steps.some((s) => s.id === stepIds.appVpa));
+  for (const id of [stepIds.addon('metrics-server'), stepIds.addon('vertical-pod-autoscaler')]) {
+    assert.ok(before.steps.find((s) => s.id === stepIds.app)!.dependsOn.includes(id), `the earlier plan's app waits for ${id}`);
+  }
+  assert.ok(plan.criticalPathSeconds < before.criticalPathSeconds, `the app no longer waits out two add-ons: ${plan.criticalPathSeconds} s vs ${before.criticalPathSeconds} s`);
   assert.match(describePlan(plan), /addon:cluster-autoscaler +~2m +install Cluster Autoscaler \(ASG auto-discovery\) \(Helm chart cluster-autoscaler 9\.52\.1\)/);
 });
 

@@ -1,5 +1,6 @@
 import type { SimClock } from '../clock';
 import type { LatencySampler } from '../profile';
+import type { DetectionLog } from './detection-log';
 import { seededRandom, type Random } from '../random';
 
 export interface Timer {
@@ -66,6 +67,8 @@ export interface SimContext {
   sampler: LatencySampler;
   scheduler: Scheduler;
   ids: IdSource;
+  /** How late each finished transition was first seen by a Describe. */
+  detections: DetectionLog;
 }
 
 /** Simulated time `seconds` from now, in epoch milliseconds. */

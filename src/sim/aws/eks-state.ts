@@ -104,6 +104,7 @@ export class EksState {
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
       cluster.status = 'ACTIVE';
       cluster.activeAt = at;
+      this.context.detections.finished(`cluster ${input.name}`, 'cluster.create', at);
       cluster.addonApiReadyAt = at + this.context.sampler.sample('addon.api-lag', input.name) * 1000;
     });
     this.clusters.set(input.name, cluster);
@@ -126,7 +127,8 @@ export class EksState {
     cluster.update = update;
     cluster.updateTokens.set(token, update.id);
     cluster.status = 'UPDATING';
-    cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), () => {
+    cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), (at) => {
+      this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
       for (const type of enable) cluster.enabledLogTypes.add(type);
       for (const type of disable) cluster.enabledLogTypes.delete(type);
       cluster.update = undefined;
@@ -148,7 +150,10 @@ export class EksState {
       addon.timer?.cancel();
       addon.status = 'DELETING';
     }
-    cluster.timer = this.context.scheduler.at(this.latency('cluster.delete', name), () => this.clusters.delete(name));
+    cluster.timer = this.context.scheduler.at(this.latency('cluster.delete', name), (at) => {
+      this.clusters.delete(name);
+      this.context.detections.finished(`cluster ${name}`, 'cluster.delete', at);
+    });
   }
 
   // --- node groups
@@ -171,6 +176,7 @@ export class EksState {
     };
     group.timer = this.context.scheduler.at(this.latency('nodegroup.create', key), (at) => {
       group.status = 'ACTIVE';
+      this.context.detections.finished(`nodegroup ${key}`, 'nodegroup.create', at);
       if (group.scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
     });
     cluster.nodegroups.set(input.name, group);
@@ -194,6 +200,7 @@ export class EksState {
       group.scaling = { ...scaling };
       group.update = undefined;
       group.status = 'ACTIVE';
+      this.context.detections.finished(`nodegroup ${clusterName}/${name}`, 'nodegroup.update', at);
       if (scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
     });
     return update.id;
@@ -206,7 +213,10 @@ export class EksState {
     group.timer?.cancel();
     group.update = undefined;
     group.status = 'DELETING';
-    group.timer = this.context.scheduler.at(this.latency('nodegroup.delete', `${clusterName}/${name}`), () => cluster.nodegroups.delete(name));
+    group.timer = this.context.scheduler.at(this.latency('nodegroup.delete', `${clusterName}/${name}`), (at) => {
+      cluster.nodegroups.delete(name);
+      this.context.detections.finished(`nodegroup ${clusterName}/${name}`, 'nodegroup.delete', at);
+    });
   }
 
   // --- Fargate profiles: one create or delete at a time per cluster
@@ -236,6 +246,7 @@ export class EksState {
     };
     profile.timer = this.context.scheduler.at(this.latency('fargate-profile.create', `${input.cluster}/${input.name}`), (at) => {
       profile.status = 'ACTIVE';
+      this.context.detections.finished(`fargate-profile ${input.cluster}/${input.name}`, 'fargate-profile.create', at);
       this.capacityAppeared(cluster, at);
     });
     cluster.fargateProfiles.set(input.name, profile);
@@ -248,7 +259,10 @@ export class EksState {
     if (profile.status === 'DELETING') return;
     this.fargateBusy(cluster, name);
     profile.status = 'DELETING';
-    profile.timer = this.context.scheduler.at(this.latency('fargate-profile.delete', `${clusterName}/${name}`), () => cluster.fargateProfiles.delete(name));
+    profile.timer = this.context.scheduler.at(this.latency('fargate-profile.delete', `${clusterName}/${name}`), (at) => {
+      cluster.fargateProfiles.delete(name);
+      this.context.detections.finished(`fargate-profile ${clusterName}/${name}`, 'fargate-profile.delete', at);
+    });
   }
 
   // --- managed add-ons

@@ -29,6 +29,12 @@ export class SimulatedEks implements EksApi {
     return this.gateway.operation({ service: 'eks', method, resource }, body);
   }
 
+  /** Tells the detection log what a Describe answered. */
+  private seen<T extends { status: string } | undefined>(kind: string, key: string, view: T): T {
+    this.context.detections.described(`${kind} ${key}`, key, view?.status ?? 'NOT_FOUND');
+    return view;
+  }
+
   /** A cluster's node groups, Fargate profiles and add-ons as they are now; `undefined` once it is gone. */
   compute(cluster: string): ClusterCompute | undefined {
     this.context.scheduler.settle(this.context.clock.now());
@@ -62,8 +68,8 @@ export class SimulatedEks implements EksApi {
   }
 
   describeFargateProfile(cluster: string, name: string) {
-    return this.call('describeFargateProfile', `${cluster}/${name}`, (request) =>
-      awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => request('DescribeFargateProfile', () => fargateProfileView(this.state.fargateProfile(cluster, name)))));
+    return this.call('describeFargateProfile', `${cluster}/${name}`, async (request) => this.seen('fargate-profile', `${cluster}/${name}`,
+      await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => request('DescribeFargateProfile', () => fargateProfileView(this.state.fargateProfile(cluster, name))))));
   }
 
   createFargateProfile(input: CreateFargateProfileInput) {
@@ -84,8 +90,8 @@ export class SimulatedEks implements EksApi {
   }
 
   describeNodegroup(cluster: string, name: string) {
-    return this.call('describeNodegroup', `${cluster}/${name}`, (request) =>
-      awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => request('DescribeNodegroup', () => nodegroupView(this.state.nodegroup(cluster, name)))));
+    return this.call('describeNodegroup', `${cluster}/${name}`, async (request) => this.seen('nodegroup', `${cluster}/${name}`,
+      await awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => request('DescribeNodegroup', () => nodegroupView(this.state.nodegroup(cluster, name))))));
   }
 
   createNodegroup(input: CreateNodegroupInput) {
@@ -112,8 +118,8 @@ export class SimulatedEks implements EksApi {
   }
 
   describeCluster(name: string) {
-    return this.call('describeCluster', name, (request) =>
-      awsOrUndefined(`DescribeCluster ${name}`, () => request('DescribeCluster', () => clusterView(this.state.cluster(name)))));
+    return this.call('describeCluster', name, async (request) => this.seen('cluster', name,
+      await awsOrUndefined(`DescribeCluster ${name}`, () => request('DescribeCluster', () => clusterView(this.state.cluster(name))))));
   }
 
   createCluster(input: CreateClusterInput) {

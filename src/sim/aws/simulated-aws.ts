@@ -6,6 +6,7 @@ import { IdSource, Scheduler, type SimContext } from './context';
 import { SimulatedEcr } from './ecr';
 import { SimulatedEks } from './eks';
 import type { ClusterEndpoint } from './eks-state';
+import { DetectionLog } from './detection-log';
 import { AwsGateway } from './gateway';
 import { SimulatedIam } from './iam';
 import { SimulatedLogs } from './logs';
@@ -59,6 +60,8 @@ export class SimulatedAws {
   readonly clock: SimClock;
   readonly sampler: LatencySampler;
   readonly faults: FaultInjector;
+  /** How late each finished EKS transition was first seen by a Describe. */
+  readonly detections: DetectionLog;
   readonly eks: SimulatedEks;
   readonly iam: SimulatedIam;
   readonly ecr: SimulatedEcr;
@@ -73,9 +76,10 @@ export class SimulatedAws {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.clock = options.clock ?? scaledClock();
+    this.detections = new DetectionLog(this.clock);
     this.sampler = new LatencySampler(latencyProfile(options.latencies), seed);
     this.faults = options.faults instanceof FaultInjector ? options.faults : new FaultInjector({ seed, ...options.faults });
-    const context: SimContext = { accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed) };
+    const context: SimContext = { accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections };
     this.gateway = new AwsGateway(this.faults, () => this.settle(), options.sdkMaxAttempts);
     this.iam = new SimulatedIam(context, this.gateway);
     this.ecr = new SimulatedEcr(context, this.gateway);

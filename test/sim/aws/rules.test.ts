@@ -255,3 +255,29 @@ test('the Kubernetes side sees each cluster\'s compute as it is now', async () =
   assert.equal(bed.sim.eks.compute('demo')?.nodegroups[0]?.status, 'ACTIVE');
   assert.equal(bed.sim.eks.compute('missing'), undefined);
 });
+
+test('the detection log measures how late a Describe first saw each finished transition, creates and deletes alike', async () => {
+  const bed = manualSim();
+  const { nodeRole, network } = await createCluster(bed);
+  const start = bed.clock.now();
+  await bed.apis.eks.describeCluster('demo');
+  bed.clock.advance(bed.drawn('cluster.create', 'demo') + 7);
+  assert.deepEqual(bed.sim.detections.detections(), [], 'nothing is detected before a Describe looks');
+  assert.equal((await bed.apis.eks.describeCluster('demo'))?.status, 'ACTIVE');
+  await bed.apis.eks.describeCluster('demo');
+  const [cluster, ...more] = bed.sim.detections.detections();
+  assert.deepEqual(more, [], 'a transition is detected once');
+  assert.deepEqual([cluster?.operation, cluster?.key], ['cluster.create', 'demo']);
+  assert.ok(Math.abs(cluster!.seenAt - cluster!.finishedAt - 7_000) < 1, 'seen 7 s after it turned ACTIVE');
+  assert.ok(Math.abs(cluster!.finishedAt - start - bed.drawn('cluster.create', 'demo') * 1000) < 1);
+
+  await bed.apis.eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+  bed.clock.advance(bed.drawn('nodegroup.create', 'demo/general'));
+  await bed.apis.eks.describeNodegroup('demo', 'general');
+  await bed.apis.eks.deleteNodegroup('demo', 'general');
+  bed.clock.advance(bed.drawn('nodegroup.delete', 'demo/general') + 30);
+  assert.equal(await bed.apis.eks.describeNodegroup('demo', 'general'), undefined);
+  assert.deepEqual(bed.sim.detections.detections().slice(1).map((d) => [d.operation, d.key, Math.round((d.seenAt - d.finishedAt) / 1000)]), [
+    ['nodegroup.create', 'demo/general', 0], ['nodegroup.delete', 'demo/general', 30],
+  ]);
+});
