@@ -22,7 +22,8 @@ export function criticalPathLowerBound(plan: Plan, draws: readonly LatencyDraw[]
       case 'fargate-profile': return drawn('fargate-profile.create', `${environment}/${step.subject}`);
       case 'addon': return kube.pod;
       case 'app': return kube.pod;
-      case 'nlb': return kube.nlb;
+      // The controller provisions the NLB from the moment the app step creates the Service, while the pods roll out.
+      case 'nlb': return Math.max(0, kube.nlb - kube.pod);
       // verify: active waits for one more node: the group's update and the node turning Ready.
       case 'autoscaling-check': return kube.node;
       default: return 0;

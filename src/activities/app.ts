@@ -10,6 +10,7 @@ import type { AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { deleteIfPresent, isApiMissing, kubeCall, kubeConflict, kubeFailure, kubeOrUndefined } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
+import { paceFor, type Pace } from './pace';
 
 export interface AppApplied {
   namespace: string;
@@ -49,7 +50,7 @@ const vpaMissing = 'the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not
  * The app's Kubernetes side. `applyApp` is idempotent; the others are single observations
  * the workflow polls with timers, so each returns at once and never waits.
  */
-export function createAppActivities(kube: KubeAccess) {
+export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   /** Server-side applies the app's objects, as field manager "eksflow", taking fields over with force. */
   async function applyApp(input: {
     cluster: string; environment: string; app: AppSpec; image: string;
@@ -177,7 +178,7 @@ export function createAppActivities(kube: KubeAccess) {
       const deletion = await deleteApp(input);
       context.heartbeat(deletion);
       if (deletion.status === 'gone') return deletion;
-      await context.sleep(removePollMs);
+      await context.sleep(pace(removePollMs));
     }
   }
 

@@ -8,6 +8,7 @@ import { autoscalerStatus } from './addons/cluster-autoscaler';
 import { kubeCall, kubeFailure, kubeNotFound, kubeOrUndefined } from './kube-calls';
 import { nodegroupLabel } from './nodegroups';
 import type { KubeAccess } from './nodes-ready';
+import { paceFor, type Pace } from './pace';
 
 export interface AutoscalingCheck {
   check: string;
@@ -94,7 +95,7 @@ const probePollMs = 2_000;
  * left, so a pod goes Pending; cluster-autoscaler must grow a group, a node must join and
  * take the pod. The probe is removed afterwards, whatever happened. Heartbeats every look.
  */
-export function createAutoscalingProbeActivities(kube: KubeAccess) {
+export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   async function probeAutoscaling(input: ProbeInput): Promise<ProbeReport> {
     const context = Context.current();
     const config = await kube.forCluster(input.cluster);
@@ -134,7 +135,7 @@ export function createAutoscalingProbeActivities(kube: KubeAccess) {
             ? `no probe pod went Pending in ${seconds()}s: the groups had more room than their nodes' allocatable CPU says`
             : `${unschedulable.length} probe pods still Pending after ${seconds()}s and ${nodes} nodes (${before.length} before): cluster-autoscaler did not grow ${input.nodeGroups.join(', ')}`, errorTypes.resourceFailed);
         }
-        await context.sleep(probePollMs);
+        await context.sleep(pace(probePollMs));
       }
     } finally {
       context.heartbeat({ stage: 'cleaning-up', nodes: before.length, pending: 0 } satisfies ProbeProgress);

@@ -17,6 +17,7 @@ import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
+import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
 
 /**
@@ -36,28 +37,31 @@ export interface ActivityDeps {
   helm: Omit<HelmDeps, 'kube'> | { api: HelmApi };
   /** Where imported images are pushed. @default ECR itself */
   imageDestination?: ImageDestination;
+  /** How much faster than AWS the cloud runs: activities' own pauses between looks shrink alike. @default 1 */
+  timeScale?: number;
 }
 
 /** Builds every activity from its clients; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   const roles = createIamRoleActivities(deps.iam);
   const helm = createHelmActivities('api' in deps.helm ? deps.helm : { kube: deps.kube, ...deps.helm });
+  const pace = paceFor(deps.timeScale);
   return {
     ...roles,
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createFargateActivities(deps.eks),
-    ...createNodesReadyActivities(deps.kube),
+    ...createNodesReadyActivities(deps.kube, pace),
     ...createDiscoveryActivities(deps),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
     ...helm,
-    ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs }, roles.ensureIrsaRole),
-    ...createAppActivities(deps.kube),
+    ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole),
+    ...createAppActivities(deps.kube, pace),
     ...createAutoscalingCheckActivities(deps.kube),
-    ...createAutoscalingProbeActivities(deps.kube),
-    ...createLoadBalancedObjectActivities(deps.kube),
+    ...createAutoscalingProbeActivities(deps.kube, pace),
+    ...createLoadBalancedObjectActivities(deps.kube, pace),
   };
 }
 

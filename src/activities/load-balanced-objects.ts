@@ -2,6 +2,7 @@ import { CoreV1Api, KubernetesObjectApi, NetworkingV1Api, type KubernetesObject 
 import { Context } from '@temporalio/activity';
 import { deleteIfPresent, kubeCall } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
+import { paceFor, type Pace } from './pace';
 
 /** Heartbeat details while load-balanced objects go away: each as namespace/kind/name. */
 export interface LoadBalancedObjectsProgress {
@@ -17,7 +18,7 @@ interface Observed {
   deleting: boolean;
 }
 
-export function createLoadBalancedObjectActivities(kube: KubeAccess) {
+export function createLoadBalancedObjectActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   /**
    * Deletes every Service of type LoadBalancer and every Ingress in the cluster, then waits
    * until they are gone. The AWS Load Balancer Controller holds a finalizer on each
@@ -56,7 +57,7 @@ export function createLoadBalancedObjectActivities(kube: KubeAccess) {
       context.heartbeat(progress);
       if (present.length === 0) return { deleted: progress.deleted };
       // Context.sleep ends early with a CancelledFailure when the workflow cancels this wait.
-      await context.sleep(pollIntervalMs);
+      await context.sleep(pace(pollIntervalMs));
     }
   }
 

@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { nodegroupLabel } from './nodegroups';
+import { paceFor, type Pace } from './pace';
 
 /** How activities reach a cluster's API server: the test bed's kubeconfig in tests, an EKS token in production. */
 export interface KubeAccess {
@@ -16,7 +17,7 @@ export interface NodesReadyProgress {
 const pollIntervalMs = 2_000;
 const isReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-export function createNodesReadyActivities(kube: KubeAccess) {
+export function createNodesReadyActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   /**
    * Waits until `desired` nodes of the group are Ready, heartbeating each observation, so
    * a lost worker is noticed within the heartbeat timeout and the UI shows the count.
@@ -30,7 +31,7 @@ export function createNodesReadyActivities(kube: KubeAccess) {
       context.heartbeat(progress);
       if (progress.ready >= input.desired) return progress;
       // Context.sleep ends early with a CancelledFailure when the workflow cancels this wait.
-      await context.sleep(pollIntervalMs);
+      await context.sleep(pace(pollIntervalMs));
     }
   }
 

@@ -7,7 +7,12 @@ import app from './app';
 
 /** Builds the API and listens; returns the running server for its owner to close. */
 export async function startApiServer(config: Config, temporal: Client): Promise<FastifyInstance> {
-  const server = Fastify({ logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } });
+  const server = Fastify({ logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] }, disableRequestLogging: true });
+  // One line per request once it is answered, where Fastify's default writes two: at 200
+  // requests a second the log is a measurable share of the API's CPU.
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   await server.register(app, { temporal, config });
   await server.listen({ host: config.API_HOST, port: config.API_PORT });
   return server;

@@ -130,6 +130,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     kube: kube.access,
     copier: simulatedImageCopier(aws),
     helm: { api: createSimHelm(kube) },
+    timeScale: speedup,
   };
   return {
     aws, kube, speedup, deps,

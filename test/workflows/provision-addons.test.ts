@@ -176,10 +176,16 @@ test('the tutorial environment: every add-on after its IRSA role and the nodes, 
     const lbcRole = ready.ledger.find((e) => e.step === 'iam:irsa/aws-load-balancer-controller')!;
     assert.equal(lbcAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], lbcRole.arn);
 
-    // The ledger knows the add-ons in the order they went in, the controller first, the app last.
+    // The ledger knows the add-ons in the order they went in: the controller first; the app once
+    // it answers, without waiting for the VPA add-on — its VPA object is a step of its own after both.
     const onCluster = ready.ledger.filter((e) => e.kind === 'addon' || e.kind === 'app').map((e) => e.name);
     assert.equal(onCluster[0], 'demo/aws-load-balancer-controller');
-    assert.equal(onCluster.at(-1), 'demo/awesomebuilder/awesomebuilder');
+    assert.ok(onCluster.includes('demo/awesomebuilder/awesomebuilder'));
+    const vpaStep = ready.steps.find((s) => s.id === 'app:vertical-pod-autoscaler');
+    assert.equal(vpaStep?.state, 'done');
+    assert.equal(vpaStep?.detail, 'VerticalPodAutoscaler/awesomebuilder');
+    const endOf = (id: string) => Date.parse(ready.steps.find((s) => s.id === id)!.endedAt!);
+    assert.ok(Date.parse(vpaStep!.startedAt!) >= Math.max(endOf('app:deployment'), endOf('addon:vertical-pod-autoscaler')));
 
     await handle.signal(teardownSignal, { reason: 'tutorial done' });
     const result = await handle.result();

@@ -6,6 +6,7 @@ import type { EksApi } from '../aws/eks';
 import type { LogsApi } from '../aws/logs';
 import type { createHelmActivities } from '../helm';
 import type { KubeAccess } from '../nodes-ready';
+import type { Pace } from '../pace';
 
 /** Everything an add-on's install needs to know about the environment it goes into. */
 export interface AddonContext {
@@ -29,6 +30,8 @@ export interface AddonTools {
   eks: EksApi;
   /** CloudWatch Logs, for add-ons that make their own log groups (Fluent Bit alone). */
   logs?: LogsApi;
+  /** Pauses between looks, shrunk for a faster cloud. @default as given */
+  pace?: Pace;
 }
 
 export interface AddonInstalled {

@@ -5,6 +5,7 @@ import { clientRequestToken } from '../../domain/names';
 import { ownershipTags } from '../../domain/ownership';
 import type { AddonFactory, AddonModule } from './addon-module';
 import { checkGates } from './readiness';
+import { paceFor, type Pace } from '../pace';
 
 /**
  * An add-on installed as an EKS managed add-on: CreateAddon with a request token (a retry is
@@ -18,7 +19,7 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
     async install(context) {
       const existing = await tools.eks.describeAddon(context.cluster, install.addonName);
       if (existing && existing.status !== 'DELETING') return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}` };
-      const created = await whenAddonApiReady(context.cluster, () => tools.eks.createAddon({
+      const created = await whenAddonApiReady(context.cluster, tools.pace ?? paceFor(), () => tools.eks.createAddon({
         cluster: context.cluster, name: install.addonName, version: install.version, tags: ownershipTags(context.owner),
         clientRequestToken: clientRequestToken(context.owner.runId, `${context.cluster}/${install.addonName}`),
         ...(context.roleArn ? { serviceAccountRoleArn: context.roleArn } : {}),
@@ -46,9 +47,9 @@ const addonApiPollSeconds = 15;
  * minutes after a cluster turns ACTIVE its add-on API refuses with InvalidRequestException,
  * a wait, not a fault. Heartbeats keep the wait visible; past the lag it is a real refusal.
  */
-async function whenAddonApiReady<T>(cluster: string, create: () => Promise<T>): Promise<T> {
+async function whenAddonApiReady<T>(cluster: string, pace: Pace, create: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  const deadline = Date.now() + addonApiLagSeconds * 1000;
+  const deadline = Date.now() + pace(addonApiLagSeconds * 1000);
   for (;;) {
     try {
       return await create();
@@ -56,7 +57,7 @@ async function whenAddonApiReady<T>(cluster: string, create: () => Promise<T>): 
       const lagging = error instanceof ApplicationFailure && error.type === errorTypes.awsClientError && /InvalidRequestException/.test(error.message);
       if (!lagging || Date.now() > deadline) throw error;
       context.heartbeat({ waitingFor: `the EKS add-on API of ${cluster}` });
-      await context.sleep(addonApiPollSeconds * 1000);
+      await context.sleep(pace(addonApiPollSeconds * 1000));
     }
   }
 }

@@ -26,15 +26,20 @@ export interface EnvironmentRequest {
  */
 export async function requestEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
   const workflowId = workflowIdFor(request.tenant, request.spec.name);
-  // Twice at most: a request racing this one may start the run between the look and the start.
+  // A request racing this one may start the run between a look and a start: look again, twice at most.
   for (let attempt = 0; ; attempt++) {
-    const existing = await describe(temporal, workflowId);
-    if (existing) {
-      const seen = againstExisting(workflowId, existing, request);
-      if (seen) return seen;
+    // Without a key only a running run matters, and starting finds that out by failing: the
+    // common request makes one call to Temporal, not two. A key also answers for closed runs.
+    if (request.idempotencyKey !== undefined || attempt > 0) {
+      const existing = await describe(temporal, workflowId);
+      if (existing) {
+        const seen = againstExisting(workflowId, existing, request);
+        if (seen) return seen;
+      }
     }
+    const searchable = await temporal.searchable();
     try {
-      const handle = await temporal.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+      const handle = await temporal.client.connection.withDeadline(Date.now() + deadlineMs, () => temporal.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
         taskQueue: temporal.taskQueue,
         workflowId,
         args: [{
@@ -45,15 +50,15 @@ export async function requestEnvironment(temporal: TemporalAccess, request: Envi
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `${request.tenant}/${request.spec.name}: EKS ${request.spec.kubernetesVersion} in ${request.spec.region}`,
-        ...(await temporal.searchable() ? {
+        ...(searchable ? {
           typedSearchAttributes: [
             { key: tenantKey, value: request.tenant }, { key: environmentKey, value: request.spec.name }, { key: phaseKey, value: 'provisioning' },
           ],
         } : {}),
-      });
+      }));
       return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt > 0) throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt > 1) throw error;
     }
   }
 }
@@ -68,13 +73,13 @@ function againstExisting(workflowId: string, existing: WorkflowExecutionDescript
   return differences.length === 0 ? { kind: 'existing', workflowId, runId: existing.runId } : { kind: 'conflict', workflowId, differences };
 }
 
-/** Every route looks its run up first: bounded, so an unreachable Temporal is a prompt 503, not a hung request. */
-const describeDeadlineMs = 5_000;
+/** Calls to Temporal are bounded, so an unreachable Temporal is a prompt 503, not a hung request. */
+const deadlineMs = 5_000;
 
 /** The latest run under this workflow ID, or undefined when there has never been one. */
 export async function describe(temporal: TemporalAccess, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    return await temporal.client.connection.withDeadline(Date.now() + describeDeadlineMs, () => temporal.client.workflow.getHandle(workflowId).describe());
+    return await temporal.client.connection.withDeadline(Date.now() + deadlineMs, () => temporal.client.workflow.getHandle(workflowId).describe());
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
