@@ -15,12 +15,13 @@ import { planEnvironment } from '../src/domain/planner';
 import { environmentKey, phaseKey, searchAttributeKeys, tenantKey } from '../src/domain/search-attributes';
 import { startSimulatedCloud } from '../src/sim/cloud';
 import type { provisionEnvironment } from '../src/workflows';
-import { progressQuery, type Progress, type StepProgress } from '../src/workflows/messages';
+import { progressQuery, type Progress } from '../src/workflows/messages';
 import { workflowsPath } from '../worker';
 import { apiLatency, type ApiLatency } from './api-load';
 import { ganttSvg } from './gantt';
 import { criticalPathLowerBound } from './lower-bound';
 import { histogram, quantileBetween } from './prometheus';
+import { summaryMarkdown, tableOf, type Batch, type Row, type Variant } from './table';
 
 const { values: args } = parseArgs({ options: {
   sizes: { type: 'string', default: '1,10,50,200' },
@@ -59,40 +60,12 @@ function specNamed(name: string): EnvironmentSpec {
   return parsed.spec;
 }
 
-/**
- * parallel: eksflow as it runs. sequential: one step at a time in plan order, polled the same
- * way. eksctl-style: one step at a time, and AWS waits polled every 30 s as the SDK's waiters do.
- */
-type Variant = 'parallel' | 'sequential' | 'eksctl-style';
 const variants: Record<Variant, { schedule: 'parallel' | 'sequential'; polling: 'adaptive' | 'sdk-waiter' }> = {
   parallel: { schedule: 'parallel', polling: 'adaptive' },
   sequential: { schedule: 'sequential', polling: 'adaptive' },
   'eksctl-style': { schedule: 'sequential', polling: 'sdk-waiter' },
 };
-// The Describe calls that waits make: what the waiters' budget is about.
-const describes = ['eks:DescribeCluster', 'eks:DescribeNodegroup', 'eks:DescribeFargateProfile'];
 
-interface Batch {
-  size: number;
-  /** How much faster than AWS this batch's cloud ran. */
-  speedup: number;
-  variant: Variant;
-  /** Simulated seconds from the first step's start to the last step's end, per environment. */
-  endToEnd: number[];
-  lowerBound: number[];
-  /**
-   * Simulated seconds from an EKS resource turning ACTIVE to the first Describe that said so,
-   * per create wait (control plane, node groups, Fargate profiles), as the cloud saw them.
-   */
-  lags: number[];
-  /** AWS calls per environment by API, while provisioning. */
-  callsPerEnvironment: Record<string, number>;
-  rssPeakMiB: number;
-  cpuSeconds: number;
-  scheduleToStartP95Ms?: number;
-  failed: string[];
-  steps?: StepProgress[];
-}
 
 async function runBatch(size: number, variant: Variant): Promise<Batch> {
   const speedup = speedupFor(size);
@@ -154,40 +127,6 @@ async function runBatch(size: number, variant: Variant): Promise<Batch> {
   return batch;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.95 * xs.length) - 1)] ?? 0;
-const fixed = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
-
-type Row = { size: number; parallel: Batch; sequential?: Batch; eksctlStyle?: Batch };
-const describeCalls = (b: Batch | undefined) => (b ? describes.reduce((n, api) => n + (b.callsPerEnvironment[api] ?? 0), 0) : undefined);
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
-
-function tableOf(rows: Row[], api: ApiLatency[]): string {
-  return [
-    'Simulated cloud (seeded latencies from the published medians and p90s), run faster than AWS by the speedup shown; Temporal dev server; one worker, in the same process as the simulated cloud (RSS and CPU include both); times in simulated seconds.',
-    'sequential: one step at a time in plan order, same polling. eksctl-style: one step at a time, AWS waits polled every 30 s like the SDK waiters.',
-    'Detection lag: from an EKS resource turning ACTIVE to the first Describe that saw it (control plane and node groups). Describe calls: DescribeCluster, DescribeNodegroup, DescribeFargateProfile while provisioning.',
-    '',
-    '| environments | speedup | end-to-end (mean) | ÷ critical path (mean / max) | sequential | speed-up vs sequential | eksctl-style | speed-up vs eksctl-style | detection lag mean / p95 (eksctl-style) | Describe calls / env (eksctl-style) | all AWS calls / env | worker RSS peak | CPU-s / env | WFT schedule-to-start p95 | failures |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map(({ size, parallel: p, sequential: s, eksctlStyle: e }) => {
-      const ratios = p.endToEnd.map((x, i) => x / p.lowerBound[i]!);
-      const all = Object.values(p.callsPerEnvironment).reduce((a, b) => a + b, 0);
-      const e2e = (b: Batch | undefined) => (b ? mean(b.endToEnd) : undefined);
-      const failures = [p, s, e].reduce((n, b) => n + (b?.failed.length ?? 0), 0);
-      return `| ${size} | ${p.speedup}× | ${fixed(e2e(p), 0)} s | ${fixed(mean(ratios))} / ${fixed(Math.max(...ratios))} | ${fixed(e2e(s), 0)} s | ${fixed(ratio(e2e(s), e2e(p)))}× | ${fixed(e2e(e), 0)} s | ${fixed(ratio(e2e(e), e2e(p)))}× | `
-        + `${fixed(mean(p.lags), 1)} s / ${fixed(p95(p.lags), 1)} s (${e ? `${fixed(mean(e.lags), 1)} s / ${fixed(p95(e.lags), 1)} s` : 'n/a'}) | ${fixed(describeCalls(p), 1)} (${fixed(describeCalls(e), 1)}; ${fixed(ratio(describeCalls(p), describeCalls(e)))}×) | `
-        + `${fixed(all, 0)} | ${p.rssPeakMiB} MiB | ${fixed(p.cpuSeconds / size)} | ${p.scheduleToStartP95Ms ?? 'n/a'} ms | ${failures} |`;
-    }),
-    ...(api.length > 0 ? [
-      '',
-      '| API route (loopback, autocannon) | requests/s | p50 | p99 | non-2xx | errors |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...api.map((a) => `| ${a.route} | ${a.requestsPerSecond} | ${a.p50Ms} ms | ${a.p99Ms} ms | ${a.non2xx} | ${a.errors} |`),
-    ] : []),
-  ].join('\n');
-}
-
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const withoutSteps = (b: Batch | undefined) => (b ? { ...b, steps: undefined } : undefined);
@@ -195,7 +134,7 @@ const withoutSteps = (b: Batch | undefined) => (b ? { ...b, steps: undefined } :
 function writeResults(rows: Row[], api: ApiLatency[]): string {
   const table = tableOf(rows, api);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle) })), api }, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'summary.md'), `# eksflow benchmark (${new Date().toISOString()})\n\n${table}\n\n![one environment's steps](gantt.svg)\n`);
+  writeFileSync(join(resultsDir, 'summary.md'), summaryMarkdown(rows, api, new Date().toISOString()));
   const first = rows[0]?.parallel;
   if (first?.steps) writeFileSync(join(resultsDir, 'gantt.svg'), ganttSvg(`one tutorial environment, parallel schedule (simulated time, ${first.speedup}×)`, first.steps, first.speedup));
   return table;

@@ -2,9 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { NetworkSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { ownershipTagKeys, ownershipTags, type Owner } from '../domain/ownership';
-import type { Network, VpcApi } from './aws/vpc';
+import type { NatGateway, Network, VpcApi } from './aws/vpc';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse } from './ownership-check';
+
+export interface NatGatewayStatus {
+  status: 'PENDING' | 'DELETING' | 'FAILED' | 'AVAILABLE' | 'GONE';
+  gateways: NatGateway[];
+}
 
 export function createNetworkActivities(vpc: VpcApi) {
   /**
@@ -35,11 +40,30 @@ export function createNetworkActivities(vpc: VpcApi) {
     return { ref: ref(network.vpcId), made: true, ...network };
   }
 
+  /**
+   * The environment's NAT gateways as one status for a wait: PENDING while any is being made,
+   * DELETING while any is going, FAILED if one could not be made, AVAILABLE when all serve,
+   * GONE when there are none left (or no VPC).
+   */
+  async function natGatewayStatus(input: { environmentId: string }): Promise<NatGatewayStatus> {
+    const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
+    const gateways = found ? (await vpc.natGateways(found.vpcId)).filter((nat) => nat.state !== 'deleted') : [];
+    const any = (state: NatGateway['state']) => gateways.some((nat) => nat.state === state);
+    const status = any('pending') ? 'PENDING' : any('deleting') ? 'DELETING' : any('failed') ? 'FAILED' : any('available') ? 'AVAILABLE' : 'GONE';
+    return { status, gateways };
+  }
+
+  /** Starts deleting the environment's NAT gateways, so their addresses can be released once they are gone. */
+  async function deleteNatGateways(input: { environmentId: string }): Promise<void> {
+    const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
+    if (found) await vpc.deleteNatGateways(found.vpcId);
+  }
+
   /** Deletes the environment's VPC and everything in it, found by its environment tag. */
   async function deleteNetwork(input: { environmentId: string }): Promise<void> {
     const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
     if (found) await vpc.deleteNetwork(found.vpcId);
   }
 
-  return { ensureNetwork, deleteNetwork };
+  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork };
 }

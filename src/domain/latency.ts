@@ -44,9 +44,11 @@ export const latencyTable: Record<StepKind, Latency> = {
 
 /**
  * How long deletions take, which teardowns and rollbacks wait out: a managed node group drains
- * and terminates its instances (5–8 min is common), a Fargate profile ~2 min, a control plane ~4.
+ * and terminates its instances (5–8 min is common), a Fargate profile ~2 min, a control plane
+ * ~4, a NAT gateway ~1 (its address is released only after).
  */
 export const deletionLatency = {
+  'nat-gateway': { medianSeconds: 60, p90Seconds: 120 },
   nodegroup: { medianSeconds: 300, p90Seconds: 480 },
   'fargate-profile': { medianSeconds: 120, p90Seconds: 240 },
   cluster: { medianSeconds: 240, p90Seconds: 420 },

@@ -1,4 +1,4 @@
-import { latencyTable, type Latency } from '../domain/latency';
+import { deletionLatency, latencyTable, type Latency } from '../domain/latency';
 import { fitLognormal, keyedRandom, sampleLognormal, type Lognormal } from './random';
 
 /**
@@ -14,6 +14,8 @@ export const simOperations = [
   'addon.api-lag',
   /** A VPC with subnets and its NAT gateway(s): the NAT gateway dominates. */
   'network.create',
+  /** From DeleteNatGateway until EC2 reports it deleted and its address can be released. */
+  'nat-gateway.delete',
   /** From CreateLoadBalancer until the NLB is active and its DNS name answers. */
   'load-balancer.provision',
 ] as const;
@@ -41,6 +43,7 @@ export const defaultLatencyProfile: LatencyProfile = {
   'addon.delete': { medianSeconds: 30, p90Seconds: 90 },
   'addon.api-lag': { medianSeconds: 180, p90Seconds: 240 },
   'network.create': latencyTable.network,
+  'nat-gateway.delete': deletionLatency['nat-gateway'],
   'load-balancer.provision': latencyTable.nlb,
 };
 

@@ -78,6 +78,12 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
     case 'ecr-repository':
       return undo.deleteEcrRepository({ name: entry.name });
     case 'vpc':
+      if (patched('nat-gateways-gone-before-network')) {
+        // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,
+        // about a minute after it is asked to go: waited out here rather than by retries.
+        await undo.deleteNatGateways({ environmentId: entry.name });
+        await pollUntil(() => undo.natGatewayStatus({ environmentId: entry.name }), ({ status }) => status === 'GONE' || status === 'FAILED', deletionLatency['nat-gateway'], { speedup });
+      }
       return undo.deleteNetwork({ environmentId: entry.name });
     case 'eks-cluster':
       if (patched('cluster-settles-before-delete')) {

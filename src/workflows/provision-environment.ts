@@ -192,7 +192,18 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       outputs.clusterSubnetIds = [...network.privateSubnetIds, ...network.publicSubnetIds];
       outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
-      update(step.id, { detail: `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets` });
+      const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets`;
+      update(step.id, { detail: subnets });
+      // Nodes in the private subnets reach ECR and the cluster only through NAT: the network is
+      // ready once its NAT gateways are available, not when CreateNatGateway returns.
+      if (spec.network.vpc!.natGateway !== 'none' && patched('nat-gateways-awaited')) {
+        const nats = await waitUntil(step, () => aws.natGatewayStatus({ environmentId }), ({ status }) => status !== 'PENDING',
+          ({ gateways }) => `${subnets}; NAT ${gateways.map((nat) => `${nat.id} ${nat.state}`).join(', ')}`);
+        const failed = nats.gateways.filter((nat) => nat.state === 'failed');
+        if (nats.status !== 'AVAILABLE' || failed.length > 0) {
+          throw ApplicationFailure.nonRetryable(`NAT gateway ${failed.map((nat) => `${nat.id}: ${nat.failureMessage ?? nat.state}`).join(', ') || nats.status.toLowerCase()}`, errorTypes.resourceFailed);
+        }
+      }
     },
     'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster')),
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AwsApis } from '../../src/sim/aws';
 import { errorTypes } from '../../src/domain/errors';
 import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
+import { waitFor } from '../support/process';
 import { motoBackend, simulatedBackend, type AwsBackend } from './aws-backends';
 
 /*
@@ -251,6 +252,15 @@ function awsContract(name: string, start: () => Promise<AwsBackend>) {
       assert.equal(found?.tags.team, 'a');
       assert.equal(await vpc.findVpc('eksflow.io/environment', 'team/other'), undefined);
       assert.deepEqual(await vpc.describeNetwork(network.vpcId), network);
+      const [nat, ...more] = await vpc.natGateways(network.vpcId);
+      assert.deepEqual(more, [], 'one NAT gateway for natGateway: single');
+      assert.match(nat!.id, /^nat-[0-9a-f]+$/);
+      assert.ok(['pending', 'available'].includes(nat!.state), nat!.state);
+      const states = async () => (await vpc.natGateways(network.vpcId)).map((n) => n.state);
+      await waitFor('the NAT gateway to be available', async () => (await states())[0] === 'available', { timeoutMs: 10_000, intervalMs: 20 });
+      await vpc.deleteNatGateways(network.vpcId);
+      assert.ok(['deleting', 'deleted'].includes((await states())[0]!));
+      await waitFor('the NAT gateway to be deleted', async () => (await states())[0] === 'deleted', { timeoutMs: 10_000, intervalMs: 20 });
       await vpc.deleteNetwork(network.vpcId);
       assert.equal(await vpc.findVpc('eksflow.io/environment', 'team/contract'), undefined);
       assert.deepEqual(await vpc.describeNetwork(network.vpcId), { vpcId: network.vpcId, publicSubnetIds: [], privateSubnetIds: [] });

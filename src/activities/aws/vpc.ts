@@ -5,13 +5,28 @@ import {
   DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
   DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, type EC2Client, type Filter, type Tag,
 } from '@aws-sdk/client-ec2';
-import { aws } from './errors';
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../../domain/errors';
+import { aws, toFailure } from './errors';
 
 export interface Network {
   vpcId: string;
   publicSubnetIds: string[];
   privateSubnetIds: string[];
 }
+
+/** EC2's NAT gateway states: pending → available (or failed), deleting → deleted. */
+export type NatGatewayState = 'pending' | 'available' | 'failed' | 'deleting' | 'deleted';
+
+export interface NatGateway {
+  id: string;
+  state: NatGatewayState;
+  /** Why EC2 could not make it, when it failed. */
+  failureMessage?: string;
+}
+
+// A NAT gateway keeps its Elastic IP (and the VPC's mapped public address) until it is deleted.
+const holdsAddress = (nat: NatGateway) => nat.state !== 'deleted' && nat.state !== 'failed';
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {
@@ -21,8 +36,22 @@ export interface VpcApi {
   /** A VPC with public subnets (internet gateway) and private subnets (NAT), tagged for load balancers. */
   createNetwork(input: { cidr: string; zones: string[]; natGateway: 'single' | 'perAz' | 'none'; tags: Record<string, string>; cluster: string }): Promise<Network>;
   describeNetwork(vpcId: string): Promise<Network>;
-  /** NAT gateways, addresses, gateways, route tables, subnets, then the VPC; done when already gone. */
+  /** The VPC's NAT gateways, deleted ones included (EC2 lists them for about an hour). */
+  natGateways(vpcId: string): Promise<NatGateway[]>;
+  /** Starts deleting the VPC's NAT gateways; EC2 takes about a minute to finish. */
+  deleteNatGateways(vpcId: string): Promise<void>;
+  /**
+   * NAT gateways, addresses, gateways, route tables, subnets, then the VPC; done when already
+   * gone. Refused (retryably) while a NAT gateway is still deleting and holds its address: EC2
+   * would answer ReleaseAddress with AuthFailure and DetachInternetGateway with
+   * DependencyViolation until it is gone.
+   */
   deleteNetwork(vpcId: string): Promise<void>;
+}
+
+/** The retryable refusal of deleteNetwork while NAT gateways are still going. */
+export function natGatewaysStillDeleting(nats: NatGateway[]): ApplicationFailure {
+  return ApplicationFailure.retryable(`NAT gateway${nats.length === 1 ? '' : 's'} ${nats.map((n) => `${n.id} (${n.state})`).join(', ')} still hold${nats.length === 1 ? 's' : ''} an address; the network goes once ${nats.length === 1 ? 'it is' : 'they are'} deleted`, errorTypes.awsRetryable);
 }
 
 const ec2Tags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -38,7 +67,32 @@ export function subnetCidr(vpcCidr: string, index: number, count: number): strin
   return `${[24, 16, 8, 0].map((shift) => (start >>> shift) & 255).join('.')}/${prefix + extra}`;
 }
 
+const natGatewayOf = (nat: { NatGatewayId?: string; State?: string; FailureMessage?: string }): NatGateway => ({
+  id: nat.NatGatewayId!, state: (nat.State ?? 'pending') as NatGatewayState, ...(nat.FailureMessage ? { failureMessage: nat.FailureMessage } : {}),
+});
+
 export function vpcApi(ec2: EC2Client): VpcApi {
+  const natGateways = async (vpcId: string): Promise<NatGateway[]> =>
+    ((await aws('DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) })))).NatGateways ?? []).map(natGatewayOf);
+  const deleteNatGateways = async (vpcId: string) => {
+    for (const nat of (await natGateways(vpcId)).filter((n) => n.state === 'pending' || n.state === 'available')) {
+      await aws('DeleteNatGateway', () => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat.id })));
+    }
+  };
+  /**
+   * Right after its NAT gateway is deleted, EC2 may still answer ReleaseAddress about the
+   * gateway's network interface (InvalidNetworkInterfaceID.NotFound): asked again, it succeeds.
+   */
+  const releaseAddress = async (allocationId: string) => {
+    try {
+      await ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId }));
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'InvalidAllocationID.NotFound') return;
+      if (name === 'InvalidNetworkInterfaceID.NotFound') throw ApplicationFailure.retryable(`ReleaseAddress ${allocationId}: ${(error as Error).message}`, errorTypes.awsRetryable);
+      throw toFailure(error, `ReleaseAddress ${allocationId}`);
+    }
+  };
   const describeNetwork = async (vpcId: string): Promise<Network> => {
     const subnets = (await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: byVpc(vpcId) })))).Subnets ?? [];
     const role = (subnet: (typeof subnets)[number]) => subnet.Tags?.find((t) => t.Key === 'eksflow.io/subnet-role')?.Value;
@@ -97,14 +151,19 @@ export function vpcApi(ec2: EC2Client): VpcApi {
       return describeNetwork(vpcId);
     },
     describeNetwork,
+    natGateways,
+    deleteNatGateways,
     async deleteNetwork(vpcId) {
       const exists = (await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))).Vpcs?.length;
       if (!exists) return;
+      // A caller that has not deleted the NAT gateways (and waited) gets them started here.
+      await deleteNatGateways(vpcId);
       const nats = (await aws('DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) })))).NatGateways ?? [];
+      const holding = nats.map(natGatewayOf).filter(holdsAddress);
+      if (holding.length > 0) throw natGatewaysStillDeleting(holding);
       const allocations = nats.flatMap((nat) => (nat.NatGatewayAddresses ?? []).map((a) => a.AllocationId!));
-      for (const nat of nats.filter((n) => n.State !== 'deleted')) await aws('DeleteNatGateway', () => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat.NatGatewayId })));
-      const addresses = (await aws('DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ AllocationIds: allocations.length ? allocations : undefined })))).Addresses ?? [];
-      for (const address of allocations.length ? addresses : []) await aws('ReleaseAddress', () => ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
+      const addresses = allocations.length ? (await aws('DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: allocations }] })))).Addresses ?? [] : [];
+      for (const address of addresses) await releaseAddress(address.AllocationId!);
       const gateways = (await aws('DescribeInternetGateways', () => ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })))).InternetGateways ?? [];
       for (const gateway of gateways) {
         await aws('DetachInternetGateway', () => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId })));

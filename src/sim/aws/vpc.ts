@@ -1,6 +1,6 @@
 import { aws } from '../../activities/aws/errors';
-import { subnetCidr, type Network, type VpcApi } from '../../activities/aws/vpc';
-import type { SimContext } from './context';
+import { natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
+import { after, type SimContext } from './context';
 import { ec2Error } from './errors';
 import type { AwsGateway, Request } from './gateway';
 
@@ -19,7 +19,13 @@ interface VpcRecord {
   internetGateway?: string;
   /** Route tables other than the VPC's main one, with the subnets associated to each. */
   routeTables: Map<string, Set<string>>;
-  natGateways: Map<string, { subnetId: string; allocationId: string }>;
+  natGateways: Map<string, NatGatewayRecord>;
+}
+
+interface NatGatewayRecord {
+  subnetId: string;
+  allocationId: string;
+  state: NatGatewayState;
 }
 
 /** What else in the account holds on to a subnet or a VPC: EKS clusters, node groups, ENIs, load balancers. */
@@ -125,19 +131,26 @@ export class SimulatedVpc implements VpcApi {
         });
         nats.push(await step('CreateNatGateway', () => {
           const id = ids.ec2('nat');
-          vpc.natGateways.set(id, { subnetId: publicSubnets[i]!, allocationId });
+          vpc.natGateways.set(id, { subnetId: publicSubnets[i]!, allocationId, state: 'pending' });
           return id;
         }));
+      }
+      // A NAT gateway takes minutes to become available, and nodes in private subnets need it:
+      // the run waits for it, as the planner's estimate for the network assumes. One draw per
+      // cluster, so the same environment gets the same network time in any run.
+      if (nats.length > 0) {
+        this.context.scheduler.at(after(this.context, this.context.sampler.sample('network.create', cluster)), () => {
+          for (const id of nats) {
+            const nat = vpc.natGateways.get(id);
+            if (nat?.state === 'pending') nat.state = 'available';
+          }
+        });
       }
       for (const id of privateSubnets) {
         const routes = await step('CreateRouteTable', () => this.routeTable(vpc));
         if (nats.length > 0) await step('CreateRoute', () => undefined);
         await step('AssociateRouteTable', () => vpc.routeTables.get(routes)!.add(id));
       }
-      // A NAT gateway takes minutes to become available, and nodes in private subnets need it:
-      // the step is charged that time, as the planner's estimate for the network assumes.
-      // Drawn by the cluster it is for, so the same environment gets the same network time in any run.
-      if (natCount > 0) await this.context.clock.sleep(this.context.sampler.sample('network.create', cluster));
       return step('DescribeSubnets', () => this.networkOf(vpc.id));
     });
   }
@@ -148,17 +161,51 @@ export class SimulatedVpc implements VpcApi {
     return id;
   }
 
+  natGateways(vpcId: string) {
+    return this.call('natGateways', vpcId, (request) => aws('DescribeNatGateways', () => request('DescribeNatGateways', () => this.natGatewaysOf(vpcId))));
+  }
+
+  private natGatewaysOf(vpcId: string): NatGateway[] {
+    return [...(this.vpcs.get(vpcId)?.natGateways ?? [])].map(([id, nat]) => ({ id, state: nat.state }));
+  }
+
+  deleteNatGateways(vpcId: string) {
+    return this.call('deleteNatGateways', vpcId, (request) => this.startNatDeletions(vpcId, request));
+  }
+
+  /** DeleteNatGateway for each one not already going: deleting, then deleted after its sampled latency. */
+  private async startNatDeletions(vpcId: string, request: Request): Promise<void> {
+    const vpc = this.vpcs.get(vpcId);
+    const nats = await aws('DescribeNatGateways', () => request('DescribeNatGateways', () => this.natGatewaysOf(vpcId)));
+    for (const { id } of nats.filter((n) => n.state === 'pending' || n.state === 'available')) {
+      await aws('DeleteNatGateway', () => request('DeleteNatGateway', () => {
+        const nat = vpc!.natGateways.get(id)!;
+        nat.state = 'deleting';
+        this.context.scheduler.at(after(this.context, this.context.sampler.sample('nat-gateway.delete', id)), () => { nat.state = 'deleted'; });
+      }));
+    }
+  }
+
   deleteNetwork(vpcId: string) {
     return this.call('deleteNetwork', vpcId, async (request) => {
       const step = <T>(api: string, perform: () => T) => aws(api, () => request(api, perform));
       const vpc = await step('DescribeVpcs', () => this.vpcs.get(vpcId));
       if (!vpc) return;
-      const nats = await step('DescribeNatGateways', () => [...vpc.natGateways]);
-      const allocations = nats.map(([, nat]) => nat.allocationId);
-      // NAT gateways are gone at once here; on EC2 they take about a minute (see the report).
-      for (const [id] of nats) await step('DeleteNatGateway', () => vpc.natGateways.delete(id));
-      const addresses = await step('DescribeAddresses', () => (allocations.length ? allocations : [...this.addresses]).filter((id) => this.addresses.has(id)));
-      for (const id of allocations.length ? addresses : []) await step('ReleaseAddress', () => this.addresses.delete(id));
+      await this.startNatDeletions(vpcId, request);
+      const holding = (await step('DescribeNatGateways', () => this.natGatewaysOf(vpcId))).filter((n) => n.state !== 'deleted' && n.state !== 'failed');
+      if (holding.length > 0) throw natGatewaysStillDeleting(holding);
+      const allocations = [...vpc.natGateways.values()].map((nat) => nat.allocationId);
+      const addresses = await step('DescribeAddresses', () => allocations.filter((id) => this.addresses.has(id)));
+      for (const id of addresses) {
+        await step('ReleaseAddress', () => {
+          // As on EC2: an address is released only once the NAT gateway using it is deleted.
+          if ([...vpc.natGateways.values()].some((nat) => nat.allocationId === id && nat.state !== 'deleted' && nat.state !== 'failed')) {
+            throw ec2Error.authFailure('You do not have permission to access the specified resource.');
+          }
+          this.addresses.delete(id);
+        });
+      }
+      for (const id of [...vpc.natGateways.keys()]) vpc.natGateways.delete(id);
       const gateways = await step('DescribeInternetGateways', () => (vpc.internetGateway ? [vpc.internetGateway] : []));
       for (const gateway of gateways) {
         await step('DetachInternetGateway', () => gateway);

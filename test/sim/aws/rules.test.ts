@@ -168,20 +168,33 @@ test('a VPC is not deleted while a cluster uses its subnets: DependencyViolation
   assert.deepEqual(bed.sim.inventory().vpcs, []);
 });
 
-test('a NAT gateway makes the network take its sampled latency', async () => {
+test('NAT gateways are pending for their sampled latency, and hold the network until they are deleted', async () => {
   const bed = manualSim();
   const zones = await bed.apis.vpc.availabilityZones();
   assert.deepEqual(zones, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
-  let done = false;
-  const creating = bed.apis.vpc.createNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'perAz', tags, cluster: 'demo' }).then((network) => { done = true; return network; });
-  while (!bed.sim.sampler.draws().some((d) => d.operation === 'network.create')) await new Promise((resolve) => setImmediate(resolve));
-  bed.clock.advance(bed.drawn('network.create', 'demo') - 1);
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(done, false);
-  bed.clock.advance(2);
-  const network = await creating;
+  const network = await bed.apis.vpc.createNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'perAz', tags, cluster: 'demo' });
   assert.equal(network.privateSubnetIds.length, 3);
-  assert.equal(bed.sim.calls()['ec2:CreateNatGateway'], 3);
+  const states = async () => (await bed.apis.vpc.natGateways(network.vpcId)).map((nat) => nat.state);
+  assert.deepEqual(await states(), ['pending', 'pending', 'pending'], 'CreateNatGateway returns at once, as on EC2');
+  bed.clock.advance(bed.drawn('network.create', 'demo') - 1);
+  assert.deepEqual(await states(), ['pending', 'pending', 'pending']);
+  bed.clock.advance(2);
+  assert.deepEqual(await states(), ['available', 'available', 'available']);
+
+  const nats = await bed.apis.vpc.natGateways(network.vpcId);
+  await rejectsAs(bed.apis.vpc.deleteNetwork(network.vpcId), { type: errorTypes.awsRetryable, nonRetryable: false, message: new RegExp(`NAT gateways ${nats[0]!.id} \\(deleting\\), .* still hold an address`) });
+  assert.deepEqual(await states(), ['deleting', 'deleting', 'deleting'], 'asking for the network starts the NAT gateways going');
+  await bed.apis.vpc.deleteNatGateways(network.vpcId);
+  assert.equal(bed.sim.calls()['ec2:DeleteNatGateway'], 3, 'a gateway already deleting is not asked again');
+  const slowest = Math.max(...nats.map((nat) => bed.drawn('nat-gateway.delete', nat.id)));
+  bed.clock.advance(slowest - 1);
+  assert.ok((await states()).includes('deleting'));
+  assert.deepEqual(bed.sim.inventory().vpcs, [network.vpcId]);
+  bed.clock.advance(2);
+  assert.deepEqual(await states(), ['deleted', 'deleted', 'deleted']);
+  await bed.apis.vpc.deleteNetwork(network.vpcId);
+  assert.equal(bed.sim.calls()['ec2:ReleaseAddress'], 3, 'each NAT gateway\'s address released once it is gone');
+  assert.deepEqual(bed.sim.inventory().vpcs, []);
 });
 
 test('an NLB is provisioning until its sampled latency has passed, is found by its tags, and holds its subnets', async () => {
