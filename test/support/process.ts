@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 export const artifactsDir = join(import.meta.dirname, '..', '..', 'test-artifacts');
-const logDir = join(artifactsDir, 'logs');
+// One folder per test file: files run two at a time, and each may start its own moto or etcd.
+const logDir = join(artifactsDir, 'logs', basename(process.argv[1] ?? 'run').replace(/\.test\.ts$/, ''));
 
 /** A port the kernel just handed out on loopback; free for the next process to take. */
 export async function freePort(): Promise<number> {
@@ -67,7 +68,7 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts a peer with its output in test-artifacts/logs/<name>.log. */
+/** Starts a peer with its output in test-artifacts/logs/<test file>/<name>.log. */
 export function startProcess(name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Started {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
