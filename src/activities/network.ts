@@ -45,9 +45,10 @@ export function createNetworkActivities(vpc: VpcApi) {
    * DELETING while any is going, FAILED if one could not be made, AVAILABLE when all serve,
    * GONE when there are none left (or no VPC).
    */
-  async function natGatewayStatus(input: { environmentId: string }): Promise<NatGatewayStatus> {
-    const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
-    const gateways = found ? (await vpc.natGateways(found.vpcId)).filter((nat) => nat.state !== 'deleted') : [];
+  async function natGatewayStatus(input: { vpcId: string } | { environmentId: string }): Promise<NatGatewayStatus> {
+    // A wait that knows its VPC looks it up once, not on every poll.
+    const vpcId = 'vpcId' in input ? input.vpcId : (await vpc.findVpc(ownershipTagKeys.environment, input.environmentId))?.vpcId;
+    const gateways = vpcId ? (await vpc.natGateways(vpcId)).filter((nat) => nat.state !== 'deleted') : [];
     const any = (state: NatGateway['state']) => gateways.some((nat) => nat.state === state);
     const status = any('pending') ? 'PENDING' : any('deleting') ? 'DELETING' : any('failed') ? 'FAILED' : any('available') ? 'AVAILABLE' : 'GONE';
     return { status, gateways };

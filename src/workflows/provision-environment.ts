@@ -197,7 +197,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // Nodes in the private subnets reach ECR and the cluster only through NAT: the network is
       // ready once its NAT gateways are available, not when CreateNatGateway returns.
       if (spec.network.vpc!.natGateway !== 'none' && patched('nat-gateways-awaited')) {
-        const nats = await waitUntil(step, () => aws.natGatewayStatus({ environmentId }), ({ status }) => status !== 'PENDING',
+        const nats = await waitUntil(step, () => aws.natGatewayStatus({ vpcId: network.vpcId }), ({ status }) => status !== 'PENDING',
           ({ gateways }) => `${subnets}; NAT ${gateways.map((nat) => `${nat.id} ${nat.state}`).join(', ')}`);
         const failed = nats.gateways.filter((nat) => nat.state === 'failed');
         if (nats.status !== 'AVAILABLE' || failed.length > 0) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AllocateAddressCommand, DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ApplicationFailure } from '@temporalio/common';
 import { subnetCidr } from '../../src/activities/aws/vpc';
 import type { Owner } from '../../src/domain/ownership';
@@ -39,14 +39,26 @@ test('ensureNetwork makes public and private subnets across AZs, tagged for EKS 
   assert.equal(again.vpcId, network.vpcId, 'found again by its environment tag');
 });
 
-test('deleteNetwork removes the VPC with its gateways, addresses, route tables and subnets', async () => {
+test('deleteNetwork removes the VPC with its NAT gateways, addresses, route tables and subnets, and only this environment\'s addresses', async () => {
   const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 3, natGateway: 'perAz' } });
-  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
-  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+  const status = await bed.activities.natGatewayStatus({ vpcId: network.vpcId });
+  assert.equal(status.status, 'AVAILABLE', 'moto makes NAT gateways available at once');
+  assert.equal(status.gateways.length, 3);
+  assert.deepEqual(await bed.activities.natGatewayStatus({ environmentId: 'team-a/demo' }), status, 'found by the environment tag too');
   const ec2 = new EC2Client(bed.aws.clientConfig);
+  // An address allocated for a NAT gateway that then failed: no gateway lists it, yet it is ours.
+  const tagged = (environment: string) => [{ ResourceType: 'elastic-ip' as const, Tags: [{ Key: 'eksflow.io/environment', Value: environment }] }];
+  await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagged('team-a/demo') }));
+  const theirs = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagged('team-b/other') }))).AllocationId;
+
+  await bed.activities.deleteNatGateways({ environmentId: 'team-a/demo' });
+  assert.equal((await bed.activities.natGatewayStatus({ environmentId: 'team-a/demo' })).status, 'GONE');
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
   assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Vpcs, []);
   assert.deepEqual((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets, []);
-  assert.deepEqual((await ec2.send(new DescribeAddressesCommand({}))).Addresses, []);
+  assert.deepEqual((await ec2.send(new DescribeAddressesCommand({}))).Addresses?.map((a) => a.AllocationId), [theirs]);
+  assert.equal((await bed.activities.natGatewayStatus({ environmentId: 'team-a/demo' })).status, 'GONE', 'no VPC, nothing to wait for');
 });
 
 test('named zones are used as given, and a zone the account does not offer is refused before anything is made', async () => {

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
+import { ownershipTagKeys } from '../../domain/ownership';
 import { aws, toFailure } from './errors';
 
 export interface Network {
@@ -154,16 +155,23 @@ export function vpcApi(ec2: EC2Client): VpcApi {
     natGateways,
     deleteNatGateways,
     async deleteNetwork(vpcId) {
-      const exists = (await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))).Vpcs?.length;
-      if (!exists) return;
+      const vpc = (await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))).Vpcs?.[0];
+      if (!vpc) return;
       // A caller that has not deleted the NAT gateways (and waited) gets them started here.
       await deleteNatGateways(vpcId);
       const nats = (await aws('DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) })))).NatGateways ?? [];
       const holding = nats.map(natGatewayOf).filter(holdsAddress);
       if (holding.length > 0) throw natGatewaysStillDeleting(holding);
+      // The gateways' addresses, and any other this environment allocated: a NAT gateway that
+      // failed lists no address, yet the one allocated for it is still held (and billed).
       const allocations = nats.flatMap((nat) => (nat.NatGatewayAddresses ?? []).map((a) => a.AllocationId!));
-      const addresses = allocations.length ? (await aws('DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: allocations }] })))).Addresses ?? [] : [];
-      for (const address of addresses) await releaseAddress(address.AllocationId!);
+      const environment = vpc.Tags?.find((tag) => tag.Key === ownershipTagKeys.environment)?.Value;
+      const describe = (filter: Filter) => aws('DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ Filters: [filter] })));
+      const addresses = [
+        ...(allocations.length ? (await describe({ Name: 'allocation-id', Values: allocations })).Addresses ?? [] : []),
+        ...(environment ? (await describe({ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] })).Addresses ?? [] : []),
+      ];
+      for (const allocationId of new Set(addresses.map((address) => address.AllocationId!))) await releaseAddress(allocationId);
       const gateways = (await aws('DescribeInternetGateways', () => ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })))).InternetGateways ?? [];
       for (const gateway of gateways) {
         await aws('DetachInternetGateway', () => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId })));
