@@ -42,7 +42,7 @@ const refusals: Record<string, string> = {
   '/addonsConfig': 'eksflow decides add-on defaults itself; remove addonsConfig',
   '/nodeGroups': 'self-managed node groups are not supported; use managedNodeGroups',
   '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
-  '/karpenter': 'Karpenter is not supported by eksflow; autoscaling arrives with the add-ons release',
+  '/karpenter': 'Karpenter is not supported by eksflow yet; an EnvironmentSpec can ask for the cluster-autoscaler add-on instead',
   '/gitops': 'GitOps (Flux) bootstrapping is not supported by eksflow',
   '/iam/serviceAccounts': 'IRSA service accounts are created per add-on by eksflow',
   '/iam/podIdentityAssociations': 'pod identity associations are not supported: IRSA service accounts are created per add-on by eksflow',

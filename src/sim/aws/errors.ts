@@ -52,8 +52,6 @@ export const logsError = {
 
 export const ec2Error = {
   dependencyViolation: error('DependencyViolation', 400),
-  // What EC2 answers ReleaseAddress while the address's NAT gateway is still deleting.
-  authFailure: error('AuthFailure', 401),
   invalidParameterValue: error('InvalidParameterValue', 400),
   vpcNotFound: error('InvalidVpcID.NotFound', 400),
   groupNotFound: error('InvalidGroup.NotFound', 400),

@@ -196,15 +196,7 @@ export class SimulatedVpc implements VpcApi {
       if (holding.length > 0) throw natGatewaysStillDeleting(holding);
       const allocations = [...vpc.natGateways.values()].map((nat) => nat.allocationId);
       const addresses = await step('DescribeAddresses', () => allocations.filter((id) => this.addresses.has(id)));
-      for (const id of addresses) {
-        await step('ReleaseAddress', () => {
-          // As on EC2: an address is released only once the NAT gateway using it is deleted.
-          if ([...vpc.natGateways.values()].some((nat) => nat.allocationId === id && nat.state !== 'deleted' && nat.state !== 'failed')) {
-            throw ec2Error.authFailure('You do not have permission to access the specified resource.');
-          }
-          this.addresses.delete(id);
-        });
-      }
+      for (const id of addresses) await step('ReleaseAddress', () => this.addresses.delete(id));
       for (const id of [...vpc.natGateways.keys()]) vpc.natGateways.delete(id);
       const gateways = await step('DescribeInternetGateways', () => (vpc.internetGateway ? [vpc.internetGateway] : []));
       for (const gateway of gateways) {
