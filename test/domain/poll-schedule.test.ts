@@ -62,25 +62,33 @@ test('waits look sparsely early, densely around the median, never more than 2 mi
   assert.ok(nextPollSeconds(600, cluster) < 15, `dense at the median: ${nextPollSeconds(600, cluster)}`);
   assert.ok(nextPollSeconds(120, nodegroup) < 8, `dense at the median: ${nextPollSeconds(120, nodegroup)}`);
   assert.ok(nextPollSeconds(2, latencyTable['oidc-provider']) >= 1, 'never under a second');
-  assert.equal(waitDeadlineSeconds(cluster), 1_800);
-  assert.equal(waitDeadlineSeconds(latencyTable['oidc-provider']), 60, 'never under a minute');
+  for (const latency of [cluster, nodegroup, latencyTable.network]) {
+    const deadline = waitDeadlineSeconds(latency);
+    const late = survival(deadline, fitLognormal({ median: latency.medianSeconds, p90: latency.p90Seconds }));
+    assert.ok(Math.abs(late - 1e-4) < 1e-6, `a wait gives up when 1 in 10,000 would still come: ${late}`);
+  }
+  assert.equal(Math.round(waitDeadlineSeconds(cluster)), 1_946, 'a control plane: 32 min');
+  assert.equal(Math.round(waitDeadlineSeconds(latencyTable.network)), 897, 'NAT gateways, of wide spread: 15 min, not 2 × p90 = 8');
+  assert.equal(waitDeadlineSeconds(latencyTable['app-vpa']), 60, 'never under a minute');
+  assert.equal(waitDeadlineSeconds({ medianSeconds: 100, p90Seconds: 101 }), 202, 'never under 2 × p90');
 });
 
 test('on AWS the paced schedule is the schedule itself', () => {
   for (const elapsed of [0, 400, 700, 1_000]) assert.deepEqual(pacedPoll(elapsed, cluster), { nextSeconds: nextPollSeconds(elapsed, cluster), overdue: false });
-  assert.equal(pacedPoll(1_801, cluster).overdue, true);
+  assert.equal(pacedPoll(1_900, cluster).overdue, false);
+  assert.equal(pacedPoll(1_947, cluster).overdue, true);
 });
 
 test('on a cloud 600× faster the same schedule runs in its time: pauses and deadline shrink alike, pauses never under 0.1 s', () => {
   assert.deepEqual(pacedPoll(0, cluster, 600), { nextSeconds: 0.2, overdue: false });
   assert.equal(pacedPoll(600 / 600, cluster, 600).nextSeconds, 0.1);
-  assert.equal(pacedPoll(2, cluster, 600).overdue, false, 'two real seconds are 20 simulated minutes: not yet overdue');
-  assert.equal(pacedPoll(3.1, cluster, 600).overdue, true, 'past 30 simulated minutes');
+  assert.equal(pacedPoll(3.2, cluster, 600).overdue, false, '3.2 real seconds are 32 simulated minutes: not yet overdue');
+  assert.equal(pacedPoll(3.25, cluster, 600).overdue, true, 'past 32.4 simulated minutes');
   assert.equal(pacedPoll(0, cluster, 10).nextSeconds, 12, 'a slower simulation still scales');
 });
 
 test("an SDK waiter's fixed interval replaces the schedule, paced the same way", () => {
   assert.deepEqual(pacedPoll(600, cluster, 1, 30), { nextSeconds: 30, overdue: false });
   assert.equal(pacedPoll(1, cluster, 20, 30).nextSeconds, 1.5);
-  assert.equal(pacedPoll(1_801, cluster, 1, 30).overdue, true, 'the deadline is the same');
+  assert.equal(pacedPoll(1_947, cluster, 1, 30).overdue, true, 'the deadline is the same');
 });
