@@ -27,7 +27,7 @@ export interface NatGateway {
 }
 
 // A NAT gateway keeps its Elastic IP (and the VPC's mapped public address) until it is deleted.
-const holdsAddress = (nat: NatGateway) => nat.state !== 'deleted' && nat.state !== 'failed';
+export const holdsAddress = (nat: NatGateway) => nat.state !== 'deleted' && nat.state !== 'failed';
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {

@@ -1,5 +1,5 @@
 import { aws } from '../../activities/aws/errors';
-import { natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
+import { holdsAddress, natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
 import { after, type SimContext } from './context';
 import { ec2Error } from './errors';
 import type { AwsGateway, Request } from './gateway';
@@ -192,7 +192,7 @@ export class SimulatedVpc implements VpcApi {
       const vpc = await step('DescribeVpcs', () => this.vpcs.get(vpcId));
       if (!vpc) return;
       await this.startNatDeletions(vpcId, request);
-      const holding = (await step('DescribeNatGateways', () => this.natGatewaysOf(vpcId))).filter((n) => n.state !== 'deleted' && n.state !== 'failed');
+      const holding = (await step('DescribeNatGateways', () => this.natGatewaysOf(vpcId))).filter(holdsAddress);
       if (holding.length > 0) throw natGatewaysStillDeleting(holding);
       const allocations = [...vpc.natGateways.values()].map((nat) => nat.allocationId);
       const addresses = await step('DescribeAddresses', () => allocations.filter((id) => this.addresses.has(id)));
