@@ -28,6 +28,8 @@ export interface NatGateway {
 
 // A NAT gateway keeps its Elastic IP (and the VPC's mapped public address) until it is deleted.
 export const holdsAddress = (nat: NatGateway) => nat.state !== 'deleted' && nat.state !== 'failed';
+/** What DeleteNatGateway applies to: a gateway not already going. */
+export const deletable = (nat: NatGateway) => nat.state === 'pending' || nat.state === 'available';
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {
@@ -76,7 +78,7 @@ export function vpcApi(ec2: EC2Client): VpcApi {
   const natGateways = async (vpcId: string): Promise<NatGateway[]> =>
     ((await aws('DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) })))).NatGateways ?? []).map(natGatewayOf);
   const deleteNatGateways = async (vpcId: string) => {
-    for (const nat of (await natGateways(vpcId)).filter((n) => n.state === 'pending' || n.state === 'available')) {
+    for (const nat of (await natGateways(vpcId)).filter(deletable)) {
       await aws('DeleteNatGateway', () => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat.id })));
     }
   };

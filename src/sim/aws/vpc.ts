@@ -1,5 +1,5 @@
 import { aws } from '../../activities/aws/errors';
-import { holdsAddress, natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
+import { deletable, holdsAddress, natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
 import { after, type SimContext } from './context';
 import { ec2Error } from './errors';
 import type { AwsGateway, Request } from './gateway';
@@ -177,7 +177,7 @@ export class SimulatedVpc implements VpcApi {
   private async startNatDeletions(vpcId: string, request: Request): Promise<void> {
     const vpc = this.vpcs.get(vpcId);
     const nats = await aws('DescribeNatGateways', () => request('DescribeNatGateways', () => this.natGatewaysOf(vpcId)));
-    for (const { id } of nats.filter((n) => n.state === 'pending' || n.state === 'available')) {
+    for (const { id } of nats.filter(deletable)) {
       await aws('DeleteNatGateway', () => request('DeleteNatGateway', () => {
         const nat = vpc!.natGateways.get(id)!;
         nat.state = 'deleting';
