@@ -5,7 +5,7 @@ import { clientRequestToken } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { Cluster, EksApi } from './aws/eks';
 import type { EnsuredResource } from './iam-roles';
-import { adoptOrRefuse } from './ownership-check';
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export interface EnsureClusterInput {
   owner: Owner;
@@ -23,6 +23,8 @@ export interface ClusterStatus {
   oidcIssuer?: string;
   vpcId?: string;
   enabledLogTypes: string[];
+  /** EKS's health issues, "code: message": why a cluster is FAILED. */
+  issues?: string[];
 }
 
 const statusOf = (cluster: Cluster): ClusterStatus => ({
@@ -32,6 +34,7 @@ const statusOf = (cluster: Cluster): ClusterStatus => ({
   oidcIssuer: cluster.oidcIssuer,
   vpcId: cluster.vpcId,
   enabledLogTypes: cluster.enabledLogTypes,
+  ...(cluster.health?.length ? { issues: cluster.health } : {}),
 });
 
 export function createClusterActivities(eks: EksApi) {
@@ -61,13 +64,14 @@ export function createClusterActivities(eks: EksApi) {
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }
 
-  /** One observation for the workflow's poll; a cluster that is gone is reported as such. */
+  /**
+   * One observation for the workflow's poll; a cluster that is gone is reported as such. A
+   * FAILED cluster is reported too, not thrown: the provisioning wait fails on it, while a
+   * rollback or teardown must still see it to delete it (it bills until deleted).
+   */
   async function describeCluster(name: string): Promise<ClusterStatus> {
     const cluster = await eks.describeCluster(name);
     if (!cluster) return { status: 'NOT_FOUND', enabledLogTypes: [] };
-    if (cluster.status === 'FAILED') {
-      throw ApplicationFailure.nonRetryable(`EKS cluster ${name} is FAILED: it cannot become ACTIVE by waiting`, errorTypes.resourceFailed);
-    }
     return statusOf(cluster);
   }
 
@@ -84,8 +88,9 @@ export function createClusterActivities(eks: EksApi) {
     return true;
   }
 
-  async function deleteCluster(name: string): Promise<void> {
-    await eks.deleteCluster(name);
+  /** Deletes the cluster, only when it carries this environment's tag; a FAILED cluster too. */
+  async function deleteCluster(input: DeleteOwner & { name: string }): Promise<DeleteOutcome> {
+    return deleteIfOurs(await eks.describeCluster(input.name), input, () => eks.deleteCluster(input.name));
   }
 
   return { ensureCluster, describeCluster, ensureControlPlaneLogging, deleteCluster };

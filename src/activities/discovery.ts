@@ -32,7 +32,15 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
    * Everything an environment holds, from the APIs and tags alone: what makes teardown work
    * when the provisioning history is gone, and what proves a teardown left nothing.
    */
-  async function discoverEnvironment(input: { environmentId: string; region: string; cluster: string }): Promise<Discovered> {
+  async function discoverEnvironment(input: {
+    environmentId: string; region: string; cluster: string;
+    /**
+     * Whether the cluster of that name was this environment's, for when it is gone: what the
+     * cluster made carries only its name, and another tenant may have a cluster of that name.
+     * @default whether the cluster there now carries this environment's tag
+     */
+    clusterIsOurs?: boolean;
+  }): Promise<Discovered> {
     const { region, cluster } = input;
     // Any run of the environment: ownership by environment, whichever run made it.
     const ours = (tags: Record<string, string>) => ownershipOf(tags, { environmentId: input.environmentId, runId: '' } satisfies Owner) !== 'foreign';
@@ -49,12 +57,15 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
       }
       owned.push({ kind: 'eks-cluster', name: cluster, region, arn: described.arn });
     }
+    // A cluster there now that is not ours settles it; one that is gone, only the caller's record can.
+    const clusterOurs = described ? ours(described.tags) : input.clusterIsOurs === true;
     for (const role of await deps.iam.listRoles()) if (ours(role.tags)) owned.push({ kind: 'iam-role', name: role.name, region, arn: role.arn });
     for (const provider of await deps.iam.listOidcProviders()) if (ours(provider.tags)) owned.push({ kind: 'oidc-provider', name: provider.url, region, arn: provider.arn });
     for (const repository of await deps.ecr.listRepositories()) if (ours(repository.tags)) owned.push({ kind: 'ecr-repository', name: repository.name, region, arn: repository.arn });
     const vpc = await deps.vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
     if (vpc) owned.push({ kind: 'vpc', name: input.environmentId, region, arn: vpc.vpcId });
 
+    if (!clusterOurs) return { owned, clusterMade: [] };
     const lbTag = clusterMadeTags.loadBalancerController(cluster);
     const k8sTag = clusterMadeTags.kubernetesCluster(cluster);
     const clusterMade: ResourceRef[] = [

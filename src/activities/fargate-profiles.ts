@@ -1,13 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { FargateProfileSpec } from '../domain/environment-spec';
-import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { EksApi } from './aws/eks';
 import type { EnsuredResource } from './iam-roles';
-import { adoptOrRefuse } from './ownership-check';
-
-const failedStates = new Set(['CREATE_FAILED', 'DELETE_FAILED']);
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export function createFargateActivities(eks: EksApi) {
   /** Starts creating a Fargate profile, or adopts this environment's own. The workflow runs these one at a time. */
@@ -29,15 +25,15 @@ export function createFargateActivities(eks: EksApi) {
     return { ref: ref(created.arn), made: true, status: created.status };
   }
 
+  /** One observation for the workflow's poll; CREATE_FAILED and DELETE_FAILED are reported, and the wait decides. */
   async function describeFargateProfile(input: { cluster: string; name: string }): Promise<{ status: string }> {
     const profile = await eks.describeFargateProfile(input.cluster, input.name);
-    if (!profile) return { status: 'NOT_FOUND' };
-    if (failedStates.has(profile.status)) throw ApplicationFailure.nonRetryable(`Fargate profile ${input.name} is ${profile.status}`, errorTypes.resourceFailed);
-    return { status: profile.status };
+    return { status: profile?.status ?? 'NOT_FOUND' };
   }
 
-  async function deleteFargateProfile(input: { cluster: string; name: string }): Promise<void> {
-    await eks.deleteFargateProfile(input.cluster, input.name);
+  /** Deletes the profile, only when it carries this environment's tag. */
+  async function deleteFargateProfile(input: DeleteOwner & { cluster: string; name: string }): Promise<DeleteOutcome> {
+    return deleteIfOurs(await eks.describeFargateProfile(input.cluster, input.name), input, () => eks.deleteFargateProfile(input.cluster, input.name));
   }
 
   return { ensureFargateProfile, describeFargateProfile, deleteFargateProfile };

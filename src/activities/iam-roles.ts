@@ -3,7 +3,7 @@ import { roleNames } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { IamApi } from './aws/iam';
 import { irsaTrustPolicy } from './oidc-provider';
-import { adoptOrRefuse } from './ownership-check';
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export interface EnsureRoleInput {
   owner: Owner;
@@ -80,8 +80,9 @@ export function createIamRoleActivities(iam: IamApi) {
     });
   }
 
-  async function deleteRole(name: string): Promise<void> {
-    await iam.deleteRole(name);
+  /** Deletes the role with its policies, only when it carries this environment's tag. */
+  async function deleteRole(input: DeleteOwner & { name: string }): Promise<DeleteOutcome> {
+    return deleteIfOurs(await iam.getRole(input.name), input, () => iam.deleteRole(input.name));
   }
 
   return { ensureRole, ensureIrsaRole, deleteRole };

@@ -9,7 +9,7 @@ import { errorTypes } from '../domain/errors';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { EcrApi, RegistryLogin, Repository } from './aws/ecr';
 import type { EnsuredResource } from './iam-roles';
-import { adoptOrRefuse } from './ownership-check';
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 const run = promisify(execFile);
 
@@ -60,8 +60,9 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
     return { ref: ref(created.arn), made: true, uri: created.uri };
   }
 
-  async function deleteEcrRepository(input: { name: string }): Promise<void> {
-    await ecr.deleteRepository(input.name);
+  /** Deletes the repository and its images, only when it carries this environment's tag: never a repository the spec merely named. */
+  async function deleteEcrRepository(input: DeleteOwner & { name: string }): Promise<DeleteOutcome> {
+    return deleteIfOurs(await ecr.describeRepository(input.name), input, () => ecr.deleteRepository(input.name));
   }
 
   /**

@@ -1,21 +1,19 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { NodeGroupSpec } from '../domain/environment-spec';
-import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { EksApi, Nodegroup } from './aws/eks';
 import type { EnsuredResource } from './iam-roles';
-import { adoptOrRefuse } from './ownership-check';
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export interface NodegroupStatus {
   status: string;
   scaling: Nodegroup['scaling'];
+  /** EKS's health issues, "code: message" (NodeCreationFailure, AsgInstanceLaunchFailures, ...). */
+  issues?: string[];
 }
 
 /** The label EKS puts on every node of a managed node group. */
 export const nodegroupLabel = 'eks.amazonaws.com/nodegroup';
-
-const failedStates = new Set(['CREATE_FAILED', 'DELETE_FAILED', 'DEGRADED']);
 
 export function createNodegroupActivities(eks: EksApi) {
   /** Starts creating a managed node group (on-demand or spot), or adopts this environment's own. */
@@ -47,22 +45,24 @@ export function createNodegroupActivities(eks: EksApi) {
     return { ref: ref(created.arn), made: true, status: created.status, scaling: created.scaling };
   }
 
-  /** One observation for the workflow's poll; a failed group ends the wait with its health issues. */
+  /**
+   * One observation for the workflow's poll, failed states and their health issues included:
+   * the wait decides (provisioning fails on CREATE_FAILED or DEGRADED; a delete still waits
+   * out a CREATE_FAILED group going away).
+   */
   async function describeNodegroup(input: { cluster: string; name: string }): Promise<NodegroupStatus> {
     const group = await eks.describeNodegroup(input.cluster, input.name);
     if (!group) return { status: 'NOT_FOUND', scaling: { minSize: 0, desiredSize: 0, maxSize: 0 } };
-    if (failedStates.has(group.status)) {
-      throw ApplicationFailure.nonRetryable(`node group ${input.name} is ${group.status}: ${group.health.join('; ') || 'no health issues reported'}`, errorTypes.resourceFailed);
-    }
-    return { status: group.status, scaling: group.scaling };
+    return { status: group.status, scaling: group.scaling, ...(group.health.length ? { issues: group.health } : {}) };
   }
 
   async function scaleNodegroup(input: { owner: Owner; cluster: string; name: string; scaling: Nodegroup['scaling']; requestId: string }): Promise<void> {
     await eks.updateNodegroupScaling(input.cluster, input.name, input.scaling, clientRequestToken(input.owner.runId, `scale-${input.requestId}`));
   }
 
-  async function deleteNodegroup(input: { cluster: string; name: string }): Promise<void> {
-    await eks.deleteNodegroup(input.cluster, input.name);
+  /** Deletes the group, only when it carries this environment's tag. */
+  async function deleteNodegroup(input: DeleteOwner & { cluster: string; name: string }): Promise<DeleteOutcome> {
+    return deleteIfOurs(await eks.describeNodegroup(input.cluster, input.name), input, () => eks.deleteNodegroup(input.cluster, input.name));
   }
 
   return { ensureNodegroup, describeNodegroup, scaleNodegroup, deleteNodegroup };

@@ -3,7 +3,7 @@ import { errorTypes } from '../domain/errors';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { IamApi } from './aws/iam';
 import type { EnsuredResource } from './iam-roles';
-import { adoptOrRefuse } from './ownership-check';
+import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 const stsAudience = 'sts.amazonaws.com';
 
@@ -28,10 +28,10 @@ export function createOidcActivities(iam: IamApi) {
   }
 
   /** Deletes the provider for an issuer, found by URL, so a rollback can delete one whose create response was lost. */
-  async function deleteOidcProvider(input: { url: string }): Promise<void> {
+  async function deleteOidcProvider(input: DeleteOwner & { url: string }): Promise<DeleteOutcome> {
     const url = input.url.replace(/^https:\/\//, '');
     const provider = (await iam.listOidcProviders()).find((p) => p.url === url);
-    if (provider) await iam.deleteOidcProvider(provider.arn);
+    return deleteIfOurs(provider, input, () => iam.deleteOidcProvider(provider!.arn));
   }
 
   return { ensureOidcProvider, deleteOidcProvider };

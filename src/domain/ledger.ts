@@ -1,8 +1,10 @@
 /**
  * The run's ledger: every resource the run is about to make (intended) and has made
  * (confirmed). Kept in workflow state. Compensation walks it in reverse and deletes only
- * what this run made; an intended entry whose create response was lost is still deleted,
- * found by name and ownership tag.
+ * what this run made; an intended entry whose create response was lost is still looked for,
+ * and deleted only if what is found under its name carries this environment's tag. An
+ * entry whose create was refused because the name is someone else's is `refused`: never
+ * deleted.
  */
 export const resourceKinds = [
   'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
@@ -23,7 +25,16 @@ export interface ResourceRef {
   arn?: string;
 }
 
-export type LedgerState = 'intended' | 'confirmed' | 'adopted' | 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed';
+export type LedgerState =
+  | 'intended' | 'confirmed' | 'adopted' | 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed'
+  /** The create was refused: the name is held by something that is not this environment's. */
+  | 'refused'
+  /** A delete found the name held by something without this environment's tag, and left it alone. */
+  | 'not-ours';
+
+/** States in which the environment holds nothing under the entry's name. */
+const holdsNothing: ReadonlySet<LedgerState> = new Set(['compensated', 'deleted', 'refused', 'not-ours']);
+export const holdsSomething = (entry: Pick<LedgerEntry, 'state'>) => !holdsNothing.has(entry.state);
 
 export interface LedgerEntry extends ResourceRef {
   step: string;
@@ -53,7 +64,7 @@ export class Ledger {
     Object.assign(entry, ref, { state: made ? 'confirmed' : 'adopted' });
   }
 
-  mark(ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>, state: 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed', error?: string): void {
+  mark(ref: Pick<ResourceRef, 'kind' | 'name' | 'region'>, state: 'compensated' | 'compensation-failed' | 'deleted' | 'delete-failed' | 'refused' | 'not-ours', error?: string): void {
     const entry = this.byKey.get(key(ref));
     if (!entry) return;
     entry.state = state;
@@ -68,7 +79,7 @@ export class Ledger {
 
   /** What a teardown deletes, newest first: everything the environment holds, adopted or not. */
   toTearDown(): LedgerEntry[] {
-    return this.entries().reverse().filter((entry) => entry.state !== 'compensated' && entry.state !== 'deleted');
+    return this.entries().reverse().filter(holdsSomething);
   }
 
   entries(): LedgerEntry[] {

@@ -33,6 +33,17 @@ export interface FailStep extends Required<Omit<FailStepOptions, 'resource'>> {
 
 export type TransientFault = 'throttle' | 'server-error';
 
+/** What an EKS resource settles into instead of ACTIVE, as EKS reports it. */
+export interface FailedOutcome {
+  /** FAILED (a cluster), CREATE_FAILED or DEGRADED (a node group, an add-on), CREATE_FAILED (a Fargate profile). */
+  status: string;
+  /** EKS's health issues, "code: message", e.g. "NodeCreationFailure: Instances failed to join the kubernetes cluster". */
+  issues: string[];
+}
+
+/** The resources whose creation can end in a failed state: EKS's own, as DescribeX reports them. */
+export type SettlingKind = 'cluster' | 'nodegroup' | 'fargate-profile' | 'addon';
+
 const matchesResource = (wanted: string | undefined, resource: string | undefined) =>
   wanted === undefined || (resource !== undefined && (resource === wanted || resource.split('/').includes(wanted)));
 
@@ -42,6 +53,7 @@ export class FaultInjector {
   private readonly seed: string | number;
   private readonly requests = new Map<string, number>();
   private steps: FailStep[] = [];
+  private readonly outcomes = new Map<string, FailedOutcome>();
 
   constructor({ throttleRate = 0, serverErrorRate = 0, seed = 1 }: FaultOptions = {}) {
     for (const [name, rate] of Object.entries({ throttleRate, serverErrorRate })) {
@@ -62,6 +74,21 @@ export class FaultInjector {
 
   clearFailSteps(): void {
     this.steps = [];
+    this.outcomes.clear();
+  }
+
+  /**
+   * Makes a resource's creation settle into a failed state rather than ACTIVE, after its usual
+   * latency, as real EKS does (a node group CREATE_FAILED with NodeCreationFailure ~20 min in).
+   * `resource` is the cluster name, or `cluster/name` for what belongs to a cluster.
+   */
+  failOutcome(kind: SettlingKind, resource: string, outcome: FailedOutcome): void {
+    this.outcomes.set(`${kind}:${resource}`, { status: outcome.status, issues: [...outcome.issues] });
+  }
+
+  /** The failed state a creation settles into, if one was asked for. */
+  outcomeOf(kind: SettlingKind, resource: string): FailedOutcome | undefined {
+    return this.outcomes.get(`${kind}:${resource}`);
   }
 
   /**

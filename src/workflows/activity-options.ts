@@ -1,16 +1,25 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { nonRetryableErrorTypes } from '../domain/errors';
 
 // Named timeout and retry profiles, next to the proxies that use them.
 
+/**
+ * A cancelled step (fail-fast, or the run cancelled) waits until its activity has really
+ * stopped: an AWS call still in flight could otherwise make something after the rollback has
+ * looked for it. Short calls are not told (they do not heartbeat) and simply finish.
+ */
+const waitForCancellation = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+
 /** One AWS call: quick, retried with back-off on throttling and 5xx, never on a permanent fault. */
 export const awsCall: ActivityOptions = {
+  ...waitForCancellation,
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes },
 };
 
 /** A wait inside one activity (nodes Ready): bounded, heartbeating, so a lost worker is noticed in 30 s. */
 export const heartbeatingWait: ActivityOptions = {
+  ...waitForCancellation,
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
@@ -18,6 +27,7 @@ export const heartbeatingWait: ActivityOptions = {
 
 /** An add-on install: helm's own wait (5 min) inside, heartbeating, so a lost worker is noticed. */
 export const addonInstall: ActivityOptions = {
+  ...waitForCancellation,
   startToCloseTimeout: '12 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes },

@@ -6,6 +6,7 @@ import { errorTypes } from '../domain/errors';
 import { deletionLatency, formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
 import { pacedPoll } from '../domain/poll-schedule';
+import type { DeleteOutcome } from '../activities/ownership-check';
 import { compensationCall, heartbeatingWait } from './activity-options';
 
 // Deleting what an environment holds: shared by rollback (provisioning) and teardown.
@@ -19,20 +20,34 @@ export interface OnCluster {
   app?: AppSpec;
 }
 
+export interface DeleteOptions {
+  /** The environment whose resources these are: a delete touches only what carries its tag. */
+  environmentId: string;
+  /** Sees each entry as its state changes. */
+  changed?: (entry: LedgerEntry) => void;
+  onCluster?: OnCluster;
+  /** How much faster than AWS the cloud runs. @default 1 */
+  speedup?: number;
+}
+
 /**
- * Deletes the given ledger entries in the order given. A delete that keeps failing is
- * recorded in the ledger and returned, never swallowed.
+ * Deletes the given ledger entries in the order given, each only once its tags prove it is
+ * this environment's: something else under the same name (another tenant's, or one a refused
+ * create met) is left alone and marked `not-ours`. A delete that keeps failing is recorded in
+ * the ledger and returned, never swallowed.
  */
 export async function deleteAll(
   ledger: Ledger, entries: LedgerEntry[], [ok, failed]: ['compensated' | 'deleted', 'compensation-failed' | 'delete-failed'],
-  changed: (entry: LedgerEntry) => void = () => undefined, onCluster?: OnCluster, speedup = 1,
+  { environmentId, changed = () => undefined, onCluster, speedup = 1 }: DeleteOptions,
 ): Promise<LedgerEntry[]> {
   const leftovers: LedgerEntry[] = [];
   for (const entry of entries) {
     try {
-      await deleteResource(entry, onCluster, speedup);
-      ledger.mark(entry, ok);
-      changed({ ...entry, state: ok });
+      const outcome = await deleteResource(entry, environmentId, onCluster, speedup);
+      const state = outcome === 'not-ours' ? 'not-ours' : ok;
+      if (state === 'not-ours') log.warn('left alone: not this environment\'s', { kind: entry.kind, name: entry.name });
+      ledger.mark(entry, state);
+      changed({ ...entry, state });
     } catch (error) {
       log.error('delete failed', { kind: entry.kind, name: entry.name, error: messageOf(error) });
       ledger.mark(entry, failed, messageOf(error));
@@ -45,7 +60,13 @@ export async function deleteAll(
 
 export const describeLeftovers = (leftovers: LedgerEntry[]) => leftovers.map((e) => `${e.kind} ${e.name} (${e.error})`).join(', ');
 
-async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefined, speedup: number): Promise<void> {
+/**
+ * Deletes one resource and waits until it is gone where something after it depends on that.
+ * `not-ours` when the delete found the name held by something without this environment's tag.
+ * (Histories from before ownership-checked deletes carry no outcome: undefined is a delete.)
+ */
+async function deleteResource(entry: LedgerEntry, environmentId: string, onCluster: OnCluster | undefined, speedup: number): Promise<DeleteOutcome['outcome'] | undefined> {
+  const owner = { environmentId };
   switch (entry.kind) {
     case 'addon': {
       if (!onCluster) throw ApplicationFailure.nonRetryable(`no record of how ${entry.name} was installed`, errorTypes.resourceFailed);
@@ -59,24 +80,26 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
       return;
     }
     case 'iam-role':
-      return undo.deleteRole(entry.name);
+      return (await undo.deleteRole({ ...owner, name: entry.name }))?.outcome;
     case 'oidc-provider':
-      return undo.deleteOidcProvider({ url: entry.name });
+      return (await undo.deleteOidcProvider({ ...owner, url: entry.name }))?.outcome;
     case 'eks-nodegroup': {
       const [cluster, name] = entry.name.split('/') as [string, string];
-      await undo.deleteNodegroup({ cluster, name });
+      const deleted = await undo.deleteNodegroup({ ...owner, cluster, name });
+      if (deleted?.outcome === 'not-ours') return 'not-ours';
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup });
-      return;
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup, failed: deleteFailed });
+      return deleted?.outcome;
     }
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
-      await undo.deleteFargateProfile({ cluster, name });
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup });
-      return;
+      const deleted = await undo.deleteFargateProfile({ ...owner, cluster, name });
+      if (deleted?.outcome === 'not-ours') return 'not-ours';
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup, failed: deleteFailed });
+      return deleted?.outcome;
     }
     case 'ecr-repository':
-      return undo.deleteEcrRepository({ name: entry.name });
+      return (await undo.deleteEcrRepository({ ...owner, name: entry.name }))?.outcome;
     case 'vpc':
       if (patched('nat-gateways-gone-before-network')) {
         // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,
@@ -84,28 +107,35 @@ async function deleteResource(entry: LedgerEntry, onCluster: OnCluster | undefin
         await undo.deleteNatGateways({ environmentId: entry.name });
         await pollUntil(() => undo.natGatewayStatus({ environmentId: entry.name }), ({ status }) => status === 'GONE' || status === 'FAILED', deletionLatency['nat-gateway'], { speedup });
       }
-      return undo.deleteNetwork({ environmentId: entry.name });
-    case 'eks-cluster':
+      await undo.deleteNetwork({ environmentId: entry.name });
+      return undefined;
+    case 'eks-cluster': {
       if (patched('cluster-settles-before-delete')) {
         // EKS refuses DeleteCluster while the cluster is CREATING or UPDATING (ResourceInUseException):
-        // a rollback that starts mid-creation waits for it to settle first.
+        // a rollback that starts mid-creation waits for it to settle first. FAILED is settled:
+        // it is deleted like any other (and bills until it is).
         await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, { speedup });
       }
-      await undo.deleteCluster(entry.name);
+      const deleted = await undo.deleteCluster({ ...owner, name: entry.name });
+      if (deleted?.outcome === 'not-ours') return 'not-ours';
       await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, { speedup });
-      return;
+      return deleted?.outcome;
+    }
     case 'load-balancer':
     case 'target-group':
     case 'network-interface':
     case 'security-group':
     case 'log-group':
-      return undo.deleteClusterLeftover(entry);
+      await undo.deleteClusterLeftover(entry);
+      return undefined;
     default:
       throw ApplicationFailure.nonRetryable(`eksflow cannot delete a ${entry.kind} yet`, errorTypes.resourceFailed);
   }
 }
 
 const gone = ({ status }: { status: string }) => status === 'NOT_FOUND';
+/** A delete EKS gave up on: waiting longer cannot help; its health issues say why. */
+const deleteFailed = ({ status }: { status: string }) => status === 'DELETE_FAILED';
 
 export interface PollOptions<T> {
   /** Sees every observation, e.g. to show it on the step. */
@@ -114,15 +144,20 @@ export interface PollOptions<T> {
   speedup?: number;
   /** Look at this fixed interval (cloud seconds) instead, as an SDK waiter does: the benchmark's baseline. */
   everySeconds?: number;
+  /** A state the resource cannot leave by waiting: the poll fails at once, with the resource's health issues. */
+  failed?: (value: T) => boolean;
 }
 
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
-export async function pollUntil<T extends { status: string }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, { observed, speedup = 1, everySeconds }: PollOptions<T> = {}): Promise<T> {
+export async function pollUntil<T extends { status: string; issues?: string[] }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, { observed, speedup = 1, everySeconds, failed }: PollOptions<T> = {}): Promise<T> {
   const startedAt = Date.now();
   for (;;) {
     const value = await observe();
     observed?.(value);
     if (done(value)) return value;
+    if (failed?.(value)) {
+      throw ApplicationFailure.nonRetryable(`${value.status}: ${value.issues?.join('; ') || 'no health issues reported'}`, errorTypes.resourceFailed, { status: value.status, issues: value.issues ?? [] });
+    }
     const elapsed = (Date.now() - startedAt) / 1000;
     const { nextSeconds, overdue } = pacedPoll(elapsed, latency, speedup, everySeconds);
     if (overdue) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed * speedup)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);

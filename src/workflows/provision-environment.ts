@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, executeChild, isCancellation, patched, proxyActivities,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, currentUpdateInfo, executeChild, isCancellation, patched, proxyActivities,
   setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -153,22 +153,38 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   /** intend → create idempotently → confirm: the ledger knows about a resource before AWS does. */
   async function create<T extends { ref: ResourceRef; made: boolean }>(step: PlanStep, ref: ResourceRef, call: () => Promise<T>): Promise<T> {
     ledger.intend(ref, step.id);
-    const result = await call();
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      // Refused because the name is someone else's: nothing of ours exists under it, so a
+      // rollback must not go looking for it (it would find only the other party's).
+      if (failureType(error) === errorTypes.resourceNotOwned && patched('refused-creates-not-compensated')) ledger.mark(ref, 'refused');
+      throw error;
+    }
     ledger.confirm(result.ref, result.made);
     if (!result.made) update(step.id, { detail: 'adopted: already this environment\'s' });
     return result;
   }
 
   /** pollUntil, showing each observation on the step and naming the step if the wait runs out. */
-  async function waitUntil<T extends { status: string }>(step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string): Promise<T> {
+  async function waitUntil<T extends { status: string; issues?: string[] }>(
+    step: PlanStep, observe: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string, failed?: (value: T) => boolean,
+  ): Promise<T> {
     try {
       return await pollUntil(observe, done, latencyTable[step.kind], {
         observed: (value) => update(step.id, { detail: describe(value) }), speedup: timeScale,
         ...(polling === 'sdk-waiter' && awsWaitKinds.has(step.kind) ? { everySeconds: sdkWaiterDelaySeconds } : {}),
+        ...(failed ? { failed } : {}),
       });
     } catch (error) {
       if (error instanceof ApplicationFailure && error.type === errorTypes.waitTimedOut) {
         throw ApplicationFailure.nonRetryable(`${step.id} is not ready: ${error.message}`, errorTypes.waitTimedOut);
+      }
+      if (error instanceof ApplicationFailure && error.type === errorTypes.resourceFailed) {
+        // AWS's own codes and messages (NodeCreationFailure: ...), on the step and in the failure.
+        update(step.id, { detail: error.message });
+        throw ApplicationFailure.nonRetryable(`${step.id} is ${error.message}`, errorTypes.resourceFailed, ...(error.details ?? []));
       }
       throw error;
     }
@@ -213,7 +229,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await create(step, { kind: 'eks-fargate-profile', name: `${spec.name}/${profile.name}`, region: spec.region }, () => aws.ensureFargateProfile({
         owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds: outputs.workerSubnetIds, tags: spec.tags,
       }));
-      await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`);
+      await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`, failedState);
     },
     'ecr-repository': async (step) => {
       const { repository } = spec.image!.import!;
@@ -229,7 +245,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
         owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds,
       }));
-      const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`);
+      const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
       outputs.oidcIssuer = active.oidcIssuer;
       outputs.endpoint = active.endpoint;
       outputs.vpcId = active.vpcId ?? outputs.vpcId;
@@ -237,7 +253,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'cluster-logging': async (step) => {
       const changed = await aws.ensureControlPlaneLogging({ owner, name: spec.name, wanted: spec.controlPlaneLogging });
       update(step.id, { detail: changed ? `enabled ${spec.controlPlaneLogging.join(', ')}` : 'already as wanted' });
-      if (changed) await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`);
+      if (changed) await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
     },
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);
@@ -252,7 +268,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await create(step, { kind: 'eks-nodegroup', name: `${spec.name}/${group.name}`, region: spec.region }, () => aws.ensureNodegroup({
         owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: outputs.workerSubnetIds, ...(tags ? { tags } : {}),
       }));
-      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`);
+      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`, failedState);
     },
     'irsa-role': async (step) => {
       const addon = step.subject as AddonName;
@@ -328,13 +344,29 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
   }
 
+  // Fail fast: once a step fails, no step starts, and the ones running are cancelled (their
+  // waits at once; their AWS calls are abandoned, and what they may have made is in the ledger
+  // as intended, which the rollback looks for by name and ownership tag).
+  const failFast = !serving && patched('fail-fast');
+  let firstFailure: string | undefined;
+  const steps = new CancellationScope();
+
   async function runStep(step: PlanStep): Promise<void> {
+    if (failFast && firstFailure !== undefined) return;
     update(step.id, { state: 'running', startedAt: now(), attempts: progress.get(step.id)!.attempts + 1 });
     try {
       await handlers[step.kind]!(step);
       update(step.id, { state: 'done', endedAt: now() });
     } catch (error) {
-      update(step.id, { state: 'failed', endedAt: now(), lastError: messageOf(error) });
+      if (failFast && firstFailure !== undefined && isCancellation(error)) {
+        update(step.id, { state: 'skipped', endedAt: now(), lastError: `cancelled: ${firstFailure} failed` });
+      } else {
+        update(step.id, { state: 'failed', endedAt: now(), lastError: messageOf(error) });
+        if (failFast && firstFailure === undefined) {
+          firstFailure = step.id;
+          steps.cancel();
+        }
+      }
       throw error;
     }
   }
@@ -350,16 +382,42 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return promise;
   };
 
+  // Registered from the start, so a scale asked for too early is refused by the validator with
+  // its reason, rather than by the SDK for want of a handler.
+  setHandler(scaleNodeGroupUpdate, async (request) => {
+    const group = spec.nodeGroups.find((g) => g.name === request.nodeGroup)!;
+    const target = { ...scaling.get(group.name)!, ...definedScaling(request) };
+    setPhase('scaling');
+    try {
+      // The update's own ID: unique for every update of the environment's whole life, across
+      // continue-as-new (a history length repeats in the next run, and EKS would take the new
+      // scale for a retry of the old one and do nothing).
+      const requestId = currentUpdateInfo()?.id ?? `${group.name}-${workflowInfo().runId}-${workflowInfo().historyLength}`;
+      await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId });
+      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale, failed: failedState });
+      await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
+      scaling.set(group.name, target);
+      return target;
+    } finally {
+      // Only scaling gives way to ready: a teardown that began meanwhile keeps its phase.
+      if (phase === 'scaling') setPhase('ready');
+    }
+  }, { validator: (request) => validateScale(request, phase, scaling) });
+
   try {
     if (serving) {
       // Built already: this run serves it.
     } else if (schedule === 'sequential') {
-      for (const step of plan.waves.flat().map((id) => plan.steps.find((s) => s.id === id)!)) await started(step);
+      const inOrder = async () => {
+        for (const step of plan.waves.flat().map((id) => plan.steps.find((s) => s.id === id)!)) await started(step);
+      };
+      await (failFast ? steps.run(inOrder) : inOrder());
     } else {
-      await Promise.all(plan.steps.map(started));
+      const all = () => Promise.all(plan.steps.map(started));
+      await (failFast ? steps.run(all) : all());
     }
   } catch (error) {
-    // Let steps already running settle, so the ledger is complete before anything is undone.
+    // Let steps already running settle (cancelled, with fail-fast), so the ledger is complete before anything is undone.
     await CancellationScope.nonCancellable(() => Promise.allSettled([...finished.values()]));
     for (const s of progress.values()) if (s.state === 'pending') s.state = 'skipped';
     if (spec.onFailure === 'keep') {
@@ -367,11 +425,14 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       throw error;
     }
     setPhase('rolling-back');
-    const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toCompensate(), ['compensated', 'compensation-failed'], (entry) => {
-      const step = progress.get(entry.step);
-      if (step && entry.state === 'compensated') step.state = 'compensated';
-      showDetails();
-    }, onCluster, timeScale));
+    const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toCompensate(), ['compensated', 'compensation-failed'], {
+      environmentId, onCluster, ...(timeScale !== undefined ? { speedup: timeScale } : {}),
+      changed: (entry) => {
+        const step = progress.get(entry.step);
+        if (step && entry.state === 'compensated') step.state = 'compensated';
+        showDetails();
+      },
+    }));
     setPhase(leftovers.length === 0 ? 'rolled-back' : 'failed');
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(
@@ -381,21 +442,6 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   }
 
   if (!serving) setPhase('ready');
-
-  setHandler(scaleNodeGroupUpdate, async (request) => {
-    const group = spec.nodeGroups.find((g) => g.name === request.nodeGroup)!;
-    const target = { ...scaling.get(group.name)!, ...definedScaling(request) };
-    setPhase('scaling');
-    try {
-      await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId: `${group.name}-${workflowInfo().historyLength}` });
-      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale });
-      await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
-      scaling.set(group.name, target);
-      return target;
-    } finally {
-      setPhase('ready');
-    }
-  }, { validator: (request) => validateScale(request, phase, scaling) });
 
   // Until asked to go, or the ttl runs out; a cancelled run is torn down too. A long life
   // continues as new with what it has built, rather than growing one history without end.
@@ -423,6 +469,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     cancelled = error;
     teardownReason = 'the run was cancelled';
   }
+  // A scale still running finishes first: its calls would race the deletes. (Not cancellable:
+  // a cancelled run is torn down too.)
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   setPhase('tearing-down');
   // The same teardown that works without this history: the ledger, plus whatever the tags find.
   const report = await CancellationScope.nonCancellable(() => executeChild(teardownEnvironment, {
@@ -445,11 +494,26 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     );
   }
   if (cancelled) throw cancelled;
+  await condition(allHandlersFinished);
   return {
     environment: spec.name, cluster: { name: spec.name, endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri,
     ...(outputs.appUrl ? { appUrl: outputs.appUrl } : {}),
     endedBecause: teardownReason!, ledger: ledger.entries(), steps: [...progress.values()],
   };
+}
+
+/**
+ * States EKS resources cannot leave by waiting: a cluster FAILED, a node group or Fargate
+ * profile CREATE_FAILED (a node group's health issues say why: NodeCreationFailure,
+ * AsgInstanceLaunchFailures, IamInstanceProfileNotFound...), DEGRADED, or DELETE_FAILED.
+ */
+const failedStates: ReadonlySet<string> = new Set(['FAILED', 'CREATE_FAILED', 'DEGRADED', 'DELETE_FAILED', 'UPDATE_FAILED']);
+const failedState = ({ status }: { status: string }) => failedStates.has(status);
+
+/** The failure type of an activity's failure (its cause), or of a failure thrown here. */
+function failureType(error: unknown): string | undefined {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure ? failure.type ?? undefined : undefined;
 }
 
 const definedScaling = (request: ScaleRequest): Partial<NodegroupScaling> =>
@@ -459,7 +523,9 @@ const definedScaling = (request: ScaleRequest): Partial<NodegroupScaling> =>
 function validateScale(request: ScaleRequest, phase: Phase, scaling: Map<string, NodegroupScaling>): void {
   const current = scaling.get(request.nodeGroup);
   if (!current) throw new Error(`unknown node group "${request.nodeGroup}"; this environment has ${[...scaling.keys()].join(', ') || 'none'}`);
-  if (phase !== 'ready') throw new Error(`the environment is ${phase}; scale it once it is ready`);
+  if (phase === 'provisioning') throw new Error('the environment is still being provisioned; scale it once it is ready (watch its events)');
+  if (phase === 'scaling') throw new Error('a scale is already running; one at a time: ask again once it has finished');
+  if (phase !== 'ready') throw new Error(`the environment is ${phase}: it can no longer be scaled`);
   const target = { ...current, ...definedScaling(request) };
   for (const [field, value] of Object.entries(target)) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${field} must be a whole number ≥ 0, got ${value}`);

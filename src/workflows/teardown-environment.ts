@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
+import { holdsSomething, Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
 import { serviceRoles } from '../domain/service-roles';
 import type { KubernetesMinor } from '../domain/addon-catalog';
 import type { AddonsSpec, AppSpec } from '../domain/environment-spec';
@@ -51,15 +51,21 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const kept = (ref: ResourceRef) => input.keepImages === true && ref.kind === 'ecr-repository';
 
   const found = await aws.discoverEnvironment(where);
+  // The cluster is this environment's when its tags say so, or the ledger says this environment
+  // made it (it may be gone already). Only then is anything on it, or made by it, ours to delete:
+  // a cluster of the same name may be another tenant's, whose load balancers carry the same tags.
+  const clusterIsOurs = found.owned.some((ref) => ref.kind === 'eks-cluster')
+    || (input.ledger ?? []).some((e) => e.kind === 'eks-cluster' && ['confirmed', 'adopted', 'compensation-failed', 'delete-failed', 'deleted', 'compensated'].includes(e.state));
+  const ownWhere = { ...where, clusterIsOurs };
   const targets = new Map<string, ResourceRef>();
-  for (const ref of [...(input.ledger ?? []).filter((e) => e.state !== 'deleted' && e.state !== 'compensated'), ...found.owned]) {
+  for (const ref of [...(input.ledger ?? []).filter(holdsSomething), ...found.owned]) {
     const { kind, name, region, arn } = ref;
     targets.set(`${kind}:${name}`, { kind, name, region, ...(arn ? { arn } : {}) });
   }
   const asEntries = (refs: ResourceRef[], step: string) => refs.filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step, state: 'confirmed' as const }));
   const isVpc = (ref: ResourceRef) => ref.kind === 'vpc';
   const failed: LedgerEntry[] = [];
-  const clusterActive = (await aws.describeCluster(input.cluster))?.status === 'ACTIVE';
+  const clusterActive = clusterIsOurs && (await aws.describeCluster(input.cluster))?.status === 'ACTIVE';
   // Load balancers first, through Kubernetes, while the controller that made them still runs:
   // deleted behind its back, it would make them again; left, they hold the VPC.
   if (clusterActive) {
@@ -81,15 +87,16 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app';
   const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
   const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
-  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], undefined, onCluster, input.timeScale)));
+  const deleting = { environmentId: input.environmentId, ...(input.timeScale !== undefined ? { speedup: input.timeScale } : {}) };
+  failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], { ...deleting, ...(onCluster ? { onCluster } : {}) })));
 
   // Only once the cluster is gone can nothing recreate what its controllers made; the VPC
   // goes last, when the ENIs and security groups in it are gone.
-  const clusterMade = (await aws.discoverEnvironment(where)).clusterMade;
+  const clusterMade = (await aws.discoverEnvironment(ownWhere)).clusterMade;
   const sweep = new Ledger(asEntries([...clusterMade, ...[...targets.values()].filter(isVpc)], 'sweep'));
-  failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'], undefined, undefined, input.timeScale)));
+  failed.push(...(await deleteAll(sweep, sweep.entries(), ['deleted', 'delete-failed'], deleting)));
 
-  const after = await aws.discoverEnvironment(where);
+  const after = await aws.discoverEnvironment(ownWhere);
   const clusterGone = ledger.entries().some((e) => e.kind === 'eks-cluster' && e.state === 'deleted');
   return {
     deleted: [

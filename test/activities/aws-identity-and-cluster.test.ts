@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
@@ -57,21 +57,33 @@ test('ensureRole creates a tagged role with its policies, and adopts it on a rep
 
 test('ensureRole refuses a role of that name that is not this environment\'s', async () => {
   await ensureClusterRole(stranger);
-  await rejectsWith(ensureClusterRole(owner), errorTypes.resourceNotOwned, /IAM role demo-cluster already exists and belongs to environment "team-b\/demo"/);
+  await rejectsWith(ensureClusterRole(owner), errorTypes.resourceNotOwned, /IAM role demo-cluster already exists and is not this environment's/);
   const iam = new IAMClient(bed.aws.clientConfig);
   await iam.send(new CreateRoleCommand({ RoleName: 'untagged-node', AssumeRolePolicyDocument: JSON.stringify(assumedBy('ec2.amazonaws.com')) }));
   await rejectsWith(
     bed.activities.ensureRole({ owner, region, name: 'untagged-node', description: 'x', trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: [] }),
-    errorTypes.resourceNotOwned, /belongs to no eksflow environment/,
+    errorTypes.resourceNotOwned, /untagged-node already exists and is not this environment's/,
   );
 });
 
 test('deleteRole removes the role and its attachments, and is done when it is already gone', async () => {
   await ensureClusterRole(owner);
-  await bed.activities.deleteRole('demo-cluster');
+  assert.deepEqual(await bed.activities.deleteRole({ environmentId: owner.environmentId, name: 'demo-cluster' }), { outcome: 'deleted' });
   const iam = new IAMClient(bed.aws.clientConfig);
   await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'demo-cluster' })), { name: 'NoSuchEntityException' });
-  await bed.activities.deleteRole('demo-cluster');
+  assert.deepEqual(await bed.activities.deleteRole({ environmentId: owner.environmentId, name: 'demo-cluster' }), { outcome: 'absent' });
+});
+
+test('deleteRole leaves a role it cannot prove is this environment\'s: another tenant\'s, or one without tags', async () => {
+  await ensureClusterRole(owner);
+  const stranger = { environmentId: 'team-b/demo' };
+  assert.deepEqual(await bed.activities.deleteRole({ ...stranger, name: 'demo-cluster' }), { outcome: 'not-ours' });
+  const iam = new IAMClient(bed.aws.clientConfig);
+  assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'demo-cluster' }))).Role?.RoleName, 'demo-cluster', 'team A\'s role is still there');
+  assert.ok(((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'demo-cluster' }))).AttachedPolicies ?? []).length > 0, 'with its policies');
+  await iam.send(new CreateRoleCommand({ RoleName: 'hand-made', AssumeRolePolicyDocument: JSON.stringify(assumedBy('ec2.amazonaws.com')) }));
+  assert.deepEqual(await bed.activities.deleteRole({ ...owner, name: 'hand-made' }), { outcome: 'not-ours' });
+  assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'hand-made' }))).Role?.RoleName, 'hand-made');
 });
 
 test('ensureCluster creates, adopts its own, and refuses a foreign cluster', async () => {
@@ -84,11 +96,16 @@ test('ensureCluster creates, adopts its own, and refuses a foreign cluster', asy
 
   assert.equal((await bed.activities.ensureCluster(input)).made, true);
   assert.equal((await bed.activities.ensureCluster({ ...input, owner: laterRun })).made, false);
-  await rejectsWith(bed.activities.ensureCluster({ ...input, owner: stranger }), errorTypes.resourceNotOwned, /EKS cluster demo in us-east-1 already exists and belongs to environment "team-a\/demo"/);
+  await rejectsWith(bed.activities.ensureCluster({ ...input, owner: stranger }), errorTypes.resourceNotOwned, /EKS cluster demo in us-east-1 already exists and is not this environment's/);
+  // The refusal names no other tenant: tenants never learn of each other.
+  await assert.rejects(bed.activities.ensureCluster({ ...input, owner: stranger }), (error: Error) => !error.message.includes('team-a'));
+  assert.deepEqual(await bed.activities.deleteCluster({ environmentId: stranger.environmentId, name: 'demo' }), { outcome: 'not-ours' });
+  assert.equal((await bed.activities.describeCluster('demo')).status, 'ACTIVE', 'the other tenant\'s delete left it');
 
   const eks = new EKSClient(bed.aws.clientConfig);
   await eks.send(new CreateClusterCommand({ name: 'hand-made', roleArn: role.arn, resourcesVpcConfig: { subnetIds: input.subnetIds } }));
-  await rejectsWith(bed.activities.ensureCluster({ ...input, spec: { ...clusterSpec, name: 'hand-made' } }), errorTypes.resourceNotOwned, /no eksflow environment/);
+  await rejectsWith(bed.activities.ensureCluster({ ...input, spec: { ...clusterSpec, name: 'hand-made' } }), errorTypes.resourceNotOwned, /hand-made in us-east-1 already exists and is not this environment's/);
+  assert.deepEqual(await bed.activities.deleteCluster({ environmentId: owner.environmentId, name: 'hand-made' }), { outcome: 'not-ours' });
 });
 
 test('describeCluster reports the status, issuer and CA, and NOT_FOUND for a missing cluster', async () => {
@@ -127,7 +144,8 @@ test('the OIDC provider is made once per issuer, without a thumbprint, and an IR
   assert.deepEqual(stored.Statement[0].Condition.StringEquals, { [`${issuer}:sub`]: 'system:serviceaccount:kube-system:aws-load-balancer-controller', [`${issuer}:aud`]: 'sts.amazonaws.com' });
   assert.equal(stored.Statement[0].Principal.Federated, provider.arn);
 
-  await bed.activities.deleteOidcProvider({ url: oidcIssuer! });
+  assert.deepEqual(await bed.activities.deleteOidcProvider({ environmentId: stranger.environmentId, url: oidcIssuer! }), { outcome: 'not-ours' }, 'another environment cannot delete it');
+  assert.deepEqual(await bed.activities.deleteOidcProvider({ environmentId: owner.environmentId, url: oidcIssuer! }), { outcome: 'deleted' });
   assert.equal((await bed.activities.ensureOidcProvider({ owner, region, issuerUrl: oidcIssuer! })).made, true, 'recreated after deletion');
 });
 

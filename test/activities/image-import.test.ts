@@ -72,10 +72,21 @@ test('a source that does not exist fails for good, naming it', async () => {
   await assert.rejects(inActivity(activities.importImage, { source: `${images.host}/upstream/app:v1`, repository: 'team/never-made', tag: '1' }), /ECR repository team\/never-made does not exist/);
 });
 
+test('a delete by another environment leaves the repository, images included: it never proves ownership', async () => {
+  await activities.ensureEcrRepository({ owner, region: 'us-east-1', name: 'prod/api' });
+  await inActivity(activities.importImage, { source: `${images.host}/upstream/app:${upstream.tag}`, repository: 'prod/api', tag: '1.0' });
+  assert.deepEqual(await activities.deleteEcrRepository({ environmentId: 'team-b/demo', name: 'prod/api' }), { outcome: 'not-ours' });
+  const ecr = new ECRClient(aws.clientConfig);
+  const kept = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['prod/api'] }))).repositories ?? [];
+  assert.equal(kept.length, 1, 'the repository is still there');
+  const held = await fetch(`http://${images.host}/v2/prod/api/manifests/1.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  assert.equal(held.status, 200, 'and so is its image');
+});
+
 test('deleting the repository takes its images with it', async () => {
   await activities.ensureEcrRepository({ owner, region: 'us-east-1', name: 'team/gone' });
-  await activities.deleteEcrRepository({ name: 'team/gone' });
-  await activities.deleteEcrRepository({ name: 'team/gone' });
+  assert.deepEqual(await activities.deleteEcrRepository({ environmentId: owner.environmentId, name: 'team/gone' }), { outcome: 'deleted' });
+  assert.deepEqual(await activities.deleteEcrRepository({ environmentId: owner.environmentId, name: 'team/gone' }), { outcome: 'absent' });
   const ecr = new ECRClient(aws.clientConfig);
   const names = ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName);
   assert.ok(!names.includes('team/gone'));

@@ -109,11 +109,11 @@ test('ensureIrsaRole attaches managed policies too', async () => {
 test('deleteRole removes the role with its inline policy', async () => {
   const { role } = await loadBalancerControllerRole();
   const { deleteRole, api } = activities();
-  await deleteRole(role.ref.name);
+  await deleteRole({ environmentId: owner.environmentId, name: role.ref.name });
   const iam = new IAMClient(bed.aws.clientConfig);
   await assert.rejects(iam.send(new GetRoleCommand({ RoleName: role.ref.name })), { name: 'NoSuchEntityException' });
   assert.equal(await api.getRolePolicy(role.ref.name, 'aws-load-balancer-controller'), undefined);
-  await deleteRole(role.ref.name);
+  await deleteRole({ environmentId: owner.environmentId, name: role.ref.name });
 
   const recreated = await loadBalancerControllerRole();
   assert.equal(recreated.role.made, true);

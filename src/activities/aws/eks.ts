@@ -19,6 +19,8 @@ export interface Cluster {
   /** The VPC of the cluster's subnets. */
   vpcId?: string;
   enabledLogTypes: string[];
+  /** EKS's health issues (a FAILED cluster says why here), each as "code: message". */
+  health: string[];
   tags: Record<string, string>;
 }
 
@@ -131,6 +133,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   oidcIssuer: cluster.identity?.oidc?.issuer,
   vpcId: cluster.resourcesVpcConfig?.vpcId,
   enabledLogTypes: (cluster.logging?.clusterLogging ?? []).filter((setup) => setup.enabled).flatMap((setup) => setup.types ?? []),
+  health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
 });
 

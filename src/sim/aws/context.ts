@@ -1,3 +1,4 @@
+import type { FaultInjector } from '../faults';
 import type { SimClock } from '../clock';
 import type { LatencySampler } from '../profile';
 import type { DetectionLog } from './detection-log';
@@ -69,6 +70,8 @@ export interface SimContext {
   ids: IdSource;
   /** How late each finished transition was first seen by a Describe. */
   detections: DetectionLog;
+  /** Failed states asked for by tests: what a creation settles into instead of ACTIVE. */
+  outcomes?: Pick<FaultInjector, 'outcomeOf'>;
 }
 
 /** Simulated time `seconds` from now, in epoch milliseconds. */

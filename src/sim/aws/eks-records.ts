@@ -11,6 +11,8 @@ export interface UpdateRecord {
 interface Created {
   arn: string;
   status: string;
+  /** EKS's health issues once a creation failed: "code: message". */
+  issues?: string[];
   timer?: Timer;
   token: string;
 }
@@ -42,6 +44,7 @@ export interface ClusterRecord {
   name: string;
   arn: string;
   status: string;
+  issues?: string[];
   timer?: Timer;
   token: string;
   version: string;
@@ -81,12 +84,13 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     ...(up ? { endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority, oidcIssuer: cluster.oidcIssuer } : {}),
     ...(cluster.vpcId ? { vpcId: cluster.vpcId } : {}),
     enabledLogTypes: [...cluster.enabledLogTypes].sort(),
+    health: [...(cluster.issues ?? [])],
     tags: { ...cluster.tags },
   };
 };
 
 export const nodegroupView = (group: NodegroupRecord): Nodegroup => ({
-  cluster: group.cluster, name: group.name, arn: group.arn, status: group.status, scaling: { ...group.scaling }, health: [], tags: { ...group.tags },
+  cluster: group.cluster, name: group.name, arn: group.arn, status: group.status, scaling: { ...group.scaling }, health: [...(group.issues ?? [])], tags: { ...group.tags },
 });
 
 export const fargateProfileView = (profile: FargateProfileRecord): FargateProfile => ({

@@ -4,6 +4,7 @@ import { after, type SimContext } from './context';
 import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord } from './eks-records';
 import { isServing } from './eks-records';
 import { eksError } from './errors';
+import type { SettlingKind } from '../faults';
 
 /** What EKS checks in the rest of the account: roles exist, subnets exist and where they are. */
 export interface EksNeighbours {
@@ -102,6 +103,7 @@ export class EksState {
       enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
+      if (this.settleFailed(cluster, 'cluster', input.name)) return;
       cluster.status = 'ACTIVE';
       cluster.activeAt = at;
       this.context.detections.finished(`cluster ${input.name}`, 'cluster.create', at);
@@ -175,6 +177,7 @@ export class EksState {
       labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(),
     };
     group.timer = this.context.scheduler.at(this.latency('nodegroup.create', key), (at) => {
+      if (this.settleFailed(group, 'nodegroup', key)) return;
       group.status = 'ACTIVE';
       this.context.detections.finished(`nodegroup ${key}`, 'nodegroup.create', at);
       if (group.scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
@@ -245,6 +248,7 @@ export class EksState {
       selectors: input.selectors.map((selector) => ({ ...selector })), tags: { ...input.tags },
     };
     profile.timer = this.context.scheduler.at(this.latency('fargate-profile.create', `${input.cluster}/${input.name}`), (at) => {
+      if (this.settleFailed(profile, 'fargate-profile', `${input.cluster}/${input.name}`)) return;
       profile.status = 'ACTIVE';
       this.context.detections.finished(`fargate-profile ${input.cluster}/${input.name}`, 'fargate-profile.create', at);
       this.capacityAppeared(cluster, at);
@@ -283,6 +287,7 @@ export class EksState {
       ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
     };
     addon.timer = this.context.scheduler.at(this.latency('addon.create', `${input.cluster}/${input.name}`), (at) => {
+      if (this.settleFailed(addon, 'addon', `${input.cluster}/${input.name}`)) return;
       // Its pods need somewhere to run: without nodes it stays CREATING, short of replicas.
       if (cluster.capacitySince !== undefined && cluster.capacitySince <= at) {
         addon.status = 'ACTIVE';
@@ -302,6 +307,15 @@ export class EksState {
     addon.timer?.cancel();
     addon.status = 'DELETING';
     addon.timer = this.context.scheduler.at(this.latency('addon.delete', `${clusterName}/${name}`), () => cluster.addons.delete(name));
+  }
+
+  /** A creation asked to fail settles into that state with its issues, and stays there until deleted. */
+  private settleFailed(record: { status: string; issues?: string[] }, kind: SettlingKind, key: string): boolean {
+    const outcome = this.context.outcomes?.outcomeOf(kind, key);
+    if (!outcome) return false;
+    record.status = outcome.status;
+    record.issues = [...outcome.issues];
+    return true;
   }
 
   private capacityAppeared(cluster: ClusterRecord, at: number): void {

@@ -79,7 +79,7 @@ export class SimulatedAws {
     this.detections = new DetectionLog(this.clock);
     this.sampler = new LatencySampler(latencyProfile(options.latencies), seed);
     this.faults = options.faults instanceof FaultInjector ? options.faults : new FaultInjector({ seed, ...options.faults });
-    const context: SimContext = { accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections };
+    const context: SimContext = { accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections, outcomes: this.faults };
     this.gateway = new AwsGateway(this.faults, () => this.settle(), options.sdkMaxAttempts);
     this.iam = new SimulatedIam(context, this.gateway);
     this.ecr = new SimulatedEcr(context, this.gateway);
