@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
 import { eksTokenAccess, kubeconfigAccess } from './src/activities/kube-access';
@@ -10,6 +11,19 @@ import { temporalConnectionOptions } from './src/temporal-connection';
 
 export const workflowsPath = fileURLToPath(new URL('./src/workflows/index.ts', import.meta.url));
 
+/** The workflow side of carrying each environment's region to its activities (a header). */
+export const workflowInterceptorModules = [fileURLToPath(new URL('./src/workflows/interceptors.ts', import.meta.url))];
+
+/**
+ * What every worker running eksflow's workflows is made with: the workflows, and the
+ * interceptors that make each activity act in its environment's region. A worker given a
+ * prebuilt bundle needs it built with `workflowInterceptorModules` too.
+ */
+export const workflowWorkerOptions = {
+  workflowsPath,
+  interceptors: { workflowModules: workflowInterceptorModules, activity: [regionScopeInterceptor] },
+} satisfies Pick<WorkerOptions, 'workflowsPath' | 'interceptors'>;
+
 /**
  * A worker for eksflow's task queue, with activities built from clients made once here. The
  * workflow bundle is built once, at creation; SIGINT/SIGTERM drain it (the SDK's default).
@@ -19,7 +33,7 @@ export async function createWorker(connection: NativeConnection, config: Config,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
-    workflowsPath,
+    ...workflowWorkerOptions,
     activities: createActivities(deps),
     // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
     shutdownGraceTime: '30 seconds',

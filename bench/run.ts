@@ -16,7 +16,7 @@ import { environmentKey, phaseKey, searchAttributeKeys, tenantKey } from '../src
 import { startSimulatedCloud } from '../src/sim/cloud';
 import type { provisionEnvironment } from '../src/workflows';
 import { progressQuery, type Progress } from '../src/workflows/messages';
-import { workflowsPath } from '../worker';
+import { workflowInterceptorModules, workflowsPath, workflowWorkerOptions } from '../worker';
 import { apiLatency, type ApiLatency } from './api-load';
 import { ganttSvg } from './gantt';
 import { criticalPathLowerBound } from './lower-bound';
@@ -50,7 +50,7 @@ const cli = findTool('temporalCli');
 const env = await TestWorkflowEnvironment.createLocal({
   server: { ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}), ip: '127.0.0.1', searchAttributes: searchAttributeKeys, extraArgs: ['--log-level', 'error'] },
 });
-const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+const workflowBundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('ERROR') });
 
 /** The tutorial environment under another name, with an ECR repository of its own (eksflow refuses to share one). */
 function specNamed(name: string): EnvironmentSpec {
@@ -71,7 +71,7 @@ async function runBatch(size: number, variant: Variant): Promise<Batch> {
   const speedup = speedupFor(size);
   const cloud = await startSimulatedCloud({ speedup, seed: 'bench' });
   const tenant = `b${size}-${variant}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, interceptors: workflowWorkerOptions.interceptors, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
   const running = worker.run();
   const before = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
   const cpuBefore = process.cpuUsage();

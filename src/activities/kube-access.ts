@@ -4,6 +4,7 @@ import { errorTypes } from '../domain/errors';
 import type { EksApi } from './aws/eks';
 import { eksBearerToken, type EksTokenOptions } from './eks-token';
 import type { KubeAccess } from './nodes-ready';
+import { regionOfCall } from './region-scope';
 
 /**
  * Cluster access the way EKS intends: endpoint and CA from DescribeCluster, and a fresh
@@ -19,7 +20,8 @@ export function eksTokenAccess(eks: EksApi, token: EksTokenOptions): KubeAccess 
       const config = new KubeConfig();
       config.loadFromOptions({
         clusters: [{ name: cluster, server: described.endpoint, caData: described.certificateAuthority, skipTLSVerify: false }],
-        users: [{ name: 'eksflow', token: await eksBearerToken(cluster, token) }],
+        // Signed for the cluster's region: the activity's (its environment's), else the worker's.
+        users: [{ name: 'eksflow', token: await eksBearerToken(cluster, { ...token, region: regionOfCall(token.region) }) }],
         contexts: [{ name: cluster, cluster, user: 'eksflow' }],
         currentContext: cluster,
       });

@@ -12,7 +12,7 @@ import { createActivities } from '../../src/activities';
 import app from '../../src/api/app';
 import { newToken } from '../../src/api/auth/tokens';
 import { loadConfig } from '../../src/config';
-import { workflowsPath } from '../../worker';
+import { workflowWorkerOptions } from '../../worker';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory } from '../support/aws-inventory';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
@@ -46,7 +46,7 @@ before(async () => {
   writeFileSync(logFile, '');
   [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
   worker = await Worker.create({
-    connection: server.env.nativeConnection, taskQueue, workflowsPath,
+    connection: server.env.nativeConnection, taskQueue, ...workflowWorkerOptions,
     activities: createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath })),
   });
   workerRun = worker.run();

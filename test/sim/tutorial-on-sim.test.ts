@@ -9,7 +9,7 @@ import { stepIds } from '../../src/domain/planner';
 import { startSimulatedCloud, type SimulatedCloud } from '../../src/sim/cloud';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
-import { workflowsPath } from '../../worker';
+import { workflowWorkerOptions } from '../../worker';
 import { waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 
@@ -25,7 +25,7 @@ const taskQueue = 'tutorial-on-sim';
 
 before(async () => {
   [server, cloud] = await Promise.all([devServer(), startSimulatedCloud({ speedup, seed: 'tutorial' })]);
-  worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, workflowsPath, activities: createActivities(cloud.deps) });
+  worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, ...workflowWorkerOptions, activities: createActivities(cloud.deps) });
   workerRun = worker.run();
 });
 after(async () => {

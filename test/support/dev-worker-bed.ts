@@ -1,7 +1,7 @@
 import { after, before } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { workflowsPath } from '../../worker';
+import { workflowWorkerOptions } from '../../worker';
 import { testActivityDeps } from './activity-deps';
 import { kubeControlPlane, type KubeControlPlane } from './kube';
 import { moto, type Moto } from './moto';
@@ -50,7 +50,7 @@ export function devWorkerBedPerFile({ taskQueue, nodes = 2 }: { taskQueue: strin
   async function setUp() {
     [bed.server, bed.aws, bed.cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' } })]);
     bed.worker = (queue) => Worker.create({
-      connection: bed.server.env.nativeConnection, taskQueue: queue, workflowsPath,
+      connection: bed.server.env.nativeConnection, taskQueue: queue, ...workflowWorkerOptions,
       activities: createActivities(testActivityDeps({ aws: bed.aws, kubeconfigPath: bed.cluster.kubeconfigPath })),
     });
     worker = await bed.worker(taskQueue);

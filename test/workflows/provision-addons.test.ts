@@ -13,7 +13,7 @@ import { createActivities } from '../../src/activities';
 import type { EnvironmentSpec } from '../../src/domain/environment-spec';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
-import { workflowsPath } from '../../worker';
+import { workflowInterceptorModules, workflowsPath, workflowWorkerOptions } from '../../worker';
 import { validSpec } from '../fixtures/specs';
 import type { ChartRef } from '../../src/activities/helm';
 import { testActivityDeps } from '../support/activity-deps';
@@ -43,7 +43,7 @@ before(async () => {
   helm = helmFor(cluster.kubeconfigPath);
   stopController = playLoadBalancerController(cluster);
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+  bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
 });
 afterEach(() => aws.reset());
 after(async () => {
@@ -104,7 +104,7 @@ let runs = 0;
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
   const taskQueue = `addons-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, chartArgs })), fault);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, interceptors: workflowWorkerOptions.interceptors, activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.addons-${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -11,10 +13,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
+import { assumedBy } from '../../src/domain/service-roles';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } from '../../src/workflows/messages';
 import type { provisionEnvironment } from '../../src/workflows';
 import type { ProvisionInput } from '../../src/workflows/provision-environment';
-import { workflowsPath } from '../../worker';
+import { workflowInterceptorModules, workflowsPath, workflowWorkerOptions } from '../../worker';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
@@ -46,7 +49,7 @@ before(async () => {
   await runCommand(toolPath('skopeo'), ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:${upstream.tag}`, `docker://${images.host}/upstream/app:${upstream.tag}`]);
   rmSync(layout, { recursive: true, force: true });
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+  bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
 });
 afterEach(() => aws.reset());
 after(async () => {
@@ -74,7 +77,7 @@ type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>, input: Partial<ProvisionInput> = {}): Promise<T> {
   const taskQueue = `provision-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images })), fault);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, interceptors: workflowWorkerOptions.interceptors, activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec, ...input }],
@@ -346,7 +349,7 @@ test('a run survives its worker: a second worker picks it up mid-wait and finish
   // A short grace time cuts the first worker's wait off, as when its host goes away; no
   // workflow cache means no sticky queue, so nothing is routed to the departed worker.
   const newWorker = () => Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second', maxCachedWorkflows: 0,
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, interceptors: workflowWorkerOptions.interceptors, activities, shutdownGraceTime: '1 second', maxCachedWorkflows: 0,
   });
   const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: `team-a.late.${runs}`, args: [{ environmentId: 'team-a/late', spec }],
@@ -365,4 +368,57 @@ test('a run survives its worker: a second worker picks it up mid-wait and finish
     await handle.result();
   });
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('an environment in a second region is built there and torn down there, whatever region the worker was started in', async () => {
+  const euWest = { ...aws.clientConfig, region: 'eu-west-1' };
+  const clustersIn = async (config: typeof euWest) => (await awsInventory(config)).clusters;
+  await withRun(specWith({ name: 'euro', region: 'eu-west-1' }), undefined, async (handle) => {
+    await untilReady(handle);
+    assert.deepEqual(await clustersIn(euWest), ['euro']);
+    assert.deepEqual((await awsInventory(euWest)).nodegroups, ['euro/general']);
+    assert.deepEqual(await clustersIn(aws.clientConfig), [], `nothing in the worker's own region (${aws.clientConfig.region})`);
+    const described = await new EKSClient(euWest).send(new DescribeClusterCommand({ name: 'euro' }));
+    assert.match(described.cluster?.arn ?? '', /^arn:aws:eks:eu-west-1:/);
+    await handle.signal(teardownSignal, { reason: 'test over' });
+    await handle.result();
+  });
+  assert.deepEqual(await awsInventory(euWest), empty);
+});
+
+test('two tenants, one name: the second run is refused and rolls back without touching the first tenant\'s environment', async () => {
+  await withRun(specWith(), undefined, async (first) => {
+    await untilReady(first);
+    const before = await awsInventory(aws.clientConfig);
+    const { error, progress } = await withRun(specWith(), undefined, async (second) => {
+      const failure = await second.result().then(() => undefined, (e: unknown) => e);
+      return { error: failure, progress: await second.query(progressQuery) };
+    }, { environmentId: 'team-b/demo' });
+    assert.ok(error instanceof WorkflowFailedError, String(error));
+    const message = String((error.cause as Error).message);
+    assert.match(message, /already exists and is not this environment's/);
+    assert.ok(!message.includes('team-a'), 'the other tenant is not named');
+    assert.ok(progress.ledger.some((e) => e.state === 'refused'), JSON.stringify(progress.ledger));
+    assert.deepEqual(await awsInventory(aws.clientConfig), before, 'team A\'s roles, cluster, node group and OIDC provider are untouched');
+    await first.signal(teardownSignal, { reason: 'test over' });
+    await first.result();
+  });
+  assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('a foreign IAM role and a foreign ECR repository named by the spec are refused, and survive the rollback', async () => {
+  const iam = new IAMClient(aws.clientConfig);
+  await iam.send(new CreateRoleCommand({ RoleName: 'demo-node', AssumeRolePolicyDocument: JSON.stringify(assumedBy('ec2.amazonaws.com')) }));
+  const ecr = new ECRClient(aws.clientConfig);
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'prod/api' }));
+  const spec = specWith({ image: { import: { source: `${images.host}/upstream/app:${upstream.tag}`, repository: 'prod/api', tag: '1.0' } } });
+  const { error, progress } = await failedRun(spec);
+  assert.ok(error instanceof WorkflowFailedError, String(error));
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  const refused = progress.ledger.filter((e) => e.state === 'refused').map((e) => `${e.kind} ${e.name}`).sort();
+  assert.ok(refused.length >= 1 && refused.every((r) => r === 'ecr-repository prod/api' || r === 'iam-role demo-node'), JSON.stringify(progress.ledger));
+  const left = await awsInventory(aws.clientConfig);
+  assert.deepEqual(left.roles, ['demo-node'], 'the foreign role is there, and nothing of the run');
+  assert.deepEqual(left.repositories, ['prod/api'], 'the foreign repository is there');
+  assert.deepEqual(left.clusters, []);
 });

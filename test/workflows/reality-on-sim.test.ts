@@ -8,7 +8,7 @@ import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/env
 import { startSimulatedCloud, type SimulatedCloud } from '../../src/sim/cloud';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, type Progress } from '../../src/workflows/messages';
-import { workflowsPath } from '../../worker';
+import { workflowWorkerOptions } from '../../worker';
 import { waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 
@@ -26,7 +26,7 @@ const taskQueue = 'reality-on-sim';
 
 before(async () => {
   [server, cloud] = await Promise.all([devServer(), startSimulatedCloud({ speedup, seed: 'reality' })]);
-  worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, workflowsPath, activities: createActivities(cloud.deps) });
+  worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, ...workflowWorkerOptions, activities: createActivities(cloud.deps) });
   workerRun = worker.run();
 });
 afterEach(() => cloud.aws.faults.clearFailSteps());

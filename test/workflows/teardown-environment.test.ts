@@ -11,7 +11,7 @@ import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
 import type { Owner } from '../../src/domain/ownership';
 import { assumedBy, serviceRoles, type ServiceRole } from '../../src/domain/service-roles';
 import type { teardownEnvironment } from '../../src/workflows';
-import { workflowsPath } from '../../worker';
+import { workflowWorkerOptions } from '../../worker';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory } from '../support/aws-inventory';
 import { moto, type Moto } from '../support/moto';
@@ -81,7 +81,7 @@ async function leaveAnOrphanedEnvironment() {
 
 async function runTeardown(keepImages = false) {
   const taskQueue = `teardown-${keepImages}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowWorkerOptions, activities });
   return worker.runUntil(env.client.workflow.execute<typeof teardownEnvironment>('teardownEnvironment', {
     taskQueue, workflowId: `teardown-orphan-${keepImages}`, args: [{ environmentId: 'team-a/orphan', region, cluster: 'orphan', keepImages }],
   }));

@@ -11,6 +11,7 @@ import { iamApi } from './iam';
 import { logsApi } from './logs';
 import { networkLeftoversApi } from './network-leftovers';
 import { vpcApi } from './vpc';
+import { delegating, perRegion } from '../region-scope';
 
 export interface AwsClientOptions {
   region: string;
@@ -19,8 +20,24 @@ export interface AwsClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
-export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'> {
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+
+/**
+ * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
+ * activity acts in its environment's region (src/activities/region-scope.ts), `options.region`
+ * being the worker's own for calls that carry none. Credentials come from the default chain
+ * unless given.
+ */
+export function awsActivityDeps(options: AwsClientOptions): AwsApis {
+  const current = perRegion(options.region, (region) => regionalApis({ ...options, region }));
+  return {
+    eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
+    network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+  };
+}
+
+/** One region's clients. */
+function regionalApis(options: AwsClientOptions): AwsApis {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
   const config = { ...options, maxAttempts: 3 };
   const ec2 = new EC2Client(config);
