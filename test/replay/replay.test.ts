@@ -1,23 +1,28 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../worker';
 import { replayHistoriesDir } from '../support/paths';
 
-// Histories of real runs, recorded with EKSFLOW_RECORD_HISTORIES=1. A change to workflow code
-// that would break a run in flight (non-determinism) fails here, before it ships.
-const histories = readdirSync(replayHistoriesDir).filter((file) => file.endsWith('.json'));
+// Histories of real runs, one folder per workflow code version, recorded with
+// EKSFLOW_RECORD_HISTORIES=1 (test/support/histories.ts) and never overwritten. A change to
+// workflow code that would break a run of any version in flight (non-determinism) fails here.
+const versions = readdirSync(replayHistoriesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+const histories = versions.flatMap((version) => readdirSync(join(replayHistoriesDir, version)).filter((file) => file.endsWith('.json')).map((file) => join(replayHistoriesDir, version, file)));
 
-test('committed histories are present', () => {
+test('committed histories are present, for more than one workflow version', () => {
   assert.ok(histories.length > 0, `no histories in ${replayHistoriesDir}`);
+  assert.ok(versions.length >= 2, `histories of one version only: ${versions.join(', ')}`);
+  assert.deepEqual(readdirSync(replayHistoriesDir).filter((file) => file.endsWith('.json')), [], 'every history sits in its version\'s folder');
 });
 
 for (const file of histories) {
-  test(`replays ${file} without non-determinism`, async () => {
-    const history = historyFromJSON(JSON.parse(readFileSync(join(replayHistoriesDir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowsPath }, history, file);
+  const name = relative(replayHistoriesDir, file);
+  test(`replays ${name} without non-determinism`, async () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+    await Worker.runReplayHistory({ workflowsPath }, history, name);
   });
 }

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -24,7 +21,7 @@ import { helmFor, type Helm } from '../support/helm';
 import { writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
 import { kubeControlPlane, kwokUsage, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
-import { replayHistoriesDir } from '../support/paths';
+import { recordHistory } from '../support/histories';
 import { waitFor } from '../support/process';
 import { timeSkippingEnv } from '../support/temporal';
 
@@ -189,8 +186,8 @@ test('the tutorial environment: every add-on after its IRSA role and the nodes, 
 
     await handle.signal(teardownSignal, { reason: 'tutorial done' });
     const result = await handle.result();
-    // EKSFLOW_RECORD_HISTORIES=1 refreshes the history the replay test checks new workflow code against.
-    if (process.env.EKSFLOW_RECORD_HISTORIES) writeFileSync(join(replayHistoriesDir, 'tutorial-addons-teardown.json'), historyToJSON(await handle.fetchHistory()));
+    // EKSFLOW_RECORD_HISTORIES=1 keeps this history for the replay test (test/support/histories.ts).
+    await recordHistory('tutorial-addons-teardown', handle);
     assert.equal(result.appUrl, ready.appUrl);
     assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger.filter((e) => e.state !== 'deleted')));
   });

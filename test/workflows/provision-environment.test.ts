@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -9,7 +9,6 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
@@ -24,7 +23,7 @@ import { withFault, type Fault } from '../support/faults';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
 import { registry, type Registry } from '../support/registry';
-import { replayHistoriesDir } from '../support/paths';
+import { recordHistory } from '../support/histories';
 import { runCommand, waitFor } from '../support/process';
 import { toolPath } from '../support/tools';
 import { writeOciLayout, type WrittenImage } from '../fixtures/oci-layout';
@@ -136,10 +135,8 @@ test('a run provisions roles, cluster, logging, OIDC provider and a node group, 
     await handle.signal(teardownSignal, { reason: 'done with it' });
     const result = await handle.result();
     assert.equal(result.endedBecause, 'done with it');
-    // EKSFLOW_RECORD_HISTORIES=1 refreshes the history the replay test checks new workflow code against.
-    if (process.env.EKSFLOW_RECORD_HISTORIES) {
-      writeFileSync(join(replayHistoriesDir, 'provision-scale-teardown.json'), historyToJSON(await handle.fetchHistory()));
-    }
+    // EKSFLOW_RECORD_HISTORIES=1 keeps this history for the replay test (test/support/histories.ts).
+    await recordHistory('provision-scale-teardown', handle);
     assert.ok(result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
     assert.deepEqual(await awsInventory(aws.clientConfig), empty);
   });
