@@ -52,7 +52,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
 
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
-  await fastify.register(environmentEventRoutes, eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {});
+  await fastify.register(environmentEventRoutes, {
+    perToken: config.API_EVENT_STREAMS_PER_TOKEN, total: config.API_EVENT_STREAMS_TOTAL, maxLifetimeMs: config.API_EVENT_STREAM_MAX_SECONDS * 1000,
+    ...(eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {}),
+  });
 
   // Probes are public (a kubelet or load balancer has no token) and never rate limited: a
   // refused probe would take a healthy API out of service.
