@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
+import { localImageSources } from '../fixtures/malformed-specs';
 
 const subnets = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
 const minimal = {
@@ -147,6 +148,9 @@ test('an image import reads only from a registry: docker:// or a bare reference,
     assert.deepEqual(errors.map((e) => e.path), ['/image/import/source'], `${refused}: ${JSON.stringify(errors)}`);
     assert.match(errors[0]!.message, reason, refused);
     assert.match(errors[0]!.message, /push the image to a registry and give its reference/, 'the message says what to do instead');
+  }
+  for (const refused of localImageSources) {
+    assert.deepEqual(paths(source(refused)), ['/image/import/source'], refused);
   }
 });
 
