@@ -18,6 +18,20 @@ export const Config = Type.Object({
     description: 'who may call the API: comma-separated `<tenant>[:read]=<sha256 hex of the bearer token>` (make one with `eksflow token`); never the tokens themselves',
   }),
   API_RATE_LIMIT: Type.Integer({ default: 300, minimum: 1, description: 'requests per minute per caller' }),
+  API_UNAUTHENTICATED_RATE_LIMIT: Type.Integer({
+    default: 30, minimum: 1,
+    description: 'requests a minute one client address may make without a valid token (each answered 401); past it, 429 until the minute is over. A client that knows its token never comes near it',
+  }),
+  EKSFLOW_METRICS_TOKEN_SHA256: Type.Optional(Type.String({
+    pattern: '^[0-9a-f]{64}$',
+    description: 'SHA-256 (hex) of the bearer token a Prometheus scraper sends to GET /metrics; unset, /metrics answers nobody. Tenant tokens are refused there: the metrics count every tenant',
+  })),
+  API_EVENT_STREAMS_PER_TOKEN: Type.Integer({ default: 4, minimum: 1, description: 'event streams (GET …/events) one token may hold open at once; past it, 429' }),
+  API_EVENT_STREAMS_TOTAL: Type.Integer({ default: 200, minimum: 1, description: 'event streams the API holds open at once, all tokens together; each polls Temporal every second' }),
+  API_EVENT_STREAM_MAX_SECONDS: Type.Integer({
+    default: 900, minimum: 1,
+    description: 'how long one event stream lasts; then it ends with a `reconnect` event, and a client reconnects for the current progress (EventSource does so itself)',
+  }),
   EKSFLOW_CLOUD: Type.Union([Type.Literal('aws'), Type.Literal('sim')], {
     default: 'aws', description: 'aws: real AWS (or AWS_ENDPOINT_URL); sim: the in-process simulated cloud (`npm start`\'s default)',
   }),
@@ -33,9 +47,12 @@ export const Config = Type.Object({
 });
 export type Config = Static<typeof Config>;
 
-/** Reads the config from `env`, filling defaults; a bad value fails with its name and the reason. */
+/**
+ * Reads the config from `env`, filling defaults; a bad value fails with its name and the
+ * reason. An empty value is an unset one: Compose passes `${NAME:-}` as "" when .env has none.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const known = Object.fromEntries(Object.keys(Config.properties).filter((key) => env[key] !== undefined).map((key) => [key, env[key]]));
+  const known = Object.fromEntries(Object.keys(Config.properties).filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
   const value = Value.Convert(Config, Value.Default(Config, known));
   const errors = [...Value.Errors(Config, value)];
   if (errors.length > 0) {

@@ -29,8 +29,14 @@ const readinessDeadlineMs = 2_000;
 
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs }) => {
-  // Before every route: helmet's headers and the limiter apply to them, the document sees them.
+  // Before every route: helmet's headers and the limiter apply to them, auth checks that each
+  // says who may call it (default-deny), the document sees them.
   await fastify.register(security, { requestsPerMinute: config.API_RATE_LIMIT });
+  await fastify.register(auth, {
+    tokens: parseTokenTable(config.EKSFLOW_API_TOKENS),
+    unauthenticatedPerMinute: config.API_UNAUTHENTICATED_RATE_LIMIT,
+    ...(config.EKSFLOW_METRICS_TOKEN_SHA256 ? { metricsTokenSha256: Buffer.from(config.EKSFLOW_METRICS_TOKEN_SHA256, 'hex') } : {}),
+  });
   await fastify.register(docs);
   await fastify.register(metrics);
   await fastify.register(errors);
@@ -39,7 +45,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
     client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection,
     ...(config.EKSFLOW_CLOUD === 'sim' ? { timeScale: config.EKSFLOW_SIM_SPEEDUP } : {}),
   });
-  await fastify.register(auth, { tokens: parseTokenTable(config.EKSFLOW_API_TOKENS) });
   // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
   fastify.removeContentTypeParser('text/plain');
   // An eksctl ClusterConfig arrives as YAML text; its translator reads and checks it.
@@ -47,13 +52,17 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
 
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
-  await fastify.register(environmentEventRoutes, eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {});
+  await fastify.register(environmentEventRoutes, {
+    perToken: config.API_EVENT_STREAMS_PER_TOKEN, total: config.API_EVENT_STREAMS_TOTAL, maxLifetimeMs: config.API_EVENT_STREAM_MAX_SECONDS * 1000,
+    ...(eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {}),
+  });
 
-  // Probes are never rate limited: a refused probe would take a healthy API out of service.
-  fastify.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  // Probes are public (a kubelet or load balancer has no token) and never rate limited: a
+  // refused probe would take a healthy API out of service.
+  fastify.get('/healthz', { config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }));
 
   // Ready means the Temporal frontend answers: without it no request can be served.
-  fastify.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+  fastify.get('/readyz', { config: { public: true, rateLimit: false } }, async (_request, reply) => {
     try {
       // Bounded, so a probe gets its answer before its own timeout does.
       await temporal.connection.withDeadline(Date.now() + readinessDeadlineMs, () => temporal.workflowService.getSystemInfo({}));

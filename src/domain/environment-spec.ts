@@ -86,7 +86,7 @@ const ImageReference = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._\\-/:@]*$
 export const Image = Type.Object({
   uri: Type.Optional(Type.String({ ...ImageReference, description: 'an image the cluster can already pull' })),
   import: Type.Optional(Type.Object({
-    source: Type.String({ ...ImageReference, description: 'any registry reference skopeo can read, e.g. docker.io/library/nginx:1.27' }),
+    source: Type.String({ ...ImageReference, description: 'a registry reference, bare (public.ecr.aws/nginx/nginx:1.27) or as docker://…; never a path on the worker (dir:, oci:, oci-archive:, docker-archive:, …)' }),
     repository: EcrRepositoryName,
     tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', default: 'latest' }),
   }, { additionalProperties: false, description: 'copy source into an ECR repository the run ensures' })),
@@ -273,6 +273,11 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   if (isObject(spec.image) && Boolean(spec.image.uri) === Boolean(spec.image.import)) {
     errors.push({ path: '/image', message: 'give either uri (an image the cluster can pull) or import (copy it into ECR), exactly one' });
   }
+  const imported = isObject(spec.image) && isObject(spec.image.import) ? spec.image.import : undefined;
+  if (typeof imported?.source === 'string') {
+    const refusal = registrySourceProblem(imported.source);
+    if (refusal) errors.push({ path: '/image/import/source', message: refusal });
+  }
   if (isObject(spec.app)) {
     if (!isObject(spec.image)) errors.push({ path: '/app', message: 'the app runs the environment\'s image: give image.uri or image.import too' });
     const { hpa, replicas } = spec.app;
@@ -287,6 +292,42 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
   return errors;
+}
+
+// The image transports skopeo (containers/image) knows besides a registry. Each reads from
+// the machine it runs on: a directory, an archive, the container store or a daemon there.
+// The copy runs on the worker, so such a source would let a request read the worker's disk.
+const localImageTransports: ReadonlySet<string> = new Set([
+  'dir', 'oci', 'oci-archive', 'docker-archive', 'docker-daemon', 'containers-storage', 'ostree', 'sif', 'tarball',
+]);
+
+// A registry reference as the distribution project's grammar has it: an optional registry
+// host (with a "." or a port, or localhost) and "/", a lower-case path, then :tag, @digest or both.
+const hostComponent = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const registryHost = `(?:${hostComponent}(?:\\.${hostComponent})+(?::[0-9]+)?|${hostComponent}:[0-9]+|localhost)`;
+const pathComponent = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+const registryReference = new RegExp(
+  `^(?:${registryHost}/)?${pathComponent}(?:/${pathComponent})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+);
+const registryWayOut = 'push the image to a registry and give its reference (public.ecr.aws/team/app:1.0, or docker://registry.example.com/team/app:1.0)';
+
+/**
+ * Why an image import's source is not a registry reference, or undefined when it is one.
+ * Only registries are read: a source naming a transport that reads the worker's own disk
+ * (dir:, oci-archive:, …) is refused here, at the edge, never handed to skopeo.
+ */
+export function registrySourceProblem(source: string): string | undefined {
+  const transport = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(source)?.[1];
+  const rest = transport ? source.slice(transport.length + 1) : source;
+  // Without "//", "docker:27" is Docker Hub's docker image at tag 27: a bare reference.
+  if (transport?.toLowerCase() === 'docker' && rest.startsWith('//')) {
+    return registryReference.test(rest.slice(2)) ? undefined : `what follows docker:// is not a registry reference; ${registryWayOut}`;
+  }
+  if (transport && localImageTransports.has(transport.toLowerCase())) {
+    return `${transport}: reads an image from the worker's own disk or daemon, which a request may not name; ${registryWayOut}`;
+  }
+  if (rest.startsWith('//')) return `${transport}:// is not a registry transport; only docker:// or a bare reference is read; ${registryWayOut}`;
+  return registryReference.test(source) ? undefined : `is not a registry reference ([registry/]repository[:tag][@digest], lower-case repository); ${registryWayOut}`;
 }
 
 function duplicateNames(items: readonly { name: string }[], path: string, what: string): SpecError[] {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { bodyLimitBytes } from '../../src/api/request-spec';
 import { EnvironmentSpec } from '../../src/domain/environment-spec';
-import { schemaMutations } from '../fixtures/malformed-specs';
+import { localImageSources, schemaMutations } from '../fixtures/malformed-specs';
 import { apiFor, type ApiBed } from '../support/api';
 import { devServer, type DevServer } from '../support/temporal';
 
@@ -98,6 +98,7 @@ test('specs broken one field at a time, as the schema allows: each is a 400 nami
     { label: 'a ttl without a unit', spec: { ...withSubnets, ttl: '8' } },
     { label: 'a reserved tag', spec: { ...withSubnets, tags: { 'aws:created-by': 'me' } } },
     { label: 'an eksflow tag', spec: { ...withSubnets, tags: { 'eksflow.io/environment': 'other' } } },
+    ...localImageSources.map((source) => ({ label: `an image from the worker's disk (${source})`, spec: { ...withVpc, image: { import: { ...withVpc.image.import, source } } } })),
   ];
   const wrong: string[] = [];
   for (const { label, spec } of [...mutations, ...rules]) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
+import { localImageSources } from '../fixtures/malformed-specs';
 
 const subnets = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
 const minimal = {
@@ -116,6 +117,41 @@ test('image is a uri or an import, exactly one', () => {
   assert.deepEqual(paths({ ...minimal, image: {} }), ['/image']);
   assert.deepEqual(paths({ ...minimal, image: { uri: 'a/b:c', import: { source: 'a/b:c', repository: 'team/b' } } }), ['/image']);
   assert.deepEqual(paths({ ...minimal, image: { import: { source: 'a/b:c', repository: 'Upper/Case' } } }), ['/image/import/repository']);
+});
+
+test('an image import reads only from a registry: docker:// or a bare reference, never a transport that reads the worker\'s disk', () => {
+  const source = (text: string) => ({ ...minimal, image: { import: { source: text, repository: 'team/app' } } });
+  for (const accepted of [
+    'docker.io/library/nginx:1.27', 'public.ecr.aws/nginx/nginx:1.27', 'nginx', 'nginx:1.27', 'docker:27', 'localhost:5000/team/app:v1', '127.0.0.1:5000/upstream/app:1.0',
+    'docker://public.ecr.aws/nginx/nginx:1.27', 'registry.example.com/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  ]) {
+    const parsed = parseEnvironmentSpec(source(accepted));
+    assert.ok(parsed.ok, `${accepted}: ${JSON.stringify(parsed.ok ? [] : parsed.errors)}`);
+    assert.equal(parsed.spec.image?.import?.source, accepted, 'kept as given');
+  }
+  for (const [refused, reason] of [
+    ['dir:/var/lib/eksflow', /dir: reads an image from the worker's own disk/],
+    ['dir:///etc', /dir: reads an image from the worker's own disk/],
+    ['oci:/tmp/layout:latest', /oci: reads/],
+    ['oci-archive:/tmp/image.tar', /oci-archive: reads/],
+    ['docker-archive:/tmp/image.tar:app:1', /docker-archive: reads/],
+    ['docker-daemon:nginx:1.27', /docker-daemon: reads/],
+    ['containers-storage:nginx', /containers-storage: reads/],
+    ['OCI-ARCHIVE:/tmp/image.tar', /OCI-ARCHIVE: reads/],
+    ['http://example.com/image.tar', /http:\/\/ is not a registry transport/],
+    ['docker:///etc/passwd', /what follows docker:\/\/ is not a registry reference/],
+    ['docker://', /what follows docker:\/\/ is not a registry reference/],
+    ['Team/App:1', /is not a registry reference/],
+    ['public.ecr.aws/x/y:tag:more', /is not a registry reference/],
+  ] as const) {
+    const errors = errorsOf(source(refused));
+    assert.deepEqual(errors.map((e) => e.path), ['/image/import/source'], `${refused}: ${JSON.stringify(errors)}`);
+    assert.match(errors[0]!.message, reason, refused);
+    assert.match(errors[0]!.message, /push the image to a registry and give its reference/, 'the message says what to do instead');
+  }
+  for (const refused of localImageSources) {
+    assert.deepEqual(paths(source(refused)), ['/image/import/source'], refused);
+  }
 });
 
 test('tags may not use the aws: or eksflow.io/ prefixes', () => {

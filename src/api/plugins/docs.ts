@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { EnvironmentSpec } from '../../domain/environment-spec';
+import { servePublicly } from './auth';
 import packageJson from '../../../package.json' with { type: 'json' };
 
 const bearerScheme = 'bearerAuth';
@@ -75,23 +76,28 @@ export default fp(async (fastify: FastifyInstance) => {
     },
     transform: documentRoute,
   });
-  await fastify.register(swaggerUi, {
-    routePrefix: '/docs',
-    // The API's own policy allows nothing (plugins/security.ts); the UI loads its scripts,
-    // styles and images from here. Its bundle applies inline styles (scripts stay strict). No
-    // upgrade-insecure-requests: the API may be served over plain HTTP on a private network,
-    // where that would break the page.
-    staticCSP: {
-      'default-src': ["'self'"],
-      'base-uri': ["'self'"],
-      'script-src': ["'self'"],
-      'style-src': ["'self'", "'unsafe-inline'"],
-      'img-src': ["'self'", 'data:'],
-      'font-src': ["'self'", 'data:'],
-      'connect-src': ["'self'"],
-      'object-src': ["'none'"],
-      'form-action': ["'self'"],
-      'frame-ancestors': ["'none'"],
-    },
+  // The UI and its document are public: they describe the API, and every route in the
+  // document still needs its token. Swagger UI's routes take no config of ours, so their scope is marked.
+  await fastify.register(async (ui) => {
+    servePublicly(ui);
+    await ui.register(swaggerUi, {
+      routePrefix: '/docs',
+      // The API's own policy allows nothing (plugins/security.ts); the UI loads its scripts,
+      // styles and images from here. Its bundle applies inline styles (scripts stay strict). No
+      // upgrade-insecure-requests: the API may be served over plain HTTP on a private network,
+      // where that would break the page.
+      staticCSP: {
+        'default-src': ["'self'"],
+        'base-uri': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    });
   });
 }, { name: 'docs' });

@@ -32,9 +32,15 @@ function processMetricsRegistry(): Registry {
 }
 
 /**
- * Prometheus metrics at GET /metrics (public, like the health probes): the process's, every
- * request's count and duration by method, route pattern and status, and the runs started
- * by tenant. Each app has its own registry, never prom-client's global one.
+ * Prometheus metrics at GET /metrics: the process's, every request's count and duration by
+ * method, route pattern and status, and the runs started by tenant. Each app has its own
+ * registry, never prom-client's global one.
+ *
+ * Only the scraper's own token (EKSFLOW_METRICS_TOKEN_SHA256) reads them. The tenant label is
+ * kept, because runs started per tenant is what a platform team watches; but it names every
+ * tenant and how busy each is, so the page is neither public nor open to a tenant's token
+ * (one tenant must not learn of another). Prometheus sends a bearer token with a line of
+ * scrape config (`authorization: { credentials_file: … }`).
  */
 export default fp(async (fastify: FastifyInstance) => {
   const own = new Registry();
@@ -58,7 +64,8 @@ export default fp(async (fastify: FastifyInstance) => {
 
   fastify.get('/metrics', {
     // Exempt from rate limiting: a scraper polling every few seconds must never be refused.
-    config: { rateLimit: false },
+    // A wrong token still spends its address's budget of unauthenticated requests.
+    config: { access: 'metrics', rateLimit: false },
     schema: { hide: true },
   }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }, { name: 'metrics' });

@@ -2,24 +2,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import rateLimit, { type errorResponseBuilderContext } from '@fastify/rate-limit';
-import { sha256 } from '../auth/tokens';
 
 export interface SecurityOptions {
   /** Requests a caller may make in a minute; past it, 429 with Retry-After. */
   requestsPerMinute: number;
 }
 
-const authorizedBearer = /^Bearer (.+)$/i;
-
 /**
  * Whose budget a request spends: a recognised token's own (by its SHA-256, so the limiter's
  * store never holds a token), else the client address's. Only a token the auth hook has
  * recognised (it runs first: its onRequest hook is the instance's, the limiter's is the
- * route's) gets a bucket of its own, so inventing tokens does not buy more requests.
+ * route's) gets a bucket of its own, so inventing tokens does not buy more requests; and a
+ * request with no recognised token is answered 401 by that hook, against its address's own
+ * budget of unauthenticated requests (plugins/auth.ts).
  */
 function callerKey(request: FastifyRequest): string {
-  const token = request.principal ? authorizedBearer.exec(request.headers.authorization ?? '')?.[1] : undefined;
-  return token ? `token:${sha256(token).toString('hex')}` : `ip:${request.ip}`;
+  return request.tokenKey ? `token:${request.tokenKey}` : `ip:${request.ip}`;
 }
 
 /**
