@@ -62,6 +62,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutoscalingCheckActivities(deps.kube),
     ...createAutoscalingProbeActivities(deps.kube, pace),
     ...createLoadBalancedObjectActivities(deps.kube, pace),
+    /** How much faster than AWS this worker's cloud runs: the workflow's waits compress as much. */
+    async cloudTimeScale(): Promise<{ timeScale: number }> {
+      return { timeScale: deps.timeScale ?? 1 };
+    },
   };
 }
 

@@ -16,7 +16,7 @@ import { InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type Pl
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
-import { deleteAll, describeLeftovers, messageOf, pollUntil, type OnCluster } from './delete-resources';
+import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
@@ -39,7 +39,9 @@ export interface ProvisionInput {
   historyLimit?: number;
   /**
    * How much faster than AWS the cloud runs: a simulated cloud compresses time, and every wait
-   * polls on the same schedule compressed as much. @default 1 (AWS)
+   * polls on the same schedule compressed as much. Decided by the worker, whose cloud it is:
+   * a new run asks its activities (`cloudTimeScale`) and ignores this; only a run continuing as
+   * new carries its own answer here. @default 1 (AWS)
    */
   timeScale?: number;
   /**
@@ -103,7 +105,8 @@ export interface ProvisionResult {
  * on failure or cancellation (with onFailure: rollback) deletes what this run made, newest
  * first. Then serves it (scaling) until a teardown request or its ttl, and tears it down.
  */
-export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale, schedule = 'parallel', polling = 'adaptive' }: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale: carriedTimeScale, schedule = 'parallel', polling = 'adaptive' }: ProvisionInput): Promise<ProvisionResult> {
+  let timeScale = carriedTimeScale;
   // Runs started before add-ons existed carry specs without them.
   const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
   // The first run's ID tags everything, so every later run of the same life owns it too.
@@ -338,6 +341,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     ...(spec.app ? { app: spec.app } : {}),
   };
 
+  // The cloud's pace is the worker's to say, not the caller's: a client that could start a run
+  // with a time scale could make every wait give up early.
+  if (!serving && patched('time-scale-from-worker')) timeScale = (await aws.cloudTimeScale()).timeScale;
+
   // A plan step this version has no handler for is refused before anything is made.
   const unsupported = plan.steps.filter((step) => !handlers[step.kind]);
   if (unsupported.length > 0) {
@@ -425,14 +432,29 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       throw error;
     }
     setPhase('rolling-back');
-    const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, ledger.toCompensate(), ['compensated', 'compensation-failed'], {
+    const clusterMadeByRun = ledger.toCompensate().some((e) => e.kind === 'eks-cluster' && e.state === 'confirmed');
+    const compensating: DeleteOptions = {
       environmentId, onCluster, ...(timeScale !== undefined ? { speedup: timeScale } : {}),
       changed: (entry) => {
         const step = progress.get(entry.step);
         if (step && entry.state === 'compensated') step.state = 'compensated';
         showDetails();
       },
-    }));
+    };
+    const leftovers = await CancellationScope.nonCancellable(async () => {
+      const failed = await deleteAll(ledger, ledger.toCompensate(), ['compensated', 'compensation-failed'], compensating);
+      // What the cluster made for itself outlives it (its control-plane log group, load
+      // balancers): swept once the cluster this run made is gone, found by the cluster's name.
+      if (clusterMadeByRun && patched('rollback-sweeps-cluster-made')) {
+        const { clusterMade } = await aws.discoverEnvironment({ environmentId, region: spec.region, cluster: spec.name, clusterIsOurs: true });
+        for (const ref of clusterMade) {
+          ledger.intend(ref, 'rollback-sweep');
+          ledger.confirm(ref, true);
+        }
+        failed.push(...(await deleteAll(ledger, ledger.toCompensate().filter((e) => e.step === 'rollback-sweep'), ['compensated', 'compensation-failed'], compensating)));
+      }
+      return failed;
+    });
     setPhase(leftovers.length === 0 ? 'rolled-back' : 'failed');
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(

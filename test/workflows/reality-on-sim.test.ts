@@ -38,7 +38,7 @@ after(async () => {
 
 function specOf(name: string, overrides: Record<string, unknown> = {}): EnvironmentSpec {
   const parsed = parseEnvironmentSpec({
-    name, region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } },
+    name, region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } }, controlPlaneLogging: ['api', 'audit'],
     nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
     ...overrides,
   });
@@ -63,10 +63,10 @@ const nothingOf = (name: string) => {
   const mine = (ref: string) => ref === name || ref.startsWith(`${name}/`) || ref.startsWith(`${name}-`);
   return {
     clusters: left.clusters.filter(mine), nodegroups: left.nodegroups.filter(mine), fargateProfiles: left.fargateProfiles.filter(mine),
-    roles: left.roles.filter(mine), vpcs: left.vpcs.length,
+    roles: left.roles.filter(mine), vpcs: left.vpcs.length, logGroups: left.logGroups.filter((group) => group.startsWith(`/aws/eks/${name}/`)),
   };
 };
-const none = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], vpcs: 0 };
+const none = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], vpcs: 0, logGroups: [] };
 
 test('a cluster that ends FAILED fails its step with EKS\'s health issue, and the rollback still deletes it', async () => {
   cloud.aws.faults.failOutcome('cluster', 'failing', { status: 'FAILED', issues: ['Ec2SubnetInvalidConfiguration: One or more Amazon EC2 Subnets of [subnet-1] for node group failing does not automatically assign public IP addresses'] });
@@ -93,6 +93,8 @@ for (const [status, issue] of [
     assert.equal(step.detail, `${status}: ${issue}`, 'the step shows EKS\'s own words');
     assert.match(error.cause!.message, new RegExp(`eks:nodegroup/general is ${status}: ${issue.split(':')[0]}`));
     assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+    // The cluster came up with logging on, so EKS made its log group: the rollback swept it.
+    assert.ok(progress.ledger.some((e) => e.kind === 'log-group' && e.name === `/aws/eks/${name}/cluster` && e.state === 'compensated'), JSON.stringify(progress.ledger));
     assert.deepEqual(nothingOf(name), none);
   });
 }

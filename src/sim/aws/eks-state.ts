@@ -10,6 +10,8 @@ import type { SettlingKind } from '../faults';
 export interface EksNeighbours {
   hasRole(arn: string): boolean;
   subnet(id: string): { vpcId: string; zone: string } | undefined;
+  /** EKS ships control-plane logs to CloudWatch: the group it makes for them. @default none */
+  controlPlaneLogGroup?(cluster: string): void;
 }
 
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
@@ -105,6 +107,7 @@ export class EksState {
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
       if (this.settleFailed(cluster, 'cluster', input.name)) return;
       cluster.status = 'ACTIVE';
+      if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(input.name);
       cluster.activeAt = at;
       this.context.detections.finished(`cluster ${input.name}`, 'cluster.create', at);
       cluster.addonApiReadyAt = at + this.context.sampler.sample('addon.api-lag', input.name) * 1000;
@@ -132,6 +135,7 @@ export class EksState {
     cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), (at) => {
       this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
       for (const type of enable) cluster.enabledLogTypes.add(type);
+      if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(name);
       for (const type of disable) cluster.enabledLogTypes.delete(type);
       cluster.update = undefined;
       cluster.status = 'ACTIVE';

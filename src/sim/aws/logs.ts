@@ -26,6 +26,15 @@ export class SimulatedLogs implements LogsApi {
 
   private copy = (group: LogGroup): LogGroup => ({ ...group, tags: { ...group.tags } });
 
+  /**
+   * A group AWS itself makes, outside any request: EKS's control-plane log group
+   * (`/aws/eks/<cluster>/cluster`), made untagged when the first logs arrive and kept after the
+   * cluster is deleted (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html).
+   */
+  madeByAws(name: string): void {
+    if (!this.groups.has(name)) this.groups.set(name, { name, arn: `arn:aws:logs:${this.context.region}:${this.context.accountId}:log-group:${name}`, tags: {} });
+  }
+
   groupNames(): string[] {
     return [...this.groups.keys()].sort();
   }

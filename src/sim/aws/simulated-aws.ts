@@ -89,7 +89,9 @@ export class SimulatedAws {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, options.zones);
-    this.eks = new SimulatedEks(context, this.gateway, { hasRole: (arn) => this.iam.hasRole(arn), subnet: (id) => this.vpc.subnet(id) }, options.endpointOf);
+    this.eks = new SimulatedEks(context, this.gateway, {
+      hasRole: (arn) => this.iam.hasRole(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
+    }, options.endpointOf);
   }
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
