@@ -4,6 +4,7 @@ import { environmentKey, phaseKey, tenantKey } from '../../domain/search-attribu
 import type { provisionEnvironment } from '../../workflows';
 import type { TemporalAccess } from '../plugins/temporal';
 import { environmentIdFor, teardownWorkflowIdFor, workflowIdFor, type RunMemo } from './identity';
+import { claimName } from './name-claim';
 import { specDifferences, type SpecDifference } from './spec-diff';
 
 export type RequestOutcome =
@@ -12,6 +13,8 @@ export type RequestOutcome =
   | { kind: 'conflict'; workflowId: string; differences: SpecDifference[] }
   /** The Idempotency-Key was used before, for another spec. */
   | { kind: 'key-reused'; workflowId: string; differences: SpecDifference[] }
+  /** Another tenant's environment holds the name (its AWS resources would clash); who is not said. */
+  | { kind: 'name-taken' }
   /** The tenant's own environment under this name is being cleaned up after its run ended. */
   | { kind: 'cleaning-up'; workflowId: string };
 
@@ -27,6 +30,19 @@ export interface EnvironmentRequest {
  * name is free again (a torn-down environment may be requested anew).
  */
 export async function requestEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
+  const claim = await claimName(temporal, request.tenant, request.spec.name);
+  if (claim === 'taken') return { kind: 'name-taken' };
+  let started: { workflowId: string; runId: string } | undefined;
+  try {
+    const outcome = await requestOwnEnvironment(temporal, request);
+    if (outcome.kind === 'started') started = outcome;
+    return outcome;
+  } finally {
+    await claim.release(started);
+  }
+}
+
+async function requestOwnEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
   const workflowId = workflowIdFor(request.tenant, request.spec.name);
   // A cleanup finds what to delete by the environment's ownership tags: a new run under the
   // same identity while it goes would have what it makes deleted under it.

@@ -5,6 +5,7 @@ import { InvalidPlanError, planEnvironment } from '../../domain/planner';
 import { scaleNodeGroupUpdate, teardownSignal } from '../../workflows/messages';
 import { workflowIdFor } from '../environments/identity';
 import { BadCursorError, listEnvironments } from '../environments/list';
+import { nameTakenMessage } from '../environments/name-claim';
 import { describe, requestEnvironment } from '../environments/request';
 import { aftermathOf, startCleanup } from '../environments/cleanup';
 import { environmentView, queryProgress, runStatus } from '../environments/view';
@@ -27,7 +28,9 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     bodyLimit: bodyLimitBytes,
     config: { access: 'write' },
     schema: {
-      summary: 'Request an environment', description: 'An EnvironmentSpec as JSON, or an eksctl ClusterConfig as application/yaml. Starts its run and answers at once.',
+      summary: 'Request an environment',
+      description: 'An EnvironmentSpec as JSON, or an eksctl ClusterConfig as application/yaml. Starts its run and answers at once. '
+        + 'A name that another tenant\'s environment holds (its AWS names would clash) is refused with 409 before anything starts.',
       tags: ['environments'], headers: IdempotencyHeaders,
       response: { 202: Accepted, 400: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
     },
@@ -53,6 +56,8 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
           error: 'Conflict', message: `environment "${name}" is already running with a different spec (${outcome.differences.length} difference${outcome.differences.length === 1 ? '' : 's'}); delete it first, or scale it`,
           differences: outcome.differences,
         } satisfies ErrorBody);
+      case 'name-taken':
+        return reply.code(409).send({ error: 'NameTaken', message: nameTakenMessage(name) } satisfies ErrorBody);
       case 'cleaning-up':
         return reply.code(409).send({
           error: 'CleaningUp', message: `environment "${name}" is being cleaned up after its run ended; ask again once \`GET /v1/environments/${name}\` shows the cleanup finished`,
