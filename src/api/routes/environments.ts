@@ -131,7 +131,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
       const cleanup = await startCleanup(temporal, description);
       if (!cleanup.started) return reply.code(202).send(body('none', cleaning, cleanup));
       request.log.info({ tenant: request.principal.tenant, environment: name, workflowId: cleanup.workflowId }, 'cleanup of a closed run started');
-      return reply.code(202).send(body('cleanup', `the environment's run ended (${ended}) without deleting everything it made; a cleanup is deleting what it finds by ledger and ownership tags`, cleanup));
+      return reply.code(202).send(body('cleanup', `the environment's run ended (${ended}) without a clean teardown; a cleanup is deleting whatever of it is left, found by ledger and ownership tags`, cleanup));
     }
     const handle = temporal.client.workflow.getHandle(workflowId);
     const phase = (await queryProgress(temporal, description))?.phase;
