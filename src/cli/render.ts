@@ -1,4 +1,5 @@
 import type { EnvironmentSummary } from '../api/environments/list';
+import type { CleanupView } from '../api/environments/cleanup';
 import type { EnvironmentView } from '../api/environments/view';
 import type { LedgerEntry } from '../domain/ledger';
 import type { StepProgress, StepState } from '../workflows/messages';
@@ -68,7 +69,9 @@ export function environmentText(view: EnvironmentView & { links?: { temporalUi?:
       ['workflow', view.workflowId],
       ['temporal', view.links?.temporalUi],
       ['failure', view.failure ? `${view.failure.message}${view.failure.type ? ` (${view.failure.type})` : ''}` : undefined],
+      ['cleanup', view.cleanup ? cleanupSummary(view.cleanup) : undefined],
     ]),
+    ...(view.cleanup ? cleanupProblems(view.cleanup).map((line) => `  ${line}`) : []),
   ];
   if (progress?.steps.length) lines.push('steps', ...stepLines(progress.steps).map((line) => `  ${line}`));
   return lines.join('\n');
@@ -85,3 +88,18 @@ export function environmentTable(environments: readonly EnvironmentSummary[]): s
 /** An error for a person: its message, then each problem on its own line. */
 export const errorText = (error: CliError): string =>
   [`error: ${error.message}`, ...error.details.map((detail) => `  ${detail}`)].join('\n');
+
+/** One line for a cleanup: its state and, once it has finished, what it deleted and what is left. */
+export function cleanupSummary(cleanup: CleanupView): string {
+  const { report } = cleanup;
+  if (report) return `${cleanup.status}: deleted ${report.deleted.length}, failed ${report.failed.length}, leftovers ${report.leftovers.length}`;
+  return cleanup.failure ? `${cleanup.status}: ${cleanup.failure.message}` : cleanup.status;
+}
+
+/** What a cleanup left and what kept failing, a line each. */
+export function cleanupProblems(cleanup: CleanupView): string[] {
+  return [
+    ...(cleanup.report?.leftovers ?? []).map((ref) => `leftover: ${ref.kind} ${ref.name} (${ref.region})`),
+    ...(cleanup.report?.failed ?? []).map((entry) => `failed: ${entry.kind} ${entry.name}${entry.error ? `: ${entry.error}` : ''}`),
+  ];
+}

@@ -1,4 +1,6 @@
+import type { EnvironmentView } from '../api/environments/view';
 import type { Progress } from '../workflows/messages';
+import { cleanupProblems } from './render';
 import { exitCodes } from './exit-codes';
 import type { RunEnd, RunEvent, Verdict } from './watch';
 
@@ -36,7 +38,9 @@ export function deleted(name: string): (event: RunEvent) => Verdict | undefined 
     if (end.phase === 'torn-down' || end.phase === 'rolled-back') {
       return { exitCode: exitCodes.ok, message: `${name} is deleted (${end.phase}); nothing it made is left` };
     }
-    return ended(end, `${name} may not be fully deleted`);
+    const verdict = ended(end, `${name} may not be fully deleted`);
+    // A run that has ended leaving something gets a cleanup from the next DELETE.
+    return { ...verdict, details: [...(verdict.details ?? []), `\`eksflow env delete ${name} --watch\` cleans up what is left`] };
   };
 }
 
@@ -56,5 +60,29 @@ export function scaled(name: string, nodeGroup: string, desiredSize: number): (e
         : { exitCode: exitCodes.failed, message: `${name}: node group ${nodeGroup} was not scaled to ${desiredSize}; it stays at ${now ?? 'unknown'}`, details: [`\`eksflow env get ${name}\` and the run's history in the Temporal UI say why`] };
     }
     return { exitCode: exitCodes.failed, message: `${name} is ${progress.phase}; node group ${nodeGroup} was not scaled`, details: failedSteps(progress) };
+  };
+}
+
+/**
+ * `env delete --watch` of a run that had already ended: done when its cleanup completed and a
+ * fresh look found nothing left (or there was nothing to clean up: it had been torn down).
+ */
+export function cleanupVerdict(name: string, view: EnvironmentView): Verdict {
+  const { cleanup } = view;
+  if (!cleanup) {
+    return view.status === 'completed' || view.phase === 'torn-down'
+      ? { exitCode: exitCodes.ok, message: `${name} is deleted (${view.phase ?? view.status}); nothing it made is left` }
+      : { exitCode: exitCodes.failed, message: `${name} ended ${view.status} and no cleanup has run`, details: [`\`eksflow env delete ${name}\` starts one`] };
+  }
+  const left = cleanupProblems(cleanup);
+  if (cleanup.status === 'completed' && cleanup.report && cleanup.report.leftovers.length === 0) {
+    return { exitCode: exitCodes.ok, message: `${name} is cleaned up: the cleanup deleted ${cleanup.report.deleted.length} resource${cleanup.report.deleted.length === 1 ? '' : 's'}; nothing it made is left` };
+  }
+  return {
+    exitCode: exitCodes.failed,
+    message: cleanup.report
+      ? `${name} is not cleaned up: ${cleanup.report.leftovers.length} resource${cleanup.report.leftovers.length === 1 ? ' is' : 's are'} left`
+      : `${name} is not cleaned up: the cleanup ${cleanup.status}${cleanup.failure ? `: ${cleanup.failure.message}` : ''}`,
+    details: [...left, `\`eksflow env delete ${name}\` tries again; the cleanup's history is in the Temporal UI`],
   };
 }

@@ -17,7 +17,7 @@ import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory } from '../support/aws-inventory';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
-import { artifactsDir, freePort } from '../support/process';
+import { artifactsDir, freePort, waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 
 // The CLI as a person runs it: a subprocess of bin/eksflow.js against the real API on a
@@ -258,6 +258,34 @@ test('env delete --watch follows the teardown until nothing is left', async () =
   assert.match(run.stdout, /^phase: tearing-down/m);
   assert.match(run.stdout, /^cli-demo is deleted \(torn-down\); nothing it made is left$/m);
   assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, []);
+});
+
+test('env delete --watch on a run that ended leaving things (terminated) follows its cleanup until nothing is left; get shows it', async () => {
+  const cut = file('cut.json', JSON.stringify({
+    name: 'cli-cut', region: 'us-east-1', network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
+    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 3 }],
+  }));
+  const created = await eksflow(['env', 'create', '-f', cut]);
+  assert.equal(created.code, 0, shown(created));
+  await waitFor('its node group to be made', async () => (await awsInventory(aws.clientConfig)).nodegroups.includes('cli-cut/general'), { timeoutMs: 60_000, intervalMs: 200 });
+  await server.env.client.workflow.getHandle('team-cli.cli-cut').terminate('cut short for the test');
+
+  const run = await eksflow(['env', 'delete', 'cli-cut', '--watch']);
+  assert.equal(run.code, 0, shown(run));
+  assert.match(run.stdout, /^cli-cut: the environment's run ended \(terminated\) without a clean teardown; a cleanup is deleting/m);
+  assert.match(run.stdout, /^ {2}workflow {2}teardown:team-cli\/cli-cut$/m);
+  assert.match(run.stdout, /^cleanup: completed: deleted \d+, failed 0, leftovers 0$/m);
+  assert.match(run.stdout, /^cli-cut is cleaned up: the cleanup deleted \d+ resources; nothing it made is left$/m);
+  const inventory = await awsInventory(aws.clientConfig);
+  assert.deepEqual([inventory.clusters, inventory.nodegroups, inventory.roles], [[], [], []]);
+
+  const got = await eksflow(['env', 'get', 'cli-cut']);
+  assert.equal(got.code, 0, shown(got));
+  assert.match(got.stdout, /^ {2}status +terminated$/m);
+  assert.match(got.stdout, /^ {2}cleanup +completed: deleted \d+, failed 0, leftovers 0$/m);
+  const again = await eksflow(['env', 'delete', 'cli-cut', '--watch']);
+  assert.equal(again.code, 0, shown(again));
+  assert.match(again.stdout, /left nothing behind/);
 });
 
 test('no token the CLI was given ever appears in what it printed', () => {

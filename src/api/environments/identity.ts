@@ -14,3 +14,12 @@ export interface RunMemo {
   idempotencyKey?: string;
 }
 
+
+/**
+ * The one teardown an environment has at a time: the run starts it as a child under this ID,
+ * and a DELETE after a failed run starts it under the same one, so the two never overlap.
+ */
+export const teardownWorkflowIdFor = (environmentId: string): string => `teardown:${environmentId}`;
+
+/** The environment's identity from its workflow ID (the tenant is everything before the first dot). */
+export const environmentIdOf = (workflowId: string): string => workflowId.replace('.', '/');

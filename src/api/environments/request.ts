@@ -3,7 +3,8 @@ import type { EnvironmentSpec } from '../../domain/environment-spec';
 import { environmentKey, phaseKey, tenantKey } from '../../domain/search-attributes';
 import type { provisionEnvironment } from '../../workflows';
 import type { TemporalAccess } from '../plugins/temporal';
-import { environmentIdFor, workflowIdFor, type RunMemo } from './identity';
+import { environmentIdFor, teardownWorkflowIdFor, workflowIdFor, type RunMemo } from './identity';
+import { claimName } from './name-claim';
 import { specDifferences, type SpecDifference } from './spec-diff';
 
 export type RequestOutcome =
@@ -11,7 +12,11 @@ export type RequestOutcome =
   /** The name is taken by a running environment with another spec. */
   | { kind: 'conflict'; workflowId: string; differences: SpecDifference[] }
   /** The Idempotency-Key was used before, for another spec. */
-  | { kind: 'key-reused'; workflowId: string; differences: SpecDifference[] };
+  | { kind: 'key-reused'; workflowId: string; differences: SpecDifference[] }
+  /** Another tenant's environment holds the name (its AWS resources would clash); who is not said. */
+  | { kind: 'name-taken' }
+  /** The tenant's own environment under this name is being cleaned up after its run ended. */
+  | { kind: 'cleaning-up'; workflowId: string };
 
 export interface EnvironmentRequest {
   tenant: string;
@@ -25,7 +30,24 @@ export interface EnvironmentRequest {
  * name is free again (a torn-down environment may be requested anew).
  */
 export async function requestEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
+  const claim = await claimName(temporal, request.tenant, request.spec.name);
+  if (claim === 'taken') return { kind: 'name-taken' };
+  let started: { workflowId: string; runId: string } | undefined;
+  try {
+    const outcome = await requestOwnEnvironment(temporal, request);
+    if (outcome.kind === 'started') started = outcome;
+    return outcome;
+  } finally {
+    await claim.release(started);
+  }
+}
+
+async function requestOwnEnvironment(temporal: TemporalAccess, request: EnvironmentRequest): Promise<RequestOutcome> {
   const workflowId = workflowIdFor(request.tenant, request.spec.name);
+  // A cleanup finds what to delete by the environment's ownership tags: a new run under the
+  // same identity while it goes would have what it makes deleted under it.
+  const teardown = await describe(temporal, teardownWorkflowIdFor(environmentIdFor(request.tenant, request.spec.name)));
+  if (teardown?.status.name === 'RUNNING' && (await describe(temporal, workflowId))?.status.name !== 'RUNNING') return { kind: 'cleaning-up', workflowId };
   // A request racing this one may start the run between a look and a start: look again, twice at most.
   for (let attempt = 0; ; attempt++) {
     // Without a key only a running run matters, and starting finds that out by failing: the

@@ -2,6 +2,7 @@ import { WorkflowFailedError, type WorkflowExecutionDescription } from '@tempora
 import { phaseKey } from '../../domain/search-attributes';
 import { progressQuery, type Phase, type Progress } from '../../workflows/messages';
 import type { TemporalAccess } from '../plugins/temporal';
+import { aftermathOf, type CleanupView } from './cleanup';
 import { describe } from './request';
 import type { RunMemo } from './identity';
 
@@ -26,7 +27,17 @@ export interface EnvironmentView {
   /** Per-step progress, the ledger, the cluster, node-group sizes and the app's URL, as the run reports them. */
   progress?: Progress;
   /** Why a closed run failed. */
-  failure?: { type?: string; message: string };
+  failure?: RunFailure;
+  /**
+   * The teardown a DELETE started after the run had closed without deleting everything it
+   * made: its state and, once it has finished, its report (`leftovers` is what is still there).
+   */
+  cleanup?: CleanupView;
+}
+
+export interface RunFailure {
+  type?: string;
+  message: string;
 }
 
 /** How long the API waits for a run to answer its progress query before answering without it. */
@@ -42,6 +53,8 @@ export async function environmentView(temporal: TemporalAccess, workflowId: stri
   const memo = (description.memo ?? {}) as Partial<RunMemo>;
   const status = runStatus(description.status.name);
   const progress = await queryProgress(temporal, description);
+  // A closed run may have left things behind: whether a cleanup ran, and what it found, is part of the environment.
+  const aftermath = status === 'running' ? undefined : await aftermathOf(temporal, description);
   const phase = progress?.phase ?? (description.typedSearchAttributes.get(phaseKey) as Phase | undefined);
   return {
     name: workflowId.slice(workflowId.indexOf('.') + 1),
@@ -52,7 +65,8 @@ export async function environmentView(temporal: TemporalAccess, workflowId: stri
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
     spec: memo.spec,
     ...(progress ? { progress } : {}),
-    ...(status === 'failed' ? { failure: await failureOf(temporal, description) } : {}),
+    ...(status === 'failed' ? { failure: summary(await runFailure(temporal, description)) } : {}),
+    ...(aftermath?.cleanup ? { cleanup: aftermath.cleanup } : {}),
   };
 }
 
@@ -66,13 +80,20 @@ export async function queryProgress(temporal: TemporalAccess, description: Pick<
   }
 }
 
-async function failureOf(temporal: TemporalAccess, description: WorkflowExecutionDescription): Promise<{ type?: string; message: string }> {
+/**
+ * How a closed run ended without a result: its failure's type and message, and the details an
+ * ApplicationFailure carries (a failed provisioning run's ledger is there).
+ */
+export async function runFailure(temporal: TemporalAccess, description: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId'>): Promise<RunFailure & { details: unknown[] }> {
   try {
-    await temporal.client.workflow.getHandle(description.workflowId, description.runId).result();
-    return { message: 'the run failed' };
+    await temporal.client.connection.withDeadline(Date.now() + queryDeadlineMs, () => temporal.client.workflow.getHandle(description.workflowId, description.runId).result());
+    return { message: 'the run failed', details: [] };
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? error.cause : error;
     const type = (cause as { type?: string } | undefined)?.type;
-    return { ...(type ? { type } : {}), message: cause instanceof Error ? cause.message : String(cause) };
+    const details = (cause as { details?: unknown } | undefined)?.details;
+    return { ...(type ? { type } : {}), message: cause instanceof Error ? cause.message : String(cause), details: Array.isArray(details) ? details : [] };
   }
 }
+
+const summary = ({ type, message }: RunFailure): RunFailure => ({ ...(type ? { type } : {}), message });

@@ -5,8 +5,10 @@ import { InvalidPlanError, planEnvironment } from '../../domain/planner';
 import { scaleNodeGroupUpdate, teardownSignal } from '../../workflows/messages';
 import { workflowIdFor } from '../environments/identity';
 import { BadCursorError, listEnvironments } from '../environments/list';
+import { nameTakenMessage } from '../environments/name-claim';
 import { describe, requestEnvironment } from '../environments/request';
-import { environmentView, queryProgress } from '../environments/view';
+import { aftermathOf, startCleanup } from '../environments/cleanup';
+import { environmentView, queryProgress, runStatus } from '../environments/view';
 import type { ErrorBody } from '../plugins/errors';
 import { bodyLimitBytes, specFromRequest } from '../request-spec';
 import { Accepted, EnvironmentParams, ErrorResponse, IdempotencyHeaders, ListQuery, ScaleBody } from '../schemas/environments';
@@ -26,7 +28,9 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     bodyLimit: bodyLimitBytes,
     config: { access: 'write' },
     schema: {
-      summary: 'Request an environment', description: 'An EnvironmentSpec as JSON, or an eksctl ClusterConfig as application/yaml. Starts its run and answers at once.',
+      summary: 'Request an environment',
+      description: 'An EnvironmentSpec as JSON, or an eksctl ClusterConfig as application/yaml. Starts its run and answers at once. '
+        + 'A name that another tenant\'s environment holds (its AWS names would clash) is refused with 409 before anything starts.',
       tags: ['environments'], headers: IdempotencyHeaders,
       response: { 202: Accepted, 400: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
     },
@@ -51,6 +55,12 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
         return reply.code(409).send({
           error: 'Conflict', message: `environment "${name}" is already running with a different spec (${outcome.differences.length} difference${outcome.differences.length === 1 ? '' : 's'}); delete it first, or scale it`,
           differences: outcome.differences,
+        } satisfies ErrorBody);
+      case 'name-taken':
+        return reply.code(409).send({ error: 'NameTaken', message: nameTakenMessage(name) } satisfies ErrorBody);
+      case 'cleaning-up':
+        return reply.code(409).send({
+          error: 'CleaningUp', message: `environment "${name}" is being cleaned up after its run ended; ask again once \`GET /v1/environments/${name}\` shows the cleanup finished`,
         } satisfies ErrorBody);
       case 'key-reused':
         return reply.code(422).send({
@@ -95,7 +105,10 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
   fastify.delete<{ Params: Params }>('/v1/environments/:name', {
     config: { access: 'write' },
     schema: {
-      summary: 'Delete an environment', description: 'A run still provisioning is cancelled and rolls back what it made; a ready one is torn down.',
+      summary: 'Delete an environment',
+      description: 'A run still provisioning is cancelled and rolls back what it made; a ready one is torn down (202). A run that has ended without deleting everything it made '
+        + '(failed, kept by onFailure: keep, rolled back or torn down incompletely, terminated, timed out) gets a cleanup: its environment\'s teardown, by ledger and ownership tags (202, action `cleanup`; '
+        + 'GET shows its report). A run that ended with nothing left: 200, action `none`.',
       tags: ['environments'], params: EnvironmentParams, response: { 404: ErrorResponse },
     },
   }, async (request, reply) => {
@@ -103,8 +116,23 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     const workflowId = workflowIdFor(request.principal.tenant, name);
     const description = await describe(temporal, workflowId);
     if (!description) return notFound(reply, name);
-    const body = (action: string, message: string) => ({ name, workflowId, runId: description.runId, action, message, links: links(name, workflowId, description.runId) });
-    if (description.status.name !== 'RUNNING') return reply.code(200).send(body('none', `the environment's run has already ended (${description.status.name.toLowerCase()})`));
+    const body = (action: string, message: string, cleanup?: { workflowId: string; runId?: string }) => ({
+      name, workflowId, runId: description.runId, action, message,
+      ...(cleanup ? { cleanup } : {}),
+      links: { ...links(name, workflowId, description.runId), ...(cleanup ? { cleanup: temporal.uiLink(cleanup.workflowId, cleanup.runId) } : {}) },
+    });
+    if (description.status.name !== 'RUNNING') {
+      // A closed run may have left what it made (kept, half rolled back, terminated): its teardown deletes it.
+      const ended = runStatus(description.status.name);
+      const aftermath = await aftermathOf(temporal, description);
+      if (aftermath.state === 'clean') return reply.code(200).send(body('none', `the environment's run has already ended (${ended}) and left nothing behind`, aftermath.cleanup));
+      const cleaning = 'already cleaning up what the environment\'s run left; GET the environment to see how far it is';
+      if (aftermath.state === 'cleaning') return reply.code(202).send(body('none', cleaning, aftermath.cleanup));
+      const cleanup = await startCleanup(temporal, description);
+      if (!cleanup.started) return reply.code(202).send(body('none', cleaning, cleanup));
+      request.log.info({ tenant: request.principal.tenant, environment: name, workflowId: cleanup.workflowId }, 'cleanup of a closed run started');
+      return reply.code(202).send(body('cleanup', `the environment's run ended (${ended}) without a clean teardown; a cleanup is deleting whatever of it is left, found by ledger and ownership tags`, cleanup));
+    }
     const handle = temporal.client.workflow.getHandle(workflowId);
     const phase = (await queryProgress(temporal, description))?.phase;
     if (phase === 'ready' || phase === 'scaling') {

@@ -6,14 +6,19 @@ import type { Accepted, Links } from '../../api/schemas/environments';
 import { phases, type ScaleRequest } from '../../workflows/messages';
 import { wholeNumber } from '../arguments';
 import { contextOf } from '../context';
-import { followRun } from '../follow';
+import { followCleanup, followRun } from '../follow';
 import { environmentTable, environmentText, fields, ledgerCount } from '../render';
 import { phaseView, stepListView } from '../run-view';
 import { specPayload } from '../spec-file';
 import { deleted, provisioned, scaled } from '../verdicts';
 
 type LinksBody = Static<typeof Links>;
-interface DeleteBody { name: string; workflowId: string; runId: string; action: 'teardown' | 'rollback' | 'none'; message: string; links: LinksBody }
+interface DeleteBody {
+  name: string; workflowId: string; runId: string; action: 'teardown' | 'rollback' | 'cleanup' | 'none'; message: string;
+  /** The teardown deleting what an ended run left (or that already did). */
+  cleanup?: { workflowId: string; runId?: string };
+  links: LinksBody & { cleanup?: string };
+}
 interface ScaleBody { name: string; updateId: string; request: ScaleRequest; links: LinksBody }
 interface ListBody { environments: EnvironmentSummary[]; nextCursor?: string }
 
@@ -76,16 +81,23 @@ export function registerEnvCommands(program: Command): void {
     });
 
   env.command('delete')
-    .description('delete an environment: a ready one is torn down, one still provisioning is rolled back')
+    .description('delete an environment: a ready one is torn down, one still provisioning is rolled back, one whose run ended leaving something is cleaned up')
     .argument('<name>', 'the environment')
-    .option('--watch', 'follow until the run has closed: exit 0 when nothing it made is left, 1 otherwise')
+    .option('--watch', 'follow until the run (or the cleanup) has finished: exit 0 when nothing it made is left, 1 with what is left otherwise')
     .action(async (name: string, options: { watch?: boolean }, command: Command) => {
       const context = contextOf(command);
       const api = context.api();
       const body = await api.delete<DeleteBody>(environmentPath(name));
       if (context.json) context.print(JSON.stringify(body, null, options.watch ? 0 : 2));
-      else context.print([`${name}: ${body.message}`, ...fields([['workflow', body.workflowId], ['temporal', body.links.temporalUi]])].join('\n'));
-      if (options.watch) {
+      else {
+        context.print([
+          `${name}: ${body.message}`,
+          ...fields([['workflow', body.cleanup?.workflowId ?? body.workflowId], ['temporal', body.links.cleanup ?? body.links.temporalUi]]),
+        ].join('\n'));
+      }
+      // The run has ended: what moves now is its cleanup, seen through the environment's view.
+      if (options.watch && body.cleanup) await followCleanup(context, api, name);
+      else if (options.watch) {
         await followRun(context, api, name, deleted(name), () => phaseView((p) => (p.phase === 'tearing-down' || p.phase === 'torn-down' || p.phase === 'rolling-back' ? ledgerCount(p.ledger) : '')));
       }
     });
