@@ -43,7 +43,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   fastify.setValidatorCompiler(strictValidatorCompiler);
   await fastify.register(temporalPlugin, {
     client: temporal, taskQueue: config.EKSFLOW_TASK_QUEUE, uiUrl: config.TEMPORAL_UI_URL, ownsConnection,
-    ...(config.EKSFLOW_CLOUD === 'sim' ? { timeScale: config.EKSFLOW_SIM_SPEEDUP } : {}),
   });
   // JSON is a spec, YAML a ClusterConfig; plain text is neither, so it is refused (415) rather than misread.
   fastify.removeContentTypeParser('text/plain');

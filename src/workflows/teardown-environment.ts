@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdsSomething, Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
 import { serviceRoles } from '../domain/service-roles';
@@ -20,7 +20,11 @@ export interface TeardownInput {
   keepImages?: boolean;
   /** How the add-ons and the app were asked for, so they can be uninstalled; without it they go with the cluster. */
   installed?: { kubernetesVersion: KubernetesMinor; addons: AddonsSpec; app?: AppSpec };
-  /** How much faster than AWS the cloud runs (a simulated one): waits poll that much more often. @default 1 */
+  /**
+   * How much faster than AWS the cloud runs (a simulated one): waits poll that much more often.
+   * Passed by the environment's own run; a teardown started from outside (a cleanup) asks its
+   * worker instead. @default the worker's
+   */
   timeScale?: number;
 }
 
@@ -50,6 +54,7 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const rank = (ref: ResourceRef) => order.indexOf(ref.kind === 'iam-role' ? (serviceRoleNames.has(ref.name) ? 'service-role' : 'irsa-role') : ref.kind);
   const kept = (ref: ResourceRef) => input.keepImages === true && ref.kind === 'ecr-repository';
 
+  const timeScale = input.timeScale ?? (patched('time-scale-from-worker') ? (await aws.cloudTimeScale()).timeScale : undefined);
   const found = await aws.discoverEnvironment(where);
   // The cluster is this environment's when its tags say so, or the ledger says this environment
   // made it (it may be gone already). Only then is anything on it, or made by it, ours to delete:
@@ -87,7 +92,7 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app';
   const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
   const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
-  const deleting = { environmentId: input.environmentId, ...(input.timeScale !== undefined ? { speedup: input.timeScale } : {}) };
+  const deleting = { environmentId: input.environmentId, ...(timeScale !== undefined ? { speedup: timeScale } : {}) };
   failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], { ...deleting, ...(onCluster ? { onCluster } : {}) })));
 
   // Only once the cluster is gone can nothing recreate what its controllers made; the VPC

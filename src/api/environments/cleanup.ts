@@ -86,7 +86,6 @@ export async function startCleanup(temporal: TemporalAccess, run: WorkflowExecut
       args: [{
         environmentId, region: spec.region, cluster: spec.name, ...(ledger ? { ledger } : {}),
         installed: { kubernetesVersion: spec.kubernetesVersion, addons: spec.addons ?? {}, ...(spec.app ? { app: spec.app } : {}) },
-        ...(temporal.timeScale !== 1 ? { timeScale: temporal.timeScale } : {}),
       }],
       memo: { tenant: memo.tenant, cleanupOf: run.runId },
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -66,7 +66,6 @@ async function requestOwnEnvironment(temporal: TemporalAccess, request: Environm
         workflowId,
         args: [{
           environmentId: environmentIdFor(request.tenant, request.spec.name), spec: request.spec,
-          ...(temporal.timeScale !== 1 ? { timeScale: temporal.timeScale } : {}),
         }],
         memo: { tenant: request.tenant, spec: request.spec, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) } satisfies RunMemo,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',

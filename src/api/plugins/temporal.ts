@@ -15,16 +15,12 @@ export interface TemporalOptions {
   uiUrl: string;
   /** Close the client's connection when the API closes: set when the API made it. @default false */
   ownsConnection?: boolean;
-  /** Runs are started for a cloud this much faster than AWS (the simulated one). @default 1 */
-  timeScale?: number;
 }
 
 export interface TemporalAccess {
   client: Client;
   taskQueue: string;
   namespace: string;
-  /** How much faster than AWS the worker's cloud runs; handed to each run. */
-  timeScale: number;
   /** The UI page of one workflow. */
   uiLink(workflowId: string, runId?: string): string;
   /**
@@ -46,7 +42,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client: given, taskQueue, uiUrl, ownsConnection = false, timeScale = 1 }) => {
+export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client: given, taskQueue, uiUrl, ownsConnection = false }) => {
   const namespace = given.options.namespace;
   // The caller's client, plus an interceptor that keeps what an update's first answer said.
   const refusals = new Map<string, string>();
@@ -64,7 +60,7 @@ export default fp<TemporalOptions>(async (fastify: FastifyInstance, { client: gi
   });
   let known: Promise<boolean> | undefined;
   const access: TemporalAccess = {
-    client, taskQueue, namespace, timeScale,
+    client, taskQueue, namespace,
     searchable: () => (known ??= hasSearchAttributes(client, namespace).then((has) => {
       if (!has) fastify.log.warn({ namespace }, 'eksflow search attributes are not registered: runs start without them and GET /v1/environments is unavailable');
       return has;
