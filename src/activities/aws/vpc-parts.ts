@@ -238,7 +238,9 @@ async function ensureNatGateways(calls: NetworkRequests, context: {
     }
     const failed = mine.filter((nat) => nat.state === 'failed');
     if (failed.length > 0) {
-      for (const address of ofRole(addresses, role).filter(free)) {
+      // Whatever association the address still shows is to the failed gateway's interface,
+      // which EC2 takes down with it: only a gateway that is not failed holds an address.
+      for (const address of ofRole(addresses, role).filter((a) => !held.has(a.allocationId))) {
         await ec2('ReleaseAddress', () => calls.releaseAddress(address.allocationId).catch((error: unknown) => {
           if ((error as { name?: string }).name !== 'InvalidAllocationID.NotFound') throw error;
         }));
