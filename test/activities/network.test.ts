@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AllocateAddressCommand, DescribeAddressesCommand, DescribeNatGatewaysCommand, type DescribeNatGatewaysCommandOutput, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AllocateAddressCommand, DescribeAddressesCommand, EC2ServiceException, DescribeNatGatewaysCommand, type DescribeNatGatewaysCommandOutput, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ApplicationFailure } from '@temporalio/common';
 import { subnetCidr, vpcApi } from '../../src/activities/aws/vpc';
 import { createNetworkActivities } from '../../src/activities/network';
@@ -101,7 +101,7 @@ function ec2FailingAt(config: AwsClientConfig, fault?: { at: number; when: 'befo
 
 const resumable = { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'perAz' as const };
 
-test('a failure at every EC2 request of the network step, before it is sent or with its response lost, ends in a complete network once retried', async () => {
+test('a failure at every EC2 request of the network step (the response lost, or the first never sent) ends in a complete network once retried', async () => {
   const ec2 = new EC2Client(bed.aws.clientConfig);
   const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
   const expected = { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b'], natGateway: resumable.natGateway };
@@ -111,21 +111,23 @@ test('a failure at every EC2 request of the network step, before it is sent or w
   const count = clean.requests.length;
   assert.ok(count >= 25, `the network step makes ${count} EC2 requests: ${clean.requests.join(', ')}`);
 
-  for (const when of ['before', 'after'] as const) {
-    for (let at = 1; at <= count; at++) {
-      await bed.aws.reset();
-      const faulty = ec2FailingAt(bed.aws.clientConfig, { at, when });
-      const why = `request ${at} of ${count} (${clean.requests[at - 1]}) failing ${when}`;
-      await assert.rejects(createNetworkActivities(vpcApi(faulty.client)).ensureNetwork(input), (error: ApplicationFailure) => {
-        assert.notEqual(error.nonRetryable, true, `${why}: retryable, so Temporal retries the step: ${error.message}`);
-        return true;
-      }, why);
-      const retried = await createNetworkActivities(vpcApi(new EC2Client(bed.aws.clientConfig))).ensureNetwork(input);
-      const vpcId = assertCompleteNetwork(await motoNetworkInventory(ec2), expected, why);
-      assert.equal(retried.vpcId, vpcId, why);
-      assert.equal(retried.publicSubnetIds.length + retried.privateSubnetIds.length, 4, why);
-      assert.ok(await motoDnsHostnames(ec2, vpcId), `${why}: DNS hostnames on`);
-    }
+  // EC2 is left in the same state by request k failing before it is sent and by request k-1
+  // answered with its response lost: every state is reached by the first request failing
+  // before, then each one failing after. (The simulated cloud's test sweeps both at every request.)
+  const faults = [{ at: 1, when: 'before' as const }, ...Array.from({ length: count }, (_, i) => ({ at: i + 1, when: 'after' as const }))];
+  for (const { at, when } of faults) {
+    await bed.aws.reset();
+    const faulty = ec2FailingAt(bed.aws.clientConfig, { at, when });
+    const why = `request ${at} of ${count} (${clean.requests[at - 1]}) failing ${when}`;
+    await assert.rejects(createNetworkActivities(vpcApi(faulty.client)).ensureNetwork(input), (error: ApplicationFailure) => {
+      assert.notEqual(error.nonRetryable, true, `${why}: retryable, so Temporal retries the step: ${error.message}`);
+      return true;
+    }, why);
+    const retried = await createNetworkActivities(vpcApi(new EC2Client(bed.aws.clientConfig))).ensureNetwork(input);
+    const vpcId = assertCompleteNetwork(await motoNetworkInventory(ec2), expected, why);
+    assert.equal(retried.vpcId, vpcId, why);
+    assert.equal(retried.publicSubnetIds.length + retried.privateSubnetIds.length, 4, why);
+    assert.ok(await motoDnsHostnames(ec2, vpcId), `${why}: DNS hostnames on`);
   }
 });
 
@@ -191,4 +193,25 @@ test('a failed NAT gateway is reported with AWS\'s code, not adopted: the next p
   assert.equal(after.natGateways.find((nat) => nat.id === broken.id)?.state, 'deleted', 'the failed gateway is deleted');
   assert.ok(!after.addresses.some((a) => broken.allocationIds.includes(a.allocationId)), 'its address is released');
   assert.equal((await network.natGatewayStatus({ vpcId: made.vpcId })).status, 'AVAILABLE');
+});
+
+test('a part just made that EC2 does not show yet (catalog 44) is retried, not failed: the retry completes the network', async () => {
+  // EC2 answers requests about a just-made part with *.NotFound for a few seconds; moto never
+  // does, so a middleware answers the first AttachInternetGateway and the first CreateRoute
+  // that way, as EC2's SDK error (name, 400, client fault), before they reach moto.
+  const client = new EC2Client(bed.aws.clientConfig);
+  const notYet: Record<string, string> = { AttachInternetGatewayCommand: 'InvalidInternetGatewayID.NotFound', CreateRouteCommand: 'InvalidRouteTableID.NotFound' };
+  client.middlewareStack.add((next, context) => async (args) => {
+    const name = notYet[context.commandName ?? ''];
+    if (!name) return next(args);
+    delete notYet[context.commandName!];
+    throw new EC2ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'The ID does not exist' });
+  }, { step: 'initialize', name: 'answerNotYetVisible' });
+  const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
+  const network = createNetworkActivities(vpcApi(client));
+  for (const expected of [/AttachInternetGateway: InvalidInternetGatewayID\.NotFound/, /CreateRoute: InvalidRouteTableID\.NotFound/]) {
+    await assert.rejects(network.ensureNetwork(input), (error: ApplicationFailure) => error.nonRetryable === false && error.type === 'AwsRetryable' && expected.test(error.message));
+  }
+  await network.ensureNetwork(input);
+  assertCompleteNetwork(await motoNetworkInventory(new EC2Client(bed.aws.clientConfig)), { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b'], natGateway: 'perAz' });
 });
