@@ -15,15 +15,14 @@ export function createNetworkActivities(vpc: VpcApi) {
   /**
    * The environment's own VPC: public and private subnets across the requested number of
    * AZs, an internet gateway, NAT as asked, subnets tagged for EKS and load balancers.
-   * Found again by its environment tag, so a retried create adopts it.
+   * Found again by its environment tag, and then completed part by part: a retry after a
+   * failure or a crash at any EC2 call ends with the whole network, one of each part, and a
+   * NAT gateway that failed replaced.
    */
   async function ensureNetwork(input: { owner: Owner; region: string; cluster: string; vpc: NonNullable<NetworkSpec['vpc']>; tags?: Record<string, string> }): Promise<EnsuredResource & Network> {
     const ref = (vpcId: string) => ({ kind: 'vpc' as const, name: input.owner.environmentId, region: input.region, arn: vpcId });
     const existing = await vpc.findVpc(ownershipTagKeys.environment, input.owner.environmentId);
-    if (existing) {
-      const { madeByThisRun } = adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner);
-      return { ref: ref(existing.vpcId), made: madeByThisRun, ...(await vpc.describeNetwork(existing.vpcId)) };
-    }
+    const made = existing ? adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner).madeByThisRun : true;
     const offered = await vpc.availabilityZones();
     const missing = input.vpc.zones?.filter((zone) => !offered.includes(zone)) ?? [];
     if (missing.length > 0) {
@@ -33,28 +32,30 @@ export function createNetworkActivities(vpc: VpcApi) {
     if (zones.length < input.vpc.availabilityZones) {
       throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${offered.length}: ${offered.join(', ')}`, errorTypes.invalidSpec);
     }
-    const network = await vpc.createNetwork({
+    const network = await vpc.ensureNetwork({
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
+      ...(existing ? { vpcId: existing.vpcId } : {}),
     });
-    return { ref: ref(network.vpcId), made: true, ...network };
+    return { ref: ref(network.vpcId), made, ...network };
   }
 
   /**
    * The environment's NAT gateways as one status for a wait: PENDING while any is being made,
-   * DELETING while any is going, FAILED if one could not be made, AVAILABLE when all serve,
-   * GONE when there are none left (or no VPC).
+   * FAILED if one could not be made (its failureCode and failureMessage in `gateways`),
+   * AVAILABLE when the live ones all serve (one still deleting is a failed one being replaced),
+   * DELETING while any is going and none serves, GONE when there are none left (or no VPC).
    */
   async function natGatewayStatus(input: { vpcId: string } | { environmentId: string }): Promise<NatGatewayStatus> {
     // A wait that knows its VPC looks it up once, not on every poll.
     const vpcId = 'vpcId' in input ? input.vpcId : (await vpc.findVpc(ownershipTagKeys.environment, input.environmentId))?.vpcId;
     const gateways = vpcId ? (await vpc.natGateways(vpcId)).filter((nat) => nat.state !== 'deleted') : [];
     const any = (state: NatGateway['state']) => gateways.some((nat) => nat.state === state);
-    const status = any('pending') ? 'PENDING' : any('deleting') ? 'DELETING' : any('failed') ? 'FAILED' : any('available') ? 'AVAILABLE' : 'GONE';
+    const status = any('pending') ? 'PENDING' : any('failed') ? 'FAILED' : any('available') ? 'AVAILABLE' : any('deleting') ? 'DELETING' : 'GONE';
     return { status, gateways };
   }
 
-  /** Starts deleting the environment's NAT gateways, so their addresses can be released once they are gone. */
+  /** Starts deleting the environment's NAT gateways, failed ones too, so their addresses can be released once they are gone. */
   async function deleteNatGateways(input: { environmentId: string }): Promise<void> {
     const found = await vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
     if (found) await vpc.deleteNatGateways(found.vpcId);

@@ -23,6 +23,8 @@ export interface FailStepOptions {
   when?: 'before' | 'after';
   /** How many matching calls fail; later ones succeed. @default every one */
   times?: number;
+  /** How many matching calls succeed before the failing ones, so the n-th call of an API can be hit. @default 0 */
+  skip?: number;
 }
 
 export interface FailStep extends Required<Omit<FailStepOptions, 'resource'>> {
@@ -68,8 +70,8 @@ export class FaultInjector {
    * Makes an operation fail non-retryably: every matching call, or the first `times`. Names are
    * matched exactly: `createNodegroup` is the interface method, `CreateNodegroup` the API request.
    */
-  failStep(operation: string, { resource, when = 'before', times = Number.POSITIVE_INFINITY }: FailStepOptions = {}): void {
-    this.steps.push({ operation, resource, when, times });
+  failStep(operation: string, { resource, when = 'before', times = Number.POSITIVE_INFINITY, skip = 0 }: FailStepOptions = {}): void {
+    this.steps.push({ operation, resource, when, times, skip });
   }
 
   clearFailSteps(): void {
@@ -97,7 +99,12 @@ export class FaultInjector {
    */
   failing(names: string[], resource: string | undefined, when: 'before' | 'after'): FailStep | undefined {
     const step = this.steps.find((s) => s.times > 0 && s.when === when && names.includes(s.operation) && matchesResource(s.resource, resource));
-    if (step) step.times -= 1;
+    if (!step) return undefined;
+    if (step.skip > 0) {
+      step.skip -= 1;
+      return undefined;
+    }
+    step.times -= 1;
     return step;
   }
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AllocateAddressCommand, DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AllocateAddressCommand, DescribeAddressesCommand, EC2ServiceException, DescribeNatGatewaysCommand, type DescribeNatGatewaysCommandOutput, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ApplicationFailure } from '@temporalio/common';
-import { subnetCidr } from '../../src/activities/aws/vpc';
+import { subnetCidr, vpcApi } from '../../src/activities/aws/vpc';
+import { createNetworkActivities } from '../../src/activities/network';
 import type { Owner } from '../../src/domain/ownership';
+import type { AwsClientConfig } from '../support/moto';
 import { motoActivitiesPerFile } from '../support/moto-activities';
+import { assertCompleteNetwork, motoDnsHostnames, motoNetworkInventory } from '../support/network-inventory';
 
 const bed = motoActivitiesPerFile();
 
@@ -73,4 +76,142 @@ test('named zones are used as given, and a zone the account does not offer is re
     (error: ApplicationFailure) => error.nonRetryable === true && /us-east-1q is not available here; this account offers us-east-1a/.test(error.message),
   );
   assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:eksflow.io/environment', Values: ['team-a/demo'] }] }))).Vpcs, []);
+});
+
+/**
+ * An EC2 client whose k-th request fails, through a real SDK middleware: `before` the request
+ * is sent (it never takes effect), or `after` its response came back (it took effect and the
+ * answer was lost, as when the worker crashes or the connection drops). The error carries no
+ * HTTP status, as a network failure does: retryable.
+ */
+function ec2FailingAt(config: AwsClientConfig, fault?: { at: number; when: 'before' | 'after' }) {
+  const client = new EC2Client(config);
+  const requests: string[] = [];
+  client.middlewareStack.add((next, context) => async (args) => {
+    requests.push(context.commandName ?? '?');
+    const n = requests.length;
+    const lost = () => Object.assign(new Error(`injected: request ${n} (${context.commandName}) ${fault?.when === 'before' ? 'never sent' : 'answered, response lost'}`), { name: 'TimeoutError' });
+    if (fault?.at === n && fault.when === 'before') throw lost();
+    const result = await next(args);
+    if (fault?.at === n && fault.when === 'after') throw lost();
+    return result;
+  }, { step: 'initialize', name: 'injectFaultAtRequest' });
+  return { client, requests };
+}
+
+const resumable = { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'perAz' as const };
+
+test('a failure at every EC2 request of the network step (the response lost, or the first never sent) ends in a complete network once retried', async () => {
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
+  const expected = { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b'], natGateway: resumable.natGateway };
+  const clean = ec2FailingAt(bed.aws.clientConfig);
+  await createNetworkActivities(vpcApi(clean.client)).ensureNetwork(input);
+  assertCompleteNetwork(await motoNetworkInventory(ec2), expected, 'without faults');
+  const count = clean.requests.length;
+  assert.ok(count >= 25, `the network step makes ${count} EC2 requests: ${clean.requests.join(', ')}`);
+
+  // EC2 is left in the same state by request k failing before it is sent and by request k-1
+  // answered with its response lost: every state is reached by the first request failing
+  // before, then each one failing after. (The simulated cloud's test sweeps both at every request.)
+  const faults = [{ at: 1, when: 'before' as const }, ...Array.from({ length: count }, (_, i) => ({ at: i + 1, when: 'after' as const }))];
+  for (const { at, when } of faults) {
+    await bed.aws.reset();
+    const faulty = ec2FailingAt(bed.aws.clientConfig, { at, when });
+    const why = `request ${at} of ${count} (${clean.requests[at - 1]}) failing ${when}`;
+    await assert.rejects(createNetworkActivities(vpcApi(faulty.client)).ensureNetwork(input), (error: ApplicationFailure) => {
+      assert.notEqual(error.nonRetryable, true, `${why}: retryable, so Temporal retries the step: ${error.message}`);
+      return true;
+    }, why);
+    const retried = await createNetworkActivities(vpcApi(new EC2Client(bed.aws.clientConfig))).ensureNetwork(input);
+    const vpcId = assertCompleteNetwork(await motoNetworkInventory(ec2), expected, why);
+    assert.equal(retried.vpcId, vpcId, why);
+    assert.equal(retried.publicSubnetIds.length + retried.privateSubnetIds.length, 4, why);
+    assert.ok(await motoDnsHostnames(ec2, vpcId), `${why}: DNS hostnames on`);
+  }
+});
+
+test('the single-NAT and no-NAT layouts resume too', async () => {
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  for (const natGateway of ['single', 'none'] as const) {
+    const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: { ...resumable, availabilityZones: 3, natGateway } };
+    const expected = { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], natGateway };
+    await bed.aws.reset();
+    const clean = ec2FailingAt(bed.aws.clientConfig);
+    await createNetworkActivities(vpcApi(clean.client)).ensureNetwork(input);
+    // Every third request, response lost: enough to cross each kind of part once.
+    for (let at = 2; at <= clean.requests.length; at += 3) {
+      await bed.aws.reset();
+      const why = `${natGateway}: request ${at} (${clean.requests[at - 1]}) answered, response lost`;
+      await assert.rejects(createNetworkActivities(vpcApi(ec2FailingAt(bed.aws.clientConfig, { at, when: 'after' }).client)).ensureNetwork(input), why);
+      await bed.activities.ensureNetwork(input);
+      assertCompleteNetwork(await motoNetworkInventory(ec2), expected, why);
+    }
+  }
+});
+
+/**
+ * moto's NAT gateways are available at once and never fail; EC2's can (catalog 43, and the
+ * NAT gateway troubleshooting guide: state `failed` with a FailureCode such as
+ * InsufficientFreeAddressesInSubnet, the address let go). A middleware on a real EC2Client
+ * plays that part: DescribeNatGateways answers the named gateways as failed until moto has
+ * them deleted. Every other request is moto's own.
+ */
+function ec2WithFailedNatGateways(config: AwsClientConfig, failed: Set<string>) {
+  const client = new EC2Client(config);
+  client.middlewareStack.add((next, context) => async (args) => {
+    const result = await next(args);
+    if (context.commandName === 'DescribeNatGatewaysCommand') {
+      for (const nat of (result.output as DescribeNatGatewaysCommandOutput).NatGateways ?? []) {
+        if (!failed.has(nat.NatGatewayId!) || nat.State === 'deleted') continue;
+        Object.assign(nat, { State: 'failed', FailureCode: 'InsufficientFreeAddressesInSubnet', FailureMessage: 'Subnet has insufficient free addresses to create this NAT gateway', NatGatewayAddresses: [] });
+      }
+    }
+    return result;
+  }, { step: 'initialize', name: 'answerNatGatewaysFailed' });
+  return client;
+}
+
+test('a failed NAT gateway is reported with AWS\'s code, not adopted: the next pass releases its address, deletes it and makes another', async () => {
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
+  const made = await bed.activities.ensureNetwork(input);
+  const before = await motoNetworkInventory(ec2);
+  const broken = before.natGateways.find((nat) => nat.subnetId === made.publicSubnetIds.find((id) => before.subnets.find((s) => s.id === id)?.zone === 'us-east-1a'))!;
+  const network = createNetworkActivities(vpcApi(ec2WithFailedNatGateways(bed.aws.clientConfig, new Set([broken.id]))));
+
+  const status = await network.natGatewayStatus({ vpcId: made.vpcId });
+  assert.equal(status.status, 'FAILED');
+  assert.deepEqual(status.gateways.find((nat) => nat.id === broken.id), {
+    id: broken.id, state: 'failed', failureCode: 'InsufficientFreeAddressesInSubnet', failureMessage: 'Subnet has insufficient free addresses to create this NAT gateway',
+  });
+
+  const again = await network.ensureNetwork(input);
+  assert.deepEqual(again, made, 'the same VPC and subnets');
+  const after = await motoNetworkInventory(ec2);
+  assertCompleteNetwork(after, { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b'], natGateway: 'perAz' });
+  assert.equal(after.natGateways.find((nat) => nat.id === broken.id)?.state, 'deleted', 'the failed gateway is deleted');
+  assert.ok(!after.addresses.some((a) => broken.allocationIds.includes(a.allocationId)), 'its address is released');
+  assert.equal((await network.natGatewayStatus({ vpcId: made.vpcId })).status, 'AVAILABLE');
+});
+
+test('a part just made that EC2 does not show yet (catalog 44) is retried, not failed: the retry completes the network', async () => {
+  // EC2 answers requests about a just-made part with *.NotFound for a few seconds; moto never
+  // does, so a middleware answers the first AttachInternetGateway and the first CreateRoute
+  // that way, as EC2's SDK error (name, 400, client fault), before they reach moto.
+  const client = new EC2Client(bed.aws.clientConfig);
+  const notYet: Record<string, string> = { AttachInternetGatewayCommand: 'InvalidInternetGatewayID.NotFound', CreateRouteCommand: 'InvalidRouteTableID.NotFound' };
+  client.middlewareStack.add((next, context) => async (args) => {
+    const name = notYet[context.commandName ?? ''];
+    if (!name) return next(args);
+    delete notYet[context.commandName!];
+    throw new EC2ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'The ID does not exist' });
+  }, { step: 'initialize', name: 'answerNotYetVisible' });
+  const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
+  const network = createNetworkActivities(vpcApi(client));
+  for (const expected of [/AttachInternetGateway: InvalidInternetGatewayID\.NotFound/, /CreateRoute: InvalidRouteTableID\.NotFound/]) {
+    await assert.rejects(network.ensureNetwork(input), (error: ApplicationFailure) => error.nonRetryable === false && error.type === 'AwsRetryable' && expected.test(error.message));
+  }
+  await network.ensureNetwork(input);
+  assertCompleteNetwork(await motoNetworkInventory(new EC2Client(bed.aws.clientConfig)), { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b'], natGateway: 'perAz' });
 });

@@ -56,7 +56,7 @@ async function activeCluster(apis: AwsApis, name = 'contract') {
   const nodeRole = await role(apis, `${name}-node`, serviceRoles.node.service);
   const fargateRole = await role(apis, `${name}-fargate`, serviceRoles.fargate.service);
   const zones = (await apis.vpc.availabilityZones()).slice(0, 2);
-  const network = await apis.vpc.createNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: name });
+  const network = await apis.vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: name });
   const created = await apis.eks.createCluster({
     name, version: '1.35', roleArn: clusterRole, subnetIds: network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags, clientRequestToken: `${name}-token`,
   });
@@ -243,7 +243,7 @@ function awsContract(name: string, start: () => Promise<AwsBackend>) {
       assert.ok(zones.length >= 3, `at least three zones, got ${zones.join(', ')}`);
       assert.deepEqual(zones, [...zones].sort());
       for (const zone of zones) assert.match(zone, /^us-east-1[a-z]$/);
-      const network = await vpc.createNetwork({ cidr: '10.0.0.0/16', zones: zones.slice(0, 2), natGateway: 'single', tags, cluster: 'contract' });
+      const network = await vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones: zones.slice(0, 2), natGateway: 'single', tags, cluster: 'contract' });
       assert.match(network.vpcId, /^vpc-[0-9a-f]+$/);
       assert.equal(network.publicSubnetIds.length, 2);
       assert.equal(network.privateSubnetIds.length, 2);

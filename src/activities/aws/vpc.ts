@@ -1,14 +1,17 @@
 import {
   AllocateAddressCommand, AssociateRouteTableCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateNatGatewayCommand,
-  CreateRouteCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, DeleteInternetGatewayCommand, DeleteNatGatewayCommand,
+  CreateRouteCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DeleteInternetGatewayCommand, DeleteNatGatewayCommand,
   DeleteRouteTableCommand, DeleteSubnetCommand, DeleteVpcCommand, DescribeAddressesCommand, DescribeAvailabilityZonesCommand,
   DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
-  DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, type EC2Client, type Filter, type Tag,
+  DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, ReplaceRouteCommand, type EC2Client, type Filter, type Tag,
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
 import { ownershipTagKeys } from '../../domain/ownership';
 import { aws, toFailure } from './errors';
+import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests } from './vpc-parts';
+
+export { subnetCidr } from './vpc-parts';
 
 export interface Network {
   vpcId: string;
@@ -22,22 +25,30 @@ export type NatGatewayState = 'pending' | 'available' | 'failed' | 'deleting' | 
 export interface NatGateway {
   id: string;
   state: NatGatewayState;
-  /** Why EC2 could not make it, when it failed. */
+  /** Why EC2 could not make it, when it failed: AWS's code (`InsufficientFreeAddressesInSubnet`, `Gateway.NotAttached`...) and words. */
+  failureCode?: string;
   failureMessage?: string;
 }
 
 // A NAT gateway keeps its Elastic IP (and the VPC's mapped public address) until it is deleted.
 export const holdsAddress = (nat: NatGateway) => nat.state !== 'deleted' && nat.state !== 'failed';
-/** What DeleteNatGateway applies to: a gateway not already going. */
-export const deletable = (nat: NatGateway) => nat.state === 'pending' || nat.state === 'available';
+/**
+ * What DeleteNatGateway applies to: a gateway not already going. A failed one too: EC2 would
+ * list it for about an hour, and a teardown or a replacement leaves nothing of ours behind.
+ */
+export const deletable = (nat: NatGateway) => nat.state === 'pending' || nat.state === 'available' || nat.state === 'failed';
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {
   availabilityZones(): Promise<string[]>;
   /** The VPC carrying this tag, if any, with its tags. */
   findVpc(tagKey: string, tagValue: string): Promise<{ vpcId: string; tags: Record<string, string> } | undefined>;
-  /** A VPC with public subnets (internet gateway) and private subnets (NAT), tagged for load balancers. */
-  createNetwork(input: { cidr: string; zones: string[]; natGateway: 'single' | 'perAz' | 'none'; tags: Record<string, string>; cluster: string }): Promise<Network>;
+  /**
+   * A VPC with public subnets (internet gateway) and private subnets (NAT), tagged for load
+   * balancers: made, or, given the environment's `vpcId`, completed part by part (see
+   * `ensureNetworkParts`), so a call after a failure at any EC2 request ends with one of each.
+   */
+  ensureNetwork(input: NetworkInput): Promise<Network>;
   describeNetwork(vpcId: string): Promise<Network>;
   /** The VPC's NAT gateways, deleted ones included (EC2 lists them for about an hour). */
   natGateways(vpcId: string): Promise<NatGateway[]>;
@@ -60,21 +71,54 @@ export function natGatewaysStillDeleting(nats: NatGateway[]): ApplicationFailure
 const ec2Tags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 const byVpc = (vpcId: string): Filter[] => [{ Name: 'vpc-id', Values: [vpcId] }];
 
-/** Splits a /16-/24 block into /n subnets: the i-th one, as a CIDR string. */
-export function subnetCidr(vpcCidr: string, index: number, count: number): string {
-  const [base, bits] = vpcCidr.split('/') as [string, string];
-  const prefix = Number(bits);
-  const extra = Math.ceil(Math.log2(count));
-  const size = 2 ** (32 - prefix - extra);
-  const start = base.split('.').reduce((n, octet) => n * 256 + Number(octet), 0) + index * size;
-  return `${[24, 16, 8, 0].map((shift) => (start >>> shift) & 255).join('.')}/${prefix + extra}`;
+const natGatewayOf = (nat: { NatGatewayId?: string; State?: string; FailureCode?: string; FailureMessage?: string }): NatGateway => ({
+  id: nat.NatGatewayId!, state: (nat.State ?? 'pending') as NatGatewayState,
+  ...(nat.FailureCode ? { failureCode: nat.FailureCode } : {}), ...(nat.FailureMessage ? { failureMessage: nat.FailureMessage } : {}),
+});
+const tagsOf = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value!]));
+const target = (to: { gatewayId: string } | { natGatewayId: string }) => ('gatewayId' in to ? { GatewayId: to.gatewayId } : { NatGatewayId: to.natGatewayId });
+
+/** The network's EC2 requests, one SDK call each, errors left raw for `ensureNetworkParts` to classify. */
+export function networkRequests(ec2: EC2Client): NetworkRequests {
+  const spec = (type: 'vpc' | 'subnet' | 'internet-gateway' | 'route-table' | 'natgateway' | 'elastic-ip', tags: Record<string, string>) => [{ ResourceType: type, Tags: ec2Tags(tags) }];
+  return {
+    createVpc: async ({ cidr, tags }) => (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc', tags) }))).Vpc!.VpcId!,
+    enableDnsHostnames: async (vpcId) => void await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })),
+    internetGateways: async (environment) => ((await ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] }] }))).InternetGateways ?? [])
+      .map((g) => ({ id: g.InternetGatewayId!, tags: tagsOf(g.Tags), attachedTo: (g.Attachments ?? []).filter((a) => a.State !== 'detaching' && a.State !== 'detached').map((a) => a.VpcId!) })),
+    createInternetGateway: async (tags) => (await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: spec('internet-gateway', tags) }))).InternetGateway!.InternetGatewayId!,
+    attachInternetGateway: async (gatewayId, vpcId) => void await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpcId })),
+    subnets: async (vpcId) => ((await ec2.send(new DescribeSubnetsCommand({ Filters: byVpc(vpcId) }))).Subnets ?? [])
+      .map((s) => ({ id: s.SubnetId!, tags: tagsOf(s.Tags), zone: s.AvailabilityZone!, cidr: s.CidrBlock! })),
+    createSubnet: async ({ vpcId, zone, cidr, tags }) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, AvailabilityZone: zone, CidrBlock: cidr, TagSpecifications: spec('subnet', tags) }))).Subnet!.SubnetId!,
+    createTags: async (ids, tags) => void await ec2.send(new CreateTagsCommand({ Resources: ids, Tags: ec2Tags(tags) })),
+    routeTables: async (vpcId) => ((await ec2.send(new DescribeRouteTablesCommand({ Filters: byVpc(vpcId) }))).RouteTables ?? []).map((t) => ({
+      id: t.RouteTableId!, tags: tagsOf(t.Tags), main: (t.Associations ?? []).some((a) => a.Main),
+      routes: Object.fromEntries((t.Routes ?? []).filter((r) => r.DestinationCidrBlock).map((r) => [r.DestinationCidrBlock!, {
+        ...(r.GatewayId && r.GatewayId !== 'local' ? { gatewayId: r.GatewayId } : {}), ...(r.NatGatewayId ? { natGatewayId: r.NatGatewayId } : {}), ...(r.State ? { state: r.State } : {}),
+      }])),
+      associations: (t.Associations ?? []).filter((a) => a.SubnetId).map((a) => ({ id: a.RouteTableAssociationId!, subnetId: a.SubnetId! })),
+    })),
+    createRouteTable: async ({ vpcId, tags, clientToken }) => (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, ClientToken: clientToken, TagSpecifications: spec('route-table', tags) }))).RouteTable!.RouteTableId!,
+    createRoute: async (tableId, destination, to) => void await ec2.send(new CreateRouteCommand({ RouteTableId: tableId, DestinationCidrBlock: destination, ...target(to) })),
+    replaceRoute: async (tableId, destination, to) => void await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableId, DestinationCidrBlock: destination, ...target(to) })),
+    associateRouteTable: async (tableId, subnetId) => void await ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId })),
+    addresses: async (environment) => ((await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] }] }))).Addresses ?? [])
+      .map((a) => ({ id: a.AllocationId!, allocationId: a.AllocationId!, tags: tagsOf(a.Tags), ...(a.AssociationId ? { associationId: a.AssociationId } : {}) })),
+    allocateAddress: async (tags) => (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: spec('elastic-ip', tags) }))).AllocationId!,
+    releaseAddress: async (allocationId) => void await ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId })),
+    natGateways: async (vpcId) => ((await ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) }))).NatGateways ?? []).map((nat) => ({
+      ...natGatewayOf(nat), tags: tagsOf(nat.Tags), subnetId: nat.SubnetId!, allocationIds: (nat.NatGatewayAddresses ?? []).flatMap((a) => (a.AllocationId ? [a.AllocationId] : [])),
+    })),
+    createNatGateway: async ({ subnetId, allocationId, clientToken, tags }) => (await ec2.send(new CreateNatGatewayCommand({
+      SubnetId: subnetId, AllocationId: allocationId, ClientToken: clientToken, TagSpecifications: spec('natgateway', tags),
+    }))).NatGateway!.NatGatewayId!,
+    deleteNatGateway: async (id) => void await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })),
+  };
 }
 
-const natGatewayOf = (nat: { NatGatewayId?: string; State?: string; FailureMessage?: string }): NatGateway => ({
-  id: nat.NatGatewayId!, state: (nat.State ?? 'pending') as NatGatewayState, ...(nat.FailureMessage ? { failureMessage: nat.FailureMessage } : {}),
-});
-
 export function vpcApi(ec2: EC2Client): VpcApi {
+  const requests = networkRequests(ec2);
   const natGateways = async (vpcId: string): Promise<NatGateway[]> =>
     ((await aws('DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: byVpc(vpcId) })))).NatGateways ?? []).map(natGatewayOf);
   const deleteNatGateways = async (vpcId: string) => {
@@ -98,7 +142,7 @@ export function vpcApi(ec2: EC2Client): VpcApi {
   };
   const describeNetwork = async (vpcId: string): Promise<Network> => {
     const subnets = (await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: byVpc(vpcId) })))).Subnets ?? [];
-    const role = (subnet: (typeof subnets)[number]) => subnet.Tags?.find((t) => t.Key === 'eksflow.io/subnet-role')?.Value;
+    const role = (subnet: (typeof subnets)[number]) => subnet.Tags?.find((t) => t.Key === subnetRoleTag)?.Value;
     return {
       vpcId,
       publicSubnetIds: subnets.filter((s) => role(s) === 'public').map((s) => s.SubnetId!).sort(),
@@ -115,44 +159,7 @@ export function vpcApi(ec2: EC2Client): VpcApi {
       const vpc = found.Vpcs?.[0];
       return vpc ? { vpcId: vpc.VpcId!, tags: Object.fromEntries((vpc.Tags ?? []).map((t) => [t.Key!, t.Value!])) } : undefined;
     },
-    async createNetwork({ cidr, zones, natGateway, tags, cluster }) {
-      const spec = (type: 'vpc' | 'subnet' | 'internet-gateway' | 'route-table' | 'natgateway' | 'elastic-ip', extra: Record<string, string> = {}) =>
-        [{ ResourceType: type, Tags: ec2Tags({ ...tags, ...extra }) }];
-      const vpcId = (await aws('CreateVpc', () => ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc') })))).Vpc!.VpcId!;
-      // EKS needs DNS hostnames for nodes to register and for private endpoints to resolve.
-      await aws('ModifyVpcAttribute', () => ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })));
-      const gateway = (await aws('CreateInternetGateway', () => ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: spec('internet-gateway') })))).InternetGateway!.InternetGatewayId!;
-      await aws('AttachInternetGateway', () => ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway, VpcId: vpcId })));
-      const publicRoutes = (await aws('CreateRouteTable', () => ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: spec('route-table') })))).RouteTable!.RouteTableId!;
-      await aws('CreateRoute', () => ec2.send(new CreateRouteCommand({ RouteTableId: publicRoutes, DestinationCidrBlock: '0.0.0.0/0', GatewayId: gateway })));
-
-      const clusterTag = { [`kubernetes.io/cluster/${cluster}`]: 'shared' };
-      const subnet = async (zone: string, index: number, role: 'public' | 'private') => (await aws('CreateSubnet', () => ec2.send(new CreateSubnetCommand({
-        VpcId: vpcId, AvailabilityZone: zone, CidrBlock: subnetCidr(cidr, index, zones.length * 2),
-        // The Load Balancer Controller picks subnets by these role tags: internet-facing in public, internal in private.
-        TagSpecifications: spec('subnet', { ...clusterTag, 'eksflow.io/subnet-role': role, [role === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb']: '1' }),
-      })))).Subnet!.SubnetId!;
-      const publicSubnets: string[] = [];
-      const privateSubnets: string[] = [];
-      for (const [i, zone] of zones.entries()) {
-        publicSubnets.push(await subnet(zone, i, 'public'));
-        privateSubnets.push(await subnet(zone, zones.length + i, 'private'));
-      }
-      for (const id of publicSubnets) await aws('AssociateRouteTable', () => ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRoutes, SubnetId: id })));
-
-      const nats: string[] = [];
-      const natCount = natGateway === 'none' ? 0 : natGateway === 'single' ? 1 : zones.length;
-      for (let i = 0; i < natCount; i++) {
-        const allocation = (await aws('AllocateAddress', () => ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: spec('elastic-ip') })))).AllocationId!;
-        nats.push((await aws('CreateNatGateway', () => ec2.send(new CreateNatGatewayCommand({ SubnetId: publicSubnets[i], AllocationId: allocation, TagSpecifications: spec('natgateway') })))).NatGateway!.NatGatewayId!);
-      }
-      for (const [i, id] of privateSubnets.entries()) {
-        const routes = (await aws('CreateRouteTable', () => ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: spec('route-table') })))).RouteTable!.RouteTableId!;
-        if (nats.length > 0) await aws('CreateRoute', () => ec2.send(new CreateRouteCommand({ RouteTableId: routes, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nats[i % nats.length] })));
-        await aws('AssociateRouteTable', () => ec2.send(new AssociateRouteTableCommand({ RouteTableId: routes, SubnetId: id })));
-      }
-      return describeNetwork(vpcId);
-    },
+    ensureNetwork: (input) => ensureNetworkParts(requests, input),
     describeNetwork,
     natGateways,
     deleteNatGateways,
@@ -174,10 +181,13 @@ export function vpcApi(ec2: EC2Client): VpcApi {
         ...(environment ? (await describe({ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] })).Addresses ?? [] : []),
       ];
       for (const allocationId of new Set(addresses.map((address) => address.AllocationId!))) await releaseAddress(allocationId);
-      const gateways = (await aws('DescribeInternetGateways', () => ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })))).InternetGateways ?? [];
-      for (const gateway of gateways) {
-        await aws('DetachInternetGateway', () => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId })));
-        await aws('DeleteInternetGateway', () => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId })));
+      // Found by the environment tag, so one made but never attached (a crash between the two) goes too.
+      const gateways = await aws('DescribeInternetGateways', () => (environment
+        ? requests.internetGateways(environment)
+        : ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })).then((found) => (found.InternetGateways ?? []).map((g) => ({ id: g.InternetGatewayId!, attachedTo: [vpcId] })))));
+      for (const gateway of gateways.filter((g) => g.attachedTo.length === 0 || g.attachedTo.includes(vpcId))) {
+        if (gateway.attachedTo.includes(vpcId)) await aws('DetachInternetGateway', () => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gateway.id, VpcId: vpcId })));
+        await aws('DeleteInternetGateway', () => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gateway.id })));
       }
       const tables = (await aws('DescribeRouteTables', () => ec2.send(new DescribeRouteTablesCommand({ Filters: byVpc(vpcId) })))).RouteTables ?? [];
       for (const table of tables.filter((t) => !t.Associations?.some((a) => a.Main))) {

@@ -1,7 +1,9 @@
 import { aws } from '../../activities/aws/errors';
-import { deletable, holdsAddress, natGatewaysStillDeleting, subnetCidr, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
+import { deletable, holdsAddress, natGatewaysStillDeleting, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
+import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests } from '../../activities/aws/vpc-parts';
+import { ownershipTagKeys } from '../../domain/ownership';
 import { after, type SimContext } from './context';
-import { ec2Error } from './errors';
+import { ec2Error, SimulatedAwsError } from './errors';
 import type { AwsGateway, Request } from './gateway';
 
 interface SubnetRecord {
@@ -16,16 +18,42 @@ interface VpcRecord {
   id: string;
   cidr: string;
   tags: Record<string, string>;
-  internetGateway?: string;
-  /** Route tables other than the VPC's main one, with the subnets associated to each. */
-  routeTables: Map<string, Set<string>>;
-  natGateways: Map<string, NatGatewayRecord>;
+}
+
+interface InternetGatewayRecord {
+  tags: Record<string, string>;
+  vpcId?: string;
+}
+
+interface RouteTableRecord {
+  vpcId: string;
+  tags: Record<string, string>;
+  /** Destination CIDR → where it goes. */
+  routes: Map<string, { gatewayId: string } | { natGatewayId: string }>;
+  /** Association ID → subnet. */
+  associations: Map<string, string>;
+}
+
+interface AddressRecord {
+  tags: Record<string, string>;
+  /** The NAT gateway the address serves, while it holds it. */
+  natGatewayId?: string;
 }
 
 interface NatGatewayRecord {
+  vpcId: string;
   subnetId: string;
   allocationId: string;
   state: NatGatewayState;
+  tags: Record<string, string>;
+  failureCode?: string;
+  failureMessage?: string;
+}
+
+/** How the next NAT gateways fail, when a test asks for it: AWS's failure code and message. */
+export interface NatGatewayFailure {
+  code: string;
+  message: string;
 }
 
 /** What else in the account holds on to a subnet or a VPC: EKS clusters, node groups, ENIs, load balancers. */
@@ -34,18 +62,29 @@ export interface VpcDependents {
   usingVpc(vpcId: string): string | undefined;
 }
 
-const subnetRoleTag = 'eksflow.io/subnet-role';
+// EC2's answers to a request about a part that is not there, or is already so, with EC2's own
+// names: the network code retries them as "not yet visible" (catalog 44).
+const ec2ClientError = (name: string, message: string) => new SimulatedAwsError(name, message, 400);
 
 /**
- * EC2's VPC calls: a VPC with public and private subnets, gateways and route tables.
- * Deleting a subnet or VPC something still uses is a DependencyViolation, as on EC2, which
- * the adapters classify as transient: teardown retries until the dependent is gone.
+ * EC2's VPC calls: a VPC with public and private subnets, gateways and route tables, each
+ * part tagged and found by its tags, as on EC2. The network is built by the same code as on
+ * AWS (`ensureNetworkParts`) over this account's records, so each EC2 request is counted and
+ * can meet a fault exactly where the SDK adapter would make it. Deleting a subnet or VPC
+ * something still uses is a DependencyViolation, as on EC2, which the adapters classify as
+ * transient: teardown retries until the dependent is gone.
  */
 export class SimulatedVpc implements VpcApi {
   private readonly vpcs = new Map<string, VpcRecord>();
   private readonly subnets = new Map<string, SubnetRecord>();
+  private readonly internetGateways = new Map<string, InternetGatewayRecord>();
+  private readonly routeTables = new Map<string, RouteTableRecord>();
   /** Elastic IPs by allocation ID. */
-  private readonly addresses = new Set<string>();
+  private readonly addresses = new Map<string, AddressRecord>();
+  private readonly nats = new Map<string, NatGatewayRecord>();
+  /** Client tokens of the creates that take one (CreateRouteTable, CreateNatGateway) → what they made. */
+  private readonly tokens = new Map<string, string>();
+  private readonly natFailures: NatGatewayFailure[] = [];
   private readonly zones: string[];
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, private readonly dependents: VpcDependents, zoneCount = 3) {
@@ -56,6 +95,15 @@ export class SimulatedVpc implements VpcApi {
     return this.gateway.operation({ service: 'ec2', method, resource }, body);
   }
 
+  /**
+   * Makes the next `count` NAT gateways fail when they would have become available, as EC2's
+   * do (catalog 43): state `failed` with a failure code and message, their address let go.
+   * @default InsufficientFreeAddressesInSubnet
+   */
+  failNatGateways(count = 1, failure: NatGatewayFailure = { code: 'InsufficientFreeAddressesInSubnet', message: 'Subnet has insufficient free addresses to create this NAT gateway' }): void {
+    for (let i = 0; i < count; i++) this.natFailures.push(failure);
+  }
+
   /** Where a subnet is, for EKS's checks; `undefined` when there is no such subnet. */
   subnet(id: string): { vpcId: string; zone: string } | undefined {
     const subnet = this.subnets.get(id);
@@ -64,6 +112,18 @@ export class SimulatedVpc implements VpcApi {
 
   vpcIds(): string[] {
     return [...this.vpcs.keys()].sort();
+  }
+
+  /** Every part of the account's networks, by kind, for tests that count them. */
+  parts() {
+    return {
+      vpcs: [...this.vpcs.values()].map((v) => ({ id: v.id, tags: { ...v.tags } })),
+      subnets: [...this.subnets.values()].map((s) => ({ id: s.id, vpcId: s.vpcId, zone: s.zone, tags: { ...s.tags } })),
+      internetGateways: [...this.internetGateways].map(([id, g]) => ({ id, vpcId: g.vpcId, tags: { ...g.tags } })),
+      routeTables: [...this.routeTables].map(([id, t]) => ({ id, vpcId: t.vpcId, tags: { ...t.tags }, routes: Object.fromEntries(t.routes), subnetIds: [...t.associations.values()] })),
+      addresses: [...this.addresses].map(([allocationId, a]) => ({ allocationId, natGatewayId: a.natGatewayId, tags: { ...a.tags } })),
+      natGateways: [...this.nats].map(([id, n]) => ({ id, vpcId: n.vpcId, subnetId: n.subnetId, allocationId: n.allocationId, state: n.state, tags: { ...n.tags } })),
+    };
   }
 
   availabilityZones() {
@@ -87,78 +147,189 @@ export class SimulatedVpc implements VpcApi {
     return this.call('describeNetwork', vpcId, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () => this.networkOf(vpcId))));
   }
 
-  createNetwork({ cidr, zones, natGateway, tags, cluster }: Parameters<VpcApi['createNetwork']>[0]) {
-    return this.call('createNetwork', cluster, async (request) => {
-      const { ids } = this.context;
-      const step = <T>(api: string, perform: () => T) => aws(api, () => request(api, perform));
-      const vpc = await step('CreateVpc', () => {
-        if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/.test(cidr)) throw ec2Error.invalidParameterValue(`Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
-        const record: VpcRecord = { id: ids.ec2('vpc'), cidr, tags: { ...tags }, routeTables: new Map(), natGateways: new Map() };
-        this.vpcs.set(record.id, record);
-        return record;
-      });
-      await step('ModifyVpcAttribute', () => undefined);
-      const gateway = await step('CreateInternetGateway', () => ids.ec2('igw'));
-      await step('AttachInternetGateway', () => { vpc.internetGateway = gateway; });
-      const publicRoutes = await step('CreateRouteTable', () => this.routeTable(vpc));
-      await step('CreateRoute', () => undefined);
-
-      const clusterTag = { [`kubernetes.io/cluster/${cluster}`]: 'shared' };
-      const subnet = (zone: string, index: number, role: 'public' | 'private') => step('CreateSubnet', () => {
-        if (!this.zones.includes(zone)) throw ec2Error.invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${this.zones.join(', ')}.`);
-        const record: SubnetRecord = {
-          id: ids.ec2('subnet'), vpcId: vpc.id, zone, cidr: subnetCidr(cidr, index, zones.length * 2),
-          tags: { ...tags, ...clusterTag, [subnetRoleTag]: role, [role === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb']: '1' },
-        };
-        this.subnets.set(record.id, record);
-        return record.id;
-      });
-      const publicSubnets: string[] = [];
-      const privateSubnets: string[] = [];
-      for (const [i, zone] of zones.entries()) {
-        publicSubnets.push(await subnet(zone, i, 'public'));
-        privateSubnets.push(await subnet(zone, zones.length + i, 'private'));
-      }
-      for (const id of publicSubnets) await step('AssociateRouteTable', () => vpc.routeTables.get(publicRoutes)!.add(id));
-
-      const natCount = natGateway === 'none' ? 0 : natGateway === 'single' ? 1 : zones.length;
-      const nats: string[] = [];
-      for (let i = 0; i < natCount; i++) {
-        const allocationId = await step('AllocateAddress', () => {
-          const id = ids.ec2('eipalloc');
-          this.addresses.add(id);
-          return id;
-        });
-        nats.push(await step('CreateNatGateway', () => {
-          const id = ids.ec2('nat');
-          vpc.natGateways.set(id, { subnetId: publicSubnets[i]!, allocationId, state: 'pending' });
-          return id;
-        }));
-      }
-      // A NAT gateway takes minutes to become available, and nodes in private subnets need it:
-      // the run waits for it, as the planner's estimate for the network assumes. One draw per
-      // cluster, so the same environment gets the same network time in any run.
-      if (nats.length > 0) {
-        this.context.scheduler.at(after(this.context, this.context.sampler.sample('network.create', cluster)), () => {
-          for (const id of nats) {
-            const nat = vpc.natGateways.get(id);
-            if (nat?.state === 'pending') nat.state = 'available';
-          }
-        });
-      }
-      for (const id of privateSubnets) {
-        const routes = await step('CreateRouteTable', () => this.routeTable(vpc));
-        if (nats.length > 0) await step('CreateRoute', () => undefined);
-        await step('AssociateRouteTable', () => vpc.routeTables.get(routes)!.add(id));
-      }
-      return step('DescribeSubnets', () => this.networkOf(vpc.id));
-    });
+  ensureNetwork(input: NetworkInput) {
+    return this.call('ensureNetwork', input.cluster, (request) => ensureNetworkParts(this.requests(request, input.cluster), input));
   }
 
-  private routeTable(vpc: VpcRecord): string {
-    const id = this.context.ids.ec2('rtb');
-    vpc.routeTables.set(id, new Set());
-    return id;
+  /**
+   * EC2's network requests on this account's records. A NAT gateway takes minutes to become
+   * available, and nodes in private subnets need it: the run waits for it, as the planner's
+   * estimate for the network assumes. One draw per cluster and call, so the same environment
+   * gets the same network time in any run.
+   */
+  private requests(request: Request, cluster: string): NetworkRequests {
+    const { ids } = this.context;
+    let natReadyAt: number | undefined;
+    const vpcOf = (vpcId: string) => {
+      const vpc = this.vpcs.get(vpcId);
+      if (!vpc) throw ec2Error.vpcNotFound(`The vpc ID '${vpcId}' does not exist`);
+      return vpc;
+    };
+    const routeTableOf = (id: string) => {
+      const table = this.routeTables.get(id);
+      if (!table) throw ec2ClientError('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`);
+      return table;
+    };
+    const subnetOf = (id: string) => {
+      const subnet = this.subnets.get(id);
+      if (!subnet) throw ec2ClientError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
+      return subnet;
+    };
+    const checkTarget = (target: { gatewayId: string } | { natGatewayId: string }) => {
+      if ('gatewayId' in target && !this.internetGateways.has(target.gatewayId)) throw ec2ClientError('InvalidGatewayID.NotFound', `The gateway ID '${target.gatewayId}' does not exist`);
+      if ('natGatewayId' in target && !this.nats.has(target.natGatewayId)) throw ec2ClientError('InvalidNatGatewayID.NotFound', `The natGateway ID '${target.natGatewayId}' does not exist`);
+    };
+    const inCidr = (outer: string, inner: string) => {
+      const toRange = (block: string) => {
+        const [base, bits] = block.split('/') as [string, string];
+        const start = base.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+        return [start, start + 2 ** (32 - Number(bits))] as const;
+      };
+      const [a, b] = [toRange(outer), toRange(inner)];
+      return { overlaps: a[0] < b[1] && b[0] < a[1], within: b[0] >= a[0] && b[1] <= a[1] };
+    };
+    return {
+      createVpc: ({ cidr, tags }) => request('CreateVpc', () => {
+        if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/.test(cidr)) throw ec2Error.invalidParameterValue(`Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
+        const id = ids.ec2('vpc');
+        this.vpcs.set(id, { id, cidr, tags: { ...tags } });
+        return id;
+      }),
+      enableDnsHostnames: (vpcId) => request('ModifyVpcAttribute', () => void vpcOf(vpcId)),
+      internetGateways: (environment) => request('DescribeInternetGateways', () => [...this.internetGateways]
+        .filter(([, g]) => g.tags[ownershipTagKeys.environment] === environment)
+        .map(([id, g]) => ({ id, tags: { ...g.tags }, attachedTo: g.vpcId ? [g.vpcId] : [] }))),
+      createInternetGateway: (tags) => request('CreateInternetGateway', () => {
+        const id = ids.ec2('igw');
+        this.internetGateways.set(id, { tags: { ...tags } });
+        return id;
+      }),
+      attachInternetGateway: (gatewayId, vpcId) => request('AttachInternetGateway', () => {
+        const gateway = this.internetGateways.get(gatewayId);
+        if (!gateway) throw ec2ClientError('InvalidInternetGatewayID.NotFound', `The internetGateway ID '${gatewayId}' does not exist`);
+        vpcOf(vpcId);
+        if (gateway.vpcId) throw ec2ClientError('Resource.AlreadyAssociated', `resource ${gatewayId} is already attached to network ${gateway.vpcId}`);
+        gateway.vpcId = vpcId;
+      }),
+      subnets: (vpcId) => request('DescribeSubnets', () => [...this.subnets.values()].filter((s) => s.vpcId === vpcId).map((s) => ({ id: s.id, tags: { ...s.tags }, zone: s.zone, cidr: s.cidr }))),
+      createSubnet: ({ vpcId, zone, cidr, tags }) => request('CreateSubnet', () => {
+        const vpc = vpcOf(vpcId);
+        if (!this.zones.includes(zone)) throw ec2Error.invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${this.zones.join(', ')}.`);
+        if (!inCidr(vpc.cidr, cidr).within) throw ec2ClientError('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
+        if ([...this.subnets.values()].some((s) => s.vpcId === vpcId && inCidr(s.cidr, cidr).overlaps)) throw ec2ClientError('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+        const id = ids.ec2('subnet');
+        this.subnets.set(id, { id, vpcId, zone, cidr, tags: { ...tags } });
+        return id;
+      }),
+      createTags: (resourceIds, tags) => request('CreateTags', () => {
+        for (const id of resourceIds) {
+          const tagged = this.vpcs.get(id) ?? this.subnets.get(id) ?? this.internetGateways.get(id) ?? this.routeTables.get(id) ?? this.addresses.get(id) ?? this.nats.get(id);
+          if (!tagged) throw ec2ClientError('InvalidID', `The ID '${id}' is not valid`);
+          Object.assign(tagged.tags, tags);
+        }
+      }),
+      routeTables: (vpcId) => request('DescribeRouteTables', () => [...this.routeTables].filter(([, t]) => t.vpcId === vpcId).map(([id, t]) => ({
+        id, tags: { ...t.tags }, main: false,
+        routes: Object.fromEntries([...t.routes].map(([destination, to]) => {
+          // A route to a NAT gateway that is gone is a blackhole, as EC2 shows it.
+          const nat = 'natGatewayId' in to ? this.nats.get(to.natGatewayId) : undefined;
+          const blackhole = 'natGatewayId' in to && (!nat || nat.state === 'failed' || nat.state === 'deleting' || nat.state === 'deleted');
+          return [destination, { ...to, state: blackhole ? 'blackhole' : 'active' }];
+        })),
+        associations: [...t.associations].map(([associationId, subnetId]) => ({ id: associationId, subnetId })),
+      }))),
+      createRouteTable: ({ vpcId, tags, clientToken }) => request('CreateRouteTable', () => {
+        vpcOf(vpcId);
+        const known = this.tokens.get(clientToken);
+        if (known) return known;
+        const id = ids.ec2('rtb');
+        this.routeTables.set(id, { vpcId, tags: { ...tags }, routes: new Map(), associations: new Map() });
+        this.tokens.set(clientToken, id);
+        return id;
+      }),
+      createRoute: (tableId, destination, target) => request('CreateRoute', () => {
+        const table = routeTableOf(tableId);
+        checkTarget(target);
+        if (table.routes.has(destination)) throw ec2ClientError('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
+        table.routes.set(destination, target);
+      }),
+      replaceRoute: (tableId, destination, target) => request('ReplaceRoute', () => {
+        const table = routeTableOf(tableId);
+        checkTarget(target);
+        if (!table.routes.has(destination)) throw ec2ClientError('InvalidRoute.NotFound', `no route with destination-cidr-block ${destination} in route table ${tableId}`);
+        table.routes.set(destination, target);
+      }),
+      associateRouteTable: (tableId, subnetId) => request('AssociateRouteTable', () => {
+        const table = routeTableOf(tableId);
+        subnetOf(subnetId);
+        const current = [...this.routeTables].find(([, t]) => [...t.associations.values()].includes(subnetId));
+        if (current) throw ec2ClientError('Resource.AlreadyAssociated', `the specified association for route table ${current[0]} conflicts with an existing association`);
+        table.associations.set(ids.ec2('rtbassoc'), subnetId);
+      }),
+      addresses: (environment) => request('DescribeAddresses', () => [...this.addresses]
+        .filter(([, a]) => a.tags[ownershipTagKeys.environment] === environment)
+        .map(([allocationId, a]) => ({ id: allocationId, allocationId, tags: { ...a.tags }, ...(a.natGatewayId ? { associationId: `eipassoc-${a.natGatewayId}` } : {}) }))),
+      allocateAddress: (tags) => request('AllocateAddress', () => {
+        const id = ids.ec2('eipalloc');
+        this.addresses.set(id, { tags: { ...tags } });
+        return id;
+      }),
+      releaseAddress: (allocationId) => request('ReleaseAddress', () => this.release(allocationId)),
+      natGateways: (vpcId) => request('DescribeNatGateways', () => [...this.nats].filter(([, n]) => n.vpcId === vpcId).map(([id, n]) => ({
+        id, state: n.state, tags: { ...n.tags }, subnetId: n.subnetId,
+        allocationIds: this.addresses.get(n.allocationId)?.natGatewayId === id ? [n.allocationId] : [],
+        ...(n.failureCode ? { failureCode: n.failureCode, failureMessage: n.failureMessage } : {}),
+      }))),
+      createNatGateway: ({ subnetId, allocationId, clientToken, tags }) => request('CreateNatGateway', () => {
+        const known = this.tokens.get(clientToken);
+        if (known) return known;
+        const subnet = subnetOf(subnetId);
+        const address = this.addresses.get(allocationId);
+        if (!address) throw ec2ClientError('InvalidAllocationID.NotFound', `The allocation ID '${allocationId}' does not exist`);
+        if (address.natGatewayId) throw ec2ClientError('Resource.AlreadyAssociated', `Elastic IP address [${allocationId}] is already associated`);
+        const id = ids.ec2('nat');
+        const nat: NatGatewayRecord = { vpcId: subnet.vpcId, subnetId, allocationId, state: 'pending', tags: { ...tags } };
+        this.nats.set(id, nat);
+        this.tokens.set(clientToken, id);
+        address.natGatewayId = id;
+        const failure = this.natFailures.shift();
+        natReadyAt ??= after(this.context, this.context.sampler.sample('network.create', cluster));
+        this.context.scheduler.at(natReadyAt, () => {
+          if (nat.state !== 'pending') return;
+          if (!failure) {
+            nat.state = 'available';
+            return;
+          }
+          Object.assign(nat, { state: 'failed', failureCode: failure.code, failureMessage: failure.message });
+          // A failed NAT gateway lets its address go: it can be released, or given to another.
+          if (address.natGatewayId === id) address.natGatewayId = undefined;
+        });
+        return id;
+      }),
+      deleteNatGateway: (id) => request('DeleteNatGateway', () => this.startDeleting(id)),
+    };
+  }
+
+  /** ReleaseAddress: refused while a NAT gateway still holds the address, as EC2 does. */
+  private release(allocationId: string): void {
+    const address = this.addresses.get(allocationId);
+    if (!address) throw ec2ClientError('InvalidAllocationID.NotFound', `The allocation ID '${allocationId}' does not exist`);
+    const holder = address.natGatewayId ? this.nats.get(address.natGatewayId) : undefined;
+    if (holder && holdsAddress({ id: address.natGatewayId!, state: holder.state })) throw ec2ClientError('AuthFailure', `You do not have permission to access the specified resource.`);
+    this.addresses.delete(allocationId);
+  }
+
+  /** DeleteNatGateway: deleting, then deleted after its sampled latency, its address let go. */
+  private startDeleting(id: string): void {
+    const nat = this.nats.get(id);
+    if (!nat || nat.state === 'deleted') throw ec2ClientError('NatGatewayNotFound', `NAT gateway ${id} was not found`);
+    if (nat.state === 'deleting') return;
+    nat.state = 'deleting';
+    this.context.scheduler.at(after(this.context, this.context.sampler.sample('nat-gateway.delete', id)), () => {
+      nat.state = 'deleted';
+      const address = this.addresses.get(nat.allocationId);
+      if (address?.natGatewayId === id) address.natGatewayId = undefined;
+    });
   }
 
   natGateways(vpcId: string) {
@@ -166,24 +337,19 @@ export class SimulatedVpc implements VpcApi {
   }
 
   private natGatewaysOf(vpcId: string): NatGateway[] {
-    return [...(this.vpcs.get(vpcId)?.natGateways ?? [])].map(([id, nat]) => ({ id, state: nat.state }));
+    return [...this.nats].filter(([, nat]) => nat.vpcId === vpcId).map(([id, nat]) => ({
+      id, state: nat.state, ...(nat.failureCode ? { failureCode: nat.failureCode } : {}), ...(nat.failureMessage ? { failureMessage: nat.failureMessage } : {}),
+    }));
   }
 
   deleteNatGateways(vpcId: string) {
     return this.call('deleteNatGateways', vpcId, (request) => this.startNatDeletions(vpcId, request));
   }
 
-  /** DeleteNatGateway for each one not already going: deleting, then deleted after its sampled latency. */
+  /** DeleteNatGateway for each one not already going. */
   private async startNatDeletions(vpcId: string, request: Request): Promise<void> {
-    const vpc = this.vpcs.get(vpcId);
     const nats = await aws('DescribeNatGateways', () => request('DescribeNatGateways', () => this.natGatewaysOf(vpcId)));
-    for (const { id } of nats.filter(deletable)) {
-      await aws('DeleteNatGateway', () => request('DeleteNatGateway', () => {
-        const nat = vpc!.natGateways.get(id)!;
-        nat.state = 'deleting';
-        this.context.scheduler.at(after(this.context, this.context.sampler.sample('nat-gateway.delete', id)), () => { nat.state = 'deleted'; });
-      }));
-    }
+    for (const { id } of nats.filter(deletable)) await aws('DeleteNatGateway', () => request('DeleteNatGateway', () => this.startDeleting(id)));
   }
 
   deleteNetwork(vpcId: string) {
@@ -194,19 +360,25 @@ export class SimulatedVpc implements VpcApi {
       await this.startNatDeletions(vpcId, request);
       const holding = (await step('DescribeNatGateways', () => this.natGatewaysOf(vpcId))).filter(holdsAddress);
       if (holding.length > 0) throw natGatewaysStillDeleting(holding);
-      const allocations = [...vpc.natGateways.values()].map((nat) => nat.allocationId);
-      const addresses = await step('DescribeAddresses', () => allocations.filter((id) => this.addresses.has(id)));
-      for (const id of addresses) await step('ReleaseAddress', () => this.addresses.delete(id));
-      for (const id of [...vpc.natGateways.keys()]) vpc.natGateways.delete(id);
-      const gateways = await step('DescribeInternetGateways', () => (vpc.internetGateway ? [vpc.internetGateway] : []));
-      for (const gateway of gateways) {
-        await step('DetachInternetGateway', () => gateway);
-        await step('DeleteInternetGateway', () => { vpc.internetGateway = undefined; });
+      // The gateways' addresses, and any other this environment allocated (one for a NAT
+      // gateway that failed, or that a crash kept from being given to one).
+      const environment = vpc.tags[ownershipTagKeys.environment];
+      const mine = new Set([...this.nats.values()].filter((nat) => nat.vpcId === vpcId).map((nat) => nat.allocationId));
+      const addresses = await step('DescribeAddresses', () => [...this.addresses]
+        .filter(([id, a]) => mine.has(id) || (environment !== undefined && a.tags[ownershipTagKeys.environment] === environment)).map(([id]) => id));
+      for (const id of addresses) await step('ReleaseAddress', () => this.release(id));
+      for (const [id, nat] of [...this.nats]) if (nat.vpcId === vpcId) this.nats.delete(id);
+      // Found by the environment tag too, so one made but never attached goes as well.
+      const gateways = await step('DescribeInternetGateways', () => [...this.internetGateways]
+        .filter(([, g]) => g.vpcId === vpcId || (!g.vpcId && environment !== undefined && g.tags[ownershipTagKeys.environment] === environment)));
+      for (const [id, gateway] of gateways) {
+        if (gateway.vpcId) await step('DetachInternetGateway', () => { gateway.vpcId = undefined; });
+        await step('DeleteInternetGateway', () => this.internetGateways.delete(id));
       }
-      const tables = await step('DescribeRouteTables', () => [...vpc.routeTables]);
-      for (const [id, associations] of tables) {
-        for (const subnetId of [...associations]) await step('DisassociateRouteTable', () => associations.delete(subnetId));
-        await step('DeleteRouteTable', () => vpc.routeTables.delete(id));
+      const tables = await step('DescribeRouteTables', () => [...this.routeTables].filter(([, t]) => t.vpcId === vpcId));
+      for (const [id, table] of tables) {
+        for (const associationId of [...table.associations.keys()]) await step('DisassociateRouteTable', () => table.associations.delete(associationId));
+        await step('DeleteRouteTable', () => this.routeTables.delete(id));
       }
       const subnets = await step('DescribeSubnets', () => [...this.subnets.values()].filter((subnet) => subnet.vpcId === vpcId));
       for (const subnet of subnets) {

@@ -57,7 +57,7 @@ test('a failed step fails non-retryably, by method or API name, for one resource
   await bed.apis.eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds, 'spot'));
 
   bed.sim.faults.failStep('ec2:CreateSubnet');
-  await rejectsAs(bed.apis.vpc.createNetwork({ cidr: '10.9.0.0/16', zones: ['us-east-1a'], natGateway: 'none', tags, cluster: 'x' }), { type: 'InjectedFault', message: /injected failure of CreateSubnet/ });
+  await rejectsAs(bed.apis.vpc.ensureNetwork({ cidr: '10.9.0.0/16', zones: ['us-east-1a'], natGateway: 'none', tags, cluster: 'x' }), { type: 'InjectedFault', message: /injected failure of CreateSubnet/ });
   assert.equal(bed.sim.inventory().vpcs.length, 2, 'what came before the failed request stays, as on AWS');
 });
 

@@ -172,7 +172,7 @@ test('NAT gateways are pending for their sampled latency, and hold the network u
   const bed = manualSim();
   const zones = await bed.apis.vpc.availabilityZones();
   assert.deepEqual(zones, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
-  const network = await bed.apis.vpc.createNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'perAz', tags, cluster: 'demo' });
+  const network = await bed.apis.vpc.ensureNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'perAz', tags, cluster: 'demo' });
   assert.equal(network.privateSubnetIds.length, 3);
   const states = async () => (await bed.apis.vpc.natGateways(network.vpcId)).map((nat) => nat.state);
   assert.deepEqual(await states(), ['pending', 'pending', 'pending'], 'CreateNatGateway returns at once, as on EC2');
