@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, currentUpdateInfo, executeChild, isCancellation, patched, proxyActivities,
+  ActivityFailure, allHandlersFinished, CancelledFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, currentUpdateInfo, executeChild, isCancellation, patched, proxyActivities,
   setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -20,7 +20,15 @@ import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions,
 import { teardownEnvironment } from './teardown-environment';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
-const aws = proxyActivities<Activities>(awsCall);
+const cancellableAws = proxyActivities<Activities>(awsCall);
+/**
+ * The same AWS calls, never abandoned mid-flight: a cancelled run (or a step cancelled by
+ * fail-fast) lets a call already made to AWS finish, so the ledger records what AWS did, and
+ * stops at its next wait instead. A call is short (a minute at most), a wait is not.
+ */
+const wholeAws = new Proxy(cancellableAws, {
+  get: (target, name: keyof Activities) => (...args: unknown[]) => CancellationScope.nonCancellable(() => (target[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+});
 const waits = proxyActivities<Activities>(heartbeatingWait);
 const installs = proxyActivities<Activities>(addonInstall);
 const probes = proxyActivities<Activities>(autoscalingProbe);
@@ -107,6 +115,9 @@ export interface ProvisionResult {
  */
 export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale: carriedTimeScale, schedule = 'parallel', polling = 'adaptive' }: ProvisionInput): Promise<ProvisionResult> {
   let timeScale = carriedTimeScale;
+  // Fail fast (below): a failed step stops the others at their next wait and starts no new one.
+  const failFast = !serving && patched('fail-fast');
+  const aws = failFast ? wholeAws : cancellableAws;
   // Runs started before add-ons existed carry specs without them.
   const spec: EnvironmentSpec = { ...given, addons: given.addons ?? {} };
   // The first run's ID tags everything, so every later run of the same life owns it too.
@@ -216,11 +227,22 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // Nodes in the private subnets reach ECR and the cluster only through NAT: the network is
       // ready once its NAT gateways are available, not when CreateNatGateway returns.
       if (spec.network.vpc!.natGateway !== 'none' && patched('nat-gateways-awaited')) {
-        const nats = await waitUntil(step, () => aws.natGatewayStatus({ vpcId: network.vpcId }), ({ status }) => status !== 'PENDING',
+        const awaitNat = () => waitUntil(step, () => aws.natGatewayStatus({ vpcId: network.vpcId }), ({ status }) => status !== 'PENDING',
           ({ gateways }) => `${subnets}; NAT ${gateways.map((nat) => `${nat.id} ${nat.state}`).join(', ')}`);
-        const failed = nats.gateways.filter((nat) => nat.state === 'failed');
+        const why = (nat: { id: string; state: string; failureCode?: string; failureMessage?: string }) =>
+          `${nat.id}: ${[nat.failureCode, nat.failureMessage].filter(Boolean).join(': ') || nat.state}`;
+        let nats = await awaitNat();
+        let failed = nats.gateways.filter((nat) => nat.state === 'failed');
+        // A NAT gateway can fail to come up (no free address in its subnet, an EIP limit): once,
+        // ensureNetwork replaces it (releasing its address) and the wait starts again.
+        if (failed.length > 0 && patched('failed-nat-replaced-once')) {
+          update(step.id, { detail: `${subnets}; NAT ${failed.map(why).join(', ')}: replacing it` });
+          await aws.ensureNetwork({ owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags });
+          nats = await awaitNat();
+          failed = nats.gateways.filter((nat) => nat.state === 'failed');
+        }
         if (nats.status !== 'AVAILABLE' || failed.length > 0) {
-          throw ApplicationFailure.nonRetryable(`NAT gateway ${failed.map((nat) => `${nat.id}: ${nat.failureMessage ?? nat.state}`).join(', ') || nats.status.toLowerCase()}`, errorTypes.resourceFailed);
+          throw ApplicationFailure.nonRetryable(`NAT gateway ${failed.map(why).join(', ') || nats.status.toLowerCase()}`, errorTypes.resourceFailed);
         }
       }
     },
@@ -351,15 +373,18 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
   }
 
-  // Fail fast: once a step fails, no step starts, and the ones running are cancelled (their
-  // waits at once; their AWS calls are abandoned, and what they may have made is in the ledger
-  // as intended, which the rollback looks for by name and ownership tag).
-  const failFast = !serving && patched('fail-fast');
+  // Fail fast: once a step fails, no step starts, and the ones running are cancelled: their
+  // waits (timers, heartbeating activities) at once; an AWS call already sent finishes first.
   let firstFailure: string | undefined;
   const steps = new CancellationScope();
 
   async function runStep(step: PlanStep): Promise<void> {
-    if (failFast && firstFailure !== undefined) return;
+    if (failFast) {
+      // After a failure the run is already on its way to the rollback: nothing more starts.
+      if (firstFailure !== undefined) return;
+      // A cancelled run starts nothing either (its AWS calls would not be cancelled).
+      if (steps.consideredCancelled) throw new CancelledFailure(`${step.id} not started: the run was cancelled`);
+    }
     update(step.id, { state: 'running', startedAt: now(), attempts: progress.get(step.id)!.attempts + 1 });
     try {
       await handlers[step.kind]!(step);

@@ -90,11 +90,12 @@ async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body:
   });
 }
 
-/** For runs expected to fail: the failure and the final progress. */
-async function failedRun(spec: EnvironmentSpec, fault?: Fault, meanwhile?: (handle: Handle) => Promise<void>) {
+/** For runs expected to fail: the failure and the final progress; with `record`, the history is kept for the replay test. */
+async function failedRun(spec: EnvironmentSpec, fault?: Fault, meanwhile?: (handle: Handle) => Promise<void>, record?: string) {
   return withRun(spec, fault, async (handle) => {
     await meanwhile?.(handle);
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    if (record) await recordHistory(record, handle);
     return { error, progress: await handle.query(progressQuery) };
   });
 }
@@ -166,6 +167,8 @@ test('a long-lived environment continues as new with its ledger and scaling, and
 
     await handle.signal(teardownSignal, { reason: 'three runs later' });
     const result = await handle.result();
+    await recordHistory('continued-as-new-first-run', env.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId));
+    await recordHistory('continued-as-new-last-run', handle);
     assert.equal(result.endedBecause, 'three runs later');
     assert.ok(result.ledger.length === 5 && result.ledger.every((e) => e.state === 'deleted'), JSON.stringify(result.ledger));
     assert.deepEqual(await awsInventory(aws.clientConfig), empty);
@@ -333,7 +336,7 @@ test('cancelling a run mid-way rolls it back', async () => {
       return state.steps.find((s) => s.id === 'k8s:nodes-ready/lonely')?.state === 'running';
     }, { timeoutMs: 30_000, intervalMs: 200 });
     await handle.cancel();
-  });
+  }, 'cancelled-mid-provisioning-rollback');
   assert.ok(error instanceof WorkflowFailedError, String(error));
   assert.equal(progress.phase, 'rolled-back');
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);

@@ -9,6 +9,7 @@ import { startSimulatedCloud, type SimulatedCloud } from '../../src/sim/cloud';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, type Progress } from '../../src/workflows/messages';
 import { workflowWorkerOptions } from '../../worker';
+import { recordHistory } from '../support/histories';
 import { waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 
@@ -51,10 +52,12 @@ const start = (tenant: string, spec: EnvironmentSpec) => server.env.client.workf
   taskQueue, workflowId: `${tenant}.${spec.name}.${++runs}`, args: [{ environmentId: `${tenant}/${spec.name}`, spec, timeScale: speedup }],
 });
 
-async function failed(tenant: string, spec: EnvironmentSpec): Promise<{ error: WorkflowFailedError; progress: Progress }> {
+/** A run expected to fail; with `record`, its history is kept for the replay test. */
+async function failed(tenant: string, spec: EnvironmentSpec, record?: string): Promise<{ error: WorkflowFailedError; progress: Progress }> {
   const handle = await start(tenant, spec);
   const error = await handle.result().then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  if (record) await recordHistory(record, handle);
   return { error, progress: await handle.query(progressQuery) };
 }
 
@@ -88,7 +91,7 @@ for (const [status, issue] of [
   test(`a node group that ends ${status} (${issue.split(':')[0]}) reports AWS's code and message on its step and rolls back`, async () => {
     const name = `ng-${status.toLowerCase().replace('_', '-')}-${issue.split(':')[0]!.toLowerCase()}`.slice(0, 40);
     cloud.aws.faults.failOutcome('nodegroup', `${name}/general`, { status, issues: [issue] });
-    const { error, progress } = await failed('team-a', specOf(name));
+    const { error, progress } = await failed('team-a', specOf(name), status === 'DEGRADED' ? 'rollback-nodegroup-degraded' : undefined);
     const step = progress.steps.find((s) => s.id === 'eks:nodegroup/general')!;
     assert.equal(step.detail, `${status}: ${issue}`, 'the step shows EKS\'s own words');
     assert.match(error.cause!.message, new RegExp(`eks:nodegroup/general is ${status}: ${issue.split(':')[0]}`));
@@ -113,7 +116,7 @@ test('two tenants, one name: the second is refused, its rollback touches nothing
   const before = nothingOf('shared');
   assert.deepEqual(before.roles, ['shared-cluster', 'shared-node']);
 
-  const { error, progress } = await failed('team-b', specOf('shared'));
+  const { error, progress } = await failed('team-b', specOf('shared'), 'two-tenants-refused-rollback');
   const cause = error.cause as ApplicationFailure;
   assert.match(cause.message, /already exists and is not this environment's/);
   assert.ok(!cause.message.includes('team-a'), 'the refusal does not name the other tenant');
@@ -132,7 +135,7 @@ test('two tenants, one name: the second is refused, its rollback touches nothing
 test('fail fast: once a step fails, no other step starts and the rollback follows at once', async () => {
   cloud.aws.faults.failStep('createRepository', { resource: 'team/fast' });
   const callsBefore = cloud.aws.calls();
-  const { error, progress } = await failed('team-a', specOf('fast', { image: { import: { source: 'public.ecr.aws/nginx/nginx:1.27', repository: 'team/fast', tag: '1' } } }));
+  const { error, progress } = await failed('team-a', specOf('fast', { image: { import: { source: 'public.ecr.aws/nginx/nginx:1.27', repository: 'team/fast', tag: '1' } } }), 'fail-fast-before-cluster');
   assert.match(error.cause!.message, /provisioning fast failed/);
   const failedStep = progress.steps.find((s) => s.id === 'ecr:repository')!;
   assert.match(failedStep.lastError ?? '', /CreateRepository|createRepository/, 'the step that failed keeps its own error');
@@ -151,7 +154,7 @@ test('a failure of a step cancels the steps already running: the network\'s NAT 
   // create the cluster, before rolling back.
   cloud.aws.faults.failStep('attachPolicy', { resource: 'cancel-node' });
   const callsBefore = cloud.aws.calls()['eks:CreateCluster'] ?? 0;
-  const { error, progress } = await failed('team-a', specOf('cancel', { network: { vpc: { natGateway: 'single', availabilityZones: 2 } } }));
+  const { error, progress } = await failed('team-a', specOf('cancel', { network: { vpc: { natGateway: 'single', availabilityZones: 2 } } }), 'fail-fast-cancels-nat-wait');
   assert.match(error.cause!.message, /provisioning cancel failed/);
   assert.match(progress.steps.find((s) => s.id === 'iam:node-role')?.lastError ?? '', /attachPolicy/, 'the step that failed keeps its own error');
   const network = progress.steps.find((s) => s.id === 'vpc:network')!;
@@ -159,4 +162,29 @@ test('a failure of a step cancels the steps already running: the network\'s NAT 
   assert.equal(cloud.aws.calls()['eks:CreateCluster'] ?? 0, callsBefore, 'the cluster was never asked for');
   assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
   assert.deepEqual(nothingOf('cancel'), none);
+});
+
+test('a NAT gateway that fails to come up is replaced once, with its address released, and the run goes on', async () => {
+  cloud.aws.vpc.failNatGateways(1);
+  const spec = specOf('nat-retry', { network: { vpc: { natGateway: 'single', availabilityZones: 2 } } });
+  const handle = await start('team-a', spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs: 120_000, intervalMs: 200 });
+  assert.match(ready.steps.find((s) => s.id === 'vpc:network')?.detail ?? '', /NAT nat-[0-9a-f]+ available$/);
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  await recordHistory('nat-failed-replaced-teardown', handle);
+  await recordHistory('teardown-child-with-vpc', server.env.client.workflow.getHandle('teardown:team-a/nat-retry'));
+  assert.deepEqual(nothingOf('nat-retry'), none);
+});
+
+test('a NAT gateway that fails twice fails the network step with EC2\'s code and message, and rolls back', async () => {
+  cloud.aws.vpc.failNatGateways(2, { code: 'InsufficientFreeAddressesInSubnet', message: 'Subnet has insufficient free addresses to create this NAT gateway' });
+  const { error, progress } = await failed('team-a', specOf('nat-fails', { network: { vpc: { natGateway: 'single', availabilityZones: 2 } } }));
+  assert.match(error.cause!.message, /NAT gateway nat-[0-9a-f]+: InsufficientFreeAddressesInSubnet: Subnet has insufficient free addresses/);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  assert.deepEqual(nothingOf('nat-fails'), none);
 });
