@@ -49,7 +49,7 @@ export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, '
     eks: eksApi(new EKSClient(config), patience),
     iam: iamApi(new IAMClient(config), patience),
     ecr: ecrApi(new ECRClient(config)),
-    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config)),
+    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config), patience),
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config), patience),
   };

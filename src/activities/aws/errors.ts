@@ -12,8 +12,14 @@ interface AwsError {
 }
 
 // Throttling, AWS-side faults, and DependencyViolation: during a teardown a dependent (a NAT
-// gateway, an ENI) is often still going away, and the same call succeeds a little later.
-const transientNames = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'ServiceUnavailableException', 'ServerException', 'DependencyViolation']);
+// gateway, an ENI) is often still going away, and the same call succeeds a little later
+// (aws-fault-catalog 40-42). InvalidGroup.InUse is EC2's other word for a security group still
+// used by an ENI or referenced by another group (catalog 40; terraform-provider-aws
+// internal/service/ec2/vpc_security_group.go retries both).
+const transientNames = new Set([
+  'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'ServiceUnavailableException', 'ServerException',
+  'DependencyViolation', 'InvalidGroup.InUse',
+]);
 
 /**
  * Whether an SDK error is AWS saying "no such thing", under any service's name for it:
@@ -104,7 +110,7 @@ async function patiently<T>(action: string, call: () => Promise<T>, notYet: read
         throw ApplicationFailure.nonRetryable(`${said} (still so ${Math.round((now - startedAt) / 1000)} s after the first attempt, waiting for ${rule.waitingFor}; gave up after ${Math.round(rule.budgetMs / 1000)} s, aws-fault-catalog ${rule.catalog})`, errorTypes.awsClientError);
       }
       const pause = Math.min(firstPauseMs * 2 ** tries, rule.maxPauseMs, budgetEndsAt - now);
-      if (now + pause >= attemptEndsAt - attemptMarginMs) {
+      if (rule.again === 'activity' || now + pause >= attemptEndsAt - attemptMarginMs) {
         throw ApplicationFailure.retryable(`${said} (waiting for ${rule.waitingFor}, aws-fault-catalog ${rule.catalog}; the next attempt goes on)`, rule.type);
       }
       if (activity?.info.heartbeatTimeoutMs) activity.heartbeat({ waitingFor: rule.waitingFor, action });

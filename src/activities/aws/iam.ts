@@ -56,7 +56,7 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
     async createRole({ name, trustPolicy, description, tags }) {
       const created = await aws(`CreateRole ${name}`, () => client.send(new CreateRoleCommand({
         RoleName: name, AssumeRolePolicyDocument: trustPolicy, Description: description, Tags: toTagList(tags),
-      })), [notYet.trustPrincipal, notYet.concurrentModification]);
+      })), [notYet.trustPrincipal, notYet.concurrentModification, notYet.roleNotYetReadable]);
       return { name, arn: created.Role!.Arn!, tags };
     },
     async listRoles(pathPrefix) {

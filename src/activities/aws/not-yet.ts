@@ -20,6 +20,11 @@ export interface NotYet {
   maxPauseMs: number;
   /** The retryable failure type while within the budget. */
   type: typeof errorTypes.awsPropagation | typeof errorTypes.awsRetryable;
+  /**
+   * Where the call is made again: by this loop, or, when the same call cannot succeed and the
+   * activity must look again first, by Temporal's next attempt of the whole activity. @default 'call'
+   */
+  again?: 'call' | 'activity';
 }
 
 /**
@@ -89,6 +94,13 @@ export function notYetRules(patience: Patience) {
     addonRole: propagation('3', "the add-on's service account role to propagate", ['InvalidParameterException'], ['does not exist', 'CREATE_FAILED']),
     /** Catalog 6 (iam/role.go retryCreateRole): a principal in the trust policy (the OIDC provider of an IRSA role) made seconds ago. */
     trustPrincipal: propagation('6', 'the principal in the trust policy to propagate', ['MalformedPolicyDocumentException', 'MalformedPolicyDocument'], ['Invalid principal in policy']),
+    /**
+     * Catalog 7 (iam/role.go resourceRoleRead reads with RetryWhenNewResourceNotFound): GetRole
+     * may not show a role made seconds ago, so an activity retried after a lost CreateRole
+     * response finds none and creates it again. The activity runs again, for GetRole to find
+     * it and check whose it is; past the budget the role is someone else's doing.
+     */
+    roleNotYetReadable: { ...propagation('7', 'GetRole to show the role CreateRole says exists', ['EntityAlreadyExistsException', 'EntityAlreadyExists']), again: 'activity' as const },
     /** Catalog 6 and 8 (iam/role.go retryCreateRole, role_policy_attachment.go attachPolicyToRole). */
     concurrentModification: propagation('6, 8', 'a concurrent change to the role to finish', ['ConcurrentModificationException', 'ConcurrentModification']),
     /** Catalog 8 (iam/role.go deleteRole): the role's detachments still settling. */
@@ -108,6 +120,8 @@ export function notYetRules(patience: Patience) {
     fargateBusy: busy('29', "another Fargate profile's CREATING or DELETING to finish", patience.fargateBusyMs, ['ResourceInUseException'], [
       'in status CREATING', 'in status DELETING', 'is being created', 'is being deleted', 'currently has Fargate profile',
     ]),
+    /** Catalog 39 (elbv2/target_group.go resourceTargetGroupDelete): its listener or rule still being deleted. */
+    targetGroupInUse: propagation('39', 'the listener or rule using the target group to go', ['ResourceInUse', 'ResourceInUseException'], ['currently in use by a listener or a rule']),
     /** Catalog 46 (logs/group.go resourceGroupDelete). */
     logGroupBusy: busy('46', 'CloudWatch Logs to let go of the log group', patience.logGroupBusyMs, ['OperationAbortedException']),
     /** Catalog 46 (logs/group.go resourceGroupUpdate): the caller's own IAM permission still propagating. */
