@@ -20,7 +20,7 @@ export interface AwsClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /**
    * Attempts per call, first included, by the SDK's standard retry mode (throttling, 5xx,
-   * connection errors, with jittered exponential back-off capped at 20 s). @default 8
+   * connection errors, with jittered exponential back-off capped at 20 s). @default 7
    */
   maxAttempts?: number;
   /** How long each named "not yet" answer is waited out (aws-fault-catalog). @default the upstream tools' budgets */
@@ -28,15 +28,16 @@ export interface AwsClientOptions {
 }
 
 /**
- * aws-fault-catalog 47: the SDK's default of 3 attempts gives up on a throttled call after
- * about a second of back-off; eksctl uses 13 and terraform-provider-aws 25. eksflow has
- * Temporal's retry policy as an outer loop (awsCall: 8 attempts), so it needs fewer SDK
- * attempts than tools with no outer loop, but each must fit its activity: 8 attempts back off
- * at most 0.5+1+2+4+8+16+20 s = 51.5 s (throttling's base is 500 ms, full jitter halves the
- * expected sum), inside awsCall's 1-minute start-to-close, and 8 × 8 = 64 calls over ~10 min
- * before a workflow sees the failure, more patient than either tool.
+ * aws-fault-catalog 47: the SDK's default of 3 attempts gives up on a throttled call after at
+ * most 3 s of back-off; eksctl uses 13 and terraform-provider-aws 25, tools with no outer loop.
+ * eksflow has Temporal's retry policy around each activity (awsCall: 8 attempts), so the SDK's
+ * attempts must fit one activity attempt instead: this SDK backs a throttled retry off by a
+ * random share of min(1 s × 2^retry, 20 s) (@smithy/core util-retry, 2026 defaults), so 7
+ * attempts wait at most 1+2+4+8+16+20 = 51 s (25.5 s expected), inside awsCall's 1-minute
+ * start-to-close, and 7 × 8 = 56 calls over ~8 min come before a workflow sees the failure:
+ * more patient than either tool. Other errors back off from 50 ms, under 7 s in all.
  */
-export const defaultMaxAttempts = 8;
+export const defaultMaxAttempts = 7;
 
 /** SDK clients made once per worker, behind eksflow's narrow APIs. Credentials come from the default chain unless given. */
 export function awsActivityDeps(options: AwsClientOptions): Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'> {
