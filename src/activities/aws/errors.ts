@@ -102,8 +102,8 @@ async function patiently<T>(action: string, call: () => Promise<T>, notYet: read
       if (missing?.(error)) throw new MissingResource();
       const rule = notYetRule(error, notYet);
       if (!rule) throw toFailure(error, action);
-      const aws = error as AwsError;
-      const said = `${action}: ${aws.name}: ${aws.message}`;
+      const answer = error as AwsError;
+      const said = `${action}: ${answer.name}: ${answer.message}`;
       const now = Date.now();
       const budgetEndsAt = startedAt + rule.budgetMs;
       if (now >= budgetEndsAt) {
