@@ -13,6 +13,13 @@ export const errorTypes = {
   awsClientError: 'AwsClientError',
   /** AWS throttled or failed on its side: worth retrying with back-off. */
   awsRetryable: 'AwsRetryable',
+  /**
+   * AWS refused a create in one of the named ways that mean "what it refers to was made seconds
+   * ago and has not propagated yet" (a role, its trust policy): retryable, but only for a bounded
+   * time counted from the activity's first attempt (aws-fault-catalog entries 1-8), after which
+   * the activity fails permanently with AWS's own code and message.
+   */
+  awsPropagation: 'AwsPropagation',
   /** A wait ran past its deadline; the message names the last observed status. */
   waitTimedOut: 'WaitTimedOut',
   /** The resource reached a state it cannot leave by waiting (CREATE_FAILED, DEGRADED...). */

@@ -9,6 +9,7 @@ import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
 import { logsApi } from './logs';
+import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
 import { vpcApi } from './vpc';
 import { delegating, perRegion } from '../region-scope';
@@ -18,7 +19,26 @@ export interface AwsClientOptions {
   /** An emulator's URL in tests; unset, the SDK's regional endpoint. */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Attempts per call, first included, by the SDK's standard retry mode (throttling, 5xx,
+   * connection errors, with jittered exponential back-off capped at 20 s). @default 7
+   */
+  maxAttempts?: number;
+  /** How long each named "not yet" answer is waited out (aws-fault-catalog). @default the upstream tools' budgets */
+  patience?: Partial<Patience>;
 }
+
+/**
+ * aws-fault-catalog 47: the SDK's default of 3 attempts gives up on a throttled call after at
+ * most 3 s of back-off; eksctl uses 13 and terraform-provider-aws 25, tools with no outer loop.
+ * eksflow has Temporal's retry policy around each activity (awsCall: 8 attempts), so the SDK's
+ * attempts must fit one activity attempt instead: this SDK backs a throttled retry off by a
+ * random share of min(1 s × 2^retry, 20 s) (@smithy/core util-retry, 2026 defaults), so 7
+ * attempts wait at most 1+2+4+8+16+20 = 51 s (25.5 s expected), inside awsCall's 1-minute
+ * start-to-close, and 7 × 8 = 56 calls over ~8 min come before a workflow sees the failure:
+ * more patient than either tool. Other errors back off from 50 ms, under 7 s in all.
+ */
+export const defaultMaxAttempts = 7;
 
 export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
 
@@ -39,14 +59,16 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
 /** One region's clients. */
 function regionalApis(options: AwsClientOptions): AwsApis {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
-  const config = { ...options, maxAttempts: 3 };
+  const { patience: shorter, maxAttempts = defaultMaxAttempts, ...client } = options;
+  const config = { ...client, maxAttempts };
+  const patience = { ...defaultPatience, ...shorter };
   const ec2 = new EC2Client(config);
   return {
-    eks: eksApi(new EKSClient(config)),
-    iam: iamApi(new IAMClient(config)),
+    eks: eksApi(new EKSClient(config), patience),
+    iam: iamApi(new IAMClient(config), patience),
     ecr: ecrApi(new ECRClient(config)),
-    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config)),
+    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config), patience),
     vpc: vpcApi(ec2),
-    logs: logsApi(new CloudWatchLogsClient(config)),
+    logs: logsApi(new CloudWatchLogsClient(config), patience),
   };
 }

@@ -5,6 +5,7 @@ import {
   type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
+import { defaultPatience, notYetRules, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface Cluster {
@@ -159,7 +160,9 @@ const toFargateProfile = (cluster: string, profile: { fargateProfileName?: strin
   cluster, name: profile.fargateProfileName!, arn: profile.fargateProfileArn!, status: profile.status ?? 'UNKNOWN', tags: profile.tags ?? {},
 });
 
-export function eksApi(client: EKSClient): EksApi {
+export function eksApi(client: EKSClient, patience: Patience = defaultPatience): EksApi {
+  // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
+  const notYet = notYetRules(patience);
   return {
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
@@ -169,7 +172,7 @@ export function eksApi(client: EKSClient): EksApi {
       const created = await aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => client.send(new CreateFargateProfileCommand({
         clusterName: input.cluster, fargateProfileName: input.name, podExecutionRoleArn: input.podExecutionRoleArn,
         subnets: input.subnetIds, selectors: input.selectors, tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })));
+      })), [notYet.podExecutionRole, notYet.fargateBusy]);
       return toFargateProfile(input.cluster, created.fargateProfile!);
     },
     listFargateProfiles: (cluster) => allPages(async (nextToken) => {
@@ -177,7 +180,7 @@ export function eksApi(client: EKSClient): EksApi {
       return { items: page?.fargateProfileNames, next: page?.nextToken };
     }),
     async deleteFargateProfile(cluster, name) {
-      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })), [notYet.fargateBusy]);
     },
     async describeAddon(cluster, name) {
       const found = await awsOrUndefined(`DescribeAddon ${cluster}/${name}`, () => client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: name })));
@@ -188,7 +191,7 @@ export function eksApi(client: EKSClient): EksApi {
         clusterName: input.cluster, addonName: input.name, addonVersion: input.version, serviceAccountRoleArn: input.serviceAccountRoleArn,
         // What a self-managed install left behind is taken over rather than failing the create.
         resolveConflicts: 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })));
+      })), [notYet.addonRole]);
       return toAddon(created.addon!);
     },
     async deleteAddon(cluster, name) {
@@ -239,16 +242,16 @@ export function eksApi(client: EKSClient): EksApi {
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
-      })));
+      })), [notYet.clusterRole, notYet.nameStillHeld]);
       return toCluster(created.cluster!);
     },
     async updateClusterLogging(name, enabled, disabled, clientRequestToken) {
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
-      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })));
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), [notYet.updateInProgress]);
       return updated.update?.id ?? '';
     },
     async deleteCluster(name) {
-      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })));
+      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), [notYet.clusterBusy]);
     },
     listClusters: () => allPages(async (nextToken) => {
       const page = await aws('ListClusters', () => client.send(new ListClustersCommand({ nextToken })));

@@ -4,6 +4,7 @@ import {
   ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, type IAMClient, type Tag,
 } from '@aws-sdk/client-iam';
 import { aws, awsOrUndefined } from './errors';
+import { defaultPatience, notYetRules, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface Role {
@@ -40,7 +41,9 @@ export interface IamApi {
 export const toTagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 export const fromTagList = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
-export function iamApi(client: IAMClient): IamApi {
+export function iamApi(client: IAMClient, patience: Patience = defaultPatience): IamApi {
+  // IAM's "not yet" answers (aws-fault-catalog 6, 8); any other refusal is final.
+  const notYet = notYetRules(patience);
   const roleTags = async (name: string) => fromTagList((await aws(`ListRoleTags ${name}`, () => client.send(new ListRoleTagsCommand({ RoleName: name })))).Tags);
   return {
     async getRole(name) {
@@ -53,7 +56,7 @@ export function iamApi(client: IAMClient): IamApi {
     async createRole({ name, trustPolicy, description, tags }) {
       const created = await aws(`CreateRole ${name}`, () => client.send(new CreateRoleCommand({
         RoleName: name, AssumeRolePolicyDocument: trustPolicy, Description: description, Tags: toTagList(tags),
-      })));
+      })), [notYet.trustPrincipal, notYet.concurrentModification, notYet.roleNotYetReadable]);
       return { name, arn: created.Role!.Arn!, tags };
     },
     async listRoles(pathPrefix) {
@@ -68,7 +71,7 @@ export function iamApi(client: IAMClient): IamApi {
       return (listed.AttachedPolicies ?? []).map((p) => p.PolicyArn!);
     },
     async attachPolicy(role, policyArn) {
-      await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+      await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })), [notYet.concurrentModification]);
     },
     async putRolePolicy(role, name, document) {
       await aws(`PutRolePolicy ${role} ${name}`, () => client.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: document })));
@@ -82,13 +85,13 @@ export function iamApi(client: IAMClient): IamApi {
       const attached = await awsOrUndefined(`ListAttachedRolePolicies ${name}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: name })));
       if (!attached) return;
       for (const policy of attached.AttachedPolicies ?? []) {
-        await awsOrUndefined(`DetachRolePolicy ${name}`, () => client.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })));
+        await awsOrUndefined(`DetachRolePolicy ${name}`, () => client.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })), [notYet.concurrentModification]);
       }
       const inline = await awsOrUndefined(`ListRolePolicies ${name}`, () => client.send(new ListRolePoliciesCommand({ RoleName: name })));
       for (const policyName of inline?.PolicyNames ?? []) {
         await awsOrUndefined(`DeleteRolePolicy ${name}`, () => client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
       }
-      await awsOrUndefined(`DeleteRole ${name}`, () => client.send(new DeleteRoleCommand({ RoleName: name })));
+      await awsOrUndefined(`DeleteRole ${name}`, () => client.send(new DeleteRoleCommand({ RoleName: name })), [notYet.deleteConflict]);
     },
     async listOidcProviders() {
       const listed = await aws('ListOpenIDConnectProviders', () => client.send(new ListOpenIDConnectProvidersCommand({})));

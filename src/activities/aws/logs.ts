@@ -3,6 +3,7 @@ import {
   type CloudWatchLogsClient, type LogGroup as SdkLogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { aws, awsOrUndefined, toFailure } from './errors';
+import { defaultPatience, notYetRules, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface LogGroup {
@@ -26,7 +27,9 @@ export interface LogsApi {
   listLogGroups(prefix: string): Promise<LogGroup[]>;
 }
 
-export function logsApi(client: CloudWatchLogsClient): LogsApi {
+export function logsApi(client: CloudWatchLogsClient, patience: Patience = defaultPatience): LogsApi {
+  // CloudWatch Logs' "not yet" answers (aws-fault-catalog 46); any other refusal is final.
+  const notYet = notYetRules(patience);
   // DescribeLogGroups matches by prefix only, one page at a time.
   const groupsStartingWith = (prefix: string) => allPages(async (nextToken) => {
     const page = await aws(`DescribeLogGroups ${prefix}`, () => client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken })));
@@ -55,10 +58,10 @@ export function logsApi(client: CloudWatchLogsClient): LogsApi {
       }
     },
     async putRetentionPolicy(name, days) {
-      await aws(`PutRetentionPolicy ${name} ${days} days`, () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })));
+      await aws(`PutRetentionPolicy ${name} ${days} days`, () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })), [notYet.retentionDenied]);
     },
     async deleteLogGroup(name) {
-      await awsOrUndefined(`DeleteLogGroup ${name}`, () => client.send(new DeleteLogGroupCommand({ logGroupName: name })));
+      await awsOrUndefined(`DeleteLogGroup ${name}`, () => client.send(new DeleteLogGroupCommand({ logGroupName: name })), [notYet.logGroupBusy]);
     },
     async listLogGroups(prefix) {
       return Promise.all((await groupsStartingWith(prefix)).map(withTags));
