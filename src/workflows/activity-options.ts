@@ -40,8 +40,15 @@ export const autoscalingProbe: ActivityOptions = {
   retry: { initialInterval: '10 seconds', maximumAttempts: 2, nonRetryableErrorTypes },
 };
 
-/** Deleting during a rollback: more patient, since giving up leaves a resource behind. */
+/**
+ * Deleting during a rollback or teardown: more patient, since giving up leaves a resource
+ * billing. Sized from AWS's worst cases (aws-fault-catalog 15, 40-42): Terraform waits up to
+ * 60 min for DeleteCluster while an update runs, and EC2 answers DependencyViolation for
+ * 15-20 min while a load balancer's ENIs go. An attempt waits out AWS's named "not yet"
+ * answers itself for up to 5 min (src/activities/aws/not-yet.ts); the retries cover the rest.
+ */
 export const compensationCall: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
+  startToCloseTimeout: '5 minutes',
+  scheduleToCloseTimeout: '60 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 0, nonRetryableErrorTypes },
 };
