@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../worker';
-import { replayHistoriesDir } from '../support/paths';
+import { replayHistoriesDir, repoRoot } from '../support/paths';
 
 // Histories of real runs, one folder per workflow code version, recorded with
 // EKSFLOW_RECORD_HISTORIES=1 (test/support/histories.ts) and never overwritten. A change to
@@ -26,3 +27,13 @@ for (const file of histories) {
     await Worker.runReplayHistory({ workflowsPath }, history, name);
   });
 }
+
+test('a workflow change that is not deterministic fails the replay', async () => {
+  const file = histories.find((f) => f.endsWith('provision-scale-teardown.json'))!;
+  const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+  const changed = join(repoRoot, 'test', 'fixtures', 'nondeterministic-workflows.ts');
+  await assert.rejects(Worker.runReplayHistory({ workflowsPath: changed }, history, 'changed'), (error: unknown) => {
+    assert.ok(error instanceof DeterminismViolationError, String(error));
+    return true;
+  });
+});
