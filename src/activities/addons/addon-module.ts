@@ -37,6 +37,12 @@ export interface AddonTools {
 export interface AddonInstalled {
   /** How it went in, for the step's detail: "helm aws-load-balancer-controller revision 2". */
   summary: string;
+  /**
+   * It was there already and this run did not make it (an EKS add-on the cluster came with, or
+   * one an earlier run or someone else made): the ledger records it as adopted, and a rollback
+   * of this run leaves it. @default false
+   */
+  adopted?: boolean;
 }
 
 export interface GateReport {

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
 import { clientRequestToken } from '../../domain/names';
-import { ownershipTags } from '../../domain/ownership';
+import { ownershipOf, ownershipTags } from '../../domain/ownership';
 import type { AddonFactory, AddonModule } from './addon-module';
 import { checkGates } from './readiness';
 import { paceFor, type Pace } from '../pace';
@@ -18,7 +18,11 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
   return {
     async install(context) {
       const existing = await tools.eks.describeAddon(context.cluster, install.addonName);
-      if (existing && existing.status !== 'DELETING') return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}` };
+      if (existing && existing.status !== 'DELETING') {
+        // This run's own create (a retried activity) is this run's; anything else was there before it.
+        const adopted = ownershipOf(existing.tags, context.owner) !== 'created-by-this-run';
+        return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}${adopted ? ' (adopted: not made by this run)' : ''}`, adopted };
+      }
       const created = await whenAddonApiReady(context.cluster, tools.pace ?? paceFor(), () => tools.eks.createAddon({
         cluster: context.cluster, name: install.addonName, version: install.version, tags: ownershipTags(context.owner),
         clientRequestToken: clientRequestToken(context.owner.runId, `${context.cluster}/${install.addonName}`),

@@ -79,7 +79,7 @@ export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureI
   async function installAddon(request: AddonRequest): Promise<EnsuredResource & { summary: string }> {
     const installed = await moduleOf(request).install(request.context);
     const ref: ResourceRef = { kind: 'addon', name: `${request.context.cluster}/${request.addon}`, region: request.context.region };
-    return { ref, made: true, summary: installed.summary };
+    return { ref, made: installed.adopted !== true, summary: installed.summary };
   }
 
   /** One look at the gates, shaped for the workflow's poll: `status` is ready or waiting. */

@@ -53,6 +53,14 @@ test('the catalog\'s install method picks the installer: the EKS managed add-on 
   assert.equal(addonNow?.version, 'v0.8.0-eksbuild.1');
   assert.deepEqual(addonNow?.tags, ownershipTags(context.owner));
   assert.equal(await releaseStatus(), undefined, 'helm was not used');
+  assert.equal(installed.adopted, undefined, 'this run made it');
+  // Asked again by the same run (a retried activity): still this run's. By a later run, or when
+  // someone else made it: adopted, so that run's rollback leaves it in place.
+  const again = await inActivity(metricsServer(tools, resolved).install, { ...context, options: eksOptions, roleArn: role.arn });
+  assert.equal(again.adopted, false);
+  const later = await inActivity(metricsServer(tools, resolved).install, { ...context, owner: { ...context.owner, runId: 'run-2' }, options: eksOptions, roleArn: role.arn });
+  assert.equal(later.adopted, true);
+  assert.match(later.summary, /adopted: not made by this run/);
 });
 
 test('install renders the port into the Deployment and points the metrics APIService at the Service', async () => {
