@@ -14,6 +14,12 @@ export type StepKind = (typeof stepKinds)[number];
 export interface Latency {
   medianSeconds: number;
   p90Seconds: number;
+  /**
+   * How long AWS itself takes to declare a failure, when that is later than a success would
+   * come: a wait must outlast it to report AWS's reason rather than a timeout of its own.
+   * @default none
+   */
+  failureSurfacesSeconds?: number;
 }
 
 export const latencyTable: Record<StepKind, Latency> = {
@@ -29,7 +35,9 @@ export const latencyTable: Record<StepKind, Latency> = {
   cluster: { medianSeconds: 600, p90Seconds: 900 },
   'cluster-logging': { medianSeconds: 60, p90Seconds: 120 },
   'oidc-provider': { medianSeconds: 5, p90Seconds: 10 },
-  nodegroup: { medianSeconds: 120, p90Seconds: 180 },
+  // A group whose nodes never join is declared CREATE_FAILED (NodeCreationFailure) only after
+  // ~21-23 min (aws-fault-catalog 22: EKS waits that long for nodes): the wait outlasts it.
+  nodegroup: { medianSeconds: 120, p90Seconds: 180, failureSurfacesSeconds: 25 * 60 },
   'nodes-ready': { medianSeconds: 30, p90Seconds: 60 },
   'fargate-profile': { medianSeconds: 180, p90Seconds: 300 },
   addon: { medianSeconds: 120, p90Seconds: 180 },

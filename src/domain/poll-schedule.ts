@@ -40,12 +40,12 @@ const z9999 = 3.719016485455709;
 /**
  * How long a wait may run before it is a failure: until what it waits for has less than a
  * 1-in-10,000 chance of still coming (the fitted lognormal's 99.99th percentile), never under
- * 2 × p90 or a minute. A flat 2 × p90 fails too many healthy waits of wide spread: a NAT gateway
+ * 2 × p90 or a minute, nor before AWS would itself declare a failure (`failureSurfacesSeconds`). A flat 2 × p90 fails too many healthy waits of wide spread: a NAT gateway
  * (median 2 min, p90 4) outlasts 8 min once in 200.
  */
 export function waitDeadlineSeconds(latency: Latency): number {
   const { mu, sigma } = fitLognormal({ median: latency.medianSeconds, p90: latency.p90Seconds });
-  return Math.max(60, 2 * latency.p90Seconds, Math.exp(mu + sigma * z9999));
+  return Math.max(60, 2 * latency.p90Seconds, Math.exp(mu + sigma * z9999), latency.failureSurfacesSeconds ?? 0);
 }
 
 /**

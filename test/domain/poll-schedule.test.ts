@@ -62,12 +62,16 @@ test('waits look sparsely early, densely around the median, never more than 2 mi
   assert.ok(nextPollSeconds(600, cluster) < 15, `dense at the median: ${nextPollSeconds(600, cluster)}`);
   assert.ok(nextPollSeconds(120, nodegroup) < 8, `dense at the median: ${nextPollSeconds(120, nodegroup)}`);
   assert.ok(nextPollSeconds(2, latencyTable['oidc-provider']) >= 1, 'never under a second');
-  for (const latency of [cluster, nodegroup, latencyTable.network]) {
+  for (const latency of [cluster, latencyTable.network]) {
     const deadline = waitDeadlineSeconds(latency);
     const late = survival(deadline, fitLognormal({ median: latency.medianSeconds, p90: latency.p90Seconds }));
     assert.ok(Math.abs(late - 1e-4) < 1e-6, `a wait gives up when 1 in 10,000 would still come: ${late}`);
   }
   assert.equal(Math.round(waitDeadlineSeconds(cluster)), 1_946, 'a control plane: 32 min');
+  // A node group's 99.99th percentile is ~6.5 min, but EKS declares one whose nodes never join
+  // CREATE_FAILED only after ~21-23 min (aws-fault-catalog 22): the wait outlasts that, to report why.
+  assert.ok(Math.exp(fitLognormal({ median: nodegroup.medianSeconds, p90: nodegroup.p90Seconds }).mu + 3.72 * fitLognormal({ median: nodegroup.medianSeconds, p90: nodegroup.p90Seconds }).sigma) < 400);
+  assert.equal(waitDeadlineSeconds(nodegroup), 25 * 60, 'a node group: 25 min, past EKS\'s own verdict');
   assert.equal(Math.round(waitDeadlineSeconds(latencyTable.network)), 897, 'NAT gateways, of wide spread: 15 min, not 2 × p90 = 8');
   assert.equal(waitDeadlineSeconds(latencyTable['app-vpa']), 60, 'never under a minute');
   assert.equal(waitDeadlineSeconds({ medianSeconds: 100, p90Seconds: 101 }), 202, 'never under 2 × p90');

@@ -17,6 +17,9 @@ export interface EksNeighbours {
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
 export type ClusterEndpoint = (cluster: string) => { endpoint: string; certificateAuthority: string } | undefined;
 
+/** When EKS declares a node group whose nodes never joined CREATE_FAILED (aws-fault-catalog 22). */
+const nodegroupFailureSurfacesSeconds = 21 * 60;
+
 const logTypes = new Set(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
 const busy = (status: string) => status === 'CREATING' || status === 'DELETING';
 
@@ -180,7 +183,12 @@ export class EksState {
       capacityType: input.capacityType, amiType: input.amiType, diskSize: input.diskSize, scaling: { ...input.scaling },
       labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(),
     };
-    group.timer = this.context.scheduler.at(this.latency('nodegroup.create', key), (at) => {
+    // A group asked to fail is declared so only after EKS has waited ~21 min for its nodes to
+    // join (aws-fault-catalog 22: NodeCreationFailure surfaces after ~21-23 min), not at the
+    // moment a healthy group would turn ACTIVE.
+    const failing = this.context.outcomes?.outcomeOf('nodegroup', key) !== undefined;
+    const settlesAt = failing ? after(this.context, nodegroupFailureSurfacesSeconds) : this.latency('nodegroup.create', key);
+    group.timer = this.context.scheduler.at(settlesAt, (at) => {
       if (this.settleFailed(group, 'nodegroup', key)) return;
       group.status = 'ACTIVE';
       this.context.detections.finished(`nodegroup ${key}`, 'nodegroup.create', at);
