@@ -25,7 +25,8 @@ export interface ApiClientOptions {
 
 /** The API answered with an error: 4xx means refused (exit 2), 5xx that it failed (exit 3). */
 export class ApiError extends CliError {
-  constructor(readonly status: number, readonly body: ApiErrorBody) {
+  /** @param retryAfterSeconds the API's Retry-After, when it said when to come back (429, 503) */
+  constructor(readonly status: number, readonly body: ApiErrorBody, readonly retryAfterSeconds?: number) {
     super(body.message, status >= 500 ? exitCodes.unreachable : exitCodes.refused, [...problemLines(body), ...hintsFor(status)]);
     this.name = 'ApiError';
   }
@@ -80,7 +81,8 @@ export class ApiClient {
       throw this.unreachable(error);
     }
     if (response.ok) return response;
-    throw new ApiError(response.status, await errorBody(response));
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ApiError(response.status, await errorBody(response), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
   }
 
   private unreachable(error: unknown): CliError {

@@ -47,6 +47,7 @@ export async function watchRun(client: ApiClient, name: string, options: WatchOp
   let connection = new AbortController();
   let retries = 0;
   let lastProblem = 'the stream closed';
+  let waitMs = retryMs;
   try {
     for (;;) {
       if (failing && graceOver) return failing;
@@ -78,9 +79,12 @@ export async function watchRun(client: ApiClient, name: string, options: WatchOp
           }
         }
       } catch (error) {
+        // Too many streams open (429): the API says when a place frees up; waiting is the cure.
+        const busy = error instanceof ApiError && error.status === 429;
         // Refused outright (404, 401): reconnecting will not change that.
-        if (!graceOver && error instanceof ApiError && error.exitCode === exitCodes.refused) throw error;
+        if (!graceOver && !busy && error instanceof ApiError && error.exitCode === exitCodes.refused) throw error;
         lastProblem = error instanceof Error ? error.message : String(error);
+        if (busy) waitMs = (error.retryAfterSeconds ?? retryMs / 1000) * 1000;
       } finally {
         connection.abort();
       }
@@ -88,7 +92,8 @@ export async function watchRun(client: ApiClient, name: string, options: WatchOp
         if (failing) return failing;
         throw new CliError(`lost the event stream of "${name}": ${lastProblem}`, exitCodes.unreachable, [`\`eksflow env get ${name}\` shows where it is`]);
       }
-      await sleep(retryMs);
+      await sleep(waitMs);
+      waitMs = retryMs;
     }
   } finally {
     clearTimeout(graceTimer);
