@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { registrySourceProblem } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { EcrApi, RegistryLogin, Repository } from './aws/ecr';
@@ -71,6 +72,10 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
    * line, a log or the result. Returns the image pinned by digest.
    */
   async function importImage(input: { source: string; repository: string; tag: string }): Promise<{ imageUri: string; digest: string }> {
+    // Checked at the API already; checked again here, where the worker's disk is at stake, for
+    // runs started by any other client of Temporal.
+    const problem = registrySourceProblem(input.source);
+    if (problem) throw ApplicationFailure.nonRetryable(`image source ${input.source} ${problem}`, errorTypes.invalidSpec);
     const repository = await ecr.describeRepository(input.repository);
     if (!repository) throw ApplicationFailure.nonRetryable(`ECR repository ${input.repository} does not exist`, errorTypes.resourceFailed);
     const target = destination.reference(repository, input.tag);

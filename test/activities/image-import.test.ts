@@ -83,6 +83,18 @@ test('a delete by another environment leaves the repository, images included: it
   assert.equal(held.status, 200, 'and so is its image');
 });
 
+test('a source that reads the worker\'s own disk is refused by the activity too, whoever started the run', async () => {
+  await activities.ensureEcrRepository({ owner, region: 'us-east-1', name: 'team/local' });
+  for (const source of ['dir:/etc', 'oci-archive:/tmp/x.tar', 'docker-archive:/tmp/y.tar']) {
+    await assert.rejects(inActivity(activities.importImage, { source, repository: 'team/local', tag: '1' }), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.type, errorTypes.invalidSpec);
+      assert.match(error.message, /worker's own disk/);
+      return true;
+    });
+  }
+});
+
 test('deleting the repository takes its images with it', async () => {
   await activities.ensureEcrRepository({ owner, region: 'us-east-1', name: 'team/gone' });
   assert.deepEqual(await activities.deleteEcrRepository({ environmentId: owner.environmentId, name: 'team/gone' }), { outcome: 'deleted' });
