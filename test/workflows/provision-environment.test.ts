@@ -335,6 +335,12 @@ test('cancelling a run mid-way rolls it back', async () => {
       const state: Progress = await handle.query(progressQuery);
       return state.steps.find((s) => s.id === 'k8s:nodes-ready/lonely')?.state === 'running';
     }, { timeoutMs: 30_000, intervalMs: 200 });
+    // A scale asked for while provisioning is refused by the run's validator with its reason.
+    await assert.rejects(handle.executeUpdate(scaleNodeGroupUpdate, { args: [{ nodeGroup: 'lonely', desiredSize: 2 }] }), (error: unknown) => {
+      assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+      assert.match((error.cause as Error).message, /still being provisioned; scale it once it is ready/);
+      return true;
+    });
     await handle.cancel();
   }, 'cancelled-mid-provisioning-rollback');
   assert.ok(error instanceof WorkflowFailedError, String(error));
