@@ -234,7 +234,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       return found?.cluster ? toCluster(found.cluster) : undefined;
     },
     async createCluster(input) {
-      const created = await aws(`CreateCluster ${input.name}`, () => client.send(new CreateClusterCommand({
+      const create = () => client.send(new CreateClusterCommand({
         name: input.name,
         version: input.version,
         roleArn: input.roleArn,
@@ -242,8 +242,16 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
-      })), [notYet.clusterRole, notYet.nameStillHeld]);
-      return toCluster(created.cluster!);
+      }));
+      try {
+        return toCluster((await aws(`CreateCluster ${input.name}`, create, [notYet.clusterRole])).cluster!);
+      } catch (error) {
+        // "Cluster already exists" is a name still held by a just-deleted cluster (catalog 14) only
+        // when no cluster of that name can be seen; one that can is a real conflict, final at once.
+        const held = error instanceof Error && /: ResourceInUseException: .*already exists/.test(error.message);
+        if (!held || (await this.describeCluster(input.name))) throw error;
+        return toCluster((await aws(`CreateCluster ${input.name}`, create, [notYet.clusterRole, notYet.nameStillHeld])).cluster!);
+      }
     },
     async updateClusterLogging(name, enabled, disabled, clientRequestToken) {
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
