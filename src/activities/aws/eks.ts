@@ -5,7 +5,7 @@ import {
   type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
-import { defaultPatience, notYetRules, type Patience } from './not-yet';
+import { defaultPatience, notYetByCall, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface Cluster {
@@ -162,7 +162,7 @@ const toFargateProfile = (cluster: string, profile: { fargateProfileName?: strin
 
 export function eksApi(client: EKSClient, patience: Patience = defaultPatience): EksApi {
   // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
-  const notYet = notYetRules(patience);
+  const notYet = notYetByCall(patience);
   return {
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
@@ -172,7 +172,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const created = await aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => client.send(new CreateFargateProfileCommand({
         clusterName: input.cluster, fargateProfileName: input.name, podExecutionRoleArn: input.podExecutionRoleArn,
         subnets: input.subnetIds, selectors: input.selectors, tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })), [notYet.podExecutionRole, notYet.fargateBusy]);
+      })), notYet.CreateFargateProfile);
       return toFargateProfile(input.cluster, created.fargateProfile!);
     },
     listFargateProfiles: (cluster) => allPages(async (nextToken) => {
@@ -180,7 +180,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       return { items: page?.fargateProfileNames, next: page?.nextToken };
     }),
     async deleteFargateProfile(cluster, name) {
-      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })), [notYet.fargateBusy]);
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })), notYet.DeleteFargateProfile);
     },
     async describeAddon(cluster, name) {
       const found = await awsOrUndefined(`DescribeAddon ${cluster}/${name}`, () => client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: name })));
@@ -191,7 +191,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         clusterName: input.cluster, addonName: input.name, addonVersion: input.version, serviceAccountRoleArn: input.serviceAccountRoleArn,
         // What a self-managed install left behind is taken over rather than failing the create.
         resolveConflicts: 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })), [notYet.addonRole]);
+      })), notYet.CreateAddon);
       return toAddon(created.addon!);
     },
     async deleteAddon(cluster, name) {
@@ -242,16 +242,16 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
-      })), [notYet.clusterRole, notYet.nameStillHeld]);
+      })), notYet.CreateCluster);
       return toCluster(created.cluster!);
     },
     async updateClusterLogging(name, enabled, disabled, clientRequestToken) {
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
-      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), [notYet.updateInProgress]);
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), notYet.UpdateClusterConfig);
       return updated.update?.id ?? '';
     },
     async deleteCluster(name) {
-      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), [notYet.clusterBusy]);
+      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), notYet.DeleteCluster);
     },
     listClusters: () => allPages(async (nextToken) => {
       const page = await aws('ListClusters', () => client.send(new ListClustersCommand({ nextToken })));

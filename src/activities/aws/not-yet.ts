@@ -128,3 +128,29 @@ export function notYetRules(patience: Patience) {
     retentionDenied: propagation('46', "the worker's own logs:PutRetentionPolicy permission to propagate", ['AccessDeniedException'], ['PutRetentionPolicy']),
   };
 }
+
+/**
+ * Which "not yet" answers each AWS call waits out, by the call's API name. The SDK adapters
+ * and the simulated cloud's (src/sim/aws) take their lists from here, so a call on either
+ * waits out exactly the same answers.
+ */
+export function notYetByCall(patience: Patience) {
+  const rules = notYetRules(patience);
+  return {
+    CreateCluster: [rules.clusterRole, rules.nameStillHeld],
+    DeleteCluster: [rules.clusterBusy],
+    UpdateClusterConfig: [rules.updateInProgress],
+    CreateFargateProfile: [rules.podExecutionRole, rules.fargateBusy],
+    DeleteFargateProfile: [rules.fargateBusy],
+    CreateAddon: [rules.addonRole],
+    CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
+    AttachRolePolicy: [rules.concurrentModification],
+    DetachRolePolicy: [rules.concurrentModification],
+    DeleteRole: [rules.deleteConflict],
+    PutRetentionPolicy: [rules.retentionDenied],
+    DeleteLogGroup: [rules.logGroupBusy],
+    DeleteTargetGroup: [rules.targetGroupInUse],
+  } satisfies Record<string, readonly NotYet[]>;
+}
+
+export type NotYetByCall = ReturnType<typeof notYetByCall>;
