@@ -31,7 +31,7 @@ export interface SimulatedAwsOptions {
   zones?: number;
   /** A cluster's API server endpoint and CA, when the Kubernetes side serves a real one. @default made-up ones */
   endpointOf?: ClusterEndpoint;
-  /** Attempts the SDK clients make per request before a transient fault surfaces. @default 3, as src/activities/aws/clients.ts */
+  /** Attempts the SDK clients make per request before a transient fault surfaces. @default `defaultMaxAttempts` of src/activities/aws/clients.ts (7) */
   sdkMaxAttempts?: number;
   /**
    * IAM's eventual consistency and EKS's hold on a deleted cluster's name: for a sampled window
@@ -127,6 +127,11 @@ export class SimulatedAws {
 
   resetCalls(): void {
     this.gateway.resetCalls();
+  }
+
+  /** AWS's error answers so far by API and error name, SDK retries included. */
+  errorAnswers() {
+    return this.gateway.errorAnswers();
   }
 
   /** What is there now, listed like `awsInventory()` lists moto: leak checks compare these. */
