@@ -21,7 +21,7 @@ import { apiLatency, type ApiLatency } from './api-load';
 import { ganttSvg } from './gantt';
 import { criticalPathLowerBound } from './lower-bound';
 import { histogram, quantileBetween } from './prometheus';
-import { summaryMarkdown, tableOf, type Batch, type Row, type Variant } from './table';
+import { faultsTableOf, summaryMarkdown, tableOf, type Batch, type FaultsOn, type Row, type Variant } from './table';
 
 const { values: args } = parseArgs({ options: {
   sizes: { type: 'string', default: '1,10,50,200' },
@@ -33,9 +33,16 @@ const { values: args } = parseArgs({ options: {
   // measurements of eksflow rather than of an overloaded CPU (400 suits two cores).
   'load-budget': { type: 'string', default: '400' },
   'api-seconds': { type: 'string', default: '10' },
+  // Sizes that also get a faults-on row (issue 13 item 12); empty: none.
+  'faults-sizes': { type: 'string' },
+  // The faults-on row's transient faults per request: 20 % in all, half throttling, half 5xx.
+  'throttle-rate': { type: 'string', default: '0.1' },
+  'server-error-rate': { type: 'string', default: '0.1' },
 } });
 const sizes = args.sizes.split(',').filter(Boolean).map(Number).filter((n) => n > 0);
 const baselineSizes = new Set(args['baseline-sizes'].split(',').filter(Boolean).map(Number));
+const faultsSizes = new Set((args['faults-sizes'] ?? args.sizes).split(',').filter(Boolean).map(Number));
+const faultsOn: FaultsOn = { throttleRate: Number(args['throttle-rate']), serverErrorRate: Number(args['server-error-rate']), propagation: true };
 const maxSpeedup = Number(args.speedup);
 const speedupFor = (size: number) => Math.min(maxSpeedup, Math.max(1, Math.floor(Number(args['load-budget']) / size)));
 const root = join(import.meta.dirname, '..');
@@ -67,10 +74,14 @@ const variants: Record<Variant, { schedule: 'parallel' | 'sequential'; polling: 
 };
 
 
-async function runBatch(size: number, variant: Variant): Promise<Batch> {
+async function runBatch(size: number, variant: Variant, faults?: FaultsOn): Promise<Batch> {
   const speedup = speedupFor(size);
-  const cloud = await startSimulatedCloud({ speedup, seed: 'bench' });
-  const tenant = `b${size}-${variant}`;
+  // The same seed as the faults-off batch: the same latencies, with faults and windows on top.
+  const cloud = await startSimulatedCloud({
+    speedup, seed: 'bench',
+    ...(faults ? { faults: { throttleRate: faults.throttleRate, serverErrorRate: faults.serverErrorRate, seed: 'bench' }, propagation: faults.propagation } : {}),
+  });
+  const tenant = `b${size}-${variant}${faults ? '-faults' : ''}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, interceptors: workflowWorkerOptions.interceptors, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
   const running = worker.run();
   const before = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
@@ -98,6 +109,7 @@ async function runBatch(size: number, variant: Variant): Promise<Batch> {
   const cpu = process.cpuUsage(cpuBefore);
   const after = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
   const calls = cloud.aws.calls();
+  const answers = cloud.aws.errorAnswers();
   const draws = cloud.aws.sampler.draws();
   const detections = cloud.aws.detections.detections().filter((d) => d.operation.endsWith('.create'));
 
@@ -106,6 +118,7 @@ async function runBatch(size: number, variant: Variant): Promise<Batch> {
     size, speedup, variant, endToEnd: [], lowerBound: [], lags: detections.map((d) => (d.seenAt - d.finishedAt) / 1000), callsPerEnvironment: {},
     rssPeakMiB: Math.round(rssPeak / 2 ** 20), cpuSeconds: (cpu.user + cpu.system) / 1e6, failed,
     ...(p95Ms !== undefined ? { scheduleToStartP95Ms: p95Ms } : {}),
+    ...(faults ? { faults } : {}),
   };
   for (const [name, seen] of progress) {
     const timed = seen.steps.filter((s) => s.startedAt && s.endedAt);
@@ -116,7 +129,9 @@ async function runBatch(size: number, variant: Variant): Promise<Batch> {
     batch.steps ??= seen.steps;
   }
   const count = Math.max(1, progress.size);
-  for (const [api, n] of Object.entries(calls)) batch.callsPerEnvironment[api] = Math.round((n / count) * 10) / 10;
+  const perEnvironment = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Math.round((n / count) * 10) / 10]));
+  batch.callsPerEnvironment = perEnvironment(calls);
+  batch.errorAnswersPerEnvironment = { transient: perEnvironment(answers.transient), refusals: perEnvironment(answers.refusals) };
 
   // Provisioning is what is measured; teardowns are the tests' business, and at low speedups
   // they would double the run. The simulated cloud goes with its runs.
@@ -133,11 +148,12 @@ const withoutSteps = (b: Batch | undefined) => (b ? { ...b, steps: undefined } :
 /** Written after every size, so a long run that is stopped still leaves what it measured. */
 function writeResults(rows: Row[], api: ApiLatency[]): string {
   const table = tableOf(rows, api);
-  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle) })), api }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle), faultsOn: withoutSteps(r.faultsOn) })), api }, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'summary.md'), summaryMarkdown(rows, api, new Date().toISOString()));
   const first = rows[0]?.parallel;
   if (first?.steps) writeFileSync(join(resultsDir, 'gantt.svg'), ganttSvg(`one tutorial environment, parallel schedule (simulated time, ${first.speedup}×)`, first.steps, first.speedup));
-  return table;
+  const faults = faultsTableOf(rows);
+  return faults ? `${table}\n\n${faults}` : table;
 }
 
 const rows: Row[] = [];
@@ -150,13 +166,18 @@ for (const size of sizes) {
     process.stdout.write(`# ${size} environment(s): eksctl-style…\n`);
     row.eksctlStyle = await runBatch(size, 'eksctl-style');
   }
+  if (faultsSizes.has(size)) {
+    process.stdout.write(`# ${size} environment(s): parallel, faults on…\n`);
+    row.faultsOn = await runBatch(size, 'parallel', faultsOn);
+  }
   rows.push(row);
   writeResults(rows, []);
 }
 process.stdout.write('# API under load…\n');
-const api: ApiLatency[] = await apiLatency(env.address, { seconds: Number(args['api-seconds']) });
+// --api-seconds 0 skips it.
+const api: ApiLatency[] = Number(args['api-seconds']) > 0 ? await apiLatency(env.address, { seconds: Number(args['api-seconds']) }) : [];
 const table = writeResults(rows, api);
-const failures = rows.flatMap((r) => [r.parallel, r.sequential, r.eksctlStyle].flatMap((b) => b?.failed ?? []));
+const failures = rows.flatMap((r) => [r.parallel, r.sequential, r.eksctlStyle, r.faultsOn].flatMap((b) => b?.failed ?? []));
 process.stdout.write(`\n${table}\n\n${failures.length ? `failures:\n${failures.slice(0, 20).join('\n')}\n` : ''}written: bench/results/${stamp}.json, bench/results/summary.md, bench/results/gantt.svg\n`);
 await env.teardown();
 process.exit(failures.length ? 1 : 0);

@@ -1,5 +1,6 @@
 // The benchmark's figures as a markdown table: what `npm run bench` prints and writes, and what
 // `npm run bench:summary` re-renders from a committed result without running anything again.
+import { defaultMaxAttempts } from '../src/activities/aws/clients';
 import type { StepProgress } from '../src/workflows/messages';
 import type { ApiLatency } from './api-load';
 
@@ -32,9 +33,46 @@ export interface Batch {
   scheduleToStartP95Ms?: number;
   failed: string[];
   steps?: StepProgress[];
+  /** Set for a faults-on batch: what was injected. */
+  faults?: FaultsOn;
+  /** Error answers per environment by API and error name: injected throttling and 5xx, and every other refusal. */
+  errorAnswersPerEnvironment?: { transient: Record<string, number>; refusals: Record<string, number> };
 }
 
-export type Row = { size: number; parallel: Batch; sequential?: Batch; eksctlStyle?: Batch };
+/** The faults-on row's faults: transient rates per request, and the catalog's propagation windows. */
+export interface FaultsOn {
+  throttleRate: number;
+  serverErrorRate: number;
+  propagation: boolean;
+}
+
+export type Row = { size: number; parallel: Batch; sequential?: Batch; eksctlStyle?: Batch; faultsOn?: Batch };
+
+// The answers the propagation windows produce (aws-fault-catalog 1, 2, 3, 6, 14).
+const propagationAnswers = /^(eks:CreateCluster (InvalidParameterException|ResourceInUseException)|eks:CreateFargateProfile InvalidParameterException|eks:CreateAddon InvalidParameterException|iam:CreateRole MalformedPolicyDocumentException)$/;
+const sum = (counts: Record<string, number> | undefined, keep: (key: string) => boolean = () => true) =>
+  Object.entries(counts ?? {}).filter(([key]) => keep(key)).reduce((n, [, v]) => n + v, 0);
+
+/** The faults-on rows beside the faults-off ones: what 20 % transient faults and the propagation windows cost, and whether every run survived. */
+export function faultsTableOf(rows: Row[]): string {
+  const withFaults = rows.filter((r) => r.faultsOn);
+  const first = withFaults[0]?.faultsOn?.faults;
+  if (!first) return '';
+  const percent = (x: number) => `${Math.round(x * 100)} %`;
+  return [
+    `Faults on: each AWS request throttled (${percent(first.throttleRate)}) or failed with a 5xx (${percent(first.serverErrorRate)}), drawn per API and request from the seed, each service with its own error names; the simulated SDK makes up to ${defaultMaxAttempts} attempts a request (as the real clients, src/activities/aws/clients.ts), then the activity's own retries take over. ${first.propagation ? 'Plus the catalog\'s propagation windows: after CreateRole, AttachRolePolicy and CreateOpenIDConnectProvider, CreateCluster, CreateFargateProfile, CreateAddon and CreateRole answer the "not yet" errors of aws-fault-catalog 1, 2, 3 and 6 for a sampled window (lognormal, median 10 s, p90 40 s); a deleted cluster\'s name is held (14). ' : ''}÷ critical path: against the same faults-free lower bound as the faults-off row; × faults-off: end-to-end against the faults-off row of the same size.`,
+    '',
+    '| environments | speedup | end-to-end (mean) | ÷ critical path (mean / max) | × faults-off | AWS requests / env | throttled or 5xx answers / env | propagation answers / env | failures |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...withFaults.map(({ size, parallel, faultsOn: f }) => {
+      const b = f!;
+      const ratios = b.endToEnd.map((x, i) => x / b.lowerBound[i]!);
+      const all = Object.values(b.callsPerEnvironment).reduce((a, v) => a + v, 0);
+      return `| ${size} | ${b.speedup}× | ${fixed(mean(b.endToEnd), 0)} s | ${fixed(mean(ratios))} / ${fixed(Math.max(...ratios))} | ${unit(fixed(ratio(mean(b.endToEnd), mean(parallel.endToEnd))), '×')} | `
+        + `${fixed(all, 0)} | ${fixed(sum(b.errorAnswersPerEnvironment?.transient), 1)} | ${fixed(sum(b.errorAnswersPerEnvironment?.refusals, (key) => propagationAnswers.test(key)), 1)} | ${b.failed.length} of ${size} |`;
+    }),
+  ].join('\n');
+}
 
 const unit = (figure: string, suffix: string) => (figure === '—' ? figure : `${figure}${suffix}`);
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -72,7 +110,8 @@ export function tableOf(rows: Row[], api: ApiLatency[]): string {
 }
 
 
-/** summary.md: the table under the time the figures were measured, and the Gantt chart beside it. */
+/** summary.md: the tables under the time the figures were measured, and the Gantt chart beside them. */
 export function summaryMarkdown(rows: Row[], api: ApiLatency[], measuredAt: string): string {
-  return `# eksflow benchmark (${measuredAt})\n\n${tableOf(rows, api)}\n\n![one environment's steps](gantt.svg)\n`;
+  const faults = faultsTableOf(rows);
+  return `# eksflow benchmark (${measuredAt})\n\n${tableOf(rows, api)}\n\n${faults ? `${faults}\n\n` : ''}![one environment's steps](gantt.svg)\n`;
 }

@@ -15,6 +15,8 @@ export interface SimulatedCloudOptions {
   region?: string;
   /** Throttling, 5xx and failing steps, for the AWS side. */
   faults?: SimulatedAwsOptions['faults'];
+  /** IAM propagation and EKS name-release windows (aws-fault-catalog 1, 2, 3, 6, 14). @default false */
+  propagation?: boolean;
   /** How often (real ms) the Kubernetes side catches up with EKS's node groups and add-ons. @default 20 */
   syncMs?: number;
 }
@@ -38,7 +40,7 @@ export interface SimulatedCloud {
 export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): Promise<SimulatedCloud> {
   const speedup = options.speedup ?? 20;
   const seed = options.seed ?? 1;
-  const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}) });
+  const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}), propagation: options.propagation ?? false });
   const loadBalancers = new Map<string, string>();
   const objectKey = (cluster: string, object: { kind?: string; metadata?: { namespace?: string; name?: string } }) => `${cluster}/${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
   const kube = await startSimKube({

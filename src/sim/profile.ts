@@ -2,8 +2,9 @@ import { deletionLatency, latencyTable, type Latency } from '../domain/latency';
 import { fitLognormal, keyedRandom, sampleLognormal, type Lognormal } from './random';
 
 /**
- * Every simulated operation that takes time. IAM, ECR and CloudWatch Logs calls are not here:
- * they complete within the call (IAM's eventual consistency is not simulated).
+ * Every simulated operation that takes time. IAM, ECR and CloudWatch Logs calls complete within
+ * the call; IAM's eventual consistency, when the cloud simulates it (`propagation`), is the
+ * `iam.propagation` window after them.
  */
 export const simOperations = [
   'cluster.create', 'cluster.update', 'cluster.delete',
@@ -18,6 +19,13 @@ export const simOperations = [
   'nat-gateway.delete',
   /** From CreateLoadBalancer until the NLB is active and its DNS name answers. */
   'load-balancer.provision',
+  /**
+   * How long after CreateRole, AttachRolePolicy or CreateOpenIDConnectProvider EKS and IAM still
+   * answer as if it had not happened (aws-fault-catalog 1, 2, 3, 6).
+   */
+  'iam.propagation',
+  /** How long EKS keeps the name of a deleted cluster (aws-fault-catalog 14). */
+  'cluster.name-release',
 ] as const;
 export type SimOperation = (typeof simOperations)[number];
 
@@ -45,6 +53,14 @@ export const defaultLatencyProfile: LatencyProfile = {
   'network.create': latencyTable.network,
   'nat-gateway.delete': deletionLatency['nat-gateway'],
   'load-balancer.provision': latencyTable.nlb,
+  // Seconds to tens of seconds: two runbooks saw an IAM principal usable by EKS after ~10 s
+  // (aws-fault-catalog 4), and terraform-provider-aws's 2-minute propagationTimeout for the same
+  // answers (catalog 1-3, 6) is meant to outlast every window; a p90 of 40 s keeps the tail
+  // well inside it.
+  'iam.propagation': { medianSeconds: 10, p90Seconds: 40 },
+  // No published figure (aws-fault-catalog 14): terraform-provider-aws waits for three not-found
+  // reads in a row before it lets the name be used again; about a minute here, a few at worst.
+  'cluster.name-release': { medianSeconds: 60, p90Seconds: 150 },
 };
 
 /** The default profile with some operations replaced. */

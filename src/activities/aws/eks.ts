@@ -5,7 +5,7 @@ import {
   type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
-import { defaultPatience, notYetRules, type Patience } from './not-yet';
+import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface Cluster {
@@ -162,7 +162,7 @@ const toFargateProfile = (cluster: string, profile: { fargateProfileName?: strin
 
 export function eksApi(client: EKSClient, patience: Patience = defaultPatience): EksApi {
   // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
-  const notYet = notYetRules(patience);
+  const notYet = notYetByCall(patience);
   return {
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
@@ -172,7 +172,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const created = await aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => client.send(new CreateFargateProfileCommand({
         clusterName: input.cluster, fargateProfileName: input.name, podExecutionRoleArn: input.podExecutionRoleArn,
         subnets: input.subnetIds, selectors: input.selectors, tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })), [notYet.podExecutionRole, notYet.fargateBusy]);
+      })), notYet.CreateFargateProfile);
       return toFargateProfile(input.cluster, created.fargateProfile!);
     },
     listFargateProfiles: (cluster) => allPages(async (nextToken) => {
@@ -180,7 +180,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       return { items: page?.fargateProfileNames, next: page?.nextToken };
     }),
     async deleteFargateProfile(cluster, name) {
-      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })), [notYet.fargateBusy]);
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => client.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })), notYet.DeleteFargateProfile);
     },
     async describeAddon(cluster, name) {
       const found = await awsOrUndefined(`DescribeAddon ${cluster}/${name}`, () => client.send(new DescribeAddonCommand({ clusterName: cluster, addonName: name })));
@@ -191,7 +191,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         clusterName: input.cluster, addonName: input.name, addonVersion: input.version, serviceAccountRoleArn: input.serviceAccountRoleArn,
         // What a self-managed install left behind is taken over rather than failing the create.
         resolveConflicts: 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
-      })), [notYet.addonRole]);
+      })), notYet.CreateAddon);
       return toAddon(created.addon!);
     },
     async deleteAddon(cluster, name) {
@@ -243,23 +243,16 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
       }));
-      try {
-        return toCluster((await aws(`CreateCluster ${input.name}`, create, [notYet.clusterRole])).cluster!);
-      } catch (error) {
-        // "Cluster already exists" is a name still held by a just-deleted cluster (catalog 14) only
-        // when no cluster of that name can be seen; one that can is a real conflict, final at once.
-        const held = error instanceof Error && /: ResourceInUseException: .*already exists/.test(error.message);
-        if (!held || (await this.describeCluster(input.name))) throw error;
-        return toCluster((await aws(`CreateCluster ${input.name}`, create, [notYet.clusterRole, notYet.nameStillHeld])).cluster!);
-      }
+      const created = await whileNameHeld(notYet.CreateCluster, (rules) => aws(`CreateCluster ${input.name}`, create, rules), async () => (await this.describeCluster(input.name)) !== undefined);
+      return toCluster(created.cluster!);
     },
     async updateClusterLogging(name, enabled, disabled, clientRequestToken) {
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
-      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), [notYet.updateInProgress]);
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), notYet.UpdateClusterConfig);
       return updated.update?.id ?? '';
     },
     async deleteCluster(name) {
-      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), [notYet.clusterBusy]);
+      await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), notYet.DeleteCluster);
     },
     listClusters: () => allPages(async (nextToken) => {
       const page = await aws('ListClusters', () => client.send(new ListClustersCommand({ nextToken })));

@@ -4,7 +4,7 @@ import {
   ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, type IAMClient, type Tag,
 } from '@aws-sdk/client-iam';
 import { aws, awsOrUndefined } from './errors';
-import { defaultPatience, notYetRules, type Patience } from './not-yet';
+import { defaultPatience, notYetByCall, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface Role {
@@ -43,7 +43,7 @@ export const fromTagList = (tags: Tag[] | undefined): Record<string, string> => 
 
 export function iamApi(client: IAMClient, patience: Patience = defaultPatience): IamApi {
   // IAM's "not yet" answers (aws-fault-catalog 6, 8); any other refusal is final.
-  const notYet = notYetRules(patience);
+  const notYet = notYetByCall(patience);
   const roleTags = async (name: string) => fromTagList((await aws(`ListRoleTags ${name}`, () => client.send(new ListRoleTagsCommand({ RoleName: name })))).Tags);
   return {
     async getRole(name) {
@@ -56,7 +56,7 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
     async createRole({ name, trustPolicy, description, tags }) {
       const created = await aws(`CreateRole ${name}`, () => client.send(new CreateRoleCommand({
         RoleName: name, AssumeRolePolicyDocument: trustPolicy, Description: description, Tags: toTagList(tags),
-      })), [notYet.trustPrincipal, notYet.concurrentModification, notYet.roleNotYetReadable]);
+      })), notYet.CreateRole);
       return { name, arn: created.Role!.Arn!, tags };
     },
     async listRoles(pathPrefix) {
@@ -71,7 +71,7 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
       return (listed.AttachedPolicies ?? []).map((p) => p.PolicyArn!);
     },
     async attachPolicy(role, policyArn) {
-      await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })), [notYet.concurrentModification]);
+      await aws(`AttachRolePolicy ${role} ${policyArn}`, () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })), notYet.AttachRolePolicy);
     },
     async putRolePolicy(role, name, document) {
       await aws(`PutRolePolicy ${role} ${name}`, () => client.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: document })));
@@ -85,13 +85,13 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
       const attached = await awsOrUndefined(`ListAttachedRolePolicies ${name}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: name })));
       if (!attached) return;
       for (const policy of attached.AttachedPolicies ?? []) {
-        await awsOrUndefined(`DetachRolePolicy ${name}`, () => client.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })), [notYet.concurrentModification]);
+        await awsOrUndefined(`DetachRolePolicy ${name}`, () => client.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })), notYet.DetachRolePolicy);
       }
       const inline = await awsOrUndefined(`ListRolePolicies ${name}`, () => client.send(new ListRolePoliciesCommand({ RoleName: name })));
       for (const policyName of inline?.PolicyNames ?? []) {
         await awsOrUndefined(`DeleteRolePolicy ${name}`, () => client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
       }
-      await awsOrUndefined(`DeleteRole ${name}`, () => client.send(new DeleteRoleCommand({ RoleName: name })), [notYet.deleteConflict]);
+      await awsOrUndefined(`DeleteRole ${name}`, () => client.send(new DeleteRoleCommand({ RoleName: name })), notYet.DeleteRole);
     },
     async listOidcProviders() {
       const listed = await aws('ListOpenIDConnectProviders', () => client.send(new ListOpenIDConnectProvidersCommand({})));

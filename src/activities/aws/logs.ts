@@ -3,7 +3,7 @@ import {
   type CloudWatchLogsClient, type LogGroup as SdkLogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { aws, awsOrUndefined, toFailure } from './errors';
-import { defaultPatience, notYetRules, type Patience } from './not-yet';
+import { defaultPatience, notYetByCall, type Patience } from './not-yet';
 import { allPages } from './pages';
 
 export interface LogGroup {
@@ -29,7 +29,7 @@ export interface LogsApi {
 
 export function logsApi(client: CloudWatchLogsClient, patience: Patience = defaultPatience): LogsApi {
   // CloudWatch Logs' "not yet" answers (aws-fault-catalog 46); any other refusal is final.
-  const notYet = notYetRules(patience);
+  const notYet = notYetByCall(patience);
   // DescribeLogGroups matches by prefix only, one page at a time.
   const groupsStartingWith = (prefix: string) => allPages(async (nextToken) => {
     const page = await aws(`DescribeLogGroups ${prefix}`, () => client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken })));
@@ -58,10 +58,10 @@ export function logsApi(client: CloudWatchLogsClient, patience: Patience = defau
       }
     },
     async putRetentionPolicy(name, days) {
-      await aws(`PutRetentionPolicy ${name} ${days} days`, () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })), [notYet.retentionDenied]);
+      await aws(`PutRetentionPolicy ${name} ${days} days`, () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })), notYet.PutRetentionPolicy);
     },
     async deleteLogGroup(name) {
-      await awsOrUndefined(`DeleteLogGroup ${name}`, () => client.send(new DeleteLogGroupCommand({ logGroupName: name })), [notYet.logGroupBusy]);
+      await awsOrUndefined(`DeleteLogGroup ${name}`, () => client.send(new DeleteLogGroupCommand({ logGroupName: name })), notYet.DeleteLogGroup);
     },
     async listLogGroups(prefix) {
       return Promise.all((await groupsStartingWith(prefix)).map(withTags));

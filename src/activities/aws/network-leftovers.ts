@@ -6,7 +6,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { aws, awsOrUndefined } from './errors';
-import { defaultPatience, notYetRules, type NotYet, type Patience } from './not-yet';
+import { defaultPatience, notYetByCall, type NotYet, type Patience } from './not-yet';
 
 /**
  * What a cluster makes on its own and leaves behind when deleted carelessly: load
@@ -24,10 +24,10 @@ export interface NetworkLeftoversApi {
   deleteNetworkInterface(id: string): Promise<void>;
 }
 
-const gone = async (action: string, call: () => Promise<unknown>, notYet: NotYet[] = []): Promise<void> => void (await awsOrUndefined(action, call, notYet));
+const gone = async (action: string, call: () => Promise<unknown>, notYet: readonly NotYet[] = []): Promise<void> => void (await awsOrUndefined(action, call, notYet));
 
 export function networkLeftoversApi(ec2: EC2Client, elbv2: ElasticLoadBalancingV2Client, patience: Patience = defaultPatience): NetworkLeftoversApi {
-  const notYet = notYetRules(patience);
+  const notYet = notYetByCall(patience);
   // DescribeTags takes at most 20 ARNs a call.
   async function tagged(arns: string[], key: string, value: string): Promise<string[]> {
     const matches: string[] = [];
@@ -58,7 +58,7 @@ export function networkLeftoversApi(ec2: EC2Client, elbv2: ElasticLoadBalancingV
     },
     // A thing already gone is a delete done.
     deleteLoadBalancer: (arn) => gone(`DeleteLoadBalancer ${arn}`, () => elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))),
-    deleteTargetGroup: (arn) => gone(`DeleteTargetGroup ${arn}`, () => elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), [notYet.targetGroupInUse]),
+    deleteTargetGroup: (arn) => gone(`DeleteTargetGroup ${arn}`, () => elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), notYet.DeleteTargetGroup),
     deleteSecurityGroup: (id) => gone(`DeleteSecurityGroup ${id}`, () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }))),
     deleteNetworkInterface: (id) => gone(`DeleteNetworkInterface ${id}`, () => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))),
   };

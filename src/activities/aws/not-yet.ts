@@ -128,3 +128,47 @@ export function notYetRules(patience: Patience) {
     retentionDenied: propagation('46', "the worker's own logs:PutRetentionPolicy permission to propagate", ['AccessDeniedException'], ['PutRetentionPolicy']),
   };
 }
+
+/**
+ * Which "not yet" answers each AWS call waits out, by the call's API name. The SDK adapters
+ * and the simulated cloud's (src/sim/aws) take their lists from here, so a call on either
+ * waits out exactly the same answers.
+ */
+export function notYetByCall(patience: Patience) {
+  const rules = notYetRules(patience);
+  return {
+    CreateCluster: [rules.clusterRole, rules.nameStillHeld],
+    DeleteCluster: [rules.clusterBusy],
+    UpdateClusterConfig: [rules.updateInProgress],
+    CreateFargateProfile: [rules.podExecutionRole, rules.fargateBusy],
+    DeleteFargateProfile: [rules.fargateBusy],
+    CreateAddon: [rules.addonRole],
+    CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
+    AttachRolePolicy: [rules.concurrentModification],
+    DetachRolePolicy: [rules.concurrentModification],
+    DeleteRole: [rules.deleteConflict],
+    PutRetentionPolicy: [rules.retentionDenied],
+    DeleteLogGroup: [rules.logGroupBusy],
+    DeleteTargetGroup: [rules.targetGroupInUse],
+  } satisfies Record<string, readonly NotYet[]>;
+}
+
+export type NotYetByCall = ReturnType<typeof notYetByCall>;
+
+/**
+ * CreateCluster's "Cluster already exists" is the name of a just-deleted cluster still held
+ * (catalog 14) only while no cluster of that name can be seen: one that can is a real conflict,
+ * final at once rather than waited on for minutes. The first call waits out every rule but that
+ * one; only a refusal for a name nobody can see is asked again with it. Serves the SDK adapter
+ * and the simulated one alike.
+ */
+export async function whileNameHeld<T>(rules: readonly NotYet[], create: (rules: readonly NotYet[]) => Promise<T>, visible: () => Promise<boolean>): Promise<T> {
+  const nameRelease = (rule: NotYet) => rule.catalog === '14';
+  try {
+    return await create(rules.filter((rule) => !nameRelease(rule)));
+  } catch (error) {
+    const held = rules.some(nameRelease) && error instanceof Error && /: ResourceInUseException: .*already exists/.test(error.message);
+    if (!held || (await visible())) throw error;
+    return create(rules);
+  }
+}

@@ -1,3 +1,4 @@
+import type { NotYetByCall } from '../../activities/aws/not-yet';
 import type { FaultInjector } from '../faults';
 import type { SimClock } from '../clock';
 import type { LatencySampler } from '../profile';
@@ -72,6 +73,10 @@ export interface SimContext {
   detections: DetectionLog;
   /** Failed states asked for by tests: what a creation settles into instead of ACTIVE. */
   outcomes?: Pick<FaultInjector, 'outcomeOf'>;
+  /** The "not yet" answers each call waits out: the SDK adapters' own lists (src/activities/aws/not-yet.ts). */
+  notYet: NotYetByCall;
+  /** IAM's eventual consistency and EKS's name release are simulated (aws-fault-catalog 1-3, 6, 14). */
+  propagation: boolean;
 }
 
 /** Simulated time `seconds` from now, in epoch milliseconds. */

@@ -1,5 +1,6 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
 import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup } from '../../activities/aws/eks';
+import { whileNameHeld } from '../../activities/aws/not-yet';
 import type { SimContext } from './context';
 import { addonView, clusterView, fargateProfileView, nodegroupView } from './eks-records';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
@@ -17,7 +18,10 @@ export interface ClusterCompute {
   addons: { name: string; version: string; status: string }[];
 }
 
-/** EKS behind `EksApi`, making the same requests, in the same order, as the SDK-backed adapter. */
+/**
+ * EKS behind `EksApi`, making the same requests, in the same order, as the SDK-backed adapter,
+ * and waiting out the same "not yet" answers (`context.notYet`, src/activities/aws/not-yet.ts).
+ */
 export class SimulatedEks implements EksApi {
   readonly state: EksState;
 
@@ -58,7 +62,7 @@ export class SimulatedEks implements EksApi {
 
   createAddon(input: CreateAddonInput) {
     return this.call('createAddon', `${input.cluster}/${input.name}`, (request) =>
-      aws(`CreateAddon ${input.cluster}/${input.name}`, () => request('CreateAddon', () => addonView(this.state.createAddon(input)))));
+      aws(`CreateAddon ${input.cluster}/${input.name}`, () => request('CreateAddon', () => addonView(this.state.createAddon(input))), this.context.notYet.CreateAddon));
   }
 
   deleteAddon(cluster: string, name: string) {
@@ -74,12 +78,12 @@ export class SimulatedEks implements EksApi {
 
   createFargateProfile(input: CreateFargateProfileInput) {
     return this.call('createFargateProfile', `${input.cluster}/${input.name}`, (request) =>
-      aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => request('CreateFargateProfile', () => fargateProfileView(this.state.createFargateProfile(input)))));
+      aws(`CreateFargateProfile ${input.cluster}/${input.name}`, () => request('CreateFargateProfile', () => fargateProfileView(this.state.createFargateProfile(input))), this.context.notYet.CreateFargateProfile));
   }
 
   deleteFargateProfile(cluster: string, name: string) {
     return this.call('deleteFargateProfile', `${cluster}/${name}`, async (request) => {
-      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => request('DeleteFargateProfile', () => this.state.deleteFargateProfile(cluster, name)));
+      await awsOrUndefined(`DeleteFargateProfile ${cluster}/${name}`, () => request('DeleteFargateProfile', () => this.state.deleteFargateProfile(cluster, name)), this.context.notYet.DeleteFargateProfile);
     });
   }
 
@@ -123,18 +127,18 @@ export class SimulatedEks implements EksApi {
   }
 
   createCluster(input: CreateClusterInput) {
-    return this.call('createCluster', input.name, (request) =>
-      aws(`CreateCluster ${input.name}`, () => request('CreateCluster', () => clusterView(this.state.createCluster(input)))));
+    return whileNameHeld(this.context.notYet.CreateCluster, (rules) => this.call('createCluster', input.name, (request) =>
+      aws(`CreateCluster ${input.name}`, () => request('CreateCluster', () => clusterView(this.state.createCluster(input))), rules)), async () => (await this.describeCluster(input.name)) !== undefined);
   }
 
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string) {
     return this.call('updateClusterLogging', name, (request) =>
-      aws(`UpdateClusterConfig ${name}`, () => request('UpdateClusterConfig', () => this.state.updateClusterLogging(name, enabled, disabled, clientRequestToken))));
+      aws(`UpdateClusterConfig ${name}`, () => request('UpdateClusterConfig', () => this.state.updateClusterLogging(name, enabled, disabled, clientRequestToken)), this.context.notYet.UpdateClusterConfig));
   }
 
   deleteCluster(name: string) {
     return this.call('deleteCluster', name, async (request) => {
-      await awsOrUndefined(`DeleteCluster ${name}`, () => request('DeleteCluster', () => this.state.deleteCluster(name)));
+      await awsOrUndefined(`DeleteCluster ${name}`, () => request('DeleteCluster', () => this.state.deleteCluster(name)), this.context.notYet.DeleteCluster);
     });
   }
 

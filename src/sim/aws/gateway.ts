@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { defaultMaxAttempts } from '../../activities/aws/clients';
 import type { FailStep, FaultInjector } from '../faults';
-import { transientError, type AwsService } from './errors';
+import { SimulatedAwsError, transientError, type AwsService } from './errors';
 
 /** What one interface call is: its method and the resource it is about, for counting and fault matching. */
 export interface CallContext {
@@ -25,13 +26,15 @@ const injected = (step: FailStep, what: string, resource: string | undefined) =>
  */
 export class AwsGateway {
   private readonly counts = new Map<string, number>();
+  private readonly refusals = new Map<string, number>();
+  private readonly transientRefusals = new Map<string, number>();
 
   constructor(
     private readonly faults: FaultInjector,
     /** Applies every state transition whose time has come. */
     private readonly settle: () => void,
-    /** The SDK clients' attempts per request (src/activities/aws/clients.ts): a transient fault is retried within them. */
-    private readonly sdkMaxAttempts = 3,
+    /** The SDK clients' attempts per request (src/activities/aws/clients.ts, aws-fault-catalog 47): a transient fault is retried within them. */
+    private readonly sdkMaxAttempts = defaultMaxAttempts,
   ) {}
 
   /** Runs one interface call; a fail step on its method name fails it as a whole. */
@@ -54,13 +57,21 @@ export class AwsGateway {
       this.settle();
       const transient = this.faults.transient(qualified);
       if (transient) {
+        const error = transientError(context.service, api, transient);
+        this.refused(this.transientRefusals, qualified, error);
         if (attempt < this.sdkMaxAttempts) continue;
-        throw transientError(context.service, api, transient);
+        throw error;
       }
       const names = [api, qualified];
       const before = this.faults.failing(names, context.resource, 'before');
       if (before) throw injected(before, api, context.resource);
-      const result = perform();
+      let result: T;
+      try {
+        result = perform();
+      } catch (error) {
+        if (error instanceof SimulatedAwsError) this.refused(this.refusals, qualified, error);
+        throw error;
+      }
       const after = this.faults.failing(names, context.resource, 'after');
       if (after) throw injected(after, api, context.resource);
       return result;
@@ -74,5 +85,22 @@ export class AwsGateway {
 
   resetCalls(): void {
     this.counts.clear();
+    this.refusals.clear();
+    this.transientRefusals.clear();
+  }
+
+  private refused(into: Map<string, number>, qualified: string, error: SimulatedAwsError): void {
+    const key = `${qualified} ${error.name}`;
+    into.set(key, (into.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * AWS's error answers so far, by API and error name (`eks:CreateCluster InvalidParameterException`):
+   * `transient`, the injected throttling and 5xx (those the SDK retried within its attempts
+   * included); `refusals`, every other error the cloud answered ("not yet", not found, in use).
+   */
+  errorAnswers(): { transient: Record<string, number>; refusals: Record<string, number> } {
+    const sorted = (map: Map<string, number>) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
+    return { transient: sorted(this.transientRefusals), refusals: sorted(this.refusals) };
   }
 }

@@ -3,7 +3,7 @@ import type { IamApi, OidcProvider, Role } from '../../activities/aws/iam';
 import { cloudWatchAgentServerPolicyArn } from '../../domain/iam-policies/cloudwatch';
 import { awsManagedPolicyArn } from '../../domain/iam-policies/policy-document';
 import { serviceRoles } from '../../domain/service-roles';
-import type { SimContext } from './context';
+import { after, type SimContext } from './context';
 import { iamError } from './errors';
 import type { AwsGateway, Request } from './gateway';
 import { paged, slicePage } from './pages';
@@ -17,13 +17,22 @@ interface RoleRecord {
   tags: Record<string, string>;
   attached: Set<string>;
   inline: Map<string, string>;
+  /** Simulated time from which EKS can assume the role (aws-fault-catalog 1-3); unset: at once. */
+  settlesAt?: number;
+  /** Simulated time from which EKS sees the policies last attached (aws-fault-catalog 1). */
+  policiesSettleAt?: number;
 }
+
+/** How EKS sees a role: not at all, made but not yet assumable, assumable without its latest policies, or settled. */
+export type RoleAsSeenByEks = 'missing' | 'propagating' | 'policies-propagating' | 'settled';
 
 interface ProviderRecord {
   arn: string;
   url: string;
   clientIds: string[];
   tags: Record<string, string>;
+  /** Simulated time from which a trust policy may name it (aws-fault-catalog 6); unset: at once. */
+  settlesAt?: number;
 }
 
 /**
@@ -38,6 +47,13 @@ const managedPolicies = new Set<string>([
     'service-role/AmazonEBSCSIDriverPolicy'].map((name) => awsManagedPolicyArn(name)),
 ]);
 
+/** The `Federated` principals (OIDC providers) a trust policy names. */
+function federatedPrincipals(trustPolicy: string): string[] {
+  const { Statement } = JSON.parse(trustPolicy) as { Statement?: { Principal?: { Federated?: string | string[] } }[] | { Principal?: { Federated?: string | string[] } } };
+  const statements = Array.isArray(Statement) ? Statement : Statement ? [Statement] : [];
+  return statements.flatMap((statement) => [statement.Principal?.Federated ?? []].flat());
+}
+
 const parsesAsJson = (document: string) => {
   try {
     JSON.parse(document);
@@ -47,7 +63,12 @@ const parsesAsJson = (document: string) => {
   }
 };
 
-/** IAM roles with their policies, and OIDC providers: instant, without eventual consistency. */
+/**
+ * IAM roles with their policies, and OIDC providers: instant, and, with `propagation` on,
+ * eventually consistent as IAM is: for a sampled window after CreateRole, AttachRolePolicy or
+ * CreateOpenIDConnectProvider, EKS and IAM's own trust-policy check answer as if it had not
+ * happened yet (aws-fault-catalog 1, 2, 3, 6).
+ */
 export class SimulatedIam implements IamApi {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly providers = new Map<string, ProviderRecord>();
@@ -74,9 +95,32 @@ export class SimulatedIam implements IamApi {
     this.extraPolicies.add(arn);
   }
 
-  /** Whether a role of this ARN exists: EKS refuses to create with a role that does not. */
-  hasRole(arn: string): boolean {
-    return [...this.roles.values()].some((role) => role.arn === arn);
+  /** How EKS sees the role of this ARN now: it refuses to create with one it cannot assume yet. */
+  roleAsSeenByEks(arn: string): RoleAsSeenByEks {
+    const role = [...this.roles.values()].find((candidate) => candidate.arn === arn);
+    if (!role) return 'missing';
+    const now = this.context.clock.now();
+    if (role.settlesAt !== undefined && now < role.settlesAt) return 'propagating';
+    if (role.policiesSettleAt !== undefined && now < role.policiesSettleAt) return 'policies-propagating';
+    return 'settled';
+  }
+
+  /** When what was just done to `key` becomes visible elsewhere; unset when propagation is not simulated. */
+  private propagatedAt(key: string): number | undefined {
+    return this.context.propagation ? after(this.context, this.context.sampler.sample('iam.propagation', key)) : undefined;
+  }
+
+  /**
+   * IAM's check of a trust policy's principals: an OIDC provider made seconds ago is not a
+   * valid principal yet (aws-fault-catalog 6: MalformedPolicyDocumentException "Invalid
+   * principal in policy", which terraform-provider-aws's retryCreateRole waits out for 2 min).
+   */
+  private checkPrincipals(trustPolicy: string): void {
+    const now = this.context.clock.now();
+    for (const arn of federatedPrincipals(trustPolicy)) {
+      const provider = this.providers.get(arn);
+      if (provider?.settlesAt !== undefined && now < provider.settlesAt) throw iamError.malformedPolicy(`Invalid principal in policy: "Federated":"${arn}"`);
+    }
   }
 
   /** IAM's DeleteRole alone, which refuses while policies remain (the adapter detaches them first). */
@@ -109,12 +153,15 @@ export class SimulatedIam implements IamApi {
     return this.call('createRole', name, (request) => aws(`CreateRole ${name}`, () => request('CreateRole', () => {
       if (this.roles.has(name)) throw iamError.entityAlreadyExists(`Role with name ${name} already exists.`);
       if (!parsesAsJson(trustPolicy)) throw iamError.malformedPolicy('This policy contains invalid Json');
+      this.checkPrincipals(trustPolicy);
+      const settlesAt = this.propagatedAt(name);
       const role: RoleRecord = {
         name, arn: `arn:aws:iam::${this.context.accountId}:role/${name}`, path: '/', trustPolicy, description, tags: { ...tags }, attached: new Set(), inline: new Map(),
+        ...(settlesAt !== undefined ? { settlesAt } : {}),
       };
       this.roles.set(name, role);
       return this.view(role);
-    })));
+    }), this.context.notYet.CreateRole));
   }
 
   listRoles(pathPrefix?: string) {
@@ -135,7 +182,9 @@ export class SimulatedIam implements IamApi {
       const record = this.role(role);
       if (!managedPolicies.has(policyArn) && !this.extraPolicies.has(policyArn)) throw iamError.noSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
       record.attached.add(policyArn);
-    })));
+      const settlesAt = this.propagatedAt(`${role} policies`);
+      if (settlesAt !== undefined) record.policiesSettleAt = Math.max(record.policiesSettleAt ?? 0, settlesAt);
+    }), this.context.notYet.AttachRolePolicy));
   }
 
   putRolePolicy(role: string, name: string, document: string) {
@@ -161,7 +210,7 @@ export class SimulatedIam implements IamApi {
       for (const policy of attached) {
         await awsOrUndefined(`DetachRolePolicy ${name}`, () => request('DetachRolePolicy', () => {
           if (!this.role(name).attached.delete(policy)) throw iamError.noSuchEntity(`Policy ${policy} was not found.`);
-        }));
+        }), this.context.notYet.DetachRolePolicy);
       }
       const inline = await awsOrUndefined(`ListRolePolicies ${name}`, () => request('ListRolePolicies', () => [...this.role(name).inline.keys()]));
       for (const policyName of inline ?? []) {
@@ -169,7 +218,7 @@ export class SimulatedIam implements IamApi {
           if (!this.role(name).inline.delete(policyName)) throw iamError.noSuchEntity(`The role policy with name ${policyName} cannot be found.`);
         }));
       }
-      await awsOrUndefined(`DeleteRole ${name}`, () => request('DeleteRole', () => this.deleteRoleRecord(name)));
+      await awsOrUndefined(`DeleteRole ${name}`, () => request('DeleteRole', () => this.deleteRoleRecord(name)), this.context.notYet.DeleteRole);
     });
   }
 
@@ -190,7 +239,8 @@ export class SimulatedIam implements IamApi {
       const bare = url.replace(/^https:\/\//, '');
       const arn = `arn:aws:iam::${this.context.accountId}:oidc-provider/${bare}`;
       if (this.providers.has(arn)) throw iamError.entityAlreadyExists(`Provider with url ${url} already exists.`);
-      this.providers.set(arn, { arn, url: bare, clientIds: [...clientIds], tags: { ...tags } });
+      const settlesAt = this.propagatedAt(arn);
+      this.providers.set(arn, { arn, url: bare, clientIds: [...clientIds], tags: { ...tags }, ...(settlesAt !== undefined ? { settlesAt } : {}) });
       return { arn, url: bare, tags: { ...tags } };
     })));
   }

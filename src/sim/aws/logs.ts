@@ -70,7 +70,7 @@ export class SimulatedLogs implements LogsApi {
     return this.call('putRetentionPolicy', name, (request) => aws(`PutRetentionPolicy ${name} ${days} days`, () => request('PutRetentionPolicy', () => {
       if (!retentionDays.has(days)) throw logsError.invalidParameter(`1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...retentionDays].join(', ')}]`);
       this.group(name).retentionDays = days;
-    })));
+    }), this.context.notYet.PutRetentionPolicy));
   }
 
   deleteLogGroup(name: string) {
@@ -78,7 +78,7 @@ export class SimulatedLogs implements LogsApi {
       await awsOrUndefined(`DeleteLogGroup ${name}`, () => request('DeleteLogGroup', () => {
         this.group(name);
         this.groups.delete(name);
-      }));
+      }), this.context.notYet.DeleteLogGroup);
     });
   }
 

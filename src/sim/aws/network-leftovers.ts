@@ -166,7 +166,7 @@ export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
     return this.call('elbv2', 'deleteTargetGroup', arn, async (request) => {
       await awsOrUndefined(`DeleteTargetGroup ${arn}`, () => request('DeleteTargetGroup', () => {
         if (!this.targetGroups.delete(arn)) throw elbv2Error.targetGroupNotFound('One or more target groups not found');
-      }));
+      }), this.context.notYet.DeleteTargetGroup);
     });
   }
 

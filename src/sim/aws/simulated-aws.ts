@@ -1,4 +1,5 @@
 import type { ActivityDeps } from '../../activities';
+import { defaultPatience, notYetByCall, type Patience } from '../../activities/aws/not-yet';
 import { scaledClock, type SimClock } from '../clock';
 import { FaultInjector, type FaultOptions } from '../faults';
 import { LatencySampler, latencyProfile, type LatencyProfile } from '../profile';
@@ -30,8 +31,20 @@ export interface SimulatedAwsOptions {
   zones?: number;
   /** A cluster's API server endpoint and CA, when the Kubernetes side serves a real one. @default made-up ones */
   endpointOf?: ClusterEndpoint;
-  /** Attempts the SDK clients make per request before a transient fault surfaces. @default 3, as src/activities/aws/clients.ts */
+  /** Attempts the SDK clients make per request before a transient fault surfaces. @default `defaultMaxAttempts` of src/activities/aws/clients.ts (7) */
   sdkMaxAttempts?: number;
+  /**
+   * IAM's eventual consistency and EKS's hold on a deleted cluster's name: for a sampled window
+   * (`iam.propagation`, `cluster.name-release`) EKS and IAM answer the catalog's "not yet" errors
+   * (aws-fault-catalog 1, 2, 3, 6, 14). Off, everything is visible at once. @default false
+   */
+  propagation?: boolean;
+  /**
+   * How long the simulated adapters wait out each "not yet" answer, in real time. @default
+   * the SDK adapters' `defaultPatience` divided by the clock's speedup, so the budgets are
+   * AWS's in simulated time (none on a manual clock, whose time moves only when told)
+   */
+  patience?: Patience;
 }
 
 /** Everything an environment could leave behind: the same shape as the test bed's inventory over moto. */
@@ -79,7 +92,10 @@ export class SimulatedAws {
     this.detections = new DetectionLog(this.clock);
     this.sampler = new LatencySampler(latencyProfile(options.latencies), seed);
     this.faults = options.faults instanceof FaultInjector ? options.faults : new FaultInjector({ seed, ...options.faults });
-    const context: SimContext = { accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections, outcomes: this.faults };
+    const context: SimContext = {
+      accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections, outcomes: this.faults,
+      notYet: notYetByCall(options.patience ?? scaledPatience(this.clock.speedup)), propagation: options.propagation ?? false,
+    };
     this.gateway = new AwsGateway(this.faults, () => this.settle(), options.sdkMaxAttempts);
     this.iam = new SimulatedIam(context, this.gateway);
     this.ecr = new SimulatedEcr(context, this.gateway);
@@ -90,7 +106,7 @@ export class SimulatedAws {
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, options.zones);
     this.eks = new SimulatedEks(context, this.gateway, {
-      hasRole: (arn) => this.iam.hasRole(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
+      roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
     }, options.endpointOf);
   }
 
@@ -111,6 +127,11 @@ export class SimulatedAws {
 
   resetCalls(): void {
     this.gateway.resetCalls();
+  }
+
+  /** AWS's error answers so far by API and error name, SDK retries included. */
+  errorAnswers() {
+    return this.gateway.errorAnswers();
   }
 
   /** What is there now, listed like `awsInventory()` lists moto: leak checks compare these. */
@@ -139,4 +160,10 @@ export class SimulatedAws {
     }
     return undefined;
   }
+}
+
+/** `defaultPatience` in real time for a cloud `speedup` times faster than AWS: AWS's budgets in simulated time. */
+export function scaledPatience(speedup: number): Patience {
+  const scale = Number.isFinite(speedup) ? 1 / speedup : 0;
+  return Object.fromEntries(Object.entries(defaultPatience).map(([key, ms]) => [key, ms * scale])) as unknown as Patience;
 }

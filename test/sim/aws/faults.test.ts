@@ -16,9 +16,9 @@ test('every request is counted by API, as many as the SDK-backed adapter would m
 test('throttling is retried within the SDK\'s attempts; past them it surfaces as retryable', async () => {
   const always = manualSim({ faults: { throttleRate: 1 } });
   await rejectsAs(always.apis.eks.describeCluster('demo'), { type: errorTypes.awsRetryable, nonRetryable: false, message: /DescribeCluster demo: ThrottlingException: Rate exceeded/ });
-  assert.deepEqual(always.sim.calls(), { 'eks:DescribeCluster': 3 }, 'three attempts, as the SDK clients make');
+  assert.deepEqual(always.sim.calls(), { 'eks:DescribeCluster': 7 }, 'seven attempts, as the SDK clients make (src/activities/aws/clients.ts defaultMaxAttempts, aws-fault-catalog 47)');
 
-  const sometimes = manualSim({ faults: { throttleRate: 0.3, seed: 7 } });
+  const sometimes = manualSim({ faults: { throttleRate: 0.3, seed: 7 }, sdkMaxAttempts: 3 });
   let failed = 0;
   for (let i = 0; i < 200; i++) await sometimes.apis.eks.describeCluster('demo').catch(() => failed++);
   const requests = sometimes.sim.calls()['eks:DescribeCluster']!;
