@@ -26,7 +26,8 @@ import { toolPath } from '../support/tools';
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261207);
 const killCount = 20;
-const runCount = 5;
+/** Runs kept provisioning at once, so after a kill one of them is soon moving again. */
+const runsInFlight = 2;
 const group = 'general';
 const tenant = 'chaos';
 const taskQueue = 'chaos';
@@ -81,11 +82,14 @@ async function startRun(name: string): Promise<Handle> {
 }
 
 async function untilReady(handle: Handle, timeoutMs: number): Promise<Progress> {
+  // A query fails while no worker serves it (a kill): those are waited out; a run that is no
+  // longer provisioning nor ready (failed, rolled back) ends the wait at once.
+  let ended: string | undefined;
   return waitFor(`${handle.workflowId} to be ready`, async () => {
     const progress = await handle.query(progressQuery);
-    if (progress.phase !== 'provisioning' && progress.phase !== 'ready') throw new Error(`${handle.workflowId} is ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    if (progress.phase !== 'provisioning' && progress.phase !== 'ready') ended = `${handle.workflowId} is ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`;
     return progress.phase === 'ready' && progress;
-  }, { timeoutMs, intervalMs: 500 });
+  }, { timeoutMs, intervalMs: 500, giveUpIf: () => ended });
 }
 
 /** The parts of an environment's VPC, counted by its ownership tag straight from EC2. */
@@ -149,15 +153,24 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   const plan = Array.from({ length: killCount }, () => ({ fraction: random(), how: hows[Math.floor(random() * hows.length)]! }));
   console.log(`seed ${seed}: ${plan.map((k, i) => `#${i + 1} ${k.how}@${k.fraction.toFixed(2)}`).join(', ')} (fractions of a clean run, ${cleanMs} ms)`);
 
-  const names = Array.from({ length: runCount }, (_, i) => `run-${i + 1}`);
   const handles: Handle[] = [];
+  const readyRuns = new Map<string, Promise<Progress>>();
+  const isReady = new Set<string>();
+  const startNext = async () => {
+    const handle = await startRun(`run-${handles.length + 1}`);
+    handles.push(handle);
+    const ready = untilReady(handle, 10 * 60_000);
+    // Settled here too, so a run that fails while kills go on is not an unhandled rejection; its failure is asserted below.
+    ready.then(() => isReady.add(handle.workflowId), () => undefined);
+    readyRuns.set(handle.workflowId, ready);
+  };
   const kills: Kill[] = [];
   const chaosStart = Date.now();
   const since = () => (Date.now() - chaosStart) / 1000;
   for (const [i, planned] of plan.entries()) {
-    // Each run starts with a share of the kills still ahead of it, so runs are hit from their
-    // first step on, and the ones still running are hit again, at whatever stage they are.
-    if (i % (killCount / runCount) === 0) handles.push(await startRun(names[handles.length]!));
+    // Fresh runs join as others get ready, so kills keep landing on every stage of a run, its
+    // first step included, and always on a run that is under way.
+    while (handles.filter((h) => !isReady.has(h.workflowId)).length < runsInFlight) await startNext();
     // A moment of a run, not of the clock: after a kill, runs wait out the dead worker's tasks
     // (10 s for a workflow task, a minute for an AWS call) while the new one starts (~12 s:
     // tsx, then the workflow bundle). The moment is drawn from when they move again.
@@ -180,19 +193,22 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
         landed = 'no AWS call within 5 s: wherever the worker was';
       } else landed = operation;
     }
-    kills.push({ n: i + 1, at: since(), how: planned.how, planned: `${waitMs} ms after ${resumed ? 'the runs moved again' : '75 s without an AWS call'}`, landed });
+    const kill: Kill = { n: i + 1, at: since(), how: planned.how, planned: `${waitMs} ms after ${resumed ? 'the runs moved again' : '75 s without an AWS call'}`, landed };
+    kills.push(kill);
+    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): ${kill.landed}; ${handles.length} runs started, ${isReady.size} ready`);
     worker = await startWorker();
   }
+  const names = handles.map((h) => h.workflowId.slice(`${tenant}.`.length));
   console.log(`${killCount} kills in ${since().toFixed(1)} s; waiting for every run to be ready`);
 
   // A dead worker's AWS call is retried once its 1-minute start-to-close timeout passes.
-  const ready = await Promise.all(handles.map((handle) => untilReady(handle, 5 * 60_000)));
+  const ready = await Promise.all(handles.map((handle) => readyRuns.get(handle.workflowId)!));
   const readyAt = since();
   for (const kill of kills) {
     const running = ready.flatMap((progress) => progress.steps
       .filter((s) => Date.parse(s.startedAt!) <= chaosStart + kill.at * 1000 && chaosStart + kill.at * 1000 <= Date.parse(s.endedAt!))
       .map((s) => `${progress.environment} ${s.id}`));
-    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): landed on ${kill.landed}; steps under way: ${running.join(', ') || 'none'}`);
+    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how}: ${kill.landed}; steps under way: ${running.join(', ') || 'none'}`);
   }
   console.log(`every run ready ${readyAt.toFixed(1)} s after the chaos began`);
 
@@ -206,8 +222,8 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   const inventory = await awsInventory(aws.clientConfig);
   const { vpcs, oidcProviders, ...named } = inventory;
   assert.deepEqual(named, expectedInventory(names, model));
-  assert.equal(oidcProviders.length, runCount, `one OIDC provider per run: ${oidcProviders.join(', ')}`);
-  assert.equal(vpcs.length, runCount, `one VPC per run: ${vpcs.join(', ')}`);
+  assert.equal(oidcProviders.length, names.length, `one OIDC provider per run: ${oidcProviders.join(', ')}`);
+  assert.equal(vpcs.length, names.length, `one VPC per run: ${vpcs.join(', ')}`);
   // Every run's network at once, so one short network does not hide another.
   const networks = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await vpcParts(`${tenant}/${name}`)] as const)));
   assert.deepEqual(networks, Object.fromEntries(names.map((name) => [name, oneNetwork])), 'one VPC, 4 subnets, an internet gateway, a NAT gateway and its address, 3 route tables each');
