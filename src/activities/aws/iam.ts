@@ -64,7 +64,14 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
         const page = await aws('ListRoles', () => client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker })));
         return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
       });
-      return Promise.all(roles.map(async (role): Promise<Role> => ({ name: role.RoleName!, arn: role.Arn!, tags: role.Tags ? fromTagList(role.Tags) : await roleTags(role.RoleName!) })));
+      // A role deleted between the listing and its tags (another environment's teardown, at
+      // the same time in the same account) is simply no longer there, as the providers' listing treats it.
+      const listed = await Promise.all(roles.map(async (role): Promise<Role | undefined> => {
+        if (role.Tags) return { name: role.RoleName!, arn: role.Arn!, tags: fromTagList(role.Tags) };
+        const tags = await awsOrUndefined(`ListRoleTags ${role.RoleName}`, () => client.send(new ListRoleTagsCommand({ RoleName: role.RoleName })));
+        return tags ? { name: role.RoleName!, arn: role.Arn!, tags: fromTagList(tags.Tags) } : undefined;
+      }));
+      return listed.filter((role) => role !== undefined);
     },
     async attachedPolicies(role) {
       const listed = await aws(`ListAttachedRolePolicies ${role}`, () => client.send(new ListAttachedRolePoliciesCommand({ RoleName: role })));
