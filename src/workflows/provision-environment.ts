@@ -316,7 +316,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         // Once ready, a gate still not holding is an advisory one: shown, not waited for.
         const open = r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`);
         return `${r.ready ? 'ready' : 'waiting'}${open.length > 0 ? ` (${open.join('; ')})` : ''}`;
-      });
+        // An EKS add-on CREATE_FAILED fails the step with its health issues (catalog entry 32).
+        // No patch: before, the activity never answered a failed status, so histories replay alike.
+      }, (r) => r.failed !== undefined);
     },
     app: async (step) => {
       const app = spec.app!;

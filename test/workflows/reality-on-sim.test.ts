@@ -216,3 +216,16 @@ test('a Fargate-only cluster (eksctl create cluster --fargate): the API is gated
   await recordHistory('fargate-only-coredns-teardown', handle);
   assert.deepEqual(nothingOf('fargate-only'), none);
 });
+
+test('an EKS add-on that ends CREATE_FAILED fails its step at once with EKS\'s code and message, and rolls back (catalog 32)', async () => {
+  const issue = 'ConfigurationConflict: Conflicts found when trying to apply. Will not continue due to resolve conflicts mode.';
+  cloud.aws.faults.failOutcome('addon', 'addon-fails/metrics-server', { status: 'CREATE_FAILED', issues: [issue] });
+  const { error, progress } = await failed('team-a', specOf('addon-fails', { addons: { 'metrics-server': { method: 'eks-addon' } } }));
+  // Without the handling the step waits its whole deadline and fails "not ready", naming no cause.
+  assert.match(error.cause!.message, /addon:metrics-server is CREATE_FAILED: ConfigurationConflict: Conflicts found when trying to apply/);
+  const step = progress.steps.find((s) => s.id === 'addon:metrics-server')!;
+  assert.equal(step.detail, `CREATE_FAILED: ${issue}`);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  assert.ok(progress.ledger.some((e) => e.kind === 'addon' && e.name === 'addon-fails/metrics-server' && e.state === 'compensated'), JSON.stringify(progress.ledger));
+  assert.deepEqual(nothingOf('addon-fails'), none);
+});
