@@ -8,11 +8,13 @@ import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
 import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } from './autoscaling-check';
 import { createClusterActivities } from './cluster';
+import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
 import { createHelmActivities, type HelmApi, type HelmDeps } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
+import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
@@ -39,6 +41,11 @@ export interface ActivityDeps {
   imageDestination?: ImageDestination;
   /** How much faster than AWS the cloud runs: activities' own pauses between looks shrink alike. @default 1 */
   timeScale?: number;
+  /**
+   * How the Kubernetes API is judged ready after ACTIVE (catalog entry 12).
+   * @default eksctl's: 6 answers in a row, 20 s apart (paced by timeScale), for up to 10 min
+   */
+  kubeApiReadiness?: KubeApiReadiness;
 }
 
 /** Builds every activity from its clients; the worker registers the result. */
@@ -53,6 +60,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodegroupActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube, pace),
+    ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),
+    ...createCorednsFargateActivities(deps.kube, pace),
     ...createDiscoveryActivities(deps),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),

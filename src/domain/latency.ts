@@ -7,7 +7,7 @@
 export const stepKinds = [
   'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
-  'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check',
+  'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -48,6 +48,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   nlb: { medianSeconds: 270, p90Seconds: 300 },
   // Reading HPA metrics and the autoscaler's status; the active probe waits for a node to join.
   'autoscaling-check': { medianSeconds: 180, p90Seconds: 420 },
+  // ACTIVE, then the API server answering /readyz six times 20 s apart, as eksctl's
+  // WaitForControlPlane asks (catalog entry 12): 100 s when it answers from the start.
+  'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
+  // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
+  'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
 };
 
 /**

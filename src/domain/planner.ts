@@ -51,7 +51,9 @@ export const stepIds = {
   clusterLogging: 'eks:control-plane-logging',
   oidcProvider: 'iam:oidc-provider',
   nodegroup: (name: string) => `eks:nodegroup/${name}`,
+  kubeApiReady: 'k8s:api-ready',
   nodesReady: (name: string) => `k8s:nodes-ready/${name}`,
+  corednsOnFargate: 'k8s:coredns-on-fargate',
   fargateProfile: (name: string) => `eks:fargate-profile/${name}`,
   irsaRole: (addon: string) => `iam:irsa/${addon}`,
   addon: (addon: string) => `addon:${addon}`,
@@ -69,10 +71,36 @@ export interface PlanOptions {
    * @default true
    */
   appVpaStep?: boolean;
+  /**
+   * The Kubernetes API is waited for on its own (/readyz answering several times in a row)
+   * before the first step that talks to it: ACTIVE does not mean it answers (catalog entry 12).
+   * false: the plan of runs started before.
+   * @default true
+   */
+  kubeApiReadyStep?: boolean;
+  /**
+   * On a cluster without EC2 node groups whose Fargate profiles select CoreDNS, a step makes
+   * CoreDNS run on Fargate and waits for it (catalog entry 31). false: the plan of runs started before.
+   * @default true
+   */
+  corednsOnFargateStep?: boolean;
+}
+
+/** CoreDNS's pod labels on EKS, which a Fargate profile's selector must match to take it. */
+export const corednsPodLabels: Readonly<Record<string, string>> = { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' };
+
+/**
+ * Whether CoreDNS must be moved onto Fargate: no EC2 node group to run it, and a Fargate
+ * profile whose selector takes kube-system's CoreDNS pods (eksctl asks the same before it
+ * patches CoreDNS: pkg/fargate/coredns IsSchedulableOnFargate). Pure.
+ */
+export function corednsNeedsFargate(spec: Pick<EnvironmentSpec, 'nodeGroups' | 'fargateProfiles'>): boolean {
+  return spec.nodeGroups.length === 0 && spec.fargateProfiles.some((profile) => profile.selectors.some((selector) => selector.namespace === 'kube-system'
+    && Object.entries(selector.labels ?? {}).every(([key, value]) => corednsPodLabels[key] === value)));
 }
 
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
-export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true }: PlanOptions = {}): Plan {
+export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true }: PlanOptions = {}): Plan {
   const steps: PlanStep[] = [];
   const add = (id: string, kind: StepKind, title: string, dependsOn: (string | undefined)[] = [], subject?: string) => {
     steps.push({
@@ -96,10 +124,12 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true }: Pl
     add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
   }
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
+  const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;
+  if (kubeApi) add(kubeApi, 'kube-api-ready', 'wait until the Kubernetes API answers /readyz 6 times in a row', [stepIds.cluster]);
   for (const group of spec.nodeGroups) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
     add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network], group.name);
-    add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name)], group.name);
+    add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name), kubeApi], group.name);
   }
   // EKS runs one Fargate profile operation per cluster at a time: chain them.
   let previousProfile: string | undefined;
@@ -108,7 +138,13 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true }: Pl
     add(id, 'fargate-profile', `create Fargate profile ${profile.name} for ${profile.selectors.map((s) => s.namespace).join(', ')}`, [stepIds.cluster, stepIds.fargateRole, previousProfile], profile.name);
     previousProfile = id;
   }
-  addAddonsAndApp(spec, add, previousProfile, appVpaStep);
+  // EKS annotates CoreDNS to run on EC2: with Fargate alone it stays Pending until moved (catalog entry 31).
+  let compute = previousProfile;
+  if (corednsOnFargateStep && corednsNeedsFargate(spec)) {
+    add(stepIds.corednsOnFargate, 'coredns-fargate', 'run CoreDNS on Fargate (compute-type annotation) and wait until its replicas are Ready', [stepIds.cluster, kubeApi, previousProfile]);
+    compute = stepIds.corednsOnFargate;
+  }
+  addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep);
   return schedulePlan(spec, steps);
 }
 
@@ -116,12 +152,13 @@ type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string |
 
 /**
  * Add-ons in dependency order once there is somewhere for their pods to run (every node
- * group Ready, or the Fargate profiles when there are no nodes: CoreDNS and webhooks are
- * degraded before that), each after its IRSA role; the app after the load balancer
+ * group Ready, or the Fargate profiles, with CoreDNS moved onto them, when there are no nodes:
+ * CoreDNS and webhooks are degraded before that), and once the Kubernetes API answers, each
+ * after its IRSA role; the app after the load balancer
  * controller's webhook answers (an HPA is valid before metrics-server serves metrics), its
  * VerticalPodAutoscaler once that API is served; the autoscaling check last.
  */
-function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: string | undefined, appVpaStep: boolean): void {
+function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: string | undefined, kubeApi: string | undefined, appVpaStep: boolean): void {
   const problems = addonProblems(spec);
   if (spec.autoscaling) {
     if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
@@ -129,7 +166,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, lastProfile: strin
   }
   if (problems.length > 0) throw new InvalidPlanError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 
-  const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [lastProfile];
+  const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [fargateCompute, kubeApi];
   const interceptors = requestedAddons(spec).filter((addon) => addon.interceptsServices).map((addon) => stepIds.addon(addon.name));
   for (const addon of requestedAddons(spec)) {
     const irsa = addon.iam ? stepIds.irsaRole(addon.name) : undefined;
@@ -244,6 +281,9 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   requireBefore(['fargate-role'], ['fargate-profile'], 'a Fargate profile is created with its pod execution role');
   requireBefore(['nodegroup'], ['nodes-ready'], 'nodes join only after their node group exists');
   requireBefore(['nodes-ready'], ['addon', 'app'], 'add-on and app pods need Ready nodes (CoreDNS and webhooks are degraded before)', { sameSubject: false });
+  requireBefore(['kube-api-ready'], ['nodes-ready', 'coredns-fargate', 'addon', 'app'], 'the Kubernetes API answers only a while after the cluster is ACTIVE', { sameSubject: false });
+  requireBefore(['fargate-profile'], ['coredns-fargate'], 'CoreDNS moves to Fargate only once a profile selects it', { sameSubject: false });
+  requireBefore(['coredns-fargate'], ['addon', 'app'], 'add-on and app pods need cluster DNS', { sameSubject: false });
   requireBefore(['app'], ['nlb'], 'the load balancer is made for the app\'s Service');
 }
 

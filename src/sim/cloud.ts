@@ -33,7 +33,8 @@ export interface SimulatedCloud {
 /**
  * The whole simulated cloud: AWS and each cluster's Kubernetes, kept in step the way EKS keeps
  * them. A cluster's API server answers once EKS says ACTIVE; node groups bring their nodes;
- * a managed add-on's workloads appear once it is ACTIVE; the Load Balancer Controller's NLBs
+ * a managed add-on's workloads appear once it is ACTIVE; Fargate runs the pods its ACTIVE
+ * profiles select; the Load Balancer Controller's NLBs
  * are ELBv2 load balancers (so a teardown's sweep finds any it leaves); cluster-autoscaler
  * grows a group through EKS.
  */
@@ -66,7 +67,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
   });
 
   // What the Kubernetes side has been told, so each change is passed on once.
-  const known = new Map<string, { nodegroups: Map<string, string>; addons: Set<string> }>();
+  const known = new Map<string, { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string }>();
   const sync = () => {
     for (const name of [...aws.eks.state.clusters.keys(), ...known.keys()]) {
       const compute = aws.eks.compute(name);
@@ -86,7 +87,14 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
       passOnCompute(name, compute, seen);
     }
   };
-  const passOnCompute = (cluster: string, compute: ClusterCompute, seen: { nodegroups: Map<string, string>; addons: Set<string> }) => {
+  const passOnCompute = (cluster: string, compute: ClusterCompute, seen: { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string }) => {
+    // Fargate takes the pods its ACTIVE profiles select from then on.
+    const profiles = compute.fargateProfiles.filter((p) => p.status === 'ACTIVE').map((p) => ({ name: p.name, selectors: p.selectors }));
+    const fargate = JSON.stringify(profiles);
+    if (seen.fargate !== fargate) {
+      seen.fargate = fargate;
+      kube.setFargateProfiles(cluster, profiles);
+    }
     for (const group of compute.nodegroups) {
       // A group has nodes while it exists and is not being created or deleted.
       const desired = group.status === 'ACTIVE' || group.status === 'UPDATING' || group.status === 'DEGRADED' ? group.desiredSize : 0;

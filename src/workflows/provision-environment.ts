@@ -123,7 +123,11 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   // The first run's ID tags everything, so every later run of the same life owns it too.
   const owner: Owner = { environmentId, runId: workflowInfo().firstExecutionRunId };
   // Runs started before the app's VPA became a step of its own replay the plan they made.
-  const plan = planned(spec, { appVpaStep: patched('app-vpa-own-step') });
+  // Runs started before the app's VPA became a step of its own replay the plan they made; so
+  // do runs started before the /readyz gate (catalog entry 12) and CoreDNS on Fargate (entry 31).
+  const plan = planned(spec, {
+    appVpaStep: patched('app-vpa-own-step'), kubeApiReadyStep: patched('kube-api-readyz-gate'), corednsOnFargateStep: patched('coredns-on-fargate'),
+  });
 
   const ledger = new Ledger(serving?.ledger);
   const progress = new Map<string, StepProgress>(serving
@@ -312,7 +316,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         // Once ready, a gate still not holding is an advisory one: shown, not waited for.
         const open = r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`);
         return `${r.ready ? 'ready' : 'waiting'}${open.length > 0 ? ` (${open.join('; ')})` : ''}`;
-      });
+        // An EKS add-on CREATE_FAILED fails the step with its health issues (catalog entry 32).
+        // No patch: before, the activity never answered a failed status, so histories replay alike.
+      }, (r) => r.failed !== undefined);
     },
     app: async (step) => {
       const app = spec.app!;
@@ -342,6 +348,16 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         checked.push(`probe Pending after ${probe.pendingAfterSeconds}s, scheduled after ${probe.scheduledAfterSeconds}s on ${probe.nodesAfter} nodes (${probe.nodesBefore} before)`);
       }
       update(step.id, { detail: checked.join('; ') });
+    },
+    'kube-api-ready': async (step) => {
+      // eksctl's WaitForControlPlane: 6 successes 20 s apart (pkg/eks/client.go), in the cloud's
+      // time; the worker's to say (its test bed's apiserver is up before any run starts).
+      const answered = await waits.waitForKubeApiReady({ cluster: spec.name });
+      update(step.id, { detail: `/readyz answered ${answered.inARow} times in a row${answered.failures > 0 ? ` after ${answered.failures} failed looks (last: ${answered.lastFailure})` : ''}` });
+    },
+    'coredns-fargate': async (step) => {
+      const coredns = await waits.runCorednsOnFargate({ cluster: spec.name });
+      update(step.id, { detail: `${coredns.patched ? 'patched to compute-type fargate; ' : ''}${coredns.ready}/${coredns.replicas} CoreDNS replicas Ready, ${coredns.onFargate} on Fargate` });
     },
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;

@@ -96,7 +96,7 @@ test('a graph that follows the rules is scheduled', () => {
 test('describePlan prints waves, estimates and the critical path', () => {
   const text = describePlan(planEnvironment(spec({ fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] })));
   const lines = text.split('\n');
-  assert.match(lines[0]!, /^plan for environment "awesomebuilder-container" in us-east-1 \(Kubernetes 1\.35\): 10 steps in 4 waves, critical path ~13m 10s$/);
+  assert.match(lines[0]!, /^plan for environment "awesomebuilder-container" in us-east-1 \(Kubernetes 1\.35\): 11 steps in 4 waves, critical path ~13m 10s$/);
   assert.match(text, /├── wave 1 \(from ~0s\)/);
   assert.match(text, /\* eks:cluster +~10m +create EKS cluster awesomebuilder-container/);
   assert.match(text, /create spot node group spot \(m5\.large, m5a\.large; min\/desired\/max 0\/2\/6\)/);
@@ -184,12 +184,38 @@ test('missing add-on dependencies, conflicts and Fargate-incompatible add-ons ar
   assert.deepEqual(problemsOf({ addons: { 'metrics-server': {} }, autoscaling: { verify: 'active' } }).map((p) => p.path), ['/autoscaling', '/autoscaling/verify']);
 });
 
-test('on Fargate alone, add-ons wait for the last Fargate profile instead of nodes', () => {
-  const plan = planEnvironment(spec({
+test('on Fargate alone, add-ons wait for CoreDNS moved onto Fargate after the last profile, instead of nodes (catalog 31)', () => {
+  const fargateOnly = {
     nodeGroups: [], fargateProfiles: [{ name: 'a', selectors: [{ namespace: 'kube-system' }] }, { name: 'b', selectors: [{ namespace: 'default' }] }],
     addons: { 'metrics-server': {} },
-  }));
-  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn, [stepIds.cluster, stepIds.fargateProfile('b')]);
+  };
+  const plan = planEnvironment(spec(fargateOnly));
+  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.corednsOnFargate)!.dependsOn, [stepIds.cluster, stepIds.kubeApiReady, stepIds.fargateProfile('b')]);
+  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn, [stepIds.cluster, stepIds.corednsOnFargate, stepIds.kubeApiReady]);
+  // Runs started before the step replay the plan they made.
+  const before = planEnvironment(spec(fargateOnly), { corednsOnFargateStep: false, kubeApiReadyStep: false });
+  assert.ok(!before.steps.some((s) => s.kind === 'coredns-fargate' || s.kind === 'kube-api-ready'));
+  assert.deepEqual(before.steps.find((s) => s.id === stepIds.addon('metrics-server'))!.dependsOn, [stepIds.cluster, stepIds.fargateProfile('b')]);
+});
+
+test('CoreDNS is moved to Fargate only where nothing else runs it and a profile selects its pods (as eksctl decides)', () => {
+  const has = (overrides: Record<string, unknown>) => planEnvironment(spec(overrides)).steps.some((s) => s.id === stepIds.corednsOnFargate);
+  const profile = (selectors: unknown[]) => [{ name: 'fp', selectors }];
+  assert.equal(has({ nodeGroups: [], fargateProfiles: profile([{ namespace: 'default' }, { namespace: 'kube-system' }]) }), true, 'eksctl create cluster --fargate\'s default profile');
+  assert.equal(has({ nodeGroups: [], fargateProfiles: profile([{ namespace: 'kube-system', labels: { 'eks.amazonaws.com/component': 'coredns' } }]) }), true);
+  assert.equal(has({ nodeGroups: [], fargateProfiles: profile([{ namespace: 'kube-system', labels: { app: 'other' } }]) }), false, 'a selector CoreDNS\'s pods do not match');
+  assert.equal(has({ nodeGroups: [], fargateProfiles: profile([{ namespace: 'default' }]) }), false, 'no profile takes kube-system');
+  assert.equal(has({ fargateProfiles: profile([{ namespace: 'kube-system' }]) }), false, 'EC2 node groups run CoreDNS as EKS made it');
+});
+
+test('every Kubernetes-facing step waits for the API to answer /readyz after ACTIVE (catalog 12)', () => {
+  const plan = planEnvironment(spec({ addons: { 'metrics-server': {} } }));
+  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.kubeApiReady)!.dependsOn, [stepIds.cluster]);
+  assert.deepEqual(plan.steps.find((s) => s.id === stepIds.nodesReady('spot'))!.dependsOn, [stepIds.nodegroup('spot'), stepIds.kubeApiReady]);
+  // It overlaps the node groups' creation: no longer critical path.
+  assert.equal(plan.criticalPathSeconds, planEnvironment(spec({ addons: { 'metrics-server': {} } }), { kubeApiReadyStep: false }).criticalPathSeconds);
+  const early = plan.steps.map((s) => (s.id === stepIds.nodesReady('spot') ? { ...s, dependsOn: [stepIds.nodegroup('spot')] } : s));
+  assert.throws(() => schedulePlan(spec(), early), /k8s:nodes-ready\/spot does not wait for k8s:api-ready, but the Kubernetes API answers only a while after the cluster is ACTIVE/);
 });
 
 test('an add-on scheduled before the nodes are Ready breaks a rule', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -187,4 +188,44 @@ test('a NAT gateway that fails twice fails the network step with EC2\'s code and
   assert.match(error.cause!.message, /NAT gateway nat-[0-9a-f]+: InsufficientFreeAddressesInSubnet: Subnet has insufficient free addresses/);
   assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
   assert.deepEqual(nothingOf('nat-fails'), none);
+});
+
+test('a Fargate-only cluster (eksctl create cluster --fargate): the API is gated on /readyz, CoreDNS is moved onto Fargate and Ready, and teardown leaves nothing', async () => {
+  // eksctl's --fargate profile: default and kube-system. EKS makes CoreDNS annotated
+  // compute-type ec2, so without the step its pods would stay Pending for ever (catalog 31).
+  const spec = specOf('fargate-only', { nodeGroups: [], fargateProfiles: [{ name: 'fp-default', selectors: [{ namespace: 'default' }, { namespace: 'kube-system' }] }] });
+  const handle = await start('team-a', spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs: 120_000, intervalMs: 200 });
+  const step = (id: string) => ready.steps.find((s) => s.id === id);
+  assert.equal(step('k8s:coredns-on-fargate')?.state, 'done');
+  assert.equal(step('k8s:coredns-on-fargate')?.detail, 'patched to compute-type fargate; 2/2 CoreDNS replicas Ready, 2 on Fargate');
+  // Six answers in a row before any Kubernetes step (the failed looks, if the run saw the API
+  // still starting, depend on how late it noticed ACTIVE: test/activities/kube-api-ready.test.ts shows them).
+  assert.match(step('k8s:api-ready')?.detail ?? '', /^\/readyz answered 6 times in a row( after \d+ failed looks|$)/);
+  const kube = await cloud.kube.access.forCluster('fargate-only');
+  const coredns = await kube.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
+  assert.equal(coredns.status?.readyReplicas, 2);
+  const pods = (await kube.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items;
+  assert.deepEqual(pods.map((pod) => [pod.status?.phase, /^fargate-ip-/.test(pod.spec?.nodeName ?? '')]), [['Running', true], ['Running', true]]);
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  await recordHistory('fargate-only-coredns-teardown', handle);
+  assert.deepEqual(nothingOf('fargate-only'), none);
+});
+
+test('an EKS add-on that ends CREATE_FAILED fails its step at once with EKS\'s code and message, and rolls back (catalog 32)', async () => {
+  const issue = 'ConfigurationConflict: Conflicts found when trying to apply. Will not continue due to resolve conflicts mode.';
+  cloud.aws.faults.failOutcome('addon', 'addon-fails/metrics-server', { status: 'CREATE_FAILED', issues: [issue] });
+  const { error, progress } = await failed('team-a', specOf('addon-fails', { addons: { 'metrics-server': { method: 'eks-addon' } } }));
+  // Without the handling the step waits its whole deadline and fails "not ready", naming no cause.
+  assert.match(error.cause!.message, /addon:metrics-server is CREATE_FAILED: ConfigurationConflict: Conflicts found when trying to apply/);
+  const step = progress.steps.find((s) => s.id === 'addon:metrics-server')!;
+  assert.equal(step.detail, `CREATE_FAILED: ${issue}`);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  assert.ok(progress.ledger.some((e) => e.kind === 'addon' && e.name === 'addon-fails/metrics-server' && e.state === 'compensated'), JSON.stringify(progress.ledger));
+  assert.deepEqual(nothingOf('addon-fails'), none);
 });

@@ -56,6 +56,11 @@ export interface GateReport {
 export interface AddonReadiness {
   ready: boolean;
   gates: GateReport[];
+  /**
+   * A state waiting cannot leave: an EKS managed add-on CREATE_FAILED, with its health issues
+   * ("code: message"), as Terraform fails waitAddonCreated with them (catalog entry 32).
+   */
+  failed?: { status: string; issues: string[] };
 }
 
 /** The uniform contract every add-on file exports, as CDK EKS Blueprints has one per add-on. */

@@ -31,6 +31,18 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
       return { summary: `EKS add-on ${install.addonName} ${install.version} ${created.status}` };
     },
     async isReady(context) {
+      // CREATE_FAILED is final: fail with EKS's health issues rather than wait the step out.
+      // DEGRADED is not: before its pods have somewhere to run (no node yet, Fargate pods still
+      // starting) EKS reports InsufficientNumberOfReplicas, which capacity mends — Terraform's
+      // waitAddonCreated keeps DEGRADED pending, unlike the SDK's waitUntilAddonActive, which
+      // fails on it (catalog entry 32). The catalog's gates decide readiness, as before.
+      const described = await tools.eks.describeAddon(context.cluster, install.addonName);
+      if (described?.status === 'CREATE_FAILED') {
+        return {
+          ready: false, failed: { status: described.status, issues: described.issues },
+          gates: [{ gate: `EKS add-on ${install.addonName} created`, ok: false, detail: `CREATE_FAILED${described.issues.length ? `: ${described.issues.join('; ')}` : ''}` }],
+        };
+      }
       return checkGates(await tools.kube.forCluster(context.cluster), addon.readiness, tools.eks, context.cluster);
     },
     async uninstall(context) {

@@ -82,9 +82,13 @@ export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureI
     return { ref, made: installed.adopted !== true, summary: installed.summary };
   }
 
-  /** One look at the gates, shaped for the workflow's poll: `status` is ready or waiting. */
-  async function addonReadiness(request: AddonRequest): Promise<AddonReadiness & { status: 'ready' | 'waiting' }> {
+  /**
+   * One look at the gates, shaped for the workflow's poll: `status` is ready or waiting, or the
+   * failed state (CREATE_FAILED) with its `issues`.
+   */
+  async function addonReadiness(request: AddonRequest): Promise<AddonReadiness & { status: string; issues?: string[] }> {
     const readiness = await moduleOf(request).isReady(request.context);
+    if (readiness.failed) return { ...readiness, status: readiness.failed.status, issues: readiness.failed.issues };
     return { ...readiness, status: readiness.ready ? 'ready' : 'waiting' };
   }
 

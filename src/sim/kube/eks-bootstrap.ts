@@ -4,7 +4,7 @@ import type { ObjectDraft } from './objects';
 
 const meta = (name: string, namespace?: string, labels?: Record<string, string>) => ({ name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) });
 
-function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: string, image: string, extra: Record<string, unknown> = {}): ObjectDraft {
+function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: string, image: string, extra: Record<string, unknown> = {}, annotations?: Record<string, string>): ObjectDraft {
   const labels = { 'k8s-app': app };
   return {
     apiVersion: 'apps/v1', kind, metadata: meta(name, 'kube-system', { ...labels, 'eks.amazonaws.com/component': name }),
@@ -12,7 +12,7 @@ function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: str
       ...extra,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        metadata: { labels: { ...labels, 'eks.amazonaws.com/component': name }, ...(annotations ? { annotations } : {}) },
         spec: {
           priorityClassName: kind === 'DaemonSet' ? 'system-node-critical' : 'system-cluster-critical',
           tolerations: kind === 'DaemonSet' ? [{ operator: 'Exists' }] : [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
@@ -26,7 +26,10 @@ function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: str
 /**
  * What EKS puts in every new cluster: the four namespaces, the `kubernetes` Service, CoreDNS
  * (two replicas, which stay unavailable until a node is Ready: EKS reports the coredns add-on
- * DEGRADED then), and the aws-node and kube-proxy DaemonSets.
+ * DEGRADED then), and the aws-node and kube-proxy DaemonSets. CoreDNS's pod template is
+ * annotated `eks.amazonaws.com/compute-type: ec2`, as EKS makes it: Fargate's admission
+ * leaves such pods alone, so on Fargate alone they stay Pending until the annotation says
+ * fargate (catalog entry 31; eksctl pkg/fargate/coredns).
  */
 export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubernetesVersion: string): void {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -36,7 +39,7 @@ export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubern
     apiVersion: 'v1', kind: 'Service', metadata: meta('kubernetes', 'default', { component: 'apiserver', provider: 'kubernetes' }),
     spec: { type: 'ClusterIP', clusterIP: '10.100.0.1', clusterIPs: ['10.100.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }] },
   });
-  store.put(types.deployment, systemWorkload('Deployment', 'coredns', 'kube-dns', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2`, { replicas: 2 }));
+  store.put(types.deployment, systemWorkload('Deployment', 'coredns', 'kube-dns', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2`, { replicas: 2 }, { 'eks.amazonaws.com/compute-type': 'ec2' }));
   store.put(types.service, {
     apiVersion: 'v1', kind: 'Service', metadata: meta('kube-dns', 'kube-system', { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'kube-dns' }),
     spec: {

@@ -15,6 +15,8 @@ export interface ServedCluster {
   /** The service-account token issuer. */
   issuer: string;
   kubernetesVersion: string;
+  /** Until when (Date.now()) /readyz fails, as an EKS API server just after ACTIVE. */
+  readyAt?: number;
 }
 
 export interface KubeHttpServer {
@@ -118,6 +120,11 @@ function route(cluster: ServedCluster, method: string, path: string, query: URLS
   const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
   const { store } = cluster;
   const types = store.types();
+  if (segments.length === 1 && ['readyz', 'livez', 'healthz'].includes(segments[0]!)) {
+    // kube-apiserver answers 200 "ok", or 500 with the checks that failed (here, while starting).
+    if (segments[0] === 'readyz' && cluster.readyAt !== undefined && Date.now() < cluster.readyAt) return [500, '[-]poststarthook/start-apiextensions-controllers failed: not finished\nreadyz check failed'];
+    return [200, 'ok'];
+  }
   if (segments[0] === 'version') {
     const [major, minor] = cluster.kubernetesVersion.split('.');
     return [200, { major, minor, gitVersion: `v${cluster.kubernetesVersion}.0-eks-sim`, platform: 'linux/amd64' }];

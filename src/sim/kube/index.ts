@@ -1,11 +1,11 @@
 import type { KubeAccess } from '../../activities/nodes-ready';
-import type { NodegroupShape } from './controllers/context';
+import type { FargateProfileShape, NodegroupShape } from './controllers/context';
 import { startKubeHttpServer } from './http-server';
 import { simKubeAccess } from './kube-access';
 import { SimTiming, type SimKubeOptions } from './options';
 import { SimCluster, type SimClusterSpec } from './sim-cluster';
 
-export type { NodegroupShape } from './controllers/context';
+export type { FargateProfileShape, NodegroupShape } from './controllers/context';
 export type { LoadBalancedObject, SimKubeLatencies, SimKubeLatency, SimKubeOptions } from './options';
 export { SimCluster, type SimClusterSpec } from './sim-cluster';
 
@@ -24,6 +24,8 @@ export interface SimKube {
   /** A node group's size and node shape, as the simulated EKS has it; the cluster must exist. */
   setNodegroup(cluster: string, group: string, shape: NodegroupShape): void;
   removeNodegroup(cluster: string, group: string): void;
+  /** The cluster's ACTIVE Fargate profiles, as the simulated EKS has them; the cluster must exist. */
+  setFargateProfiles(cluster: string, profiles: FargateProfileShape[]): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startSimKube(options: SimKubeOptions = {}): Promise<SimKub
     cluster: (name) => clusters.get(name),
     setNodegroup: (cluster, group, shape) => existing(cluster).setNodegroup(group, shape),
     removeNodegroup: (cluster, group) => existing(cluster).removeNodegroup(group),
+    setFargateProfiles: (cluster, profiles) => existing(cluster).setFargateProfiles(profiles),
     async close() {
       for (const cluster of clusters.values()) cluster.close();
       clusters.clear();

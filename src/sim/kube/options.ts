@@ -16,6 +16,12 @@ export interface SimKubeLatencies {
   autoscalerLoopMs: number;
   /** A CRD is Established after creation. @default 1000 */
   crdEstablishMs: number;
+  /**
+   * After EKS says ACTIVE, how long the API server's /readyz still fails: ACTIVE does not mean
+   * the API is usable, which is why eksctl waits for 6 answers 20 s apart (catalog entry 12;
+   * the length here is an assumption, not a published figure). @default 30000
+   */
+  apiServerReadyMs: number;
 }
 
 export type SimKubeLatency = keyof SimKubeLatencies;
@@ -28,6 +34,7 @@ export const defaultLatencies: SimKubeLatencies = {
   hpaSyncMs: 15_000,
   autoscalerLoopMs: 10_000,
   crdEstablishMs: 1_000,
+  apiServerReadyMs: 30_000,
 };
 
 /** A Service (or Ingress) the Load Balancer Controller made a load balancer for. */

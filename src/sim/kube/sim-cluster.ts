@@ -2,7 +2,8 @@ import { nodegroupLabel } from '../../activities/nodegroups';
 import { webhookAdmission } from './admission';
 import { reconcileApiServices, reconcileCustomResourceDefinitions } from './controllers/api-extensions';
 import { reconcileClusterAutoscaler } from './controllers/cluster-autoscaler';
-import { coreTypes, Deadlines, type Controller, type ControllerContext, type CoreTypes, type NodegroupShape } from './controllers/context';
+import { coreTypes, Deadlines, type Controller, type ControllerContext, type CoreTypes, type FargateProfileShape, type NodegroupShape } from './controllers/context';
+import { admitFargatePods, runFargatePods } from './controllers/fargate';
 import { reconcileEndpointSlices } from './controllers/endpoint-slices';
 import { reconcileHorizontalPodAutoscalers } from './controllers/horizontal-pod-autoscalers';
 import { reconcileLoadBalancers } from './controllers/load-balancers';
@@ -26,7 +27,7 @@ export interface SimClusterSpec {
 // balancers that follow from them.
 const controllers: Controller[] = [
   reconcileNodes, reconcileNamespaces, reconcileCustomResourceDefinitions,
-  reconcileDeployments, reconcileDaemonSets, schedulePods, runPods,
+  reconcileDeployments, reconcileDaemonSets, admitFargatePods, runFargatePods, schedulePods, runPods,
   reconcileEndpointSlices, reconcileApiServices, reconcileLoadBalancers,
   reconcileHorizontalPodAutoscalers, reconcileClusterAutoscaler,
 ];
@@ -45,8 +46,11 @@ export class SimCluster {
   readonly issuer: string;
   readonly region: string;
   readonly kubernetesVersion: string;
+  /** Until when /readyz fails (catalog entry 12). */
+  readonly readyAt: number;
   private readonly types: CoreTypes;
   private readonly nodegroups = new Map<string, NodegroupShape>();
+  private fargateProfiles: FargateProfileShape[] = [];
   private readonly deadlines: Deadlines;
   private readonly memo = new Map<string, unknown>();
   private timer: NodeJS.Timeout | undefined;
@@ -60,6 +64,7 @@ export class SimCluster {
   constructor(readonly name: string, spec: SimClusterSpec, private readonly timing: SimTiming, private readonly hooks: SimKubeOptions) {
     this.region = spec.region ?? 'us-east-1';
     this.kubernetesVersion = spec.kubernetesVersion ?? '1.35';
+    this.readyAt = Date.now() + timing.delay('apiServerReadyMs');
     this.store = new ObjectStore(timing.random);
     this.token = `k8s-aws-v1.sim-${this.store.uid()}`;
     this.issuer = `https://oidc.eks.${this.region}.amazonaws.com/id/${this.store.uid().replaceAll('-', '').toUpperCase()}`;
@@ -74,6 +79,12 @@ export class SimCluster {
   /** The nodes of a node group, as EKS runs them: made, removed, Ready after the node latency. */
   setNodegroup(group: string, shape: NodegroupShape): void {
     this.nodegroups.set(group, { ...shape, desiredSize: Math.max(0, shape.desiredSize) });
+    this.soon();
+  }
+
+  /** The cluster's ACTIVE Fargate profiles, as EKS has them: pods they select from now on run on Fargate. */
+  setFargateProfiles(profiles: FargateProfileShape[]): void {
+    this.fargateProfiles = profiles.map((p) => ({ name: p.name, selectors: p.selectors.map((s) => ({ ...s })) }));
     this.soon();
   }
 
@@ -123,7 +134,7 @@ export class SimCluster {
   private context(): ControllerContext {
     return {
       cluster: this.name, region: this.region, store: this.store, types: this.types, timing: this.timing, now: Date.now(),
-      deadlines: this.deadlines, hooks: this.hooks, nodegroups: this.nodegroups, memo: this.memo,
+      deadlines: this.deadlines, hooks: this.hooks, nodegroups: this.nodegroups, fargateProfiles: this.fargateProfiles, memo: this.memo,
       setDesiredSize: (group, desiredSize) => {
         const shape = this.nodegroups.get(group);
         if (shape) this.nodegroups.set(group, { ...shape, desiredSize });

@@ -15,6 +15,12 @@ export interface NodegroupShape {
   taints?: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
 }
 
+/** An ACTIVE Fargate profile as the simulated EKS told the cluster about it: which pods it takes. */
+export interface FargateProfileShape {
+  name: string;
+  selectors: { namespace: string; labels?: Record<string, string> }[];
+}
+
 /**
  * When something becomes due, in real milliseconds: each key starts its clock the first time
  * it is asked about, and asks for a reconcile at the moment it will have passed.
@@ -106,6 +112,8 @@ export interface ControllerContext {
   deadlines: Deadlines;
   hooks: Pick<SimKubeOptions, 'onLoadBalancer' | 'onLoadBalancerDeleted' | 'onScaleUp'>;
   nodegroups: ReadonlyMap<string, NodegroupShape>;
+  /** The cluster's ACTIVE Fargate profiles. */
+  fargateProfiles: readonly FargateProfileShape[];
   /** Grows a node group by itself, when no simulated EKS listens for scale-ups. */
   setDesiredSize(group: string, desiredSize: number): void;
   /** Values a controller keeps between passes (a pod IP counter, a measured utilization). */

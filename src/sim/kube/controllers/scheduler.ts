@@ -23,6 +23,8 @@ export function schedulePods(context: ControllerContext): void {
   }
   for (const pod of pods) {
     if (pod.spec?.nodeName || isDeleting(pod)) continue;
+    // Another scheduler's pod (Fargate's): not this one's to place.
+    if (pod.spec?.schedulerName && pod.spec.schedulerName !== 'default-scheduler') continue;
     const requests = podRequests(pod);
     const reasons = new Map<string, number>();
     const refuse = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);

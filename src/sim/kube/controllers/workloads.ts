@@ -1,5 +1,6 @@
 import { isPlainObject, withCondition, type KubeObject } from '../objects';
 import { isDeleting, type ControllerContext } from './context';
+import { isFargateNode } from './fargate';
 import { isNodeReady } from './nodes';
 import { isPodReady, newPod, ownedPods, podFitsNodeRules, templateHash, templateHashLabel } from './pods';
 
@@ -68,7 +69,8 @@ export function reconcileDeployments(context: ControllerContext): void {
 /** The DaemonSet controller: one pod per Ready node its rules allow, placed by the controller itself. */
 export function reconcileDaemonSets(context: ControllerContext): void {
   const { store, types } = context;
-  const nodes = store.items(types.node).filter(isNodeReady);
+  // Fargate runs no DaemonSet pods: each of its nodes is one pod's micro-VM.
+  const nodes = store.items(types.node).filter((node) => isNodeReady(node) && !isFargateNode(node));
   for (const daemonSet of store.items(types.daemonSet)) {
     if (isDeleting(daemonSet)) continue;
     const { namespace, name } = daemonSet.metadata;
