@@ -8,7 +8,7 @@ import { errorTypes } from '../../domain/errors';
 export interface NotYet {
   /** What settles, for the failure message. */
   waitingFor: string;
-  /** The catalog entries, for the failure message and the docs/fault-catalog.md table. */
+  /** The catalog entries, for the failure message and the README's fault catalog table. */
   catalog: string;
   /** The SDK error names (AWS codes) that match. */
   codes: readonly string[];
