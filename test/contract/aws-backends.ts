@@ -14,12 +14,16 @@ export interface AwsBackend {
   stop(): Promise<void>;
 }
 
+const contractPatience = { propagationMs: 1_000, clusterBusyMs: 1_000, fargateBusyMs: 1_000, clusterUpdateMs: 1_000, nameReleaseMs: 1_000, logGroupBusyMs: 1_000, maxPauseMs: 200 };
+
 /** The SDK-backed adapters, built as the worker builds them, over moto. */
 export async function motoBackend(): Promise<AwsBackend> {
   const aws: Moto = await moto();
   const iam = new IAMClient(aws.clientConfig);
   return {
-    apis: awsActivityDeps(aws.clientConfig),
+    // AWS's "not yet" budgets (up to an hour) in seconds: a contract checks what AWS answers,
+    // and a refusal the adapter waits out must still surface as one, in test time.
+    apis: awsActivityDeps({ ...aws.clientConfig, patience: contractPatience }),
     deleteRoleOnly: (name) => iam.send(new DeleteRoleCommand({ RoleName: name })),
     reset: () => aws.reset(),
     stop: () => aws.stop(),
