@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,17 +11,32 @@ export const artifactsDir = join(import.meta.dirname, '..', '..', 'test-artifact
 // One folder per test file: files run two at a time, and each may start its own moto or etcd.
 const logDir = join(artifactsDir, 'logs', basename(process.argv[1] ?? 'run').replace(/\.test\.ts$/, ''));
 
-/** A port the kernel just handed out on loopback; free for the next process to take. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for peers come from below Linux's ephemeral range (32768-60999). A port the kernel
+// hands out with listen(0) is ephemeral: between our close() and the peer's bind, any
+// outgoing connection on the machine may take it (moto once lost its port that way and the
+// whole file failed). Below the range only another test file's pick can collide, and a
+// random pick plus a bind check makes that unlikely; a port is never handed out twice here.
+const peerPorts = { low: 20_000, high: 32_000 };
+const handedOut = new Set<number>();
+
+async function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A loopback port outside the ephemeral range that nothing listens on, for a peer to take. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = peerPorts.low + Math.floor(Math.random() * (peerPorts.high - peerPorts.low));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port between ${peerPorts.low} and ${peerPorts.high} after 200 tries`);
 }
 
 export interface WaitOptions {
@@ -61,12 +76,52 @@ export interface Started {
   stop(graceMs?: number): Promise<void>;
 }
 
-// Children still alive when the test process exits (a crash, an uncaught failure) are
-// killed here, so no peer outlives the run that started it.
+// Children still alive when the test process exits (a crash, an uncaught failure, a before()
+// that failed half-way) are killed here, so no peer outlives the file that started it: ours,
+// and the ones sdk-core starts (the Temporal servers), found as descendants in /proc. With
+// node --test-force-exit the file's process exits when its tests end even if a peer it never
+// got a handle to is still running; without both, such a peer kept CI waiting for 75 minutes.
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const pid of descendantsOf(process.pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
+
+/** Every live descendant of `root`, read from /proc (Linux), deepest last. */
+function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    try {
+      // The command name (field 2) is in parentheses and may hold spaces; the parent pid follows it.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of parents.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
 
 /** Starts a peer with its output in test-artifacts/logs/<test file>/<name>.log. */
 export function startProcess(name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Started {

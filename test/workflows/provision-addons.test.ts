@@ -10,7 +10,7 @@ import { createActivities } from '../../src/activities';
 import type { EnvironmentSpec } from '../../src/domain/environment-spec';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
-import { workflowInterceptorModules, workflowsPath, workflowWorkerOptions } from '../../worker';
+import { workflowInterceptorModules, workflowsPath } from '../../worker';
 import { validSpec } from '../fixtures/specs';
 import type { ChartRef } from '../../src/activities/helm';
 import { testActivityDeps } from '../support/activity-deps';
@@ -101,7 +101,7 @@ let runs = 0;
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
   const taskQueue = `addons-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, chartArgs })), fault);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, interceptors: workflowWorkerOptions.interceptors, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.addons-${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],
