@@ -8,6 +8,7 @@ import {
 } from '../domain/app-manifests';
 import type { AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
+import { ownershipTagKeys } from '../domain/ownership';
 import { deleteIfPresent, isApiMissing, kubeCall, kubeConflict, kubeFailure, kubeOrUndefined } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
 import { paceFor, type Pace } from './pace';
@@ -18,6 +19,8 @@ export interface AppApplied {
   applied: string[];
   /** The Deployment's generation after the apply: unchanged when the apply changed nothing. */
   generation: number;
+  /** The Deployment was there before and this run did not make it: the ledger records it adopted. */
+  adopted?: boolean;
 }
 
 /** One look at the Deployment's rollout, as `kubectl rollout status` judges it. */
@@ -54,6 +57,8 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   /** Server-side applies the app's objects, as field manager "eksflow", taking fields over with force. */
   async function applyApp(input: {
     cluster: string; environment: string; app: AppSpec; image: string;
+    /** The run applying: the Deployment records the run that first made it. */
+    runId?: string;
     /** The VerticalPodAutoscaler is left to `applyAppVpa`, a step that waits for its API. */
     vpaSeparately?: boolean;
   }): Promise<AppApplied> {
@@ -67,7 +72,10 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     // With an HPA, the replica count is the HPA's after the first apply, and spec.replicas is
     // handed over before eksflow's apply stops listing it (see AppManifestOptions.leaveReplicasToHpa).
     const readLive = () => kubeOrUndefined(`read Deployment ${namespace}/${app.name}`, () => apps.readNamespacedDeployment({ name: app.name, namespace }));
-    let live = app.hpa ? await readLive() : undefined;
+    const before = await readLive();
+    const madeByRun = before?.metadata?.annotations?.[ownershipTagKeys.createdByRun];
+    const adopted = before !== undefined && (input.runId === undefined || madeByRun !== input.runId);
+    let live = app.hpa ? before : undefined;
     for (let attempt = 1; live && appliedReplicasOwner(live.metadata?.managedFields); attempt++) {
       try {
         // Not forced, and pinned to the version read: the handover only co-owns the live value, and must never change it.
@@ -80,7 +88,10 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
         live = await readLive();
       }
     }
-    const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined });
+    // A Deployment already there keeps its maker (or none): stamping ours on it would make a
+    // foreign one look like this run's to the next retry, and a rollback would delete it.
+    const createdByRun = before ? madeByRun : input.runId;
+    const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined, ...(createdByRun ? { createdByRun } : {}) });
     const applied: string[] = [];
     let generation = 0;
     for (const object of [manifests.namespace, manifests.deployment, manifests.service, manifests.horizontalPodAutoscaler]) {
@@ -99,7 +110,7 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     } else if (!vpa) {
       await deleteIfPresent(references.verticalPodAutoscaler, objects);
     }
-    return { namespace, applied, generation };
+    return { namespace, applied, generation, adopted };
   }
 
   /** Server-side applies the app's VerticalPodAutoscaler; retried while its API is not served yet. */

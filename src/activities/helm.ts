@@ -6,6 +6,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HelmChart } from '../domain/addon-catalog';
+import { labelValue } from '../domain/app-manifests';
+import { ownershipTagKeys, type Owner } from '../domain/ownership';
 import type { KubeAccess } from './nodes-ready';
 
 /** A chart pinned to one version, as the add-on catalog names it. */
@@ -34,6 +36,13 @@ export interface HelmInstallInput extends HelmReleaseRef {
    * kubeconfig lives 15 minutes, so keep this well under that.
    */
   timeoutSeconds: number;
+  /**
+   * Who installs: a first install labels the release with it (`helm --labels`, kept on helm's
+   * storage Secret), so a retry knows the release as this run's and a later run, or a release
+   * someone else made, is reported adopted. A release already there is never relabelled: helm
+   * merges upgrade labels in, and stamping a foreign release would make it look like ours.
+   */
+  owner?: Owner;
 }
 
 export interface HelmRelease {
@@ -42,6 +51,13 @@ export interface HelmRelease {
   revision: number;
   status: string;
   chartVersion?: string;
+  /** The release was there before this call and this run did not make it. */
+  adopted?: boolean;
+}
+
+/** The labels a first install puts on a release: its environment and the run that made it. */
+export function releaseOwnerLabels(owner: Owner): Record<string, string> {
+  return { [ownershipTagKeys.environment]: labelValue(owner.environmentId), [ownershipTagKeys.createdByRun]: labelValue(owner.runId) };
 }
 
 /**
@@ -219,6 +235,9 @@ function createBinaryHelmActivities(deps: HelmDeps) {
   async function helmUpgradeInstall(input: HelmInstallInput): Promise<HelmRelease> {
     return withHelm(input, async (helm) => {
       await recoverInterruptedRelease(helm, input);
+      const before = await statusOf(helm, input);
+      const adopted = before !== undefined && !(input.owner && await madeBy(helm, input, input.owner));
+      const labels = before === undefined && input.owner ? ['--labels', Object.entries(releaseOwnerLabels(input.owner)).map(([k, v]) => `${k}=${v}`).join(',')] : [];
       // JSON is YAML, so helm reads the values file as it is; it may hold secrets, so it stays private too.
       const valuesFile = await helm.privateFile('values.json', JSON.stringify(input.values));
       const result = await helm.run([
@@ -229,7 +248,7 @@ function createBinaryHelmActivities(deps: HelmDeps) {
         '--wait=watcher', '--rollback-on-failure', '--timeout', `${input.timeoutSeconds}s`,
         // Without it, an upgrade given no values silently keeps the last release's: values come from code.
         '--reset-values', '--values', valuesFile,
-        '--output', 'json',
+        ...labels, '--output', 'json',
       ]);
       if (result.code !== 0) throw helm.failure(`helm upgrade --install ${input.release} (chart ${input.chart.name} ${input.chart.version})`, result);
       const release = JSON.parse(result.stdout) as { info?: { status?: string }; version?: number; chart?: { metadata?: { version?: string } } };
@@ -239,8 +258,18 @@ function createBinaryHelmActivities(deps: HelmDeps) {
         revision: release.version ?? 0,
         status: release.info?.status ?? 'unknown',
         chartVersion: release.chart?.metadata?.version,
+        adopted,
       };
     });
+  }
+
+  /** Whether the release carries this run's labels: `helm list --selector` reads helm's storage labels. */
+  async function madeBy(helm: HelmSession, input: HelmReleaseRef, owner: Owner): Promise<boolean> {
+    const selector = Object.entries(releaseOwnerLabels(owner)).map(([k, v]) => `${k}=${v}`).join(',');
+    const name = `^${input.release.replace(/[.]/g, '\\.')}$`;
+    const result = await helm.run(['list', '--namespace', input.namespace, '--deployed', '--failed', '--pending', '--superseded', '--filter', name, '--selector', selector, '--output', 'json']);
+    if (result.code !== 0) throw helm.failure(`helm list ${input.release}`, result);
+    return (JSON.parse(result.stdout || '[]') as unknown[]).length > 0;
   }
 
   /** Uninstalls the release and waits for its resources to go; a release that is not there is not an error. */

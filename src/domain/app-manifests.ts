@@ -63,6 +63,12 @@ export function labelValue(text: string): string {
 
 export interface AppManifestOptions {
   /**
+   * The run the Deployment records as its maker (annotation `eksflow.io/created-by-run`): the
+   * run that first made it, kept by every later apply, so a retry knows it as its own and a
+   * later run, or a Deployment someone else made, is adopted and left by a rollback.
+   */
+  createdByRun?: string;
+  /**
    * Leave `spec.replicas` out of the Deployment. The HorizontalPodAutoscaler writes replicas
    * through the scale subresource, which makes the HPA controller the field's owner. A
    * re-apply that still listed replicas would take the field back (we apply with force) and
@@ -97,7 +103,7 @@ export function appManifests(app: AppSpec, image: string, labels: { environment:
   const deployment: Manifest<V1Deployment> = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata,
+    metadata: options.createdByRun ? { ...metadata, annotations: { [ownershipTagKeys.createdByRun]: options.createdByRun } } : metadata,
     spec: {
       ...(options.leaveReplicasToHpa && app.hpa ? {} : { replicas: app.replicas }),
       selector: { matchLabels: selector },

@@ -113,7 +113,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
       seen.nodegroups.delete(name);
     }
     for (const addon of compute.addons) {
-      if (addon.status !== 'ACTIVE' && addon.status !== 'CREATING') continue;
+      if (addon.status !== 'ACTIVE' && addon.status !== 'CREATING' && addon.status !== 'DEGRADED') continue;
       if (seen.addons.has(addon.name)) continue;
       const store = kube.cluster(cluster)?.store;
       if (!store) continue;

@@ -324,7 +324,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const app = spec.app!;
       const ref = { kind: 'app' as const, name: `${spec.name}/${app.namespace ?? app.name}/${app.name}`, region: spec.region };
       const vpaSeparately = plan.steps.some((s) => s.kind === 'app-vpa');
-      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, app, image: outputs.imageUri!, vpaSeparately }).then(() => ({ ref, made: true })));
+      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, runId: owner.runId, app, image: outputs.imageUri!, vpaSeparately }).then((applied) => ({ ref, made: applied.adopted !== true })));
       const rollout = await waitUntil(step, () => aws.appRollout({ cluster: spec.name, app }), (r) => r.status !== 'progressing', (r) => r.message);
       if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
     },

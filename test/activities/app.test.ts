@@ -229,6 +229,27 @@ test('the VPA needs its CRD: without it applyApp says so, with it the apiserver 
   await assert.rejects(custom.getNamespacedCustomObject(vpaPath), kubeNotFound);
 });
 
+test('the Deployment records the run that made it: a retry is that run\'s, a later run or a Deployment someone else made is adopted and keeps its maker', async () => {
+  const made = 'c0ffee00-0000-4000-8000-000000000001';
+  const later = 'c0ffee00-0000-4000-8000-000000000002';
+  const owned = appFrom({ name: 'owned', namespace: 'adoption', replicas: 1, containerPort: 8080 });
+  assert.equal((await activities.applyApp({ cluster: target, environment, runId: made, app: owned, image: 'registry.example/web:1' })).adopted, false);
+  assert.equal((await activities.applyApp({ cluster: target, environment, runId: made, app: owned, image: 'registry.example/web:1' })).adopted, false, 'a retry of the run that made it');
+  assert.equal((await activities.applyApp({ cluster: target, environment, runId: later, app: owned, image: 'registry.example/web:1' })).adopted, true, 'a later run');
+  assert.equal((await apps.readNamespacedDeployment({ name: 'owned', namespace: 'adoption' })).metadata?.annotations?.['eksflow.io/created-by-run'], made);
+
+  // Someone else's Deployment (created with no eksflow annotation): adopted, and still adopted on a retry.
+  await apps.createNamespacedDeployment({ namespace: 'adoption', body: {
+    metadata: { name: 'theirs' },
+    spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'theirs' } }, template: { metadata: { labels: { 'app.kubernetes.io/name': 'theirs' } }, spec: { containers: [{ name: 'theirs', image: 'registry.example/theirs:1' }] } } },
+  } });
+  const theirs = appFrom({ name: 'theirs', namespace: 'adoption', replicas: 1, containerPort: 8080 });
+  assert.equal((await activities.applyApp({ cluster: target, environment, runId: made, app: theirs, image: 'registry.example/web:1' })).adopted, true);
+  assert.equal((await activities.applyApp({ cluster: target, environment, runId: made, app: theirs, image: 'registry.example/web:1' })).adopted, true);
+  assert.equal((await apps.readNamespacedDeployment({ name: 'theirs', namespace: 'adoption' })).metadata?.annotations?.['eksflow.io/created-by-run'], undefined);
+  await waitFor('the adoption namespace to go', async () => (await activities.deleteApp({ cluster: target, app: owned })).status === 'gone', { timeoutMs: 60_000, intervalMs: 250 });
+});
+
 test('deleteApp removes the namespace, once the namespace controller has emptied it', async () => {
   const statuses: string[] = [];
   await waitFor('the shop namespace to go', async () => {

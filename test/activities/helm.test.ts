@@ -84,7 +84,7 @@ test('the default chart arguments pin the version for OCI registries and https r
 test('installs a pinned chart with values from code, waits for the rollout, and leaves no kubeconfig behind', async () => {
   const dirsBefore = runDirs();
   const installed = await inActivity(helm.helmUpgradeInstall, release('web', 'apps', smokeWeb, { replicaCount: 3, image: 'registry.example/web:2' }));
-  assert.deepEqual(installed, { release: 'web', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0' });
+  assert.deepEqual(installed, { release: 'web', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0', adopted: false });
 
   // --wait returned, so the rollout must be complete, with the values given.
   const web = await deployment('web', 'apps');
@@ -97,7 +97,7 @@ test('installs a pinned chart with values from code, waits for the rollout, and 
 
 test('running again is idempotent, and the values are exactly those given, never the last release\'s', async () => {
   const again = await inActivity(helm.helmUpgradeInstall, release('web', 'apps', smokeWeb, { replicaCount: 3, image: 'registry.example/web:2' }));
-  assert.deepEqual(again, { release: 'web', namespace: 'apps', revision: 2, status: 'deployed', chartVersion: '0.1.0' });
+  assert.deepEqual(again, { release: 'web', namespace: 'apps', revision: 2, status: 'deployed', chartVersion: '0.1.0', adopted: true });
   assert.equal((await deployment('web', 'apps')).spec?.replicas, 3);
 
   // Left to itself, helm would keep replicaCount 3 from the last release when given no values.
@@ -106,6 +106,24 @@ test('running again is idempotent, and the values are exactly those given, never
   const web = await deployment('web', 'apps');
   assert.equal(web.spec?.replicas, 2, 'the chart default');
   assert.equal(web.spec?.template.spec?.containers[0]?.image, 'registry.example/smoke-web:1');
+});
+
+test('a first install is labelled with its environment and run: a retry knows it as its own, a later run or a release someone else made is adopted and never relabelled', async () => {
+  const first = { environmentId: 'team-a/demo', runId: '0b7e3f3c-5d3a-4c1e-9a51-3c0f1f6f2b10' };
+  const later = { ...first, runId: '7d1c2b9e-1111-4a2b-8c3d-2e4f5a6b7c8d' };
+  const ours = await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned', smokeWeb), owner: first });
+  assert.equal(ours.adopted, false);
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned', smokeWeb), owner: first })).adopted, false, 'a retry of the run that made it');
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned', smokeWeb), owner: later })).adopted, true, 'a later run of the environment');
+  const storage = await cluster.kubeConfig.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'owned', labelSelector: 'owner=helm,name=owned' });
+  assert.ok(storage.items.length > 0 && storage.items.every((secret) => secret.metadata?.labels?.['eksflow.io/created-by-run'] === first.runId && secret.metadata.labels['eksflow.io/environment'] === 'team-a.demo'),
+    'every revision keeps the first run as its maker');
+
+  // Someone else's release (no labels): adopted, and still adopted on a retry, as it is not relabelled.
+  await inActivity(helm.helmUpgradeInstall, release('theirs', 'owned', smokeWeb));
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('theirs', 'owned', smokeWeb), owner: first })).adopted, true);
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('theirs', 'owned', smokeWeb), owner: first })).adopted, true);
+  for (const name of ['owned', 'theirs']) await inActivity(helm.helmUninstall, { cluster: clusterName, release: name, namespace: 'owned', timeoutSeconds: 30 });
 });
 
 test('a chart that renders an object the API server rejects fails for good and leaves no release', async () => {
@@ -130,12 +148,12 @@ test('a chart that renders an object the API server rejects fails for good and l
 test('a release a killed helm left pending-install is removed, and one left pending-upgrade rolled back, before installing', async () => {
   await killHelmMidOperation(['install', 'stuck', chartDir(webOnPool), '--create-namespace', '--set', 'nodeSelector.pool=no-such-pool'], 'stuck', 'stuck', 'pending-install');
   const installed = await inActivity(helm.helmUpgradeInstall, release('stuck', 'stuck', webOnPool));
-  assert.deepEqual(installed, { release: 'stuck', namespace: 'stuck', revision: 1, status: 'deployed', chartVersion: '0.2.0' });
+  assert.deepEqual(installed, { release: 'stuck', namespace: 'stuck', revision: 1, status: 'deployed', chartVersion: '0.2.0', adopted: false });
 
   await killHelmMidOperation(['upgrade', 'stuck', chartDir(webOnPool), '--set', 'nodeSelector.pool=no-such-pool'], 'stuck', 'stuck', 'pending-upgrade');
   const upgraded = await inActivity(helm.helmUpgradeInstall, release('stuck', 'stuck', webOnPool, { replicaCount: 2 }));
   // 1 deployed, 2 left pending-upgrade, 3 the rollback to 1, 4 this upgrade.
-  assert.deepEqual(upgraded, { release: 'stuck', namespace: 'stuck', revision: 4, status: 'deployed', chartVersion: '0.2.0' });
+  assert.deepEqual(upgraded, { release: 'stuck', namespace: 'stuck', revision: 4, status: 'deployed', chartVersion: '0.2.0', adopted: true });
   const stuck = await deployment('stuck', 'stuck');
   assert.equal(stuck.status?.availableReplicas, 2);
   assert.equal(stuck.spec?.template.spec?.nodeSelector, undefined);

@@ -25,10 +25,13 @@ export function helmAddon(options: HelmAddonOptions): AddonFactory {
     return {
       async install(context) {
         const installed = await tools.helm.helmUpgradeInstall({
-          cluster: context.cluster, ...release, chart: install.chart, values: options.values(context, addon), timeoutSeconds: helmTimeoutSeconds,
+          cluster: context.cluster, ...release, chart: install.chart, values: options.values(context, addon), timeoutSeconds: helmTimeoutSeconds, owner: context.owner,
         });
         const extra = await options.afterInstall?.(tools, context, addon);
-        return { summary: `helm ${install.chart.name} ${install.chart.version} revision ${installed.revision} ${installed.status}${extra ? `; ${extra}` : ''}` };
+        return {
+          summary: `helm ${install.chart.name} ${install.chart.version} revision ${installed.revision} ${installed.status}${installed.adopted ? ' (adopted: not made by this run)' : ''}${extra ? `; ${extra}` : ''}`,
+          adopted: installed.adopted === true,
+        };
       },
       async isReady(context) {
         return checkGates(await tools.kube.forCluster(context.cluster), addon.readiness, tools.eks, context.cluster);

@@ -338,10 +338,13 @@ export class EksState {
     };
     addon.timer = this.context.scheduler.at(this.latency('addon.create', `${input.cluster}/${input.name}`), (at) => {
       if (this.settleFailed(addon, 'addon', `${input.cluster}/${input.name}`)) return;
-      // Its pods need somewhere to run: without nodes it stays CREATING, short of replicas.
+      // Its pods need somewhere to run: without nodes EKS reports it DEGRADED, short of replicas,
+      // until capacity comes (aws-fault-catalog 31, 32: Terraform's waitAddonCreated keeps DEGRADED
+      // pending; the SDK's waitUntilAddonActive fails on it).
       if (cluster.capacitySince !== undefined && cluster.capacitySince <= at) {
         addon.status = 'ACTIVE';
       } else {
+        addon.status = 'DEGRADED';
         addon.waitingForCapacity = true;
         addon.issues = ["InsufficientNumberOfReplicas: The add-on is unhealthy because it doesn't have the desired number of replicas."];
       }

@@ -11,6 +11,8 @@ export interface ReleaseRecord {
   config: Record<string, unknown>;
   /** The objects this revision made, as drafts: what an upgrade prunes and a rollback re-applies. */
   manifest: ObjectDraft[];
+  /** `helm --labels`: kept on the storage Secret beside helm's own, merged forward by upgrades. */
+  labels?: Record<string, string>;
 }
 
 const secretName = (release: string, version: number) => `sh.helm.release.v1.${release}.v${version}`;
@@ -44,7 +46,7 @@ export class ReleaseRecords {
       apiVersion: 'v1', kind: 'Secret', type: 'helm.sh/release.v1',
       metadata: {
         name: secretName(record.name, record.version), namespace: record.namespace,
-        labels: { owner: 'helm', name: record.name, status: record.info.status, version: String(record.version), modifiedAt: String(Math.floor(Date.now() / 1000)) },
+        labels: { ...record.labels, owner: 'helm', name: record.name, status: record.info.status, version: String(record.version), modifiedAt: String(Math.floor(Date.now() / 1000)) },
       },
       data: { release: Buffer.from(JSON.stringify(record)).toString('base64') },
     };

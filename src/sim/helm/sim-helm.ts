@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { helmErrorTypes, type HelmApi, type HelmInstallInput, type HelmRelease, type HelmReleaseRef } from '../../activities/helm';
+import { helmErrorTypes, releaseOwnerLabels, type HelmApi, type HelmInstallInput, type HelmRelease, type HelmReleaseRef } from '../../activities/helm';
 import { errorTypes } from '../../domain/errors';
 import { forbidden, KubeApiError } from '../kube/api-errors';
 import type { SimKube } from '../kube/index';
@@ -96,6 +96,12 @@ export function createSimHelm(kube: Pick<SimKube, 'cluster' | 'timing'>, options
       if (!store.find(namespaces, undefined, input.namespace)) store.create(namespaces, undefined, { metadata: { name: input.namespace } }, { fieldManager: 'helm', admission: false });
       const history = records.history(input.namespace, input.release);
       const lastDeployed = history.filter((r) => r.info.status === 'deployed').at(-1);
+      // As the binary's activity: a first install is labelled with its owner; a release already
+      // there keeps its labels and, unless they name this run, is adopted.
+      const existing = history.at(-1);
+      const ownLabels = input.owner ? releaseOwnerLabels(input.owner) : undefined;
+      const adopted = existing !== undefined && !(ownLabels && Object.entries(ownLabels).every(([k, v]) => existing.labels?.[k] === v));
+      const labels = existing ? existing.labels : ownLabels;
       const version = (history.at(-1)?.version ?? 0) + 1;
       const at = new Date().toISOString();
       let record: ReleaseRecord = {
@@ -104,6 +110,7 @@ export function createSimHelm(kube: Pick<SimKube, 'cluster' | 'timing'>, options
         chart: { metadata: { name: input.chart.name, version: input.chart.version } },
         config: input.values,
         manifest: inInstallOrder(releaseObjects(input)),
+        ...(labels ? { labels } : {}),
       };
       if (store.find(namespaces, undefined, input.namespace)?.metadata.deletionTimestamp) {
         throw forbidden(store.typeOf('Secret'), `sh.helm.release.v1.${input.release}.v${version}`, `unable to create new content in namespace ${input.namespace} because it is being terminated`);
@@ -126,7 +133,7 @@ export function createSimHelm(kube: Pick<SimKube, 'cluster' | 'timing'>, options
       }
       if (lastDeployed) records.setStatus(lastDeployed, 'superseded', lastDeployed.info.description);
       record = records.setStatus(record, 'deployed', lastDeployed ? 'Upgrade complete' : 'Install complete');
-      return { release: input.release, namespace: input.namespace, revision: record.version, status: record.info.status, chartVersion: input.chart.version };
+      return { release: input.release, namespace: input.namespace, revision: record.version, status: record.info.status, chartVersion: input.chart.version, adopted };
     });
   }
 

@@ -40,7 +40,7 @@ const failedWith = (pattern: RegExp, type: string = helmErrorTypes.failed) => (e
 
 test('installs with the values given, waits for the rollout, and each run is one revision on with exactly its values', async () => {
   assert.deepEqual(await inActivity(helm.helmUpgradeInstall, release('web', 'apps', { replicaCount: 3, image: 'registry.example/web:2' })),
-    { release: 'web', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0' });
+    { release: 'web', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0', adopted: false });
   const web = await deployment('web', 'apps');
   assert.equal(web.spec?.replicas, 3);
   assert.equal(web.status?.availableReplicas, 3, '--wait returned once the rollout was complete');
@@ -54,6 +54,22 @@ test('installs with the values given, waits for the rollout, and each run is one
   const secrets = await (await kube.access.forCluster(cluster)).makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'apps', labelSelector: 'owner=helm,name=web' });
   assert.deepEqual(secrets.items.map((s) => [s.metadata?.name, s.metadata?.labels?.status]).sort(),
     [['sh.helm.release.v1.web.v1', 'superseded'], ['sh.helm.release.v1.web.v2', 'superseded'], ['sh.helm.release.v1.web.v3', 'deployed']]);
+});
+
+test('as helm with --labels: a first install records its environment and run; a retry is its own, a later run or a release someone else made is adopted and never relabelled', async () => {
+  const first = { environmentId: 'team-a/demo', runId: '0b7e3f3c-5d3a-4c1e-9a51-3c0f1f6f2b10' };
+  const later = { ...first, runId: '7d1c2b9e-1111-4a2b-8c3d-2e4f5a6b7c8d' };
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned'), owner: first })).adopted, false);
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned'), owner: first })).adopted, false);
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('owned', 'owned'), owner: later })).adopted, true);
+  const storage = await (await kube.access.forCluster(cluster)).makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'owned' });
+  const revisions = storage.items.filter((secret) => secret.metadata?.labels?.owner === 'helm');
+  assert.equal(revisions.length, 3);
+  assert.ok(revisions.every((secret) => secret.metadata?.labels?.['eksflow.io/created-by-run'] === first.runId && secret.metadata.labels['eksflow.io/environment'] === 'team-a.demo'));
+  await inActivity(helm.helmUpgradeInstall, release('theirs', 'owned'));
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('theirs', 'owned'), owner: first })).adopted, true);
+  assert.equal((await inActivity(helm.helmUpgradeInstall, { ...release('theirs', 'owned'), owner: first })).adopted, true);
+  for (const name of ['owned', 'theirs']) await inActivity(helm.helmUninstall, { cluster, release: name, namespace: 'owned', timeoutSeconds: 300 });
 });
 
 test('a first install that never becomes ready times out retryably and is uninstalled', async () => {
@@ -104,7 +120,7 @@ test('a release an interrupted helm left pending-install is removed before insta
     chart: { metadata: { name: 'smoke-web', version: '0.1.0' } }, config: {}, manifest: [],
   });
   assert.deepEqual(await statusOf('stuck', 'apps'), { status: 'pending-install', revision: 1 });
-  assert.deepEqual(await inActivity(helm.helmUpgradeInstall, release('stuck', 'apps')), { release: 'stuck', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0' });
+  assert.deepEqual(await inActivity(helm.helmUpgradeInstall, release('stuck', 'apps')), { release: 'stuck', namespace: 'apps', revision: 1, status: 'deployed', chartVersion: '0.1.0', adopted: false });
 });
 
 test('a namespace being deleted refuses the release, retryably', async () => {
