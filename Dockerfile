@@ -1,20 +1,31 @@
 # syntax=docker/dockerfile:1
-# eksflow's one image: the worker and the API run from the same TypeScript sources, through tsx
-# (a production dependency: there is no build step). docker-compose.yml picks the program per
-# service with `command`; on its own the image serves the API.
+# eksflow's one image: the worker and the API, compiled to JavaScript by `npm run build`
+# (scripts/build.ts: dist/worker.js, dist/api.js and the prebuilt workflow bundle), run by
+# plain node 24. docker-compose.yml picks the program per service with `command`; on its own
+# the image serves the API.
 #
 #   docker build -t eksflow:0.1.0 .
 #
 # The worker calls helm (v4, add-on charts) and skopeo (image imports); both are in the image
 # and HELM_PATH / SKOPEO_PATH point at them.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- npm dependencies: production only, from the lockfile ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ---- the build: every dependency, then dist/ from the sources ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json worker.ts ./
+COPY src ./src
+COPY scripts/build.ts ./scripts/build.ts
+RUN npm run build
 
 # ---- helm: the release tarball, unpacked only once its SHA-256 matches ----
 FROM ${NODE_IMAGE} AS helm
@@ -43,7 +54,7 @@ RUN set -eu; \
     install -m 0755 "/tmp/linux-$arch/helm" /usr/local/bin/helm; \
     test "$(/usr/local/bin/helm version --template '{{.Version}}')" = "$HELM_VERSION"
 
-# ---- the runtime: Node, helm, skopeo and the sources, as an unprivileged user ----
+# ---- the runtime: Node, helm, skopeo and the compiled programs, as an unprivileged user ----
 FROM ${NODE_IMAGE}
 # skopeo from Debian (its dependencies bring containers-common and the libraries it links);
 # CA certificates for the registries, AWS and the clusters the worker talks to.
@@ -60,8 +71,8 @@ COPY --from=helm /usr/local/bin/helm /usr/local/bin/helm
 WORKDIR /app
 # Owned by root and read-only to the app: the code cannot change itself.
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json worker.ts ./
-COPY src ./src
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 
 ENV HOME=/home/eksflow \
     HELM_PATH=/usr/local/bin/helm \
@@ -76,4 +87,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.API_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # Overridden per service by docker-compose.yml (`command`); there is no ENTRYPOINT to combine with.
-CMD ["node", "--import", "tsx", "src/api/server.ts"]
+CMD ["node", "dist/api.js"]

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { regionScopeInterceptor } from './src/activities/region-scope';
@@ -25,6 +26,19 @@ export const workflowWorkerOptions = {
 } satisfies Pick<WorkerOptions, 'workflowsPath' | 'interceptors'>;
 
 /**
+ * The workflow code `npm run build` bundled beside the compiled worker (dist/). Present, it is
+ * loaded as is: no webpack at start-up, and the code that runs is the code that was built.
+ * Absent (the sources run through tsx), the worker bundles src/workflows itself.
+ */
+const prebuiltWorkflowBundle = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+function workflowCode(): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'interceptors'> {
+  if (!existsSync(prebuiltWorkflowBundle)) return workflowWorkerOptions;
+  // The bundle has the workflow interceptors built in; only the activity side is given here.
+  return { workflowBundle: { codePath: prebuiltWorkflowBundle }, interceptors: { activity: workflowWorkerOptions.interceptors.activity } };
+}
+
+/**
  * A worker for eksflow's task queue, with activities built from clients made once here. The
  * workflow bundle is built once, at creation; SIGINT/SIGTERM drain it (the SDK's default).
  */
@@ -33,7 +47,7 @@ export async function createWorker(connection: NativeConnection, config: Config,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
-    ...workflowWorkerOptions,
+    ...workflowCode(),
     activities: createActivities(deps),
     // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
     shutdownGraceTime: '30 seconds',

@@ -193,10 +193,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('worker and api run the programs that exist, with tsx', () => {
-    assert.deepEqual(service('worker').command, ['node', '--import', 'tsx', 'worker.ts']);
-    assert.deepEqual(service('api').command, ['node', '--import', 'tsx', 'src/api/server.ts']);
-    for (const name of ['worker', 'api']) assert.ok(existsSync(join(repoRoot, service(name).command!.at(-1)!)));
+  test('worker and api run the compiled programs the build makes, with plain node', () => {
+    assert.deepEqual(service('worker').command, ['node', 'dist/worker.js']);
+    assert.deepEqual(service('api').command, ['node', 'dist/api.js']);
+    // scripts/build.ts names its entry points after the files it writes: dist/<name>.js from <source>.
+    const build = read('scripts/build.ts');
+    for (const [name, source] of [['worker', 'worker.ts'], ['api', 'src/api/server.ts']] as const) {
+      assert.ok(build.includes(`${name}: '${source}'`), `the build makes no dist/${name}.js from ${source}`);
+      assert.ok(existsSync(join(repoRoot, source)));
+    }
   });
 
   test('the search-attribute job registers exactly src/domain/search-attributes.ts\'s keys, as Keyword', () => {
@@ -246,10 +251,10 @@ const args = Object.fromEntries(instructions.filter((i) => i.keyword === 'ARG' &
 const resolve = (text: string) => text.replace(/\$\{?([A-Z_]+)\}?/g, (whole, name: string) => args[name] ?? whole);
 
 describe('Dockerfile', () => {
-  test('is multi-stage and ends on node:20-bookworm-slim', () => {
+  test('is multi-stage and ends on node:24-bookworm-slim', () => {
     const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => resolve(i.args));
     assert.ok(stages.length >= 3, `expected a deps, a helm and a final stage: ${stages.join(' | ')}`);
-    assert.equal(stages.at(-1), 'node:20-bookworm-slim');
+    assert.equal(stages.at(-1), 'node:24-bookworm-slim');
     // The earlier stages are named and the final one copies from them.
     for (const stage of stages.slice(0, -1)) {
       const name = / AS ([a-z0-9-]+)$/i.exec(stage)?.[1];
@@ -290,20 +295,22 @@ describe('Dockerfile', () => {
     assert.ok(dockerfileText.includes('COPY --from=helm /usr/local/bin/helm /usr/local/bin/helm'));
     assert.match(env, /SKOPEO_PATH=\/usr\/bin\/skopeo\b/);
     assert.ok(!instructions.some((i) => i.keyword === 'ENTRYPOINT'), 'an ENTRYPOINT would be prefixed to the compose commands');
-    assert.equal(instructions.filter((i) => i.keyword === 'CMD').at(-1)?.args, '["node", "--import", "tsx", "src/api/server.ts"]');
+    assert.equal(instructions.filter((i) => i.keyword === 'CMD').at(-1)?.args, '["node", "dist/api.js"]');
   });
 
-  test('copies only what runs: production dependencies, package.json, tsconfig.json, worker.ts and src', () => {
+  test('copies only what runs: production dependencies, package.json and the compiled dist/', () => {
     assert.ok(instructions.some((i) => i.keyword === 'RUN' && /npm ci --omit=dev/.test(i.args)));
+    assert.ok(instructions.some((i) => i.keyword === 'RUN' && i.args === 'npm run build'), 'the image never builds dist/');
     const final = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
     const copied = final.filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).filter((word) => !word.startsWith('--')).slice(0, -1));
-    assert.deepEqual(copied.sort(), ['/app/node_modules', '/usr/local/bin/helm', 'package.json', 'src', 'tsconfig.json', 'worker.ts']);
+    assert.deepEqual(copied.sort(), ['/app/dist', '/app/node_modules', '/usr/local/bin/helm', 'package.json']);
   });
 
   test('.dockerignore keeps dependencies, artifacts, history and secrets out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
     for (const entry of ['node_modules', 'test-artifacts', '.git', 'bench/results', '.env']) assert.ok(ignored.includes(entry), `.dockerignore lacks ${entry}`);
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'worker.ts', 'src']) assert.ok(!ignored.includes(needed), `.dockerignore drops ${needed}, which the build copies`);
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'worker.ts', 'src', 'scripts']) assert.ok(!ignored.includes(needed), `.dockerignore drops ${needed}, which the build copies`);
+    assert.ok(ignored.includes('!scripts/build.ts'), 'the build stage copies scripts/build.ts');
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { phaseKey } from '../../domain/search-attributes';
 import type { Phase } from '../../workflows/messages';
 import type { TemporalAccess } from '../plugins/temporal';
