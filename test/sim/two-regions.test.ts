@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { test } from 'node:test';
+import { inRegion } from '../../src/activities/region-scope';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import type { provisionEnvironment } from '../../src/workflows';
+import { simulatedImageCopier } from '../../src/sim/image-copier';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
 import { waitFor } from '../support/process';
 import { simWorkerBed } from '../support/sim-worker-bed';
@@ -110,4 +112,22 @@ test('one cluster name in two regions: two clusters, each region\'s own API serv
     west.removeCluster('twin');
   }
   assert.ok(there && west.cluster('twin') === undefined);
+});
+
+test('the account\'s regions: made on first use for any AWS region name, refused for anything else; an image pushed to a region\'s registry lands in that region\'s ECR', async () => {
+  const west = bed.cloud.region('eu-west-1').aws;
+  assert.equal(bed.cloud.aws.forRegion('eu-west-1'), west, 'made once and kept');
+  assert.equal(bed.cloud.region('ap-southeast-4').aws.region, 'ap-southeast-4');
+  assert.ok(bed.cloud.aws.regions().some((r) => r.region === 'ap-southeast-4'));
+  assert.throws(() => bed.cloud.region('moon-base'), /not an AWS region: "moon-base"/);
+
+  // The deps reach the calling activity's region, as the real clients do.
+  const { uri } = await inRegion('eu-west-1', () => bed.cloud.deps.ecr.createRepository({ name: 'euro/app', scanOnPush: false, tags: {} }));
+  assert.match(uri, /\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/euro\/app$/);
+  assert.deepEqual(west.ecr.repositoryNames(), ['euro/app']);
+  assert.deepEqual(bed.cloud.aws.ecr.repositoryNames(), []);
+  const { digest } = await simulatedImageCopier(bed.cloud.aws).copy({ source: 'docker.io/library/nginx:1.27', target: `${uri}:v1`, signal: new AbortController().signal });
+  assert.equal(await west.ecr.imageDigest('euro/app', 'v1'), digest);
+  await inRegion('eu-west-1', () => bed.cloud.deps.ecr.deleteRepository('euro/app'));
+  assert.deepEqual(west.ecr.repositoryNames(), []);
 });
