@@ -1,4 +1,6 @@
 import type { ActivityDeps } from '../activities';
+import type { HelmApi } from '../activities/helm';
+import { delegating, perRegion } from '../activities/region-scope';
 import { SimulatedAws, type SimulatedAwsOptions } from './aws';
 import type { ClusterCompute } from './aws/eks';
 import { scaledClock } from './clock';
@@ -12,6 +14,7 @@ export interface SimulatedCloudOptions {
   speedup?: number;
   /** The same seed draws the same latencies, IDs and faults. @default 1 */
   seed?: string | number;
+  /** The region of `aws` and `kube`, and of activities that run for no region. Others are made on first use. @default 'us-east-1' */
   region?: string;
   /** Throttling, 5xx and failing steps, for the AWS side. */
   faults?: SimulatedAwsOptions['faults'];
@@ -21,12 +24,26 @@ export interface SimulatedCloudOptions {
   syncMs?: number;
 }
 
-export interface SimulatedCloud {
+/** One region of the simulated cloud: its AWS services (IAM being the account's) and its clusters' Kubernetes. */
+export interface SimulatedRegion {
   readonly aws: SimulatedAws;
   readonly kube: SimKube;
+}
+
+export interface SimulatedCloud {
+  /** The home region's AWS (`options.region`'s). */
+  readonly aws: SimulatedAws;
+  /** The home region's clusters. */
+  readonly kube: SimKube;
   readonly speedup: number;
-  /** What the worker's activities are built from: the same interfaces the real clients sit behind. */
+  /**
+   * What the worker's activities are built from: the same interfaces the real clients sit
+   * behind, each reaching the region of the activity's environment (src/activities/region-scope.ts)
+   * as the real clients do, the home region for an activity that names none.
+   */
   readonly deps: ActivityDeps;
+  /** Another region of the same account, made on first use: any AWS region name. */
+  region(name: string): SimulatedRegion;
   close(): Promise<void>;
 }
 
@@ -37,57 +54,70 @@ export interface SimulatedCloud {
  * profiles select; the Load Balancer Controller's NLBs
  * are ELBv2 load balancers (so a teardown's sweep finds any it leaves); cluster-autoscaler
  * grows a group through EKS.
+ *
+ * One account over any number of regions, as AWS is: IAM is global, each region has its own
+ * EKS, EC2, ECR, ELBv2 and CloudWatch Logs and its own clusters (a name may be used in two
+ * regions), and one clock drives them all.
  */
 export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): Promise<SimulatedCloud> {
   const speedup = options.speedup ?? 20;
   const seed = options.seed ?? 1;
   const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}), propagation: options.propagation ?? false });
   const loadBalancers = new Map<string, string>();
-  const objectKey = (cluster: string, object: { kind?: string; metadata?: { namespace?: string; name?: string } }) => `${cluster}/${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+  const objectKey = (region: string, cluster: string, object: { kind?: string; metadata?: { namespace?: string; name?: string } }) => `${region}/${cluster}/${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
   const kube = await startSimKube({
     speedup,
+    region: aws.region,
     random: seededRandom(`${seed}/kube`),
-    onLoadBalancer({ cluster, object }) {
+    onLoadBalancer({ cluster, region, object }) {
       const name = `k8s-${object.metadata?.namespace ?? 'default'}-${object.metadata?.name ?? 'lb'}`.slice(0, 32).replace(/-+$/, '');
-      const made = aws.network.createLoadBalancer({ name, tags: { 'elbv2.k8s.aws/cluster': cluster, 'service.k8s.aws/stack': `${object.metadata?.namespace}/${object.metadata?.name}` } });
-      loadBalancers.set(objectKey(cluster, object), made.arn);
+      const made = aws.forRegion(region).network.createLoadBalancer({ name, tags: { 'elbv2.k8s.aws/cluster': cluster, 'service.k8s.aws/stack': `${object.metadata?.namespace}/${object.metadata?.name}` } });
+      loadBalancers.set(objectKey(region, cluster, object), made.arn);
       return made.dnsName;
     },
-    onLoadBalancerDeleted({ cluster, object }) {
-      const arn = loadBalancers.get(objectKey(cluster, object));
-      loadBalancers.delete(objectKey(cluster, object));
-      if (arn) void aws.network.deleteLoadBalancer(arn).catch(() => undefined);
+    onLoadBalancerDeleted({ cluster, region, object }) {
+      const arn = loadBalancers.get(objectKey(region, cluster, object));
+      loadBalancers.delete(objectKey(region, cluster, object));
+      if (arn) void aws.forRegion(region).network.deleteLoadBalancer(arn).catch(() => undefined);
     },
-    onScaleUp({ cluster, nodegroup }) {
-      const group = aws.eks.compute(cluster)?.nodegroups.find((g) => g.name === nodegroup);
-      const current = group && aws.eks.state.nodegroup(cluster, nodegroup).scaling;
+    onScaleUp({ cluster, region, nodegroup }) {
+      const eks = aws.forRegion(region).eks;
+      const group = eks.compute(cluster)?.nodegroups.find((g) => g.name === nodegroup);
+      const current = group && eks.state.nodegroup(cluster, nodegroup).scaling;
       if (!current || current.desiredSize >= current.maxSize) return;
-      void aws.eks.updateNodegroupScaling(cluster, nodegroup, { ...current, desiredSize: current.desiredSize + 1 }, `cluster-autoscaler-${Date.now()}`).catch(() => undefined);
+      void eks.updateNodegroupScaling(cluster, nodegroup, { ...current, desiredSize: current.desiredSize + 1 }, `cluster-autoscaler-${Date.now()}`).catch(() => undefined);
     },
   });
 
-  // What the Kubernetes side has been told, so each change is passed on once.
-  const known = new Map<string, { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string }>();
+  type Seen = { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string };
+  // What each region's Kubernetes side has been told, by cluster name, so each change is passed on once.
+  const known = new Map<string, Map<string, Seen>>();
   const sync = () => {
-    for (const name of [...aws.eks.state.clusters.keys(), ...known.keys()]) {
-      const compute = aws.eks.compute(name);
+    // Every region the account has, whoever made it: an activity, a test, the copier.
+    for (const regional of aws.regions()) syncRegion(regional, kube.inRegion(regional.region));
+  };
+  const syncRegion = (regional: SimulatedAws, regionKube: SimKube) => {
+    let told = known.get(regional.region);
+    if (!told) known.set(regional.region, (told = new Map()));
+    for (const name of [...regional.eks.state.clusters.keys(), ...told.keys()]) {
+      const compute = regional.eks.compute(name);
       const active = compute && (compute.status === 'ACTIVE' || compute.status === 'UPDATING');
-      let seen = known.get(name);
+      let seen = told.get(name);
       if (!active) {
         if (seen && !compute) {
-          kube.removeCluster(name);
-          known.delete(name);
+          regionKube.removeCluster(name);
+          told.delete(name);
         }
         continue;
       }
       if (!seen) {
-        kube.addCluster(name, { region: aws.region, kubernetesVersion: aws.eks.state.cluster(name).version });
-        known.set(name, (seen = { nodegroups: new Map(), addons: new Set() }));
+        regionKube.addCluster(name, { region: regional.region, kubernetesVersion: regional.eks.state.cluster(name).version });
+        told.set(name, (seen = { nodegroups: new Map(), addons: new Set() }));
       }
-      passOnCompute(name, compute, seen);
+      passOnCompute(regionKube, name, compute, seen);
     }
   };
-  const passOnCompute = (cluster: string, compute: ClusterCompute, seen: { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string }) => {
+  const passOnCompute = (kube: SimKube, cluster: string, compute: ClusterCompute, seen: Seen) => {
     // Fargate takes the pods its ACTIVE profiles select from then on.
     const profiles = compute.fargateProfiles.filter((p) => p.status === 'ACTIVE').map((p) => ({ name: p.name, selectors: p.selectors }));
     const fargate = JSON.stringify(profiles);
@@ -135,15 +165,23 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
   }, options.syncMs ?? 20);
   timer.unref();
 
+  const region = (name: string): SimulatedRegion => ({ aws: aws.forRegion(name), kube: kube.inRegion(name) });
+  // Made once per region and kept, as the SDK clients are: each activity reaches its own region's.
+  const current = perRegion(aws.region, (name) => {
+    const regional = region(name);
+    return { ...regional.aws.apis(), kube: regional.kube.access, helm: createSimHelm(regional.kube) };
+  });
   const deps: ActivityDeps = {
-    ...aws.apis(),
-    kube: kube.access,
+    eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
+    network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    kube: delegating(() => current().kube),
+    // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
-    helm: { api: createSimHelm(kube) },
+    helm: { api: delegating<HelmApi>(() => current().helm) },
     timeScale: speedup,
   };
   return {
-    aws, kube, speedup, deps,
+    aws, kube, speedup, deps, region,
     async close() {
       clearInterval(timer);
       await kube.close();

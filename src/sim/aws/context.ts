@@ -61,7 +61,7 @@ export class IdSource {
   }
 }
 
-/** What every simulated service shares: one account in one region, one clock, one sampler. */
+/** What a simulated service is given: its account and region; the clock, scheduler, sampler and IDs every region of the account shares. */
 export interface SimContext {
   accountId: string;
   region: string;

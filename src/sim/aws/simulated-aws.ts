@@ -62,10 +62,32 @@ export interface AwsInventory {
 
 export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
 
+/** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
+interface SimulatedAccount {
+  readonly accountId: string;
+  readonly clock: SimClock;
+  readonly sampler: LatencySampler;
+  readonly faults: FaultInjector;
+  readonly detections: DetectionLog;
+  readonly scheduler: Scheduler;
+  readonly gateway: AwsGateway;
+  readonly context: Omit<SimContext, 'region'>;
+  readonly options: SimulatedAwsOptions;
+  /** Each region's services, made on first use: the first is the one the account was made with. */
+  readonly regions: Map<string, SimulatedAws>;
+  iam?: SimulatedIam;
+}
+
+// What an AWS region name looks like (us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1,
+// cn-north-1): an SDK given anything else has no endpoint to call.
+const regionName = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 /**
- * One simulated AWS account in one region, in memory, behind the same narrow interfaces the
+ * One region of a simulated AWS account, in memory, behind the same narrow interfaces the
  * activities use. Resources move through CREATING → ACTIVE → DELETING → gone over simulated
- * time, with latencies drawn (seeded) from the profile.
+ * time, with latencies drawn (seeded) from the profile. `forRegion` gives the same account's
+ * other regions, as AWS has them: IAM is one for the account (roles, OIDC providers), EKS,
+ * EC2/VPC, ECR, ELBv2 and CloudWatch Logs are each region's own, and one clock runs them all.
  */
 export class SimulatedAws {
   readonly region: string;
@@ -73,41 +95,51 @@ export class SimulatedAws {
   readonly clock: SimClock;
   readonly sampler: LatencySampler;
   readonly faults: FaultInjector;
-  /** How late each finished EKS transition was first seen by a Describe. */
+  /** How late each finished EKS transition was first seen by a Describe (every region's). */
   readonly detections: DetectionLog;
   readonly eks: SimulatedEks;
+  /** The account's IAM: every region's is this one. */
   readonly iam: SimulatedIam;
   readonly ecr: SimulatedEcr;
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
   readonly network: SimulatedNetworkLeftovers;
-  private readonly gateway: AwsGateway;
-  private readonly scheduler = new Scheduler();
+  private readonly account: SimulatedAccount;
 
-  constructor(options: SimulatedAwsOptions = {}) {
-    const seed = options.seed ?? 1;
-    this.region = options.region ?? 'us-east-1';
-    this.accountId = options.accountId ?? '123456789012';
-    this.clock = options.clock ?? scaledClock();
-    this.detections = new DetectionLog(this.clock);
-    this.sampler = new LatencySampler(latencyProfile(options.latencies), seed);
-    this.faults = options.faults instanceof FaultInjector ? options.faults : new FaultInjector({ seed, ...options.faults });
-    const context: SimContext = {
-      accountId: this.accountId, region: this.region, clock: this.clock, sampler: this.sampler, scheduler: this.scheduler, ids: new IdSource(seed), detections: this.detections, outcomes: this.faults,
-      notYet: notYetByCall(options.patience ?? scaledPatience(this.clock.speedup)), propagation: options.propagation ?? false,
-    };
-    this.gateway = new AwsGateway(this.faults, () => this.settle(), options.sdkMaxAttempts);
-    this.iam = new SimulatedIam(context, this.gateway);
-    this.ecr = new SimulatedEcr(context, this.gateway);
-    this.logs = new SimulatedLogs(context, this.gateway);
-    this.network = new SimulatedNetworkLeftovers(context, this.gateway);
-    this.vpc = new SimulatedVpc(context, this.gateway, {
+  constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
+    this.account = account ?? newAccount(options);
+    const { gateway } = this.account;
+    this.region = account ? options.region! : options.region ?? 'us-east-1';
+    if (!regionName.test(this.region)) throw new Error(`not an AWS region: ${JSON.stringify(this.region)}`);
+    this.account.regions.set(this.region, this);
+    this.accountId = this.account.accountId;
+    this.clock = this.account.clock;
+    this.sampler = this.account.sampler;
+    this.faults = this.account.faults;
+    this.detections = this.account.detections;
+    const context: SimContext = { ...this.account.context, region: this.region };
+    // IAM is global: made with the account's first region and shared by every other.
+    this.iam = this.account.iam ??= new SimulatedIam(context, gateway);
+    this.ecr = new SimulatedEcr(context, gateway);
+    this.logs = new SimulatedLogs(context, gateway);
+    this.network = new SimulatedNetworkLeftovers(context, gateway);
+    this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
-    }, options.zones);
-    this.eks = new SimulatedEks(context, this.gateway, {
+    }, this.account.options.zones);
+    this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
-    }, options.endpointOf);
+    }, this.account.options.endpointOf);
+  }
+
+  /** The same account's `region`, made on first use (any AWS region name) and kept. */
+  forRegion(region: string): SimulatedAws {
+    return this.account.regions.get(region) ?? new SimulatedAws({ region }, this.account);
+  }
+
+  /** The account's regions made so far, the first one first. */
+  regions(): SimulatedAws[] {
+    return [...this.account.regions.values()];
   }
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
@@ -115,26 +147,26 @@ export class SimulatedAws {
     return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs };
   }
 
-  /** Applies every state transition due by now; each request does this first. */
+  /** Applies every state transition due by now, in every region; each request does this first. */
   settle(): void {
-    this.scheduler.settle(this.clock.now());
+    this.account.scheduler.settle(this.clock.now());
   }
 
-  /** Requests made so far by API (`eks:DescribeCluster`), SDK retries included. */
+  /** Requests made so far by API (`eks:DescribeCluster`), SDK retries included: the whole account's, every region's. */
   calls(): Record<string, number> {
-    return this.gateway.calls();
+    return this.account.gateway.calls();
   }
 
   resetCalls(): void {
-    this.gateway.resetCalls();
+    this.account.gateway.resetCalls();
   }
 
-  /** AWS's error answers so far by API and error name, SDK retries included. */
+  /** AWS's error answers so far by API and error name, SDK retries included (the whole account's). */
   errorAnswers() {
-    return this.gateway.errorAnswers();
+    return this.account.gateway.errorAnswers();
   }
 
-  /** What is there now, listed like `awsInventory()` lists moto: leak checks compare these. */
+  /** What is there now in this region (roles and OIDC providers: the account's), listed like `awsInventory()` lists moto: leak checks compare these. */
   inventory(): AwsInventory {
     this.settle();
     const clusters = [...this.eks.state.clusters.values()];
@@ -160,6 +192,25 @@ export class SimulatedAws {
     }
     return undefined;
   }
+}
+
+function newAccount(options: SimulatedAwsOptions): SimulatedAccount {
+  const seed = options.seed ?? 1;
+  const clock = options.clock ?? scaledClock();
+  const detections = new DetectionLog(clock);
+  const sampler = new LatencySampler(latencyProfile(options.latencies), seed);
+  const faults = options.faults instanceof FaultInjector ? options.faults : new FaultInjector({ seed, ...options.faults });
+  // One scheduler for every region: a request anywhere applies every transition due, so no
+  // region's state lags behind the clock another region's requests have moved past.
+  const scheduler = new Scheduler();
+  const gateway = new AwsGateway(faults, () => scheduler.settle(clock.now()), options.sdkMaxAttempts);
+  return {
+    accountId: options.accountId ?? '123456789012', clock, sampler, faults, detections, scheduler, gateway, options, regions: new Map(),
+    context: {
+      accountId: options.accountId ?? '123456789012', clock, sampler, scheduler, ids: new IdSource(seed), detections, outcomes: faults,
+      notYet: notYetByCall(options.patience ?? scaledPatience(clock.speedup)), propagation: options.propagation ?? false,
+    },
+  };
 }
 
 /** `defaultPatience` in real time for a cloud `speedup` times faster than AWS: AWS's budgets in simulated time. */

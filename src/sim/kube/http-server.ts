@@ -20,12 +20,13 @@ export interface ServedCluster {
 }
 
 export interface KubeHttpServer {
-  /** `http://127.0.0.1:<port>`; a cluster's API is at `<url>/clusters/<name>`. */
+  /** `http://127.0.0.1:<port>`; a cluster's API is at `<url>/clusters/<name>`, or `<url>/regions/<region>/clusters/<name>`. */
   url: string;
   close(): Promise<void>;
 }
 
-const clusterPrefix = /^\/clusters\/([^/]+)(\/.*)?$/;
+// `/clusters/<name>` is the home region's cluster; `/regions/<region>/clusters/<name>`, any region's.
+const clusterPrefix = /^(?:\/regions\/([^/]+))?\/clusters\/([^/]+)(\/.*)?$/;
 const maxBodyBytes = 8 * 1024 * 1024;
 
 /**
@@ -33,7 +34,7 @@ const maxBodyBytes = 8 * 1024 * 1024;
  * path prefix of its own. Discovery, CRUD, server-side apply and the other patch types, the
  * status, scale, finalize and token subresources. No watch: nothing eksflow runs needs it.
  */
-export async function startKubeHttpServer(clusterNamed: (name: string) => ServedCluster | undefined): Promise<KubeHttpServer> {
+export async function startKubeHttpServer(clusterNamed: (name: string, region: string | undefined) => ServedCluster | undefined): Promise<KubeHttpServer> {
   const server: Server = createServer((request, response) => {
     handle(request, response, clusterNamed).catch((error: unknown) => reply(response, 500, internal(error)));
   });
@@ -91,10 +92,10 @@ const patchTypes: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
 };
 
-async function handle(request: IncomingMessage, response: ServerResponse, clusterNamed: (name: string) => ServedCluster | undefined): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, clusterNamed: (name: string, region: string | undefined) => ServedCluster | undefined): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://sim');
   const match = clusterPrefix.exec(url.pathname);
-  const cluster = match ? clusterNamed(decodeURIComponent(match[1]!)) : undefined;
+  const cluster = match ? clusterNamed(decodeURIComponent(match[2]!), match[1] === undefined ? undefined : decodeURIComponent(match[1])) : undefined;
   if (!cluster) {
     // A cluster that does not exist has no endpoint: the connection fails, as DNS would for EKS.
     request.socket.destroy();
@@ -106,7 +107,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, cluste
   }
   try {
     const body = ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') ? await readBody(request) : '';
-    const [code, result] = route(cluster, request.method ?? 'GET', match![2] ?? '/', url.searchParams, body, String(request.headers['content-type'] ?? 'application/json'));
+    const [code, result] = route(cluster, request.method ?? 'GET', match![3] ?? '/', url.searchParams, body, String(request.headers['content-type'] ?? 'application/json'));
     reply(response, code, result);
   } catch (error) {
     if (error instanceof KubeApiError) reply(response, error.code, error.status());

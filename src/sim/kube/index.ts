@@ -9,12 +9,18 @@ export type { FargateProfileShape, NodegroupShape } from './controllers/context'
 export type { LoadBalancedObject, SimKubeLatencies, SimKubeLatency, SimKubeOptions } from './options';
 export { SimCluster, type SimClusterSpec } from './sim-cluster';
 
-/** Simulated EKS clusters' Kubernetes side: one apiserver on loopback for all of them. */
+/**
+ * Simulated EKS clusters' Kubernetes side: one apiserver on loopback for all of them. A
+ * cluster's name is unique in its region only, as EKS's are: each region has a view of its
+ * own (`region`), the one `startSimKube` gives being its home region's.
+ */
 export interface SimKube {
-  /** The apiserver's base URL; a cluster's API is at `<url>/clusters/<name>`. */
+  /** The region whose clusters this view adds, finds and serves. */
+  readonly region: string;
+  /** This region's base URL; a cluster's API is at `<url>/clusters/<name>`. */
   readonly url: string;
   readonly timing: SimTiming;
-  /** Activities' access to the clusters, as `eksTokenAccess` gives it for real ones. */
+  /** Activities' access to this region's clusters, as `eksTokenAccess` gives it for real ones. */
   readonly access: KubeAccess;
   /** A cluster's API server comes up (EKS: the cluster turned ACTIVE). Adding one that exists returns it. */
   addCluster(name: string, spec?: SimClusterSpec): SimCluster;
@@ -26,39 +32,64 @@ export interface SimKube {
   removeNodegroup(cluster: string, group: string): void;
   /** The cluster's ACTIVE Fargate profiles, as the simulated EKS has them; the cluster must exist. */
   setFargateProfiles(cluster: string, profiles: FargateProfileShape[]): void;
+  /** The same apiserver's view of `region`'s clusters. */
+  inRegion(region: string): SimKube;
+  /** Stops the apiserver: every region's clusters with it. */
   close(): Promise<void>;
 }
 
 export async function startSimKube(options: SimKubeOptions = {}): Promise<SimKube> {
   const timing = new SimTiming(options);
-  const clusters = new Map<string, SimCluster>();
-  const server = await startKubeHttpServer((name) => clusters.get(name));
-  const existing = (name: string) => {
-    const cluster = clusters.get(name);
-    if (!cluster) throw new Error(`no simulated cluster ${name}`);
-    return cluster;
+  const home = options.region ?? 'us-east-1';
+  // By region, then by name.
+  const clusters = new Map<string, Map<string, SimCluster>>();
+  const regionOf = (region: string) => {
+    let named = clusters.get(region);
+    if (!named) clusters.set(region, (named = new Map()));
+    return named;
   };
-  return {
-    url: server.url,
-    timing,
-    access: simKubeAccess(server.url, (name) => clusters.get(name)),
-    addCluster(name, spec = {}) {
-      let cluster = clusters.get(name);
-      if (!cluster) clusters.set(name, (cluster = new SimCluster(name, spec, timing, options)));
+  const server = await startKubeHttpServer((name, region) => clusters.get(region ?? home)?.get(name));
+  const views = new Map<string, SimKube>();
+  const view = (region: string): SimKube => {
+    const known = views.get(region);
+    if (known) return known;
+    const named = regionOf(region);
+    const existing = (name: string) => {
+      const cluster = named.get(name);
+      if (!cluster) throw new Error(`no simulated cluster ${name} in ${region}`);
       return cluster;
-    },
-    removeCluster(name) {
-      clusters.get(name)?.close();
-      clusters.delete(name);
-    },
-    cluster: (name) => clusters.get(name),
-    setNodegroup: (cluster, group, shape) => existing(cluster).setNodegroup(group, shape),
-    removeNodegroup: (cluster, group) => existing(cluster).removeNodegroup(group),
-    setFargateProfiles: (cluster, profiles) => existing(cluster).setFargateProfiles(profiles),
-    async close() {
-      for (const cluster of clusters.values()) cluster.close();
-      clusters.clear();
-      await server.close();
-    },
+    };
+    const url = region === home ? server.url : `${server.url}/regions/${encodeURIComponent(region)}`;
+    const made: SimKube = {
+      region,
+      url,
+      timing,
+      access: simKubeAccess(url, (name) => named.get(name)),
+      addCluster(name, spec = {}) {
+        let cluster = named.get(name);
+        if (!cluster) named.set(name, (cluster = new SimCluster(name, { ...spec, region: spec.region ?? region }, timing, options)));
+        return cluster;
+      },
+      removeCluster(name) {
+        named.get(name)?.close();
+        named.delete(name);
+      },
+      cluster: (name) => named.get(name),
+      setNodegroup: (cluster, group, shape) => existing(cluster).setNodegroup(group, shape),
+      removeNodegroup: (cluster, group) => existing(cluster).removeNodegroup(group),
+      setFargateProfiles: (cluster, profiles) => existing(cluster).setFargateProfiles(profiles),
+      inRegion: view,
+      close,
+    };
+    views.set(region, made);
+    return made;
   };
+  async function close() {
+    for (const named of clusters.values()) {
+      for (const cluster of named.values()) cluster.close();
+      named.clear();
+    }
+    await server.close();
+  }
+  return view(home);
 }

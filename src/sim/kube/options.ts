@@ -45,6 +45,8 @@ export interface LoadBalancedObject {
 }
 
 export interface SimKubeOptions {
+  /** The region of the view `startSimKube` returns, and of clusters added without one. @default 'us-east-1' */
+  region?: string;
   /** Simulated time runs this many times faster than real time. @default 1 */
   speedup?: number;
   /** Source of randomness in [0, 1), for names and measured values; pass a seeded one for repeatable runs. @default Math.random */
@@ -65,7 +67,7 @@ export interface SimKubeOptions {
    * simulated EKS raises the group's desired size and calls `setNodegroup`. Without it the
    * simulated cluster adds the node itself.
    */
-  onScaleUp?: (request: { cluster: string; nodegroup: string }) => void;
+  onScaleUp?: (request: { cluster: string; region: string; nodegroup: string }) => void;
 }
 
 /** Options with their defaults, and simulated durations turned into real ones. */

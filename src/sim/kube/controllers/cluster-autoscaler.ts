@@ -41,7 +41,7 @@ export function reconcileClusterAutoscaler(context: ControllerContext): void {
     if (!fit || inFlight(...fit)) continue;
     const [group, shape] = fit;
     context.memo.set(`scale-up/${group}`, shape.desiredSize);
-    if (context.hooks.onScaleUp) context.hooks.onScaleUp({ cluster: context.cluster, nodegroup: group });
+    if (context.hooks.onScaleUp) context.hooks.onScaleUp({ cluster: context.cluster, region: context.region, nodegroup: group });
     else context.setDesiredSize(group, shape.desiredSize + 1);
   }
   const ready = nodes.filter(isNodeReady).length;
