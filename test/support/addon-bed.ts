@@ -7,6 +7,7 @@ import type { AddonReadiness, AddonTools } from '../../src/activities/addons/add
 import { kubeNotFound } from '../../src/activities/kube-calls';
 import { createHelmActivities, type ChartRef } from '../../src/activities/helm';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
+import { realChartArgs } from './charts';
 import { kubeControlPlane, type KubeControlPlane, type KubeControlPlaneOptions } from './kube';
 import { repoRoot } from './paths';
 import { waitFor } from './process';
@@ -32,14 +33,15 @@ export interface AddonBed {
  * binary installing fixture charts, and an EKS client that is never reached (no moto here:
  * only the EKS managed add-on path would call it). Fields are set once `before` has run.
  */
-export function addonBedPerFile(options: KubeControlPlaneOptions = { nodes: 2 }): AddonBed {
+export function addonBedPerFile(options: KubeControlPlaneOptions = { nodes: 2 }, { charts = 'fixture' }: { charts?: 'real' | 'fixture' } = {}): AddonBed {
   const bed = {} as AddonBed;
   before(async () => {
     bed.cluster = await kubeControlPlane(options);
     const kube = kubeconfigAccess(bed.cluster.kubeconfigPath);
     bed.tools = {
       kube,
-      helm: createHelmActivities({ kube, binary: toolPath('helm'), chartArgs: fixtureChartArgs }),
+      // 'real': the upstream packaged chart the catalog pins (tools/charts.lock, from the tools cache).
+      helm: createHelmActivities({ kube, binary: toolPath('helm'), chartArgs: charts === 'real' ? realChartArgs : fixtureChartArgs }),
       eks: eksApi(new EKSClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 })),
     };
   });
