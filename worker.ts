@@ -4,6 +4,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
+import { binaryHelm } from './src/activities/helm';
+import { skopeoCopier } from './src/activities/image-import';
 import { eksTokenAccess, kubeconfigAccess } from './src/activities/kube-access';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig, type Config } from './src/config';
@@ -58,7 +60,7 @@ export async function createWorker(connection: NativeConnection, config: Config,
 export function defaultDeps(config: Config): ActivityDeps {
   const aws = awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
   const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
-  return { ...aws, kube, copier: { skopeo: config.SKOPEO_PATH }, helm: { binary: config.HELM_PATH } };
+  return { ...aws, kube, copier: skopeoCopier({ skopeo: config.SKOPEO_PATH }), helm: binaryHelm({ kube, binary: config.HELM_PATH }) };
 }
 
 /** The activities' clients for the configured cloud: real AWS (or an emulator), or the simulated cloud in this process. */

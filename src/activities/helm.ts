@@ -124,21 +124,21 @@ export interface HelmApi {
   helmReleaseStatus(input: HelmReleaseRef): Promise<{ status: string; revision: number } | undefined>;
 }
 
-/** The helm activities, over the real binary (`HelmDeps`) or over any `HelmApi` (the simulated cloud's). */
-export function createHelmActivities(deps: HelmDeps | { api: HelmApi }): HelmApi {
-  if ('api' in deps) {
-    const { api } = deps;
-    // Plain functions, as the worker registers activities by property name.
-    return {
-      helmUpgradeInstall: (input) => api.helmUpgradeInstall(input),
-      helmUninstall: (input) => api.helmUninstall(input),
-      helmReleaseStatus: (input) => api.helmReleaseStatus(input),
-    };
-  }
-  return createBinaryHelmActivities(deps);
+/**
+ * The helm activities over a Helm port: the real binary (`binaryHelm`) or the simulated
+ * cloud's. Which one is chosen where the worker's dependencies are made, never guessed here.
+ */
+export function createHelmActivities(api: HelmApi): HelmApi {
+  // Plain functions, as the worker registers activities by property name.
+  return {
+    helmUpgradeInstall: (input) => api.helmUpgradeInstall(input),
+    helmUninstall: (input) => api.helmUninstall(input),
+    helmReleaseStatus: (input) => api.helmReleaseStatus(input),
+  };
 }
 
-function createBinaryHelmActivities(deps: HelmDeps) {
+/** The Helm port over the real helm v4 binary, one private kubeconfig and home per call. */
+export function binaryHelm(deps: HelmDeps): HelmApi {
   const chartArgs = deps.chartArgs ?? chartSourceArgs;
 
   /**

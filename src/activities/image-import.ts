@@ -39,12 +39,27 @@ export interface SkopeoCopier {
   insecureRegistries?: string[];
 }
 
-/** A copier in process (the simulated cloud's): puts the image at `target` and says the digest it pushed. */
-export interface InProcessCopier {
-  copy(input: { source: string; target: string; signal: AbortSignal }): Promise<{ digest: string }>;
+/**
+ * The image-copy port: puts `source` at `target` and says the digest it pushed. skopeo
+ * (`skopeoCopier`) or the simulated cloud's; chosen where the worker's dependencies are made.
+ */
+export interface ImageCopier {
+  copy(input: { source: string; target: string; login: RegistryLogin | undefined; signal: AbortSignal }): Promise<{ digest: string }>;
 }
 
-export type ImageCopier = SkopeoCopier | InProcessCopier;
+/** The copier over the skopeo binary: credentials in a private auth file in a private temp dir, removed after. */
+export function skopeoCopier(options: SkopeoCopier): ImageCopier {
+  return {
+    async copy({ source, target, login, signal }) {
+      const work = await mkdtemp(join(tmpdir(), 'eksflow-import-'));
+      try {
+        return { digest: await skopeoCopy(options, source, target, login, work, signal) };
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+  };
+}
 
 const heartbeatEveryMs = 5_000;
 
@@ -79,13 +94,10 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
     const repository = await ecr.describeRepository(input.repository);
     if (!repository) throw ApplicationFailure.nonRetryable(`ECR repository ${input.repository} does not exist`, errorTypes.resourceFailed);
     const target = destination.reference(repository, input.tag);
-    const work = await mkdtemp(join(tmpdir(), 'eksflow-import-'));
     const context = Context.current();
     const beat = setInterval(() => context.heartbeat({ copying: input.source }), heartbeatEveryMs);
     try {
-      const digest = 'copy' in copier
-        ? (await copier.copy({ source: input.source, target, signal: context.cancellationSignal })).digest
-        : await skopeoCopy(copier, input.source, target, await destination.login(), work, context.cancellationSignal);
+      const { digest } = await copier.copy({ source: input.source, target, login: await destination.login(), signal: context.cancellationSignal });
       const held = await destination.digest(repository, input.tag);
       if (held !== digest) {
         throw ApplicationFailure.retryable(`the registry holds ${held ?? 'nothing'} for ${target}, not the pushed ${digest}`, errorTypes.awsRetryable);
@@ -93,7 +105,6 @@ export function createImageActivities(ecr: EcrApi, destination: ImageDestination
       return { imageUri: `${repository.uri}@${digest}`, digest };
     } finally {
       clearInterval(beat);
-      await rm(work, { recursive: true, force: true });
     }
   }
 

@@ -11,7 +11,7 @@ import { createClusterActivities } from './cluster';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
 import { createFargateActivities } from './fargate-profiles';
-import { createHelmActivities, type HelmApi, type HelmDeps } from './helm';
+import { createHelmActivities, type HelmApi } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
 import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
@@ -35,8 +35,8 @@ export interface ActivityDeps {
   logs: LogsApi;
   kube: KubeAccess;
   copier: ImageCopier;
-  /** The helm binary, and (in tests) where charts come from; or a Helm of its own (the simulated cloud's). */
-  helm: Omit<HelmDeps, 'kube'> | { api: HelmApi };
+  /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
+  helm: HelmApi;
   /** Where imported images are pushed. @default ECR itself */
   imageDestination?: ImageDestination;
   /** How much faster than AWS the cloud runs: activities' own pauses between looks shrink alike. @default 1 */
@@ -51,7 +51,7 @@ export interface ActivityDeps {
 /** Builds every activity from its clients; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   const roles = createIamRoleActivities(deps.iam);
-  const helm = createHelmActivities('api' in deps.helm ? deps.helm : { kube: deps.kube, ...deps.helm });
+  const helm = createHelmActivities(deps.helm);
   const pace = paceFor(deps.timeScale);
   return {
     ...roles,

@@ -177,7 +177,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
-    helm: { api: delegating<HelmApi>(() => current().helm) },
+    helm: delegating<HelmApi>(() => current().helm),
     timeScale: speedup,
   };
   return {

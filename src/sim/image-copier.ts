@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { InProcessCopier } from '../activities/image-import';
+import type { ImageCopier } from '../activities/image-import';
 import { errorTypes } from '../domain/errors';
 import type { SimulatedAws } from './aws';
 
@@ -8,7 +8,7 @@ import type { SimulatedAws } from './aws';
  * image there (a fresh digest), as a push would. The source is not fetched: the simulation
  * has no registry to read from, only a reference to keep.
  */
-export function simulatedImageCopier(aws: SimulatedAws): InProcessCopier {
+export function simulatedImageCopier(aws: SimulatedAws): ImageCopier {
   return {
     async copy({ source, target }) {
       const match = /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+):([^:/@]+)$/.exec(target);

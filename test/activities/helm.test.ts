@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { chartSourceArgs, createHelmActivities, helmErrorTypes, type ChartRef, type HelmInstallInput } from '../../src/activities/helm';
+import { binaryHelm, chartSourceArgs, createHelmActivities, helmErrorTypes, type ChartRef, type HelmInstallInput } from '../../src/activities/helm';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { repoRoot } from '../support/paths';
@@ -22,7 +22,7 @@ const rawHelmHome = mkdtempSync(join(tmpdir(), 'eksflow-helm-test-'));
 
 before(async () => {
   cluster = await kubeControlPlane({ nodes: 2 });
-  helm = createHelmActivities({ kube: kubeconfigAccess(cluster.kubeconfigPath), binary: toolPath('helm'), chartArgs: (chart) => [chartDir(chart)] });
+  helm = createHelmActivities(binaryHelm({ kube: kubeconfigAccess(cluster.kubeconfigPath), binary: toolPath('helm'), chartArgs: (chart) => [chartDir(chart)] }));
 });
 after(async () => {
   await cluster?.stop();

@@ -126,7 +126,7 @@ test('the account\'s regions: made on first use for any AWS region name, refused
   assert.match(uri, /\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/euro\/app$/);
   assert.deepEqual(west.ecr.repositoryNames(), ['euro/app']);
   assert.deepEqual(bed.cloud.aws.ecr.repositoryNames(), []);
-  const { digest } = await simulatedImageCopier(bed.cloud.aws).copy({ source: 'docker.io/library/nginx:1.27', target: `${uri}:v1`, signal: new AbortController().signal });
+  const { digest } = await simulatedImageCopier(bed.cloud.aws).copy({ source: 'docker.io/library/nginx:1.27', target: `${uri}:v1`, login: undefined, signal: new AbortController().signal });
   assert.equal(await west.ecr.imageDigest('euro/app', 'v1'), digest);
   await inRegion('eu-west-1', () => bed.cloud.deps.ecr.deleteRepository('euro/app'));
   assert.deepEqual(west.ecr.repositoryNames(), []);

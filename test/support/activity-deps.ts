@@ -1,7 +1,7 @@
 import type { ActivityDeps } from '../../src/activities';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
-import type { ChartRef } from '../../src/activities/helm';
-import type { ImageDestination } from '../../src/activities/image-import';
+import { binaryHelm, type ChartRef } from '../../src/activities/helm';
+import { skopeoCopier, type ImageDestination } from '../../src/activities/image-import';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { fixtureChartArgs } from './addon-bed';
 import type { Moto } from './moto';
@@ -16,11 +16,12 @@ import { toolPath } from './tools';
 export function testActivityDeps({ aws, kubeconfigPath, registry, chartArgs = fixtureChartArgs }: {
   aws: Moto; kubeconfigPath?: string; registry?: Registry; chartArgs?: (chart: ChartRef) => string[];
 }): ActivityDeps {
+  const kube = kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig');
   return {
     ...awsActivityDeps(aws.clientConfig),
-    kube: kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig'),
-    copier: { skopeo: toolPath('skopeo'), insecureRegistries: registry ? [registry.host] : [] },
-    helm: { binary: toolPath('helm'), chartArgs },
+    kube,
+    copier: skopeoCopier({ skopeo: toolPath('skopeo'), insecureRegistries: registry ? [registry.host] : [] }),
+    helm: binaryHelm({ kube, binary: toolPath('helm'), chartArgs }),
     ...(registry ? { imageDestination: registryDestination(registry) } : {}),
     // The test bed's apiserver answers before any run starts, on an AWS-paced clock: eksctl's
     // six looks 20 s apart would add 100 s of sleeping to every run. Twice, 100 ms apart.

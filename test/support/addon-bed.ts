@@ -5,7 +5,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { eksApi } from '../../src/activities/aws/eks';
 import type { AddonReadiness, AddonTools } from '../../src/activities/addons/addon-module';
 import { kubeNotFound } from '../../src/activities/kube-calls';
-import { createHelmActivities, type ChartRef } from '../../src/activities/helm';
+import { binaryHelm, createHelmActivities, type ChartRef } from '../../src/activities/helm';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { realChartArgs } from './charts';
 import { kubeControlPlane, type KubeControlPlane, type KubeControlPlaneOptions } from './kube';
@@ -41,7 +41,7 @@ export function addonBedPerFile(options: KubeControlPlaneOptions = { nodes: 2 },
     bed.tools = {
       kube,
       // 'real': the upstream packaged chart the catalog pins (tools/charts.lock, from the tools cache).
-      helm: createHelmActivities({ kube, binary: toolPath('helm'), chartArgs: charts === 'real' ? realChartArgs : fixtureChartArgs }),
+      helm: createHelmActivities(binaryHelm({ kube, binary: toolPath('helm'), chartArgs: charts === 'real' ? realChartArgs : fixtureChartArgs })),
       eks: eksApi(new EKSClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 })),
     };
   });

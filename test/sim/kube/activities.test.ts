@@ -25,7 +25,7 @@ const cluster = 'awesomebuilder-container';
 const hostnames: string[] = [];
 
 function build(sim: SimKube) {
-  const helm = createHelmActivities({ api: createSimHelm(sim) });
+  const helm = createHelmActivities(createSimHelm(sim));
   // Helm add-ons never reach EKS: only EKS managed add-ons would.
   const eks = {} as EksApi;
   const noRoles = async () => assert.fail('no IRSA role is made here');
@@ -106,7 +106,7 @@ test('metrics-server installs and is ready; installing again is one revision on'
 test('the app is applied, rolls out, gets its NLB\'s URL, and its HPA reads CPU', async () => {
   const applied = await inActivity(activities.applyApp, { cluster, environment, app, image: 'registry.example/awesomebuilder:1' });
   assert.deepEqual(applied, {
-    namespace: 'awesomebuilder', generation: 1,
+    namespace: 'awesomebuilder', generation: 1, adopted: false,
     applied: ['Namespace/awesomebuilder', 'Deployment/awesomebuilder', 'Service/awesomebuilder', 'HorizontalPodAutoscaler/awesomebuilder'],
   });
   const seen: AppRollout[] = [];
@@ -162,7 +162,7 @@ test('a chart installed while the Load Balancer Controller\'s webhook has no end
 
   await scaleTo(2);
   await waitFor('the webhook endpoints', async () => (await inActivity(activities.addonReadiness, request('aws-load-balancer-controller'))).status === 'ready');
-  assert.deepEqual(await inActivity(activities.helmUpgradeInstall, headlamp), { release: 'headlamp', namespace: 'headlamp', revision: 1, status: 'deployed', chartVersion: '0.43.0' });
+  assert.deepEqual(await inActivity(activities.helmUpgradeInstall, headlamp), { release: 'headlamp', namespace: 'headlamp', revision: 1, status: 'deployed', chartVersion: '0.43.0', adopted: false });
   assert.deepEqual(await inActivity(activities.helmUninstall, { ...headlamp, timeoutSeconds: 300 }), { removed: true });
 });
 

@@ -119,7 +119,7 @@ test('a LoadBalancer Service is refused while the Load Balancer Controller start
   assert.equal(body.message, 'Internal error occurred: failed calling webhook "mservice.elbv2.k8s.aws": failed to call webhook: Post '
     + '"https://aws-load-balancer-webhook-service.kube-system.svc:443/mutate-v1-service?timeout=10s": no endpoints available for service "aws-load-balancer-webhook-service"');
 
-  assert.deepEqual(await installing, { release: 'aws-load-balancer-controller', namespace: 'kube-system', revision: 1, status: 'deployed', chartVersion: '1.14.0' });
+  assert.deepEqual(await installing, { release: 'aws-load-balancer-controller', namespace: 'kube-system', revision: 1, status: 'deployed', chartVersion: '1.14.0', adopted: false });
   const accepted = await core.createNamespacedService({ namespace: 'shop', body: service });
   assert.equal(accepted.spec?.loadBalancerClass, 'service.k8s.aws/nlb', 'the controller\'s mutator set the class');
   const started = Date.now();

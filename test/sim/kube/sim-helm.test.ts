@@ -19,7 +19,7 @@ before(async () => {
   kube = await startSimKube({ speedup: 1000 });
   kube.addCluster(cluster);
   kube.setNodegroup(cluster, 'general', { desiredSize: 2 });
-  helm = createHelmActivities({ api: createSimHelm(kube, { heartbeatMs: 20 }) });
+  helm = createHelmActivities(createSimHelm(kube, { heartbeatMs: 20 }));
 });
 after(() => kube?.close());
 
