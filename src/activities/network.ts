@@ -5,6 +5,7 @@ import { ownershipTagKeys, ownershipTags, type Owner } from '../domain/ownership
 import type { NatGateway, Network, VpcApi } from './aws/vpc';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse } from './ownership-check';
+import { pickableZones } from '../domain/zones';
 
 export interface NatGatewayStatus {
   status: 'PENDING' | 'DELETING' | 'FAILED' | 'AVAILABLE' | 'GONE';
@@ -23,14 +24,18 @@ export function createNetworkActivities(vpc: VpcApi) {
     const ref = (vpcId: string) => ({ kind: 'vpc' as const, name: input.owner.environmentId, region: input.region, arn: vpcId });
     const existing = await vpc.findVpc(ownershipTagKeys.environment, input.owner.environmentId);
     const made = existing ? adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner).madeByThisRun : true;
-    const offered = await vpc.availabilityZones();
+    const available = await vpc.availabilityZones();
+    const offered = available.map((zone) => zone.name);
     const missing = input.vpc.zones?.filter((zone) => !offered.includes(zone)) ?? [];
     if (missing.length > 0) {
       throw ApplicationFailure.nonRetryable(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not available here; this account offers ${offered.join(', ')}`, errorTypes.invalidSpec);
     }
-    const zones = input.vpc.zones ?? offered.slice(0, input.vpc.availabilityZones);
+    // Chosen as eksctl chooses: never a zone EKS cannot place a control plane in (catalog 13).
+    const pickable = pickableZones(available);
+    const zones = input.vpc.zones ?? pickable.slice(0, input.vpc.availabilityZones);
     if (zones.length < input.vpc.availabilityZones) {
-      throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${offered.length}: ${offered.join(', ')}`, errorTypes.invalidSpec);
+      const avoided = available.filter((zone) => !pickable.includes(zone.name)).map((zone) => `${zone.name} (${zone.id})`);
+      throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${pickable.length} EKS can use: ${pickable.join(', ')}${avoided.length ? `; ${avoided.join(', ')} cannot hold an EKS control plane` : ''}`, errorTypes.invalidSpec);
     }
     const network = await vpc.ensureNetwork({
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,

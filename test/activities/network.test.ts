@@ -64,6 +64,19 @@ test('deleteNetwork removes the VPC with its NAT gateways, addresses, route tabl
   assert.equal((await bed.activities.natGatewayStatus({ environmentId: 'team-a/demo' })).status, 'GONE', 'no VPC, nothing to wait for');
 });
 
+test('fault-catalog 13: zones picked as eksctl picks them, never use1-az3 (EKS cannot place a control plane there); six asked for of six is refused naming it', async () => {
+  // moto's us-east-1, as a typical account: us-east-1e is zone ID use1-az3.
+  const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 5, natGateway: 'none' } });
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }] }))).Subnets!;
+  assert.deepEqual([...new Set(subnets.map((s) => s.AvailabilityZone))].sort(), ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1f']);
+  await bed.activities.deleteNetwork({ environmentId: 'team-a/demo' });
+  await assert.rejects(
+    bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 6, natGateway: 'none' } }),
+    (error: ApplicationFailure) => error.nonRetryable === true && /6 Availability Zones asked for; this account offers 5 EKS can use: .*; us-east-1e \(use1-az3\) cannot hold an EKS control plane/.test(error.message),
+  );
+});
+
 test('named zones are used as given, and a zone the account does not offer is refused before anything is made', async () => {
   const network = await bed.activities.ensureNetwork({ owner, region: 'us-east-1', cluster: 'demo', vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, zones: ['us-east-1b', 'us-east-1d'], natGateway: 'none' } });
   const ec2 = new EC2Client(bed.aws.clientConfig);

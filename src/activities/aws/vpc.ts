@@ -10,6 +10,7 @@ import { errorTypes } from '../../domain/errors';
 import { ownershipTagKeys } from '../../domain/ownership';
 import { aws, toFailure } from './errors';
 import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests } from './vpc-parts';
+import type { AvailabilityZone } from '../../domain/zones';
 
 export { subnetCidr } from './vpc-parts';
 
@@ -40,7 +41,8 @@ export const deletable = (nat: NatGateway) => nat.state === 'pending' || nat.sta
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {
-  availabilityZones(): Promise<string[]>;
+  /** The region's available zones, names and IDs, in name order. */
+  availabilityZones(): Promise<AvailabilityZone[]>;
   /** The VPC carrying this tag, if any, with its tags. */
   findVpc(tagKey: string, tagValue: string): Promise<{ vpcId: string; tags: Record<string, string> } | undefined>;
   /**
@@ -152,7 +154,7 @@ export function vpcApi(ec2: EC2Client): VpcApi {
   return {
     async availabilityZones() {
       const zones = await aws('DescribeAvailabilityZones', () => ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] })));
-      return (zones.AvailabilityZones ?? []).map((zone) => zone.ZoneName!).sort();
+      return (zones.AvailabilityZones ?? []).map((zone) => ({ name: zone.ZoneName!, id: zone.ZoneId! })).sort((a, b) => a.name.localeCompare(b.name));
     },
     async findVpc(key, value) {
       const found = await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${key}`, Values: [value] }] })));

@@ -86,9 +86,11 @@ export class SimulatedVpc implements VpcApi {
   private readonly tokens = new Map<string, string>();
   private readonly natFailures: NatGatewayFailure[] = [];
   private readonly zones: string[];
+  private readonly zoneIds: Map<string, string>;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, private readonly dependents: VpcDependents, zoneCount = 3) {
     this.zones = 'abcdef'.slice(0, zoneCount).split('').map((letter) => `${context.region}${letter}`);
+    this.zoneIds = new Map(this.zones.map((zone, i) => [zone, zoneIdOf(context.region, i)]));
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -127,7 +129,7 @@ export class SimulatedVpc implements VpcApi {
   }
 
   availabilityZones() {
-    return this.call('availabilityZones', undefined, (request) => aws('DescribeAvailabilityZones', () => request('DescribeAvailabilityZones', () => [...this.zones])));
+    return this.call('availabilityZones', undefined, (request) => aws('DescribeAvailabilityZones', () => request('DescribeAvailabilityZones', () => this.zones.map((name) => ({ name, id: this.zoneIds.get(name)! })))));
   }
 
   findVpc(tagKey: string, tagValue: string) {
@@ -395,4 +397,14 @@ export class SimulatedVpc implements VpcApi {
       });
     });
   }
+}
+
+// Zone IDs as AWS and moto map us-east-1's names in a typical account (us-east-1e is use1-az3,
+// the zone EKS cannot use); elsewhere az1, az2, ... in name order, with the region's ID prefix.
+const usEast1ZoneIds = ['use1-az6', 'use1-az1', 'use1-az2', 'use1-az4', 'use1-az3', 'use1-az5'];
+
+function zoneIdOf(region: string, index: number): string {
+  if (region === 'us-east-1') return usEast1ZoneIds[index]!;
+  const [area, direction, number] = region.split('-');
+  return `${area}${(direction ?? '').replace(/^(north|south|east|west|central)(east|west)?$/, (_m, a: string, b?: string) => a[0]! + (b ? b[0]! : ''))}${number}-az${index + 1}`;
 }

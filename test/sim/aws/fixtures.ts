@@ -25,7 +25,7 @@ export type ManualSim = ReturnType<typeof manualSim>;
 /** Roles and a two-zone VPC: what a cluster is created with. */
 export async function prerequisites({ apis }: ManualSim) {
   const role = async (name: string) => (await apis.iam.createRole({ name, trustPolicy: JSON.stringify(assumedBy('eks.amazonaws.com')), description: name, tags })).arn;
-  const zones = (await apis.vpc.availabilityZones()).slice(0, 2);
+  const zones = (await apis.vpc.availabilityZones()).slice(0, 2).map((zone) => zone.name);
   const network = await apis.vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: 'demo' });
   return { clusterRole: await role('demo-cluster'), nodeRole: await role('demo-node'), fargateRole: await role('demo-fargate'), network };
 }

@@ -170,7 +170,7 @@ test('a VPC is not deleted while a cluster uses its subnets: DependencyViolation
 
 test('NAT gateways are pending for their sampled latency, and hold the network until they are deleted', async () => {
   const bed = manualSim();
-  const zones = await bed.apis.vpc.availabilityZones();
+  const zones = (await bed.apis.vpc.availabilityZones()).map((zone) => zone.name);
   assert.deepEqual(zones, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
   const network = await bed.apis.vpc.ensureNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'perAz', tags, cluster: 'demo' });
   assert.equal(network.privateSubnetIds.length, 3);
