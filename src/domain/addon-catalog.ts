@@ -88,6 +88,22 @@ export const clusterAutoscalerImageTags: Record<KubernetesMinor, string> = {
   '1.31': 'v1.31.3', '1.32': 'v1.32.3', '1.33': 'v1.33.2', '1.34': 'v1.34.2', '1.35': 'v1.35.0', '1.36': 'v1.36.0',
 };
 
+/**
+ * The chart follows the autoscaler's minor too, because its ClusterRole must grant what that
+ * autoscaler reads. From Cluster Autoscaler 1.35, dynamic resource allocation is always on
+ * (`--enable-dynamic-resource-allocation=false` makes the binary exit), so it lists and watches
+ * `resource.k8s.io` resourceslices, deviceclasses and resourceclaims; chart 9.52.1
+ * (appVersion 1.34.1) grants none of them, and a 1.35 or 1.36 autoscaler under it is denied.
+ * Upstream (kubernetes/autoscaler, charts/cluster-autoscaler) added those rules in chart 9.54.0,
+ * the first release for 1.35. 9.59.0 is the newest release (appVersion 1.35.0); no chart with
+ * appVersion 1.36 is released, and the proposed 9.60.0 changes only the default image tag,
+ * so 9.59.0 with our `image.tag` v1.36.x is what a 1.36 chart would render. Up to 1.34, 9.52.1
+ * stays: DRA is off by default there and its rules fit those autoscalers.
+ */
+export const clusterAutoscalerChartVersions: Record<KubernetesMinor, string> = {
+  '1.31': '9.52.1', '1.32': '9.52.1', '1.33': '9.52.1', '1.34': '9.52.1', '1.35': '9.59.0', '1.36': '9.59.0',
+};
+
 
 const definitions: AddonDefinition[] = [
   {
@@ -186,9 +202,9 @@ const definitions: AddonDefinition[] = [
   },
   {
     name: 'cluster-autoscaler',
-    resolve: () => ({
+    resolve: (_options, version) => ({
       name: 'cluster-autoscaler', title: 'Cluster Autoscaler (ASG auto-discovery)', namespace: 'kube-system',
-      install: { method: 'helm', release: 'cluster-autoscaler', chart: { repo: charts.autoscaler, name: 'cluster-autoscaler', version: '9.52.1' } },
+      install: { method: 'helm', release: 'cluster-autoscaler', chart: { repo: charts.autoscaler, name: 'cluster-autoscaler', version: clusterAutoscalerChartVersions[version] } },
       dependsOn: [], conflictsWith: ['karpenter'],
       iam: { namespace: 'kube-system', serviceAccount: 'cluster-autoscaler', inlinePolicy: 'cluster-autoscaler' },
       readiness: [{ kind: 'deployment-available', namespace: 'kube-system', name: 'cluster-autoscaler-aws-cluster-autoscaler' }],

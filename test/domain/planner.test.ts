@@ -152,7 +152,8 @@ test('add-ons wait for every node group Ready and their IRSA role; the app waits
     assert.ok(before.steps.find((s) => s.id === stepIds.app)!.dependsOn.includes(id), `the earlier plan's app waits for ${id}`);
   }
   assert.ok(plan.criticalPathSeconds < before.criticalPathSeconds, `the app no longer waits out two add-ons: ${plan.criticalPathSeconds} s vs ${before.criticalPathSeconds} s`);
-  assert.match(describePlan(plan), /addon:cluster-autoscaler +~2m +install Cluster Autoscaler \(ASG auto-discovery\) \(Helm chart cluster-autoscaler 9\.52\.1\)/);
+  // Kubernetes 1.35: the chart whose ClusterRole grants what a 1.35 autoscaler reads (resource.k8s.io).
+  assert.match(describePlan(plan), /addon:cluster-autoscaler +~2m +install Cluster Autoscaler \(ASG auto-discovery\) \(Helm chart cluster-autoscaler 9\.59\.0\)/);
 });
 
 test('missing add-on dependencies, conflicts and Fargate-incompatible add-ons are refused with their paths', () => {

@@ -11,9 +11,12 @@ export function verticalPodAutoscalerValues(): Record<string, unknown> {
     updater: { enabled: true },
     admissionController: {
       enabled: true,
-      // The chart makes the webhook's certificate and its MutatingWebhookConfiguration, so
-      // helm owns them and `helm uninstall` removes them; the controller registering itself
-      // would leave a webhook behind that points at nothing.
+      // The chart makes the MutatingWebhookConfiguration (vpa-webhook-config), so helm owns it
+      // and `helm uninstall` removes it; the controller registering itself would leave a
+      // webhook behind that points at nothing. The certificate comes from the chart's hook Jobs
+      // (kube-webhook-certgen `create` writes the Secret vpa-tls-secret, `patch` sets the
+      // webhook's caBundle): that Secret is made through the API, not by helm, so it outlives
+      // an uninstall, and a reinstall's `create` finds and reuses it.
       generateCertificate: true,
       registerWebhook: false,
       // While the webhook is down, pods are created with the requests they ask for, rather than refused.

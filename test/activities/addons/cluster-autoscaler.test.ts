@@ -1,26 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonReadiness } from '../../../src/activities/addons/addon-module';
 import {
   autoscalerStatus, autoscalerStatusConfigMap, clusterAutoscalerAddon, clusterAutoscalerValues, parseAutoscalerStatus,
 } from '../../../src/activities/addons/cluster-autoscaler';
 import { kubeNotFound } from '../../../src/activities/kube-calls';
-import { addonCatalog, clusterAutoscalerImageTags, type KubernetesMinor } from '../../../src/domain/addon-catalog';
+import { addonCatalog, clusterAutoscalerChartVersions, clusterAutoscalerImageTags, type KubernetesMinor, type ResolvedAddon } from '../../../src/domain/addon-catalog';
 import { clusterAutoscalerTags } from '../../../src/domain/iam-policies/cluster-autoscaler';
 import { addonBedPerFile } from '../../support/addon-bed';
 import { waitFor } from '../../support/process';
 
-const bed = addonBedPerFile();
+// The upstream packaged charts the catalog pins (tools/charts.lock), not stand-ins.
+const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
 
 const options = { 'cluster-autoscaler': {} };
 const roleArn = 'arn:aws:iam::123456789012:role/x';
 const context = (kubernetesVersion: KubernetesMinor = '1.35'): AddonContext => ({
   cluster: 'demo', region: 'us-east-1', kubernetesVersion, owner: { environmentId: 'team-a/demo', runId: 'run-1' }, options, roleArn,
 });
-const resolved = addonCatalog.get('cluster-autoscaler')!.resolve(options, '1.35');
-const addon = () => clusterAutoscalerAddon(bed.tools, resolved);
+const resolve = (minor: KubernetesMinor) => addonCatalog.get('cluster-autoscaler')!.resolve(options, minor);
+const resolved = resolve('1.35');
+const addon = (on: ResolvedAddon = resolved) => clusterAutoscalerAddon(bed.tools, on);
 const inActivity = <R>(fn: () => Promise<R>) => new MockActivityEnvironment().run(fn) as Promise<R>;
 const deploymentName = 'cluster-autoscaler-aws-cluster-autoscaler';
 const readDeployment = () => bed.cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: deploymentName, namespace: 'kube-system' });
@@ -47,15 +49,40 @@ test('the chart values: AWS, ASG auto-discovery by the node groups\' tag keys, t
   }
 });
 
-test('install renders the Deployment the readiness gate names, with the flags, the image tag and the pod annotation', async () => {
-  const installed = await inActivity(() => addon().install(context('1.35')));
-  assert.equal(installed.summary, 'helm cluster-autoscaler 9.52.1 revision 1 deployed');
+test('the chart follows the minor: 9.52.1 up to 1.34, and from 1.35 (DRA always on) 9.59.0, whose ClusterRole reads resource.k8s.io', () => {
+  const versions = Object.fromEntries((Object.keys(clusterAutoscalerImageTags) as KubernetesMinor[]).map((minor) => {
+    const { install } = resolve(minor);
+    return [minor, install.method === 'helm' ? install.chart.version : install.method];
+  }));
+  assert.deepEqual(versions, { '1.31': '9.52.1', '1.32': '9.52.1', '1.33': '9.52.1', '1.34': '9.52.1', '1.35': '9.59.0', '1.36': '9.59.0' });
+  assert.deepEqual(versions, clusterAutoscalerChartVersions);
+});
+
+// What the autoscaler's ServiceAccount may do, asked of the real apiserver's RBAC authorizer.
+const serviceAccountUser = 'system:serviceaccount:kube-system:cluster-autoscaler';
+async function allowed(resourceAttributes: { group?: string; resource: string; verb: string; namespace?: string; name?: string }): Promise<boolean> {
+  const review = await bed.cluster.kubeConfig.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: {
+      apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+      spec: { user: serviceAccountUser, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'], resourceAttributes },
+    },
+  });
+  return review.status?.allowed === true;
+}
+// Cluster Autoscaler 1.35 and later list and watch these at start (its DRA snapshot), cluster-wide.
+const draReads = ['resourceslices', 'deviceclasses', 'resourceclaims'].flatMap((resource) => ['list', 'watch'].map((verb) => ({ group: 'resource.k8s.io', resource, verb })));
+const draAccess = async () => Object.fromEntries(await Promise.all(draReads.map(async (attrs) => [`${attrs.verb} ${attrs.resource}`, await allowed(attrs)] as const)));
+
+test('install on 1.36 renders the Deployment the readiness gate names, with the flags, the image tag and the pod annotation', async () => {
+  const installed = await inActivity(() => addon(resolve('1.36')).install(context('1.36')));
+  assert.equal(installed.summary, 'helm cluster-autoscaler 9.59.0 revision 1 deployed');
 
   const deployment = await readDeployment();
+  assert.equal(deployment.metadata?.labels?.['helm.sh/chart'], 'cluster-autoscaler-9.59.0', 'the upstream chart itself');
   const pod = deployment.spec?.template;
   assert.equal(pod?.metadata?.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
   const container = pod?.spec?.containers[0];
-  assert.equal(container?.image, 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0');
+  assert.equal(container?.image, 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.0');
   assert.deepEqual(container?.command, [
     './cluster-autoscaler',
     '--cloud-provider=aws',
@@ -70,21 +97,43 @@ test('install renders the Deployment the readiness gate names, with the flags, t
     '--stderrthreshold=info',
     '--v=4',
   ]);
-  assert.deepEqual(container?.env?.map(({ name, value }) => [name, value]), [['AWS_REGION', 'us-east-1']]);
+  // The chart's downward-API variables, then the region eksflow sets.
+  assert.deepEqual(container?.env?.map(({ name, value, valueFrom }) => [name, value ?? valueFrom?.fieldRef?.fieldPath]), [
+    ['POD_NAMESPACE', 'metadata.namespace'], ['SERVICE_ACCOUNT', 'spec.serviceAccountName'], ['AWS_REGION', 'us-east-1'],
+  ]);
   assert.equal(pod?.spec?.serviceAccountName, 'cluster-autoscaler');
   const serviceAccount = await bed.cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: 'cluster-autoscaler', namespace: 'kube-system' });
   assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
 
   const readiness = await waitFor('the autoscaler ready', async () => {
-    const seen: AddonReadiness = await addon().isReady(context('1.35'));
+    const seen: AddonReadiness = await addon(resolve('1.36')).isReady(context('1.36'));
     return seen.ready && seen;
   }, { timeoutMs: 60_000, intervalMs: 250 });
   assert.deepEqual(readiness.gates, [{ gate: `deployment kube-system/${deploymentName} available`, ok: true, detail: '1/1 replicas available' }]);
 });
 
-test('the image follows the cluster\'s Kubernetes minor: an environment on 1.31 runs v1.31.x', async () => {
-  const upgraded = await inActivity(() => addon().install(context('1.31')));
-  assert.equal(upgraded.summary, 'helm cluster-autoscaler 9.52.1 revision 2 deployed');
+test('on 1.36 the chart\'s RBAC lets the autoscaler\'s ServiceAccount list and watch the DRA objects, and write its status ConfigMap', async () => {
+  assert.deepEqual(await draAccess(), Object.fromEntries(draReads.map(({ resource, verb }) => [`${verb} ${resource}`, true])));
+  // The status report the autoscaler writes after each loop (played in the tests below).
+  assert.equal(await allowed({ resource: 'configmaps', verb: 'create', namespace: 'kube-system' }), true);
+  assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'cluster-autoscaler-status' }), true);
+  assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'coredns' }), false, 'only its own ConfigMap');
+});
+
+test('the old pin, chart 9.52.1, under a 1.36 autoscaler: the apiserver denies every DRA read, which a 1.36 autoscaler cannot run without', async () => {
+  const resolved136 = resolve('1.36');
+  const { install } = resolved136;
+  assert.ok(install.method === 'helm');
+  const oldPin: ResolvedAddon = { ...resolved136, install: { ...install, chart: { ...install.chart, version: '9.52.1' } } };
+  const downgraded = await inActivity(() => addon(oldPin).install(context('1.36')));
+  assert.equal(downgraded.summary, 'helm cluster-autoscaler 9.52.1 revision 2 deployed');
+  assert.equal((await readDeployment()).metadata?.labels?.['helm.sh/chart'], 'cluster-autoscaler-9.52.1');
+  assert.deepEqual(await draAccess(), Object.fromEntries(draReads.map(({ resource, verb }) => [`${verb} ${resource}`, false])));
+});
+
+test('the chart and the image follow the cluster\'s Kubernetes minor: an environment on 1.31 runs 9.52.1 and v1.31.x', async () => {
+  const upgraded = await inActivity(() => addon(resolve('1.31')).install(context('1.31')));
+  assert.equal(upgraded.summary, 'helm cluster-autoscaler 9.52.1 revision 3 deployed');
   assert.equal((await readDeployment()).spec?.template.spec?.containers[0]?.image, `registry.k8s.io/autoscaling/cluster-autoscaler:${clusterAutoscalerImageTags['1.31']}`);
   assert.equal(clusterAutoscalerImageTags['1.31'], 'v1.31.3');
 });

@@ -12,7 +12,7 @@ import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed
 import { waitFor } from '../../support/process';
 import { activeCluster, manualSim } from '../../sim/aws/fixtures';
 
-const bed = addonBedPerFile();
+const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
 
 const options: AddonsSpec = { 'metrics-server': { method: 'helm' } };
 const addon = addonCatalog.get('metrics-server')!.resolve(options, '1.35');
@@ -68,10 +68,14 @@ test('install renders the port into the Deployment and points the metrics APISer
   assert.equal(installed.summary, 'helm metrics-server 3.13.0 revision 1 deployed');
 
   const deployment = await apps().readNamespacedDeployment({ name: 'metrics-server', namespace });
+  // The upstream chart itself (tools/charts.lock), not a stand-in: its label and its image.
+  assert.equal(deployment.metadata?.labels?.['helm.sh/chart'], 'metrics-server-3.13.0');
   const container = deployment.spec?.template.spec?.containers[0];
-  assert.equal(container?.args?.[0], '--secure-port=10251');
-  assert.ok(container?.args?.includes('--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname'), 'the chart\'s default arguments stay');
-  assert.ok(!container?.args?.includes('--kubelet-insecure-tls'));
+  assert.equal(container?.image, 'registry.k8s.io/metrics-server/metrics-server:v0.8.0');
+  // The chart's defaultArgs, with only the port changed; no --kubelet-insecure-tls.
+  assert.deepEqual(container?.args, [
+    '--secure-port=10251', '--cert-dir=/tmp', '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname', '--kubelet-use-node-status-port', '--metric-resolution=15s',
+  ]);
   assert.equal(container?.ports?.[0]?.containerPort, 10251);
   const service = await core().readNamespacedService({ name: 'metrics-server', namespace });
   assert.equal(service.spec?.ports?.[0]?.targetPort, 'https');

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonReadiness } from '../../../src/activities/addons/addon-module';
 import { verticalPodAutoscalerAddon, verticalPodAutoscalerValues } from '../../../src/activities/addons/vertical-pod-autoscaler';
 import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { addonCatalog } from '../../../src/domain/addon-catalog';
-import { addonBedPerFile } from '../../support/addon-bed';
+import { addonBedPerFile, isGone } from '../../support/addon-bed';
 import { waitFor } from '../../support/process';
 
-const bed = addonBedPerFile();
+const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
 
 const options = { 'vertical-pod-autoscaler': {}, 'metrics-server': { method: 'helm' as const } };
 const context: AddonContext = {
@@ -59,6 +59,22 @@ test('install brings the CRD, the three Deployments and the webhook Service, and
   ]);
   const service = await bed.cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedService({ name: 'vpa-webhook', namespace: 'vpa' });
   assert.equal(service.spec?.selector?.['app.kubernetes.io/component'], 'admission-controller');
+
+  // The chart's own webhook registration (registerWebhook: false leaves it to helm), pointed at
+  // that Service and failing open; the controller reads the certificate the certgen hook makes.
+  const deployment = await bed.cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'vpa-admission-controller', namespace: 'vpa' });
+  assert.equal(deployment.metadata?.labels?.['helm.sh/chart'], 'vpa-4.8.0', 'the upstream chart itself');
+  assert.ok(deployment.spec?.template.spec?.containers[0]?.args?.includes('--register-webhook=false'));
+  assert.deepEqual(deployment.spec?.template.spec?.volumes?.map((v) => v.secret?.secretName), ['vpa-tls-secret']);
+  const webhook = await bed.cluster.kubeConfig.makeApiClient(AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: 'vpa-webhook-config' });
+  assert.equal(webhook.metadata?.annotations?.['meta.helm.sh/release-name'], 'vpa', 'a release object, so helm uninstall removes it');
+  assert.deepEqual(webhook.webhooks?.map((w) => [w.name, w.failurePolicy, { ...w.clientConfig.service }]), [
+    ['vpa.k8s.io', 'Ignore', { name: 'vpa-webhook', namespace: 'vpa', port: 443 }],
+  ]);
+  // The certificate hooks ran and, having succeeded, were deleted (hook-delete-policy hook-succeeded).
+  assert.ok(await isGone(bed.cluster.kubeConfig.makeApiClient(BatchV1Api).readNamespacedJob({ name: 'vpa-admission-certgen', namespace: 'vpa' })));
+  assert.ok(await isGone(bed.cluster.kubeConfig.makeApiClient(BatchV1Api).readNamespacedJob({ name: 'vpa-admission-certgen-patch', namespace: 'vpa' })));
+  assert.ok(await isGone(bed.cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name: 'vpa-admission-certgen' })));
 });
 
 test('after install the apiserver serves VerticalPodAutoscaler objects', async () => {
@@ -89,13 +105,14 @@ test('installing again is an upgrade to the same chart, still ready', async () =
   assert.equal((await addon().isReady(context)).ready, true);
 });
 
-test('uninstall removes the release\'s Deployments and Service; the CRD stays, as helm leaves crds/; a second uninstall removes nothing', async () => {
+test('uninstall removes the release\'s Deployments, Service and webhook configuration; the CRD stays, as helm leaves crds/; a second uninstall removes nothing', async () => {
   assert.deepEqual(await inActivity(() => addon().uninstall(context)), { removed: true });
   const apps = bed.cluster.kubeConfig.makeApiClient(AppsV1Api);
   for (const name of ['vpa-recommender', 'vpa-updater', 'vpa-admission-controller']) {
     await assert.rejects(apps.readNamespacedDeployment({ name, namespace: 'vpa' }), (error: unknown) => kubeNotFound(error));
   }
   await assert.rejects(bed.cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedService({ name: 'vpa-webhook', namespace: 'vpa' }), (error: unknown) => kubeNotFound(error));
+  assert.ok(await isGone(bed.cluster.kubeConfig.makeApiClient(AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: 'vpa-webhook-config' })), 'no webhook left pointing at nothing');
   await bed.cluster.kubeConfig.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: crdName });
   assert.deepEqual(await inActivity(() => addon().uninstall(context)), { removed: false });
   assert.equal((await addon().isReady(context)).ready, false);
