@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
@@ -25,15 +25,28 @@ export const workflowWorkerOptions = {
 } satisfies Pick<WorkerOptions, 'workflowsPath' | 'interceptors'>;
 
 /**
+ * The workflow bundle a worker given EKSFLOW_WORKFLOW_BUNDLE loads: the workflows with their
+ * interceptors, as the worker would bundle them itself (`npm run bundle` writes it to a file).
+ */
+export async function buildWorkflowBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+  return code;
+}
+
+/**
  * A worker for eksflow's task queue, with activities built from clients made once here. The
- * workflow bundle is built once, at creation; SIGINT/SIGTERM drain it (the SDK's default).
+ * workflow bundle is built once, at creation (a few seconds of webpack), or read from
+ * EKSFLOW_WORKFLOW_BUNDLE; SIGINT/SIGTERM drain it (the SDK's default).
  */
 export async function createWorker(connection: NativeConnection, config: Config, deps: ActivityDeps = defaultDeps(config)): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
-    ...workflowWorkerOptions,
+    // A prebuilt bundle has the workflow interceptors in it already.
+    ...(config.EKSFLOW_WORKFLOW_BUNDLE
+      ? { workflowBundle: { codePath: config.EKSFLOW_WORKFLOW_BUNDLE }, interceptors: { activity: workflowWorkerOptions.interceptors.activity } }
+      : workflowWorkerOptions),
     activities: createActivities(deps),
     // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
     shutdownGraceTime: '30 seconds',
@@ -44,7 +57,10 @@ export async function createWorker(connection: NativeConnection, config: Config,
 export function defaultDeps(config: Config): ActivityDeps {
   const aws = awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
   const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
-  return { ...aws, kube, copier: { skopeo: config.SKOPEO_PATH }, helm: { binary: config.HELM_PATH } };
+  return {
+    ...aws, kube, copier: { skopeo: config.SKOPEO_PATH }, helm: { binary: config.HELM_PATH },
+    kubeApiReadiness: { successes: config.KUBE_API_READY_SUCCESSES, intervalMs: config.KUBE_API_READY_INTERVAL_MS },
+  };
 }
 
 /** The activities' clients for the configured cloud: real AWS (or an emulator), or the simulated cloud in this process. */
