@@ -229,6 +229,7 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   while (underWay().length < runsInFlight) await delay(50);
 
   const kills: Kill[] = [];
+  const restarts: number[] = [];
   const chaosStart = Date.now();
   const since = (at = Date.now()) => (at - chaosStart) / 1000;
   for (const [i, planned] of plan.entries()) {
@@ -269,8 +270,10 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
       planned: `${waitMs} ms after ${resumed ? 'the runs moved again' : '30 s without an AWS call'}`,
     };
     kills.push(kill);
-    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): ${kill.landed}; runs under way: ${runsUnderWay.join(', ') || 'none'}; attempts lost: ${lost.join(', ') || 'none'}`);
+    const restarting = Date.now();
     worker = await startWorker();
+    restarts.push(Date.now() - restarting);
+    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): ${kill.landed}; runs under way: ${runsUnderWay.join(', ') || 'none'}; attempts lost: ${lost.join(', ') || 'none'}; new worker polling in ${((Date.now() - restarting) / 1000).toFixed(1)} s`);
   }
   chaosOver = true;
   await keeper;
@@ -292,7 +295,7 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
     assert.ok(inRuns.length > 0, `kill #${kill.n} at ${kill.at.toFixed(1)} s landed while no run was under way`);
   }
   const landings = Object.fromEntries(['before-aws', 'after-aws', 'clock'].map((where) => [where, kills.filter((k) => k.where === where).length]));
-  console.log(`${killCount} kills, each inside a run: ${JSON.stringify(landings)}; ${kills.reduce((n, k) => n + k.lost.length, 0)} activity attempts lost; ${runs.length} runs`);
+  console.log(`${killCount} kills, each inside a run: ${JSON.stringify(landings)}; ${kills.reduce((n, k) => n + k.lost.length, 0)} activity attempts lost; ${runs.length} runs; restarts took ${(restarts.reduce((a, b) => a + b, 0) / restarts.length / 1000).toFixed(1)} s on average, ${(Math.max(...restarts) / 1000).toFixed(1)} s at most`);
 
   // Exactly one of each: in every run's ledger, and in AWS itself.
   for (const progress of ready) {
