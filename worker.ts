@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
@@ -28,28 +28,37 @@ export const workflowWorkerOptions = {
 } satisfies Pick<WorkerOptions, 'workflowsPath' | 'interceptors'>;
 
 /**
- * The workflow code `npm run build` bundled beside the compiled worker (dist/). Present, it is
- * loaded as is: no webpack at start-up, and the code that runs is the code that was built.
- * Absent (the sources run through tsx), the worker bundles src/workflows itself.
+ * The workflow code bundled ahead of the worker's start, loaded as is: no webpack at start-up,
+ * and the code that runs is the code that was built. EKSFLOW_WORKFLOW_BUNDLE names a file
+ * (`npm run bundle` writes one); else the bundle `npm run build` put beside the compiled worker
+ * (dist/workflow-bundle.js). Neither (the sources run through tsx): the worker bundles src/workflows.
  */
-const prebuiltWorkflowBundle = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+const builtBesideWorker = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
-function workflowCode(): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'interceptors'> {
-  if (!existsSync(prebuiltWorkflowBundle)) return workflowWorkerOptions;
-  // The bundle has the workflow interceptors built in; only the activity side is given here.
-  return { workflowBundle: { codePath: prebuiltWorkflowBundle }, interceptors: { activity: workflowWorkerOptions.interceptors.activity } };
+function workflowCode(config: Config): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'interceptors'> {
+  const codePath = config.EKSFLOW_WORKFLOW_BUNDLE ?? (existsSync(builtBesideWorker) ? builtBesideWorker : undefined);
+  if (!codePath) return workflowWorkerOptions;
+  // A prebuilt bundle has the workflow interceptors in it already; only the activity side is given here.
+  return { workflowBundle: { codePath }, interceptors: { activity: workflowWorkerOptions.interceptors.activity } };
+}
+
+/** The workflows with their interceptors, as the worker would bundle them itself: what `npm run bundle` and `npm run build` write. */
+export async function buildWorkflowBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+  return code;
 }
 
 /**
  * A worker for eksflow's task queue, with activities built from clients made once here. The
- * workflow bundle is built once, at creation; SIGINT/SIGTERM drain it (the SDK's default).
+ * workflow bundle is built once, at creation (a few seconds of webpack), or read from
+ * EKSFLOW_WORKFLOW_BUNDLE; SIGINT/SIGTERM drain it (the SDK's default).
  */
 export async function createWorker(connection: NativeConnection, config: Config, deps: ActivityDeps = defaultDeps(config)): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
-    ...workflowCode(),
+    ...workflowCode(config),
     activities: createActivities(deps),
     // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
     shutdownGraceTime: '30 seconds',
@@ -60,7 +69,10 @@ export async function createWorker(connection: NativeConnection, config: Config,
 export function defaultDeps(config: Config): ActivityDeps {
   const aws = awsActivityDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) });
   const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
-  return { ...aws, kube, copier: skopeoCopier({ skopeo: config.SKOPEO_PATH }), helm: binaryHelm({ kube, binary: config.HELM_PATH }) };
+  return {
+    ...aws, kube, copier: skopeoCopier({ skopeo: config.SKOPEO_PATH }), helm: binaryHelm({ kube, binary: config.HELM_PATH }),
+    kubeApiReadiness: { successes: config.KUBE_API_READY_SUCCESSES, intervalMs: config.KUBE_API_READY_INTERVAL_MS },
+  };
 }
 
 /** The activities' clients for the configured cloud: real AWS (or an emulator), or the simulated cloud in this process. */

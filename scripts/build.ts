@@ -8,8 +8,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowInterceptorModules, workflowsPath } from '../worker';
+import { buildWorkflowBundle } from '../worker';
 
 const root = join(import.meta.dirname, '..');
 // EKSFLOW_BUILD_OUT: another folder inside the repository (node_modules must resolve from it), for tests.
@@ -21,6 +20,6 @@ await build({
   entryPoints: { worker: 'worker.ts', api: 'src/api/server.ts' },
   outdir, bundle: true, platform: 'node', format: 'esm', target: 'node24', packages: 'external', sourcemap: true, logLevel: 'warning',
 });
-const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+const code = await buildWorkflowBundle();
 writeFileSync(join(outdir, 'workflow-bundle.js'), code);
 console.log(`${outdir}: worker.js, api.js, workflow-bundle.js (${(code.length / 1e6).toFixed(2)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

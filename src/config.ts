@@ -41,8 +41,17 @@ export const Config = Type.Object({
   KUBE_ACCESS: Type.Union([Type.Literal('eks-token'), Type.Literal('kubeconfig')], {
     default: 'eks-token', description: 'eks-token: endpoint and CA from EKS, in-process bearer tokens; kubeconfig: KUBECONFIG or ~/.kube/config',
   }),
+  KUBE_API_READY_SUCCESSES: Type.Integer({
+    default: 6, minimum: 1,
+    description: 'answers to /readyz in a row that make a new cluster\'s Kubernetes API ready (eksctl\'s WaitForControlPlane: 6; catalog entry 12); EKSFLOW_CLOUD=aws only, the simulated cloud paces its own',
+  }),
+  KUBE_API_READY_INTERVAL_MS: Type.Integer({ default: 20_000, minimum: 0, description: 'milliseconds between two of those looks (eksctl: 20 s)' }),
   SKOPEO_PATH: Type.String({ default: 'skopeo', description: 'the image copier used for image imports' }),
   HELM_PATH: Type.String({ default: 'helm', description: 'the helm v4 binary add-ons are installed with' }),
+  EKSFLOW_WORKFLOW_BUNDLE: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'a workflow bundle the worker loads instead of bundling the workflows at start-up (seconds saved on each start): the file `npm run bundle` writes from the same sources; unset, the worker bundles them itself',
+  })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)), { default: 'info' }),
 });
 export type Config = Static<typeof Config>;

@@ -40,6 +40,8 @@ const locations = {
   skopeo: ['SKOPEO_PATH', () => '/usr/bin/skopeo', 'apt'],
   chromium: ['CHROMIUM_PATH', () => '/usr/bin/chromium', 'apt'],
   metricsServer: ['METRICS_SERVER_PATH', () => cached('metrics-server', 'METRICS_SERVER_VERSION', 'bin', 'metrics-server'), 'metrics-server'],
+  vpaRecommender: ['VPA_RECOMMENDER_PATH', () => cached('vpa', 'VPA_VERSION', 'bin', 'recommender'), 'vpa'],
+  vpaCrds: ['VPA_CRDS_PATH', () => cached('vpa', 'VPA_VERSION', 'deploy', 'vpa-v1-crd-gen.yaml'), 'vpa'],
   // KWOK's Metric (kubelet's /metrics/resource) and resource-usage CRDs, copied beside metrics-server.
   kwokMetrics: ['KWOK_METRICS_DIR', () => cached('metrics-server', 'METRICS_SERVER_VERSION', `kwok-${pinned('KWOK_VERSION')}`), 'metrics-server'],
 } as const satisfies Record<string, readonly [string, () => string, string]>;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -9,13 +11,15 @@ import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/env
 import { ownershipTagKeys } from '../../src/domain/ownership';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
+import { environmentKey, phaseKey, tenantKey } from '../../src/domain/search-attributes';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
-import { awsCrashProxy, seededRandom, startWorkerProcess, untilPolling, type AwsCrashProxy, type TrapPoint, type WorkerProcess } from '../support/chaos';
+import { awsCrashProxy, declareLost, seededRandom, startWorkerProcess, untilPolling, type AwsCrashProxy, type TrapPoint, type WorkerProcess } from '../support/chaos';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
-import { waitFor } from '../support/process';
+import { artifactsDir, waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 import { toolPath } from '../support/tools';
+import { buildWorkflowBundle } from '../../worker';
 
 // A worker that dies is not a worker that shuts down: no drain, no goodbye to Temporal, an AWS
 // call cut off with its resource made and its ID never returned. Here the real worker process
@@ -23,15 +27,32 @@ import { toolPath } from '../support/tools';
 // still end ready with exactly one of each resource, and its teardown must leave nothing.
 //
 // CHAOS_SEED=<n> replays a kill plan; the plan and where each kill landed are printed.
+//
+// What makes twenty kills fit in a few minutes, and why:
+// - Every kill lands inside a run (asserted from the runs' own step times): three runs are
+//   kept under way, a ready one replaced at once, and each moment is drawn from when the new
+//   worker has the runs moving again. Each kill thus hits three runs at different stages.
+// - A kill costs a restart, not a timeout. Temporal learns a worker is dead only as each of its
+//   attempts times out (a minute for an AWS call); the test knows at once, and `declareLost`
+//   fails the dead worker's started attempts by ID, retryably, as the timeout would. Their
+//   retries, on the new worker, meet whatever the lost attempt did or half did: that is what is
+//   under test, not Temporal's timer. No production timeout is shortened for it.
+// - Not the time-skipping test server, though skipping would fire those timeouts too: it
+//   answers DescribeTaskQueue (how a new worker is known to be polling) and ResetStickyTaskQueue
+//   with UNIMPLEMENTED, and it is not the server eksflow runs on. Its skipping is also global:
+//   a jump meant for the dead worker's attempts fires every timer and timeout alike.
+// - The workflows are bundled once, before the first worker, and each worker loads the bundle
+//   (EKSFLOW_WORKFLOW_BUNDLE): a restart is tsx and the modules, ~4 s, not ~8 s.
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261207);
 const killCount = 20;
-/** Runs kept provisioning at once, so after a kill one of them is soon moving again. */
-const runsInFlight = 2;
+/** Runs kept provisioning at once, so each kill lands on several, each at its own stage. */
+const runsInFlight = 3;
 const group = 'general';
 const tenant = 'chaos';
 const taskQueue = 'chaos';
 const repoRoot = new URL('../..', import.meta.url).pathname;
+const bundlePath = join(artifactsDir, 'chaos', 'workflow-bundle.js');
 
 let server: DevServer;
 let aws: Moto;
@@ -43,6 +64,10 @@ let workers = 0;
 before(async () => {
   [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': group } })]);
   proxy = await awsCrashProxy(aws.endpoint);
+  // Bundled once here, loaded by each of the 21 workers (EKSFLOW_WORKFLOW_BUNDLE): a restart is
+  // then tsx and the modules alone, seconds shorter, and a kill costs that much less.
+  mkdirSync(join(artifactsDir, 'chaos'), { recursive: true });
+  writeFileSync(bundlePath, await buildWorkflowBundle());
 });
 
 after(async () => {
@@ -57,6 +82,10 @@ async function startWorker(): Promise<WorkerProcess> {
     EKSFLOW_CLOUD: 'aws', TEMPORAL_ADDRESS: server.address, EKSFLOW_TASK_QUEUE: taskQueue,
     AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
     KUBE_ACCESS: 'kubeconfig', KUBECONFIG: cluster.kubeconfigPath, HELM_PATH: toolPath('helm'), SKOPEO_PATH: toolPath('skopeo'),
+    EKSFLOW_WORKFLOW_BUNDLE: bundlePath,
+    // The test bed's apiserver answers before any run starts: eksctl's six looks 20 s apart
+    // would add 100 s of sleeping to every run, as in test/support/activity-deps.ts.
+    KUBE_API_READY_SUCCESSES: '2', KUBE_API_READY_INTERVAL_MS: '100',
   }, `worker-${++workers}`);
   await untilPolling(server.env.client, taskQueue, started);
   return started;
@@ -75,9 +104,11 @@ function specOf(name: string): EnvironmentSpec {
 
 type Handle = WorkflowHandle<typeof provisionEnvironment>;
 
+/** Started as the API starts one: with the search attributes, so its phase is on the server too. */
 async function startRun(name: string): Promise<Handle> {
   return server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: `${tenant}.${name}`, args: [{ environmentId: `${tenant}/${name}`, spec: specOf(name) }],
+    typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: name }, { key: phaseKey, value: 'provisioning' }],
   });
 }
 
@@ -128,7 +159,22 @@ interface Kill {
   at: number;
   how: 'clock' | TrapPoint;
   planned: string;
+  /** Where it landed: the trapped AWS call, or the clock. */
   landed: string;
+  /** Trapped before or after AWS acted, or by the clock (a trap that met no AWS call falls back to it). */
+  where: 'clock' | TrapPoint;
+  /** The runs under way at the kill, each with how long it had been going. */
+  runsUnderWay: string[];
+  /** The dead worker's activity attempts, declared lost. */
+  lost: string[];
+}
+
+interface Run {
+  handle: Handle;
+  /** Wall clock when it was started. */
+  startedAt: number;
+  /** Set once it was seen past provisioning (ready, or failed: asserted at the end). */
+  readyAt?: number;
 }
 
 test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restarted each time: every run ends ready with one of each resource, and teardown leaves nothing`, { timeout: 15 * 60_000 }, async () => {
@@ -136,8 +182,8 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   worker = await startWorker();
   console.log(`worker started and polling in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
-  // One clean run first: its length is the span the kill moments are drawn over, and what it
-  // owns is the model of what each chaos run must own, no more.
+  // One clean run first: its length scales the kill moments, and what it owns is the model of
+  // what each chaos run must own, no more.
   const cleanStart = Date.now();
   const clean = await startRun('clean');
   await untilReady(clean, 120_000);
@@ -148,69 +194,108 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   await clean.result();
   console.log(`clean run: ready in ${(cleanMs / 1000).toFixed(1)} s; owns ${JSON.stringify(model.inventory)}`);
 
+  // A kill is drawn as a moment of the runs' own progress: `fraction` of half a clean run
+  // after the new worker has them moving again. Half, not whole: ${runsInFlight} runs are kept
+  // under way, started at different times, so any moment finds each at a different stage (its
+  // first step included); a longer span would only let runs finish between kills. Two kills
+  // in three are traps on the next AWS call, cut before or after moto acts on it.
   const random = seededRandom(seed);
   const hows = ['clock', 'before-aws', 'after-aws'] as const;
   const plan = Array.from({ length: killCount }, () => ({ fraction: random(), how: hows[Math.floor(random() * hows.length)]! }));
-  console.log(`seed ${seed}: ${plan.map((k, i) => `#${i + 1} ${k.how}@${k.fraction.toFixed(2)}`).join(', ')} (fractions of a clean run, ${cleanMs} ms)`);
+  const spanMs = cleanMs / 2;
+  console.log(`seed ${seed}: ${plan.map((k, i) => `#${i + 1} ${k.how}@${k.fraction.toFixed(2)}`).join(', ')} (fractions of ${Math.round(spanMs)} ms, half a clean run)`);
 
-  const handles: Handle[] = [];
-  const readyRuns = new Map<string, Promise<Progress>>();
-  const isReady = new Set<string>();
+  const runs: Run[] = [];
+  const underWay = () => runs.filter((run) => run.readyAt === undefined);
+  // A run's phase is read from its search attribute, which the server holds: a query would
+  // wait for a worker, and there is none for seconds after each kill.
+  const lookAtRuns = () => Promise.all(underWay().map(async (run) => {
+    if ((await run.handle.describe()).typedSearchAttributes.get(phaseKey) !== 'provisioning') run.readyAt ??= Date.now();
+  }));
   const startNext = async () => {
-    const handle = await startRun(`run-${handles.length + 1}`);
-    handles.push(handle);
-    const ready = untilReady(handle, 10 * 60_000);
-    // Settled here too, so a run that fails while kills go on is not an unhandled rejection; its failure is asserted below.
-    ready.then(() => isReady.add(handle.workflowId), () => undefined);
-    readyRuns.set(handle.workflowId, ready);
+    const startedAt = Date.now();
+    runs.push({ handle: await startRun(`run-${runs.length + 1}`), startedAt });
   };
+  // Runs are kept under way for the whole chaos: one that gets ready is replaced at once, so
+  // every kill lands on runs in progress (asserted below, from their steps' own times).
+  let chaosOver = false;
+  const keeper = (async () => {
+    while (!chaosOver) {
+      await lookAtRuns();
+      if (underWay().length < runsInFlight) await startNext();
+      else await delay(100);
+    }
+  })();
+  while (underWay().length < runsInFlight) await delay(50);
+
   const kills: Kill[] = [];
+  const restarts: number[] = [];
   const chaosStart = Date.now();
-  const since = () => (Date.now() - chaosStart) / 1000;
+  const since = (at = Date.now()) => (at - chaosStart) / 1000;
   for (const [i, planned] of plan.entries()) {
-    // Fresh runs join as others get ready, so kills keep landing on every stage of a run, its
-    // first step included, and always on a run that is under way.
-    while (handles.filter((h) => !isReady.has(h.workflowId)).length < runsInFlight) await startNext();
-    // A moment of a run, not of the clock: after a kill, runs wait out the dead worker's tasks
-    // (10 s for a workflow task, a minute for an AWS call) while the new one starts (~12 s:
-    // tsx, then the workflow bundle). The moment is drawn from when they move again.
-    const resumed = await Promise.race([proxy.nextRequest().then(() => true), delay(75_000).then(() => false)]);
-    const waitMs = Math.round(planned.fraction * cleanMs);
+    // The new worker is polling; the runs move again at their next AWS call (a lost attempt's
+    // retry, or the next step), and the moment is drawn from there.
+    const resumed = await Promise.race([proxy.nextRequest().then(() => true), delay(30_000).then(() => false)]);
+    const waitMs = Math.round(planned.fraction * spanMs);
     await delay(waitMs);
     const victim = worker;
     let landed: string;
+    let where: Kill['where'] = 'clock';
     if (planned.how === 'clock') {
+      // Only ever inside a run: should every run have got ready meanwhile, the keeper's next
+      // run is waited for. (A trapped AWS call is always some run's.)
+      await lookAtRuns();
+      while (underWay().length === 0) await delay(20);
       await victim.kill();
       landed = 'wherever the worker was';
     } else {
-      // The next AWS call of any run, cut before or after moto acts on it. Runs all waiting out
-      // a dead worker's activities make no call: then the clock decides.
+      // The next AWS call of any run, cut before or after moto acts on it. Runs all in a
+      // Kubernetes wait make no call for a while: then the clock decides.
       const trapped = proxy.trap(planned.how, () => victim.kill());
       const operation = await Promise.race([trapped, delay(5_000).then(() => undefined)]);
       if (operation === undefined) {
         proxy.disarm();
         await victim.kill();
         landed = 'no AWS call within 5 s: wherever the worker was';
-      } else landed = operation;
+      } else {
+        landed = operation;
+        where = planned.how;
+      }
     }
-    const kill: Kill = { n: i + 1, at: since(), how: planned.how, planned: `${waitMs} ms after ${resumed ? 'the runs moved again' : '75 s without an AWS call'}`, landed };
+    const killedAt = Date.now();
+    const runsUnderWay = underWay().map((run) => `${run.handle.workflowId.slice(tenant.length + 1)} (${((killedAt - run.startedAt) / 1000).toFixed(1)} s in)`);
+    const lost = await declareLost(server.env.client, victim, runs.map((run) => run.handle.workflowId));
+    const kill: Kill = {
+      n: i + 1, at: since(killedAt), how: planned.how, where, landed, runsUnderWay, lost,
+      planned: `${waitMs} ms after ${resumed ? 'the runs moved again' : '30 s without an AWS call'}`,
+    };
     kills.push(kill);
-    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): ${kill.landed}; ${handles.length} runs started, ${isReady.size} ready`);
+    const restarting = Date.now();
     worker = await startWorker();
+    restarts.push(Date.now() - restarting);
+    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how} (${kill.planned}): ${kill.landed}; runs under way: ${runsUnderWay.join(', ') || 'none'}; attempts lost: ${lost.join(', ') || 'none'}; new worker polling in ${((Date.now() - restarting) / 1000).toFixed(1)} s`);
   }
+  chaosOver = true;
+  await keeper;
+  const handles = runs.map((run) => run.handle);
   const names = handles.map((h) => h.workflowId.slice(`${tenant}.`.length));
   console.log(`${killCount} kills in ${since().toFixed(1)} s; waiting for every run to be ready`);
 
-  // A dead worker's AWS call is retried once its 1-minute start-to-close timeout passes.
-  const ready = await Promise.all(handles.map((handle) => readyRuns.get(handle.workflowId)!));
-  const readyAt = since();
+  const ready = await Promise.all(runs.map((run) => untilReady(run.handle, 5 * 60_000)));
+  console.log(`every run ready ${since().toFixed(1)} s after the chaos began`);
+  // Where each kill landed, from the runs' own record: which were between their start and
+  // their last step's end, and which steps were under way.
   for (const kill of kills) {
-    const running = ready.flatMap((progress) => progress.steps
-      .filter((s) => Date.parse(s.startedAt!) <= chaosStart + kill.at * 1000 && chaosStart + kill.at * 1000 <= Date.parse(s.endedAt!))
+    const at = chaosStart + kill.at * 1000;
+    const inRuns = ready.filter((progress, r) => runs[r]!.startedAt <= at && at <= Math.max(...progress.steps.map((s) => Date.parse(s.endedAt!))));
+    const steps = inRuns.flatMap((progress) => progress.steps
+      .filter((s) => Date.parse(s.startedAt!) <= at && at <= Date.parse(s.endedAt!))
       .map((s) => `${progress.environment} ${s.id}`));
-    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.how}: ${kill.landed}; steps under way: ${running.join(', ') || 'none'}`);
+    console.log(`kill #${kill.n} at ${kill.at.toFixed(1)} s, ${kill.where}: ${kill.landed}; in ${inRuns.length} runs; steps under way: ${steps.join(', ') || 'none'}`);
+    assert.ok(inRuns.length > 0, `kill #${kill.n} at ${kill.at.toFixed(1)} s landed while no run was under way`);
   }
-  console.log(`every run ready ${readyAt.toFixed(1)} s after the chaos began`);
+  const landings = Object.fromEntries(['before-aws', 'after-aws', 'clock'].map((where) => [where, kills.filter((k) => k.where === where).length]));
+  console.log(`${killCount} kills, each inside a run: ${JSON.stringify(landings)}; ${kills.reduce((n, k) => n + k.lost.length, 0)} activity attempts lost; ${runs.length} runs; restarts took ${(restarts.reduce((a, b) => a + b, 0) / restarts.length / 1000).toFixed(1)} s on average, ${(Math.max(...restarts) / 1000).toFixed(1)} s at most`);
 
   // Exactly one of each: in every run's ledger, and in AWS itself.
   for (const progress of ready) {

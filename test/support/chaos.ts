@@ -4,6 +4,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { artifactsDir, freePort, waitFor } from './process';
 
@@ -166,10 +167,48 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
+/** The identity Temporal knows a worker process by: the SDK's default, `<pid>@<host>`. */
+export function workerIdentity(worker: WorkerProcess): string {
+  return `${worker.pid}@${hostname()}`;
+}
+
+/**
+ * After a SIGKILL, what Temporal would learn only when each lost attempt's timeout ran out: a
+ * short AWS call's start-to-close is a minute, a heartbeating wait's heartbeat timeout 30 s,
+ * and the dead worker's sticky queue holds each run's next workflow task for 10 s. The test
+ * knows at once (the process group has exited, so no attempt of it can still answer), and
+ * tells Temporal so: every activity attempt `dead` had started is failed, retryably, by its
+ * ID (RespondActivityTaskFailedById: the retry policy schedules the next attempt, as after a
+ * timeout), and each run's stickiness is reset. What happens next is what happens after the
+ * timeouts: the next attempt, on the new worker, meets whatever the lost one did or half did.
+ * Only the wait is cut, and no production timeout is changed for it.
+ *
+ * Resolves with the attempts declared lost, as `<workflowId> <activity type>#<attempt>`.
+ */
+export async function declareLost(client: Client, dead: WorkerProcess, workflowIds: readonly string[]): Promise<string[]> {
+  if (dead.alive()) throw new Error(`worker ${dead.pid} is still alive`);
+  const identity = workerIdentity(dead);
+  const { PENDING_ACTIVITY_STATE_STARTED } = proto.temporal.api.enums.v1.PendingActivityState;
+  const { WORKFLOW_EXECUTION_STATUS_RUNNING } = proto.temporal.api.enums.v1.WorkflowExecutionStatus;
+  const lost = await Promise.all(workflowIds.map(async (workflowId) => {
+    const { raw } = await client.workflow.getHandle(workflowId).describe();
+    if (raw.workflowExecutionInfo?.status !== WORKFLOW_EXECUTION_STATUS_RUNNING) return [];
+    const runId = raw.workflowExecutionInfo.execution!.runId!;
+    const ours = (raw.pendingActivities ?? []).filter((a) => a.state === PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity === identity);
+    await Promise.all(ours.map((a) => client.activity.fail(
+      { workflowId, runId, activityId: a.activityId! },
+      ApplicationFailure.retryable(`the worker running this attempt (${identity}) was SIGKILLed`, 'WorkerLost'),
+    )));
+    await client.workflowService.resetStickyTaskQueue({ namespace: client.options.namespace, execution: { workflowId, runId } });
+    return ours.map((a) => `${workflowId} ${a.activityType?.name}#${a.attempt}`);
+  }));
+  return lost.flat();
+}
+
 /** Resolves once the worker with this pid polls both the workflow and the activity side of `taskQueue`. */
 export async function untilPolling(client: Client, taskQueue: string, worker: WorkerProcess, timeoutMs = 90_000): Promise<void> {
-  // The SDK's default identity; the departed worker's pollers stay listed for a while, so match this one's.
-  const identity = `${worker.pid}@${hostname()}`;
+  // The departed worker's pollers stay listed for a while, so match this one's identity.
+  const identity = workerIdentity(worker);
   const { TaskQueueType } = proto.temporal.api.enums.v1;
   await waitFor(`worker ${identity} to poll ${taskQueue}`, async () => {
     for (const taskQueueType of [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
