@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'test-artifacts/**', 'bench/results/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'test-artifacts/**', 'bench/results/**', 'dist/**', 'workflow-bundle.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
