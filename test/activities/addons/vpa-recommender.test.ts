@@ -23,8 +23,16 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** CPU as millicores, from a Kubernetes quantity ("287m", "1", "1500m"). */
-const millicores = (quantity: string) => (quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000);
+/**
+ * CPU as millicores, from a Kubernetes quantity ("287m", "1", "1.5", "100G": with little history
+ * the recommender's upper bound is huge, in decimal SI suffixes).
+ */
+function millicores(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m|k|M|G|T)?$/.exec(quantity);
+  if (!match) throw new Error(`not a CPU quantity: ${quantity}`);
+  const scale = { m: 1, '': 1e3, k: 1e6, M: 1e9, G: 1e12, T: 1e15 }[match[2] ?? ''] ?? Number.NaN;
+  return Number(match[1]) * scale;
+}
 
 interface VpaStatus {
   recommendation?: { containerRecommendations?: { containerName: string; target: { cpu: string; memory: string }; lowerBound: { cpu: string }; upperBound: { cpu: string } }[] };
