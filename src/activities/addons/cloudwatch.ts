@@ -33,13 +33,64 @@ export const fluentBitLogGroups = (cluster: string): string[] => fluentBitLogKin
 /** The spec's retention, in days; CloudWatch Logs' default would keep the logs forever. */
 export const logRetentionDays = (context: Pick<AddonContext, 'options'>): number => context.options.cloudwatch?.logRetentionDays ?? 30;
 
-/** The amazon-cloudwatch-observability chart's values: the cluster, the region, and the agent's IRSA role. */
+/** The ServiceAccount the IRSA role trusts: the agent's, which the chart's Fluent Bit runs as too. */
+const agentServiceAccountName = (addon: Pick<ResolvedAddon, 'iam'>): string => addon.iam?.serviceAccount ?? 'cloudwatch-agent';
+
+/**
+ * The amazon-cloudwatch-observability chart's values: the cluster, the region, and the name of
+ * the agent's ServiceAccount. Only the name: chart 4.3.0 has no `agent.serviceAccount.create`
+ * or `.annotations` (values.yaml's `agent.serviceAccount` holds `name` alone, and
+ * templates/cloudwatch-agent-serviceaccount.yaml renders a bare ServiceAccount), so an IRSA
+ * annotation given as a value is dropped without a word and the agent and Fluent Bit fall back
+ * to the node role. The role is bound by `cloudwatchAgentServiceAccount` instead.
+ */
 export function cloudwatchObservabilityValues(context: AddonContext, addon: Pick<ResolvedAddon, 'iam'>): Record<string, unknown> {
   return {
     clusterName: context.cluster,
     region: context.region,
-    agent: { serviceAccount: irsaServiceAccount(context, addon.iam?.serviceAccount ?? 'cloudwatch-agent') },
+    agent: { serviceAccount: { name: agentServiceAccountName(addon) } },
   };
+}
+
+/**
+ * The agent's ServiceAccount as the chart makes it, plus the IRSA role annotation, for eksflow
+ * to apply before helm runs. Before: the EKS pod identity webhook reads the annotation when a
+ * pod is created, and the chart's Fluent Bit DaemonSet and the operator's agent DaemonSet
+ * (templates/linux/cloudwatch-agent-custom-resource.yaml: `serviceAccount:` of the
+ * AmazonCloudWatchAgent resource) both run as this ServiceAccount, so an annotation added after
+ * their pods start would reach them only at their next restart. It carries Helm's ownership
+ * label and annotations so helm adopts it into the release rather than refusing an object it
+ * did not make; helm applies server-side (Helm 4), as field manager `helm`, so the annotation,
+ * owned by eksflow's field manager, survives every upgrade, and goes with the release on uninstall.
+ */
+export function cloudwatchAgentServiceAccount(context: AddonContext, addon: Pick<ResolvedAddon, 'iam' | 'namespace' | 'install'>): Manifest<V1ServiceAccount> | undefined {
+  if (!context.roleArn || addon.install.method !== 'helm') return undefined;
+  return {
+    apiVersion: 'v1', kind: 'ServiceAccount',
+    metadata: {
+      name: agentServiceAccountName(addon), namespace: addon.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: {
+        'meta.helm.sh/release-name': addon.install.release,
+        'meta.helm.sh/release-namespace': addon.namespace,
+        ...irsaServiceAccount(context, agentServiceAccountName(addon)).annotations,
+      },
+    },
+  };
+}
+
+/** Applies the namespace and the agent's annotated ServiceAccount, before the chart's pods can start. */
+async function bindAgentRole(tools: AddonTools, context: AddonContext, addon: ResolvedAddon): Promise<string | undefined> {
+  const serviceAccount = cloudwatchAgentServiceAccount(context, addon);
+  if (!serviceAccount) return undefined;
+  const objects = KubernetesObjectApi.makeApiClient(await tools.kube.forCluster(context.cluster));
+  // helm's --create-namespace would come too late for the ServiceAccount; it leaves an existing one be.
+  const namespace: Manifest<V1Namespace> = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace } };
+  for (const object of [namespace, serviceAccount] as KubernetesObject[]) {
+    await kubeCall(`apply ${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}`,
+      () => objects.patch(object, undefined, undefined, fieldManagers.apply, true, PatchStrategy.ServerSideApply));
+  }
+  return `ServiceAccount ${addon.namespace}/${serviceAccount.metadata.name} bound to ${context.roleArn}`;
 }
 
 export interface FluentBitManifests {
@@ -352,7 +403,7 @@ export const cloudwatchAddon: AddonFactory = (tools, addon) => {
     case 'eks-addon':
       return eksManagedAddon(tools, addon);
     case 'helm':
-      return helmAddon({ values: cloudwatchObservabilityValues })(tools, addon);
+      return helmAddon({ values: cloudwatchObservabilityValues, beforeInstall: bindAgentRole })(tools, addon);
     case 'manifests':
       return fluentBitAddon(tools, addon);
   }

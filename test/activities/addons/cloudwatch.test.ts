@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1DaemonSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonModule, AddonReadiness, AddonTools } from '../../../src/activities/addons/addon-module';
 import {
-  cloudwatchAddon, cloudwatchObservabilityValues, fluentBitConfigFiles, fluentBitImage, fluentBitLogGroups, fluentBitManifests,
+  cloudwatchAddon, cloudwatchAgentServiceAccount, cloudwatchObservabilityValues, fluentBitConfigFiles, fluentBitImage, fluentBitLogGroups, fluentBitManifests,
 } from '../../../src/activities/addons/cloudwatch';
 import { logsApi, type LogsApi } from '../../../src/activities/aws/logs';
 import { kubeNotFound } from '../../../src/activities/kube-calls';
@@ -18,7 +18,11 @@ import { addonBedPerFile } from '../../support/addon-bed';
 import { moto, type Moto } from '../../support/moto';
 import { waitFor } from '../../support/process';
 
-const bed = addonBedPerFile();
+// The real amazon-cloudwatch-observability 4.3.0 package for the Helm path. Its operator (which
+// makes the agent's DaemonSet from the AmazonCloudWatchAgent resource) and its webhooks run in
+// no container under KWOK; the webhooks are failurePolicy Ignore, so they hold nothing up, and
+// the helm test below plays the operator's one part eksflow gates on, openly.
+const bed = addonBedPerFile(undefined, { charts: 'real' });
 let aws: Moto;
 let logs: LogsApi;
 before(async () => {
@@ -54,15 +58,25 @@ async function readyEventually(addon: AddonModule, ctx: AddonContext): Promise<A
   }, { timeoutMs: 60_000, intervalMs: 250 });
 }
 
-test('the observability chart gets the cluster, the region and the agent ServiceAccount bound to its IRSA role', () => {
+test('the observability chart gets the cluster, the region and the agent ServiceAccount name; the IRSA role goes on a ServiceAccount eksflow applies first', () => {
   const resolved = resolve(observabilityOptions('helm'));
+  // Chart 4.3.0 has no agent.serviceAccount.annotations or .create value: only the name.
   assert.deepEqual(cloudwatchObservabilityValues(context(observabilityOptions('helm')), resolved), {
     clusterName: 'demo',
     region: 'us-east-1',
-    agent: { serviceAccount: { create: true, name: 'cloudwatch-agent', annotations: { 'eks.amazonaws.com/role-arn': roleArn } } },
+    agent: { serviceAccount: { name: 'cloudwatch-agent' } },
   });
-  const withoutRole = cloudwatchObservabilityValues(context(observabilityOptions('helm'), { roleArn: undefined }), resolved);
-  assert.deepEqual((withoutRole.agent as { serviceAccount: { annotations: object } }).serviceAccount.annotations, {});
+  assert.deepEqual(cloudwatchAgentServiceAccount(context(observabilityOptions('helm')), resolved), {
+    apiVersion: 'v1', kind: 'ServiceAccount',
+    metadata: {
+      name: 'cloudwatch-agent', namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: {
+        'meta.helm.sh/release-name': 'amazon-cloudwatch-observability', 'meta.helm.sh/release-namespace': namespace, 'eks.amazonaws.com/role-arn': roleArn,
+      },
+    },
+  });
+  assert.equal(cloudwatchAgentServiceAccount(context(observabilityOptions('helm'), { roleArn: undefined }), resolved), undefined, 'no role: the chart\'s own ServiceAccount');
 });
 
 test('the Fluent Bit manifests are the tutorial\'s, for this cluster', () => {
@@ -221,26 +235,69 @@ test('fluent-bit needs a CloudWatch Logs client, and says so', async () => {
   });
 });
 
-test('observability with helm: the chart installs with its values, both DaemonSets become ready, and uninstall removes the release', async () => {
+const agentGroup = { group: 'cloudwatch.aws.amazon.com', version: 'v1alpha1', namespace, plural: 'amazoncloudwatchagents' };
+
+/**
+ * What the chart's operator does for the AmazonCloudWatchAgent resource `cloudwatch-agent`, as
+ * far as eksflow's gate sees it: a DaemonSet of that name, running as the resource's
+ * ServiceAccount and owned by the resource (so it goes when the release takes the resource
+ * away). The operator runs in no container under KWOK, so the test stands in for it here.
+ */
+async function playOperator(): Promise<void> {
+  const agent = await bed.cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...agentGroup, name: 'cloudwatch-agent' }) as {
+    metadata: { name: string; uid: string }; spec: { image: string; serviceAccount: string; nodeSelector?: Record<string, string> };
+  };
+  const labels = { 'app.kubernetes.io/name': 'cloudwatch-agent', 'app.kubernetes.io/managed-by': 'amazon-cloudwatch-agent-operator' };
+  const daemonSet: V1DaemonSet = {
+    metadata: {
+      name: agent.metadata.name, namespace, labels,
+      ownerReferences: [{ apiVersion: 'cloudwatch.aws.amazon.com/v1alpha1', kind: 'AmazonCloudWatchAgent', name: agent.metadata.name, uid: agent.metadata.uid, controller: true }],
+    },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { serviceAccountName: agent.spec.serviceAccount, nodeSelector: agent.spec.nodeSelector, containers: [{ name: 'otc-container', image: agent.spec.image }] },
+      },
+    },
+  };
+  await apps().createNamespacedDaemonSet({ namespace, body: daemonSet });
+}
+
+test('observability with helm: the agent\'s ServiceAccount carries the IRSA role, both DaemonSets become ready, and uninstall removes the release', async () => {
   const options = observabilityOptions('helm');
   const ctx = context(options);
   const addon = module(options);
   const installed = await inActivity(() => addon.install(ctx));
-  assert.equal(installed.summary, 'helm amazon-cloudwatch-observability 4.3.0 revision 1 deployed');
-  const agent = await core().readNamespacedServiceAccount({ name: 'cloudwatch-agent', namespace });
-  assert.equal(agent.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
-  const env = (await apps().readNamespacedDaemonSet({ name: 'cloudwatch-agent', namespace })).spec?.template.spec?.containers[0]?.env;
-  assert.deepEqual(env?.map(({ name, value }) => [name, value]), [['K8S_CLUSTER_NAME', 'demo'], ['AWS_REGION', 'us-east-1']]);
+  assert.equal(installed.summary, `helm amazon-cloudwatch-observability 4.3.0 revision 1 deployed; ServiceAccount amazon-cloudwatch/cloudwatch-agent bound to ${roleArn}`);
+  const roleOf = async () => (await core().readNamespacedServiceAccount({ name: 'cloudwatch-agent', namespace })).metadata?.annotations?.['eks.amazonaws.com/role-arn'];
+  assert.equal(await roleOf(), roleArn, 'the IRSA role on the ServiceAccount the agent and Fluent Bit run as');
+  // Both run as it: the chart's Fluent Bit DaemonSet, and the agent the operator makes from the resource.
+  assert.equal((await apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace })).spec?.template.spec?.serviceAccountName, 'cloudwatch-agent');
+  const agent = await bed.cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...agentGroup, name: 'cloudwatch-agent' }) as { spec: { serviceAccount: string; config: string } };
+  assert.equal(agent.spec.serviceAccount, 'cloudwatch-agent');
+  const config = JSON.parse(agent.spec.config) as { agent: { region: string }; logs: { metrics_collected: { kubernetes: { cluster_name: string } } } };
+  assert.equal(config.agent.region, 'us-east-1');
+  assert.equal(config.logs.metrics_collected.kubernetes.cluster_name, 'demo');
 
+  // No operator, no agent DaemonSet: the gate names the object the operator makes, and waits for it.
+  const before = await addon.isReady(ctx);
+  assert.equal(before.ready, false);
+  assert.deepEqual(before.gates[0], { gate: 'daemonset amazon-cloudwatch/cloudwatch-agent ready', ok: false, detail: 'the DaemonSet does not exist yet' });
+  await playOperator();
   const readiness = await readyEventually(addon, ctx);
   assert.deepEqual(readiness.gates, [
     { gate: 'daemonset amazon-cloudwatch/cloudwatch-agent ready', ok: true, detail: '2/2 pods ready' },
     { gate: 'daemonset amazon-cloudwatch/fluent-bit ready', ok: true, detail: '2/2 pods ready' },
   ]);
-  assert.equal((await inActivity(() => addon.install(ctx))).summary, 'helm amazon-cloudwatch-observability 4.3.0 revision 2 deployed');
+  assert.equal((await inActivity(() => addon.install(ctx))).summary,
+    `helm amazon-cloudwatch-observability 4.3.0 revision 2 deployed; ServiceAccount amazon-cloudwatch/cloudwatch-agent bound to ${roleArn}`);
+  assert.equal(await roleOf(), roleArn, 'an upgrade keeps the role');
 
   assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: true });
-  assert.ok(await gone(() => apps().readNamespacedDaemonSet({ name: 'cloudwatch-agent', namespace })));
+  assert.ok(await gone(() => core().readNamespacedServiceAccount({ name: 'cloudwatch-agent', namespace })), 'the adopted ServiceAccount went with the release');
+  assert.ok(await gone(() => apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace })));
+  await waitFor('the agent DaemonSet gone with its resource', () => gone(() => apps().readNamespacedDaemonSet({ name: 'cloudwatch-agent', namespace })), { timeoutMs: 60_000, intervalMs: 250 });
   assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: false });
 });
 
