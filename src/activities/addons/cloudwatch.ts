@@ -22,8 +22,23 @@ import { checkGates } from './readiness';
  * from manifests made here, its log groups made by eksflow with the spec's retention.
  */
 
-/** aws-for-fluent-bit, pinned so every attempt runs the same image (Fluent Bit 1.9.10). */
-export const fluentBitImage = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2.20241008';
+/**
+ * Where the tutorial's current manifests live upstream: aws-samples/amazon-cloudwatch-container-insights,
+ * k8s-deployment-manifest-templates/deployment-mode/daemonset/container-insights-monitoring/fluent-bit/
+ * fluent-bit.yaml (and fluent-bit-configmap.yaml for `fluent-bit-cluster-info`), at commit dfd9611.
+ * eksflow's objects follow that file; test/activities/addons/cloudwatch.test.ts compares them with it.
+ */
+export const fluentBitUpstream = {
+  repository: 'aws-samples/amazon-cloudwatch-container-insights',
+  commit: 'dfd9611',
+  path: 'k8s-deployment-manifest-templates/deployment-mode/daemonset/container-insights-monitoring/fluent-bit/fluent-bit.yaml',
+} as const;
+
+/** aws-for-fluent-bit as upstream fluent-bit.yaml pins it (Fluent Bit 3.x), so every attempt runs the same image. */
+export const fluentBitImage = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:3.0.1';
+
+/** Upstream's Container Insights version marker, which the image's CloudWatch output reports. */
+const containerInsightsVersion = 'k8s/1.3.43';
 
 /** What the tutorial's Fluent Bit writes, one log group each. */
 export const fluentBitLogKinds = ['application', 'dataplane', 'host'] as const;
@@ -159,6 +174,7 @@ export function fluentBitManifests(context: AddonContext, namespace: string): Fl
               fromClusterInfo('READ_FROM_TAIL', 'read.tail'),
               { name: 'HOST_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
               { name: 'HOSTNAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+              { name: 'CI_VERSION', value: containerInsightsVersion },
             ],
             resources: { requests: { cpu: '500m', memory: '100Mi' }, limits: { memory: '200Mi' } },
             volumeMounts: [
@@ -217,18 +233,30 @@ function configHash(...maps: Record<string, string>[]): string {
   return createHash('sha256').update(JSON.stringify(maps)).digest('hex').slice(0, 16);
 }
 
-/** One `[SECTION]` of a Fluent Bit classic-mode file, keys padded as the tutorial's are. */
+/**
+ * One `[SECTION]` of a Fluent Bit classic-mode file, keys padded as the tutorial's are, and
+ * always a blank after the key: `storage.backlog.mem_limit` is longer than the padding, and
+ * padding alone ran it into its value (`storage.backlog.mem_limit5M`, a key Fluent Bit does not know).
+ */
 function section(name: string, entries: [string, string][]): string {
-  return [`[${name}]`, ...entries.map(([key, value]) => `    ${key.padEnd(20)}${value}`)].join('\n');
+  return [`[${name}]`, ...entries.map(([key, value]) => `    ${key.padEnd(19)} ${value}`)].join('\n');
 }
 
 const tail = (entries: [string, string][]) => section('INPUT', [['Name', 'tail'], ...entries]);
+const journal = (tag: string, filters: string[], db: string) => section('INPUT', [
+  ['Name', 'systemd'], ['Tag', tag], ...filters.map((filter): [string, string] => ['Systemd_Filter', filter]),
+  ['DB', `/var/fluent-bit/state/${db}`], ['Path', '/var/log/journal'], ['Read_From_Tail', '${READ_FROM_TAIL}'],
+]);
 
 /**
- * The tutorial's Fluent Bit files, with two changes: the log group names are written out
- * (from the same function that names the groups eksflow makes), and `auto_create_group` is
- * Off, since eksflow makes the groups with their retention and tags, and Fluent Bit's own
- * would have neither.
+ * The Fluent Bit files of upstream fluent-bit.yaml (`fluentBitUpstream`), section for section,
+ * with two changes: the log group names are written out (from the same function that names the
+ * groups eksflow makes, where upstream says /aws/containerinsights/${CLUSTER_NAME}/...), and
+ * `auto_create_group` is Off, since eksflow makes the groups with their retention and tags, and
+ * Fluent Bit's own would have neither. Host logs come from the systemd journal, as upstream
+ * reads them now: the kernel's (dmesg), priorities 0-6 (messages) and the authpriv facility
+ * (secure). The files /var/log/dmesg, messages and secure an older tutorial tailed are not
+ * written on journald-only hosts (Amazon Linux 2023, Bottlerocket), so that host group stayed empty.
  */
 export function fluentBitConfigFiles(cluster: string): Record<string, string> {
   const [application, dataplane, host] = fluentBitLogGroups(cluster);
@@ -237,13 +265,12 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
     ['log_stream_prefix', streamPrefix], ['auto_create_group', 'Off'], ['extra_user_agent', 'container-insights'],
   ]);
   const awsMetadata = (match: string) => section('FILTER', [['Name', 'aws'], ['Match', match], ['imds_version', 'v2']]);
-  const containerTail = (path: string, db: string, memBufLimit: string, extra: [string, string][] = []) => tail([
+  const containerTail = (path: string, db: string, memBufLimit: string, extra: [string, string][] = [], buffered: [string, string][] = []) => tail([
     ['Tag', 'application.*'], ...extra, ['Path', path], ['multiline.parser', 'docker, cri'], ['DB', `/var/fluent-bit/state/${db}`],
-    ['Mem_Buf_Limit', memBufLimit], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+    ['Mem_Buf_Limit', memBufLimit], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ...buffered, ['Read_from_Head', '${READ_FROM_HEAD}'],
   ]);
-  const hostTail = (tag: string, path: string, db: string, parse: [string, string]) => tail([
-    ['Tag', tag], ['Path', path], parse, ['DB', `/var/fluent-bit/state/${db}`], ['Mem_Buf_Limit', '5MB'],
-    ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+  const firstLineParser = (name: string, regex: string) => section('PARSER', [
+    ['Name', name], ['Format', 'regex'], ['Regex', regex], ['Time_Key', 'time'], ['Time_Format', '%Y-%m-%dT%H:%M:%S.%LZ'],
   ]);
   const files = {
     'fluent-bit.conf': [
@@ -258,8 +285,8 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
     ],
     'application-log.conf': [
       containerTail('/var/log/containers/*.log', 'flb_container.db', '50MB', [
-        ['Exclude_Path', '/var/log/containers/cloudwatch-agent*, /var/log/containers/fluent-bit*, /var/log/containers/aws-node*, /var/log/containers/kube-proxy*'],
-      ]),
+        ['Exclude_Path', '/var/log/containers/cloudwatch-agent*, /var/log/containers/fluent-bit*, /var/log/containers/aws-node*, /var/log/containers/kube-proxy*, /var/log/containers/fluentd*'],
+      ], [['Rotate_Wait', '30'], ['storage.type', 'filesystem']]),
       containerTail('/var/log/containers/fluent-bit*', 'flb_log.db', '5MB'),
       containerTail('/var/log/containers/cloudwatch-agent*', 'flb_cwagent.db', '5MB'),
       section('FILTER', [
@@ -271,11 +298,7 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
       output('application.*', application!, '${HOST_NAME}-'),
     ],
     'dataplane-log.conf': [
-      section('INPUT', [
-        ['Name', 'systemd'], ['Tag', 'dataplane.systemd.*'], ['Systemd_Filter', '_SYSTEMD_UNIT=docker.service'],
-        ['Systemd_Filter', '_SYSTEMD_UNIT=containerd.service'], ['Systemd_Filter', '_SYSTEMD_UNIT=kubelet.service'],
-        ['DB', '/var/fluent-bit/state/systemd.db'], ['Path', '/var/log/journal'], ['Read_From_Tail', '${READ_FROM_TAIL}'],
-      ]),
+      journal('dataplane.systemd.*', ['_SYSTEMD_UNIT=docker.service', '_SYSTEMD_UNIT=containerd.service', '_SYSTEMD_UNIT=kubelet.service'], 'systemd.db'),
       tail([
         ['Tag', 'dataplane.tail.*'], ['Path', '/var/log/containers/aws-node*, /var/log/containers/kube-proxy*'], ['multiline.parser', 'docker, cri'],
         ['DB', '/var/fluent-bit/state/flb_dataplane_tail.db'], ['Mem_Buf_Limit', '50MB'], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'],
@@ -289,10 +312,17 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
       output('dataplane.*', dataplane!, '${HOST_NAME}-'),
     ],
     'host-log.conf': [
-      hostTail('host.dmesg', '/var/log/dmesg', 'flb_dmesg.db', ['Key', 'message']),
-      hostTail('host.messages', '/var/log/messages', 'flb_messages.db', ['Parser', 'syslog']),
-      hostTail('host.secure', '/var/log/secure', 'flb_secure.db', ['Parser', 'syslog']),
+      journal('host.dmesg', ['_TRANSPORT=kernel'], 'flb_dmesg.db'),
+      journal('host.messages', ['0', '1', '2', '3', '4', '5', '6'].map((priority) => `PRIORITY=${priority}`), 'flb_messages.db'),
+      // Facility 10 is authpriv: what /var/log/secure held.
+      journal('host.secure', ['SYSLOG_FACILITY=10'], 'flb_secure.db'),
       awsMetadata('host.*'),
+      // messages leaves out what secure (10) and the mail (2) and cron (9) facilities carry, as syslog did.
+      section('FILTER', [['Name', 'grep'], ['Match', 'host.messages'], ['Exclude', 'SYSLOG_FACILITY /^(2|9|10)$/']]),
+      section('FILTER', [
+        ['Name', 'modify'], ['Match', 'host.*'], ['Rename', '_HOSTNAME host'], ['Rename', 'MESSAGE message'],
+        ['Rename', 'SYSLOG_IDENTIFIER ident'], ['Rename', 'SYSLOG_PID pid'], ['Remove_regex', '[A-Z]'],
+      ]),
       output('host.*', host!, '${HOST_NAME}.'),
     ],
     'parsers.conf': [
@@ -301,6 +331,10 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
         ['Regex', '^(?<time>[^ ]* {1,2}[^ ]* [^ ]*) (?<host>[^ ]*) (?<ident>[a-zA-Z0-9_\\/\\.\\-]*)(?:\\[(?<pid>[0-9]+)\\])?(?:[^\\:]*\\:)? *(?<message>.*)$'],
         ['Time_Key', 'time'], ['Time_Format', '%b %d %H:%M:%S'],
       ]),
+      firstLineParser('container_firstline',
+        '(?<log>(?<="log":")\\S(?!\\.).*?)(?<!\\\\)".*(?<stream>(?<="stream":").*?)".*(?<time>\\d{4}-\\d{1,2}-\\d{1,2}T\\d{2}:\\d{2}:\\d{2}\\.\\w*).*(?=})'),
+      firstLineParser('cwagent_firstline',
+        '(?<log>(?<="log":")\\d{4}[\\/-]\\d{1,2}[\\/-]\\d{1,2}[ T]\\d{2}:\\d{2}:\\d{2}(?!\\.).*?)(?<!\\\\)".*(?<stream>(?<="stream":").*?)".*(?<time>\\d{4}-\\d{1,2}-\\d{1,2}T\\d{2}:\\d{2}:\\d{2}\\.\\w*).*(?=})'),
     ],
   };
   return Object.fromEntries(Object.entries(files).map(([name, parts]) => [name, `${parts.join('\n\n')}\n`]));

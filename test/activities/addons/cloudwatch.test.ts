@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1DaemonSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { parseAllDocuments } from 'yaml';
 import type { AddonContext, AddonModule, AddonReadiness, AddonTools } from '../../../src/activities/addons/addon-module';
 import {
-  cloudwatchAddon, cloudwatchAgentServiceAccount, cloudwatchObservabilityValues, fluentBitConfigFiles, fluentBitImage, fluentBitLogGroups, fluentBitManifests,
+  cloudwatchAddon, cloudwatchAgentServiceAccount, cloudwatchObservabilityValues, fluentBitConfigFiles, fluentBitImage, fluentBitLogGroups, fluentBitManifests, fluentBitUpstream,
 } from '../../../src/activities/addons/cloudwatch';
 import { logsApi, type LogsApi } from '../../../src/activities/aws/logs';
 import { kubeNotFound } from '../../../src/activities/kube-calls';
@@ -16,6 +20,7 @@ import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { ownershipTags, type Owner } from '../../../src/domain/ownership';
 import { addonBedPerFile } from '../../support/addon-bed';
 import { moto, type Moto } from '../../support/moto';
+import { repoRoot } from '../../support/paths';
 import { waitFor } from '../../support/process';
 
 // The real amazon-cloudwatch-observability 4.3.0 package for the Helm path. Its operator (which
@@ -116,10 +121,10 @@ test('the Fluent Bit manifests are the tutorial\'s, for this cluster', () => {
   assert.equal(hostPaths.varlog, '/var/log');
   assert.equal(hostPaths.varlibdockercontainers, '/var/lib/docker/containers');
   assert.deepEqual(pod.volumes!.find((volume) => volume.configMap)?.configMap, { name: 'fluent-bit-config' });
-  const env = Object.fromEntries(container!.env!.map((variable) => [variable.name, variable.valueFrom?.configMapKeyRef?.key ?? variable.valueFrom?.fieldRef?.fieldPath]));
+  const env = Object.fromEntries(container!.env!.map((variable) => [variable.name, variable.value ?? variable.valueFrom?.configMapKeyRef?.key ?? variable.valueFrom?.fieldRef?.fieldPath]));
   assert.deepEqual(env, {
     AWS_REGION: 'logs.region', CLUSTER_NAME: 'cluster.name', HTTP_SERVER: 'http.server', HTTP_PORT: 'http.port',
-    READ_FROM_HEAD: 'read.head', READ_FROM_TAIL: 'read.tail', HOST_NAME: 'spec.nodeName', HOSTNAME: 'metadata.name',
+    READ_FROM_HEAD: 'read.head', READ_FROM_TAIL: 'read.tail', HOST_NAME: 'spec.nodeName', HOSTNAME: 'metadata.name', CI_VERSION: 'k8s/1.3.43',
   });
   assert.match(spec.template.metadata!.annotations!['eksflow.io/config-hash']!, /^[0-9a-f]{16}$/);
   const otherRegion = fluentBitManifests(context(fluentBitOptions(), { region: 'eu-west-1' }), namespace);
@@ -147,7 +152,68 @@ test('Fluent Bit ships application, dataplane and host logs to the groups eksflo
   }
   assert.match(files['application-log.conf']!, /Path\s+\/var\/log\/containers\/\*\.log/);
   assert.match(files['dataplane-log.conf']!, /Systemd_Filter\s+_SYSTEMD_UNIT=kubelet\.service/);
-  assert.match(files['host-log.conf']!, /Path\s+\/var\/log\/messages/);
+  // Host logs from the journal, as upstream reads them now: no host log file is tailed.
+  assert.match(files['host-log.conf']!, /Name\s+systemd\n\s+Tag\s+host\.messages/);
+  assert.doesNotMatch(files['host-log.conf']!, /Name\s+tail/);
+});
+
+/** The upstream manifests' tarball, beside the repository as /work/shared is (see its README.md). */
+const containerInsightsTarball = join(repoRoot, '..', 'shared', 'upstream', 'sources', 'amazon-cloudwatch-container-insights-dfd9611-container-insights-monitoring.tar.gz');
+
+/** Upstream fluent-bit.yaml's objects, read from the tarball as they are. */
+function upstreamFluentBitObjects(): { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: V1DaemonSet['spec'] }[] {
+  assert.ok(existsSync(containerInsightsTarball),
+    `the upstream Container Insights manifests are not at ${containerInsightsTarball}: eksflow's Fluent Bit is compared with them, so this test cannot pass without them`);
+  const text = execFileSync('tar', ['-xzOf', containerInsightsTarball, `amazon-cloudwatch-container-insights-${fluentBitUpstream.commit}/${fluentBitUpstream.path}`], { encoding: 'utf8' });
+  return parseAllDocuments(text).map((document) => document.toJS() as never);
+}
+
+/** A Fluent Bit classic-mode file as its sections, each key and value with runs of blanks made one. */
+function fluentBitSections(file: string): [string, ...[string, string][]][] {
+  const blocks: [string, ...[string, string][]][] = [];
+  for (const raw of file.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header || line.startsWith('@')) {
+      blocks.push([header ? header[1]! : line.replace(/\s+/g, ' ')]);
+      continue;
+    }
+    const [key, ...value] = line.split(/\s+/);
+    blocks.at(-1)!.push([key!, value.join(' ')]);
+  }
+  return blocks;
+}
+
+test(`Fluent Bit is upstream's ${fluentBitUpstream.path.split('/').at(-1)} at ${fluentBitUpstream.commit}: the same inputs, filters and parsers, the groups written out and never made by Fluent Bit`, () => {
+  const upstream = upstreamFluentBitObjects();
+  const upstreamConfig = upstream.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'fluent-bit-config')!.data!;
+  const ours = fluentBitConfigFiles('demo');
+  assert.deepEqual(Object.keys(ours).sort(), Object.keys(upstreamConfig).sort());
+  for (const [name, file] of Object.entries(upstreamConfig)) {
+    // eksflow's two changes, made to upstream's text: CLUSTER_NAME is the cluster's, and eksflow makes the groups.
+    const expected = fluentBitSections(file).map(([kind, ...entries]) => [kind, ...entries.map(([key, value]): [string, string] => kind !== 'OUTPUT' ? [key, value]
+      : key === 'log_group_name' ? [key, value.replace('${CLUSTER_NAME}', 'demo')]
+        : key === 'auto_create_group' ? [key, 'Off'] : [key, value])]);
+    assert.deepEqual(fluentBitSections(ours[name]!), expected, name);
+  }
+  // The point of matching: host and dataplane logs come from systemd's journal.
+  const inputs = fluentBitSections(ours['host-log.conf']!).filter(([kind]) => kind === 'INPUT');
+  assert.deepEqual(inputs.map(([, ...entries]) => [entries.find(([key]) => key === 'Name')?.[1], entries.find(([key]) => key === 'Tag')?.[1]]),
+    [['systemd', 'host.dmesg'], ['systemd', 'host.messages'], ['systemd', 'host.secure']]);
+
+  const upstreamDaemonSet = upstream.find((object) => object.kind === 'DaemonSet')!.spec!;
+  const ourDaemonSet = fluentBitManifests(context(fluentBitOptions()), namespace).daemonSet.spec!;
+  const [upstreamContainer] = upstreamDaemonSet.template.spec!.containers;
+  const [ourContainer] = ourDaemonSet.template.spec!.containers;
+  assert.equal(ourContainer!.image, upstreamContainer!.image, 'the aws-for-fluent-bit image upstream pins');
+  assert.match(fluentBitImage, /:3\.\d+\.\d+$/, 'aws-for-fluent-bit 3.x');
+  assert.deepEqual(ourContainer!.env, upstreamContainer!.env);
+  assert.deepEqual(ourContainer!.volumeMounts, upstreamContainer!.volumeMounts);
+  assert.deepEqual(ourContainer!.resources, upstreamContainer!.resources);
+  assert.deepEqual(ourDaemonSet.template.spec!.volumes, upstreamDaemonSet.template.spec!.volumes);
+  assert.equal(ourDaemonSet.template.spec!.serviceAccountName, upstreamDaemonSet.template.spec!.serviceAccountName);
+  assert.equal(ourDaemonSet.template.spec!.hostNetwork, upstreamDaemonSet.template.spec!.hostNetwork);
 });
 
 test('fluent-bit: install makes the log groups with retention and ownership tags, then applies the manifests; the DaemonSet becomes ready on both nodes', async () => {
