@@ -94,18 +94,37 @@ export function cloudwatchAgentServiceAccount(context: AddonContext, addon: Pick
   };
 }
 
-/** Applies the namespace and the agent's annotated ServiceAccount, before the chart's pods can start. */
+const roleAnnotation = 'eks.amazonaws.com/role-arn';
+
+/**
+ * Applies the namespace and the agent's annotated ServiceAccount, before the chart's pods can
+ * start. Where the ServiceAccount was already there with another role or none (a release an
+ * older eksflow made, whose annotation the chart dropped; a new role), the pods running as it
+ * got their credentials when they were made, so they are deleted for their DaemonSets to
+ * make again with the role: each node's log and metric shipping pauses for that restart.
+ */
 async function bindAgentRole(tools: AddonTools, context: AddonContext, addon: ResolvedAddon): Promise<string | undefined> {
   const serviceAccount = cloudwatchAgentServiceAccount(context, addon);
   if (!serviceAccount) return undefined;
-  const objects = KubernetesObjectApi.makeApiClient(await tools.kube.forCluster(context.cluster));
+  const config = await tools.kube.forCluster(context.cluster);
+  const objects = KubernetesObjectApi.makeApiClient(config);
+  const core = config.makeApiClient(CoreV1Api);
+  const { name } = serviceAccount.metadata;
+  const where = `${addon.namespace}/${name}`;
+  const before = await kubeOrUndefined(`read ServiceAccount ${where}`, () => core.readNamespacedServiceAccount({ name, namespace: addon.namespace }));
   // helm's --create-namespace would come too late for the ServiceAccount; it leaves an existing one be.
   const namespace: Manifest<V1Namespace> = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace } };
   for (const object of [namespace, serviceAccount] as KubernetesObject[]) {
     await kubeCall(`apply ${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}`,
       () => objects.patch(object, undefined, undefined, fieldManagers.apply, true, PatchStrategy.ServerSideApply));
   }
-  return `ServiceAccount ${addon.namespace}/${serviceAccount.metadata.name} bound to ${context.roleArn}`;
+  const said = `ServiceAccount ${where} bound to ${context.roleArn}`;
+  if (!before || before.metadata?.annotations?.[roleAnnotation] === context.roleArn) return said;
+  const pods = await kubeCall(`list Pods running as ${where}`, () => core.listNamespacedPod({ namespace: addon.namespace, fieldSelector: `spec.serviceAccountName=${name}` }));
+  for (const pod of pods.items) {
+    await kubeOrUndefined(`delete Pod ${addon.namespace}/${pod.metadata?.name}`, () => core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: addon.namespace }));
+  }
+  return pods.items.length ? `${said}; restarted ${pods.items.length} pod(s) made before it` : said;
 }
 
 export interface FluentBitManifests {

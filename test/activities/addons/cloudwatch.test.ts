@@ -360,6 +360,23 @@ test('observability with helm: the agent\'s ServiceAccount carries the IRSA role
     `helm amazon-cloudwatch-observability 4.3.0 revision 2 deployed; ServiceAccount amazon-cloudwatch/cloudwatch-agent bound to ${roleArn}`);
   assert.equal(await roleOf(), roleArn, 'an upgrade keeps the role');
 
+  // Another role (or a release an older eksflow made, whose role the chart dropped): the pods
+  // running as the ServiceAccount got their credentials when made, so they are made again.
+  const podsAsAgent = async () => (await core().listNamespacedPod({ namespace, fieldSelector: 'spec.serviceAccountName=cloudwatch-agent' })).items
+    .filter((pod) => !pod.metadata?.deletionTimestamp).map((pod) => pod.metadata!.uid!);
+  const earlier = await podsAsAgent();
+  assert.equal(earlier.length, 4, 'Fluent Bit and the agent, on both nodes');
+  const otherRole = 'arn:aws:iam::123456789012:role/y';
+  const moved = context(options, { roleArn: otherRole });
+  assert.equal((await inActivity(() => addon.install(moved))).summary,
+    `helm amazon-cloudwatch-observability 4.3.0 revision 3 deployed; ServiceAccount amazon-cloudwatch/cloudwatch-agent bound to ${otherRole}; restarted 4 pod(s) made before it`);
+  assert.equal(await roleOf(), otherRole);
+  await readyEventually(addon, moved);
+  await waitFor('every pod made again', async () => {
+    const now = await podsAsAgent();
+    return now.length === 4 && now.every((uid) => !earlier.includes(uid));
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+
   assert.deepEqual(await inActivity(() => addon.uninstall(ctx)), { removed: true });
   assert.ok(await gone(() => core().readNamespacedServiceAccount({ name: 'cloudwatch-agent', namespace })), 'the adopted ServiceAccount went with the release');
   assert.ok(await gone(() => apps().readNamespacedDaemonSet({ name: 'fluent-bit', namespace })));
