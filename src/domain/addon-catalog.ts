@@ -143,7 +143,9 @@ const definitions: AddonDefinition[] = [
         name: 'dashboard', title: 'Kubernetes Dashboard (archived; legacy choice)', namespace: 'kubernetes-dashboard',
         install: { method: 'helm', release: 'kubernetes-dashboard', chart: { repo: charts.dashboard, name: 'kubernetes-dashboard', version: '7.13.0' } },
         dependsOn: [], conflictsWith: [],
-        readiness: [{ kind: 'deployment-available', namespace: 'kubernetes-dashboard', name: 'kubernetes-dashboard-web' }],
+        // Chart 7.x splits the dashboard in four Deployments, and a person needs all of them:
+        // Kong (the only entrance, kong.proxy), then the UI (web), sign-in (auth) and the API (api).
+        readiness: ['kong', 'web', 'auth', 'api'].map((part) => ({ kind: 'deployment-available' as const, namespace: 'kubernetes-dashboard', name: `kubernetes-dashboard-${part}` })),
         fargate: true,
       }
       : {

@@ -22,8 +22,23 @@ import { checkGates } from './readiness';
  * from manifests made here, its log groups made by eksflow with the spec's retention.
  */
 
-/** aws-for-fluent-bit, pinned so every attempt runs the same image (Fluent Bit 1.9.10). */
-export const fluentBitImage = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2.20241008';
+/**
+ * Where the tutorial's current manifests live upstream: aws-samples/amazon-cloudwatch-container-insights,
+ * k8s-deployment-manifest-templates/deployment-mode/daemonset/container-insights-monitoring/fluent-bit/
+ * fluent-bit.yaml (and fluent-bit-configmap.yaml for `fluent-bit-cluster-info`), at commit dfd9611.
+ * eksflow's objects follow that file; test/activities/addons/cloudwatch.test.ts compares them with it.
+ */
+export const fluentBitUpstream = {
+  repository: 'aws-samples/amazon-cloudwatch-container-insights',
+  commit: 'dfd9611',
+  path: 'k8s-deployment-manifest-templates/deployment-mode/daemonset/container-insights-monitoring/fluent-bit/fluent-bit.yaml',
+} as const;
+
+/** aws-for-fluent-bit as upstream fluent-bit.yaml pins it (Fluent Bit 3.x), so every attempt runs the same image. */
+export const fluentBitImage = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:3.0.1';
+
+/** Upstream's Container Insights version marker, which the image's CloudWatch output reports. */
+const containerInsightsVersion = 'k8s/1.3.43';
 
 /** What the tutorial's Fluent Bit writes, one log group each. */
 export const fluentBitLogKinds = ['application', 'dataplane', 'host'] as const;
@@ -33,13 +48,83 @@ export const fluentBitLogGroups = (cluster: string): string[] => fluentBitLogKin
 /** The spec's retention, in days; CloudWatch Logs' default would keep the logs forever. */
 export const logRetentionDays = (context: Pick<AddonContext, 'options'>): number => context.options.cloudwatch?.logRetentionDays ?? 30;
 
-/** The amazon-cloudwatch-observability chart's values: the cluster, the region, and the agent's IRSA role. */
+/** The ServiceAccount the IRSA role trusts: the agent's, which the chart's Fluent Bit runs as too. */
+const agentServiceAccountName = (addon: Pick<ResolvedAddon, 'iam'>): string => addon.iam?.serviceAccount ?? 'cloudwatch-agent';
+
+/**
+ * The amazon-cloudwatch-observability chart's values: the cluster, the region, and the name of
+ * the agent's ServiceAccount. Only the name: chart 4.3.0 has no `agent.serviceAccount.create`
+ * or `.annotations` (values.yaml's `agent.serviceAccount` holds `name` alone, and
+ * templates/cloudwatch-agent-serviceaccount.yaml renders a bare ServiceAccount), so an IRSA
+ * annotation given as a value is dropped without a word and the agent and Fluent Bit fall back
+ * to the node role. The role is bound by `cloudwatchAgentServiceAccount` instead.
+ */
 export function cloudwatchObservabilityValues(context: AddonContext, addon: Pick<ResolvedAddon, 'iam'>): Record<string, unknown> {
   return {
     clusterName: context.cluster,
     region: context.region,
-    agent: { serviceAccount: irsaServiceAccount(context, addon.iam?.serviceAccount ?? 'cloudwatch-agent') },
+    agent: { serviceAccount: { name: agentServiceAccountName(addon) } },
   };
+}
+
+/**
+ * The agent's ServiceAccount as the chart makes it, plus the IRSA role annotation, for eksflow
+ * to apply before helm runs. Before: the EKS pod identity webhook reads the annotation when a
+ * pod is created, and the chart's Fluent Bit DaemonSet and the operator's agent DaemonSet
+ * (templates/linux/cloudwatch-agent-custom-resource.yaml: `serviceAccount:` of the
+ * AmazonCloudWatchAgent resource) both run as this ServiceAccount, so an annotation added after
+ * their pods start would reach them only at their next restart. It carries Helm's ownership
+ * label and annotations so helm adopts it into the release rather than refusing an object it
+ * did not make; helm applies server-side (Helm 4), as field manager `helm`, so the annotation,
+ * owned by eksflow's field manager, survives every upgrade, and goes with the release on uninstall.
+ */
+export function cloudwatchAgentServiceAccount(context: AddonContext, addon: Pick<ResolvedAddon, 'iam' | 'namespace' | 'install'>): Manifest<V1ServiceAccount> | undefined {
+  if (!context.roleArn || addon.install.method !== 'helm') return undefined;
+  return {
+    apiVersion: 'v1', kind: 'ServiceAccount',
+    metadata: {
+      name: agentServiceAccountName(addon), namespace: addon.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: {
+        'meta.helm.sh/release-name': addon.install.release,
+        'meta.helm.sh/release-namespace': addon.namespace,
+        ...irsaServiceAccount(context, agentServiceAccountName(addon)).annotations,
+      },
+    },
+  };
+}
+
+const roleAnnotation = 'eks.amazonaws.com/role-arn';
+
+/**
+ * Applies the namespace and the agent's annotated ServiceAccount, before the chart's pods can
+ * start. Where the ServiceAccount was already there with another role or none (a release an
+ * older eksflow made, whose annotation the chart dropped; a new role), the pods running as it
+ * got their credentials when they were made, so they are deleted for their DaemonSets to
+ * make again with the role: each node's log and metric shipping pauses for that restart.
+ */
+async function bindAgentRole(tools: AddonTools, context: AddonContext, addon: ResolvedAddon): Promise<string | undefined> {
+  const serviceAccount = cloudwatchAgentServiceAccount(context, addon);
+  if (!serviceAccount) return undefined;
+  const config = await tools.kube.forCluster(context.cluster);
+  const objects = KubernetesObjectApi.makeApiClient(config);
+  const core = config.makeApiClient(CoreV1Api);
+  const { name } = serviceAccount.metadata;
+  const where = `${addon.namespace}/${name}`;
+  const before = await kubeOrUndefined(`read ServiceAccount ${where}`, () => core.readNamespacedServiceAccount({ name, namespace: addon.namespace }));
+  // helm's --create-namespace would come too late for the ServiceAccount; it leaves an existing one be.
+  const namespace: Manifest<V1Namespace> = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace } };
+  for (const object of [namespace, serviceAccount] as KubernetesObject[]) {
+    await kubeCall(`apply ${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}`,
+      () => objects.patch(object, undefined, undefined, fieldManagers.apply, true, PatchStrategy.ServerSideApply));
+  }
+  const said = `ServiceAccount ${where} bound to ${context.roleArn}`;
+  if (!before || before.metadata?.annotations?.[roleAnnotation] === context.roleArn) return said;
+  const pods = await kubeCall(`list Pods running as ${where}`, () => core.listNamespacedPod({ namespace: addon.namespace, fieldSelector: `spec.serviceAccountName=${name}` }));
+  for (const pod of pods.items) {
+    await kubeOrUndefined(`delete Pod ${addon.namespace}/${pod.metadata?.name}`, () => core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: addon.namespace }));
+  }
+  return pods.items.length ? `${said}; restarted ${pods.items.length} pod(s) made before it` : said;
 }
 
 export interface FluentBitManifests {
@@ -108,6 +193,7 @@ export function fluentBitManifests(context: AddonContext, namespace: string): Fl
               fromClusterInfo('READ_FROM_TAIL', 'read.tail'),
               { name: 'HOST_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
               { name: 'HOSTNAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+              { name: 'CI_VERSION', value: containerInsightsVersion },
             ],
             resources: { requests: { cpu: '500m', memory: '100Mi' }, limits: { memory: '200Mi' } },
             volumeMounts: [
@@ -166,18 +252,30 @@ function configHash(...maps: Record<string, string>[]): string {
   return createHash('sha256').update(JSON.stringify(maps)).digest('hex').slice(0, 16);
 }
 
-/** One `[SECTION]` of a Fluent Bit classic-mode file, keys padded as the tutorial's are. */
+/**
+ * One `[SECTION]` of a Fluent Bit classic-mode file, keys padded as the tutorial's are, and
+ * always a blank after the key: `storage.backlog.mem_limit` is longer than the padding, and
+ * padding alone ran it into its value (`storage.backlog.mem_limit5M`, a key Fluent Bit does not know).
+ */
 function section(name: string, entries: [string, string][]): string {
-  return [`[${name}]`, ...entries.map(([key, value]) => `    ${key.padEnd(20)}${value}`)].join('\n');
+  return [`[${name}]`, ...entries.map(([key, value]) => `    ${key.padEnd(19)} ${value}`)].join('\n');
 }
 
 const tail = (entries: [string, string][]) => section('INPUT', [['Name', 'tail'], ...entries]);
+const journal = (tag: string, filters: string[], db: string) => section('INPUT', [
+  ['Name', 'systemd'], ['Tag', tag], ...filters.map((filter): [string, string] => ['Systemd_Filter', filter]),
+  ['DB', `/var/fluent-bit/state/${db}`], ['Path', '/var/log/journal'], ['Read_From_Tail', '${READ_FROM_TAIL}'],
+]);
 
 /**
- * The tutorial's Fluent Bit files, with two changes: the log group names are written out
- * (from the same function that names the groups eksflow makes), and `auto_create_group` is
- * Off, since eksflow makes the groups with their retention and tags, and Fluent Bit's own
- * would have neither.
+ * The Fluent Bit files of upstream fluent-bit.yaml (`fluentBitUpstream`), section for section,
+ * with two changes: the log group names are written out (from the same function that names the
+ * groups eksflow makes, where upstream says /aws/containerinsights/${CLUSTER_NAME}/...), and
+ * `auto_create_group` is Off, since eksflow makes the groups with their retention and tags, and
+ * Fluent Bit's own would have neither. Host logs come from the systemd journal, as upstream
+ * reads them now: the kernel's (dmesg), priorities 0-6 (messages) and the authpriv facility
+ * (secure). The files /var/log/dmesg, messages and secure an older tutorial tailed are not
+ * written on journald-only hosts (Amazon Linux 2023, Bottlerocket), so that host group stayed empty.
  */
 export function fluentBitConfigFiles(cluster: string): Record<string, string> {
   const [application, dataplane, host] = fluentBitLogGroups(cluster);
@@ -186,13 +284,12 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
     ['log_stream_prefix', streamPrefix], ['auto_create_group', 'Off'], ['extra_user_agent', 'container-insights'],
   ]);
   const awsMetadata = (match: string) => section('FILTER', [['Name', 'aws'], ['Match', match], ['imds_version', 'v2']]);
-  const containerTail = (path: string, db: string, memBufLimit: string, extra: [string, string][] = []) => tail([
+  const containerTail = (path: string, db: string, memBufLimit: string, extra: [string, string][] = [], buffered: [string, string][] = []) => tail([
     ['Tag', 'application.*'], ...extra, ['Path', path], ['multiline.parser', 'docker, cri'], ['DB', `/var/fluent-bit/state/${db}`],
-    ['Mem_Buf_Limit', memBufLimit], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+    ['Mem_Buf_Limit', memBufLimit], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ...buffered, ['Read_from_Head', '${READ_FROM_HEAD}'],
   ]);
-  const hostTail = (tag: string, path: string, db: string, parse: [string, string]) => tail([
-    ['Tag', tag], ['Path', path], parse, ['DB', `/var/fluent-bit/state/${db}`], ['Mem_Buf_Limit', '5MB'],
-    ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'], ['Read_from_Head', '${READ_FROM_HEAD}'],
+  const firstLineParser = (name: string, regex: string) => section('PARSER', [
+    ['Name', name], ['Format', 'regex'], ['Regex', regex], ['Time_Key', 'time'], ['Time_Format', '%Y-%m-%dT%H:%M:%S.%LZ'],
   ]);
   const files = {
     'fluent-bit.conf': [
@@ -207,8 +304,8 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
     ],
     'application-log.conf': [
       containerTail('/var/log/containers/*.log', 'flb_container.db', '50MB', [
-        ['Exclude_Path', '/var/log/containers/cloudwatch-agent*, /var/log/containers/fluent-bit*, /var/log/containers/aws-node*, /var/log/containers/kube-proxy*'],
-      ]),
+        ['Exclude_Path', '/var/log/containers/cloudwatch-agent*, /var/log/containers/fluent-bit*, /var/log/containers/aws-node*, /var/log/containers/kube-proxy*, /var/log/containers/fluentd*'],
+      ], [['Rotate_Wait', '30'], ['storage.type', 'filesystem']]),
       containerTail('/var/log/containers/fluent-bit*', 'flb_log.db', '5MB'),
       containerTail('/var/log/containers/cloudwatch-agent*', 'flb_cwagent.db', '5MB'),
       section('FILTER', [
@@ -220,11 +317,7 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
       output('application.*', application!, '${HOST_NAME}-'),
     ],
     'dataplane-log.conf': [
-      section('INPUT', [
-        ['Name', 'systemd'], ['Tag', 'dataplane.systemd.*'], ['Systemd_Filter', '_SYSTEMD_UNIT=docker.service'],
-        ['Systemd_Filter', '_SYSTEMD_UNIT=containerd.service'], ['Systemd_Filter', '_SYSTEMD_UNIT=kubelet.service'],
-        ['DB', '/var/fluent-bit/state/systemd.db'], ['Path', '/var/log/journal'], ['Read_From_Tail', '${READ_FROM_TAIL}'],
-      ]),
+      journal('dataplane.systemd.*', ['_SYSTEMD_UNIT=docker.service', '_SYSTEMD_UNIT=containerd.service', '_SYSTEMD_UNIT=kubelet.service'], 'systemd.db'),
       tail([
         ['Tag', 'dataplane.tail.*'], ['Path', '/var/log/containers/aws-node*, /var/log/containers/kube-proxy*'], ['multiline.parser', 'docker, cri'],
         ['DB', '/var/fluent-bit/state/flb_dataplane_tail.db'], ['Mem_Buf_Limit', '50MB'], ['Skip_Long_Lines', 'On'], ['Refresh_Interval', '10'],
@@ -238,10 +331,17 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
       output('dataplane.*', dataplane!, '${HOST_NAME}-'),
     ],
     'host-log.conf': [
-      hostTail('host.dmesg', '/var/log/dmesg', 'flb_dmesg.db', ['Key', 'message']),
-      hostTail('host.messages', '/var/log/messages', 'flb_messages.db', ['Parser', 'syslog']),
-      hostTail('host.secure', '/var/log/secure', 'flb_secure.db', ['Parser', 'syslog']),
+      journal('host.dmesg', ['_TRANSPORT=kernel'], 'flb_dmesg.db'),
+      journal('host.messages', ['0', '1', '2', '3', '4', '5', '6'].map((priority) => `PRIORITY=${priority}`), 'flb_messages.db'),
+      // Facility 10 is authpriv: what /var/log/secure held.
+      journal('host.secure', ['SYSLOG_FACILITY=10'], 'flb_secure.db'),
       awsMetadata('host.*'),
+      // messages leaves out what secure (10) and the mail (2) and cron (9) facilities carry, as syslog did.
+      section('FILTER', [['Name', 'grep'], ['Match', 'host.messages'], ['Exclude', 'SYSLOG_FACILITY /^(2|9|10)$/']]),
+      section('FILTER', [
+        ['Name', 'modify'], ['Match', 'host.*'], ['Rename', '_HOSTNAME host'], ['Rename', 'MESSAGE message'],
+        ['Rename', 'SYSLOG_IDENTIFIER ident'], ['Rename', 'SYSLOG_PID pid'], ['Remove_regex', '[A-Z]'],
+      ]),
       output('host.*', host!, '${HOST_NAME}.'),
     ],
     'parsers.conf': [
@@ -250,6 +350,10 @@ export function fluentBitConfigFiles(cluster: string): Record<string, string> {
         ['Regex', '^(?<time>[^ ]* {1,2}[^ ]* [^ ]*) (?<host>[^ ]*) (?<ident>[a-zA-Z0-9_\\/\\.\\-]*)(?:\\[(?<pid>[0-9]+)\\])?(?:[^\\:]*\\:)? *(?<message>.*)$'],
         ['Time_Key', 'time'], ['Time_Format', '%b %d %H:%M:%S'],
       ]),
+      firstLineParser('container_firstline',
+        '(?<log>(?<="log":")\\S(?!\\.).*?)(?<!\\\\)".*(?<stream>(?<="stream":").*?)".*(?<time>\\d{4}-\\d{1,2}-\\d{1,2}T\\d{2}:\\d{2}:\\d{2}\\.\\w*).*(?=})'),
+      firstLineParser('cwagent_firstline',
+        '(?<log>(?<="log":")\\d{4}[\\/-]\\d{1,2}[\\/-]\\d{1,2}[ T]\\d{2}:\\d{2}:\\d{2}(?!\\.).*?)(?<!\\\\)".*(?<stream>(?<="stream":").*?)".*(?<time>\\d{4}-\\d{1,2}-\\d{1,2}T\\d{2}:\\d{2}:\\d{2}\\.\\w*).*(?=})'),
     ],
   };
   return Object.fromEntries(Object.entries(files).map(([name, parts]) => [name, `${parts.join('\n\n')}\n`]));
@@ -352,7 +456,7 @@ export const cloudwatchAddon: AddonFactory = (tools, addon) => {
     case 'eks-addon':
       return eksManagedAddon(tools, addon);
     case 'helm':
-      return helmAddon({ values: cloudwatchObservabilityValues })(tools, addon);
+      return helmAddon({ values: cloudwatchObservabilityValues, beforeInstall: bindAgentRole })(tools, addon);
     case 'manifests':
       return fluentBitAddon(tools, addon);
   }

@@ -10,6 +10,11 @@ const helmTimeoutSeconds = 300;
 export interface HelmAddonOptions {
   /** The chart values, complete, from the environment. */
   values(context: AddonContext, addon: ResolvedAddon): Record<string, unknown>;
+  /**
+   * What the chart needs in place before its objects are made and cannot be told by a value
+   * (an IRSA annotation the chart has no value for, say); runs before every helm upgrade --install.
+   */
+  beforeInstall?(tools: AddonTools, context: AddonContext, addon: ResolvedAddon): Promise<string | undefined>;
   /** Objects the chart does not make (an admin binding, a log group), after the release. */
   afterInstall?(tools: AddonTools, context: AddonContext, addon: ResolvedAddon): Promise<string | undefined>;
   /** Undoes afterInstall, before the release goes. */
@@ -24,12 +29,13 @@ export function helmAddon(options: HelmAddonOptions): AddonFactory {
     const release = { release: install.release, namespace: addon.namespace };
     return {
       async install(context) {
+        const prepared = await options.beforeInstall?.(tools, context, addon);
         const installed = await tools.helm.helmUpgradeInstall({
           cluster: context.cluster, ...release, chart: install.chart, values: options.values(context, addon), timeoutSeconds: helmTimeoutSeconds, owner: context.owner,
         });
         const extra = await options.afterInstall?.(tools, context, addon);
         return {
-          summary: `helm ${install.chart.name} ${install.chart.version} revision ${installed.revision} ${installed.status}${installed.adopted ? ' (adopted: not made by this run)' : ''}${extra ? `; ${extra}` : ''}`,
+          summary: `helm ${install.chart.name} ${install.chart.version} revision ${installed.revision} ${installed.status}${installed.adopted ? ' (adopted: not made by this run)' : ''}${[prepared, extra].filter(Boolean).map((said) => `; ${said}`).join('')}`,
           adopted: installed.adopted === true,
         };
       },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, ApiextensionsV1Api, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonModule } from '../../../src/activities/addons/addon-module';
@@ -11,7 +11,10 @@ import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
 import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
-const bed = addonBedPerFile();
+// The real eks-charts package. Its Service webhook (mservice.elbv2.k8s.aws, failurePolicy Fail)
+// would refuse every Service created while the release is in, since under KWOK no controller
+// runs to answer it: this file creates none, so the chart goes in with the values eksflow sets.
+const bed = addonBedPerFile(undefined, { charts: 'real' });
 
 const options: AddonsSpec = { 'aws-load-balancer-controller': {} };
 const addon = addonCatalog.get('aws-load-balancer-controller')!.resolve(options, '1.35');
@@ -91,6 +94,15 @@ test('install renders the values into the release, and isReady holds once the De
   assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], roleArn);
   const service = await core().readNamespacedService({ name: webhookService, namespace });
   assert.deepEqual(service.spec?.selector, deployment.spec?.selector.matchLabels, 'the webhook Service selects the controller pods');
+  // The gate's Service is the one the chart's webhooks call, and the Service webhook fails
+  // closed (templates/webhook.yaml): why the catalog gates what follows on its endpoints.
+  const webhooks = await bed.cluster.kubeConfig.makeApiClient(AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: 'aws-load-balancer-webhook' });
+  const serviceWebhook = webhooks.webhooks?.find((webhook) => webhook.name === 'mservice.elbv2.k8s.aws');
+  assert.equal(serviceWebhook?.failurePolicy, 'Fail');
+  assert.deepEqual(serviceWebhook?.clientConfig.service && { name: serviceWebhook.clientConfig.service.name, namespace: serviceWebhook.clientConfig.service.namespace }, { name: webhookService, namespace });
+  // The chart's CRDs (crds/crds.yaml), which the controller's TargetGroupBindings need.
+  const crds = bed.cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const name of ['targetgroupbindings.elbv2.k8s.aws', 'ingressclassparams.elbv2.k8s.aws']) await crds.readCustomResourceDefinition({ name });
 
   // Ready from the first ready endpoint on; wait for both, so the report below is the settled one.
   const seen = await readinessUntil(() => controller().isReady(context), (readiness) => readiness.ready && readiness.gates[1]!.detail === '2 ready endpoints');

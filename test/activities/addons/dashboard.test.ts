@@ -12,7 +12,7 @@ import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
 import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
-const bed = addonBedPerFile();
+const bed = addonBedPerFile(undefined, { charts: 'real' });
 
 const headlampOptions: AddonsSpec = { dashboard: { kind: 'headlamp' } };
 const legacyOptions: AddonsSpec = { dashboard: { kind: 'kubernetes-dashboard' } };
@@ -158,7 +158,9 @@ test('the legacy Kubernetes Dashboard installs in its own namespace with the sam
   assert.equal(binding.subjects?.[0]?.namespace, 'kubernetes-dashboard');
 
   const seen = await readinessUntil(() => module(legacy).isReady(context), (readiness) => readiness.ready);
-  assert.deepEqual(seen.at(-1)!.gates, [{ gate: 'deployment kubernetes-dashboard/kubernetes-dashboard-web available', ok: true, detail: '1/1 replicas available' }]);
+  // The real chart's four Deployments (kong with the chart's own name for it, kubernetes-dashboard-kong).
+  assert.deepEqual(seen.at(-1)!.gates, ['kong', 'web', 'auth', 'api'].map((part) => (
+    { gate: `deployment kubernetes-dashboard/kubernetes-dashboard-${part} available`, ok: true, detail: '1/1 replicas available' })));
   const login = await tokens().dashboardLoginToken({ cluster: legacyContext.cluster, namespace: 'kubernetes-dashboard' });
   assert.equal(login.username, adminUser('kubernetes-dashboard'));
 
