@@ -37,9 +37,16 @@ const builtBesideWorker = fileURLToPath(new URL('./workflow-bundle.js', import.m
 
 function workflowCode(config: Config): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'interceptors'> {
   const codePath = config.EKSFLOW_WORKFLOW_BUNDLE ?? (existsSync(builtBesideWorker) ? builtBesideWorker : undefined);
-  if (!codePath) return workflowWorkerOptions;
-  // A prebuilt bundle has the workflow interceptors in it already; only the activity side is given here.
-  return { workflowBundle: { codePath }, interceptors: { activity: workflowWorkerOptions.interceptors.activity } };
+  return codePath ? prebuiltBundleOptions({ codePath }) : workflowWorkerOptions;
+}
+
+/**
+ * A worker's options for a prebuilt bundle (from `buildWorkflowBundle`): the bundle has the
+ * workflow interceptors in it already, so only the activity side is given, and it must be, or
+ * activities would act in the worker's own region whatever the environment's.
+ */
+export function prebuiltBundleOptions(workflowBundle: { code: string } | { codePath: string }): Pick<WorkerOptions, 'workflowBundle' | 'interceptors'> {
+  return { workflowBundle, interceptors: { activity: workflowWorkerOptions.interceptors.activity } };
 }
 
 /** The workflows with their interceptors, as the worker would bundle them itself: what `npm run bundle` and `npm run build` write. */

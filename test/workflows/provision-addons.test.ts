@@ -10,7 +10,7 @@ import { createActivities } from '../../src/activities';
 import type { EnvironmentSpec } from '../../src/domain/environment-spec';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
-import { workflowInterceptorModules, workflowsPath } from '../../worker';
+import { buildWorkflowBundle, prebuiltBundleOptions } from '../../worker';
 import { validSpec } from '../fixtures/specs';
 import type { ChartRef } from '../../src/activities/helm';
 import { testActivityDeps } from '../support/activity-deps';
@@ -39,8 +39,7 @@ before(async () => {
   [env, aws, cluster] = await Promise.all([timeSkippingEnv(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': 'general' }, metrics: true })]);
   helm = helmFor(cluster.kubeconfigPath);
   stopController = playLoadBalancerController(cluster);
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+  bundle = { code: await buildWorkflowBundle() };
 });
 afterEach(() => aws.reset());
 after(async () => {
@@ -101,7 +100,7 @@ let runs = 0;
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>): Promise<T> {
   const taskQueue = `addons-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, chartArgs })), fault);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...prebuiltBundleOptions(bundle), activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.addons-${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec }],

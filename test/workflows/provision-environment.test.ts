@@ -16,7 +16,7 @@ import { assumedBy } from '../../src/domain/service-roles';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } from '../../src/workflows/messages';
 import type { provisionEnvironment } from '../../src/workflows';
 import type { ProvisionInput } from '../../src/workflows/provision-environment';
-import { workflowInterceptorModules, workflowsPath } from '../../worker';
+import { buildWorkflowBundle, prebuiltBundleOptions } from '../../worker';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
@@ -47,8 +47,7 @@ before(async () => {
   upstream = writeOciLayout(layout);
   await runCommand(toolPath('skopeo'), ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:${upstream.tag}`, `docker://${images.host}/upstream/app:${upstream.tag}`]);
   rmSync(layout, { recursive: true, force: true });
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+  bundle = { code: await buildWorkflowBundle() };
 });
 afterEach(() => aws.reset());
 after(async () => {
@@ -76,7 +75,7 @@ type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>
 async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>, input: Partial<ProvisionInput> = {}): Promise<T> {
   const taskQueue = `provision-${++runs}`;
   const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images })), fault);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...prebuiltBundleOptions(bundle), activities });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
       taskQueue, workflowId: `team-a.${spec.name}.${runs}`, args: [{ environmentId: `team-a/${spec.name}`, spec, ...input }],
@@ -355,7 +354,7 @@ test('a run survives its worker: a second worker picks it up mid-wait and finish
   // A short grace time cuts the first worker's wait off, as when its host goes away; no
   // workflow cache means no sticky queue, so nothing is routed to the departed worker.
   const newWorker = () => Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second', maxCachedWorkflows: 0,
+    connection: env.nativeConnection, taskQueue, ...prebuiltBundleOptions(bundle), activities, shutdownGraceTime: '1 second', maxCachedWorkflows: 0,
   });
   const handle = await env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: `team-a.late.${runs}`, args: [{ environmentId: 'team-a/late', spec }],
