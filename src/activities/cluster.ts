@@ -76,7 +76,12 @@ export function createClusterActivities(eks: EksApi) {
   }
 
   /** Makes the enabled control-plane log types exactly `wanted`; returns false when nothing had to change. */
-  async function ensureControlPlaneLogging(input: { owner: Owner; name: string; wanted: string[] }): Promise<boolean> {
+  /**
+   * Turns control-plane log types on and off as wanted. Resolves false when they already are,
+   * else with the update's ID (true if EKS gave none), for the workflow to follow through
+   * DescribeUpdate: an update can end Failed or Cancelled while the cluster is ACTIVE again.
+   */
+  async function ensureControlPlaneLogging(input: { owner: Owner; name: string; wanted: string[] }): Promise<string | boolean> {
     const cluster = await eks.describeCluster(input.name);
     if (!cluster) throw ApplicationFailure.nonRetryable(`EKS cluster ${input.name} does not exist`, errorTypes.resourceFailed);
     const enabled = new Set(cluster.enabledLogTypes);
@@ -84,8 +89,18 @@ export function createClusterActivities(eks: EksApi) {
     const toEnable = [...wanted].filter((t) => !enabled.has(t));
     const toDisable = [...enabled].filter((t) => !wanted.has(t));
     if (toEnable.length === 0 && toDisable.length === 0) return false;
-    await eks.updateClusterLogging(input.name, toEnable, toDisable, clientRequestToken(input.owner.runId, `logging-${[...wanted].sort().join('.')}`));
-    return true;
+    const updateId = await eks.updateClusterLogging(input.name, toEnable, toDisable, clientRequestToken(input.owner.runId, `logging-${[...wanted].sort().join('.')}`));
+    return updateId || true;
+  }
+
+  /**
+   * One look at a cluster update (DescribeUpdate), shaped for the workflow's poll: its status
+   * (InProgress, Successful, Failed, Cancelled) and its errors as `issues` ("code: message").
+   */
+  async function describeClusterUpdate(input: { cluster: string; updateId: string }): Promise<{ status: string; issues: string[] }> {
+    const update = await eks.describeUpdate(input.cluster, input.updateId);
+    if (!update) throw ApplicationFailure.nonRetryable(`EKS knows no update ${input.updateId} of cluster ${input.cluster}`, errorTypes.resourceFailed);
+    return { status: update.status, issues: update.errors };
   }
 
   /** Deletes the cluster, only when it carries this environment's tag; a FAILED cluster too. */
@@ -93,5 +108,5 @@ export function createClusterActivities(eks: EksApi) {
     return deleteIfOurs(await eks.describeCluster(input.name), input, () => eks.deleteCluster(input.name));
   }
 
-  return { ensureCluster, describeCluster, ensureControlPlaneLogging, deleteCluster };
+  return { ensureCluster, describeCluster, ensureControlPlaneLogging, describeClusterUpdate, deleteCluster };
 }

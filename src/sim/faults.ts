@@ -44,7 +44,7 @@ export interface FailedOutcome {
 }
 
 /** The resources whose creation can end in a failed state: EKS's own, as DescribeX reports them. */
-export type SettlingKind = 'cluster' | 'nodegroup' | 'fargate-profile' | 'addon';
+export type SettlingKind = 'cluster' | 'nodegroup' | 'fargate-profile' | 'addon' | 'cluster-update';
 
 const matchesResource = (wanted: string | undefined, resource: string | undefined) =>
   wanted === undefined || (resource !== undefined && (resource === wanted || resource.split('/').includes(wanted)));

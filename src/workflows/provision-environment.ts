@@ -282,7 +282,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'cluster-logging': async (step) => {
       const changed = await aws.ensureControlPlaneLogging({ owner, name: spec.name, wanted: spec.controlPlaneLogging });
       update(step.id, { detail: changed ? `enabled ${spec.controlPlaneLogging.join(', ')}` : 'already as wanted' });
-      if (changed) await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
+      if (!changed) return;
+      // The update itself, through DescribeUpdate: it can end Failed or Cancelled, with errors,
+      // while the cluster is ACTIVE again (aws-fault-catalog 19; Terraform's waitClusterUpdateSuccessful).
+      // Histories from before it answered `true`, and skip this.
+      if (typeof changed === 'string' && patched('logging-update-described')) {
+        await waitUntil(step, () => aws.describeClusterUpdate({ cluster: spec.name, updateId: changed }), (u) => u.status === 'Successful',
+          (u) => `logging update ${u.status}`, (u) => u.status === 'Failed' || u.status === 'Cancelled');
+      }
+      await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
     },
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);

@@ -279,6 +279,24 @@ test('catalog 17: a logging update waits out the cluster update in progress, and
   await rejectsWith(bed.activities.ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api', 'audit'] }), errorTypes.awsClientError, /UpdateClusterConfig demo: ResourceInUseException: Cannot LoggingUpdate because cluster demo currently has update .* in progress \(still so/);
 });
 
+test('catalog 19: DescribeUpdate Failed or Cancelled comes back with Update.errors as "code: message", for the workflow to fail the step with', async () => {
+  await ensureCluster();
+  const describeUpdate: RequestMatch = { service: 'eks', operation: 'DescribeUpdate', resource: 'demo' };
+  const updateId = '0b4c8f0d-6e8e-4c54-8b43-9d1b2c3a4e5f';
+  // moto has no DescribeUpdate: the proxy answers with the EKS API reference's response shape.
+  for (const status of ['Failed', 'Cancelled'] as const) {
+    bed.proxy.clear();
+    bed.proxy.add({ on: describeUpdate, reply: { status: 200, body: { update: {
+      id: updateId, status, type: 'LoggingUpdate', params: [], createdAt: 1765000000,
+      errors: [{ errorCode: 'AccessDenied', errorMessage: 'The cluster role is not authorized to perform logs:CreateLogGroup', resourceIds: ['demo'] }],
+    } } } });
+    assert.deepEqual(await bed.activities.describeClusterUpdate({ cluster: 'demo', updateId }), { status, issues: ['AccessDenied: The cluster role is not authorized to perform logs:CreateLogGroup'] });
+  }
+  bed.proxy.clear();
+  bed.proxy.add({ on: describeUpdate, error: { code: 'ResourceNotFoundException', message: `No update found for ID: ${updateId}` } });
+  await assert.rejects(bed.activities.describeClusterUpdate({ cluster: 'demo', updateId }), /EKS knows no update/);
+});
+
 // ---- D. Fargate ------------------------------------------------------------------------
 
 test('catalog 29: Fargate profile create and delete wait out another profile CREATING or DELETING, and fail when it outlasts the budget', async () => {

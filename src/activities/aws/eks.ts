@@ -1,7 +1,7 @@
 import {
   CreateAddonCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
-  UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
+  DescribeUpdateCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
   type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { aws, awsOrUndefined } from './errors';
@@ -103,6 +103,14 @@ export interface CreateAddonInput {
   clientRequestToken: string;
 }
 
+/** An EKS update (DescribeUpdate): InProgress, then Successful, Failed or Cancelled (aws-fault-catalog 19). */
+export interface ClusterUpdate {
+  id: string;
+  status: string;
+  /** Update.errors[], each "ErrorCode: ErrorMessage". */
+  errors: string[];
+}
+
 export interface EksApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
@@ -118,8 +126,10 @@ export interface EksApi {
   listNodegroups(cluster: string): Promise<string[]>;
   describeCluster(name: string): Promise<Cluster | undefined>;
   createCluster(input: CreateClusterInput): Promise<Cluster>;
-  /** Starts a logging update; EKS runs one cluster update at a time. */
+  /** Starts a logging update; EKS runs one cluster update at a time. Resolves with the update's ID. */
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string): Promise<string>;
+  /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors as "code: message"; undefined when EKS knows no such update. */
+  describeUpdate(cluster: string, updateId: string): Promise<ClusterUpdate | undefined>;
   deleteCluster(name: string): Promise<void>;
   listClusters(): Promise<string[]>;
 }
@@ -250,6 +260,15 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
       const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), notYet.UpdateClusterConfig);
       return updated.update?.id ?? '';
+    },
+    async describeUpdate(cluster, updateId) {
+      const found = await awsOrUndefined(`DescribeUpdate ${cluster}/${updateId}`, () => client.send(new DescribeUpdateCommand({ name: cluster, updateId })));
+      if (!found?.update) return undefined;
+      return {
+        id: found.update.id ?? updateId,
+        status: found.update.status ?? 'InProgress',
+        errors: (found.update.errors ?? []).map((e) => `${e.errorCode ?? 'Unknown'}: ${e.errorMessage ?? ''}`.trim()),
+      };
     },
     async deleteCluster(name) {
       await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), notYet.DeleteCluster);

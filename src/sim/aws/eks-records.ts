@@ -5,6 +5,10 @@ import type { Timer } from './context';
 export interface UpdateRecord {
   id: string;
   token: string;
+  /** InProgress, Successful, Failed or Cancelled, as DescribeUpdate says. */
+  status: string;
+  /** "ErrorCode: ErrorMessage", for a Failed or Cancelled update. */
+  errors: string[];
 }
 
 /** What a create asked for (its token kept as `token`), and where the resource stands. */
@@ -65,6 +69,8 @@ export interface ClusterRecord {
   capacitySince?: number;
   update?: UpdateRecord;
   updateTokens: Map<string, string>;
+  /** Every update of the cluster by ID, kept for DescribeUpdate. */
+  updates: Map<string, UpdateRecord>;
   nodegroups: Map<string, NodegroupRecord>;
   fargateProfiles: Map<string, FargateProfileRecord>;
   addons: Map<string, AddonRecord>;

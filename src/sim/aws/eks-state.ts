@@ -1,7 +1,7 @@
 import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, Nodegroup } from '../../activities/aws/eks';
 import type { SimOperation } from '../profile';
 import { after, type SimContext } from './context';
-import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord } from './eks-records';
+import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord, UpdateRecord } from './eks-records';
 import { isServing } from './eks-records';
 import { eksError } from './errors';
 import type { SettlingKind } from '../faults';
@@ -141,7 +141,7 @@ export class EksState {
       tags: { ...input.tags }, ...endpoint,
       // Each cluster has its own issuer: IRSA trust policies name it.
       oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
-      enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
+      enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), updates: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
       if (this.settleFailed(cluster, 'cluster', input.name)) return;
@@ -167,19 +167,36 @@ export class EksState {
     if (enable.every((type) => cluster.enabledLogTypes.has(type)) && disable.every((type) => !cluster.enabledLogTypes.has(type))) {
       throw eksError.invalidParameter('No changes needed for the logging config provided');
     }
-    const update = { id: this.context.ids.uuid(), token };
+    const update: UpdateRecord = { id: this.context.ids.uuid(), token, status: 'InProgress', errors: [] };
     cluster.update = update;
+    cluster.updates.set(update.id, update);
     cluster.updateTokens.set(token, update.id);
     cluster.status = 'UPDATING';
     cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), (at) => {
       this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
+      cluster.update = undefined;
+      cluster.status = 'ACTIVE';
+      // An update asked to fail ends Failed (or Cancelled) with its errors and changes nothing;
+      // the cluster is ACTIVE again either way, as on EKS (aws-fault-catalog 19).
+      const failed = this.context.outcomes?.outcomeOf('cluster-update', name);
+      if (failed) {
+        update.status = failed.status;
+        update.errors = [...failed.issues];
+        return;
+      }
+      update.status = 'Successful';
       for (const type of enable) cluster.enabledLogTypes.add(type);
       if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(name);
       for (const type of disable) cluster.enabledLogTypes.delete(type);
-      cluster.update = undefined;
-      cluster.status = 'ACTIVE';
     });
     return update.id;
+  }
+
+  /** DescribeUpdate: the update by its ID, as long as the cluster lives. */
+  describeUpdate(name: string, updateId: string): UpdateRecord {
+    const update = this.cluster(name).updates.get(updateId);
+    if (!update) throw eksError.notFound(`No update found for ID: ${updateId}`);
+    return update;
   }
 
   deleteCluster(name: string): void {
@@ -244,13 +261,14 @@ export class EksState {
     if (group.update) throw eksError.resourceInUse(`Cannot update because nodegroup ${name} currently has update ${group.update.id} in progress`);
     if (group.status !== 'ACTIVE') throw eksError.resourceInUse(`Nodegroup ${name} is ${group.status}: it takes updates only when ACTIVE`);
     checkScaling(scaling);
-    const update = { id: this.context.ids.uuid(), token };
+    const update: UpdateRecord = { id: this.context.ids.uuid(), token, status: 'InProgress', errors: [] };
     group.update = update;
     group.updateTokens.set(token, update.id);
     group.status = 'UPDATING';
     // The new sizes show once the update completes.
     group.timer = this.context.scheduler.at(this.latency('nodegroup.update', `${clusterName}/${name}`), (at) => {
       group.scaling = { ...scaling };
+      update.status = 'Successful';
       group.update = undefined;
       group.status = 'ACTIVE';
       this.context.detections.finished(`nodegroup ${clusterName}/${name}`, 'nodegroup.update', at);

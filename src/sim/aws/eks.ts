@@ -131,6 +131,13 @@ export class SimulatedEks implements EksApi {
       aws(`CreateCluster ${input.name}`, () => request('CreateCluster', () => clusterView(this.state.createCluster(input))), rules)), async () => (await this.describeCluster(input.name)) !== undefined);
   }
 
+  describeUpdate(cluster: string, updateId: string) {
+    return this.call('describeUpdate', cluster, async (request) => {
+      const found = await awsOrUndefined(`DescribeUpdate ${cluster}/${updateId}`, () => request('DescribeUpdate', () => this.state.describeUpdate(cluster, updateId)));
+      return found && { id: found.id, status: found.status, errors: [...found.errors] };
+    });
+  }
+
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string) {
     return this.call('updateClusterLogging', name, (request) =>
       aws(`UpdateClusterConfig ${name}`, () => request('UpdateClusterConfig', () => this.state.updateClusterLogging(name, enabled, disabled, clientRequestToken)), this.context.notYet.UpdateClusterConfig));

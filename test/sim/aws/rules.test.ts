@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createClusterActivities } from '../../../src/activities/cluster';
 import { errorTypes } from '../../../src/domain/errors';
 import type { AwsInventory } from '../../../src/sim/aws';
 import type { Inventory } from '../../support/aws-inventory';
@@ -53,6 +54,28 @@ test('each cluster has its own OIDC issuer', async () => {
   bed.clock.advance(10_000);
   const issuers = await Promise.all(['demo', 'other'].map(async (name) => (await bed.apis.eks.describeCluster(name))?.oidcIssuer));
   assert.equal(new Set(issuers).size, 2, issuers.join(' vs '));
+});
+
+test('fault-catalog 19: a logging update is followed through DescribeUpdate: Successful applies it; Failed leaves the cluster ACTIVE, unchanged, with the update\'s errors', async () => {
+  const bed = manualSim();
+  await activeCluster(bed);
+  const { ensureControlPlaneLogging, describeClusterUpdate } = createClusterActivities(bed.apis.eks);
+  const owner = { environmentId: 'team-a/demo', runId: 'run-1' };
+  const first = await ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api'] });
+  assert.equal(typeof first, 'string', 'the update\'s ID');
+  assert.deepEqual(await describeClusterUpdate({ cluster: 'demo', updateId: first as string }), { status: 'InProgress', issues: [] });
+  bed.clock.advance(bed.drawn('cluster.update', 'demo'));
+  assert.deepEqual(await describeClusterUpdate({ cluster: 'demo', updateId: first as string }), { status: 'Successful', issues: [] });
+  assert.deepEqual((await bed.apis.eks.describeCluster('demo'))?.enabledLogTypes, ['api']);
+
+  const denied = 'AccessDenied: The cluster role is not authorized to perform logs:CreateLogGroup';
+  bed.sim.faults.failOutcome('cluster-update', 'demo', { status: 'Failed', issues: [denied] });
+  const second = await ensureControlPlaneLogging({ owner, name: 'demo', wanted: ['api', 'audit'] });
+  bed.clock.advance(bed.drawn('cluster.update', 'demo'));
+  assert.deepEqual(await describeClusterUpdate({ cluster: 'demo', updateId: second as string }), { status: 'Failed', issues: [denied] });
+  const cluster = await bed.apis.eks.describeCluster('demo');
+  assert.deepEqual([cluster?.status, cluster?.enabledLogTypes], ['ACTIVE', ['api']], 'ACTIVE again, the failed update applied nothing');
+  await assert.rejects(describeClusterUpdate({ cluster: 'demo', updateId: '00000000-0000-0000-0000-000000000000' }), /EKS knows no update/);
 });
 
 test('EKS runs one cluster configuration update at a time', async () => {
