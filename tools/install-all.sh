@@ -7,7 +7,7 @@ t0=$(date +%s)
 logs=$(mktemp -d)
 downloads=(apt moto temporal-test-server)
 # charts after helm: a chart missing from the mirror is pulled with it.
-builds=(kubernetes etcd kwok helm charts temporal-cli metrics-server vpa)
+builds=(kubernetes etcd kwok helm charts temporal-cli metrics-server vpa karpenter)
 
 for name in "${downloads[@]}"; do bash "install-$name.sh" > "$logs/$name.log" 2>&1 & pids[$!]=$name; done
 status=0

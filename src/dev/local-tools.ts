@@ -42,6 +42,9 @@ const locations = {
   metricsServer: ['METRICS_SERVER_PATH', () => cached('metrics-server', 'METRICS_SERVER_VERSION', 'bin', 'metrics-server'), 'metrics-server'],
   vpaRecommender: ['VPA_RECOMMENDER_PATH', () => cached('vpa', 'VPA_VERSION', 'bin', 'recommender'), 'vpa'],
   vpaCrds: ['VPA_CRDS_PATH', () => cached('vpa', 'VPA_VERSION', 'deploy', 'vpa-v1-crd-gen.yaml'), 'vpa'],
+  karpenterKwok: ['KARPENTER_KWOK_PATH', () => cached('karpenter', 'KARPENTER_VERSION', 'bin', 'karpenter-kwok'), 'karpenter'],
+  // The release's CRDs (karpenter.sh, karpenter.kwok.sh), copied from the module beside the binary.
+  karpenterCrds: ['KARPENTER_CRDS_DIR', () => cached('karpenter', 'KARPENTER_VERSION', 'crds'), 'karpenter'],
   // KWOK's Metric (kubelet's /metrics/resource) and resource-usage CRDs, copied beside metrics-server.
   kwokMetrics: ['KWOK_METRICS_DIR', () => cached('metrics-server', 'METRICS_SERVER_VERSION', `kwok-${pinned('KWOK_VERSION')}`), 'metrics-server'],
 } as const satisfies Record<string, readonly [string, () => string, string]>;
