@@ -133,10 +133,20 @@ test('a LoadBalancer Service is refused while the Load Balancer Controller start
   assert.equal(created.length, 1);
   assert.equal(created[0]!.cluster, cluster);
 
-  await core.deleteNamespacedService({ name: 'web', namespace: 'shop' });
-  assert.ok((await core.readNamespacedService({ name: 'web', namespace: 'shop' })).metadata?.deletionTimestamp, 'held while the NLB goes');
-  await waitFor('the Service to go', async () => core.readNamespacedService({ name: 'web', namespace: 'shop' }).then(() => false, (error: unknown) => kubeNotFound(error)));
-  assert.equal(deleted.length, 1);
+  // The DELETE's own answer shows the hold: the Service comes back marked for deletion, its
+  // finalizer still on. A read after it would race the controller, which may already have
+  // deleted the NLB and released the Service on a busy machine.
+  const deleting = await core.deleteNamespacedService({ name: 'web', namespace: 'shop' }) as V1Service;
+  assert.ok(deleting.metadata?.deletionTimestamp, 'held while the NLB goes');
+  assert.deepEqual(deleting.metadata?.finalizers, ['service.k8s.aws/resources']);
+  // Once gone, its NLB was deleted first: the finalizer is released only after.
+  let nlbsDeletedWhenGone = -1;
+  await waitFor('the Service to go', async () => core.readNamespacedService({ name: 'web', namespace: 'shop' }).then(() => false, (error: unknown) => {
+    if (!kubeNotFound(error)) return false;
+    nlbsDeletedWhenGone = deleted.length;
+    return true;
+  }));
+  assert.equal(nlbsDeletedWhenGone, 1);
 });
 
 test('an HPA reads CPU once metrics-server serves the metrics API, and is held to its minimum', async () => {
