@@ -40,6 +40,8 @@ const locations = {
   skopeo: ['SKOPEO_PATH', () => '/usr/bin/skopeo', 'apt'],
   chromium: ['CHROMIUM_PATH', () => '/usr/bin/chromium', 'apt'],
   metricsServer: ['METRICS_SERVER_PATH', () => cached('metrics-server', 'METRICS_SERVER_VERSION', 'bin', 'metrics-server'), 'metrics-server'],
+  // The project's Node runtime (tools/install-node.sh), for running what the image runs.
+  node24: ['NODE24_PATH', () => join(cacheRoot, `node-v${pinned('NODE_VERSION')}`, 'bin', 'node'), 'node'],
   vpaRecommender: ['VPA_RECOMMENDER_PATH', () => cached('vpa', 'VPA_VERSION', 'bin', 'recommender'), 'vpa'],
   vpaCrds: ['VPA_CRDS_PATH', () => cached('vpa', 'VPA_VERSION', 'deploy', 'vpa-v1-crd-gen.yaml'), 'vpa'],
   karpenterKwok: ['KARPENTER_KWOK_PATH', () => cached('karpenter', 'KARPENTER_VERSION', 'bin', 'karpenter-kwok'), 'karpenter'],

@@ -10,6 +10,7 @@ import { progressQuery, teardownSignal } from '../../src/workflows/messages';
 import { repoRoot } from '../support/paths';
 import { freePort, startProcess, waitFor, waitForPeer, type Started } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
+import { toolPath } from '../support/tools';
 
 // What the image runs: `npm run build`'s JavaScript, started with plain node — no tsx, no
 // webpack at start-up — serves the API and runs an environment to ready and back on the
@@ -28,16 +29,23 @@ before(async () => {
   assert.match(build.stdout, /workflow-bundle\.js/);
   server = await devServer();
   const common = { TEMPORAL_ADDRESS: server.address, EKSFLOW_TASK_QUEUE: taskQueue, EKSFLOW_CLOUD: 'sim', EKSFLOW_SIM_SPEEDUP: '200' };
-  worker = startProcess('compiled-worker', process.execPath, [join(outDir, 'worker.js')], { cwd: repoRoot, env: { ...common, NODE_OPTIONS: '' } });
+  // On the image's runtime, Node 24 (tools/install-node.sh), whatever node runs the tests.
+  const node = toolPath('node24');
+  worker = startProcess('compiled-worker', node, [join(outDir, 'worker.js')], { cwd: repoRoot, env: { ...common, NODE_OPTIONS: '' } });
   const apiPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
-  api = startProcess('compiled-api', process.execPath, [join(outDir, 'api.js')], { cwd: repoRoot, env: { ...common, API_PORT: String(apiPort), NODE_OPTIONS: '' } });
+  api = startProcess('compiled-api', node, [join(outDir, 'api.js')], { cwd: repoRoot, env: { ...common, API_PORT: String(apiPort), NODE_OPTIONS: '' } });
   await waitForPeer(api, 'the compiled API to answer', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 30_000 });
 });
 after(async () => {
   await Promise.all([worker?.stop(35_000), api?.stop()]);
   await server?.teardown();
   rmSync(outDir, { recursive: true, force: true });
+});
+
+test('the compiled programs run on Node 24, the image\'s runtime', async () => {
+  const version = await promisify(execFile)(toolPath('node24'), ['--version']);
+  assert.match(version.stdout, /^v24\./);
 });
 
 test('the compiled API answers, and is ready once it reaches Temporal', async () => {
