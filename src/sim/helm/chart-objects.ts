@@ -72,11 +72,18 @@ function chartWebhooks(addon: ResolvedAddon, values: Record<string, unknown>, la
   }];
 }
 
-/** The ServiceAccount a chart's values ask for: `serviceAccount`, `rbac.serviceAccount` or `agent.serviceAccount`, with its annotations. */
+/**
+ * The ServiceAccount a chart's values ask for: `serviceAccount` or `rbac.serviceAccount` with
+ * its annotations, or `agent.serviceAccount` by name alone — amazon-cloudwatch-observability
+ * 4.3.0 has no `agent.serviceAccount.annotations` (values.yaml, templates/cloudwatch-agent-
+ * serviceaccount.yaml), so an annotation given there is ignored, as by the real chart.
+ */
 function valuesServiceAccount(values: Record<string, unknown>): { name: string; annotations: Record<string, string> } | undefined {
-  const candidates = [values.serviceAccount, (values.rbac as Record<string, unknown> | undefined)?.serviceAccount, (values.agent as Record<string, unknown> | undefined)?.serviceAccount];
-  const found = candidates.find((c): c is Record<string, unknown> => isPlainObject(c) && typeof c.name === 'string');
-  return found ? { name: found.name as string, annotations: (isPlainObject(found.annotations) ? found.annotations : {}) as Record<string, string> } : undefined;
+  const annotated = [values.serviceAccount, (values.rbac as Record<string, unknown> | undefined)?.serviceAccount]
+    .find((c): c is Record<string, unknown> => isPlainObject(c) && typeof c.name === 'string');
+  if (annotated) return { name: annotated.name as string, annotations: (isPlainObject(annotated.annotations) ? annotated.annotations : {}) as Record<string, string> };
+  const agent = (values.agent as Record<string, unknown> | undefined)?.serviceAccount;
+  return isPlainObject(agent) && typeof agent.name === 'string' ? { name: agent.name, annotations: {} } : undefined;
 }
 
 const commonPrefix = (a: string, b: string) => {
