@@ -17,7 +17,7 @@ export interface HelmDeps {
   kube: KubeAccess;
   /** Path of the helm v4 binary. */
   binary: string;
-  /** Maps a catalog chart to helm's chart arguments; tests map to local fixture chart dirs. @default {@link chartSourceArgs} */
+  /** Maps a catalog chart to helm's chart arguments; tests map to the real packaged chart in the tools cache (test/support/charts.ts). @default {@link chartSourceArgs} */
   chartArgs?: (chart: ChartRef) => string[];
 }
 

@@ -11,7 +11,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { binaryHelm, chartSourceArgs, createHelmActivities, helmErrorTypes, type ChartRef, type HelmInstallInput } from '../../src/activities/helm';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
-import { repoRoot } from '../support/paths';
+import { appChartsDir } from '../support/paths';
 import { waitFor } from '../support/process';
 import { toolPath } from '../support/tools';
 
@@ -29,11 +29,11 @@ after(async () => {
   rmSync(rawHelmHome, { recursive: true, force: true });
 });
 
-const chartDir = (chart: ChartRef) => join(repoRoot, 'test', 'fixtures', 'charts', chart.name);
-// The catalog's shape; the tests' chartArgs turn it into the fixture chart's directory.
-const fixtureChart = (name: string, version: string): ChartRef => ({ repo: 'oci://charts.example/fixtures', name, version });
-const smokeWeb = fixtureChart('smoke-web', '0.1.0');
-const webOnPool = fixtureChart('web-on-pool', '0.2.0');
+const chartDir = (chart: ChartRef) => join(appChartsDir, chart.name);
+// The catalog's shape; the tests' chartArgs turn it into the app chart's directory.
+const appChart = (name: string, version: string): ChartRef => ({ repo: 'oci://charts.example/fixtures', name, version });
+const smokeWeb = appChart('smoke-web', '0.1.0');
+const webOnPool = appChart('web-on-pool', '0.2.0');
 // The context in the test bed's kubeconfig.
 const clusterName = 'eksflow-test';
 const release = (name: string, namespace: string, chart: ChartRef, values: Record<string, unknown> = {}): HelmInstallInput =>
@@ -130,7 +130,7 @@ test('a chart that renders an object the API server rejects fails for good and l
   const dirsBefore = runDirs();
   const keyData = cluster.kubeConfig.getCurrentUser()?.keyData;
   assert.ok(keyData, 'the test kubeconfig carries an inline client key');
-  await assert.rejects(inActivity(helm.helmUpgradeInstall, release('broken', 'broken', fixtureChart('invalid-service', '0.1.0'))), (error: unknown) => {
+  await assert.rejects(inActivity(helm.helmUpgradeInstall, release('broken', 'broken', appChart('invalid-service', '0.1.0'))), (error: unknown) => {
     assert.ok(error instanceof ApplicationFailure);
     assert.equal(error.type, helmErrorTypes.chartInvalid);
     assert.equal(error.nonRetryable, true);

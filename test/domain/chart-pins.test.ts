@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { addonCatalog, type HelmChart } from '../../src/domain/addon-catalog';
 import { supportedKubernetesVersions, type AddonsSpec } from '../../src/domain/environment-spec';
 import { chartPins, realChartPath } from '../support/charts';
+import { repoRoot } from '../support/paths';
 
 /** Every Helm chart the catalog can resolve to, over each Kubernetes minor and each install method an option picks. */
 function catalogCharts(): HelmChart[] {
@@ -41,5 +43,16 @@ test('the installed packages are the pinned ones, byte for byte', () => {
   for (const pin of chartPins) {
     const digest = createHash('sha256').update(readFileSync(realChartPath(pin))).digest('hex');
     assert.equal(digest, pin.sha256, `${pin.name} ${pin.version}`);
+  }
+});
+
+test('every pinned chart is installed from its real package by an add-on test, which asserts the release it made', () => {
+  // The add-on tests install through addonBedPerFile, whose only chart source is the real
+  // package (realChartArgs); each asserts its install's summary, `helm <chart> <version> revision n`.
+  const addonTests = join(repoRoot, 'test', 'activities', 'addons');
+  const sources = readdirSync(addonTests).filter((file) => file.endsWith('.test.ts')).map((file) => readFileSync(join(addonTests, file), 'utf8'));
+  for (const pin of chartPins) {
+    const summary = [`helm ${pin.name} ${pin.version} revision`, `helm ${pin.name} ${pin.version.replaceAll('.', '\\.')} revision`];
+    assert.ok(sources.some((source) => summary.some((said) => source.includes(said))), `no add-on test installs ${pin.name} ${pin.version}`);
   }
 });

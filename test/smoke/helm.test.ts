@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { helmFor, type Helm } from '../support/helm';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
-import { repoRoot } from '../support/paths';
+import { appChartsDir } from '../support/paths';
 
 let cluster: KubeControlPlane;
 let helm: Helm;
@@ -17,7 +17,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-const chart = join(repoRoot, 'test', 'fixtures', 'charts', 'smoke-web');
+const chart = join(appChartsDir, 'smoke-web');
 
 test('helm installs a chart and waits for it, reports it deployed, and uninstalls it', async () => {
   const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);

@@ -3,17 +3,18 @@ import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { binaryHelm, type ChartRef } from '../../src/activities/helm';
 import { skopeoCopier, type ImageDestination } from '../../src/activities/image-import';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
-import { fixtureChartArgs } from './addon-bed';
+import { realChartArgs } from './charts';
 import type { Moto } from './moto';
 import type { Registry } from './registry';
 import { toolPath } from './tools';
 
 /**
  * The activities' real dependencies, pointed at the test bed: AWS APIs on moto, the cluster
- * through the control plane's kubeconfig, and images pushed to the local registry (moto
+ * through the control plane's kubeconfig, each catalog chart from its real package (unless
+ * `chartArgs` adds a test's overlay), and images pushed to the local registry (moto
  * keeps ECR repositories but cannot store layers).
  */
-export function testActivityDeps({ aws, kubeconfigPath, registry, chartArgs = fixtureChartArgs }: {
+export function testActivityDeps({ aws, kubeconfigPath, registry, chartArgs = realChartArgs }: {
   aws: Moto; kubeconfigPath?: string; registry?: Registry; chartArgs?: (chart: ChartRef) => string[];
 }): ActivityDeps {
   const kube = kubeconfigAccess(kubeconfigPath ?? '/nonexistent-kubeconfig');

@@ -14,8 +14,8 @@ import { buildWorkflowBundle, prebuiltBundleOptions } from '../../worker';
 import { validSpec } from '../fixtures/specs';
 import type { ChartRef } from '../../src/activities/helm';
 import { testActivityDeps } from '../support/activity-deps';
-import { fixtureChartArgs } from '../support/addon-bed';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
+import { realChartArgs } from '../support/charts';
 import { withFault, type Fault } from '../support/faults';
 import { helmFor, type Helm } from '../support/helm';
 import { writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
@@ -26,7 +26,7 @@ import { waitFor } from '../support/process';
 import { timeSkippingEnv } from '../support/temporal';
 
 // The whole tutorial environment on the test bed: AWS on moto, the cluster a real control
-// plane with KWOK nodes, every add-on installed by the real helm from its fixture chart.
+// plane with KWOK nodes, every add-on installed by the real helm from its real chart package.
 
 let env: TestWorkflowEnvironment;
 let aws: Moto;
@@ -85,12 +85,24 @@ const tutorial = (): EnvironmentSpec => validSpec({
 
 
 /**
- * The fixture charts, except that metrics-server registers no APIService: the test bed runs the
- * real metrics-server beside the control plane (scraping KWOK's emulated kubelets) and has
- * registered v1beta1.metrics.k8s.io for it already. The chart's own registration, which would
- * point at KWOK pods nothing can reach, is covered by the metrics-server add-on test.
+ * The real charts the catalog pins, with a test-only values overlay for two parts that need a
+ * pod the apiserver can reach, which no pod under KWOK is:
+ * - metrics-server registers no APIService: the test bed runs the real metrics-server beside
+ *   the control plane (scraping KWOK's emulated kubelets) and has registered
+ *   v1beta1.metrics.k8s.io for it already. The chart's own registration is covered by
+ *   test/activities/addons/metrics-server.test.ts.
+ * - the Load Balancer Controller's Service webhook (mservice.elbv2.k8s.aws, failurePolicy Fail)
+ *   is left out: no controller answers it here, so it would refuse every Service created after
+ *   the release (the app's, and the later charts'). It only fills in `spec.loadBalancerClass`,
+ *   which eksflow's app Service names itself; the webhook as eksflow's values register it is
+ *   checked in test/activities/addons/aws-load-balancer-controller.test.ts. The helm values
+ *   file still turns it on: `--set` wins over it, as it would over any values file.
  */
-const chartArgs = (chart: ChartRef) => [...fixtureChartArgs(chart), ...(chart.name === 'metrics-server' ? ['--set', 'apiService.create=false'] : [])];
+const overlay: Record<string, string[]> = {
+  'metrics-server': ['--set', 'apiService.create=false'],
+  'aws-load-balancer-controller': ['--set', 'enableServiceMutatorWebhook=false'],
+};
+const chartArgs = (chart: ChartRef) => [...realChartArgs(chart), ...(overlay[chart.name] ?? [])];
 
 const empty: Inventory = { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [], logGroups: [] };
 

@@ -14,7 +14,7 @@ import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed
 // The real eks-charts package. Its Service webhook (mservice.elbv2.k8s.aws, failurePolicy Fail)
 // would refuse every Service created while the release is in, since under KWOK no controller
 // runs to answer it: this file creates none, so the chart goes in with the values eksflow sets.
-const bed = addonBedPerFile(undefined, { charts: 'real' });
+const bed = addonBedPerFile();
 
 const options: AddonsSpec = { 'aws-load-balancer-controller': {} };
 const addon = addonCatalog.get('aws-load-balancer-controller')!.resolve(options, '1.35');

@@ -27,7 +27,7 @@ import { waitFor } from '../../support/process';
 // makes the agent's DaemonSet from the AmazonCloudWatchAgent resource) and its webhooks run in
 // no container under KWOK; the webhooks are failurePolicy Ignore, so they hold nothing up, and
 // the helm test below plays the operator's one part eksflow gates on, openly.
-const bed = addonBedPerFile(undefined, { charts: 'real' });
+const bed = addonBedPerFile();
 let aws: Moto;
 let logs: LogsApi;
 before(async () => {

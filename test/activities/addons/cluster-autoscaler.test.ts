@@ -13,7 +13,7 @@ import { addonBedPerFile } from '../../support/addon-bed';
 import { waitFor } from '../../support/process';
 
 // The upstream packaged charts the catalog pins (tools/charts.lock), not stand-ins.
-const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
+const bed = addonBedPerFile({ nodes: 2 });
 
 const options = { 'cluster-autoscaler': {} };
 const roleArn = 'arn:aws:iam::123456789012:role/x';

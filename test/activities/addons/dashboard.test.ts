@@ -12,7 +12,7 @@ import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
 import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
 
-const bed = addonBedPerFile(undefined, { charts: 'real' });
+const bed = addonBedPerFile();
 
 const headlampOptions: AddonsSpec = { dashboard: { kind: 'headlamp' } };
 const legacyOptions: AddonsSpec = { dashboard: { kind: 'kubernetes-dashboard' } };

@@ -12,7 +12,7 @@ import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed
 import { waitFor } from '../../support/process';
 import { activeCluster, manualSim } from '../../sim/aws/fixtures';
 
-const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
+const bed = addonBedPerFile({ nodes: 2 });
 
 const options: AddonsSpec = { 'metrics-server': { method: 'helm' } };
 const addon = addonCatalog.get('metrics-server')!.resolve(options, '1.35');

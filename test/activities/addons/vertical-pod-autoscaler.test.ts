@@ -9,7 +9,7 @@ import { addonCatalog } from '../../../src/domain/addon-catalog';
 import { addonBedPerFile, isGone } from '../../support/addon-bed';
 import { waitFor } from '../../support/process';
 
-const bed = addonBedPerFile({ nodes: 2 }, { charts: 'real' });
+const bed = addonBedPerFile({ nodes: 2 });
 
 const options = { 'vertical-pod-autoscaler': {}, 'metrics-server': { method: 'helm' as const } };
 const context: AddonContext = {
