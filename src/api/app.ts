@@ -12,6 +12,7 @@ import { bodyLimitBytes, yamlMediaTypes } from './request-spec';
 import { strictValidatorCompiler } from './validation';
 import environmentEventRoutes from './routes/environment-events';
 import environmentRoutes from './routes/environments';
+import kubeconfigRoutes from './routes/kubeconfig';
 import planRoutes from './routes/plans';
 
 export interface AppOptions {
@@ -51,6 +52,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
 
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
+  await fastify.register(kubeconfigRoutes);
   await fastify.register(environmentEventRoutes, {
     perToken: config.API_EVENT_STREAMS_PER_TOKEN, total: config.API_EVENT_STREAMS_TOTAL, maxLifetimeMs: config.API_EVENT_STREAM_MAX_SECONDS * 1000,
     ...(eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {}),

@@ -32,7 +32,8 @@ export interface Progress {
   phase: Phase;
   steps: StepProgress[];
   ledger: LedgerEntry[];
-  cluster: { endpoint?: string; oidcIssuer?: string };
+  /** The API server's endpoint and CA (base64 PEM, public), once the cluster is ACTIVE. */
+  cluster: { endpoint?: string; certificateAuthority?: string; oidcIssuer?: string };
   /** The app's image, pinned by digest once imported. */
   image?: string;
   nodeGroups: Record<string, NodegroupScaling>;

@@ -86,7 +86,7 @@ export interface ServingState {
 
 /** What later steps read from earlier ones. */
 interface Outputs {
-  clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; oidcProviderArn?: string; endpoint?: string; imageUri?: string;
+  clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; oidcProviderArn?: string; endpoint?: string; certificateAuthority?: string; imageUri?: string;
   vpcId?: string; appUrl?: string;
   /** Each add-on's IRSA role, by add-on. */
   addonRoles?: Partial<Record<AddonName, string>>;
@@ -140,7 +140,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
-    cluster: { endpoint: outputs.endpoint, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
+    cluster: { endpoint: outputs.endpoint, certificateAuthority: outputs.certificateAuthority, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
     ...(outputs.appUrl ? { appUrl: outputs.appUrl } : {}),
   }));
   let teardownReason: string | undefined;
@@ -277,6 +277,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
       outputs.oidcIssuer = active.oidcIssuer;
       outputs.endpoint = active.endpoint;
+      // Public (the API server's CA, as DescribeCluster gives it): kubeconfigs are made from it.
+      outputs.certificateAuthority = active.certificateAuthority;
       outputs.vpcId = active.vpcId ?? outputs.vpcId;
     },
     'cluster-logging': async (step) => {

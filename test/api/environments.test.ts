@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { kubeconfigFor, type Kubeconfig } from '../../src/domain/kubeconfig';
 import { apiFor, type ApiBed, type Caller } from '../support/api';
 import { awsInventory } from '../support/aws-inventory';
 import { devWorkerBedPerFile } from '../support/dev-worker-bed';
@@ -66,6 +73,23 @@ test('an environment\'s life over HTTP: requested (202, Location, UI link), watc
   assert.equal(ready.spec.name, 'life');
   assert.ok(ready.progress!.steps.every((s) => s.state === 'done'), JSON.stringify(ready.progress!.steps));
   assert.ok(ready.progress!.ledger.length > 0, 'the ledger lists what the run made');
+
+  // Its kubeconfig: the cluster's endpoint and CA as EKS describes them, and a user that runs
+  // the caller's own `aws eks get-token`; a read token may ask, another tenant may not.
+  const described = await new EKSClient(peers.aws.clientConfig).send(new DescribeClusterCommand({ name: 'life' }));
+  const kubeconfig = await get('teamAViewer', '/v1/environments/life/kubeconfig?roleArn=arn:aws:iam::123456789012:role/team-a-dev');
+  assert.equal(kubeconfig.statusCode, 200, kubeconfig.body);
+  const config = kubeconfig.json<Kubeconfig>();
+  assert.equal(config['current-context'], 'life.us-east-1.eksflow');
+  assert.deepEqual(config.clusters[0]!.cluster, { server: described.cluster!.endpoint, 'certificate-authority-data': described.cluster!.certificateAuthority!.data });
+  assert.deepEqual(config.users[0]!.user.exec.args, ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'life', '--output', 'json', '--role-arn', 'arn:aws:iam::123456789012:role/team-a-dev']);
+  const asYaml = await bed.as('teamA', { method: 'GET', url: '/v1/environments/life/kubeconfig', headers: { accept: 'application/yaml' } });
+  assert.match(String(asYaml.headers['content-type']), /^application\/yaml/);
+  assert.deepEqual(parseYaml(asYaml.body), { ...config, users: [{ ...config.users[0]!, user: { exec: { ...config.users[0]!.user.exec, args: config.users[0]!.user.exec.args.slice(0, 8) } } }] });
+  assert.equal((await get('teamB', '/v1/environments/life/kubeconfig')).statusCode, 404);
+  const badRole = await get('teamA', '/v1/environments/life/kubeconfig?roleArn=team-a-dev');
+  assert.equal(badRole.statusCode, 400);
+  assert.match(badRole.body, /roleArn/);
 
   const refused = await bed.as('teamA', { method: 'POST', url: '/v1/environments/life/scale', payload: { nodeGroup: 'gpu', desiredSize: 1 } });
   assert.equal(refused.statusCode, 400);
@@ -225,4 +249,36 @@ test('deleting an environment still provisioning cancels it, and it rolls back w
     return view.status === 'cancelled' && view;
   }, { timeoutMs: 60_000, intervalMs: 200 }));
   assert.ok(!(await awsInventory(peers.aws.clientConfig)).clusters.includes('early'));
+});
+
+test('the kubeconfig works as a user\'s kubectl uses it: the client runs its `aws eks get-token` and the API server accepts the token it prints', async (t) => {
+  // The user's `aws` is played by a script on PATH: it records how it was called and prints an
+  // ExecCredential, as `aws eks get-token --output json` does, holding a token this control
+  // plane accepts (a ServiceAccount's, bound to the built-in `view` role).
+  const kube = peers.cluster.kubeConfig;
+  const core = kube.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'team-a-dev' } } });
+  await kube.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({ body: {
+    metadata: { name: 'team-a-dev-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ kind: 'ServiceAccount', name: 'team-a-dev', namespace: 'default' }],
+  } });
+  const issued = await core.createNamespacedServiceAccountToken({ name: 'team-a-dev', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 600 } } });
+  const bin = mkdtempSync(join(tmpdir(), 'eksflow-aws-'));
+  t.after(() => rmSync(bin, { recursive: true, force: true }));
+  const credential = { kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', spec: {}, status: { expirationTimestamp: issued.status!.expirationTimestamp, token: issued.status!.token } };
+  writeFileSync(join(bin, 'credential.json'), JSON.stringify(credential));
+  writeFileSync(join(bin, 'aws'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${join(bin, 'args')}'\ncat '${join(bin, 'credential.json')}'\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  t.after(() => { process.env.PATH = path; });
+
+  const { server, caData } = kube.getCurrentCluster()!;
+  const user = new KubeConfig();
+  user.loadFromString(stringifyYaml(kubeconfigFor({ cluster: 'life', region: 'eu-west-1', endpoint: server, certificateAuthority: caData!, roleArn: 'arn:aws:iam::123456789012:role/team-a-dev' })));
+  const pods = await user.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'kube-system' });
+  assert.ok(Array.isArray(pods.items));
+  assert.deepEqual(readFileSync(join(bin, 'args'), 'utf8').trim().split('\n'),
+    ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'life', '--output', 'json', '--role-arn', 'arn:aws:iam::123456789012:role/team-a-dev']);
+  // The identity is the token's, not an admin's: `view` cannot read Secrets.
+  await assert.rejects(user.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'kube-system' }), (error: { code?: number }) => error.code === 403);
 });

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
 import type { Static } from '@sinclair/typebox';
 import type { EnvironmentSummary } from '../../api/environments/list';
 import type { EnvironmentView } from '../../api/environments/view';
@@ -10,6 +11,8 @@ import { followCleanup, followRun } from '../follow';
 import { environmentTable, environmentText, fields, ledgerCount } from '../render';
 import { phaseView, stepListView } from '../run-view';
 import { specPayload } from '../spec-file';
+import { writeKubeconfig } from '../kubeconfig-file';
+import type { Kubeconfig } from '../../domain/kubeconfig';
 import { deleted, provisioned, scaled } from '../verdicts';
 
 type LinksBody = Static<typeof Links>;
@@ -126,5 +129,24 @@ export function registerEnvCommands(program: Command): void {
           return group ? `${request.nodeGroup} ${group.minSize} ≤ ${group.desiredSize} ≤ ${group.maxSize}` : '';
         }));
       }
+    });
+
+  env.command('kubeconfig')
+    .description('a kubeconfig for the environment\'s cluster; its user runs `aws eks get-token` with your own AWS credentials')
+    .argument('<name>', 'the environment')
+    .option('--role-arn <arn>', 'a role for `aws eks get-token` to assume, e.g. your team\'s role with an access entry')
+    .option('--write', 'merge it into $KUBECONFIG (its first file) or ~/.kube/config, keeping every other context, and make it current')
+    .action(async (name: string, options: { roleArn?: string; write?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const query = options.roleArn ? `?roleArn=${encodeURIComponent(options.roleArn)}` : '';
+      const kubeconfig = await context.api().get<Kubeconfig>(`${environmentPath(name)}/kubeconfig${query}`);
+      if (!options.write) {
+        if (context.json) context.printJson(kubeconfig);
+        else context.print(stringify(kubeconfig).trimEnd());
+        return;
+      }
+      const written = writeKubeconfig(kubeconfig);
+      if (context.json) context.printJson(written);
+      else context.print(`context "${written.context}" written to ${written.path} and made current; try: kubectl get nodes`);
     });
 }
