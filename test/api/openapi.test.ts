@@ -5,6 +5,7 @@ import { openapiDocument, openapiPath } from '../../scripts/openapi';
 
 interface Operation {
   security?: Record<string, string[]>[];
+  responses?: Record<string, { content?: Record<string, unknown> }>;
   requestBody?: { required?: boolean; content: Record<string, { schema: { $ref?: string; type?: string; description?: string } }> };
 }
 interface Document {
@@ -26,7 +27,7 @@ test('the committed openapi.json is what the code generates', async () => {
 });
 
 test('every API path is documented; the docs and metrics are not', () => {
-  for (const path of ['/v1/environments', '/v1/environments/{name}', '/v1/environments/{name}/events', '/v1/environments/{name}/scale', '/v1/plans', '/healthz', '/readyz']) {
+  for (const path of ['/v1/environments', '/v1/environments/{name}', '/v1/environments/{name}/events', '/v1/environments/{name}/kubeconfig', '/v1/environments/{name}/scale', '/v1/plans', '/healthz', '/readyz']) {
     assert.ok(document.paths[path], `${path} is documented`);
   }
   for (const path of Object.keys(document.paths)) assert.doesNotMatch(path, /^\/(docs|metrics)\b/);
@@ -55,4 +56,12 @@ test('routes that need a token say so with the bearer scheme; the probes need no
   assert.ok(environmentOperations.length >= 7);
   for (const [name, operation] of environmentOperations) assert.deepEqual(operation.security, [{ bearerAuth: [] }], `${name} needs a bearer token`);
   for (const path of ['/healthz', '/readyz']) assert.equal(document.paths[path]?.get?.security, undefined, `${path} is public`);
+});
+
+test('each response is documented with the media type the route really sends: the event stream as text/event-stream, its refusals and the kubeconfig\'s as JSON', () => {
+  const types = (path: string, status: string) => Object.keys(document.paths[path]?.get?.responses?.[status]?.content ?? {}).sort();
+  assert.deepEqual(types('/v1/environments/{name}/events', '200'), ['text/event-stream']);
+  assert.deepEqual(types('/v1/environments/{name}/events', '404'), ['application/json']);
+  assert.deepEqual(types('/v1/environments/{name}/events', '429'), ['application/json']);
+  assert.deepEqual(types('/v1/environments/{name}/kubeconfig', '200'), ['application/json', 'application/yaml']);
 });

@@ -71,7 +71,13 @@ export default async function environmentEventRoutes(fastify: FastifyInstance, {
     schema: {
       summary: 'Progress as Server-Sent Events',
       description: '`progress` events (the run\'s progress, each time it changes) until the run closes, then one `end` event. A stream lasts at most API_EVENT_STREAM_MAX_SECONDS, then ends with a `reconnect` event; reconnecting gives the current progress at once. A token holds at most API_EVENT_STREAMS_PER_TOKEN streams, the API API_EVENT_STREAMS_TOTAL: past either, 429 with Retry-After.',
-      tags: ['environments'], params: EnvironmentParams, produces: ['text/event-stream'], response: { 404: ErrorResponse, 429: ErrorResponse },
+      tags: ['environments'], params: EnvironmentParams,
+      // Each response with its own media type: the stream is text/event-stream, refusals are JSON.
+      response: {
+        200: { description: 'the stream', content: { 'text/event-stream': { schema: { type: 'string', description: '`progress`, `reconnect` and `end` events, each `data` a JSON object' } } } },
+        404: { description: 'no such environment in this tenant', content: { 'application/json': { schema: ErrorResponse } } },
+        429: { description: 'too many streams open (Retry-After says when to try again)', content: { 'application/json': { schema: ErrorResponse } } },
+      },
     },
   }, async (request, reply) => {
     // Counted before Temporal is asked anything: a refused stream costs it nothing.
