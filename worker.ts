@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
@@ -35,10 +35,14 @@ export const workflowWorkerOptions = {
  */
 const builtBesideWorker = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
-function workflowCode(config: Config): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'interceptors'> {
+async function workflowCode(config: Config): Promise<Pick<WorkerOptions, 'workflowBundle' | 'interceptors'>> {
   const codePath = config.EKSFLOW_WORKFLOW_BUNDLE ?? (existsSync(builtBesideWorker) ? builtBesideWorker : undefined);
-  return codePath ? prebuiltBundleOptions({ codePath }) : workflowWorkerOptions;
+  // Bundled here rather than by Worker.create, whose bundler logs webpack's module statistics
+  // at INFO before the start-up banner; LOG_LEVEL=debug (or trace) brings them back.
+  return prebuiltBundleOptions(codePath ? { codePath } : { code: await buildWorkflowBundle(bundleLogLevel(config.LOG_LEVEL)) });
 }
+
+const bundleLogLevel = (level: Config['LOG_LEVEL']): LogLevel => (level === 'debug' || level === 'trace' ? 'INFO' : 'WARN');
 
 /**
  * A worker's options for a prebuilt bundle (from `buildWorkflowBundle`): the bundle has the
@@ -50,8 +54,8 @@ export function prebuiltBundleOptions(workflowBundle: { code: string } | { codeP
 }
 
 /** The workflows with their interceptors, as the worker would bundle them itself: what `npm run bundle` and `npm run build` write. */
-export async function buildWorkflowBundle(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: undefined });
+export async function buildWorkflowBundle(logLevel: LogLevel = 'WARN'): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger(logLevel) });
   return code;
 }
 
@@ -65,7 +69,7 @@ export async function createWorker(connection: NativeConnection, config: Config,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EKSFLOW_TASK_QUEUE,
-    ...workflowCode(config),
+    ...(await workflowCode(config)),
     activities: createActivities(deps),
     // In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
     shutdownGraceTime: '30 seconds',

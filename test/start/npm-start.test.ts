@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse as parseYaml } from 'yaml';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,8 +33,8 @@ after(async () => {
   rmSync(stateHome, { recursive: true, force: true });
 });
 
-function eksflow(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, EKSFLOW_API_URL: apiUrl, EKSFLOW_TOKEN: token };
+function eksflow(args: string[], token: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, EKSFLOW_API_URL: apiUrl, EKSFLOW_TOKEN: token, ...extraEnv };
   delete env.NODE_TEST_CONTEXT;
   return new Promise((resolve) => {
     execFile(process.execPath, [join(root, 'bin', 'eksflow.js'), ...args], { cwd: root, env, timeout: 240_000 }, (error, stdout, stderr) => {
@@ -49,6 +50,7 @@ test('npm start: the banner says where everything is, and the tutorial environme
   assert.match(banner, /export EKSFLOW_TOKEN=\$\(cat .*dev-token\)/);
   const token = readFileSync(join(stateHome, 'eksflow', 'dev-token'), 'utf8').trim();
   assert.ok(!banner.includes(token), 'the token itself is not printed');
+  assert.doesNotMatch(banner, /webpack|modules by path|orphan modules/, 'the workflow bundle is built quietly');
 
   const created = await eksflow(['env', 'create', '-f', 'examples/tutorial/environment.json', '--watch'], token);
   assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}`);
@@ -58,6 +60,15 @@ test('npm start: the banner says where everything is, and the tutorial environme
   assert.equal(view.phase, 'ready');
   assert.match(view.progress.appUrl ?? '', /elb\.us-east-1\.amazonaws\.com/);
   assert.ok(view.progress.steps.every((s) => s.state === 'done'));
+
+  // Its kubeconfig, written where KUBECONFIG says beside whatever was there.
+  const kubeconfigFile = join(stateHome, 'kube', 'config');
+  const written = await eksflow(['env', 'kubeconfig', 'awesomebuilder-container', '--write'], token, { KUBECONFIG: kubeconfigFile });
+  assert.equal(written.code, 0, `${written.stdout}\n${written.stderr}`);
+  assert.match(written.stdout, /context "awesomebuilder-container\.us-east-1\.eksflow" written to .*kube\/config and made current/);
+  const kubeconfig = parseYaml(readFileSync(kubeconfigFile, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: { exec: { command: string; args: string[] } } }[] };
+  assert.match(kubeconfig.clusters[0]!.cluster.server, /^https:\/\/.*eks\.amazonaws\.com$/);
+  assert.deepEqual(kubeconfig.users[0]!.user.exec.args.slice(0, 6), ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'awesomebuilder-container']);
 
   const deleted = await eksflow(['env', 'delete', 'awesomebuilder-container', '--watch'], token);
   assert.equal(deleted.code, 0, `${deleted.stdout}\n${deleted.stderr}`);
