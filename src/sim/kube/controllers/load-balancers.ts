@@ -127,8 +127,10 @@ export function targetGroupNames(cluster: string, service: KubeObject): { port: 
  * resource ID (`LoadBalancer`; `<ns>/<name>:<port>` for a target group,
  * `buildTargetGroupResourceID`). eksflow's teardown sweep finds what is left by these.
  */
-export function stackTags(cluster: string, service: KubeObject, resource: string): Record<string, string> {
-  return { 'elbv2.k8s.aws/cluster': cluster, 'service.k8s.aws/stack': `${service.metadata.namespace}/${service.metadata.name}`, 'service.k8s.aws/resource': resource };
+export function stackTags(cluster: string, object: KubeObject, resource: string): Record<string, string> {
+  // An Ingress's stack is tagged under `ingress.k8s.aws` (controllers/ingress/group_controller.go `ingressTagPrefix`).
+  const prefix = object.kind === 'Ingress' ? 'ingress.k8s.aws' : 'service.k8s.aws';
+  return { 'elbv2.k8s.aws/cluster': cluster, [`${prefix}/stack`]: `${object.metadata.namespace}/${object.metadata.name}`, [`${prefix}/resource`]: resource };
 }
 
 /** An NLB's DNS name as ELBv2 gives it: `<name>-<16 hex>.elb.<region>.amazonaws.com`. */
@@ -188,14 +190,17 @@ export class PlayedLoadBalancers {
 
   /** Makes the Service's NLB and a target group per port (the same names again are the same load balancer); returns the NLB's DNS name. */
   provision(service: KubeObject): string {
-    const name = loadBalancerName(this.cluster, service);
+    const ingress = service.kind === 'Ingress';
+    const name = ingress ? albName(this.cluster, service) : loadBalancerName(this.cluster, service);
     const key = service.metadata.uid ?? `${service.metadata.namespace}/${service.metadata.name}`;
     if (!this.elbv2) {
       this.stacks.set(key, { targetGroups: [] });
-      return nlbDnsName(name, this.region, sha256Hex(this.cluster, key, 'dns'));
+      const suffix = sha256Hex(this.cluster, key, 'dns');
+      return ingress ? albDnsName(name, this.region, suffix) : nlbDnsName(name, this.region, suffix);
     }
     const made = this.elbv2.createLoadBalancer({ name, tags: stackTags(this.cluster, service, 'LoadBalancer') });
-    const targetGroups = targetGroupNames(this.cluster, service).map(({ port, name: groupName }) =>
+    // An ALB's target groups come from its rules' backends: not played.
+    const targetGroups = (ingress ? [] : targetGroupNames(this.cluster, service)).map(({ port, name: groupName }) =>
       this.elbv2!.createTargetGroup({ name: groupName, tags: stackTags(this.cluster, service, `${service.metadata.namespace}/${service.metadata.name}:${port}`) }));
     this.stacks.set(key, { loadBalancer: made.arn, targetGroups });
     return made.dnsName;
@@ -215,7 +220,30 @@ export class PlayedLoadBalancers {
   }
 }
 
-const isAlbIngress = (ingress: KubeObject) => ingress.spec?.ingressClassName === 'alb' || ingress.metadata.annotations?.['kubernetes.io/ingress.class'] === 'alb';
+/** An Ingress of the controller's class `alb` (the chart's IngressClass), or of the legacy annotation. */
+export const isAlbIngress = (ingress: KubeObject) => ingress.spec?.ingressClassName === 'alb' || ingress.metadata.annotations?.['kubernetes.io/ingress.class'] === 'alb';
+
+/**
+ * The same steps for an ALB Ingress under `ingress.k8s.aws/resources`
+ * (controllers/ingress/group_controller.go: finalizer added before the stack is deployed,
+ * removed after the stack is deleted and the status cleared).
+ */
+export function nextIngressStep(ingress: KubeObject): ServiceStep {
+  const held = hasFinalizer(ingress, ingressFinalizer);
+  if (!isDeleting(ingress) && isAlbIngress(ingress)) return held && hostnameOf(ingress) ? 'none' : 'provision';
+  return held ? 'deprovision' : 'none';
+}
+
+/**
+ * pkg/ingress/model_build_load_balancer.go `buildLoadBalancerName`, for an implicit group (one
+ * Ingress): `k8s-<namespace[:8]>-<name[:8]>-<10 hex of sha256(clusterName + "<ns>/<name>" + scheme)>`,
+ * the scheme `internal` unless `alb.ingress.kubernetes.io/scheme` says otherwise.
+ */
+export function albName(cluster: string, ingress: KubeObject): string {
+  const { namespace = '', name } = ingress.metadata;
+  const scheme = ingress.metadata.annotations?.['alb.ingress.kubernetes.io/scheme'] === 'internet-facing' ? 'internet-facing' : 'internal';
+  return k8sName(namespace, name, sha256Hex(cluster, `${namespace}/${name}`, scheme));
+}
 
 /** Pending deletions by object uid, kept in the cluster's memo between passes. */
 type Deletions = Map<string, 'pending' | 'done' | 'failed'>;
@@ -232,13 +260,7 @@ export function reconcileLoadBalancers(context: ControllerContext): void {
   const { store, types } = context;
   if (!isDeploymentAvailable(context, loadBalancerController.namespace, loadBalancerController.name)) return;
   for (const service of store.items(types.service)) reconcileOne(context, types.service, service, serviceFinalizer, nextServiceStep(service), 'nlb');
-  for (const ingress of store.items(types.ingress)) {
-    if (!isAlbIngress(ingress) && !hasFinalizer(ingress, ingressFinalizer)) continue;
-    const step: ServiceStep = isDeleting(ingress) || !isAlbIngress(ingress)
-      ? (hasFinalizer(ingress, ingressFinalizer) ? 'deprovision' : 'none')
-      : (hasFinalizer(ingress, ingressFinalizer) && hostnameOf(ingress) ? 'none' : 'provision');
-    reconcileOne(context, types.ingress, ingress, ingressFinalizer, step, 'alb');
-  }
+  for (const ingress of store.items(types.ingress)) reconcileOne(context, types.ingress, ingress, ingressFinalizer, nextIngressStep(ingress), 'alb');
 }
 
 /** While a step is held or a deletion runs, the cluster looks again every simulated second. */
@@ -288,7 +310,7 @@ function reconcileOne(context: ControllerContext, type: ResourceType, object: Ku
   if (context.hooks.loadBalancerGate && !context.hooks.loadBalancerGate('provision', event)) return heldUntilLater(context, `${uid}/lb-held`);
   const defaultName = () => {
     const suffix = sha256Hex(context.cluster, uid ?? '', 'dns');
-    return kind === 'nlb' ? nlbDnsName(loadBalancerName(context.cluster, object), context.region, suffix) : albDnsName(k8sName(namespace ?? '', name, suffix), context.region, suffix.slice(10));
+    return kind === 'nlb' ? nlbDnsName(loadBalancerName(context.cluster, object), context.region, suffix) : albDnsName(albName(context.cluster, object), context.region, suffix);
   };
   const hostname = context.hooks.onLoadBalancer?.(event) ?? defaultName();
   store.change(type, namespace, name, (next) => {
