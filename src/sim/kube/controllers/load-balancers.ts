@@ -259,8 +259,8 @@ type Deletions = Map<string, 'pending' | 'done' | 'failed'>;
 export function reconcileLoadBalancers(context: ControllerContext): void {
   const { store, types } = context;
   if (!isDeploymentAvailable(context, loadBalancerController.namespace, loadBalancerController.name)) return;
-  for (const service of store.items(types.service)) reconcileOne(context, types.service, service, serviceFinalizer, nextServiceStep(service), 'nlb');
-  for (const ingress of store.items(types.ingress)) reconcileOne(context, types.ingress, ingress, ingressFinalizer, nextIngressStep(ingress), 'alb');
+  for (const service of store.items(types.service)) reconcileOne(context, types.service, service, serviceFinalizer, nextServiceStep(service));
+  for (const ingress of store.items(types.ingress)) reconcileOne(context, types.ingress, ingress, ingressFinalizer, nextIngressStep(ingress));
 }
 
 /** While a step is held or a deletion runs, the cluster looks again every simulated second. */
@@ -271,7 +271,7 @@ function heldUntilLater(context: ControllerContext, key: string): void {
   context.deadlines.passedAfter(key, heldPollMs, context.now);
 }
 
-function reconcileOne(context: ControllerContext, type: ResourceType, object: KubeObject, finalizer: string, step: ServiceStep, kind: 'nlb' | 'alb'): void {
+function reconcileOne(context: ControllerContext, type: ResourceType, object: KubeObject, finalizer: string, step: ServiceStep): void {
   if (step === 'none') return;
   const { store } = context;
   const { namespace, name, uid } = object.metadata;
@@ -308,11 +308,8 @@ function reconcileOne(context: ControllerContext, type: ResourceType, object: Ku
   }
   if (hostnameOf(object) || !context.deadlines.passed(`${uid}/lb`, 'loadBalancerMs', context.now)) return;
   if (context.hooks.loadBalancerGate && !context.hooks.loadBalancerGate('provision', event)) return heldUntilLater(context, `${uid}/lb-held`);
-  const defaultName = () => {
-    const suffix = sha256Hex(context.cluster, uid ?? '', 'dns');
-    return kind === 'nlb' ? nlbDnsName(loadBalancerName(context.cluster, object), context.region, suffix) : albDnsName(albName(context.cluster, object), context.region, suffix);
-  };
-  const hostname = context.hooks.onLoadBalancer?.(event) ?? defaultName();
+  // Without a hook, no ELBv2: the names alone, and the DNS name ELBv2 would give.
+  const hostname = context.hooks.onLoadBalancer?.(event) ?? new PlayedLoadBalancers(context.cluster, context.region).provision(object);
   store.change(type, namespace, name, (next) => {
     next.status = { ...next.status, loadBalancer: { ingress: [{ hostname }] } };
   });
