@@ -62,7 +62,10 @@ test('the next step: provision (finalizer, then hostname), nothing once publishe
   assert.equal(nextServiceStep(held), 'provision', 'no hostname yet');
   assert.equal(nextServiceStep({ ...held, status: { loadBalancer: { ingress: [{ hostname: 'h' }] } } }), 'none');
   assert.equal(nextServiceStep({ ...held, metadata: { ...held.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), 'deprovision');
-  assert.equal(nextServiceStep({ ...held, spec: { ...held.spec, type: 'ClusterIP' } }), 'deprovision', 'no longer supported: cleaned up');
+  const external = { 'service.beta.kubernetes.io/aws-load-balancer-type': 'external', 'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip' };
+  const byAnnotation = service({ spec: { loadBalancerClass: undefined }, annotations: external, metadata: { finalizers: ['service.k8s.aws/resources'] } });
+  assert.equal(nextServiceStep({ ...byAnnotation, status: { loadBalancer: { ingress: [{ hostname: 'h' }] } } }), 'none');
+  assert.equal(nextServiceStep({ ...byAnnotation, metadata: { ...byAnnotation.metadata, annotations: {} } }), 'deprovision', 'no longer supported: cleaned up');
   assert.equal(nextServiceStep(service({ metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } })), 'none');
 });
 

@@ -24,9 +24,9 @@ import { isDeploymentAvailable } from './workloads';
  */
 export const nlbLoadBalancerClass = 'service.k8s.aws/nlb';
 
-/** controllers/service/service_controller.go: `serviceFinalizer = "service.k8s.aws/resources"`. */
+/** controllers/service/service_controller.go: `serviceFinalizer = "service.k8s.aws/resources"` (pkg/shared_constants in later releases). */
 export const serviceFinalizer = 'service.k8s.aws/resources';
-/** controllers/ingress/group_controller.go: `ingressFinalizer` of an implicit group, `ingress.k8s.aws/resources`. */
+/** pkg/ingress/finalizer.go: `implicitGroupFinalizer = "ingress.k8s.aws/resources"`, an Ingress in no explicit group. */
 export const ingressFinalizer = 'ingress.k8s.aws/resources';
 
 const annotation = (suffix: string) => `service.beta.kubernetes.io/aws-load-balancer-${suffix}`;
@@ -47,12 +47,13 @@ export function mutateServiceOnCreate(service: KubeObject): void {
 /**
  * pkg/service/service_utils.go `IsServiceSupported`: never while deleting; with a class, only
  * the controller's; without one, only `aws-load-balancer-type: nlb-ip`, or `external` with
- * `nlb-target-type` `ip` or `instance`. (The ServiceTypeLoadBalancerOnly feature gate is on by
- * default in v2.14: only type LoadBalancer.)
+ * `nlb-target-type` `ip` or `instance`. The type is not looked at: the ServiceTypeLoadBalancerOnly
+ * feature gate is off by default (pkg/config/feature_gates.go), and the apiserver allows a
+ * class only on type LoadBalancer.
  */
 export function isServiceSupported(service: KubeObject): boolean {
-  if (isDeleting(service) || service.spec?.type !== 'LoadBalancer') return false;
-  const loadBalancerClass = service.spec.loadBalancerClass as string | undefined;
+  if (isDeleting(service)) return false;
+  const loadBalancerClass = service.spec?.loadBalancerClass as string | undefined;
   if (loadBalancerClass !== undefined && loadBalancerClass !== null) return loadBalancerClass === nlbLoadBalancerClass;
   const type = annotationOf(service, 'type');
   if (type === 'nlb-ip') return true;
