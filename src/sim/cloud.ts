@@ -7,6 +7,7 @@ import { scaledClock } from './clock';
 import { applyObjects, createSimHelm, inInstallOrder, managedAddonObjects } from './helm';
 import { simulatedImageCopier } from './image-copier';
 import { startSimKube, type SimKube } from './kube';
+import { PlayedLoadBalancers } from './kube/controllers/load-balancers';
 import { seededRandom } from './random';
 
 export interface SimulatedCloudOptions {
@@ -63,23 +64,22 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
   const speedup = options.speedup ?? 20;
   const seed = options.seed ?? 1;
   const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}), propagation: options.propagation ?? false });
-  const loadBalancers = new Map<string, string>();
-  const objectKey = (region: string, cluster: string, object: { kind?: string; metadata?: { namespace?: string; name?: string } }) => `${region}/${cluster}/${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+  // One played Load Balancer Controller per cluster, making its NLBs and target groups in the
+  // simulated ELBv2 by the controller's own names and tags (src/sim/kube/controllers/load-balancers.ts),
+  // so a teardown's sweep finds any it leaves.
+  const controllers = new Map<string, PlayedLoadBalancers>();
+  const played = (region: string, cluster: string) => {
+    const key = `${region}/${cluster}`;
+    let controller = controllers.get(key);
+    if (!controller) controllers.set(key, (controller = new PlayedLoadBalancers(cluster, region, aws.forRegion(region).network)));
+    return controller;
+  };
   const kube = await startSimKube({
     speedup,
     region: aws.region,
     random: seededRandom(`${seed}/kube`),
-    onLoadBalancer({ cluster, region, object }) {
-      const name = `k8s-${object.metadata?.namespace ?? 'default'}-${object.metadata?.name ?? 'lb'}`.slice(0, 32).replace(/-+$/, '');
-      const made = aws.forRegion(region).network.createLoadBalancer({ name, tags: { 'elbv2.k8s.aws/cluster': cluster, 'service.k8s.aws/stack': `${object.metadata?.namespace}/${object.metadata?.name}` } });
-      loadBalancers.set(objectKey(region, cluster, object), made.arn);
-      return made.dnsName;
-    },
-    onLoadBalancerDeleted({ cluster, region, object }) {
-      const arn = loadBalancers.get(objectKey(region, cluster, object));
-      loadBalancers.delete(objectKey(region, cluster, object));
-      if (arn) void aws.forRegion(region).network.deleteLoadBalancer(arn).catch(() => undefined);
-    },
+    onLoadBalancer: ({ cluster, region, object }) => played(region, cluster).provision(object),
+    onLoadBalancerDeleted: ({ cluster, region, object }) => played(region, cluster).deprovision(object),
     onScaleUp({ cluster, region, nodegroup }) {
       const eks = aws.forRegion(region).eks;
       const group = eks.compute(cluster)?.nodegroups.find((g) => g.name === nodegroup);

@@ -15,6 +15,7 @@ import { createLoadBalancedObjectActivities, type LoadBalancedObjectsProgress } 
 import { fieldManagers } from '../../src/domain/app-manifests';
 import type { AppSpec } from '../../src/domain/environment-spec';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { playLoadBalancerController } from '../support/played-load-balancer-controller';
 import { waitFor } from '../support/process';
 import { appFrom } from '../fixtures/specs';
 
@@ -30,10 +31,17 @@ before(async () => {
   loadBalanced = createLoadBalancedObjectActivities(access);
   apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
   core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  stopLoadBalancerController = playLoadBalancerController(cluster, { gate: (step) => loadBalancerControllerMay[step] });
 });
 after(async () => {
+  await stopLoadBalancerController?.();
   await cluster?.stop();
 });
+
+// The AWS Load Balancer Controller, played beside the apiserver (test/support/played-load-balancer-controller.ts);
+// each step held until a test lets it, so what a test reads does not depend on speed.
+let stopLoadBalancerController: (() => Promise<void>) | undefined;
+const loadBalancerControllerMay = { provision: false, deprovision: true };
 
 // The test bed's kubeconfig has no context named after the cluster: its current one is used.
 const target = 'test-bed';
@@ -141,18 +149,28 @@ test('a re-apply changes nothing, and leaves the replica count to the HPA', asyn
 
 test('appEndpoint is pending until the load balancer controller publishes the NLB, then gives its url', async () => {
   assert.equal((await activities.appEndpoint({ cluster: target, app: web })).status, 'pending');
-  // The test plays the AWS Load Balancer Controller's part: it writes the NLB's DNS name to the Service's status.
-  const hostname = 'k8s-shop-web-0123456789-0123456789abcdef.elb.us-east-1.amazonaws.com';
-  await core.patchNamespacedServiceStatus({ name: 'web', namespace: 'shop', body: { status: { loadBalancer: { ingress: [{ hostname }] } } } }, mergePatch);
-  assert.deepEqual(await activities.appEndpoint({ cluster: target, app: web }), { status: 'ready', hostname, url: `http://${hostname}` });
+  // The played controller publishes the NLB's DNS name once it may.
+  loadBalancerControllerMay.provision = true;
+  const ready = await waitFor('the NLB hostname', async () => {
+    const endpoint = await activities.appEndpoint({ cluster: target, app: web });
+    return endpoint.status === 'ready' ? endpoint : undefined;
+  });
+  assert.ok(ready.status === 'ready');
+  assert.match(ready.hostname, /^k8s-shop-web-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.us-east-1\.amazonaws\.com$/, 'named as the controller names NLBs');
+  assert.deepEqual(ready, { status: 'ready', hostname: ready.hostname, url: `http://${ready.hostname}` });
 
   // Off port 80 the url names the port; an app may live in a built-in namespace.
   const api = appFrom({ name: 'api', namespace: 'default', replicas: 1, containerPort: 3000, servicePort: 8443, requests: { cpu: '50m', memory: '32Mi' } });
   const applied = await activities.applyApp({ cluster: target, environment, app: api, image: 'registry.example/api:1' });
   assert.deepEqual(applied.applied, ['Deployment/api', 'Service/api'], 'no Namespace applied for default');
   assert.equal((await core.readNamespace({ name: 'default' })).metadata?.labels?.['app.kubernetes.io/managed-by'], undefined, 'default is not labelled');
-  await core.patchNamespacedServiceStatus({ name: 'api', namespace: 'default', body: { status: { loadBalancer: { ingress: [{ hostname: 'internal-api.elb.amazonaws.com' }] } } } }, mergePatch);
-  assert.deepEqual(await activities.appEndpoint({ cluster: target, app: api }), { status: 'ready', hostname: 'internal-api.elb.amazonaws.com', url: 'http://internal-api.elb.amazonaws.com:8443' });
+  const apiReady = await waitFor('the api NLB hostname', async () => {
+    const endpoint = await activities.appEndpoint({ cluster: target, app: api });
+    return endpoint.status === 'ready' ? endpoint : undefined;
+  });
+  assert.ok(apiReady.status === 'ready');
+  assert.match(apiReady.hostname, /^k8s-default-api-/);
+  assert.equal(apiReady.url, `http://${apiReady.hostname}:8443`);
 });
 
 test('an image change makes the rollout progress, then complete again', async () => {
@@ -272,16 +290,22 @@ test('deleteApp removes the namespace, once the namespace controller has emptied
 test('deleteLoadBalancedObjects deletes NLB Services and Ingresses and waits for the controller\'s finalizers', async () => {
   const networking = cluster.kubeConfig.makeApiClient(NetworkingV1Api);
   await core.createNamespace({ body: { metadata: { name: 'edge' } } });
+  // The played controller takes both with its finalizers, and is held from deleting their load balancers.
+  loadBalancerControllerMay.deprovision = false;
   await core.createNamespacedService({ namespace: 'edge', body: {
-    // The finalizer the AWS Load Balancer Controller puts on a Service whose NLB it made.
-    metadata: { name: 'public', finalizers: ['service.k8s.aws/resources'] },
+    metadata: { name: 'public' },
     spec: { type: 'LoadBalancer', loadBalancerClass: 'service.k8s.aws/nlb', selector: { app: 'x' }, ports: [{ port: 80 }] },
   } });
   await core.createNamespacedService({ namespace: 'edge', body: { metadata: { name: 'internal' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } } });
   await networking.createNamespacedIngress({ namespace: 'edge', body: {
-    metadata: { name: 'site', finalizers: ['ingress.k8s.aws/resources'] },
+    metadata: { name: 'site' },
     spec: { ingressClassName: 'alb', defaultBackend: { service: { name: 'internal', port: { number: 80 } } } },
   } });
+  await waitFor('the controller\'s finalizers and load balancers', async () => {
+    const [service, ingress] = await Promise.all([core.readNamespacedService({ name: 'public', namespace: 'edge' }), networking.readNamespacedIngress({ name: 'site', namespace: 'edge' })]);
+    return service.metadata?.finalizers?.includes('service.k8s.aws/resources') && Boolean(service.status?.loadBalancer?.ingress?.length)
+      && ingress.metadata?.finalizers?.includes('ingress.k8s.aws/resources') && Boolean(ingress.status?.loadBalancer?.ingress?.length);
+  });
 
   const activityEnvironment = new MockActivityEnvironment();
   const heartbeats: LoadBalancedObjectsProgress[] = [];
@@ -295,9 +319,8 @@ test('deleteLoadBalancedObjects deletes NLB Services and Ingresses and waits for
   const held = await core.readNamespacedService({ name: 'public', namespace: 'edge' });
   assert.ok(held.metadata?.deletionTimestamp, 'deleted, held by the finalizer');
 
-  // Play the controller: the NLB and ALB are gone, so it removes its finalizers.
-  await core.patchNamespacedService({ name: 'public', namespace: 'edge', body: { metadata: { finalizers: null } } }, mergePatch);
-  await networking.patchNamespacedIngress({ name: 'site', namespace: 'edge', body: { metadata: { finalizers: null } } }, mergePatch);
+  // The controller deletes the NLB and ALB, then removes its finalizers.
+  loadBalancerControllerMay.deprovision = true;
   const { deleted } = await running;
   for (const key of waiting) assert.ok(deleted.includes(key), `${key} in ${deleted.join(', ')}`);
   assert.ok(deleted.every((key) => /\/(Service|Ingress)\//.test(key)));

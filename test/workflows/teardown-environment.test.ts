@@ -17,6 +17,7 @@ import { awsInventory } from '../support/aws-inventory';
 import { moto, type Moto } from '../support/moto';
 import { timeSkippingEnv } from '../support/temporal';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
+import { playLoadBalancerController } from '../support/played-load-balancer-controller';
 import { waitFor } from '../support/process';
 
 let env: TestWorkflowEnvironment;
@@ -113,21 +114,26 @@ test('teardown finds an environment by its tags alone, deletes it and what its c
   assert.deepEqual(groups, ['default', 'someone-else'], 'only what the cluster tagged was swept');
 });
 
-test('the app\'s load-balanced Services go first, while the cluster and its controller still run, and teardown waits for their load balancers', async () => {
+test('the app\'s load-balanced Services go first, while the cluster and its controller still run, and teardown waits for their load balancers', async (t) => {
   await leaveAnOrphanedEnvironment();
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  // The AWS Load Balancer Controller, played beside the apiserver: it takes the Service with its
+  // finalizer and holds it until it has deleted the NLB, which the test lets it do only once it
+  // has seen the teardown delete the Service while the cluster is still there.
+  const may = { provision: true, deprovision: false };
+  const stop = playLoadBalancerController(cluster, { cluster: 'orphan', gate: (step) => may[step] });
+  t.after(stop);
   await core.createNamespace({ body: { metadata: { name: 'web' } } });
-  // The finalizer the AWS Load Balancer Controller holds until it has deleted the NLB.
   await core.createNamespacedService({ namespace: 'web', body: {
-    metadata: { name: 'web', finalizers: ['service.k8s.aws/resources'] }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 5000 as never }] },
+    metadata: { name: 'web' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'service.k8s.aws/nlb', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 5000 as never }] },
   } });
   await core.createNamespacedService({ namespace: 'web', body: { metadata: { name: 'internal' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+  await waitFor('the controller\'s NLB for the Service', async () => Boolean((await core.readNamespacedService({ name: 'web', namespace: 'web' })).status?.loadBalancer?.ingress?.length), { intervalMs: 100 });
 
   const teardown = runTeardown();
-  // Play the controller: once the Service is being deleted, delete "its NLB" and let it go.
   await waitFor('the Service to be deleted', async () => (await core.readNamespacedService({ name: 'web', namespace: 'web' })).metadata?.deletionTimestamp !== undefined, { intervalMs: 100 });
   assert.deepEqual((await awsInventory(aws.clientConfig)).clusters, ['orphan'], 'the cluster is still there while its load balancers go');
-  await core.patchNamespacedService({ name: 'web', namespace: 'web', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+  may.deprovision = true;
   const report = await teardown;
   assert.deepEqual(report.failed, []);
   assert.deepEqual(report.leftovers, []);

@@ -1,4 +1,5 @@
 import { internalError } from './api-errors';
+import { mutateServiceOnCreate } from './controllers/load-balancers';
 import { isPlainObject, type KubeObject } from './objects';
 import type { AdmissionHook, AdmissionReview, ObjectStore } from './object-store';
 import { matchesLabelSelector } from './selectors';
@@ -29,14 +30,13 @@ interface Webhook {
 }
 
 /** The load balancer class the controller's Service mutator sets (and eksflow's app sets itself). */
-export const nlbLoadBalancerClass = 'service.k8s.aws/nlb';
+export { nlbLoadBalancerClass } from './controllers/load-balancers';
 
 const mutators: Record<string, (object: KubeObject) => void> = {
-  // The AWS Load Balancer Controller's Service mutator (enableServiceMutatorWebhook): a
-  // LoadBalancer Service without a class becomes the controller's, as an NLB.
-  'mservice.elbv2.k8s.aws': (service) => {
-    if (service.spec?.type === 'LoadBalancer' && !service.spec.loadBalancerClass) service.spec.loadBalancerClass = nlbLoadBalancerClass;
-  },
+  // The AWS Load Balancer Controller's Service mutator (enableServiceMutatorWebhook), played
+  // with its upstream source in controllers/load-balancers.ts. The chart registers it for
+  // CREATE only (values.yaml serviceMutatorWebhookConfig.operations), as the rules here say.
+  'mservice.elbv2.k8s.aws': mutateServiceOnCreate,
 };
 
 const listed = (values: string[] | undefined, value: string) => (values ?? []).some((v) => v === '*' || v === value);

@@ -60,8 +60,19 @@ export interface SimKubeOptions {
   sample?: (latency: SimKubeLatency, ms: number) => number;
   /** Called when a load balancer is ready; returns its DNS name (the simulated ELBv2 may record it). @default a name shaped like AWS's */
   onLoadBalancer?: (created: LoadBalancedObject) => string | undefined;
-  /** Called once the controller has deleted a load balancer, before it releases the object's finalizer. */
-  onLoadBalancerDeleted?: (deleted: LoadBalancedObject) => void;
+  /**
+   * Called when the controller deletes a load balancer; the object's finalizer is released only
+   * once the returned promise has resolved (a rejection is tried again), as the controller
+   * deletes its NLB and target groups before it removes `service.k8s.aws/resources`.
+   */
+  onLoadBalancerDeleted?: (deleted: LoadBalancedObject) => Promise<void> | void;
+  /**
+   * Whether the played Load Balancer Controller may take a step now: `provision` publishes the
+   * load balancer, `deprovision` deletes it and releases the finalizer. `false` holds the step;
+   * it is asked again every simulated second. For tests that must observe the state before a
+   * step, whatever the machine's speed. @default every step at once
+   */
+  loadBalancerGate?: (step: 'provision' | 'deprovision', object: LoadBalancedObject) => boolean;
   /**
    * Called when cluster-autoscaler decides a node group must grow for pending pods; the
    * simulated EKS raises the group's desired size and calls `setNodegroup`. Without it the

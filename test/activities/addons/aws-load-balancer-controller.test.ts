@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AdmissionregistrationV1Api, ApiextensionsV1Api, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, ApiException, ApiextensionsV1Api, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AddonContext, AddonModule } from '../../../src/activities/addons/addon-module';
@@ -9,11 +9,20 @@ import { helmErrorTypes } from '../../../src/activities/helm';
 import { addonCatalog } from '../../../src/domain/addon-catalog';
 import type { AddonsSpec } from '../../../src/domain/environment-spec';
 import { errorTypes } from '../../../src/domain/errors';
+import { nlbLoadBalancerClass } from '../../../src/domain/app-manifests';
+import { SimulatedAws } from '../../../src/sim/aws';
+import { scaledClock } from '../../../src/sim/clock';
 import { addonBedPerFile, isGone, readinessUntil } from '../../support/addon-bed';
+import { playLoadBalancerController } from '../../support/played-load-balancer-controller';
+import { waitFor } from '../../support/process';
 
-// The real eks-charts package. Its Service webhook (mservice.elbv2.k8s.aws, failurePolicy Fail)
-// would refuse every Service created while the release is in, since under KWOK no controller
-// runs to answer it: this file creates none, so the chart goes in with the values eksflow sets.
+// The real eks-charts package (RBAC, CRDs, webhooks, PodDisruptionBudget as released). Its
+// Service webhook (mservice.elbv2.k8s.aws, failurePolicy Fail) refuses every Service created
+// while the release is in: under KWOK the apiserver cannot reach the controller's pods, so no
+// webhook answers. The chart goes in unchanged with the values eksflow sets, the refusal is
+// shown as it is, and the controller's Service reconciler is played beside the apiserver once
+// the release is out (test/support/played-load-balancer-controller.ts: the simulated cluster's
+// rules, each with its upstream source).
 const bed = addonBedPerFile();
 
 const options: AddonsSpec = { 'aws-load-balancer-controller': {} };
@@ -113,6 +122,19 @@ test('install renders the values into the release, and isReady holds once the De
   ]);
 });
 
+test('with the release in, a LoadBalancer Service is refused by the chart\'s fail-closed Service webhook, which no pod can answer under KWOK', async () => {
+  await core().createNamespace({ body: { metadata: { name: 'refused' } } });
+  await assert.rejects(core().createNamespacedService({ namespace: 'refused', body: {
+    metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
+  } }), (error: unknown) => {
+    assert.ok(error instanceof ApiException, String(error));
+    assert.equal(error.code, 500);
+    assert.match(String(error.body), /failed calling webhook \\?"mservice\.elbv2\.k8s\.aws\\?"/);
+    return true;
+  });
+  await core().deleteNamespace({ name: 'refused' });
+});
+
 test('installing again is idempotent: the same release, one revision on', async () => {
   const before = await apps().readNamespacedDeployment({ name: 'aws-load-balancer-controller', namespace });
   const again = await inActivity(controller().install, context);
@@ -147,4 +169,46 @@ test('uninstall removes the release and its objects; a second uninstall finds no
   assert.equal(gone.gates[0]!.detail, 'the Deployment does not exist yet');
 
   assert.deepEqual(await inActivity(controller().uninstall, context), { removed: false });
+});
+
+test('the played controller beside the real apiserver: its finalizer, the NLB and target group by the controller\'s names, deletion before the finalizer goes', async (t) => {
+  // After the uninstall above: no webhook configuration is left to refuse the Service.
+  const aws = new SimulatedAws({ region: 'us-west-2', clock: scaledClock({ speedup: 10_000 }), seed: 'played-lbc' });
+  const gate = { provision: false, deprovision: false };
+  const stop = playLoadBalancerController(bed.cluster, { cluster: 'demo', region: 'us-west-2', elbv2: aws.network, gate: (step) => gate[step] });
+  t.after(stop);
+  await core().createNamespace({ body: { metadata: { name: 'shop' } } });
+  // The class the mutator would set; eksflow's app sets it itself (src/domain/app-manifests.ts).
+  const created = await core().createNamespacedService({ namespace: 'shop', body: {
+    metadata: { name: 'web', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing', 'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip' } },
+    spec: { type: 'LoadBalancer', loadBalancerClass: nlbLoadBalancerClass, selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 as never }] },
+  } });
+  const uid = created.metadata!.uid!;
+  const read = () => core().readNamespacedService({ name: 'web', namespace: 'shop' });
+  // Held before provisioning: the gate is the test's, so nothing here depends on speed.
+  assert.deepEqual(aws.network.counts(), { loadBalancers: 0, targetGroups: 0, securityGroups: 0, networkInterfaces: 0 });
+  gate.provision = true;
+  const ready = await waitFor('the NLB hostname', async () => {
+    const live = await read();
+    return live.status?.loadBalancer?.ingress?.[0]?.hostname ? live : undefined;
+  });
+  assert.deepEqual(ready.metadata?.finalizers, ['service.k8s.aws/resources']);
+  const { createHash } = await import('node:crypto');
+  const hash = (...parts: string[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex').slice(0, 10);
+  const nlb = `k8s-shop-web-${hash('demo', uid, 'internet-facing')}`;
+  assert.match(ready.status!.loadBalancer!.ingress![0]!.hostname!, new RegExp(`^${nlb}-[0-9a-f]{16}\\.elb\\.us-west-2\\.amazonaws\\.com$`));
+  const nlbs = await aws.network.loadBalancersTagged('service.k8s.aws/stack', 'shop/web');
+  assert.equal(nlbs.length, 1);
+  assert.equal(aws.network.loadBalancer(nlbs[0]!)?.name, nlb);
+  assert.deepEqual(aws.network.loadBalancer(nlbs[0]!)?.tags, { 'elbv2.k8s.aws/cluster': 'demo', 'service.k8s.aws/stack': 'shop/web', 'service.k8s.aws/resource': 'LoadBalancer' });
+  assert.equal((await aws.network.targetGroupsTagged('service.k8s.aws/resource', 'shop/web:80')).length, 1);
+
+  await core().deleteNamespacedService({ name: 'web', namespace: 'shop' });
+  const held = await read();
+  assert.ok(held.metadata?.deletionTimestamp, 'held by the finalizer while the NLB goes');
+  assert.equal(aws.network.counts().loadBalancers, 1, 'nothing deleted before the gate opens');
+  gate.deprovision = true;
+  await waitFor('the Service to go', () => isGone(read()));
+  assert.deepEqual(aws.network.counts(), { loadBalancers: 0, targetGroups: 0, securityGroups: 0, networkInterfaces: 0 }, 'the NLB and its target group went before the finalizer');
+  await core().deleteNamespace({ name: 'shop' });
 });

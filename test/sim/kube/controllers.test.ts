@@ -17,6 +17,9 @@ let apps: AppsV1Api;
 const created: LoadBalancedObject[] = [];
 const deleted: LoadBalancedObject[] = [];
 const cluster = 'controllers';
+// The played Load Balancer Controller's steps, held until the test has seen the state before
+// them: what it reads must not depend on how quickly the machine lets the controller go on.
+const gate = { provision: true, deprovision: true };
 
 before(async () => {
   // 1000×: node Ready in 30 ms, a pod in 60 ms, an NLB in 270 ms.
@@ -26,7 +29,10 @@ before(async () => {
       created.push(event);
       return `nlb-${event.object.metadata.name}.elb.${event.region}.amazonaws.com`;
     },
-    onLoadBalancerDeleted: (event) => deleted.push(event),
+    onLoadBalancerDeleted: (event) => {
+      deleted.push(event);
+    },
+    loadBalancerGate: (step) => gate[step],
   });
   kube.addCluster(cluster, { region: 'eu-west-1' });
   config = await kube.access.forCluster(cluster);
@@ -123,25 +129,35 @@ test('a LoadBalancer Service is refused while the Load Balancer Controller start
     + '"https://aws-load-balancer-webhook-service.kube-system.svc:443/mutate-v1-service?timeout=10s": no endpoints available for service "aws-load-balancer-webhook-service"');
 
   assert.deepEqual(await installing, { release: 'aws-load-balancer-controller', namespace: 'kube-system', revision: 1, status: 'deployed', chartVersion: '1.14.0', adopted: false });
+  gate.provision = false;
+  gate.deprovision = false;
   const accepted = await core.createNamespacedService({ namespace: 'shop', body: service });
   assert.equal(accepted.spec?.loadBalancerClass, 'service.k8s.aws/nlb', 'the controller\'s mutator set the class');
-  const started = Date.now();
+  // The controller takes the Service with its finalizer first, and publishes the NLB after.
+  const taken = await waitFor('the controller\'s finalizer', async () => {
+    const live = await core.readNamespacedService({ name: 'web', namespace: 'shop' });
+    return live.metadata?.finalizers?.includes('service.k8s.aws/resources') ? live : undefined;
+  }, { intervalMs: 10 });
+  assert.equal(taken.status?.loadBalancer?.ingress, undefined, 'no hostname while the NLB is provisioned');
+  gate.provision = true;
   const ready = await waitFor('the NLB hostname', async () => {
     const live = await core.readNamespacedService({ name: 'web', namespace: 'shop' });
     return live.status?.loadBalancer?.ingress?.[0]?.hostname ? live : undefined;
   }, { intervalMs: 10 });
-  assert.ok(Date.now() - started >= 200, 'the NLB took its (scaled) time');
   assert.equal(ready.status?.loadBalancer?.ingress?.[0]?.hostname, 'nlb-web.elb.eu-west-1.amazonaws.com');
   assert.deepEqual(ready.metadata?.finalizers, ['service.k8s.aws/resources']);
   assert.equal(created.length, 1);
   assert.equal(created[0]!.cluster, cluster);
 
-  // The DELETE's own answer shows the hold: the Service comes back marked for deletion, its
-  // finalizer still on. A read after it would race the controller, which may already have
-  // deleted the NLB and released the Service on a busy machine.
-  const deleting = await core.deleteNamespacedService({ name: 'web', namespace: 'shop' }) as V1Service;
-  assert.ok(deleting.metadata?.deletionTimestamp, 'held while the NLB goes');
-  assert.deepEqual(deleting.metadata?.finalizers, ['service.k8s.aws/resources']);
+  // Deleting it: held by the finalizer while the NLB goes, which the gate keeps going until
+  // the test has read it so, on any machine.
+  await core.deleteNamespacedService({ name: 'web', namespace: 'shop' });
+  const held = await core.readNamespacedService({ name: 'web', namespace: 'shop' });
+  assert.ok(held.metadata?.deletionTimestamp, 'held while the NLB goes');
+  assert.deepEqual(held.metadata?.finalizers, ['service.k8s.aws/resources']);
+  assert.equal(held.status?.loadBalancer?.ingress?.[0]?.hostname, 'nlb-web.elb.eu-west-1.amazonaws.com', 'its status still names the NLB');
+  assert.equal(deleted.length, 0, 'nothing deleted before the gate opens');
+  gate.deprovision = true;
   // Once gone, its NLB was deleted first: the finalizer is released only after.
   let nlbsDeletedWhenGone = -1;
   await waitFor('the Service to go', async () => core.readNamespacedService({ name: 'web', namespace: 'shop' }).then(() => false, (error: unknown) => {

@@ -110,7 +110,7 @@ export interface ControllerContext {
   /** Date.now() when the pass began. */
   now: number;
   deadlines: Deadlines;
-  hooks: Pick<SimKubeOptions, 'onLoadBalancer' | 'onLoadBalancerDeleted' | 'onScaleUp'>;
+  hooks: Pick<SimKubeOptions, 'onLoadBalancer' | 'onLoadBalancerDeleted' | 'loadBalancerGate' | 'onScaleUp'>;
   nodegroups: ReadonlyMap<string, NodegroupShape>;
   /** The cluster's ACTIVE Fargate profiles. */
   fargateProfiles: readonly FargateProfileShape[];
