@@ -63,11 +63,11 @@ export interface SimKubeOptions {
   /** Called once the controller has deleted a load balancer, before it releases the object's finalizer. */
   onLoadBalancerDeleted?: (deleted: LoadBalancedObject) => void;
   /**
-   * Called when cluster-autoscaler decides a node group must grow for pending pods; the
-   * simulated EKS raises the group's desired size and calls `setNodegroup`. Without it the
-   * simulated cluster adds the node itself.
+   * Called when cluster-autoscaler decides a node group must grow for pending pods, with the
+   * desired size it sets (never past the group's max); the simulated EKS raises the group's
+   * desired size and calls `setNodegroup`. Without it the simulated cluster adds the nodes itself.
    */
-  onScaleUp?: (request: { cluster: string; region: string; nodegroup: string }) => void;
+  onScaleUp?: (request: { cluster: string; region: string; nodegroup: string; desiredSize: number }) => void;
 }
 
 /** Options with their defaults, and simulated durations turned into real ones. */
