@@ -119,6 +119,11 @@ test('on 1.36 the chart\'s RBAC lets the autoscaler\'s ServiceAccount list and w
   assert.equal(await allowed({ resource: 'configmaps', verb: 'create', namespace: 'kube-system' }), true);
   assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'cluster-autoscaler-status' }), true);
   assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'coredns' }), false, 'only its own ConfigMap');
+  // What the played loop reads and writes besides (cluster-autoscaler-loop.ts): pending pods, nodes,
+  // and its events — TriggeredScaleUp on pods anywhere, ScaledUpGroup on the status ConfigMap.
+  for (const [resource, verb] of [['pods', 'list'], ['nodes', 'list'], ['events', 'create'], ['events', 'patch']] as const) {
+    assert.equal(await allowed({ resource, verb, namespace: 'shop' }), true, `${verb} ${resource}`);
+  }
 });
 
 test('the old pin, chart 9.52.1, under a 1.36 autoscaler: the apiserver denies every DRA read, which a 1.36 autoscaler cannot run without', async () => {
