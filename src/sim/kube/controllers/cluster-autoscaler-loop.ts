@@ -53,7 +53,7 @@ export interface ScaleUpPlan extends ScaleUpInfo {
  */
 export const autoDiscoveryTagKeys = (cluster: string) => ['k8s.io/cluster-autoscaler/enabled', `k8s.io/cluster-autoscaler/${cluster}`];
 
-/** The groups auto-discovery finds: those carrying every discovery tag key (cloudprovider/aws/auto_scaling_groups.go). */
+/** The groups auto-discovery finds: those carrying every discovery tag key (cloudprovider/aws/aws_wrapper.go, `getAutoscalingGroupsByTags`). */
 export function discoveredGroups<G extends Pick<PlayedNodeGroup, 'tags'>>(groups: readonly G[], cluster: string): G[] {
   const keys = autoDiscoveryTagKeys(cluster);
   return groups.filter((group) => keys.every((key) => key in group.tags));
