@@ -101,9 +101,12 @@ export async function playClusterAutoscaler(cluster: KubeControlPlane, options: 
     const scalingUp = (group: PlayedAutoScalingGroup) => readyIn(group) < group.desiredSize;
     // A new node is like the group's others (the AWS provider's template comes from a live node when there is one).
     const template = (group: PlayedAutoScalingGroup) => inGroup(group)[0];
-    const played: PlayedNodeGroup[] = groups.filter((group) => !scalingUp(group) && template(group)).map((group) => {
+    const played: PlayedNodeGroup[] = groups.filter((group) => template(group)).map((group) => {
       const allocatable = template(group)!.status?.allocatable ?? {};
-      return { id: group.name, minSize: group.minSize, maxSize: group.maxSize, targetSize: group.desiredSize, tags: group.tags, allocatable: { cpuMillis: cpuMillis(allocatable.cpu), memoryBytes: memoryBytes(allocatable.memory) } };
+      return {
+        id: group.name, minSize: group.minSize, maxSize: group.maxSize, targetSize: group.desiredSize, tags: group.tags,
+        allocatable: { cpuMillis: cpuMillis(allocatable.cpu), memoryBytes: memoryBytes(allocatable.memory) }, upcoming: Math.max(0, group.desiredSize - readyIn(group)),
+      };
     });
     const pods = (await core.listPodForAllNamespaces()).items.filter((pod) => isUnschedulablePod(pod as Parameters<typeof isUnschedulablePod>[0]));
     const byKey = new Map(pods.map((pod) => [`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod]));

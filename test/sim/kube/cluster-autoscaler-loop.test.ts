@@ -111,6 +111,9 @@ test('scale-up: only groups with both discovery tags and room below max; nodes b
   assert.deepEqual(planScaleUp([pod('a', 2400), pod('b', 2400), pod('c', 2400)], [group('eks-general', { maxSize: 3, targetSize: 2 })], 'demo', fits)?.newSize, 3);
   assert.equal(planScaleUp([pod('huge', 5000)], [group('eks-general')], 'demo', fits), undefined, 'a pod no new node can take');
   assert.equal(planScaleUp([pod('a', 100)], [group('eks-general')], 'demo', () => false), undefined, 'a pod the group\'s labels or taints keep out');
+  // A pod that fits a node already asked for triggers nothing more, in that group or another.
+  assert.equal(planScaleUp([pod('a', 2400)], [group('eks-general', { upcoming: 1 }), group('eks-spot')], 'demo', fits), undefined);
+  assert.deepEqual(planScaleUp([pod('a', 2400), pod('b', 2400)], [group('eks-general', { upcoming: 1, maxSize: 5 })], 'demo', fits)?.pods, [pod('b', 2400)]);
 });
 
 test('the events: TriggeredScaleUp on the pod and ScaledUpGroup on the status ConfigMap, from cluster-autoscaler, in upstream\'s words', () => {

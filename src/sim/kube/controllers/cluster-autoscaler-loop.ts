@@ -20,6 +20,8 @@ export interface PlayedNodeGroup {
   tags: Readonly<Record<string, string>>;
   /** What one new node of the group offers (the group's template node). */
   allocatable: { cpuMillis: number; memoryBytes: number };
+  /** Nodes asked for and not yet Ready (target size less Ready nodes). @default 0 */
+  upcoming?: number;
 }
 
 /** A pod cluster-autoscaler may act for. */
@@ -78,20 +80,23 @@ export function isUnschedulablePod(pod: { spec?: { nodeName?: string }; status?:
  * the group's max (`Capping size to max`).
  */
 export function planScaleUp(pending: readonly PendingPod[], groups: readonly PlayedNodeGroup[], cluster: string, fits: (pod: PendingPod, group: PlayedNodeGroup) => boolean): ScaleUpPlan | undefined {
+  const discovered = discoveredGroups(groups, cluster);
+  // Nodes a scale-up already asked for count as coming (core/static_autoscaler.go adds the upcoming
+  // nodes to its snapshot), and pods that would fit them are left out of a new scale-up
+  // (processors/pods filter_out_schedulable.go): a pod triggers one scale-up, not one per loop.
+  let unplaced = [...pending];
+  for (const group of discovered) {
+    const upcoming = Array.from({ length: group.upcoming ?? 0 }, () => ({ cpu: 0, memory: 0 }));
+    unplaced = unplaced.filter((pod) => !(fits(pod, group) && place(upcoming, pod, group.allocatable, false)));
+  }
   let best: { plan: ScaleUpPlan; waste: number } | undefined;
-  for (const group of discoveredGroups(groups, cluster)) {
+  for (const group of discovered) {
     if (group.targetSize >= group.maxSize) continue;
     const { cpuMillis, memoryBytes } = group.allocatable;
-    const pods = pending.filter((pod) => pod.cpuMillis <= cpuMillis && pod.memoryBytes <= memoryBytes && fits(pod, group));
+    const pods = unplaced.filter((pod) => pod.cpuMillis <= cpuMillis && pod.memoryBytes <= memoryBytes && fits(pod, group));
     if (pods.length === 0) continue;
     const nodes: { cpu: number; memory: number }[] = [];
-    for (const pod of pods) {
-      const node = nodes.find((n) => n.cpu + pod.cpuMillis <= cpuMillis && n.memory + pod.memoryBytes <= memoryBytes);
-      if (node) {
-        node.cpu += pod.cpuMillis;
-        node.memory += pod.memoryBytes;
-      } else nodes.push({ cpu: pod.cpuMillis, memory: pod.memoryBytes });
-    }
+    for (const pod of pods) place(nodes, pod, group.allocatable, true);
     const newSize = Math.min(group.targetSize + nodes.length, group.maxSize);
     const added = newSize - group.targetSize;
     const used = nodes.slice(0, added);
@@ -100,6 +105,18 @@ export function planScaleUp(pending: readonly PendingPod[], groups: readonly Pla
     if (!best || waste < best.waste) best = { plan: { group: group.id, currentSize: group.targetSize, newSize, maxSize: group.maxSize, pods }, waste };
   }
   return best?.plan;
+}
+
+/** First-fit: the pod onto the first node with room, or (when `open`) onto a new one. */
+function place(nodes: { cpu: number; memory: number }[], pod: PendingPod, allocatable: PlayedNodeGroup['allocatable'], open: boolean): boolean {
+  let node = nodes.find((n) => n.cpu + pod.cpuMillis <= allocatable.cpuMillis && n.memory + pod.memoryBytes <= allocatable.memoryBytes);
+  if (!node) {
+    if (!open || pod.cpuMillis > allocatable.cpuMillis || pod.memoryBytes > allocatable.memoryBytes) return false;
+    nodes.push((node = { cpu: 0, memory: 0 }));
+  }
+  node.cpu += pod.cpuMillis;
+  node.memory += pod.memoryBytes;
+  return true;
 }
 
 /** `ScaleUpInfo.String()` (processors/nodegroupset/nodegroup_set_processor.go): `{<group> <current>-><new> (max: <max>)}`. */

@@ -56,9 +56,17 @@ export function reconcileClusterAutoscaler(context: ControllerContext): void {
   const nodes = store.items(types.node).filter((node) => !isDeleting(node));
   const inGroup = (group: string) => nodes.filter((node) => node.metadata.labels?.[nodegroupLabel] === group);
   const readyIn = (group: string) => inGroup(group).filter(isNodeReady).length;
-  // Under way until EKS has raised the size and the new nodes are Ready (clusterstate.go, IsNodeGroupScalingUp).
-  const inFlight = (group: string, shape: NodegroupShape) => context.memo.get(`scale-up/${group}`) === shape.desiredSize || readyIn(group) < shape.desiredSize;
-  const groups = [...context.nodegroups].filter(([group, shape]) => !inFlight(group, shape)).map(([group, shape]) => playedGroup(context.cluster, group, shape));
+  // The size asked for: EKS raises the node group's a moment after the autoscaler asked.
+  const target = (group: string, shape: NodegroupShape) => {
+    const asked = Number(context.memo.get(`scale-up/${group}`) ?? 0);
+    if (shape.desiredSize >= asked) context.memo.delete(`scale-up/${group}`);
+    return Math.max(shape.desiredSize, asked);
+  };
+  // Under way until the group has its size and its new nodes are Ready (clusterstate.go, IsNodeGroupScalingUp).
+  const inFlight = (group: string, shape: NodegroupShape) => readyIn(group) < target(group, shape);
+  const groups = [...context.nodegroups].map(([group, shape]) => ({
+    ...playedGroup(context.cluster, group, shape), targetSize: target(group, shape), upcoming: Math.max(0, target(group, shape) - readyIn(group)),
+  }));
 
   const pending = store.items(types.pod).filter((pod) => isUnschedulablePod(pod as Parameters<typeof isUnschedulablePod>[0]));
   const byKey = new Map(pending.map((pod) => [`${pod.metadata.namespace}/${pod.metadata.name}`, pod]));
@@ -67,8 +75,7 @@ export function reconcileClusterAutoscaler(context: ControllerContext): void {
     return { namespace: pod.metadata.namespace!, name: pod.metadata.name, uid: pod.metadata.uid, cpuMillis: requests.cpu, memoryBytes: requests.memory };
   }), groups, context.cluster, (pod, group) => podFitsNodeRules(byKey.get(`${pod.namespace}/${pod.name}`)!, templateNode(group.id, context.nodegroups.get(group.id)!)));
   if (plan) {
-    const shape = context.nodegroups.get(plan.group)!;
-    context.memo.set(`scale-up/${plan.group}`, shape.desiredSize);
+    context.memo.set(`scale-up/${plan.group}`, plan.newSize);
     store.put(types.event, recordedEvent({ kind: 'ConfigMap', namespace: clusterAutoscaler.namespace, name: statusConfigMapName }, scaledUpGroup(plan), now));
     if (context.hooks.onScaleUp) context.hooks.onScaleUp({ cluster: context.cluster, region: context.region, nodegroup: plan.group, desiredSize: plan.newSize });
     else context.setDesiredSize(plan.group, plan.newSize);
@@ -88,7 +95,7 @@ export function reconcileClusterAutoscaler(context: ControllerContext): void {
     transition(`${group}/health`, 'Healthy');
     transition(`${group}/scaleDown`, 'NoCandidates');
     const scaleUp = transition(`${group}/scaleUp`, plan?.group === group || inFlight(group, shape) ? 'InProgress' : 'NoActivity') as 'InProgress' | 'NoActivity';
-    return { id: group, minSize: played.minSize, maxSize: played.maxSize, targetSize: shape.desiredSize, health: 'Healthy' as const, counts: nodeCounts(inGroup(group).length, readyIn(group)), scaleUp };
+    return { id: group, minSize: played.minSize, maxSize: played.maxSize, targetSize: target(group, shape), health: 'Healthy' as const, counts: nodeCounts(inGroup(group).length, readyIn(group)), scaleUp };
   });
   transition('health', 'Healthy');
   transition('scaleDown', 'NoCandidates');
