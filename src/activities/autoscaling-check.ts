@@ -69,6 +69,11 @@ export interface ProbeInput {
   cluster: string;
   /** The node groups cluster-autoscaler may grow; the probe fills their nodes and asks for one more. */
   nodeGroups: string[];
+  /**
+   * Karpenter NodePools that may launch nodes for the probe (EKS Auto Mode's too, which runs
+   * Karpenter: its built-in pools are `general-purpose` and `system`). @default []
+   */
+  nodePools?: string[];
   /** How long to wait for a node to join before giving up. @default 900 */
   timeoutSeconds?: number;
 }
@@ -88,12 +93,26 @@ export interface ProbeProgress {
 }
 
 const probeNamespace = 'eksflow-autoscaling-probe';
+
+/**
+ * The label Karpenter puts on every node it launches, naming its NodePool (kubernetes-sigs/karpenter,
+ * pkg/apis/v1/labels.go: `NodePoolLabelKey = apis.Group + "/nodepool"`, the group being karpenter.sh).
+ * A Karpenter node carries no `eks.amazonaws.com/nodegroup`: that is EKS managed node groups' own.
+ */
+export const nodePoolLabel = 'karpenter.sh/nodepool';
+
+/** The capacity the probe may use: the named node groups' nodes, and the named NodePools'. */
+function probedCapacity(input: ProbeInput): { label: string; values: string[] }[] {
+  return [{ label: nodegroupLabel, values: input.nodeGroups }, { label: nodePoolLabel, values: input.nodePools ?? [] }].filter((c) => c.values.length > 0);
+}
+
+const describeCapacity = (input: ProbeInput) => [...input.nodeGroups, ...(input.nodePools ?? []).map((pool) => `NodePool ${pool}`)].join(', ');
 const probePollMs = 2_000;
 
 /**
- * The active check: a probe Deployment asks for more CPU than the groups' Ready nodes have
- * left, so a pod goes Pending; cluster-autoscaler must grow a group, a node must join and
- * take the pod. The probe is removed afterwards, whatever happened. Heartbeats every look.
+ * The active check: a probe Deployment asks for more CPU than the groups' (and NodePools')
+ * Ready nodes have left, so a pod goes Pending; cluster-autoscaler must grow a group, or
+ * Karpenter launch a node for a pool, and the node must join and take the pod. The probe is removed afterwards, whatever happened. Heartbeats every look.
  */
 export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = paceFor()) {
   async function probeAutoscaling(input: ProbeInput): Promise<ProbeReport> {
@@ -104,10 +123,15 @@ export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = 
     const started = Date.now();
     const seconds = () => Math.round((Date.now() - started) / 1000);
     const deadline = started + (input.timeoutSeconds ?? 900) * 1000;
-    const groupNodes = async () => (await kubeCall('list nodes', () => core.listNode({ labelSelector: `${nodegroupLabel} in (${input.nodeGroups.join(',')})` }))).items
-      .filter((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    const before = await groupNodes();
-    if (before.length === 0) throw ApplicationFailure.nonRetryable(`no Ready node in ${input.nodeGroups.join(', ')} to probe from`, errorTypes.resourceFailed);
+    const capacity = probedCapacity(input);
+    // A label selector cannot say "or": one list per label, a node counted once.
+    const groupNodes = async () => {
+      const lists = await Promise.all(capacity.map(({ label, values }) => kubeCall('list nodes', () => core.listNode({ labelSelector: `${label} in (${values.join(',')})` }))));
+      const nodes = new Map(lists.flatMap((list) => list.items).map((node) => [node.metadata?.name, node]));
+      return [...nodes.values()].filter((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    };
+    const before = capacity.length > 0 ? await groupNodes() : [];
+    if (before.length === 0) throw ApplicationFailure.nonRetryable(`no Ready node in ${describeCapacity(input) || 'no node group or NodePool'} to probe from`, errorTypes.resourceFailed);
     // One pod per node, each taking 60% of a node's CPU, plus one: that one cannot fit anywhere.
     const nodeCpuMillis = Math.min(...before.map((node) => cpuMillis(node.status?.allocatable?.cpu ?? '0')));
     const replicas = before.length + 1;
@@ -115,7 +139,7 @@ export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = 
       await kubeCall('create the probe namespace', () => core.createNamespace({ body: { metadata: { name: probeNamespace, labels: { 'app.kubernetes.io/managed-by': 'eksflow' } } } }).catch((error: unknown) => {
         if ((error as { code?: number }).code !== 409) throw error;
       }));
-      await kubeCall('create the probe Deployment', () => apps.createNamespacedDeployment({ namespace: probeNamespace, body: probeDeployment(replicas, Math.floor(nodeCpuMillis * 0.6), input.nodeGroups) }));
+      await kubeCall('create the probe Deployment', () => apps.createNamespacedDeployment({ namespace: probeNamespace, body: probeDeployment(replicas, Math.floor(nodeCpuMillis * 0.6), capacity) }));
       let pendingAfterSeconds: number | undefined;
       for (;;) {
         const pods = (await kubeCall('list probe pods', () => core.listNamespacedPod({ namespace: probeNamespace }))).items;
@@ -133,7 +157,7 @@ export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = 
         if (Date.now() > deadline) {
           throw ApplicationFailure.nonRetryable(pendingAfterSeconds === undefined
             ? `no probe pod went Pending in ${seconds()}s: the groups had more room than their nodes' allocatable CPU says`
-            : `${unschedulable.length} probe pods still Pending after ${seconds()}s and ${nodes} nodes (${before.length} before): cluster-autoscaler did not grow ${input.nodeGroups.join(', ')}`, errorTypes.resourceFailed);
+            : `${unschedulable.length} probe pods still Pending after ${seconds()}s and ${nodes} nodes (${before.length} before): no autoscaler grew ${describeCapacity(input)}`, errorTypes.resourceFailed);
         }
         await context.sleep(pace(probePollMs));
       }
@@ -147,7 +171,7 @@ export function createAutoscalingProbeActivities(kube: KubeAccess, pace: Pace = 
   return { probeAutoscaling };
 }
 
-function probeDeployment(replicas: number, cpuMillis: number, nodeGroups: string[]): V1Deployment {
+function probeDeployment(replicas: number, cpuMillis: number, capacity: { label: string; values: string[] }[]): V1Deployment {
   const labels = { 'app.kubernetes.io/name': 'autoscaling-probe', 'app.kubernetes.io/managed-by': 'eksflow' };
   return {
     metadata: { name: 'probe', namespace: probeNamespace, labels },
@@ -157,8 +181,8 @@ function probeDeployment(replicas: number, cpuMillis: number, nodeGroups: string
       template: {
         metadata: { labels },
         spec: {
-          // Only the groups under test may take the probe; a pause container does nothing else.
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: nodegroupLabel, operator: 'In', values: nodeGroups }] }] } } },
+          // Only the groups and pools under test may take the probe (node selector terms are ORed); a pause container does nothing else.
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: capacity.map(({ label, values }) => ({ matchExpressions: [{ key: label, operator: 'In', values }] })) } } },
           // One probe pod per node, so the last one needs a new node rather than a fuller one.
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } }],
           terminationGracePeriodSeconds: 0,

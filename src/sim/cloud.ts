@@ -80,12 +80,13 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     random: seededRandom(`${seed}/kube`),
     onLoadBalancer: ({ cluster, region, object }) => played(region, cluster).provision(object),
     onLoadBalancerDeleted: ({ cluster, region, object }) => played(region, cluster).deprovision(object),
-    onScaleUp({ cluster, region, nodegroup }) {
+    onScaleUp({ cluster, region, nodegroup, desiredSize }) {
+      // cluster-autoscaler's SetDesiredCapacity on the group's Auto Scaling group, which EKS reflects in the node group.
       const eks = aws.forRegion(region).eks;
       const group = eks.compute(cluster)?.nodegroups.find((g) => g.name === nodegroup);
       const current = group && eks.state.nodegroup(cluster, nodegroup).scaling;
-      if (!current || current.desiredSize >= current.maxSize) return;
-      void eks.updateNodegroupScaling(cluster, nodegroup, { ...current, desiredSize: current.desiredSize + 1 }, `cluster-autoscaler-${Date.now()}`).catch(() => undefined);
+      if (!current || desiredSize <= current.desiredSize) return;
+      void eks.updateNodegroupScaling(cluster, nodegroup, { ...current, desiredSize: Math.min(desiredSize, current.maxSize) }, `cluster-autoscaler-${Date.now()}`).catch(() => undefined);
     },
   });
 
@@ -128,11 +129,11 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     for (const group of compute.nodegroups) {
       // A group has nodes while it exists and is not being created or deleted.
       const desired = group.status === 'ACTIVE' || group.status === 'UPDATING' || group.status === 'DEGRADED' ? group.desiredSize : 0;
-      const shape = JSON.stringify([desired, group.labels, group.capacityType, group.taints]);
+      const shape = JSON.stringify([desired, group.minSize, group.maxSize, group.labels, group.capacityType, group.taints]);
       if (seen.nodegroups.get(group.name) === shape) continue;
       seen.nodegroups.set(group.name, shape);
       kube.setNodegroup(cluster, group.name, {
-        desiredSize: desired, labels: group.labels, capacityType: group.capacityType === 'SPOT' ? 'SPOT' : 'ON_DEMAND',
+        desiredSize: desired, minSize: group.minSize, maxSize: group.maxSize, labels: group.labels, capacityType: group.capacityType === 'SPOT' ? 'SPOT' : 'ON_DEMAND',
         ...(group.instanceTypes[0] ? { instanceType: group.instanceTypes[0] } : {}),
         taints: group.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: kubernetesEffect(t.effect) })),
       });

@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { cpuMillis, createAutoscalingCheckActivities, createAutoscalingProbeActivities, type ProbeProgress } from '../../src/activities/autoscaling-check';
 import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { appFrom } from '../fixtures/specs';
-import { writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
+import { playClusterAutoscaler, triggeredScaleUpEvents, writeAutoscalerStatus } from '../support/cluster-autoscaler-status';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { waitFor } from '../support/process';
 
@@ -73,7 +73,7 @@ test('the active probe fails, naming the Pending pods, when no node joins in tim
   activity.on('heartbeat', (progress: ProbeProgress) => stages.push(progress.stage));
   await assert.rejects(activity.run(probe.probeAutoscaling, { cluster: target, nodeGroups: ['general'], timeoutSeconds: 6 }), (error: ApplicationFailure) => {
     assert.equal(error.nonRetryable, true);
-    assert.match(error.message, /probe pods still Pending after \d+s and 2 nodes \(2 before\): cluster-autoscaler did not grow general/);
+    assert.match(error.message, /probe pods still Pending after \d+s and 2 nodes \(2 before\): no autoscaler grew general/);
     return true;
   });
   assert.ok(stages.includes('pending'), stages.join());
@@ -82,19 +82,43 @@ test('the active probe fails, naming the Pending pods, when no node joins in tim
   await waitFor('the probe namespace to go', async () => (await cluster.kubeConfig.makeApiClient(CoreV1Api).listNamespace()).items.every((n) => n.metadata?.name !== 'eksflow-autoscaling-probe'), { timeoutMs: 60_000, intervalMs: 500 });
 });
 
-test('the active probe sees a pod Pending, a node join (as cluster-autoscaler grows the group) and every probe pod run', async () => {
-  const activity = new MockActivityEnvironment();
-  const seen: ProbeProgress[] = [];
-  activity.on('heartbeat', (progress: ProbeProgress) => seen.push(progress));
-  const running = activity.run(probe.probeAutoscaling, { cluster: target, nodeGroups: ['general'], timeoutSeconds: 120 }) as ReturnType<typeof probe.probeAutoscaling>;
-  running.catch(() => undefined); // awaited below
-  await waitFor('a probe pod to be Pending', async () => seen.some((p) => p.stage === 'pending'), { timeoutMs: 60_000, intervalMs: 200 });
-  // Play the Auto Scaling group cluster-autoscaler grew: a node of the group joins.
-  await cluster.addNodes(['kwok-general-grown'], { 'eks.amazonaws.com/nodegroup': 'general' });
-  const report = await running;
-  assert.equal(report.nodesBefore, 2);
-  assert.equal(report.nodesAfter, 3);
-  assert.ok(report.scheduledAfterSeconds >= report.pendingAfterSeconds);
-  assert.equal(seen.at(-1)?.stage, 'cleaning-up');
-  assert.ok(await probeGone());
+test('the active probe sees a pod Pending, the played cluster-autoscaler grow the group for it (as upstream records it), a node join and every probe pod run', async () => {
+  // The Auto Scaling group behind node group general, tagged for auto-discovery as EKS tags it; room for one more node.
+  const asg = { name: 'eks-general-5ec9a0f2', nodegroup: 'general', minSize: 1, maxSize: 3, desiredSize: 2, tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', 'k8s.io/cluster-autoscaler/demo': 'owned' } };
+  const autoscaler = await playClusterAutoscaler(cluster, { clusterName: 'demo', groups: [asg], intervalMs: 500 });
+  try {
+    const activity = new MockActivityEnvironment();
+    const seen: ProbeProgress[] = [];
+    activity.on('heartbeat', (progress: ProbeProgress) => seen.push(progress));
+    const running = activity.run(probe.probeAutoscaling, { cluster: target, nodeGroups: ['general'], timeoutSeconds: 120 }) as ReturnType<typeof probe.probeAutoscaling>;
+    let done = false;
+    running.catch(() => undefined).finally(() => { done = true; });
+    // What the autoscaler recorded, read from the API while the probe's namespace still exists.
+    const triggered = new Map<string, string>();
+    const statuses = new Set<string>();
+    while (!done) {
+      for (const event of await triggeredScaleUpEvents(cluster.kubeConfig, 'eksflow-autoscaling-probe').catch(() => [])) triggered.set(event.involvedObject.name!, `${event.source?.component}: ${event.message}`);
+      statuses.add((await check.verifyAutoscaling({ cluster: target, clusterAutoscaler: true })).checks[0]!.detail);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const report = await running;
+    assert.equal(report.nodesBefore, 2);
+    assert.equal(report.nodesAfter, 3);
+    assert.ok(report.scheduledAfterSeconds >= report.pendingAfterSeconds);
+    assert.equal(seen.at(-1)?.stage, 'cleaning-up');
+    assert.ok(await probeGone());
+
+    // One scale-up, of the discovered group, from 2 to 3 of at most 3, for the one pending pod.
+    assert.deepEqual(autoscaler.scaleUps.map((p) => [p.group, p.currentSize, p.newSize, p.maxSize, p.pods.length]), [['eks-general-5ec9a0f2', 2, 3, 3, 1]]);
+    assert.deepEqual([...triggered.values()], ['cluster-autoscaler: pod triggered scale-up: [{eks-general-5ec9a0f2 2->3 (max: 3)}]']);
+    const scaled = (await cluster.kubeConfig.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'kube-system', fieldSelector: 'reason=ScaledUpGroup' })).items;
+    assert.deepEqual(scaled.map((e) => e.message), ['Scale-up: setting group eks-general-5ec9a0f2 size to 3 instead of 2 (max: 3)']);
+    assert.ok([...statuses].some((s) => s.includes('scale-up InProgress')), [...statuses].join(' | '));
+    assert.deepEqual(autoscaler.groups.map((g) => g.desiredSize), [3]);
+    // Once the new node is Ready the report says so.
+    await waitFor('the scale-up reported done', async () => (await check.verifyAutoscaling({ cluster: target, clusterAutoscaler: true })).checks[0]!.detail
+      === 'health Healthy (ready=3 registered=3); scale-up NoActivity; scale-down NoCandidates', { timeoutMs: 30_000, intervalMs: 250 });
+  } finally {
+    await autoscaler.stop();
+  }
 });

@@ -8,7 +8,7 @@ import { toolPath } from './tools';
 export interface KarpenterOptions {
   /** The NodePool's (and its KWOKNodeClass's) name; nodes carry it as `karpenter.sh/nodepool`. @default 'default' */
   nodePool?: string;
-  /** Labels every node of the pool carries (e.g. `eks.amazonaws.com/nodegroup`, so eksflow's probe counts them). */
+  /** Labels every node of the pool carries, beside Karpenter's own `karpenter.sh/nodepool` (which eksflow's probe counts). */
   labels?: Record<string, string>;
   /**
    * The KWOK instance types the pool may launch (`c-4x-amd64-linux`…, from the provider's

@@ -58,19 +58,26 @@ export async function autoscalerStatus(kube: KubeAccess, cluster: string): Promi
 }
 
 /**
- * Reads the `status` the autoscaler writes: the classic text ("Cluster-wide:" then
- * "Health: Healthy (ready=3 ...)") and the YAML of newer versions (`clusterWide.health.status`).
+ * Reads the `status` the autoscaler writes. Since cluster-autoscaler 1.30 it is YAML of
+ * `ClusterAutoscalerStatus` (kubernetes/autoscaler, cluster-autoscaler/clusterstate/api/types.go;
+ * written by clusterstate/utils/status.go `WriteStatusConfigMap`, PR #6375): `autoscalerStatus`
+ * (Initializing, then Running), `clusterWide.health.status` (Healthy or Unhealthy) with its
+ * `nodeCounts`, `clusterWide.scaleUp.status`, `clusterWide.scaleDown.status`. Every version
+ * eksflow pins (1.31 to 1.36, `clusterAutoscalerImageTags`) writes it, so the text of older
+ * versions ("Cluster-wide:" / "Health: Healthy (ready=3 ...)") is no longer read.
  */
 export function parseAutoscalerStatus(status: string): AutoscalerStatus {
-  const states = /^\s*Cluster-wide:\s*$/m.test(status) ? classicStates(status) : yamlStates(status);
-  if (!states?.health) return { healthy: false, summary: `unreadable cluster-autoscaler status: ${status.slice(0, 200)}` };
+  const states = yamlStates(status);
+  if (!states) return { healthy: false, summary: `unreadable cluster-autoscaler status: ${status.slice(0, 200)}` };
+  // Right after start it writes an empty report with autoscalerStatus Initializing (status.go, EmptyClusterAutoscalerStatus).
+  if (!states.health) return { healthy: false, summary: `autoscaler ${states.autoscaler ?? 'status without health'}: no cluster-wide health yet` };
   const summary = [
     ...(states.autoscaler && states.autoscaler !== 'Running' ? [`autoscaler ${states.autoscaler}`] : []),
     `health ${states.health}${states.healthDetail ? ` (${states.healthDetail})` : ''}`,
     ...(states.scaleUp ? [`scale-up ${states.scaleUp}`] : []),
     ...(states.scaleDown ? [`scale-down ${states.scaleDown}`] : []),
   ].join('; ');
-  return { healthy: states.health === 'Healthy', summary };
+  return { healthy: states.health === 'Healthy' && states.autoscaler === 'Running', summary };
 }
 
 interface StatusStates {
@@ -79,14 +86,6 @@ interface StatusStates {
   healthDetail?: string;
   scaleUp?: string;
   scaleDown?: string;
-}
-
-/** The text format: the Cluster-wide block runs until "NodeGroups:", whose entries have a Health line of their own. */
-function classicStates(status: string): StatusStates {
-  const clusterWide = status.slice(status.search(/^\s*Cluster-wide:\s*$/m)).split(/^\s*NodeGroups:\s*$/m)[0]!;
-  const line = (key: string) => new RegExp(`^\\s*${key}:\\s+(\\S+)(?:\\s+\\((.*)\\))?\\s*$`, 'm').exec(clusterWide);
-  const health = line('Health');
-  return { health: health?.[1], healthDetail: health?.[2], scaleUp: line('ScaleUp')?.[1], scaleDown: line('ScaleDown')?.[1] };
 }
 
 interface YamlStatus {
@@ -105,7 +104,7 @@ function yamlStates(status: string): StatusStates | undefined {
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const { clusterWide } = parsed;
   const registered = clusterWide?.health?.nodeCounts?.registered;
   return {

@@ -11,7 +11,7 @@ import { paged, slicePage } from './pages';
 export interface ClusterCompute {
   status: string;
   nodegroups: {
-    name: string; status: string; desiredSize: number; instanceTypes: string[]; capacityType: string;
+    name: string; status: string; desiredSize: number; minSize: number; maxSize: number; instanceTypes: string[]; capacityType: string;
     labels: Record<string, string>; taints: { key: string; value?: string; effect: string }[];
   }[];
   fargateProfiles: { name: string; status: string; selectors: { namespace: string; labels?: Record<string, string> }[] }[];
@@ -47,7 +47,7 @@ export class SimulatedEks implements EksApi {
     return {
       status: record.status,
       nodegroups: [...record.nodegroups.values()].map((g) => ({
-        name: g.name, status: g.status, desiredSize: g.scaling.desiredSize, instanceTypes: [...g.instanceTypes], capacityType: g.capacityType,
+        name: g.name, status: g.status, desiredSize: g.scaling.desiredSize, minSize: g.scaling.minSize, maxSize: g.scaling.maxSize, instanceTypes: [...g.instanceTypes], capacityType: g.capacityType,
         labels: { ...g.labels }, taints: g.taints.map((t) => ({ ...t })),
       })),
       fargateProfiles: [...record.fargateProfiles.values()].map((p) => ({ name: p.name, status: p.status, selectors: p.selectors.map((s) => ({ ...s })) })),

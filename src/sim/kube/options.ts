@@ -74,11 +74,11 @@ export interface SimKubeOptions {
    */
   loadBalancerGate?: (step: 'provision' | 'deprovision', object: LoadBalancedObject) => boolean;
   /**
-   * Called when cluster-autoscaler decides a node group must grow for pending pods; the
-   * simulated EKS raises the group's desired size and calls `setNodegroup`. Without it the
-   * simulated cluster adds the node itself.
+   * Called when cluster-autoscaler decides a node group must grow for pending pods, with the
+   * desired size it sets (never past the group's max); the simulated EKS raises the group's
+   * desired size and calls `setNodegroup`. Without it the simulated cluster adds the nodes itself.
    */
-  onScaleUp?: (request: { cluster: string; region: string; nodegroup: string }) => void;
+  onScaleUp?: (request: { cluster: string; region: string; nodegroup: string; desiredSize: number }) => void;
 }
 
 /** Options with their defaults, and simulated durations turned into real ones. */

@@ -9,6 +9,7 @@ import {
 import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { addonCatalog, clusterAutoscalerChartVersions, clusterAutoscalerImageTags, type KubernetesMinor, type ResolvedAddon } from '../../../src/domain/addon-catalog';
 import { clusterAutoscalerTags } from '../../../src/domain/iam-policies/cluster-autoscaler';
+import { nodeCounts, statusReport, statusYaml } from '../../../src/sim/kube/controllers/cluster-autoscaler-loop';
 import { addonBedPerFile } from '../../support/addon-bed';
 import { waitFor } from '../../support/process';
 
@@ -118,6 +119,11 @@ test('on 1.36 the chart\'s RBAC lets the autoscaler\'s ServiceAccount list and w
   assert.equal(await allowed({ resource: 'configmaps', verb: 'create', namespace: 'kube-system' }), true);
   assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'cluster-autoscaler-status' }), true);
   assert.equal(await allowed({ resource: 'configmaps', verb: 'update', namespace: 'kube-system', name: 'coredns' }), false, 'only its own ConfigMap');
+  // What the played loop reads and writes besides (cluster-autoscaler-loop.ts): pending pods, nodes,
+  // and its events — TriggeredScaleUp on pods anywhere, ScaledUpGroup on the status ConfigMap.
+  for (const [resource, verb] of [['pods', 'list'], ['nodes', 'list'], ['events', 'create'], ['events', 'patch']] as const) {
+    assert.equal(await allowed({ resource, verb, namespace: 'shop' }), true, `${verb} ${resource}`);
+  }
 });
 
 test('the old pin, chart 9.52.1, under a 1.36 autoscaler: the apiserver denies every DRA read, which a 1.36 autoscaler cannot run without', async () => {
@@ -138,64 +144,25 @@ test('the chart and the image follow the cluster\'s Kubernetes minor: an environ
   assert.equal(clusterAutoscalerImageTags['1.31'], 'v1.31.3');
 });
 
-const classicStatus = (health: 'Healthy' | 'Unhealthy') => `Cluster-autoscaler status at 2026-01-05 10:00:00.123456789 +0000 UTC:
-Cluster-wide:
-  Health:      ${health} (ready=2 unready=0 (resourceUnready=0) notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)
-               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
-               LastTransitionTime: 2026-01-05 09:50:00.1 +0000 UTC
-  ScaleUp:     NoActivity (ready=2 registered=2)
-               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
-  ScaleDown:   NoCandidates (candidates=0)
-               LastProbeTime:      2026-01-05 10:00:00.1 +0000 UTC
+// The report as the autoscaler of each pinned minor writes it (gopkg.in/yaml.v2 up to 1.34,
+// sigs.k8s.io/yaml from 1.35), made by the same code the played autoscaler writes with.
+const yamlStatus = (health: 'Healthy' | 'Unhealthy', minor: string) => statusYaml(statusReport({
+  health, counts: nodeCounts(2, 2), now: new Date('2026-01-05T10:00:00Z'),
+  // A node group's health is its own: it does not make the cluster's.
+  groups: [{ id: 'eks-general-1234', minSize: 1, maxSize: 3, targetSize: 2, health: health === 'Healthy' ? 'Unhealthy' : 'Healthy', counts: nodeCounts(2, 2), scaleUp: 'InProgress' }],
+}), minor);
 
-NodeGroups:
-  Name:        eks-general-1234
-  Health:      ${health === 'Healthy' ? 'Unhealthy' : 'Healthy'} (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0 cloudProviderTarget=2 (minSize=1, maxSize=3))
-  ScaleUp:     Backoff (ready=2 cloudProviderTarget=2)
-`;
-
-const yamlStatus = (health: 'Healthy' | 'Unhealthy') => `time: 2026-01-05 10:00:00.123456789 +0000 UTC
-autoscalerStatus: Running
-clusterWide:
-  health:
-    status: ${health}
-    nodeCounts:
-      registered:
-        total: 2
-        ready: 2
-        notStarted: 0
-        unready:
-          total: 0
-          resourceUnready: 0
-      longUnregistered: 0
-      unregistered: 0
-    lastProbeTime: "2026-01-05T10:00:00.123456789Z"
-    lastTransitionTime: "2026-01-05T09:50:00Z"
-  scaleUp:
-    status: InProgress
-    lastProbeTime: "2026-01-05T10:00:00.123456789Z"
-  scaleDown:
-    status: CandidatesPresent
-    candidates: 1
-nodeGroups:
-  - name: eks-general-1234
-    health:
-      status: ${health === 'Healthy' ? 'Unhealthy' : 'Healthy'}
-`;
-
-test('the status parser reads the classic text and the YAML of newer versions, from the cluster-wide block only', () => {
-  assert.deepEqual(parseAutoscalerStatus(classicStatus('Healthy')), {
-    healthy: true,
-    summary: 'health Healthy (ready=2 unready=0 (resourceUnready=0) notStarted=0 longNotStarted=0 registered=2 longUnregistered=0); scale-up NoActivity; scale-down NoCandidates',
-  });
-  assert.equal(parseAutoscalerStatus(classicStatus('Unhealthy')).healthy, false, 'a healthy node group does not make the cluster healthy');
-  assert.deepEqual(parseAutoscalerStatus(yamlStatus('Healthy')), {
-    healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent',
-  });
-  assert.deepEqual(parseAutoscalerStatus(yamlStatus('Unhealthy')), {
-    healthy: false, summary: 'health Unhealthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent',
-  });
-  assert.deepEqual(parseAutoscalerStatus('autoscalerStatus: Initializing\n'), { healthy: false, summary: 'unreadable cluster-autoscaler status: autoscalerStatus: Initializing\n' });
+test('the status parser reads the YAML report of the pinned versions, from the cluster-wide block only; the text of versions before 1.30 is not read', () => {
+  for (const minor of ['1.34', '1.35']) {
+    assert.deepEqual(parseAutoscalerStatus(yamlStatus('Healthy', minor)), {
+      healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down NoCandidates',
+    }, minor);
+    assert.deepEqual(parseAutoscalerStatus(yamlStatus('Unhealthy', minor)), {
+      healthy: false, summary: 'health Unhealthy (ready=2 registered=2); scale-up InProgress; scale-down NoCandidates',
+    }, minor);
+  }
+  assert.deepEqual(parseAutoscalerStatus('time: 2026-01-05 10:00:00 +0000 UTC\nautoscalerStatus: Initializing\n'), { healthy: false, summary: 'autoscaler Initializing: no cluster-wide health yet' });
+  assert.equal(parseAutoscalerStatus('Cluster-autoscaler status at 2023-11-24 04:28:19 +0000 UTC:\nCluster-wide:\n  Health:      Healthy (ready=7)\n').healthy, false);
   assert.equal(parseAutoscalerStatus('{not yaml').healthy, false);
 });
 
@@ -207,13 +174,13 @@ test('autoscalerStatus reads the ConfigMap the autoscaler writes, and says when 
   const core = bed.cluster.kubeConfig.makeApiClient(CoreV1Api);
   const { name, namespace } = autoscalerStatusConfigMap;
   const write = (status: string) => core.patchNamespacedConfigMap({ name, namespace, body: { data: { status } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { status: classicStatus('Healthy') } } });
+  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { status: yamlStatus('Healthy', '1.34') } } });
   assert.equal((await autoscalerStatus(kube, 'demo')).healthy, true);
-  await write(classicStatus('Unhealthy'));
+  await write(yamlStatus('Unhealthy', '1.34'));
   assert.match((await autoscalerStatus(kube, 'demo')).summary, /^health Unhealthy \(ready=2/);
-  await write(yamlStatus('Healthy'));
-  assert.deepEqual(await autoscalerStatus(kube, 'demo'), { healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down CandidatesPresent' });
-  await write(yamlStatus('Unhealthy'));
+  await write(yamlStatus('Healthy', '1.35'));
+  assert.deepEqual(await autoscalerStatus(kube, 'demo'), { healthy: true, summary: 'health Healthy (ready=2 registered=2); scale-up InProgress; scale-down NoCandidates' });
+  await write(yamlStatus('Unhealthy', '1.35'));
   assert.equal((await autoscalerStatus(kube, 'demo')).healthy, false);
 });
 

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import {
   ApiException, AppsV1Api, AutoscalingV2Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type V1Service,
 } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { autoscalerStatus } from '../../../src/activities/addons/cluster-autoscaler';
+import { clusterAutoscalerChartVersions } from '../../../src/domain/addon-catalog';
 import { kubeNotFound } from '../../../src/activities/kube-calls';
 import { nodegroupLabel } from '../../../src/activities/nodegroups';
 import { createSimHelm } from '../../../src/sim/helm';
@@ -199,23 +201,44 @@ test('an HPA reads CPU once metrics-server serves the metrics API, and is held t
   assert.ok(scaled.metadata?.managedFields?.some((e) => e.manager === 'horizontal-pod-autoscaler' && e.subresource === 'scale'));
 });
 
-test('cluster-autoscaler reports Healthy once it runs, and grows a node group for a pod that fits a new node', async () => {
+test('cluster-autoscaler reports Healthy once it runs, and grows a node group for a pod that fits a new node, as upstream records it', async () => {
   assert.equal((await autoscalerStatus(kube.access, cluster)).healthy, false);
+  // The group's Auto Scaling group may go up to 3 nodes; EKS tags it for auto-discovery.
+  kube.setNodegroup(cluster, 'general', { desiredSize: 1, minSize: 1, maxSize: 3, labels: { role: 'general' }, capacityType: 'SPOT' });
   await createSimHelm(kube).helmUpgradeInstall({
     cluster, release: 'cluster-autoscaler', namespace: 'kube-system', timeoutSeconds: 300,
-    chart: { repo: 'https://kubernetes.github.io/autoscaler', name: 'cluster-autoscaler', version: '9.52.1' }, values: {},
+    chart: { repo: 'https://kubernetes.github.io/autoscaler', name: 'cluster-autoscaler', version: clusterAutoscalerChartVersions['1.35'] }, values: {},
   });
   const status = await waitFor('the status report', async () => {
     const report = await autoscalerStatus(kube.access, cluster);
     return report.healthy ? report : undefined;
   });
-  assert.match(status.summary, /^health Healthy \(ready=1 registered=1\)/);
+  assert.match(status.summary, /^health Healthy \(ready=1 registered=1\); scale-up NoActivity; scale-down NoCandidates$/);
+  const configMap = await core.readNamespacedConfigMap({ name: 'cluster-autoscaler-status', namespace: 'kube-system' });
+  assert.match(configMap.metadata?.annotations?.['cluster-autoscaler.kubernetes.io/last-updated'] ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/);
+  const parsed = parseYaml(configMap.data!.status!) as { nodeGroups: { name: string; health: { minSize: number; maxSize: number; cloudProviderTarget: number } }[] };
+  assert.deepEqual(parsed.nodeGroups.map((g) => [g.name, g.health.minSize, g.health.maxSize, g.health.cloudProviderTarget]), [['general', 1, 3, 1]]);
 
-  // 1.5 CPU: the one node (1930m allocatable) has too little left beside what runs there; a new node has room.
+  // 1.5 CPU each: the one node (1930m allocatable) has too little left beside what runs there; a new node has room for one.
   await apps.createNamespacedDeployment({ namespace: 'shop', body: {
     metadata: { name: 'wide' },
     spec: { replicas: 2, selector: { matchLabels: { app: 'wide' } }, template: { metadata: { labels: { app: 'wide' } }, spec: { containers: [{ name: 'wide', image: 'x', resources: { requests: { cpu: '1500m' } } }] } } },
   } });
-  await waitFor('a second node', async () => (await readyNodes('general')).length >= 2, { timeoutMs: 10_000 });
+  const scaleUps: string[] = [];
+  await waitFor('two more nodes', async () => {
+    const report = await autoscalerStatus(kube.access, cluster);
+    scaleUps.push(report.summary);
+    return (await readyNodes('general')).length === 3;
+  }, { timeoutMs: 10_000, intervalMs: 5 });
   await waitFor('both wide pods running', async () => (await apps.readNamespacedDeployment({ name: 'wide', namespace: 'shop' })).status?.availableReplicas === 2, { timeoutMs: 10_000 });
+  assert.ok(scaleUps.some((s) => s.includes('scale-up InProgress')), scaleUps.join(' | '));
+  // Two pods that need a node each: one scale-up of two nodes (first-fit), recorded on both pods and on the status ConfigMap.
+  const triggered = (await core.listNamespacedEvent({ namespace: 'shop', fieldSelector: 'reason=TriggeredScaleUp' })).items;
+  assert.equal(triggered.length, 2);
+  for (const event of triggered) {
+    assert.deepEqual([event.type, event.source?.component, event.involvedObject.kind, event.message], ['Normal', 'cluster-autoscaler', 'Pod', 'pod triggered scale-up: [{general 1->3 (max: 3)}]']);
+  }
+  const scaled = (await core.listNamespacedEvent({ namespace: 'kube-system', fieldSelector: 'reason=ScaledUpGroup' })).items;
+  assert.deepEqual(scaled.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.message]), [['ConfigMap', 'cluster-autoscaler-status', 'Scale-up: setting group general size to 3 instead of 1 (max: 3)']]);
+  await apps.deleteNamespacedDeployment({ name: 'wide', namespace: 'shop' });
 });

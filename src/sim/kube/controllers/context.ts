@@ -6,6 +6,14 @@ import type { ResourceType } from '../resource-types';
 /** A node group as the simulated EKS told the cluster about it. */
 export interface NodegroupShape {
   desiredSize: number;
+  /** The group's scaling bounds, which cluster-autoscaler keeps to. @default 0 and unbounded */
+  minSize?: number;
+  maxSize?: number;
+  /**
+   * The tags on the group's Auto Scaling group, which cluster-autoscaler discovers groups by.
+   * @default the auto-discovery tags EKS puts on every managed node group's Auto Scaling group
+   */
+  asgTags?: Record<string, string>;
   /** Labels on every node, beside the EKS ones. */
   labels?: Record<string, string>;
   capacityType?: 'ON_DEMAND' | 'SPOT';
