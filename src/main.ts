@@ -35,7 +35,8 @@ const temporal = await TestWorkflowEnvironment.createLocal({
 const cloud = await cloudDeps(config);
 const worker = await createWorker(temporal.nativeConnection, config, cloud.deps);
 const running = worker.run();
-const api = await startApiServer(config, temporal.client);
+// The API reaches the clusters the way the worker does (on the simulated cloud, in this process).
+const api = await startApiServer(config, temporal.client, cloud.deps.kube);
 
 const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
 const tokenLine = dev ? `export EKSFLOW_TOKEN=$(cat ${dev.path})   # tenant "dev"` : 'export EKSFLOW_TOKEN=<a token from EKSFLOW_API_TOKENS>';

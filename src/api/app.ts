@@ -13,6 +13,8 @@ import { strictValidatorCompiler } from './validation';
 import environmentEventRoutes from './routes/environment-events';
 import environmentRoutes from './routes/environments';
 import kubeconfigRoutes from './routes/kubeconfig';
+import dashboardRoutes from './routes/dashboard';
+import type { KubeAccess } from '../activities/nodes-ready';
 import planRoutes from './routes/plans';
 
 export interface AppOptions {
@@ -24,12 +26,14 @@ export interface AppOptions {
   config?: Config;
   /** How often an event stream asks its run for progress. @default 1000 */
   eventsPollMs?: number;
+  /** The API's own way into clusters, for dashboard tokens. @default none: that route answers 501 */
+  clusters?: KubeAccess;
 }
 
 const readinessDeadlineMs = 2_000;
 
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
-const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs }) => {
+const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs, clusters }) => {
   // Before every route: helmet's headers and the limiter apply to them, auth checks that each
   // says who may call it (default-deny), the document sees them.
   await fastify.register(security, { requestsPerMinute: config.API_RATE_LIMIT });
@@ -53,6 +57,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
   await fastify.register(kubeconfigRoutes);
+  await fastify.register(dashboardRoutes, clusters ? { clusters } : {});
   await fastify.register(environmentEventRoutes, {
     perToken: config.API_EVENT_STREAMS_PER_TOKEN, total: config.API_EVENT_STREAMS_TOTAL, maxLifetimeMs: config.API_EVENT_STREAM_MAX_SECONDS * 1000,
     ...(eventsPollMs !== undefined ? { pollMs: eventsPollMs } : {}),

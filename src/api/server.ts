@@ -1,22 +1,34 @@
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import { temporalConnectionOptions } from '../temporal-connection';
+import type { KubeAccess } from '../activities/nodes-ready';
 import app from './app';
+import { clusterAccessFor } from './cluster-access';
 
-/** Builds the API and listens; returns the running server for its owner to close. */
-export async function startApiServer(config: Config, temporal: Client): Promise<FastifyInstance> {
-  const server = Fastify({
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
-    logController: new LogController({ disableRequestLogging: true }),
-  });
-  // One line per request once it is answered, where Fastify's default writes two: at 200
-  // requests a second the log is a measurable share of the API's CPU.
+/** The API's log: the bearer token redacted, one line per request (`logEachResponse`). */
+export const apiLogging = (level: string, stream?: Writable) => ({
+  logger: { level, redact: ['req.headers.authorization'], ...(stream ? { stream } : {}) },
+  logController: new LogController({ disableRequestLogging: true }),
+});
+
+/**
+ * One line per request once it is answered, where Fastify's default writes two: at 200
+ * requests a second the log is a measurable share of the API's CPU. No bodies are logged.
+ */
+export function logEachResponse(server: FastifyInstance): void {
   server.addHook('onResponse', async (request, reply) => {
     request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
-  await server.register(app, { temporal, config });
+}
+
+/** Builds the API and listens; returns the running server for its owner to close. */
+export async function startApiServer(config: Config, temporal: Client, clusters: KubeAccess | undefined = clusterAccessFor(config)): Promise<FastifyInstance> {
+  const server = Fastify(apiLogging(config.LOG_LEVEL));
+  logEachResponse(server);
+  await server.register(app, { temporal, config, ...(clusters ? { clusters } : {}) });
   await server.listen({ host: config.API_HOST, port: config.API_PORT });
   return server;
 }

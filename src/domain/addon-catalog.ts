@@ -46,6 +46,13 @@ export interface IamNeed {
   managedPolicyArns?: string[];
 }
 
+export interface DashboardConsole {
+  service: string;
+  servicePort: number;
+  localPort: number;
+  scheme: 'http' | 'https';
+}
+
 export interface ResolvedAddon {
   name: AddonName;
   title: string;
@@ -62,6 +69,8 @@ export interface ResolvedAddon {
    * endpoints, so add-ons installed beside it (they all make Services) go after it.
    */
   interceptsServices?: true;
+  /** A UI people open through `kubectl port-forward`: where it listens, as the chart's NOTES.txt says. */
+  console?: DashboardConsole;
 }
 
 export interface AddonDefinition {
@@ -147,6 +156,8 @@ const definitions: AddonDefinition[] = [
         // Kong (the only entrance, kong.proxy), then the UI (web), sign-in (auth) and the API (api).
         readiness: ['kong', 'web', 'auth', 'api'].map((part) => ({ kind: 'deployment-available' as const, namespace: 'kubernetes-dashboard', name: `kubernetes-dashboard-${part}` })),
         fargate: true,
+        // The chart's NOTES.txt: port-forward svc/<release>-kong-proxy 8443:443, then https://localhost:8443.
+        console: { service: 'kubernetes-dashboard-kong-proxy', servicePort: 443, localPort: 8443, scheme: 'https' },
       }
       : {
         name: 'dashboard', title: 'Headlamp dashboard', namespace: 'headlamp',
@@ -154,6 +165,8 @@ const definitions: AddonDefinition[] = [
         dependsOn: [], conflictsWith: [],
         readiness: [{ kind: 'deployment-available', namespace: 'headlamp', name: 'headlamp' }],
         fargate: true,
+        // The chart's Service (fullname "headlamp", service.port 80); its NOTES.txt port-forwards to 8080.
+        console: { service: 'headlamp', servicePort: 80, localPort: 8080, scheme: 'http' },
       },
   },
   {

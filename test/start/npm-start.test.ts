@@ -70,6 +70,16 @@ test('npm start: the banner says where everything is, and the tutorial environme
   assert.match(kubeconfig.clusters[0]!.cluster.server, /^https:\/\/.*eks\.amazonaws\.com$/);
   assert.deepEqual(kubeconfig.users[0]!.user.exec.args.slice(0, 6), ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'awesomebuilder-container']);
 
+  // The dashboard: how to reach it, and a token to sign in with that only this answer holds.
+  const dashboard = await eksflow(['env', 'dashboard', 'awesomebuilder-container'], token);
+  assert.equal(dashboard.code, 0, `${dashboard.stdout}\n${dashboard.stderr}`);
+  assert.match(dashboard.stdout, /Headlamp dashboard of awesomebuilder-container:/);
+  assert.match(dashboard.stdout, /kubectl --namespace headlamp port-forward service\/headlamp 8080:80/);
+  assert.match(dashboard.stdout, /open http:\/\/127\.0\.0\.1:8080 and sign in with this token \(valid until /);
+  const loginToken = dashboard.stdout.trim().split('\n').at(-1)!;
+  assert.ok(loginToken.length > 20, dashboard.stdout);
+  assert.ok(!readFileSync(started.logFile, 'utf8').includes(loginToken), 'the token is not in the log of npm start');
+
   const deleted = await eksflow(['env', 'delete', 'awesomebuilder-container', '--watch'], token);
   assert.equal(deleted.code, 0, `${deleted.stdout}\n${deleted.stderr}`);
   assert.match(deleted.stdout, /torn-down/);

@@ -1,6 +1,9 @@
+import type { Writable } from 'node:stream';
+import type { KubeAccess } from '../../src/activities/nodes-ready';
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import type { Client } from '@temporalio/client';
 import app from '../../src/api/app';
+import { apiLogging, logEachResponse } from '../../src/api/server';
 import { newToken, sha256 } from '../../src/api/auth/tokens';
 import { loadConfig } from '../../src/config';
 
@@ -24,12 +27,21 @@ export interface ApiBed {
 }
 
 /** The API as a plugin (no listening socket), with the test tokens in its table and `settings` over the defaults. */
-export async function apiFor(temporal: Client, settings: Record<string, string> = {}, options: { eventsPollMs?: number } = {}): Promise<ApiBed> {
+export interface ApiBedOptions {
+  eventsPollMs?: number;
+  /** The API's way into clusters (dashboard tokens). */
+  clusters?: KubeAccess;
+  /** Every log line the API writes, at info and above, for a test that checks what is logged. */
+  log?: Writable;
+}
+
+export async function apiFor(temporal: Client, settings: Record<string, string> = {}, { log, ...options }: ApiBedOptions = {}): Promise<ApiBed> {
   const config = loadConfig({
     EKSFLOW_API_TOKENS: Object.values(callers).map((c) => c.entry).join(','), EKSFLOW_METRICS_TOKEN_SHA256: sha256(metricsToken).toString('hex'), ...settings,
   });
-  // Only errors reach the log: a 500 in a test says why beside the failing assertion.
-  const api = Fastify({ logger: { level: 'error' } });
+  // Only errors reach the log, unless a test reads it: then it is the API's own log, as served.
+  const api = log ? Fastify(apiLogging('info', log)) : Fastify({ logger: { level: 'error' } });
+  if (log) logEachResponse(api);
   await api.register(app, { temporal, config, ...options });
   await api.ready();
   return {

@@ -23,6 +23,7 @@ interface DeleteBody {
   links: LinksBody & { cleanup?: string };
 }
 interface ScaleBody { name: string; updateId: string; request: ScaleRequest; links: LinksBody }
+interface DashboardTokenBody { token: string; expiresAt: string; username: string; dashboard: { title: string; namespace: string; portForward: string; url: string } }
 interface ListBody { environments: EnvironmentSummary[]; nextCursor?: string }
 
 const environmentPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;
@@ -148,5 +149,27 @@ export function registerEnvCommands(program: Command): void {
       const written = writeKubeconfig(kubeconfig);
       if (context.json) context.printJson(written);
       else context.print(`context "${written.context}" written to ${written.path} and made current; try: kubectl get nodes`);
+    });
+
+  env.command('dashboard')
+    .description('how to open the environment\'s dashboard, and a short-lived token to sign in with (a write token is needed)')
+    .argument('<name>', 'the environment')
+    .option('--expires <seconds>', 'how long the token lives (600 to 43200)', wholeNumber(600, 43_200))
+    .action(async (name: string, options: { expires?: number }, command: Command) => {
+      const context = contextOf(command);
+      const body = { ...(options.expires !== undefined ? { expirationSeconds: options.expires } : {}) };
+      const issued = await context.api().post<DashboardTokenBody>(`${environmentPath(name)}/dashboard/token`, { contentType: 'application/json', text: JSON.stringify(body) });
+      if (context.json) {
+        context.printJson(issued);
+        return;
+      }
+      context.print([
+        `${issued.dashboard.title} of ${name}:`,
+        `  1. kubeconfig:   eksflow env kubeconfig ${name} --write`,
+        `  2. reach it:     ${issued.dashboard.portForward}`,
+        `  3. open ${issued.dashboard.url} and sign in with this token (valid until ${issued.expiresAt}; eksflow keeps no copy):`,
+        '',
+        issued.token,
+      ].join('\n'));
     });
 }

@@ -22,6 +22,9 @@ const cluster = 'controllers';
 // The played Load Balancer Controller's steps, held until the test has seen the state before
 // them: what it reads must not depend on how quickly the machine lets the controller go on.
 const gate = { provision: true, deprovision: true };
+// cluster-autoscaler's SetDesiredCapacity calls, held here (as an Auto Scaling group takes its
+// time) until the test applies them: the "scale-up InProgress" report is read while one is held.
+const scaleUpsAsked: { nodegroup: string; desiredSize: number }[] = [];
 
 before(async () => {
   // 1000×: node Ready in 30 ms, a pod in 60 ms, an NLB in 270 ms.
@@ -35,6 +38,9 @@ before(async () => {
       deleted.push(event);
     },
     loadBalancerGate: (step) => gate[step],
+    onScaleUp: ({ nodegroup, desiredSize }) => {
+      scaleUpsAsked.push({ nodegroup, desiredSize });
+    },
   });
   kube.addCluster(cluster, { region: 'eu-west-1' });
   config = await kube.access.forCluster(cluster);
@@ -224,14 +230,14 @@ test('cluster-autoscaler reports Healthy once it runs, and grows a node group fo
     metadata: { name: 'wide' },
     spec: { replicas: 2, selector: { matchLabels: { app: 'wide' } }, template: { metadata: { labels: { app: 'wide' } }, spec: { containers: [{ name: 'wide', image: 'x', resources: { requests: { cpu: '1500m' } } }] } } },
   } });
-  const scaleUps: string[] = [];
-  await waitFor('two more nodes', async () => {
-    const report = await autoscalerStatus(kube.access, cluster);
-    scaleUps.push(report.summary);
-    return (await readyNodes('general')).length === 3;
-  }, { timeoutMs: 10_000, intervalMs: 5 });
+  const asked = await waitFor('the scale-up asked of the Auto Scaling group', async () => scaleUpsAsked[0], { timeoutMs: 10_000 });
+  assert.deepEqual(asked, { nodegroup: 'general', desiredSize: 3 });
+  // While the group has not grown, the report says a scale-up is in progress.
+  await waitFor('scale-up InProgress in the report', async () => (await autoscalerStatus(kube.access, cluster)).summary.includes('scale-up InProgress'), { timeoutMs: 10_000 });
+  kube.setNodegroup(cluster, 'general', { desiredSize: asked.desiredSize, minSize: 1, maxSize: 3, labels: { role: 'general' }, capacityType: 'SPOT' });
+  await waitFor('two more nodes', async () => (await readyNodes('general')).length === 3, { timeoutMs: 10_000 });
   await waitFor('both wide pods running', async () => (await apps.readNamespacedDeployment({ name: 'wide', namespace: 'shop' })).status?.availableReplicas === 2, { timeoutMs: 10_000 });
-  assert.ok(scaleUps.some((s) => s.includes('scale-up InProgress')), scaleUps.join(' | '));
+  assert.equal(scaleUpsAsked.length, 1, 'one scale-up for both pods, not one per loop');
   // Two pods that need a node each: one scale-up of two nodes (first-fit), recorded on both pods and on the status ConfigMap.
   const triggered = (await core.listNamespacedEvent({ namespace: 'shop', fieldSelector: 'reason=TriggeredScaleUp' })).items;
   assert.equal(triggered.length, 2);
