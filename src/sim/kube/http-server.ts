@@ -88,9 +88,6 @@ function parseBody(text: string, contentType: string): unknown {
 const patchTypes: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
   'application/merge-patch+json': 'merge',
-  // Strategic merge differs from a merge patch only for lists with merge keys, which eksflow never patches.
-  'application/strategic-merge-patch+json': 'merge',
-  'application/json-patch+json': 'json',
 };
 
 async function handle(request: IncomingMessage, response: ServerResponse, clusterNamed: (name: string, region: string | undefined) => ServedCluster | undefined): Promise<void> {
