@@ -209,6 +209,25 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
       assert.equal(hpa.status.conditions.find((c) => c.type === 'AbleToScale')?.status, 'True');
     });
 
+    test('without a metrics API an HPA still holds its target within minReplicas and maxReplicas', async () => {
+      const namespace = await freshNamespace('hpa');
+      const deployment = corednsLike(namespace);
+      await objects.create({ ...deployment, metadata: { ...deployment.metadata, name: 'below' }, spec: { ...deployment.spec!, replicas: 1 } } as KubernetesObject);
+      await objects.create({
+        apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'below', namespace },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'below' }, minReplicas: 2, maxReplicas: 4,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+        },
+      } as KubernetesObject);
+      await eventually('the HPA to raise the Deployment to its minimum', async () => (await apps.readNamespacedDeployment({ name: 'below', namespace })).spec?.replicas === 2);
+      const hpa = await eventually('the HPA status to say so', async () => {
+        const live = await objects.read({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'below', namespace } }) as KubernetesObject & { status?: { desiredReplicas?: number; conditions?: { type: string; status: string; reason: string }[] } };
+        return live.status?.desiredReplicas === 2 && live;
+      });
+      assert.equal(hpa.status?.conditions?.find((c) => c.type === 'AbleToScale')?.status, 'True');
+    });
+
     test('namespace deletion: its contents are deleted first, a finalizer holds it Terminating, and then it is NotFound', async () => {
       const app = appFrom({ name: 'doomed', namespace: 'contract-doomed', replicas: 1, containerPort: 8080 });
       const { applyApp, deleteApp } = createAppActivities(backend.access, pace);
