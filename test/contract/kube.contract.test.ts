@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  AdmissionregistrationV1Api, ApiException, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
+  AdmissionregistrationV1Api, ApiException, ApisApi, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
   type KubeConfig, type KubernetesObject, type V1Deployment,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
@@ -350,6 +350,13 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
       assert.equal(made.kind, 'Widget');
       const list = await config.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: 'widgets.widgets.contract.eksflow.io' });
       assert.deepEqual(list.status?.acceptedNames?.kind, 'Widget');
+      const group = (await config.makeApiClient(ApisApi).getAPIVersions()).groups.find((g) => g.name === 'widgets.contract.eksflow.io');
+      assert.deepEqual({ ...group?.preferredVersion }, { groupVersion: 'widgets.contract.eksflow.io/v1', version: 'v1' });
+      const served = new Map((await core.getAPIResources()).resources.map((resource) => [resource.name, resource]));
+      const subresource = (name: string) => ({ kind: served.get(name)?.kind, group: served.get(name)?.group, version: served.get(name)?.version, verbs: served.get(name)?.verbs });
+      assert.deepEqual(subresource('serviceaccounts/token'), { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
+      assert.deepEqual(subresource('namespaces/finalize'), { kind: 'Namespace', group: undefined, version: undefined, verbs: ['update'] });
+      assert.equal(served.get('namespaces')?.namespaced, false);
       const resources = await objects.list('widgets.contract.eksflow.io/v1', 'Widget', 'default');
       assert.deepEqual(resources.items.map((item) => item.metadata?.name), ['w']);
     });
