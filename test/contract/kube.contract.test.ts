@@ -393,6 +393,30 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
         assert.equal(condition?.message, `0/${backend.nodes} nodes are available: ${backend.nodes} node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/${backend.nodes} nodes are available: ${backend.nodes} Preemption is not helpful for scheduling.`);
       }
     });
+
+    test('a pod that tolerates no taint of any node is Unschedulable, in the scheduler\'s words', async () => {
+      const namespace = await freshNamespace('tainted');
+      const names = (await core.listNode({ labelSelector: `eks.amazonaws.com/nodegroup=${contractNodegroup}` })).items.map((node) => node.metadata!.name!);
+      const taint = { key: 'contract.eksflow.io/hold', value: 'yes', effect: 'NoSchedule' };
+      const setTaints = (add: boolean) => Promise.all(names.map(async (name) => {
+        const node = await core.readNode({ name });
+        const taints = (node.spec?.taints ?? []).filter((t) => t.key !== taint.key);
+        await core.patchNode({ name, body: { spec: { taints: add ? [...taints, taint] : taints } } }, mergePatch);
+      }));
+      await setTaints(true);
+      try {
+        await core.createNamespacedPod({ namespace, body: { metadata: { name: 'held-off' }, spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] } } });
+        const condition = await eventually('the pod to be found Unschedulable', async () => {
+          const pod = await core.readNamespacedPod({ name: 'held-off', namespace });
+          const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+          return scheduled?.status === 'False' && scheduled;
+        });
+        assert.equal(condition.reason, 'Unschedulable');
+        assert.equal(condition.message, `0/${backend.nodes} nodes are available: ${backend.nodes} node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/${backend.nodes} nodes are available: ${backend.nodes} Preemption is not helpful for scheduling.`);
+      } finally {
+        await setTaints(false);
+      }
+    });
   });
 }
 

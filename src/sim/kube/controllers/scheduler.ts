@@ -1,7 +1,7 @@
 import { isPlainObject, now as timestamp, type KubeObject } from '../objects';
 import { isDeleting, type ControllerContext } from './context';
 import { isNodeReady } from './nodes';
-import { nextPodIp, podFitsNodeRules } from './pods';
+import { nextPodIp, podMatchesNodeAffinity, podToleratesNode } from './pods';
 import { cpuMillis, memoryBytes, podRequests } from './quantities';
 
 /**
@@ -36,15 +36,16 @@ export function schedulePods(context: ControllerContext): void {
     };
     let best: { node: KubeObject; freeCpu: number; pods: number } | undefined;
     for (const node of nodes) {
-      if (!isNodeReady(node)) {
-        refuse('node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
-        continue;
-      }
+      // The filters in kube-scheduler's order; a node that is not Ready has the not-ready taint.
       if (node.spec?.unschedulable === true) {
         refuse('node(s) were unschedulable');
         continue;
       }
-      if (!podFitsNodeRules(pod, node)) {
+      if (!isNodeReady(node) || !podToleratesNode(pod, node)) {
+        refuse('node(s) had untolerated taint(s)');
+        continue;
+      }
+      if (!podMatchesNodeAffinity(pod, node)) {
         refuse('node(s) didn\'t match Pod\'s node affinity/selector');
         continue;
       }
