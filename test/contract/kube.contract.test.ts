@@ -394,6 +394,17 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
       }
     });
 
+    test('a pod that asks for more CPU than any node has is Unschedulable, and preemption would not help', async () => {
+      const namespace = await freshNamespace('greedy');
+      await core.createNamespacedPod({ namespace, body: { metadata: { name: 'greedy' }, spec: { containers: [{ name: 'c', image: 'registry.example/c:1', resources: { requests: { cpu: '100' } } }] } } });
+      const condition = await eventually('the pod to be found Unschedulable', async () => {
+        const scheduled = (await core.readNamespacedPod({ name: 'greedy', namespace })).status?.conditions?.find((c) => c.type === 'PodScheduled');
+        return scheduled?.status === 'False' && scheduled;
+      });
+      assert.equal(condition.reason, 'Unschedulable');
+      assert.equal(condition.message, `0/${backend.nodes} nodes are available: ${backend.nodes} Insufficient cpu. no new claims to deallocate, preemption: 0/${backend.nodes} nodes are available: ${backend.nodes} Preemption is not helpful for scheduling.`);
+    });
+
     test('a pod that tolerates no taint of any node is Unschedulable, in the scheduler\'s words', async () => {
       const namespace = await freshNamespace('tainted');
       const names = (await core.listNode({ labelSelector: `eks.amazonaws.com/nodegroup=${contractNodegroup}` })).items.map((node) => node.metadata!.name!);

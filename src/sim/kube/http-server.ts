@@ -176,12 +176,8 @@ function route(cluster: ServedCluster, method: string, path: string, query: URLS
       }
       case 'POST':
         return [201, served(store.create(type, namespace, parseBody(text, contentType), options))];
-      case 'DELETE': {
-        const items = store.list(type, namespace, { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined });
-        for (const item of items) store.delete(type, item.metadata.namespace, item.metadata.name);
-        return [200, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success' }];
-      }
       default:
+        // DELETE of a collection too: nothing eksflow runs deletes a collection.
         throw methodNotAllowed(`${method} is not allowed on a collection`);
     }
   }

@@ -59,7 +59,9 @@ export function schedulePods(context: ControllerContext): void {
       ];
       if (shortages.length > 0) {
         for (const shortage of shortages) count(reasons, shortage);
-        count(preemption, 'No preemption victims found for incoming pod');
+        // A pod larger than the node itself: evicting others would not make room either.
+        const fitsEmpty = requests.cpu <= cpuMillis(allocatable.cpu) && requests.memory <= memoryBytes(allocatable.memory);
+        count(preemption, fitsEmpty ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling');
         continue;
       }
       // The emptiest node: most CPU left, then fewest pods, so replicas spread.
