@@ -26,7 +26,8 @@ const nodes = 2;
  * nodes and pods, as every real-cluster test starts them (test/support/kube.ts).
  */
 export async function realKubeBackend(): Promise<KubeBackend> {
-  const plane = await kubeControlPlane({ nodes, nodeLabels: { [nodegroupLabel]: contractNodegroup } });
+  // HPAs looked at every 2 s rather than 15: the suite waits on the HPA controller twice.
+  const plane = await kubeControlPlane({ nodes, nodeLabels: { [nodegroupLabel]: contractNodegroup }, hpaSyncSeconds: 2 });
   return { cluster: 'test-bed', access: kubeconfigAccess(plane.kubeconfigPath), kubeConfig: plane.kubeConfig, nodes, stop: () => plane.stop() };
 }
 
