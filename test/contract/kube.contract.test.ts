@@ -207,6 +207,15 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
       assert.equal(scalingActive?.reason, 'FailedGetResourceMetric');
       assert.match(scalingActive?.message ?? '', /^the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource \(get pods\.metrics\.k8s\.io\)$/);
       assert.equal(hpa.status.conditions.find((c) => c.type === 'AbleToScale')?.status, 'True');
+
+      // Applied again, eksflow leaves spec.replicas to the HPA: handed over, never reset to the default of 1.
+      await applyApp({ cluster: backend.cluster, environment, app, image: 'registry.example/web:1', runId: 'run-1' });
+      const handedOver = await apps.readNamespacedDeployment({ name: 'web', namespace: 'contract-app' });
+      assert.equal(handedOver.spec?.replicas, 2);
+      const ownsReplicas = (manager: string) => handedOver.metadata?.managedFields?.some((entry) => entry.manager === manager
+        && (entry.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:replicas'] !== undefined);
+      assert.equal(ownsReplicas('eksflow'), false);
+      assert.equal(ownsReplicas('eksflow-replicas-handover'), true);
     });
 
     test('without a metrics API an HPA still holds its target within minReplicas and maxReplicas', async () => {
