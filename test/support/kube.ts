@@ -31,6 +31,8 @@ export interface KubeControlPlaneOptions {
    * that none matches reports 0. See {@link kwokUsage}. @default false
    */
   metrics?: boolean;
+  /** How often the HPA controller looks at each HPA, in seconds. @default 5 with `metrics`, else kube-controller-manager's 15 */
+  hpaSyncSeconds?: number;
 }
 
 /**
@@ -59,7 +61,7 @@ const kwokManagedAnnotation = { 'kwok.x-k8s.io/node': 'fake' };
  * kube-scheduler → KWOK, then `nodes` simulated nodes, Ready. Pods are placed by the
  * real scheduler and made Ready by KWOK. Start once per test file; `stop()` ends it all.
  */
-export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
+export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-kube-'));
   const peers: Started[] = [];
   const stop = async () => {
@@ -79,7 +81,7 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = f
     kubeConfig.loadFromFile(kubeconfigPath);
     // KWOK watches its resource-usage kinds from the start, so their CRDs come first.
     if (metrics) await installKwokUsageCrds(kubeConfig);
-    await startControllers(pki, kubeconfigPath, peers, metrics);
+    await startControllers(pki, kubeconfigPath, peers, metrics, hpaSyncSeconds);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const nodeNames = Array.from({ length: nodes }, (_, i) => `kwok-node-${i}`);
     const addNodes = async (names: readonly string[], labels: Record<string, string> = {}) => {
@@ -138,7 +140,7 @@ async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Star
   return server;
 }
 
-async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers: Started[], metrics: boolean): Promise<void> {
+async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers: Started[], metrics: boolean, hpaSyncSeconds: number | undefined): Promise<void> {
   const delegated = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
     '--bind-address=127.0.0.1', '--leader-elect=false'];
   peers.push(startProcess('kube-controller-manager', join(toolPath('kubeBinDir'), 'kube-controller-manager'), [
@@ -147,7 +149,7 @@ async function startControllers(pki: ControlPlanePki, kubeconfig: string, peers:
     `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
     '--use-service-account-credentials=true', '--service-cluster-ip-range=10.96.0.0/16', '-v=1',
     // With metrics, HPAs look every 5s rather than 15s: tests wait on each scaling step.
-    ...(metrics ? ['--horizontal-pod-autoscaler-sync-period=5s'] : []),
+    ...(hpaSyncSeconds ? [`--horizontal-pod-autoscaler-sync-period=${hpaSyncSeconds}s`] : []),
   ]));
   peers.push(startProcess('kube-scheduler', join(toolPath('kubeBinDir'), 'kube-scheduler'), [...delegated, `--secure-port=${await freePort()}`, '-v=1']));
   const stageDir = toolPath('kwokStages');

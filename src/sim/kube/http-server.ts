@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, KubeApiError, methodNotAllowed, pathNotFound } from './api-errors';
-import type { KubeObject } from './objects';
+import { callUrlWebhooks, hasUrlWebhooks } from './admission';
+import { isPlainObject, type KubeObject } from './objects';
 import { scaleOf, type ObjectStore, type PatchType } from './object-store';
 import { apiGroup, apiVersionOf, groupsOf, resourceList, type ResourceType, type Subresource } from './resource-types';
 import { requestToken } from './token-request';
@@ -87,9 +88,6 @@ function parseBody(text: string, contentType: string): unknown {
 const patchTypes: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
   'application/merge-patch+json': 'merge',
-  // Strategic merge differs from a merge patch only for lists with merge keys, which eksflow never patches.
-  'application/strategic-merge-patch+json': 'merge',
-  'application/json-patch+json': 'json',
 };
 
 async function handle(request: IncomingMessage, response: ServerResponse, clusterNamed: (name: string, region: string | undefined) => ServedCluster | undefined): Promise<void> {
@@ -107,6 +105,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, cluste
   }
   try {
     const body = ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') ? await readBody(request) : '';
+    if (body && hasUrlWebhooks(cluster.store)) await admitByUrl(cluster, request.method!, match![3] ?? '/', url.searchParams, body, String(request.headers['content-type'] ?? 'application/json'));
     const [code, result] = route(cluster, request.method ?? 'GET', match![3] ?? '/', url.searchParams, body, String(request.headers['content-type'] ?? 'application/json'));
     reply(response, code, result);
   } catch (error) {
@@ -116,6 +115,18 @@ async function handle(request: IncomingMessage, response: ServerResponse, cluste
 }
 
 type Reply = [number, unknown];
+
+/** Webhooks called by URL judge the object the write would make: a dry run of it, first. */
+async function admitByUrl(cluster: ServedCluster, method: string, path: string, query: URLSearchParams, text: string, contentType: string): Promise<void> {
+  if (/\/(status|scale|token|finalize)$/.test(path)) return;
+  const dryRun = new URLSearchParams(query);
+  dryRun.set('dryRun', 'All');
+  const [code, object] = route(cluster, method, path, dryRun, text, contentType);
+  if (!isPlainObject(object) || typeof object.kind !== 'string' || typeof object.apiVersion !== 'string') return;
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0]! : '';
+  const type = cluster.store.types().find((t) => t.kind === object.kind && t.group === group);
+  if (type) await callUrlWebhooks(cluster.store, { operation: code === 201 ? 'CREATE' : 'UPDATE', type, object: object as KubeObject });
+}
 
 function route(cluster: ServedCluster, method: string, path: string, query: URLSearchParams, text: string, contentType: string): Reply {
   const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -165,12 +176,8 @@ function route(cluster: ServedCluster, method: string, path: string, query: URLS
       }
       case 'POST':
         return [201, served(store.create(type, namespace, parseBody(text, contentType), options))];
-      case 'DELETE': {
-        const items = store.list(type, namespace, { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined });
-        for (const item of items) store.delete(type, item.metadata.namespace, item.metadata.name);
-        return [200, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success' }];
-      }
       default:
+        // DELETE of a collection too: nothing eksflow runs deletes a collection.
         throw methodNotAllowed(`${method} is not allowed on a collection`);
     }
   }

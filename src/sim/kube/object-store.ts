@@ -2,7 +2,7 @@ import { alreadyExists, badRequest, conflict, forbidden, notFound } from './api-
 import { applyDefaults, validate } from './defaults';
 import { recordUpdate, sameObject, serverSideApply } from './managed-fields';
 import { clone, deepEqual, isPlainObject, now, objectKey, type KubeObject, type ObjectDraft } from './objects';
-import { jsonPatch, mergePatch } from './patches';
+import { mergePatch } from './patches';
 import { apiVersionOf, builtinTypes, customResourceType, type ResourceType, type Subresource } from './resource-types';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 
@@ -16,7 +16,7 @@ export interface WriteOptions {
   admission?: boolean;
 }
 
-export type PatchType = 'apply' | 'merge' | 'json';
+export type PatchType = 'apply' | 'merge';
 
 export interface AdmissionReview {
   operation: 'CREATE' | 'UPDATE';
@@ -142,7 +142,7 @@ export class ObjectStore {
     }
     const current = clone(live);
     if (options.subresource === 'scale') {
-      const scale = patchType === 'json' ? jsonPatch(scaleOf(current), body) : mergePatch(scaleOf(current), body);
+      const scale = mergePatch(scaleOf(current), body);
       return { object: this.update(type, current, this.merged(type, current, scale as KubeObject, 'scale'), options), created: false };
     }
     let patched: KubeObject;
@@ -156,7 +156,7 @@ export class ObjectStore {
       }
       return { object: this.update(type, current, this.merged(type, current, patched, options.subresource), { ...options, owned: true }), created: false };
     }
-    patched = (patchType === 'json' ? jsonPatch(current, body) : mergePatch(current, body)) as KubeObject;
+    patched = mergePatch(current, body) as KubeObject;
     if (!isPlainObject(patched) || !isPlainObject(patched.metadata)) throw badRequest('the patch leaves no object');
     patched.metadata.name = current.metadata.name;
     this.checkVersion(type, current, patched);

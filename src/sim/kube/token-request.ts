@@ -15,7 +15,7 @@ export function requestToken(store: ObjectStore, namespace: string, name: string
   const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
   const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3_600;
   if (expirationSeconds < 600) {
-    throw invalid('TokenRequest', serviceAccounts, name, [{ field: 'spec.expirationSeconds', message: 'Invalid value: may not specify a duration less than 10 minutes' }]);
+    throw invalid('TokenRequest', serviceAccounts, name, [{ field: 'spec.expirationSeconds', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes` }]);
   }
   const issuedAt = Math.floor(Date.now() / 1000);
   const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences : ['https://kubernetes.default.svc'];

@@ -9,8 +9,8 @@ const noMetrics = 'the HPA was unable to compute the replica count: failed to ge
 /**
  * The HPA controller, once a sync period has passed: with the metrics API Available it
  * reports a CPU utilization (drawn once per HPA, steady below target, as an idle app's) and
- * ScalingActive, and keeps the target's replicas within min and max through the scale
- * subresource; without it, ScalingActive False with FailedGetResourceMetric.
+ * ScalingActive; without it, ScalingActive False with FailedGetResourceMetric. Either way it
+ * keeps the target's replicas within min and max through the scale subresource.
  */
 export function reconcileHorizontalPodAutoscalers(context: ControllerContext): void {
   const { store, types } = context;
@@ -24,10 +24,14 @@ export function reconcileHorizontalPodAutoscalers(context: ControllerContext): v
       ? { type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale', message: 'recommended size matches current size' }
       : { type: 'AbleToScale', status: 'False', reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: deployments/scale.apps "${spec.scaleTargetRef?.name}" not found` });
     const current = Number(target?.spec?.replicas ?? 0);
-    let status: Record<string, unknown> = { currentReplicas: current, desiredReplicas: current };
+    // Outside minReplicas..maxReplicas the controller rescales before it reads any metric, so with or without them.
+    const desired = Math.min(Math.max(current, spec.minReplicas ?? 1), spec.maxReplicas ?? current);
+    let status: Record<string, unknown> = { currentReplicas: current, desiredReplicas: target ? desired : current };
+    if (target && desired !== current) {
+      scaleTo(context, target, desired);
+      conditions = withCondition(conditions, { type: 'AbleToScale', status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${desired}` });
+    }
     if (target && metrics) {
-      const desired = Math.min(Math.max(current, spec.minReplicas ?? 1), spec.maxReplicas ?? current);
-      if (desired !== current) scaleTo(context, target, desired);
       const utilization = measured(context, uid);
       const requestMillis = podRequests({ spec: (target.spec?.template as { spec?: Record<string, unknown> } | undefined)?.spec } as KubeObject).cpu;
       conditions = withCondition(conditions, { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)' });
@@ -36,7 +40,7 @@ export function reconcileHorizontalPodAutoscalers(context: ControllerContext): v
         currentReplicas: current, desiredReplicas: desired,
         currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: utilization, averageValue: `${Math.round((requestMillis * utilization) / 100)}m` } } }],
       };
-    } else if (target) {
+    } else if (target && desired === current) {
       conditions = withCondition(conditions, { type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric', message: noMetrics });
     }
     store.change(types.hpa, namespace, name, (next) => {

@@ -46,12 +46,22 @@ export function newPod(context: ControllerContext, owner: KubeObject, hash: stri
 
 /** Whether the pod may run on the node: its node selector, required node affinity and the node's taints. */
 export function podFitsNodeRules(pod: KubeObject, node: KubeObject): boolean {
+  return podToleratesNode(pod, node) && podMatchesNodeAffinity(pod, node);
+}
+
+/** kube-scheduler's NodeAffinity filter: nodeSelector and required node affinity. */
+export function podMatchesNodeAffinity(pod: KubeObject, node: KubeObject): boolean {
   const labels = node.metadata.labels ?? {};
   const spec = pod.spec ?? {};
   if (isPlainObject(spec.nodeSelector) && !Object.entries(spec.nodeSelector).every(([key, value]) => labels[key] === value)) return false;
   const terms = (spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown[] } } } | undefined)
     ?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (Array.isArray(terms) && terms.length > 0 && !terms.some((term) => isPlainObject(term) && matchesLabelSelector({ matchExpressions: term.matchExpressions ?? [] }, labels))) return false;
+  return !(Array.isArray(terms) && terms.length > 0 && !terms.some((term) => isPlainObject(term) && matchesLabelSelector({ matchExpressions: term.matchExpressions ?? [] }, labels)));
+}
+
+/** kube-scheduler's TaintToleration filter: every NoSchedule and NoExecute taint tolerated. */
+export function podToleratesNode(pod: KubeObject, node: KubeObject): boolean {
+  const spec = pod.spec ?? {};
   const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations as { key?: string; operator?: string; value?: string; effect?: string }[] : [];
   const taints = Array.isArray(node.spec?.taints) ? node.spec.taints as { key: string; value?: string; effect: string }[] : [];
   return taints.filter((taint) => taint.effect !== 'PreferNoSchedule').every((taint) => tolerations.some((t) => (t.operator === 'Exists' && !t.key)

@@ -1,7 +1,7 @@
 import { isPlainObject, now as timestamp, type KubeObject } from '../objects';
 import { isDeleting, type ControllerContext } from './context';
 import { isNodeReady } from './nodes';
-import { nextPodIp, podFitsNodeRules } from './pods';
+import { nextPodIp, podMatchesNodeAffinity, podToleratesNode } from './pods';
 import { cpuMillis, memoryBytes, podRequests } from './quantities';
 
 /**
@@ -27,18 +27,25 @@ export function schedulePods(context: ControllerContext): void {
     if (pod.spec?.schedulerName && pod.spec.schedulerName !== 'default-scheduler') continue;
     const requests = podRequests(pod);
     const reasons = new Map<string, number>();
-    const refuse = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    const preemption = new Map<string, number>();
+    const count = (counts: Map<string, number>, reason: string) => counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    // Evicting lower-priority pods could free resources on a node, never change its labels or taints.
+    const refuse = (reason: string) => {
+      count(reasons, reason);
+      count(preemption, 'Preemption is not helpful for scheduling');
+    };
     let best: { node: KubeObject; freeCpu: number; pods: number } | undefined;
     for (const node of nodes) {
-      if (!isNodeReady(node)) {
-        refuse('node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
-        continue;
-      }
+      // The filters in kube-scheduler's order; a node that is not Ready has the not-ready taint.
       if (node.spec?.unschedulable === true) {
         refuse('node(s) were unschedulable');
         continue;
       }
-      if (!podFitsNodeRules(pod, node)) {
+      if (!isNodeReady(node) || !podToleratesNode(pod, node)) {
+        refuse('node(s) had untolerated taint(s)');
+        continue;
+      }
+      if (!podMatchesNodeAffinity(pod, node)) {
         refuse('node(s) didn\'t match Pod\'s node affinity/selector');
         continue;
       }
@@ -51,7 +58,10 @@ export function schedulePods(context: ControllerContext): void {
         ...(taken.pods + 1 > Number(allocatable.pods ?? 110) ? ['Too many pods'] : []),
       ];
       if (shortages.length > 0) {
-        shortages.forEach(refuse);
+        for (const shortage of shortages) count(reasons, shortage);
+        // A pod larger than the node itself: evicting others would not make room either.
+        const fitsEmpty = requests.cpu <= cpuMillis(allocatable.cpu) && requests.memory <= memoryBytes(allocatable.memory);
+        count(preemption, fitsEmpty ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling');
         continue;
       }
       // The emptiest node: most CPU left, then fewest pods, so replicas spread.
@@ -68,9 +78,11 @@ export function schedulePods(context: ControllerContext): void {
       });
       continue;
     }
-    const detail = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, count]) => `${count} ${reason}`).join(', ');
+    // As kube-scheduler's FitError: "<count> <reason>" strings sorted, then the PostFilter plugins'
+    // words: dynamic resource allocation's (on by default since 1.34), then preemption's per node.
+    const histogram = (counts: Map<string, number>) => [...counts].map(([reason, n]) => `${n} ${reason}`).sort().join(', ');
     const message = nodes.length === 0 ? 'no nodes available to schedule pods'
-      : `0/${nodes.length} nodes are available: ${detail}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} No preemption victims found for incoming pod.`;
+      : `0/${nodes.length} nodes are available: ${histogram(reasons)}. no new claims to deallocate, preemption: 0/${nodes.length} nodes are available: ${histogram(preemption)}.`;
     markUnschedulable(context, pod, message);
   }
 }
