@@ -88,14 +88,14 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       const deleted = await undo.deleteNodegroup({ ...owner, cluster, name });
       if (deleted?.outcome === 'not-ours') return 'not-ours';
       // EKS refuses to delete a cluster that still has node groups: wait until this one is gone.
-      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup, failed: deleteFailed });
+      await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup, failed: deleteFailed, lookingAt: `node group ${name} (deleting)` });
       return deleted?.outcome;
     }
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       const deleted = await undo.deleteFargateProfile({ ...owner, cluster, name });
       if (deleted?.outcome === 'not-ours') return 'not-ours';
-      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup, failed: deleteFailed });
+      await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup, failed: deleteFailed, lookingAt: `Fargate profile ${name} (deleting)` });
       return deleted?.outcome;
     }
     case 'ecr-repository':
@@ -105,7 +105,7 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
         // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,
         // about a minute after it is asked to go: waited out here rather than by retries.
         await undo.deleteNatGateways({ environmentId: entry.name });
-        await pollUntil(() => undo.natGatewayStatus({ environmentId: entry.name }), ({ status }) => status === 'GONE' || status === 'FAILED', deletionLatency['nat-gateway'], { speedup });
+        await pollUntil(() => undo.natGatewayStatus({ environmentId: entry.name }), ({ status }) => status === 'GONE' || status === 'FAILED', deletionLatency['nat-gateway'], { speedup, lookingAt: 'the NAT gateways (deleting)' });
       }
       await undo.deleteNetwork({ environmentId: entry.name });
       return undefined;
@@ -114,11 +114,11 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
         // EKS refuses DeleteCluster while the cluster is CREATING or UPDATING (ResourceInUseException):
         // a rollback that starts mid-creation waits for it to settle first. FAILED is settled:
         // it is deleted like any other (and bills until it is).
-        await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, { speedup });
+        await pollUntil(() => undo.describeCluster(entry.name), ({ status }) => status !== 'CREATING' && status !== 'UPDATING', latencyTable.cluster, { speedup, lookingAt: `cluster ${entry.name} (busy)` });
       }
       const deleted = await undo.deleteCluster({ ...owner, name: entry.name });
       if (deleted?.outcome === 'not-ours') return 'not-ours';
-      await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, { speedup });
+      await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, { speedup, lookingAt: `cluster ${entry.name} (deleting)` });
       return deleted?.outcome;
     }
     case 'load-balancer':
@@ -146,10 +146,12 @@ export interface PollOptions<T> {
   everySeconds?: number;
   /** A state the resource cannot leave by waiting: the poll fails at once, with the resource's health issues. */
   failed?: (value: T) => boolean;
+  /** What the wait is for, on each timer between looks in the Temporal UI ("next look at node group spot"). */
+  lookingAt?: string;
 }
 
 /** Polls on the adaptive schedule until `done`; past the deadline, fails naming the last status. */
-export async function pollUntil<T extends { status: string; issues?: string[] }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, { observed, speedup = 1, everySeconds, failed }: PollOptions<T> = {}): Promise<T> {
+export async function pollUntil<T extends { status: string; issues?: string[] }>(observe: () => Promise<T>, done: (value: T) => boolean, latency: Latency, { observed, speedup = 1, everySeconds, failed, lookingAt }: PollOptions<T> = {}): Promise<T> {
   const startedAt = Date.now();
   for (;;) {
     const value = await observe();
@@ -161,7 +163,7 @@ export async function pollUntil<T extends { status: string; issues?: string[] }>
     const elapsed = (Date.now() - startedAt) / 1000;
     const { nextSeconds, overdue } = pacedPoll(elapsed, latency, speedup, everySeconds);
     if (overdue) throw ApplicationFailure.nonRetryable(`still ${value.status} after ${formatDuration(elapsed * speedup)} (expected ~${formatDuration(latency.medianSeconds)})`, errorTypes.waitTimedOut);
-    await sleep(nextSeconds * 1000);
+    await sleep(nextSeconds * 1000, lookingAt ? { summary: `next look at ${lookingAt}` } : undefined);
   }
 }
 

@@ -191,7 +191,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   ): Promise<T> {
     try {
       return await pollUntil(observe, done, latencyTable[step.kind], {
-        observed: (value) => update(step.id, { detail: describe(value) }), speedup: timeScale,
+        observed: (value) => update(step.id, { detail: describe(value) }), speedup: timeScale, lookingAt: step.id,
         ...(polling === 'sdk-waiter' && awsWaitKinds.has(step.kind) ? { everySeconds: sdkWaiterDelaySeconds } : {}),
         ...(failed ? { failed } : {}),
       });
@@ -452,7 +452,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // scale for a retry of the old one and do nothing).
       const requestId = currentUpdateInfo()?.id ?? `${group.name}-${workflowInfo().runId}-${workflowInfo().historyLength}`;
       await aws.scaleNodegroup({ owner, cluster: spec.name, name: group.name, scaling: target, requestId });
-      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale, failed: failedState });
+      await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale, failed: failedState, lookingAt: `node group ${group.name}` });
       await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize });
       scaling.set(group.name, target);
       return target;

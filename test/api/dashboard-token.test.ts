@@ -64,6 +64,12 @@ test('a dashboard token: the apiserver accepts it as the admin ServiceAccount, a
   // Nowhere kept: not in the run's history, not in the API's log, not in the event stream.
   const history = await peers.server.env.client.workflow.getHandle('team-a.dash').fetchHistory();
   assert.ok(!JSON.stringify(history).includes(issued.token), 'the token is not in the run\'s history');
+  // Each activity carries a summary the Temporal UI shows in its timeline.
+  const summaries = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes && e.userMetadata?.summary?.data)
+    .map((e) => JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString()) as string);
+  assert.ok(summaries.includes('cluster dash: ready yet?'), summaries.join(' | '));
+  assert.ok(summaries.includes('helm install add-on dashboard and wait for it'), summaries.join(' | '));
+  assert.ok(summaries.includes('nodes of node group general Ready?'), summaries.join(' | '));
   assert.ok(log.join('').includes('/v1/environments/dash/dashboard/token'), 'the log has the request');
   assert.ok(!log.join('').includes(issued.token), 'the token is not in the API\'s log');
   await bed.as('teamA', { method: 'DELETE', url: '/v1/environments/dash' });
