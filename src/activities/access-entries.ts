@@ -84,7 +84,16 @@ export function createAccessEntryActivities(eks: EksApi) {
    * (terraform-provider-aws access_entry.go resourceAccessEntryDelete).
    */
   async function deleteAccessEntry(input: DeleteOwner & { cluster: string; principalArn: string }): Promise<DeleteOutcome> {
-    return deleteIfOurs(await eks.describeAccessEntry(input.cluster, input.principalArn), input, () => eks.deleteAccessEntry(input.cluster, input.principalArn));
+    let found;
+    try {
+      found = await eks.describeAccessEntry(input.cluster, input.principalArn);
+    } catch (error) {
+      // A cluster in CONFIG_MAP mode (one adopted from before eksflow set accessConfig) holds no
+      // access entries: EKS refuses to look (InvalidRequestException), and there is nothing to delete.
+      if (error instanceof ApplicationFailure && /InvalidRequestException: The cluster's authentication mode must be set/.test(error.message)) return { outcome: 'absent' };
+      throw error;
+    }
+    return deleteIfOurs(found, input, () => eks.deleteAccessEntry(input.cluster, input.principalArn));
   }
 
   return { ensureAccessEntry, describeAccessEntry, deleteAccessEntry };

@@ -117,3 +117,17 @@ test('delete proves ownership, then deletes; gone (the entry or its cluster) is 
   assert.deepEqual(await deleteAccessEntry({ ...owned, cluster: 'no-such-cluster', principalArn: ours }), { outcome: 'absent' });
   assert.ok(await bed.apis.eks.describeAccessEntry('demo', theirs), 'the hand-made entry is still there');
 });
+
+test('a cluster in CONFIG_MAP mode (made without accessConfig) refuses the entry in EKS\'s words, and holds none to delete', async () => {
+  const bed = manualSim();
+  const made = await prerequisites(bed);
+  await bed.apis.eks.createCluster({ name: 'demo', version: '1.35', roleArn: made.clusterRole, subnetIds: made.network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags: ownershipTags(owner), clientRequestToken: 'old-run' });
+  bed.clock.advance(bed.drawn('cluster.create', 'demo'));
+  const principalArn = await teamRole(bed, 'team-admin');
+  const { ensureAccessEntry, deleteAccessEntry } = createAccessEntryActivities(bed.apis.eks);
+  await rejectsAs(ensureAccessEntry({ owner, region, cluster: 'demo', entry: { principalArn, type: 'STANDARD', accessPolicies: [{ policy: 'AmazonEKSViewPolicy', scope: 'cluster' }] } }), {
+    type: errorTypes.awsClientError, nonRetryable: true, message: /InvalidRequestException: The cluster's authentication mode must be set to one of \[API, API_AND_CONFIG_MAP\]/,
+  });
+  // The rollback of that refused step finds nothing, rather than failing on EKS's refusal to look.
+  assert.deepEqual(await deleteAccessEntry({ environmentId: owner.environmentId, cluster: 'demo', principalArn }), { outcome: 'absent' });
+});
