@@ -17,6 +17,10 @@ export const Config = Type.Object({
     default: '',
     description: 'who may call the API: comma-separated `<tenant>[:read]=<sha256 hex of the bearer token>` (make one with `eksflow token`); never the tokens themselves',
   }),
+  EKSFLOW_TENANT_ACCESS: Type.String({
+    default: '',
+    description: 'principals every environment of a tenant grants access to: JSON from tenant to access entries as a spec writes them, e.g. {"team-a":[{"principalArn":"arn:aws:iam::111122223333:role/team-a-admin","accessPolicies":[{"policy":"AmazonEKSClusterAdminPolicy"}]}]}; added to each request\'s spec, visibly',
+  }),
   API_RATE_LIMIT: Type.Integer({ default: 300, minimum: 1, description: 'requests per minute per caller' }),
   API_UNAUTHENTICATED_RATE_LIMIT: Type.Integer({
     default: 30, minimum: 1,

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { defaultAuthenticationMode } from '../domain/access-entries';
 import type { EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
@@ -9,7 +10,7 @@ import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } fro
 
 export interface EnsureClusterInput {
   owner: Owner;
-  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging'>;
+  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>;
   roleArn: string;
   subnetIds: string[];
   securityGroupIds: string[];
@@ -60,6 +61,10 @@ export function createClusterActivities(eks: EksApi) {
       tags: ownershipTags(owner, spec.tags),
       // The same run asking twice (a lost response, a retried activity) gets the same cluster.
       clientRequestToken: clientRequestToken(owner.runId, `cluster-${spec.name}`),
+      // Access entries need API or API_AND_CONFIG_MAP (the EKS API's own default is CONFIG_MAP).
+      // The creator (eksflow's worker) keeps cluster admin: it checks nodes and installs add-ons
+      // and the app through the Kubernetes API.
+      accessConfig: { authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode, bootstrapClusterCreatorAdminPermissions: true },
     });
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }

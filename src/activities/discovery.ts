@@ -1,3 +1,4 @@
+import { accessEntryLedgerName } from '../domain/access-entries';
 import type { ResourceRef } from '../domain/ledger';
 import { ownershipOf, type Owner } from '../domain/ownership';
 import type { EcrApi } from './aws/ecr';
@@ -54,6 +55,15 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
       for (const name of await deps.eks.listFargateProfiles(cluster)) {
         const profile = await deps.eks.describeFargateProfile(cluster, name);
         if (profile && ours(profile.tags)) owned.push({ kind: 'eks-fargate-profile', name: `${cluster}/${name}`, region, arn: profile.arn });
+      }
+      // Access entries exist only in API modes: on a CONFIG_MAP cluster (and on moto, which says
+      // no mode and has no access-entry API) ListAccessEntries is refused, so it is not asked.
+      // EKS's own entries (the creator's, node and Fargate roles') carry no eksflow tag: left alone.
+      if (described.authenticationMode === 'API' || described.authenticationMode === 'API_AND_CONFIG_MAP') {
+        for (const principalArn of await deps.eks.listAccessEntries(cluster)) {
+          const entry = await deps.eks.describeAccessEntry(cluster, principalArn);
+          if (entry && ours(entry.tags)) owned.push({ kind: 'eks-access-entry', name: accessEntryLedgerName(cluster, principalArn), region, arn: entry.arn });
+        }
       }
       owned.push({ kind: 'eks-cluster', name: cluster, region, arn: described.arn });
     }

@@ -4,6 +4,7 @@ import type { IamApi } from './aws/iam';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
+import { createAccessEntryActivities } from './access-entries';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
 import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } from './autoscaling-check';
@@ -57,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...roles,
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
+    ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube, pace),

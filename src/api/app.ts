@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
+import { parseTenantAccess } from './auth/tenant-access';
 import { parseTokenTable } from './auth/tokens';
 import auth from './plugins/auth';
 import docs from './plugins/docs';
@@ -54,6 +55,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   // An eksctl ClusterConfig arrives as YAML text; its translator reads and checks it.
   fastify.addContentTypeParser([...yamlMediaTypes], { parseAs: 'string', bodyLimit: bodyLimitBytes }, (_request, body, done) => done(null, body));
 
+  const tenantAccess = parseTenantAccess(config.EKSFLOW_TENANT_ACCESS);
+  fastify.decorate('tenantAccess', (tenant: string) => tenantAccess.get(tenant) ?? []);
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
   await fastify.register(kubeconfigRoutes);

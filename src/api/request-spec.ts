@@ -1,3 +1,4 @@
+import { withDefaultEntries, type AccessEntrySpec } from '../domain/access-entries';
 import { translateClusterConfig } from '../domain/eksctl-cluster-config';
 import { parseEnvironmentSpec, type ParseResult } from '../domain/environment-spec';
 
@@ -11,8 +12,11 @@ export const yamlMediaTypes = ['application/yaml', 'application/x-yaml', 'text/y
  * The EnvironmentSpec a request asks for, validated once, here at the edge: a JSON body is
  * an EnvironmentSpec, a YAML body an eksctl ClusterConfig. Every problem comes back with its path.
  */
-export function specFromRequest(body: unknown, contentType: string | undefined): ParseResult {
+export function specFromRequest(body: unknown, contentType: string | undefined, tenantAccess: readonly AccessEntrySpec[] = []): ParseResult {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType && (yamlMediaTypes as readonly string[]).includes(mediaType)) return translateClusterConfig(typeof body === 'string' ? body : '');
-  return parseEnvironmentSpec(body);
+  const parsed = mediaType && (yamlMediaTypes as readonly string[]).includes(mediaType) ? translateClusterConfig(typeof body === 'string' ? body : '') : parseEnvironmentSpec(body);
+  if (!parsed.ok || tenantAccess.length === 0) return parsed;
+  // The tenant's default principals join the spec here, visibly: the run, its plan and its
+  // ledger show them. Checked again as a whole (e.g. the number of entries).
+  return parseEnvironmentSpec(withDefaultEntries(parsed.spec, tenantAccess));
 }

@@ -1,4 +1,5 @@
 import { isScalar, parseAllDocuments } from 'yaml';
+import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
 import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
 
 /**
@@ -23,6 +24,7 @@ const supportedPaths = [
   '/fargateProfiles/*/name', '/fargateProfiles/*/selectors/*/namespace', '/fargateProfiles/*/selectors/*/labels',
   '/cloudWatch/clusterLogging/enableTypes',
   '/addons/*/name',
+  ...accessConfigPaths,
 ];
 
 const notSupported = 'is not supported by eksflow';
@@ -62,6 +64,7 @@ const refusals: Record<string, string> = {
   '/managedNodeGroups/*/subnets': placement,
   '/fargateProfiles/*/subnets': placement,
   '/fargateProfiles/*/podExecutionRoleARN': 'eksflow makes the Fargate pod execution role (<name>-fargate) itself',
+  ...accessConfigRefusals,
 };
 
 // What eksctl fills in when a managed node group leaves it out.
@@ -224,6 +227,7 @@ function translate(config: Fields): Translation {
   });
 
   translateAddons(config, read);
+  translateAccessConfig(config, read);
 
   const logging = mapping(mapping(config.cloudWatch, '/cloudWatch')?.clusterLogging, '/cloudWatch/clusterLogging');
   const enableTypes = list(logging?.enableTypes, '/cloudWatch/clusterLogging/enableTypes');
@@ -264,7 +268,7 @@ function translateAddons(config: Fields, { put, fail, mapping, list }: Readers) 
   });
 }
 
-interface Readers {
+export interface Readers {
   put: (target: string, value: unknown, origin: string) => void;
   /** Records where a spec path came from when its value is put as part of a larger one. */
   trace: (target: string, origin: string) => void;

@@ -1,5 +1,6 @@
 import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { Access, accessProblems } from './access-entries';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -169,6 +170,7 @@ export const EnvironmentSpec = Type.Object({
   app: Type.Optional(App),
   addons: Addons,
   autoscaling: Type.Optional(Autoscaling),
+  access: Type.Optional(Access),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
 }, { additionalProperties: false, $id: 'EnvironmentSpec' });
@@ -291,6 +293,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
+  errors.push(...accessProblems(spec.access));
   return errors;
 }
 

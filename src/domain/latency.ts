@@ -8,6 +8,7 @@ export const stepKinds = [
   'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
   'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
+  'access-entry',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -53,6 +54,9 @@ export const latencyTable: Record<StepKind, Latency> = {
   'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
   // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
   'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
+  // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made
+  // seconds before is refused for ~10 s until IAM propagates it (aws-fault-catalog 4).
+  'access-entry': { medianSeconds: 3, p90Seconds: 15 },
 };
 
 /**

@@ -8,6 +8,8 @@
  */
 export const resourceKinds = [
   'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
+  // An access entry ("cluster/principalArn"); its access policy associations go with it.
+  'eks-access-entry',
   // On the cluster: an add-on ("cluster/add-on") and the app ("cluster/namespace/name").
   'addon', 'app',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.

@@ -1,3 +1,4 @@
+import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import type { EnvironmentSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
@@ -61,6 +62,7 @@ export const stepIds = {
   appVpa: 'app:vertical-pod-autoscaler',
   appLoadBalancer: 'app:load-balancer',
   autoscalingCheck: 'verify:autoscaling',
+  accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
 } as const;
 
 export interface PlanOptions {
@@ -145,10 +147,11 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     compute = stepIds.corednsOnFargate;
   }
   addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep);
+  addAccessEntrySteps(spec, add);
   return schedulePlan(spec, steps);
 }
 
-type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string | undefined)[], subject?: string) => void;
+export type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string | undefined)[], subject?: string) => void;
 
 /**
  * Add-ons in dependency order once there is somewhere for their pods to run (every node
@@ -274,7 +277,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry'], 'it needs the cluster ACTIVE first');
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
   requireBefore(['oidc-provider'], ['irsa-role'], 'an IRSA role trusts the OIDC provider, which must exist first');
   requireBefore(['node-role'], ['nodegroup'], 'a node group is created with its node role');

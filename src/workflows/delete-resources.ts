@@ -2,6 +2,7 @@ import { ApplicationFailure, log, patched, proxyActivities, sleep } from '@tempo
 import type { Activities } from '../activities';
 import type { AddonRequest } from '../activities/addons';
 import type { AddonName, AppSpec } from '../domain/environment-spec';
+import { accessEntryFromLedgerName } from '../domain/access-entries';
 import { errorTypes } from '../domain/errors';
 import { deletionLatency, formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
@@ -98,6 +99,9 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       await pollUntil(() => undo.describeFargateProfile({ cluster, name }), gone, deletionLatency['fargate-profile'], { speedup, failed: deleteFailed, lookingAt: `Fargate profile ${name} (deleting)` });
       return deleted?.outcome;
     }
+    case 'eks-access-entry':
+      // Only runs whose spec has access entries ledger these: no older history reaches this case.
+      return (await undo.deleteAccessEntry({ ...owner, ...accessEntryFromLedgerName(entry.name) })).outcome;
     case 'ecr-repository':
       return (await undo.deleteEcrRepository({ ...owner, name: entry.name }))?.outcome;
     case 'vpc':

@@ -4,6 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AddonContext } from '../activities/addons/addon-module';
+import { accessEntryLedgerName } from '../domain/access-entries';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
@@ -358,6 +359,14 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         checked.push(`probe Pending after ${probe.pendingAfterSeconds}s, scheduled after ${probe.scheduledAfterSeconds}s on ${probe.nodesAfter} nodes (${probe.nodesBefore} before)`);
       }
       update(step.id, { detail: checked.join('; ') });
+    },
+    // No patch: only specs with access entries plan this step, and no run started before it had one.
+    'access-entry': async (step) => {
+      const entry = spec.access!.entries.find((e) => e.principalArn === step.subject)!;
+      const ensured = await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, entry.principalArn), region: spec.region }, () => aws.ensureAccessEntry({
+        owner, region: spec.region, cluster: spec.name, entry, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `${ensured.made ? 'entry created' : 'entry adopted'}${ensured.policies.length ? `; ${ensured.policies.join('; ')}` : ''}${entry.kubernetesGroups?.length ? `; groups ${entry.kubernetesGroups.join(', ')}` : ''}` });
     },
     'kube-api-ready': async (step) => {
       // eksctl's WaitForControlPlane: 6 successes 20 s apart (pkg/eks/client.go), in the cloud's

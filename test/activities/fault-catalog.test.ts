@@ -131,6 +131,55 @@ test('catalog 3: CreateAddon waits out its role\'s "does not exist" and "CREATE_
   await rejectsWith(bed.apis.eks.createAddon(addonInput), errorTypes.awsClientError, /CreateAddon demo\/aws-ebs-csi-driver: InvalidParameterException: Role .*demo-ebs does not exist \(still so/);
 });
 
+// moto has no access-entry API: once a fault's window closes, the proxy plays EKS's success with
+// the response body of the API reference (CreateAccessEntry → `accessEntry`; AssociateAccessPolicy
+// → `associatedAccessPolicy`), so the SDK adapter's own request, parsing and waiting are what is tested.
+const teamRole = `arn:aws:iam::${account}:role/team-admin`;
+const createAccessEntry: RequestMatch = { service: 'eks', operation: 'CreateAccessEntry', resource: 'demo' };
+const associateAccessPolicy: RequestMatch = { service: 'eks', operation: 'AssociateAccessPolicy', resource: 'team-admin' };
+const accessEntryInput = { cluster: 'demo', principalArn: teamRole, type: 'STANDARD', kubernetesGroups: ['team'], tags: { team: 'a' }, clientRequestToken: 'token-ae' };
+const accessEntryArn = `arn:aws:eks:us-east-1:${account}:access-entry/demo/role/${account}/team-admin/0123`;
+const accessEntryCreated: FaultRule = {
+  on: createAccessEntry,
+  reply: { status: 200, body: { accessEntry: { clusterName: 'demo', principalArn: teamRole, kubernetesGroups: ['team'], accessEntryArn, type: 'STANDARD', tags: { team: 'a' } } } },
+};
+const viewPolicy = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', scope: { type: 'namespace' as const, namespaces: ['web'] } };
+const policyAssociated: FaultRule = {
+  on: associateAccessPolicy,
+  reply: { status: 200, body: { clusterName: 'demo', principalArn: teamRole, associatedAccessPolicy: { policyArn: viewPolicy.policyArn, accessScope: { type: 'namespace', namespaces: ['web'] } } } },
+};
+
+test('catalog 4: CreateAccessEntry waits out "invalid principal" and AssociateAccessPolicy "could not be found"; both fail once they outlast the budget', async () => {
+  bed.proxy.add(brief({ on: createAccessEntry, error: { code: 'InvalidParameterException', message: 'The specified principalArn is invalid: invalid principal' } }));
+  bed.proxy.add(accessEntryCreated);
+  const created = await meets(createAccessEntry, () => bed.apis.eks.createAccessEntry(accessEntryInput), window);
+  assert.deepEqual(created, { cluster: 'demo', principalArn: teamRole, arn: accessEntryArn, type: 'STANDARD', kubernetesGroups: ['team'], tags: { team: 'a' } });
+  // What the SDK sent: the principal, its type, groups, tags and token (Terraform's request, access_entry.go).
+  assert.deepEqual(JSON.parse(bed.proxy.seen(createAccessEntry).at(-1)!.body), { principalArn: teamRole, type: 'STANDARD', kubernetesGroups: ['team'], tags: { team: 'a' }, clientRequestToken: 'token-ae' });
+
+  bed.proxy.add(brief({ on: associateAccessPolicy, error: { code: 'ResourceNotFoundException', message: "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'." } }));
+  bed.proxy.add(policyAssociated);
+  await meets(associateAccessPolicy, () => bed.apis.eks.associateAccessPolicy('demo', teamRole, viewPolicy), window);
+  assert.deepEqual(JSON.parse(bed.proxy.seen(associateAccessPolicy).at(-1)!.body), { policyArn: viewPolicy.policyArn, accessScope: { type: 'namespace', namespaces: ['web'] } });
+
+  bed.proxy.clear();
+  bed.proxy.add({ on: createAccessEntry, error: { code: 'InvalidParameterException', message: 'The specified principalArn is invalid: invalid principal' } });
+  await rejectsWith(bed.apis.eks.createAccessEntry(accessEntryInput), errorTypes.awsClientError, /CreateAccessEntry demo\/.*team-admin: InvalidParameterException: The specified principalArn is invalid: invalid principal \(still so .*aws-fault-catalog 4\)/);
+  bed.proxy.add({ on: associateAccessPolicy, error: { code: 'ResourceNotFoundException', message: 'The specified principalArn could not be found.' } });
+  await rejectsWith(bed.apis.eks.associateAccessPolicy('demo', teamRole, viewPolicy), errorTypes.awsClientError, /AssociateAccessPolicy demo\/.*: ResourceNotFoundException: The specified principalArn could not be found\. \(still so/);
+  // Any other refusal is final at once: a second entry for the principal.
+  bed.proxy.clear();
+  bed.proxy.add({ on: createAccessEntry, error: { code: 'ResourceInUseException', message: 'The specified access entry resource is already in use on this cluster.' } });
+  await rejectsWith(bed.apis.eks.createAccessEntry(accessEntryInput), errorTypes.awsClientError, /ResourceInUseException: The specified access entry resource is already in use on this cluster\.$/);
+  assert.equal(bed.proxy.seen(createAccessEntry).length, 1, 'asked once');
+  // Gone is done: DescribeAccessEntry answers undefined, DeleteAccessEntry succeeds (terraform-provider-aws resourceAccessEntryDelete).
+  const notFound = { code: 'ResourceNotFoundException', message: 'The specified access entry resource could not be found.' };
+  bed.proxy.add({ on: { service: 'eks', operation: 'DescribeAccessEntry', resource: 'team-admin' }, error: notFound });
+  bed.proxy.add({ on: { service: 'eks', operation: 'DeleteAccessEntry', resource: 'team-admin' }, error: notFound });
+  assert.equal(await bed.apis.eks.describeAccessEntry('demo', teamRole), undefined);
+  await bed.apis.eks.deleteAccessEntry('demo', teamRole);
+});
+
 const createIrsaRole: RequestMatch = { service: 'iam', operation: 'CreateRole', resource: 'demo-kube-system-ebs' };
 const issuerUrl = 'https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
 const invalidPrincipal = `Invalid principal in policy: "Federated":"arn:aws:iam::${account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"`;

@@ -268,8 +268,9 @@ fargateProfiles:
 });
 
 test('an unsupported field is refused even when it holds a scalar or sits in a list', () => {
-  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'accessConfig: { authenticationMode: API }')), [
-    '/accessConfig', '/managedNodeGroups/0/iam',
+  // (accessConfig was the example here until eksflow took it: test/domain/access-entries.test.ts.)
+  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'zonalShiftConfig: { enabled: true }')), [
+    '/managedNodeGroups/0/iam', '/zonalShiftConfig',
   ]);
   const top = 'fargateProfiles:\n  - name: fp\n    selectors:\n      - namespace: default\n        podLabels: { a: b }';
   assert.deepEqual(pathsOf(withGroup('', top)), ['/fargateProfiles/0/selectors/0/podLabels']);

@@ -88,6 +88,10 @@ const eksRoutes: [string, RegExp, string][] = [
   ['GET', /^\/clusters\/[^/]+\/fargate-profiles\/[^/]+$/, 'DescribeFargateProfile'], ['DELETE', /^\/clusters\/[^/]+\/fargate-profiles\/[^/]+$/, 'DeleteFargateProfile'],
   ['POST', /^\/clusters\/[^/]+\/addons$/, 'CreateAddon'], ['GET', /^\/clusters\/[^/]+\/addons$/, 'ListAddons'],
   ['GET', /^\/clusters\/[^/]+\/addons\/[^/]+$/, 'DescribeAddon'], ['DELETE', /^\/clusters\/[^/]+\/addons\/[^/]+$/, 'DeleteAddon'],
+  // Access entries: the principal ARN is the last path segment (URL-encoded on the wire, decoded here, so it holds "/").
+  ['POST', /^\/clusters\/[^/]+\/access-entries\/.+\/access-policies$/, 'AssociateAccessPolicy'], ['GET', /^\/clusters\/[^/]+\/access-entries\/.+\/access-policies$/, 'ListAssociatedAccessPolicies'],
+  ['POST', /^\/clusters\/[^/]+\/access-entries$/, 'CreateAccessEntry'], ['GET', /^\/clusters\/[^/]+\/access-entries$/, 'ListAccessEntries'],
+  ['GET', /^\/clusters\/[^/]+\/access-entries\/.+$/, 'DescribeAccessEntry'], ['DELETE', /^\/clusters\/[^/]+\/access-entries\/.+$/, 'DeleteAccessEntry'],
   ['POST', /^\/tags\//, 'TagResource'], ['GET', /^\/tags\//, 'ListTagsForResource'], ['DELETE', /^\/tags\//, 'UntagResource'],
 ];
 

@@ -2,8 +2,9 @@ import {
   CreateAddonCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   DescribeUpdateCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
-  type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
+  type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
+import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
 import { allPages } from './pages';
@@ -23,6 +24,8 @@ export interface Cluster {
   /** EKS's health issues (a FAILED cluster says why here), each as "code: message". */
   health: string[];
   tags: Record<string, string>;
+  /** accessConfig.authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API; undefined where the backend does not say (moto). */
+  authenticationMode?: string;
 }
 
 export interface CreateClusterInput {
@@ -34,6 +37,8 @@ export interface CreateClusterInput {
   logTypes: string[];
   tags: Record<string, string>;
   clientRequestToken: string;
+  /** CreateCluster's accessConfig; bootstrapClusterCreatorAdminPermissions is write-only (aws-fault-catalog 35). */
+  accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean };
 }
 
 export interface Nodegroup {
@@ -111,7 +116,7 @@ export interface ClusterUpdate {
   errors: string[];
 }
 
-export interface EksApi {
+export interface EksApi extends AccessEntryApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -146,6 +151,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   enabledLogTypes: (cluster.logging?.clusterLogging ?? []).filter((setup) => setup.enabled).flatMap((setup) => setup.types ?? []),
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
+  ...(cluster.accessConfig?.authenticationMode ? { authenticationMode: cluster.accessConfig.authenticationMode } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -174,6 +180,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
   // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
   const notYet = notYetByCall(patience);
   return {
+    ...accessEntryApi(client, notYet),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;
@@ -252,6 +259,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
+        ...(input.accessConfig ? { accessConfig: { ...input.accessConfig, authenticationMode: input.accessConfig.authenticationMode as AuthenticationMode } } : {}),
       }));
       const created = await whileNameHeld(notYet.CreateCluster, (rules) => aws(`CreateCluster ${input.name}`, create, rules), async () => (await this.describeCluster(input.name)) !== undefined);
       return toCluster(created.cluster!);

@@ -92,6 +92,14 @@ export function notYetRules(patience: Patience) {
     podExecutionRole: propagation('2', "the pod execution role's trust policy to propagate", ['InvalidParameterException'], ['Misconfigured PodExecutionRole Trust Policy']),
     /** Catalog 3 (eks/addon.go resourceAddonCreate). */
     addonRole: propagation('3', "the add-on's service account role to propagate", ['InvalidParameterException'], ['does not exist', 'CREATE_FAILED']),
+    /**
+     * Catalog 4 (eks/access_entry.go resourceAccessEntryCreate retries this fragment for
+     * propagationTimeout): the IAM principal made seconds ago is not yet known to EKS. The same
+     * answer is permanent for a principal that is not there at all: past the budget it fails.
+     */
+    accessEntryPrincipal: propagation('4', 'the IAM principal to propagate to EKS', ['InvalidParameterException'], ['The specified principalArn is invalid: invalid principal']),
+    /** Catalog 4 (eks/access_policy_association.go resourceAccessPolicyAssociationCreate): the entry's principal not yet found. */
+    accessPolicyPrincipal: propagation('4', "the access entry's principal to propagate to EKS", ['ResourceNotFoundException'], ['The specified principalArn could not be found']),
     /** Catalog 6 (iam/role.go retryCreateRole): a principal in the trust policy (the OIDC provider of an IRSA role) made seconds ago. */
     trustPrincipal: propagation('6', 'the principal in the trust policy to propagate', ['MalformedPolicyDocumentException', 'MalformedPolicyDocument'], ['Invalid principal in policy']),
     /**
@@ -143,6 +151,8 @@ export function notYetByCall(patience: Patience) {
     CreateFargateProfile: [rules.podExecutionRole, rules.fargateBusy],
     DeleteFargateProfile: [rules.fargateBusy],
     CreateAddon: [rules.addonRole],
+    CreateAccessEntry: [rules.accessEntryPrincipal],
+    AssociateAccessPolicy: [rules.accessPolicyPrincipal],
     CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
     AttachRolePolicy: [rules.concurrentModification],
     DetachRolePolicy: [rules.concurrentModification],

@@ -35,7 +35,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
       response: { 202: Accepted, 400: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
     },
   }, async (request, reply) => {
-    const parsed = specFromRequest(request.body, request.headers['content-type']);
+    const parsed = specFromRequest(request.body, request.headers['content-type'], fastify.tenantAccess(request.principal.tenant));
     if (!parsed.ok) {
       return reply.code(400).send({ error: 'InvalidSpec', message: `the request has ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}`, errors: parsed.errors } satisfies ErrorBody);
     }

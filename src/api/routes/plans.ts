@@ -16,7 +16,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
     config: { access: 'read' },
     schema: { summary: 'Plan an environment (dry run)', description: 'The steps, waves, critical path and estimate for an EnvironmentSpec (JSON) or eksctl ClusterConfig (application/yaml); nothing starts.', tags: ['plans'] },
   }, async (request, reply) => {
-    const parsed = specFromRequest(request.body, request.headers['content-type']);
+    const parsed = specFromRequest(request.body, request.headers['content-type'], fastify.tenantAccess(request.principal.tenant));
     if (!parsed.ok) {
       return reply.code(400).send({ error: 'InvalidSpec', message: `the request has ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}`, errors: parsed.errors } satisfies ErrorBody);
     }

@@ -61,6 +61,8 @@ export interface ClusterRecord {
   certificateAuthority: string;
   oidcIssuer: string;
   enabledLogTypes: Set<string>;
+  /** accessConfig.authenticationMode: CONFIG_MAP when CreateCluster gave none, as the EKS API's default. */
+  authenticationMode?: string;
   /** When it first turned ACTIVE, in simulated epoch ms. */
   activeAt?: number;
   /** Before this time CreateAddon refuses: EKS's add-on API lags behind ACTIVE. */
@@ -92,6 +94,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     enabledLogTypes: [...cluster.enabledLogTypes].sort(),
     health: [...(cluster.issues ?? [])],
     tags: { ...cluster.tags },
+    ...(cluster.authenticationMode ? { authenticationMode: cluster.authenticationMode } : {}),
   };
 };
 

@@ -141,6 +141,7 @@ export class EksState {
       tags: { ...input.tags }, ...endpoint,
       // Each cluster has its own issuer: IRSA trust policies name it.
       oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
+      authenticationMode: input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
       enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), updates: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {

@@ -2,6 +2,8 @@ import { aws, awsOrUndefined } from '../../activities/aws/errors';
 import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup } from '../../activities/aws/eks';
 import { whileNameHeld } from '../../activities/aws/not-yet';
 import type { SimContext } from './context';
+import type { AssociatedAccessPolicy, CreateAccessEntryInput } from '../../activities/aws/eks-access-entries';
+import { AccessEntryState, accessEntryView } from './eks-access-entries';
 import { addonView, clusterView, fargateProfileView, nodegroupView } from './eks-records';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
 import type { AwsGateway, Request } from './gateway';
@@ -24,9 +26,11 @@ export interface ClusterCompute {
  */
 export class SimulatedEks implements EksApi {
   readonly state: EksState;
+  readonly accessEntries: AccessEntryState;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
     this.state = new EksState(context, neighbours, endpointOf);
+    this.accessEntries = new AccessEntryState(context, neighbours, (name) => this.state.cluster(name));
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -69,6 +73,40 @@ export class SimulatedEks implements EksApi {
     return this.call('deleteAddon', `${cluster}/${name}`, async (request) => {
       await awsOrUndefined(`DeleteAddon ${cluster}/${name}`, () => request('DeleteAddon', () => this.state.deleteAddon(cluster, name)));
     });
+  }
+
+  // --- access entries (src/sim/aws/eks-access-entries.ts): the same calls and "not yet" rules as the SDK adapter
+
+  describeAccessEntry(cluster: string, principalArn: string) {
+    return this.call('describeAccessEntry', `${cluster}/${principalArn}`, (request) =>
+      awsOrUndefined(`DescribeAccessEntry ${cluster}/${principalArn}`, () => request('DescribeAccessEntry', () => accessEntryView(this.accessEntries.entry(cluster, principalArn)))));
+  }
+
+  createAccessEntry(input: CreateAccessEntryInput) {
+    return this.call('createAccessEntry', `${input.cluster}/${input.principalArn}`, (request) =>
+      aws(`CreateAccessEntry ${input.cluster}/${input.principalArn}`, () => request('CreateAccessEntry', () => accessEntryView(this.accessEntries.create(input))), this.context.notYet.CreateAccessEntry));
+  }
+
+  deleteAccessEntry(cluster: string, principalArn: string) {
+    return this.call('deleteAccessEntry', `${cluster}/${principalArn}`, async (request) => {
+      await awsOrUndefined(`DeleteAccessEntry ${cluster}/${principalArn}`, () => request('DeleteAccessEntry', () => this.accessEntries.delete(cluster, principalArn)));
+    });
+  }
+
+  listAccessEntries(cluster: string) {
+    return this.call('listAccessEntries', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListAccessEntries ${cluster}`, () => request('ListAccessEntries', () => slicePage(this.accessEntries.list(cluster), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  associateAccessPolicy(cluster: string, principalArn: string, policy: AssociatedAccessPolicy) {
+    return this.call('associateAccessPolicy', `${cluster}/${principalArn}`, async (request) => {
+      await aws(`AssociateAccessPolicy ${cluster}/${principalArn} ${policy.policyArn}`, () => request('AssociateAccessPolicy', () => this.accessEntries.associate(cluster, principalArn, policy)), this.context.notYet.AssociateAccessPolicy);
+    });
+  }
+
+  listAssociatedAccessPolicies(cluster: string, principalArn: string) {
+    return this.call('listAssociatedAccessPolicies', `${cluster}/${principalArn}`, async (request) =>
+      (await awsOrUndefined(`ListAssociatedAccessPolicies ${cluster}/${principalArn}`, () => request('ListAssociatedAccessPolicies', () => this.accessEntries.associated(cluster, principalArn)))) ?? []);
   }
 
   describeFargateProfile(cluster: string, name: string) {
