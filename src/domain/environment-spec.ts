@@ -1,5 +1,6 @@
 import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -168,6 +169,7 @@ export const EnvironmentSpec = Type.Object({
   image: Type.Optional(Image),
   app: Type.Optional(App),
   addons: Addons,
+  eksAddons: Type.Optional(EksAddons),
   autoscaling: Type.Optional(Autoscaling),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
@@ -231,6 +233,7 @@ function explain(schema: TSchema, message: string): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
+  if (message === 'Unexpected property' && schema.description === EksAddons.description) return `is not a core EKS add-on eksflow installs (${coreAddonNames.join(', ')}); other add-ons go under addons`;
   if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
@@ -288,6 +291,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       }
     }
   }
+  errors.push(...eksAddonRuleErrors(spec.eksAddons));
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
