@@ -23,8 +23,8 @@ export type CoreAddonName = (typeof coreAddonNames)[number];
 export const isCoreAddon = (name: unknown): name is CoreAddonName => (coreAddonNames as readonly unknown[]).includes(name);
 
 const Version = Type.String({
-  pattern: '^(latest|v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+)$',
-  description: 'an EKS add-on version as DescribeAddonVersions lists it (v1.20.4-eksbuild.1), or latest; the default version for the cluster\'s Kubernetes minor when left out',
+  pattern: '^(latest|v?[0-9]+\\.[0-9]+\\.[0-9]+(-eksbuild\\.[0-9]+)?)$',
+  description: 'an EKS add-on version as DescribeAddonVersions lists it (v1.20.4-eksbuild.1; v1.20.4 takes its newest build), or latest; the default version for the cluster\'s Kubernetes minor when left out',
 });
 const ConfigurationValues = Type.Union([
   Type.String({ minLength: 1, maxLength: 65536, description: 'JSON or YAML' }),
@@ -161,7 +161,10 @@ export function chooseAddonVersion(requested: string | undefined, listed: Listed
     const fallback = sorted.find((v) => v.isDefault);
     return fallback ? { version: fallback.version } : { problem: `EKS marks no default version for Kubernetes ${minor}; give a version: ${offered}` };
   }
-  return listed.some((v) => v.version === requested) ? { version: requested } : { problem: `version ${requested} is not offered: ${offered}; give one of them, latest, or leave version out for the default` };
+  // As eksctl does: a missing "v" is added, and a version without its build takes the newest build.
+  const wanted = requested.startsWith('v') ? requested : `v${requested}`;
+  const match = wanted.includes('-eksbuild.') ? sorted.find((v) => v.version === wanted) : sorted.find((v) => v.version.startsWith(`${wanted}-eksbuild.`));
+  return match ? { version: match.version } : { problem: `version ${requested} is not offered: ${offered}; give one of them, latest, or leave version out for the default` };
 }
 
 /** Orders v1.20.4-eksbuild.3 by its numbers: major, minor, patch, build. */

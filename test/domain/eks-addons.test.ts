@@ -32,7 +32,7 @@ test('eksAddons: bad input is refused at its path, with the reason and the way o
     ...base,
     eksAddons: {
       'aws-efs-csi-driver': {},
-      coredns: { version: '1.12.1' },
+      coredns: { version: '1.12' },
       'vpc-cni': { serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/cni', managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'] },
       'kube-proxy': { resolveConflicts: 'PRESERVE' },
     },
@@ -41,7 +41,7 @@ test('eksAddons: bad input is refused at its path, with the reason and the way o
   const errors = result.ok ? [] : result.errors;
   const at = (path: string) => errors.find((e) => e.path === path)?.message ?? '';
   assert.match(at('/eksAddons/aws-efs-csi-driver'), /not a core EKS add-on eksflow installs \(vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver, eks-pod-identity-agent\)/);
-  assert.match(at('/eksAddons/coredns/version'), /v1\.20\.4-eksbuild\.1\), or latest/);
+  assert.match(at('/eksAddons/coredns/version'), /v1\.20\.4-eksbuild\.1; v1\.20\.4 takes its newest build\), or latest/);
   assert.match(at('/eksAddons/vpc-cni/managedPolicyArns'), /serviceAccountRoleArn .* or managedPolicyArns .*, not both/);
   assert.equal(at('/eksAddons/kube-proxy/resolveConflicts'), 'must be one of OVERWRITE, NONE');
 });
@@ -53,6 +53,7 @@ test('a version: the minor\'s default when left out, the newest for latest, a li
   assert.deepEqual(chooseAddonVersion(undefined, listed, '1.33'), { version: 'v1.19.6-eksbuild.7' });
   assert.deepEqual(chooseAddonVersion('latest', listed, '1.33'), { version: 'v1.20.10-eksbuild.2' }, 'numerically newest, not by text');
   assert.deepEqual(chooseAddonVersion('v1.20.4-eksbuild.1', listed, '1.33'), { version: 'v1.20.4-eksbuild.1' });
+  assert.deepEqual(chooseAddonVersion('1.20.10', listed, '1.33'), { version: 'v1.20.10-eksbuild.2' }, 'as eksctl: "v" added, the newest build taken');
   const refused = chooseAddonVersion('v1.18.0-eksbuild.1', listed, '1.33');
   assert.ok('problem' in refused);
   assert.equal(refused.problem, 'version v1.18.0-eksbuild.1 is not offered: for Kubernetes 1.33 EKS lists v1.20.10-eksbuild.2, v1.20.4-eksbuild.1, v1.19.6-eksbuild.7 (default); give one of them, latest, or leave version out for the default');
