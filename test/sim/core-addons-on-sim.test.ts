@@ -5,6 +5,7 @@ import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/env
 import { roleNames } from '../../src/domain/names';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
 import { waitFor } from '../support/process';
 import { simWorkerBed } from '../support/sim-worker-bed';
 
@@ -103,6 +104,7 @@ test('the five core add-ons install at each minor\'s default versions (1.33 and 
 
   await Promise.all([old.signal(teardownSignal, { reason: 'test over' }), current.signal(teardownSignal, { reason: 'test over' })]);
   const [oldResult] = await Promise.all([old.result(), current.result()]);
+  await recordHistory('core-addons-provision-teardown', old);
   assert.deepEqual(oldResult.ledger.filter((e) => e.kind === 'eks-addon').map((e) => e.state), ['deleted', 'deleted', 'deleted', 'deleted', 'deleted']);
   for (const name of ['core-133', 'core-136']) assert.deepEqual(await leftOf(name), { clusters: [], roles: [], vpc: undefined }, name);
 });
@@ -112,6 +114,7 @@ test('a configurationValues the add-on\'s schema refuses fails the run at its fi
   const handle = await start(spec);
   const error = await handle.result().then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof WorkflowFailedError, String(error));
+  await recordHistory('core-addons-refused-configuration', handle);
   assert.match(error.cause!.message, /\/eksAddons\/coredns\/configurationValues: coredns v1\.12\.4-eksbuild\.1 refuses it: \/replicaCount must be integer/);
   assert.match(error.cause!.message, /\/eksAddons\/vpc-cni\/version: version v1\.2\.3-eksbuild\.1 is not offered: for Kubernetes 1\.35 EKS lists v1\.20\.5-eksbuild\.1 \(default\), v1\.20\.4-eksbuild\.1/);
   assert.match(error.cause!.message, /everything this run made was deleted/);
@@ -129,6 +132,7 @@ test('a core add-on that ends CREATE_FAILED fails its step with EKS\'s issue; th
   const error = await handle.result().then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof WorkflowFailedError, String(error));
   assert.match(error.cause!.message, /eks:addon\/coredns is CREATE_FAILED: ConfigurationConflict/);
+  await recordHistory('core-addons-rollback', handle);
   const progress = await handle.query(progressQuery);
   assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
   assert.deepEqual(progress.ledger.filter((e) => e.kind === 'eks-addon').map((e) => `${e.name} ${e.state}`).sort(),
