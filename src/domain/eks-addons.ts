@@ -53,7 +53,7 @@ const CoreAddon = Type.Object(common, { additionalProperties: false });
 const VpcCni = Type.Object({
   ...common,
   podSecurityGroups: Type.Optional(Type.Boolean({
-    description: 'security groups for pods: ENABLE_POD_ENI=true, and the cluster role gets AmazonEKSVPCResourceController',
+    description: 'security groups for pods: ENABLE_POD_ENI=true, the cluster role gets AmazonEKSVPCResourceController, and app.securityGroupIds become a SecurityGroupPolicy',
   })),
   prefixDelegation: Type.Optional(Type.Object({
     warmPrefixTarget: Type.Integer({ minimum: 0, maximum: 64, default: 1, description: 'WARM_PREFIX_TARGET: /28 prefixes kept ready per node' }),
@@ -187,13 +187,17 @@ export interface ResolvedCoreAddon {
 export type ResolvedCoreAddons = Partial<Record<CoreAddonName, ResolvedCoreAddon>>;
 
 /** Cross-field rules the schema cannot say, at their paths. */
-export function eksAddonRuleErrors(eksAddons: unknown): { path: string; message: string }[] {
+export function eksAddonRuleErrors(eksAddons: unknown, app: unknown): { path: string; message: string }[] {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(eksAddons)) return [];
-  return coreAddonNames.flatMap((name) => {
+  const errors = !isObject(eksAddons) ? [] : coreAddonNames.flatMap((name) => {
     const entry = eksAddons[name];
     return isObject(entry) && entry.serviceAccountRoleArn !== undefined && entry.managedPolicyArns !== undefined
       ? [{ path: `/eksAddons/${name}/managedPolicyArns`, message: 'give serviceAccountRoleArn (a role you made) or managedPolicyArns (eksflow makes the role), not both' }]
       : [];
   });
+  const vpcCni = isObject(eksAddons) && isObject(eksAddons['vpc-cni']) ? eksAddons['vpc-cni'] : undefined;
+  if (isObject(app) && app.securityGroupIds !== undefined && vpcCni?.podSecurityGroups !== true) {
+    errors.push({ path: '/app/securityGroupIds', message: 'security groups for pods need the VPC CNI to give pods their own ENIs: set eksAddons.vpc-cni.podSecurityGroups to true, or remove securityGroupIds' });
+  }
+  return errors;
 }

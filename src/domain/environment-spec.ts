@@ -125,6 +125,9 @@ export const App = Type.Object({
     maxReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
     targetCpuUtilization: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'percent of the CPU request' }),
   }, { additionalProperties: false, description: 'a HorizontalPodAutoscaler (autoscaling/v2) on CPU; needs metrics-server' })),
+  securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), {
+    minItems: 1, maxItems: 5, uniqueItems: true, description: 'security groups for the app\'s pods (a SecurityGroupPolicy); needs eksAddons.vpc-cni.podSecurityGroups',
+  })),
   vpa: Type.Optional(Type.Object({
     updateMode: literals(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'] as const, { default: 'Off', description: 'Off only recommends' }),
   }, { additionalProperties: false, description: 'a VerticalPodAutoscaler for the app; needs vertical-pod-autoscaler' })),
@@ -291,7 +294,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       }
     }
   }
-  errors.push(...eksAddonRuleErrors(spec.eksAddons));
+  errors.push(...eksAddonRuleErrors(spec.eksAddons, spec.app));
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }

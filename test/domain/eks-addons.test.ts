@@ -5,6 +5,7 @@ import { chooseAddonVersion, clusterRoleExtraPolicies, configurationOverlay, cor
 import { coreAddonStepIds } from '../../src/domain/eks-addons-plan';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { planEnvironment, stepIds } from '../../src/domain/planner';
+import { appSecurityGroupPolicy } from '../../src/domain/security-group-policy';
 import { simulatedAddonCatalog } from '../../src/sim/aws/eks-addon-catalog';
 
 const base = {
@@ -44,6 +45,21 @@ test('eksAddons: bad input is refused at its path, with the reason and the way o
   assert.match(at('/eksAddons/coredns/version'), /v1\.20\.4-eksbuild\.1; v1\.20\.4 takes its newest build\), or latest/);
   assert.match(at('/eksAddons/vpc-cni/managedPolicyArns'), /serviceAccountRoleArn .* or managedPolicyArns .*, not both/);
   assert.equal(at('/eksAddons/kube-proxy/resolveConflicts'), 'must be one of OVERWRITE, NONE');
+});
+
+test('app.securityGroupIds need security groups for pods in the VPC CNI, and become a SecurityGroupPolicy for the app\'s pods', () => {
+  const app = { name: 'web', containerPort: 80, securityGroupIds: ['sg-0123456789abcdef0'] };
+  const refused = parseEnvironmentSpec({ ...base, image: { uri: 'nginx:1.27' }, app });
+  assert.deepEqual(refused.ok ? [] : refused.errors, [{
+    path: '/app/securityGroupIds',
+    message: 'security groups for pods need the VPC CNI to give pods their own ENIs: set eksAddons.vpc-cni.podSecurityGroups to true, or remove securityGroupIds',
+  }]);
+  const accepted = spec({ image: { uri: 'nginx:1.27' }, app, eksAddons: { 'vpc-cni': { podSecurityGroups: true } } });
+  assert.deepEqual(appSecurityGroupPolicy(accepted.app!, { environment: 'team-a/core' }), {
+    apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy',
+    metadata: { name: 'web', namespace: 'web', labels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'eksflow', 'eksflow.io/environment': 'team-a.core' } },
+    spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, securityGroups: { groupIds: ['sg-0123456789abcdef0'] } },
+  });
 });
 
 test('a version: the minor\'s default when left out, the newest for latest, a listed one as given, else refused with the list', () => {

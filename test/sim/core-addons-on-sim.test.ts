@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { roleNames } from '../../src/domain/names';
@@ -62,7 +63,10 @@ const leftOf = async (name: string) => {
 
 test('the five core add-ons install at each minor\'s default versions (1.33 and 1.36), configured, the EBS CSI driver with its IRSA role; teardown deletes them', async () => {
   const [old, current] = await Promise.all([
-    start(specOf('core-133', { kubernetesVersion: '1.33', eksAddons: allFive })),
+    start(specOf('core-133', {
+      kubernetesVersion: '1.33', eksAddons: allFive, addons: { 'aws-load-balancer-controller': {} },
+      image: { uri: 'public.ecr.aws/nginx/nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 1, securityGroupIds: ['sg-0123456789abcdef0'] },
+    })),
     start(specOf('core-136', { kubernetesVersion: '1.36', eksAddons: allFive })),
   ]);
   const [oldReady, currentReady] = await Promise.all([ready('core-133', old), ready('core-136', current)]);
@@ -87,6 +91,11 @@ test('the five core add-ons install at each minor\'s default versions (1.33 and 
   assert.deepEqual(JSON.parse(addons['vpc-cni']!.configurationValues!), { env: { ENABLE_POD_ENI: 'true', ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } });
   assert.equal(addons['vpc-cni']!.tags['eksflow.io/environment'], 'team-a/core-133', 'tagged for ownership');
   assert.ok((await bed.cloud.aws.iam.attachedPolicies(roleNames.cluster('core-133'))).includes('arn:aws:iam::aws:policy/AmazonEKSVPCResourceController'));
+
+  // Security groups for pods: the app's SecurityGroupPolicy selects its pods.
+  const kube = await bed.cloud.deps.kube.forCluster('core-133');
+  const policy = await kube.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'vpcresources.k8s.aws', version: 'v1beta1', namespace: 'web', plural: 'securitygrouppolicies', name: 'web' }) as { spec: unknown };
+  assert.deepEqual(policy.spec, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, securityGroups: { groupIds: ['sg-0123456789abcdef0'] } });
 
   // The EBS CSI driver's role: trusted by exactly its controller's ServiceAccount, through the cluster's OIDC provider.
   const ebsRole = roleNames.irsa('core-133', 'kube-system', 'ebs-csi-controller-sa');
