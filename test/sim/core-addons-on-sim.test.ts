@@ -148,3 +148,18 @@ test('a core add-on that ends CREATE_FAILED fails its step with EKS\'s issue; th
     ['core-fails/coredns compensated', 'core-fails/kube-proxy compensated', 'core-fails/vpc-cni compensated']);
   assert.deepEqual(await leftOf('core-fails'), { clusters: [], roles: [], vpc: undefined });
 });
+
+test('on a Fargate-only cluster, CoreDNS\'s add-on comes after CoreDNS moved onto Fargate, configured to stay there', async () => {
+  const handle = await start(specOf('core-fargate', {
+    nodeGroups: [], fargateProfiles: [{ name: 'system', selectors: [{ namespace: 'kube-system' }] }], eksAddons: { coredns: {}, 'kube-proxy': {} },
+  }));
+  const progress = await ready('core-fargate', handle);
+  const step = (id: string) => progress.steps.find((s) => s.id === id)!;
+  assert.ok(Date.parse(step('eks:addon/coredns').startedAt!) >= Date.parse(step('k8s:coredns-on-fargate').endedAt!), 'after CoreDNS is on Fargate');
+  const coredns = await bed.cloud.aws.eks.describeAddon('core-fargate', 'coredns');
+  assert.equal(coredns?.status, 'ACTIVE');
+  assert.deepEqual(JSON.parse(coredns!.configurationValues!), { computeType: 'Fargate' });
+  await handle.signal(teardownSignal, { reason: 'test over' });
+  await handle.result();
+  assert.deepEqual(await leftOf('core-fargate'), { clusters: [], roles: [], vpc: undefined });
+});
