@@ -1,4 +1,3 @@
-import { isCoreAddon } from '../domain/eks-addons';
 import type { ResourceRef } from '../domain/ledger';
 import { ownershipOf, type Owner } from '../domain/ownership';
 import type { EcrApi } from './aws/ecr';
@@ -55,12 +54,6 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
       for (const name of await deps.eks.listFargateProfiles(cluster)) {
         const profile = await deps.eks.describeFargateProfile(cluster, name);
         if (profile && ours(profile.tags)) owned.push({ kind: 'eks-fargate-profile', name: `${cluster}/${name}`, region, arn: profile.arn });
-      }
-      // The core add-ons eksflow made as EKS managed add-ons (the catalog's EKS add-ons, such as
-      // metrics-server, are the cluster's 'addon' entries and go with their own uninstall).
-      for (const name of (await deps.eks.listAddons(cluster)).filter(isCoreAddon)) {
-        const addon = await deps.eks.describeAddon(cluster, name);
-        if (addon && ours(addon.tags)) owned.push({ kind: 'eks-addon', name: `${cluster}/${name}`, region });
       }
       owned.push({ kind: 'eks-cluster', name: cluster, region, arn: described.arn });
     }
