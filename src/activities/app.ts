@@ -9,6 +9,7 @@ import {
 import type { AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { ownershipTagKeys } from '../domain/ownership';
+import { appSecurityGroupPolicy } from '../domain/security-group-policy';
 import { deleteIfPresent, isApiMissing, kubeCall, kubeConflict, kubeFailure, kubeOrUndefined } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
 import { paceFor, type Pace } from './pace';
@@ -94,9 +95,11 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined, ...(createdByRun ? { createdByRun } : {}) });
     const applied: string[] = [];
     let generation = 0;
-    for (const object of [manifests.namespace, manifests.deployment, manifests.service, manifests.horizontalPodAutoscaler]) {
+    // Before the Deployment: the VPC resource controller gives branch ENIs only to pods created after it.
+    const securityGroupPolicy = appSecurityGroupPolicy(app, { environment: input.environment });
+    for (const object of [manifests.namespace, securityGroupPolicy, manifests.deployment, manifests.service, manifests.horizontalPodAutoscaler]) {
       if (!object) continue;
-      const result = await apply(object as KubernetesObject);
+      const result = await apply(object as KubernetesObject, object === securityGroupPolicy ? { ifApiMissing: 'the SecurityGroupPolicy API (vpcresources.k8s.aws) is not served yet' } : {});
       if (object === manifests.deployment) generation = result.metadata?.generation ?? 0;
       applied.push(`${object.kind}/${object.metadata.name}`);
     }
@@ -162,7 +165,9 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     const objects = KubernetesObjectApi.makeApiClient(config);
     const namespace = appNamespace(input.app);
     if (builtInNamespaces.includes(namespace)) {
-      const gone = await Promise.all(Object.values(appObjectReferences(input.app)).map((target) => deleteIfPresent(target, objects)));
+      const securityGroupPolicy = appSecurityGroupPolicy(input.app, { environment: '' });
+      const targets = [...Object.values(appObjectReferences(input.app)), ...(securityGroupPolicy ? [{ apiVersion: securityGroupPolicy.apiVersion, kind: securityGroupPolicy.kind, metadata: { name: securityGroupPolicy.metadata.name, namespace: securityGroupPolicy.metadata.namespace } }] : [])];
+      const gone = await Promise.all(targets.map((target) => deleteIfPresent(target, objects)));
       return gone.every(Boolean) ? { status: 'gone' } : { status: 'deleting' };
     }
     // A namespace already terminating is not deleted again: the apiserver answers that with 409 Conflict.

@@ -11,6 +11,7 @@ import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } fr
 import { createClusterActivities } from './cluster';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
+import { createEksAddonActivities } from './eks-addons';
 import { createFargateActivities } from './fargate-profiles';
 import { createHelmActivities, type HelmApi } from './helm';
 import { createIamRoleActivities } from './iam-roles';
@@ -68,6 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
     ...helm,
+    ...createEksAddonActivities(deps.eks, pace),
     ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole),
     ...createAppActivities(deps.kube, pace),
     ...createAutoscalingCheckActivities(deps.kube),

@@ -1,5 +1,6 @@
 import { isScalar, parseAllDocuments } from 'yaml';
 import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
+import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
 import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
 
 /**
@@ -25,6 +26,8 @@ const supportedPaths = [
   '/cloudWatch/clusterLogging/enableTypes',
   '/addons/*/name',
   ...accessConfigPaths,
+  // Read for the core add-ons (translateAddons refuses them, by path, for the others).
+  ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
 ];
 
 const notSupported = 'is not supported by eksflow';
@@ -33,14 +36,9 @@ const placement = 'per-group placement is not supported: node groups and Fargate
 // Why well-known eksctl settings are refused. A `*` entry refuses each key of that mapping, so
 // the path names the exact setting.
 const refusals: Record<string, string> = {
-  '/addons/*/version': 'eksflow pins each add-on\'s version per Kubernetes version; remove version',
-  '/addons/*/serviceAccountRoleARN': 'eksflow makes each add-on\'s IRSA role itself',
-  '/addons/*/attachPolicyARNs': 'eksflow gives each add-on the permissions its catalog entry names',
-  '/addons/*/attachPolicy': 'eksflow gives each add-on the permissions its catalog entry names',
-  '/addons/*/wellKnownPolicies': 'eksflow gives each add-on the permissions its catalog entry names',
-  '/addons/*/podIdentityAssociations': 'pod identity associations are not supported: eksflow binds add-ons through IRSA',
-  '/addons/*/configurationValues': 'add-on configuration comes from eksflow\'s catalog; it is not configurable per environment',
-  '/addons/*/resolveConflicts': 'eksflow always takes over what a self-managed install left (OVERWRITE)',
+  '/addons/*/attachPolicy': 'inline policies for an add-on\'s role are not supported: give managed policies in attachPolicyARNs',
+  '/addons/*/podIdentityAssociations': 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
+  '/addons/*/useDefaultPodIdentityAssociations': 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
   '/addonsConfig': 'eksflow decides add-on defaults itself; remove addonsConfig',
   '/nodeGroups': 'self-managed node groups are not supported; use managedNodeGroups',
   '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
@@ -243,29 +241,72 @@ function translate(config: Fields): Translation {
   return { spec, origins, errors };
 }
 
-// EKS add-ons eksctl names and what each is in eksflow: an add-on it installs the same way, or a
-// refusal with the reason.
-const eksAddons: Record<string, { addon: string; options: Fields } | string> = {
+// EKS add-ons eksctl names that eksflow installs from its add-on catalog, as the same EKS add-on.
+const catalogAddons: Record<string, { addon: string; options: Fields }> = {
   'metrics-server': { addon: 'metrics-server', options: { method: 'eks-addon' } },
   'amazon-cloudwatch-observability': { addon: 'cloudwatch', options: { mode: 'observability', method: 'eks-addon' } },
-  'vpc-cni': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
-  coredns: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
-  'kube-proxy': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
 };
+// Why a catalog add-on's eksctl field is refused: the catalog decides it.
+const catalogAddonFields: Record<string, string> = {
+  version: 'eksflow pins this add-on\'s version per Kubernetes version; remove version',
+  configurationValues: 'this add-on\'s configuration comes from eksflow\'s catalog; it is not configurable per environment',
+  serviceAccountRoleARN: 'eksflow makes this add-on\'s IRSA role itself',
+  attachPolicyARNs: 'eksflow gives this add-on the permissions its catalog entry names',
+  wellKnownPolicies: 'eksflow gives this add-on the permissions its catalog entry names',
+  resolveConflicts: 'eksflow always takes over what a self-managed install left (OVERWRITE)',
+  tags: 'this add-on carries the environment\'s tags',
+};
+// eksctl's resolveConflicts (pkg/apis/eksctl.io/v1alpha5/addon.go: none, overwrite, preserve) as CreateAddon takes it.
+const resolveConflicts = new Map([['none', 'NONE'], ['overwrite', 'OVERWRITE']]);
 
+/**
+ * eksctl `addons` entries: the core EKS add-ons (vpc-cni, coredns, kube-proxy,
+ * aws-ebs-csi-driver, eks-pod-identity-agent) become `eksAddons` with their version (`latest`
+ * too), configurationValues, role (serviceAccountRoleARN, or attachPolicyARNs /
+ * wellKnownPolicies.ebsCSIController for a role eksflow makes), resolveConflicts and tags;
+ * metrics-server and amazon-cloudwatch-observability are the catalog's EKS add-ons.
+ */
 function translateAddons(config: Fields, { put, fail, mapping, list }: Readers) {
   put('/addons', {}, '/addons');
   (list(config.addons, '/addons') ?? []).forEach((item, i) => {
     const at = `/addons/${i}`;
-    const name = mapping(item, at)?.name;
+    const entry = mapping(item, at);
+    const name = entry?.name;
     if (typeof name !== 'string') return fail(`${at}/name`, 'must name an EKS add-on');
-    const known = eksAddons[name];
-    if (typeof known === 'string') return fail(`${at}/name`, known);
-    if (!known) {
-      return fail(`${at}/name`, `${name} is not an add-on eksflow installs; as EKS add-ons it offers ${Object.keys(eksAddons).filter((n) => typeof eksAddons[n] !== 'string').join(', ')}, and more as environment add-ons`);
+    const catalog = catalogAddons[name];
+    if (catalog) {
+      for (const [field, reason] of Object.entries(catalogAddonFields)) if (entry![field] !== undefined) fail(`${at}/${field}`, reason);
+      return put(`/addons/${catalog.addon}`, catalog.options, `${at}/name`);
     }
-    put(`/addons/${known.addon}`, known.options, `${at}/name`);
+    if (!isCoreAddon(name)) {
+      return fail(`${at}/name`, `${name} is not an add-on eksflow installs; as EKS add-ons it offers ${[...coreAddonNames, ...Object.keys(catalogAddons)].join(', ')}, and more as environment add-ons`);
+    }
+    translateCoreAddon(name, entry!, at, { put, fail, mapping, list } as Readers);
   });
+}
+
+function translateCoreAddon(name: CoreAddonName, entry: Fields, at: string, { put, fail, mapping }: Readers) {
+  const to = `/eksAddons/${name}`;
+  put(to, {}, `${at}/name`);
+  put(`${to}/version`, entry.version, `${at}/version`);
+  put(`${to}/configurationValues`, entry.configurationValues, `${at}/configurationValues`);
+  put(`${to}/serviceAccountRoleArn`, entry.serviceAccountRoleARN, `${at}/serviceAccountRoleARN`);
+  put(`${to}/managedPolicyArns`, entry.attachPolicyARNs, `${at}/attachPolicyARNs`);
+  put(`${to}/tags`, entry.tags, `${at}/tags`);
+  for (const [policy, wanted] of Object.entries(mapping(entry.wellKnownPolicies, `${at}/wellKnownPolicies`) ?? {})) {
+    // ebsCSIController is the role eksflow gives the EBS CSI driver anyway (AmazonEBSCSIDriverPolicy, IRSA).
+    if (policy === 'ebsCSIController' && name === 'aws-ebs-csi-driver') continue;
+    if (wanted === false) continue;
+    fail(`${at}/wellKnownPolicies/${pointerSegment(policy)}`, name === 'aws-ebs-csi-driver'
+      ? 'only ebsCSIController applies to aws-ebs-csi-driver'
+      : `well-known policies are not supported for ${name}: give managed policies in attachPolicyARNs`);
+  }
+  if (entry.resolveConflicts !== undefined) {
+    const given = String(entry.resolveConflicts).toLowerCase();
+    const mapped = resolveConflicts.get(given);
+    if (mapped) put(`${to}/resolveConflicts`, mapped, `${at}/resolveConflicts`);
+    else fail(`${at}/resolveConflicts`, given === 'preserve' ? 'EKS takes preserve only when updating an add-on; eksflow creates it: use none or overwrite' : 'must be none or overwrite');
+  }
 }
 
 export interface Readers {

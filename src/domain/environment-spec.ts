@@ -1,6 +1,7 @@
 import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Access, accessProblems } from './access-entries';
+import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -125,6 +126,9 @@ export const App = Type.Object({
     maxReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
     targetCpuUtilization: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'percent of the CPU request' }),
   }, { additionalProperties: false, description: 'a HorizontalPodAutoscaler (autoscaling/v2) on CPU; needs metrics-server' })),
+  securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), {
+    minItems: 1, maxItems: 5, uniqueItems: true, description: 'security groups for the app\'s pods (a SecurityGroupPolicy); needs eksAddons.vpc-cni.podSecurityGroups',
+  })),
   vpa: Type.Optional(Type.Object({
     updateMode: literals(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'] as const, { default: 'Off', description: 'Off only recommends' }),
   }, { additionalProperties: false, description: 'a VerticalPodAutoscaler for the app; needs vertical-pod-autoscaler' })),
@@ -169,6 +173,7 @@ export const EnvironmentSpec = Type.Object({
   image: Type.Optional(Image),
   app: Type.Optional(App),
   addons: Addons,
+  eksAddons: Type.Optional(EksAddons),
   autoscaling: Type.Optional(Autoscaling),
   access: Type.Optional(Access),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
@@ -233,6 +238,7 @@ function explain(schema: TSchema, message: string): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
+  if (message === 'Unexpected property' && schema.description === EksAddons.description) return `is not a core EKS add-on eksflow installs (${coreAddonNames.join(', ')}); other add-ons go under addons`;
   if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
@@ -290,6 +296,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       }
     }
   }
+  errors.push(...eksAddonRuleErrors(spec.eksAddons, spec.app));
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }

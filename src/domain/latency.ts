@@ -9,6 +9,7 @@ export const stepKinds = [
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
   'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
   'access-entry',
+  'eks-addons-check', 'eks-addon',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -57,6 +58,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made
   // seconds before is refused for ~10 s until IAM propagates it (aws-fault-catalog 4).
   'access-entry': { medianSeconds: 3, p90Seconds: 15 },
+  // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
+  'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
+  // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's
+  // waitAddonCreated allows 20 min). DEGRADED with no nodes is waited through, not failed on.
+  'eks-addon': { medianSeconds: 90, p90Seconds: 180 },
 };
 
 /**
@@ -69,6 +75,8 @@ export const deletionLatency = {
   nodegroup: { medianSeconds: 300, p90Seconds: 480 },
   'fargate-profile': { medianSeconds: 120, p90Seconds: 240 },
   cluster: { medianSeconds: 240, p90Seconds: 420 },
+  // DeleteAddon: DELETING, then gone, in about a minute (aws-fault-catalog 34).
+  'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
 } satisfies Record<string, Latency>;
 
 /** "10m 30s", "45s", "1h 2m": durations as people read them in a plan. */

@@ -12,6 +12,8 @@ export const resourceKinds = [
   'eks-access-entry',
   // On the cluster: an add-on ("cluster/add-on") and the app ("cluster/namespace/name").
   'addon', 'app',
+  // An EKS managed core add-on ("cluster/add-on"), made and deleted through the EKS API.
+  'eks-addon',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
   'load-balancer', 'target-group', 'security-group', 'network-interface',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.

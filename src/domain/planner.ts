@@ -1,5 +1,6 @@
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
+import { addCoreAddonSteps } from './eks-addons-plan';
 import type { EnvironmentSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 
@@ -148,6 +149,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   }
   addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep);
   addAccessEntrySteps(spec, add);
+  addCoreAddonSteps(spec, steps, add, {
+    cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, app: stepIds.app,
+    compute: spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [compute, kubeApi],
+  });
   return schedulePlan(spec, steps);
 }
 
@@ -277,7 +282,8 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon'], 'it needs the cluster ACTIVE first');
+  requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
   requireBefore(['oidc-provider'], ['irsa-role'], 'an IRSA role trusts the OIDC provider, which must exist first');
   requireBefore(['node-role'], ['nodegroup'], 'a node group is created with its node role');

@@ -102,6 +102,14 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
     case 'eks-access-entry':
       // Only runs whose spec has access entries ledger these: no older history reaches this case.
       return (await undo.deleteAccessEntry({ ...owner, ...accessEntryFromLedgerName(entry.name) })).outcome;
+    case 'eks-addon': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      const deleted = await undo.deleteEksAddon({ ...owner, cluster, name });
+      if (deleted.outcome === 'not-ours') return 'not-ours';
+      // Waited out, so its pods go while the nodes they run on are still there (node groups are next).
+      await pollUntil(() => undo.describeEksAddon({ cluster, name }), gone, deletionLatency['eks-addon'], { speedup, failed: deleteFailed });
+      return deleted.outcome;
+    }
     case 'ecr-repository':
       return (await undo.deleteEcrRepository({ ...owner, name: entry.name }))?.outcome;
     case 'vpc':

@@ -13,12 +13,14 @@ import { errorTypes } from '../domain/errors';
 import { latencyTable } from '../domain/latency';
 import { Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
-import { InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
+import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
 import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
+import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
+import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
 import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const cancellableAws = proxyActivities<Activities>(awsCall);
@@ -93,6 +95,8 @@ interface Outputs {
   addonRoles?: Partial<Record<AddonName, string>>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
+  /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
+  eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
 }
 
 export interface ProvisionResult {
@@ -209,15 +213,20 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     }
   }
 
-  async function ensureServiceRole(step: PlanStep, which: ServiceRole): Promise<string> {
+  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: string[] = []): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
-      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies],
+      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies, ...extraPolicies],
     }));
     return ensured.arn;
   }
+
+  const coreAddons = coreAddonHandlers({
+    spec, owner, outputs, aws, installs, create, waitUntil, update,
+    corednsOnFargate: corednsNeedsFargate(spec) && plan.steps.some((s) => s.kind === 'coredns-fargate'),
+  });
 
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
     network: async (step) => {
@@ -251,7 +260,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         }
       }
     },
-    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster')),
+    // Security groups for pods (eksAddons.vpc-cni.podSecurityGroups) add AmazonEKSVPCResourceController.
+    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', clusterRoleExtraPolicies(spec.eksAddons, spec.region))),
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
@@ -311,6 +321,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`, failedState);
     },
     'irsa-role': async (step) => {
+      if (isCoreAddon(step.subject)) return coreAddons.role(step, step.subject);
       const addon = step.subject as AddonName;
       const { iam } = addons.get(addon)!;
       const name = roleNames.irsa(spec.name, iam!.namespace, iam!.serviceAccount);
@@ -378,6 +389,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const coredns = await waits.runCorednsOnFargate({ cluster: spec.name });
       update(step.id, { detail: `${coredns.patched ? 'patched to compute-type fargate; ' : ''}${coredns.ready}/${coredns.replicas} CoreDNS replicas Ready, ${coredns.onFargate} on Fargate` });
     },
+    // Only plans of specs with eksAddons have these steps: earlier histories never reach them.
+    'eks-addons-check': (step) => coreAddons['eks-addons-check'](step),
+    'eks-addon': (step) => coreAddons['eks-addon'](step),
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
       const ready = await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: group.desiredSize });

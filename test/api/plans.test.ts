@@ -88,3 +88,18 @@ test('planning needs a token: without one it is 401 with a Bearer challenge', as
   assert.equal(response.statusCode, 401);
   assert.equal(response.headers['www-authenticate'], 'Bearer realm="eksflow"');
 });
+
+test('core EKS add-ons: planned check-first when asked for; bad ones are 400s naming the field, the reason and the way out', async () => {
+  const planned = await post({ ...spec, eksAddons: { 'vpc-cni': { podSecurityGroups: true }, coredns: { configurationValues: 'replicaCount: 3' }, 'aws-ebs-csi-driver': {} } });
+  assert.equal(planned.statusCode, 200, planned.body);
+  const plan = planned.json<{ waves: string[][]; steps: { id: string }[] }>();
+  assert.deepEqual(plan.waves[0], ['eks:addons-check']);
+  for (const id of ['eks:addon/vpc-cni', 'eks:addon/coredns', 'eks:addon/aws-ebs-csi-driver', 'iam:irsa/aws-ebs-csi-driver']) assert.ok(plan.steps.some((s) => s.id === id), id);
+
+  const refused = await post({ ...spec, eksAddons: { 'aws-efs-csi-driver': {}, coredns: { version: 'newest', resolveConflicts: 'PRESERVE' } } });
+  assert.equal(refused.statusCode, 400);
+  const errors = refused.json<{ errors: { path: string; message: string }[] }>().errors;
+  assert.deepEqual(errors.map((e) => e.path).sort(), ['/eksAddons/aws-efs-csi-driver', '/eksAddons/coredns/resolveConflicts', '/eksAddons/coredns/version']);
+  assert.match(errors.find((e) => e.path === '/eksAddons/aws-efs-csi-driver')!.message, /is not a core EKS add-on eksflow installs \(vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver, eks-pod-identity-agent\); other add-ons go under addons/);
+  assert.match(errors.find((e) => e.path === '/eksAddons/coredns/version')!.message, /or latest; the default version for the cluster's Kubernetes minor when left out/);
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { controlPlaneLogTypes, type EnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
@@ -239,7 +240,6 @@ fargateProfiles:
 `;
   const errors = errorsOf(config);
   assert.deepEqual(errors.map((error) => error.path).sort(), [
-    '/addons/0/name',
     '/fargateProfiles/0/podExecutionRoleARN',
     '/gitops',
     '/iam/serviceAccounts',
@@ -254,7 +254,6 @@ fargateProfiles:
     '/secretsEncryption',
     '/vpc/clusterEndpoints',
   ]);
-  assert.equal(messageAt(errors, '/addons/0/name'), 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it');
   assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
   assert.equal(messageAt(errors, '/iam/serviceAccounts'), 'IRSA service accounts are created per add-on by eksflow');
   assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
@@ -403,7 +402,6 @@ test('schema errors are reported at the ClusterConfig path the value came from',
 test('translation, unsupported-field and validation errors all come back together', () => {
   const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: lt-1 }', 'addons: [{ name: coredns }]\niam: { withOIDC: false }'));
   assert.deepEqual(errors.map((error) => error.path).sort(), [
-    '/addons/0/name',
     '/iam/withOIDC',
     '/managedNodeGroups/0/amiFamily',
     '/managedNodeGroups/0/desiredCapacity',
@@ -429,15 +427,76 @@ test('wrong shapes are refused where they are read', () => {
   assert.deepEqual(pathsOf(withGroup('').replace(/managedNodeGroups:[\s\S]*$/, 'managedNodeGroups:\n  - general\nfargateProfiles: []\n')), ['/managedNodeGroups/0']);
 });
 
-test('EKS add-ons eksflow installs the same way are taken; the ones EKS installs itself, and any settings, are refused', () => {
+test('EKS add-ons: the catalog\'s taken as they are (their settings refused); the core five with their settings', () => {
   assert.deepEqual(specOf(withGroup('', 'addons:\n  - name: metrics-server\n  - name: amazon-cloudwatch-observability')).addons, {
     'metrics-server': { method: 'eks-addon' }, cloudwatch: { mode: 'observability', method: 'eks-addon', logRetentionDays: 30 },
   });
-  const errors = errorsOf(withGroup('', 'addons:\n  - name: kube-proxy\n  - name: aws-ebs-csi-driver\n  - name: metrics-server\n    version: v0.7.2-eksbuild.1\n    serviceAccountRoleARN: arn:aws:iam::123456789012:role/x'));
+  const errors = errorsOf(withGroup('', 'addons:\n  - name: kube-proxy\n  - name: aws-efs-csi-driver\n  - name: metrics-server\n    version: v0.7.2-eksbuild.1\n    serviceAccountRoleARN: arn:aws:iam::123456789012:role/x'));
   assert.deepEqual(errors, [
-    { path: '/addons/2/version', message: 'eksflow pins each add-on\'s version per Kubernetes version; remove version' },
-    { path: '/addons/2/serviceAccountRoleARN', message: 'eksflow makes each add-on\'s IRSA role itself' },
-    { path: '/addons/0/name', message: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it' },
-    { path: '/addons/1/name', message: 'aws-ebs-csi-driver is not an add-on eksflow installs; as EKS add-ons it offers metrics-server, amazon-cloudwatch-observability, and more as environment add-ons' },
+    { path: '/addons/1/name', message: 'aws-efs-csi-driver is not an add-on eksflow installs; as EKS add-ons it offers vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver, eks-pod-identity-agent, metrics-server, amazon-cloudwatch-observability, and more as environment add-ons' },
+    { path: '/addons/2/version', message: 'eksflow pins this add-on\'s version per Kubernetes version; remove version' },
+    { path: '/addons/2/serviceAccountRoleARN', message: 'eksflow makes this add-on\'s IRSA role itself' },
   ]);
+  const core = specOf(withGroup('', `addons:
+  - name: vpc-cni
+    version: latest
+    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy]
+    configurationValues: '{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}'
+    resolveConflicts: overwrite
+  - name: coredns
+    version: v1.12.1-eksbuild.2
+    configurationValues: |
+      replicaCount: 3
+  - name: kube-proxy
+    resolveConflicts: none
+  - name: aws-ebs-csi-driver
+    wellKnownPolicies: { ebsCSIController: true }
+  - name: eks-pod-identity-agent
+    serviceAccountRoleARN: arn:aws:iam::123456789012:role/agent
+    tags: { team: eks }`));
+  assert.deepEqual(core.eksAddons, {
+    'vpc-cni': { version: 'latest', managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'], configurationValues: '{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}', resolveConflicts: 'OVERWRITE' },
+    coredns: { version: 'v1.12.1-eksbuild.2', configurationValues: 'replicaCount: 3\n', resolveConflicts: 'OVERWRITE' },
+    'kube-proxy': { resolveConflicts: 'NONE' },
+    'aws-ebs-csi-driver': { resolveConflicts: 'OVERWRITE' },
+    'eks-pod-identity-agent': { serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/agent', tags: { team: 'eks' }, resolveConflicts: 'OVERWRITE' },
+  });
+  assert.deepEqual(errorsOf(withGroup('', `addons:
+  - name: coredns
+    resolveConflicts: preserve
+    wellKnownPolicies: { autoScaler: true }
+    podIdentityAssociations: [{ namespace: kube-system, serviceAccountName: coredns, permissionPolicyARNs: [arn:aws:iam::aws:policy/ReadOnlyAccess] }]
+    attachPolicy: { Version: '2012-10-17', Statement: [] }
+  - name: kube-proxy
+    version: recent`)).map((e) => [e.path, e.message]), [
+    ['/addons/0/podIdentityAssociations', 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN'],
+    ['/addons/0/attachPolicy', 'inline policies for an add-on\'s role are not supported: give managed policies in attachPolicyARNs'],
+    ['/addons/0/wellKnownPolicies/autoScaler', 'well-known policies are not supported for coredns: give managed policies in attachPolicyARNs'],
+    ['/addons/0/resolveConflicts', 'EKS takes preserve only when updating an add-on; eksflow creates it: use none or overwrite'],
+    ['/addons/1/version', `Expected string to match '^(latest|v?[0-9]+\\.[0-9]+\\.[0-9]+(-eksbuild\\.[0-9]+)?)$' (an EKS add-on version as DescribeAddonVersions lists it (v1.20.4-eksbuild.1; v1.20.4 takes its newest build), or latest; the default version for the cluster's Kubernetes minor when left out) (got "recent")`],
+  ]);
+});
+
+// eksctl's own example configs with `addons:`, read where they are (never copied into the repo).
+const eksctlExamples = '/work/shared/upstream/eksctl-examples';
+for (const file of ['25-addons.yaml', '30-vpc-with-ip-family.yaml', '39-pod-identity-association.yaml']) {
+  test(`eksctl's ${file}: every addons entry is taken`, { skip: !existsSync(`${eksctlExamples}/${file}`) && 'eksctl examples not on this machine' }, () => {
+    const text = readFileSync(`${eksctlExamples}/${file}`, 'utf8');
+    const errors = errorsOf(text);
+    assert.deepEqual(errors.filter((e) => e.path.startsWith('/addons') && !(file.startsWith('30-') && e.path === '/addons/0/attachPolicy')), [],
+      'no addons entry is refused (30\'s inline attachPolicy aside: eksflow takes managed policy ARNs)');
+  });
+}
+
+test('eksctl\'s 25-addons.yaml on a Kubernetes version EKS still offers: the four add-ons, accepted whole', { skip: !existsSync(`${eksctlExamples}/25-addons.yaml`) && 'eksctl examples not on this machine' }, () => {
+  // Its metadata.version "1.18" left EKS support years ago: the only thing eksflow refuses in it.
+  const text = readFileSync(`${eksctlExamples}/25-addons.yaml`, 'utf8');
+  assert.deepEqual(pathsOf(text), ['/metadata/version']);
+  const spec = specOf(text.replace('version: "1.18"', 'version: "1.33"'));
+  assert.deepEqual(spec.eksAddons, {
+    'vpc-cni': { managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'], resolveConflicts: 'OVERWRITE' },
+    coredns: { version: 'latest', resolveConflicts: 'OVERWRITE' },
+    'kube-proxy': { version: 'latest', resolveConflicts: 'OVERWRITE' },
+    'aws-ebs-csi-driver': { resolveConflicts: 'OVERWRITE' },
+  });
 });

@@ -63,7 +63,7 @@ const addonApiPollSeconds = 15;
  * minutes after a cluster turns ACTIVE its add-on API refuses with InvalidRequestException,
  * a wait, not a fault. Heartbeats keep the wait visible; past the lag it is a real refusal.
  */
-async function whenAddonApiReady<T>(cluster: string, pace: Pace, create: () => Promise<T>): Promise<T> {
+export async function whenAddonApiReady<T>(cluster: string, pace: Pace, create: () => Promise<T>): Promise<T> {
   const context = Context.current();
   const deadline = Date.now() + pace(addonApiLagSeconds * 1000);
   for (;;) {

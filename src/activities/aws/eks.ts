@@ -1,5 +1,5 @@
 import {
-  CreateAddonCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
+  CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   DescribeUpdateCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
@@ -97,6 +97,8 @@ export interface ManagedAddon {
   /** EKS's health issues, each as "code: message". */
   issues: string[];
   tags: Record<string, string>;
+  configurationValues?: string;
+  serviceAccountRoleArn?: string;
 }
 
 export interface CreateAddonInput {
@@ -104,8 +106,19 @@ export interface CreateAddonInput {
   name: string;
   version: string;
   serviceAccountRoleArn?: string;
+  /** JSON the add-on's configuration schema accepts (DescribeAddonConfiguration). @default none */
+  configurationValues?: string;
+  /** What to do with fields a self-managed install set differently. @default 'OVERWRITE' */
+  resolveConflicts?: 'OVERWRITE' | 'NONE';
   tags: Record<string, string>;
   clientRequestToken: string;
+}
+
+/** One version DescribeAddonVersions lists for an add-on and a Kubernetes minor. */
+export interface AddonVersion {
+  version: string;
+  /** `compatibilities[].defaultVersion` for the minor asked about. */
+  isDefault: boolean;
 }
 
 /** An EKS update (DescribeUpdate): InProgress, then Successful, Failed or Cancelled (aws-fault-catalog 19). */
@@ -120,6 +133,11 @@ export interface EksApi extends AccessEntryApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
+  listAddons(cluster: string): Promise<string[]>;
+  /** The versions of an add-on EKS offers for a Kubernetes minor; empty when it offers none (or knows no such add-on). */
+  describeAddonVersions(name: string, kubernetesVersion: string): Promise<AddonVersion[]>;
+  /** The JSON schema of an add-on version's configurationValues; undefined when EKS knows no such version. */
+  describeAddonConfiguration(name: string, version: string): Promise<string | undefined>;
   describeFargateProfile(cluster: string, name: string): Promise<FargateProfile | undefined>;
   createFargateProfile(input: CreateFargateProfileInput): Promise<FargateProfile>;
   deleteFargateProfile(cluster: string, name: string): Promise<void>;
@@ -160,6 +178,8 @@ const toAddon = (addon: SdkAddon): ManagedAddon => ({
   status: addon.status ?? 'UNKNOWN',
   issues: (addon.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: addon.tags ?? {},
+  ...(addon.configurationValues ? { configurationValues: addon.configurationValues } : {}),
+  ...(addon.serviceAccountRoleArn ? { serviceAccountRoleArn: addon.serviceAccountRoleArn } : {}),
 });
 
 const toNodegroup = (group: SdkNodegroup): Nodegroup => ({
@@ -207,12 +227,31 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const created = await aws(`CreateAddon ${input.cluster}/${input.name}`, () => client.send(new CreateAddonCommand({
         clusterName: input.cluster, addonName: input.name, addonVersion: input.version, serviceAccountRoleArn: input.serviceAccountRoleArn,
         // What a self-managed install left behind is taken over rather than failing the create.
-        resolveConflicts: 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
+        resolveConflicts: input.resolveConflicts ?? 'OVERWRITE', tags: input.tags, clientRequestToken: input.clientRequestToken,
+        ...(input.configurationValues ? { configurationValues: input.configurationValues } : {}),
       })), notYet.CreateAddon);
       return toAddon(created.addon!);
     },
     async deleteAddon(cluster, name) {
       await awsOrUndefined(`DeleteAddon ${cluster}/${name}`, () => client.send(new DeleteAddonCommand({ clusterName: cluster, addonName: name })));
+    },
+    listAddons: (cluster) => allPages(async (nextToken) => {
+      const page = await awsOrUndefined(`ListAddons ${cluster}`, () => client.send(new ListAddonsCommand({ clusterName: cluster, nextToken })));
+      return { items: page?.addons, next: page?.nextToken };
+    }),
+    async describeAddonVersions(name, kubernetesVersion) {
+      const infos = await allPages(async (nextToken) => {
+        const page = await aws(`DescribeAddonVersions ${name} ${kubernetesVersion}`, () => client.send(new DescribeAddonVersionsCommand({ addonName: name, kubernetesVersion, nextToken })));
+        return { items: page.addons, next: page.nextToken };
+      });
+      return infos.filter((info) => info.addonName === name).flatMap((info) => info.addonVersions ?? []).map((v) => ({
+        version: v.addonVersion!,
+        isDefault: (v.compatibilities ?? []).some((c) => c.clusterVersion === kubernetesVersion && c.defaultVersion === true),
+      }));
+    },
+    async describeAddonConfiguration(name, version) {
+      const found = await awsOrUndefined(`DescribeAddonConfiguration ${name} ${version}`, () => client.send(new DescribeAddonConfigurationCommand({ addonName: name, addonVersion: version })));
+      return found?.configurationSchema;
     },
     async describeNodegroup(cluster, name) {
       const found = await awsOrUndefined(`DescribeNodegroup ${cluster}/${name}`, () => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })));

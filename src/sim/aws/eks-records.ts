@@ -38,6 +38,7 @@ export interface AddonRecord {
   timer?: Timer;
   token: string;
   serviceAccountRoleArn?: string;
+  configurationValues?: string;
   tags: Record<string, string>;
   issues: string[];
   /** Its pods are waiting for a node or a Fargate profile to run on. */
@@ -108,4 +109,6 @@ export const fargateProfileView = (profile: FargateProfileRecord): FargateProfil
 
 export const addonView = (addon: AddonRecord): ManagedAddon => ({
   name: addon.name, version: addon.version, status: addon.status, issues: [...addon.issues], tags: { ...addon.tags },
+  ...(addon.configurationValues ? { configurationValues: addon.configurationValues } : {}),
+  ...(addon.serviceAccountRoleArn ? { serviceAccountRoleArn: addon.serviceAccountRoleArn } : {}),
 });

@@ -6,6 +6,8 @@ import { isServing } from './eks-records';
 import { eksError } from './errors';
 import type { SettlingKind } from '../faults';
 import type { RoleAsSeenByEks } from './iam';
+import { daemonSetAddons, simulatedAddonCatalog, simulatedAddonConfiguration, simulatedAddonVersions } from './eks-addon-catalog';
+import { readConfigurationValues, schemaProblems } from '../../activities/eks-addon-configuration';
 
 /** The calls that name a role, each refusing a role EKS cannot assume yet in its own words. */
 type RoleUse = 'CreateCluster' | 'CreateNodegroup' | 'CreateFargateProfile' | 'CreateAddon';
@@ -350,17 +352,19 @@ export class EksState {
       throw eksError.invalidRequest(`Cluster ${input.cluster} is not ready for add-ons yet: retry in a few minutes`);
     }
     if (input.serviceAccountRoleArn) this.checkRole(input.serviceAccountRoleArn, 'CreateAddon');
+    this.checkAddonRequest(input, cluster.version);
     const addon: AddonRecord = {
       cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()), version: input.version,
       status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false,
       ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
+      ...(input.configurationValues ? { configurationValues: input.configurationValues } : {}),
     };
     addon.timer = this.context.scheduler.at(this.latency('addon.create', `${input.cluster}/${input.name}`), (at) => {
       if (this.settleFailed(addon, 'addon', `${input.cluster}/${input.name}`)) return;
       // Its pods need somewhere to run: without nodes EKS reports it DEGRADED, short of replicas,
       // until capacity comes (aws-fault-catalog 31, 32: Terraform's waitAddonCreated keeps DEGRADED
       // pending; the SDK's waitUntilAddonActive fails on it).
-      if (cluster.capacitySince !== undefined && cluster.capacitySince <= at) {
+      if ((cluster.capacitySince !== undefined && cluster.capacitySince <= at) || daemonSetAddons.has(input.name)) {
         addon.status = 'ACTIVE';
       } else {
         addon.status = 'DEGRADED';
@@ -370,6 +374,34 @@ export class EksState {
     });
     cluster.addons.set(input.name, addon);
     return addon;
+  }
+
+  /**
+   * For the add-ons whose versions and schemas the simulator knows (the core five), EKS's checks
+   * at CreateAddon: a version offered for the cluster's minor, and configurationValues its
+   * schema accepts, refused as EKS words it ("ConfigurationValue provided in request is not
+   * supported: Json schema validation failed..."). Other add-ons (metrics-server,
+   * amazon-cloudwatch-observability) are taken as given, as before.
+   */
+  private checkAddonRequest(input: CreateAddonInput, clusterVersion: string): void {
+    if (!simulatedAddonCatalog[input.name]) return;
+    if (!simulatedAddonVersions(input.name, clusterVersion).some((v) => v.version === input.version)) {
+      throw eksError.invalidParameter(`Addon version ${input.version} specified is not supported for addon ${input.name} with Kubernetes version ${clusterVersion}`);
+    }
+    if (input.configurationValues === undefined) return;
+    const read = readConfigurationValues(input.configurationValues);
+    const problems = 'problem' in read ? [read.problem] : schemaProblems(simulatedAddonConfiguration(input.name, input.version)!, read.values);
+    if (problems.length > 0) throw eksError.invalidParameter(`ConfigurationValue provided in request is not supported: Json schema validation failed with error: [${problems.join(', ')}]`);
+  }
+
+  addonVersions(name: string, kubernetesVersion: string) {
+    return simulatedAddonVersions(name, kubernetesVersion);
+  }
+
+  addonConfiguration(name: string, version: string): string {
+    const schema = simulatedAddonConfiguration(name, version);
+    if (schema === undefined) throw eksError.notFound(`Addon ${name} version ${version} not found`);
+    return schema;
   }
 
   deleteAddon(clusterName: string, name: string): void {

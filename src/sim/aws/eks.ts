@@ -109,6 +109,22 @@ export class SimulatedEks implements EksApi {
       (await awsOrUndefined(`ListAssociatedAccessPolicies ${cluster}/${principalArn}`, () => request('ListAssociatedAccessPolicies', () => this.accessEntries.associated(cluster, principalArn)))) ?? []);
   }
 
+  listAddons(cluster: string) {
+    return this.call('listAddons', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListAddons ${cluster}`, () => request('ListAddons', () =>
+        slicePage([...this.state.cluster(cluster).addons.keys()].sort(), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  describeAddonVersions(name: string, kubernetesVersion: string) {
+    return this.call('describeAddonVersions', name, (request) =>
+      aws(`DescribeAddonVersions ${name} ${kubernetesVersion}`, () => request('DescribeAddonVersions', () => this.state.addonVersions(name, kubernetesVersion))));
+  }
+
+  describeAddonConfiguration(name: string, version: string) {
+    return this.call('describeAddonConfiguration', name, (request) =>
+      awsOrUndefined(`DescribeAddonConfiguration ${name} ${version}`, () => request('DescribeAddonConfiguration', () => this.state.addonConfiguration(name, version))));
+  }
+
   describeFargateProfile(cluster: string, name: string) {
     return this.call('describeFargateProfile', `${cluster}/${name}`, async (request) => this.seen('fargate-profile', `${cluster}/${name}`,
       await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => request('DescribeFargateProfile', () => fargateProfileView(this.state.fargateProfile(cluster, name))))));

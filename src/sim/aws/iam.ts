@@ -128,6 +128,11 @@ export class SimulatedIam implements IamApi {
     return this.call('deleteRoleOnly', name, (request) => request('DeleteRole', () => this.deleteRoleRecord(name)));
   }
 
+  /** A role's trust policy document, as it was created (tests read IRSA trusts statement by statement). */
+  trustPolicyOf(name: string): string | undefined {
+    return this.roles.get(name)?.trustPolicy;
+  }
+
   roleNames(): string[] {
     return [...this.roles.keys()].sort();
   }

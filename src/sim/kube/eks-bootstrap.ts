@@ -29,7 +29,9 @@ function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: str
  * DEGRADED then), and the aws-node and kube-proxy DaemonSets. CoreDNS's pod template is
  * annotated `eks.amazonaws.com/compute-type: ec2`, as EKS makes it: Fargate's admission
  * leaves such pods alone, so on Fargate alone they stay Pending until the annotation says
- * fargate (catalog entry 31; eksctl pkg/fargate/coredns).
+ * fargate (catalog entry 31; eksctl pkg/fargate/coredns). And the SecurityGroupPolicy CRD the VPC
+ * resource controller serves on every EKS cluster (vpcresources.k8s.aws, from
+ * aws/amazon-vpc-resource-controller-k8s config/crd/bases; its schema left open here).
  */
 export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubernetesVersion: string): void {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -48,5 +50,13 @@ export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubern
     },
   });
   store.put(types.daemonSet, systemWorkload('DaemonSet', 'aws-node', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1'));
+  store.put(store.typeOf('CustomResourceDefinition', 'apiextensions.k8s.io'), {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: meta('securitygrouppolicies.vpcresources.k8s.aws'),
+    spec: {
+      group: 'vpcresources.k8s.aws', scope: 'Namespaced',
+      names: { plural: 'securitygrouppolicies', singular: 'securitygrouppolicy', kind: 'SecurityGroupPolicy', listKind: 'SecurityGroupPolicyList', shortNames: ['sgp'] },
+      versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  });
   store.put(types.daemonSet, systemWorkload('DaemonSet', 'kube-proxy', 'kube-proxy', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v${kubernetesVersion}.0-minimal-eksbuild.1`));
 }
