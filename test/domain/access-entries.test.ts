@@ -6,6 +6,8 @@ import { accessPolicyArn, withDefaultEntries, type AccessEntrySpec } from '../..
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { planEnvironment, stepIds } from '../../src/domain/planner';
+import { join } from 'node:path';
+import { eksctlExamplesDir } from '../support/paths';
 
 const admin = 'arn:aws:iam::111122223333:role/platform-admin';
 const viewer = 'arn:aws:iam::111122223333:user/dev/alice';
@@ -109,7 +111,7 @@ test('tenant defaults join the spec visibly; an entry the request gives for the 
 });
 
 // eksctl's own example, read from where it is (never copied into the repository).
-const upstreamExample = '/work/shared/upstream/eksctl-examples/40-access-entries.yaml';
+const upstreamExample = join(eksctlExamplesDir, '40-access-entries.yaml');
 
 test('translator: eksctl\'s 40-access-entries.yaml — its accessConfig translates; only what eksflow cannot honour is refused, by path', () => {
   const text = readFileSync(upstreamExample, 'utf8');

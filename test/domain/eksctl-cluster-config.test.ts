@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { controlPlaneLogTypes, type EnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
+import { eksctlExamplesDir } from '../support/paths';
 
 // The eksctl tutorial's cluster, on a Kubernetes version eksflow offers.
 const tutorial = `
@@ -478,9 +479,9 @@ test('EKS add-ons: the catalog\'s taken as they are (their settings refused); th
 });
 
 // eksctl's own example configs with `addons:`, read where they are (never copied into the repo).
-const eksctlExamples = '/work/shared/upstream/eksctl-examples';
+const eksctlExamples = eksctlExamplesDir;
 for (const file of ['25-addons.yaml', '30-vpc-with-ip-family.yaml', '39-pod-identity-association.yaml']) {
-  test(`eksctl's ${file}: every addons entry is taken`, { skip: !existsSync(`${eksctlExamples}/${file}`) && 'eksctl examples not on this machine' }, () => {
+  test(`eksctl's ${file}: every addons entry is taken`, () => {
     const text = readFileSync(`${eksctlExamples}/${file}`, 'utf8');
     const errors = errorsOf(text);
     assert.deepEqual(errors.filter((e) => e.path.startsWith('/addons') && !(file.startsWith('30-') && e.path === '/addons/0/attachPolicy')), [],
@@ -488,7 +489,7 @@ for (const file of ['25-addons.yaml', '30-vpc-with-ip-family.yaml', '39-pod-iden
   });
 }
 
-test('eksctl\'s 25-addons.yaml on a Kubernetes version EKS still offers: the four add-ons, accepted whole', { skip: !existsSync(`${eksctlExamples}/25-addons.yaml`) && 'eksctl examples not on this machine' }, () => {
+test('eksctl\'s 25-addons.yaml on a Kubernetes version EKS still offers: the four add-ons, accepted whole', () => {
   // Its metadata.version "1.18" left EKS support years ago: the only thing eksflow refuses in it.
   const text = readFileSync(`${eksctlExamples}/25-addons.yaml`, 'utf8');
   assert.deepEqual(pathsOf(text), ['/metadata/version']);
