@@ -1,5 +1,6 @@
 import { isScalar, parseAllDocuments } from 'yaml';
 import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
+import { translateWorkloadIdentity, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -23,6 +24,7 @@ const supportedPaths = [
   '/fargateProfiles/*/name', '/fargateProfiles/*/selectors/*/namespace', '/fargateProfiles/*/selectors/*/labels',
   '/cloudWatch/clusterLogging/enableTypes',
   '/addons/*/name',
+  ...workloadIdentitySupportedPaths,
 ];
 
 const notSupported = 'is not supported by eksflow';
@@ -44,8 +46,7 @@ const refusals: Record<string, string> = {
   '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
   '/karpenter': 'Karpenter is not supported by eksflow yet; an EnvironmentSpec can ask for the cluster-autoscaler add-on instead',
   '/gitops': 'GitOps (Flux) bootstrapping is not supported by eksflow',
-  '/iam/serviceAccounts': 'IRSA service accounts are created per add-on by eksflow',
-  '/iam/podIdentityAssociations': 'pod identity associations are not supported: IRSA service accounts are created per add-on by eksflow',
+  ...workloadIdentityRefusals,
   '/iam/serviceRoleARN': 'eksflow makes the cluster IAM role (<name>-cluster) itself',
   '/secretsEncryption': 'envelope encryption of secrets with your own KMS key is not supported by eksflow',
   '/privateCluster': 'fully private clusters are not supported by eksflow',
@@ -224,6 +225,7 @@ function translate(config: Fields): Translation {
   });
 
   translateAddons(config, read);
+  translateWorkloadIdentity(config, read);
 
   const logging = mapping(mapping(config.cloudWatch, '/cloudWatch')?.clusterLogging, '/cloudWatch/clusterLogging');
   const enableTypes = list(logging?.enableTypes, '/cloudWatch/clusterLogging/enableTypes');
@@ -247,6 +249,8 @@ const eksAddons: Record<string, { addon: string; options: Fields } | string> = {
   'vpc-cni': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
   coredns: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
   'kube-proxy': 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it',
+  // Installed by eksflow whenever a service account uses pod-identity: nothing to translate.
+  'eks-pod-identity-agent': { addon: '', options: {} },
 };
 
 function translateAddons(config: Fields, { put, fail, mapping, list }: Readers) {
@@ -260,7 +264,7 @@ function translateAddons(config: Fields, { put, fail, mapping, list }: Readers) 
     if (!known) {
       return fail(`${at}/name`, `${name} is not an add-on eksflow installs; as EKS add-ons it offers ${Object.keys(eksAddons).filter((n) => typeof eksAddons[n] !== 'string').join(', ')}, and more as environment add-ons`);
     }
-    put(`/addons/${known.addon}`, known.options, `${at}/name`);
+    if (known.addon) put(`/addons/${known.addon}`, known.options, `${at}/name`);
   });
 }
 

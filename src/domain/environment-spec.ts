@@ -1,5 +1,6 @@
 import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -124,6 +125,7 @@ export const App = Type.Object({
     maxReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
     targetCpuUtilization: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'percent of the CPU request' }),
   }, { additionalProperties: false, description: 'a HorizontalPodAutoscaler (autoscaling/v2) on CPU; needs metrics-server' })),
+  serviceAccount: Type.Optional({ ...ResourceName, description: 'one of serviceAccounts, in the app\'s namespace: the pods run as it and get its AWS identity' }),
   vpa: Type.Optional(Type.Object({
     updateMode: literals(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'] as const, { default: 'Off', description: 'Off only recommends' }),
   }, { additionalProperties: false, description: 'a VerticalPodAutoscaler for the app; needs vertical-pod-autoscaler' })),
@@ -169,6 +171,7 @@ export const EnvironmentSpec = Type.Object({
   app: Type.Optional(App),
   addons: Addons,
   autoscaling: Type.Optional(Autoscaling),
+  serviceAccounts: Type.Optional(Type.Array(ServiceAccount, { maxItems: 50, description: 'ServiceAccounts with an AWS identity (IRSA or EKS Pod Identity)' })),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
 }, { additionalProperties: false, $id: 'EnvironmentSpec' });
@@ -286,6 +289,14 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       else if (Number.isInteger(replicas) && (replicas < hpa.minReplicas || replicas > hpa.maxReplicas)) {
         errors.push({ path: '/app/replicas', message: `replicas ${replicas} is outside the HPA's ${hpa.minReplicas}–${hpa.maxReplicas}` });
       }
+    }
+  }
+  const serviceAccounts = Array.isArray(spec.serviceAccounts) ? spec.serviceAccounts.filter(isObject) as ServiceAccountSpec[] : [];
+  errors.push(...serviceAccountProblems(serviceAccounts, typeof spec.region === 'string' ? spec.region : 'us-east-1'));
+  if (isObject(spec.app) && typeof spec.app.serviceAccount === 'string') {
+    const namespace = typeof spec.app.namespace === 'string' ? spec.app.namespace : spec.app.name;
+    if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === spec.app!.serviceAccount)) {
+      errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
     }
   }
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {

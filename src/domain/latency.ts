@@ -8,6 +8,8 @@ export const stepKinds = [
   'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
   'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
+  // Workload identity (src/domain/workload-identity.ts).
+  'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -53,6 +55,12 @@ export const latencyTable: Record<StepKind, Latency> = {
   'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
   // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
   'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
+  'workload-role': { medianSeconds: 10, p90Seconds: 20 },
+  // One server-side apply.
+  'service-account': { medianSeconds: 2, p90Seconds: 5 },
+  // An EKS add-on whose DaemonSet pods come up on the nodes there are.
+  'pod-identity-agent': { medianSeconds: 120, p90Seconds: 180 },
+  'pod-identity-association': { medianSeconds: 2, p90Seconds: 5 },
 };
 
 /**

@@ -10,6 +10,9 @@ export const resourceKinds = [
   'vpc', 'iam-role', 'oidc-provider', 'ecr-repository', 'eks-cluster', 'eks-nodegroup', 'eks-fargate-profile',
   // On the cluster: an add-on ("cluster/add-on") and the app ("cluster/namespace/name").
   'addon', 'app',
+  // Workload identity: a ServiceAccount ("cluster/namespace/name"), a pod identity association
+  // ("cluster/namespace/service-account") and an EKS managed add-on ("cluster/add-on").
+  'service-account', 'pod-identity-association', 'eks-addon',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
   'load-balancer', 'target-group', 'security-group', 'network-interface',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.

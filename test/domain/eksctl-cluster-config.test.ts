@@ -242,7 +242,7 @@ fargateProfiles:
     '/addons/0/name',
     '/fargateProfiles/0/podExecutionRoleARN',
     '/gitops',
-    '/iam/serviceAccounts',
+    '/iam/serviceAccounts/0',
     '/karpenter',
     '/managedNodeGroups/0/privateNetworking',
     '/managedNodeGroups/1/iam/attachPolicyARNs',
@@ -256,7 +256,8 @@ fargateProfiles:
   ]);
   assert.equal(messageAt(errors, '/addons/0/name'), 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it');
   assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
-  assert.equal(messageAt(errors, '/iam/serviceAccounts'), 'IRSA service accounts are created per add-on by eksflow');
+  // Service accounts are translated now (test/domain/workload-identity.test.ts); one that grants nothing is refused.
+  assert.equal(messageAt(errors, '/iam/serviceAccounts/0'), 'grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies');
   assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
   assert.match(messageAt(errors, '/karpenter') ?? '', /Karpenter is not supported/);
   assert.match(messageAt(errors, '/secretsEncryption') ?? '', /KMS key is not supported/);
@@ -437,6 +438,6 @@ test('EKS add-ons eksflow installs the same way are taken; the ones EKS installs
     { path: '/addons/2/version', message: 'eksflow pins each add-on\'s version per Kubernetes version; remove version' },
     { path: '/addons/2/serviceAccountRoleARN', message: 'eksflow makes each add-on\'s IRSA role itself' },
     { path: '/addons/0/name', message: 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it' },
-    { path: '/addons/1/name', message: 'aws-ebs-csi-driver is not an add-on eksflow installs; as EKS add-ons it offers metrics-server, amazon-cloudwatch-observability, and more as environment add-ons' },
+    { path: '/addons/1/name', message: 'aws-ebs-csi-driver is not an add-on eksflow installs; as EKS add-ons it offers metrics-server, amazon-cloudwatch-observability, eks-pod-identity-agent, and more as environment add-ons' },
   ]);
 });

@@ -4,6 +4,7 @@ import {
   DescribeUpdateCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
   type Addon as SdkAddon, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
+import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
 import { allPages } from './pages';
@@ -97,7 +98,8 @@ export interface ManagedAddon {
 export interface CreateAddonInput {
   cluster: string;
   name: string;
-  version: string;
+  /** @default the version EKS makes default for the cluster's Kubernetes version */
+  version?: string;
   serviceAccountRoleArn?: string;
   tags: Record<string, string>;
   clientRequestToken: string;
@@ -111,7 +113,7 @@ export interface ClusterUpdate {
   errors: string[];
 }
 
-export interface EksApi {
+export interface EksApi extends PodIdentityApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -174,6 +176,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
   // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
   const notYet = notYetByCall(patience);
   return {
+    ...podIdentityCalls(client, notYet),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;

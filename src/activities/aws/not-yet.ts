@@ -92,6 +92,8 @@ export function notYetRules(patience: Patience) {
     podExecutionRole: propagation('2', "the pod execution role's trust policy to propagate", ['InvalidParameterException'], ['Misconfigured PodExecutionRole Trust Policy']),
     /** Catalog 3 (eks/addon.go resourceAddonCreate). */
     addonRole: propagation('3', "the add-on's service account role to propagate", ['InvalidParameterException'], ['does not exist', 'CREATE_FAILED']),
+    /** Catalog 5 (eks/pod_identity_association.go Create): the association's role made seconds ago. */
+    podIdentityRole: propagation('5', "the pod identity association's role to propagate", ['InvalidParameterException'], ['Role provided in the request does not exist']),
     /** Catalog 6 (iam/role.go retryCreateRole): a principal in the trust policy (the OIDC provider of an IRSA role) made seconds ago. */
     trustPrincipal: propagation('6', 'the principal in the trust policy to propagate', ['MalformedPolicyDocumentException', 'MalformedPolicyDocument'], ['Invalid principal in policy']),
     /**
@@ -143,6 +145,7 @@ export function notYetByCall(patience: Patience) {
     CreateFargateProfile: [rules.podExecutionRole, rules.fargateBusy],
     DeleteFargateProfile: [rules.fargateBusy],
     CreateAddon: [rules.addonRole],
+    CreatePodIdentityAssociation: [rules.podIdentityRole],
     CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
     AttachRolePolicy: [rules.concurrentModification],
     DetachRolePolicy: [rules.concurrentModification],

@@ -350,7 +350,9 @@ export class EksState {
     }
     if (input.serviceAccountRoleArn) this.checkRole(input.serviceAccountRoleArn, 'CreateAddon');
     const addon: AddonRecord = {
-      cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()), version: input.version,
+      cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()),
+      // Without a version EKS installs the add-on's default one for the cluster; the simulator names it so.
+      version: input.version ?? 'default',
       status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false,
       ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
     };
