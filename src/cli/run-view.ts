@@ -1,5 +1,6 @@
-import { Listr, type ListrDefaultRenderer, type ListrSimpleRenderer, type ListrTaskWrapper } from 'listr2';
-import type { Progress, StepProgress } from '../workflows/messages';
+import { cyan, dim, green, red, yellow } from 'colorette';
+import { createLogUpdate } from 'log-update';
+import type { Progress, StepProgress, StepState } from '../workflows/messages';
 import { stepLine, stepNote } from './render';
 import type { RunEvent } from './watch';
 
@@ -37,10 +38,10 @@ export function phaseView(summary: (progress: Progress) => string = () => ''): R
 }
 
 /**
- * The run's steps, live: a listr2 task list on a terminal; elsewhere (a CI log, a test) a line
+ * The run's steps, live: a list redrawn in place on a terminal; elsewhere (a CI log, a test) a line
  * for each step whenever its state or detail changes, and for each change of phase.
  */
-export const stepListView = (tty = process.stdout.isTTY === true): RunView => (tty ? new ListrSteps() : new StepLines());
+export const stepListView = (tty = process.stdout.isTTY === true): RunView => (tty ? new LiveSteps() : new StepLines());
 
 /** Which steps differ from what was last seen (all of them the first time). */
 class StepChanges {
@@ -71,91 +72,52 @@ class StepLines implements RunView {
   async close(): Promise<void> {}
 }
 
-type StepTask = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => [resolve, reject] = [res, rej]);
-  // A failed step is shown by listr; nobody else awaits this promise.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-interface LiveStep {
-  step: StepProgress;
-  settled: Deferred;
-  closed: boolean;
-  task?: StepTask;
-}
+/** What a step's line starts with: pending steps wait (no spinner), running ones spin. */
+const spinner = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const marks: Record<Exclude<StepState, 'running'>, string> = {
+  pending: dim('○'), done: green('✔'), failed: red('✖'), compensated: yellow('↺'), skipped: yellow('↓'),
+};
 
 /**
- * One listr2 task per step, all started at once (steps run as their dependencies allow, not
- * in listr's order); a task ends when its step does. Steps a rollback undoes after they ended
- * get their title changed, since a finished task cannot run again.
+ * On a terminal: every step on a line of its own, redrawn in place (log-update) as progress
+ * comes: a step waiting on its dependencies shows as pending, dimmed, and only a step that
+ * runs spins. Steps run as their dependencies allow, so the list keeps the plan's order and
+ * each line changes state on its own.
  */
-class ListrSteps implements RunView {
-  readonly #live = new Map<string, LiveStep>();
-  #run: Promise<unknown> | undefined;
+class LiveSteps implements RunView {
+  readonly #draw = createLogUpdate(process.stdout);
+  #steps: readonly StepProgress[] = [];
+  #frame = 0;
+  #timer: NodeJS.Timeout | undefined;
 
   show(event: RunEvent): void {
     if (event.type !== 'progress') return;
-    if (!this.#run) this.#start(event.progress.steps);
-    for (const step of event.progress.steps) {
-      const live = this.#live.get(step.id);
-      if (!live) continue;
-      live.step = step;
-      this.#apply(live);
-    }
+    this.#steps = event.progress.steps;
+    this.#timer ??= setInterval(() => {
+      this.#frame = (this.#frame + 1) % spinner.length;
+      this.#render();
+    }, 80);
+    this.#render();
   }
 
   async close(): Promise<void> {
-    for (const live of this.#live.values()) {
-      if (!live.closed) {
-        live.task?.skip(`${live.step.state} when the watch ended`);
-        live.closed = true;
-        live.settled.resolve();
-      }
-    }
-    await this.#run?.catch(() => undefined);
+    clearInterval(this.#timer);
+    this.#render();
+    this.#draw.done();
   }
 
-  #start(steps: readonly StepProgress[]): void {
-    for (const step of steps) this.#live.set(step.id, { step, settled: deferred(), closed: false });
-    const listr = new Listr<unknown, 'default', 'simple'>([...this.#live.values()].map((live) => ({
-      title: titleOf(live.step),
-      task: (_ctx: unknown, task: StepTask) => {
-        live.task = task;
-        this.#apply(live);
-        return live.settled.promise;
-      },
-    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } });
-    this.#run = listr.run();
+  #render(): void {
+    this.#draw(this.#steps.map((step) => stepRow(step, spinner[this.#frame]!)).join('\n'));
   }
+}
 
-  #apply(live: LiveStep): void {
-    const { step, task } = live;
-    if (!task) return;
-    task.title = titleOf(step);
-    if (live.closed) return;
-    if (step.state === 'done' || step.state === 'compensated') {
-      live.closed = true;
-      live.settled.resolve();
-    } else if (step.state === 'skipped') {
-      task.skip(`${step.title}: not run`);
-      live.closed = true;
-      live.settled.resolve();
-    } else if (step.state === 'failed') {
-      live.closed = true;
-      live.settled.reject(new Error(step.lastError ?? `${step.id} failed`));
-    }
-  }
+/** One step's line on a terminal. */
+export function stepRow(step: StepProgress, frame = spinner[0]!): string {
+  const title = titleOf(step);
+  if (step.state === 'running') return `${cyan(frame)} ${title}`;
+  if (step.state === 'pending') return `${marks.pending} ${dim(`${title} (pending)`)}`;
+  const line = `${marks[step.state]} ${title}`;
+  return step.state === 'failed' && step.lastError ? `${line}\n    ${red(step.lastError)}` : line;
 }
 
 const titleOf = (step: StepProgress): string => {

@@ -186,7 +186,8 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
           { kind: 'deployment-available', namespace: 'contract-app', name: 'web' },
           { kind: 'service-endpoints-ready', namespace: 'contract-app', name: 'web' },
         ]);
-        return report.ready && report;
+        // Ready once one endpoint is: the EndpointSlice controller adds the second when it gets to it.
+        return report.ready && report.gates[1]?.detail === '2 ready endpoints' && report;
       });
       assert.deepEqual(gates.gates.map((gate) => gate.detail), ['2/2 replicas available', '2 ready endpoints']);
       const slices = (await config.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'contract-app', labelSelector: 'kubernetes.io/service-name=web' })).items;
