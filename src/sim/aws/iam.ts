@@ -128,6 +128,11 @@ export class SimulatedIam implements IamApi {
     return this.call('deleteRoleOnly', name, (request) => request('DeleteRole', () => this.deleteRoleRecord(name)));
   }
 
+  /** GetRole's AssumeRolePolicyDocument, as IAM stores it (the contract suite reads trust policies raw). */
+  trustPolicyOf(name: string): Promise<string> {
+    return this.call('trustPolicyOf', name, (request) => request('GetRole', () => this.role(name).trustPolicy));
+  }
+
   roleNames(): string[] {
     return [...this.roles.keys()].sort();
   }
