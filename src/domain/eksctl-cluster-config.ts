@@ -1,6 +1,6 @@
 import { isScalar, parseAllDocuments } from 'yaml';
 import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
-import { translateWorkloadIdentity, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
+import { translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -374,7 +374,8 @@ function inConfigTerms(error: SpecError, spec: Fields, origins: Map<string, stri
     const value = getAt(spec, error.path);
     const mentioned = error.message.split(/[\s"(),]+/).includes(String(value));
     const shown = ['string', 'number', 'boolean'].includes(typeof value) && !mentioned ? ` (got ${JSON.stringify(value)})` : '';
-    const message = error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize').replace(/\/nodeGroups\//g, '/managedNodeGroups/');
+    const message = workloadIdentityInConfigTerms(
+      error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize').replace(/\/nodeGroups\//g, '/managedNodeGroups/'), origin, origins);
     return { path: origin + error.path.slice(prefix.length), message: message + shown };
   }
   return { path: '', message: `in the translated EnvironmentSpec at ${error.path}: ${error.message}` };

@@ -89,6 +89,20 @@ export function translateWorkloadIdentity(config: Fields, read: Readers): void {
   if (accounts.length > 0) put('/serviceAccounts', accounts, '/iam');
 }
 
+/**
+ * A spec error about a translated service account, worded in the ClusterConfig's terms: its
+ * permission fields by their eksctl names (IRSA's or Pod Identity's, by where the entry came
+ * from), and other entries by their ClusterConfig paths.
+ */
+export function workloadIdentityInConfigTerms(message: string, origin: string, origins: ReadonlyMap<string, string>): string {
+  const pod = origin.startsWith('/iam/podIdentityAssociations');
+  if (!pod && !origin.startsWith('/iam/serviceAccounts')) return message;
+  return message
+    .replace(/\bmanagedPolicyArns\b/g, pod ? 'permissionPolicyARNs' : 'attachPolicyARNs')
+    .replace(/\binlinePolicy\b/g, pod ? 'permissionPolicy' : 'attachPolicy')
+    .replace(/\/serviceAccounts\/\d+/g, (path) => origins.get(path) ?? path);
+}
+
 function defined(fields: Fields): Fields {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }

@@ -11,8 +11,13 @@ import { roleNames } from './names';
  * policies and the permissions, shared by the API, the planner, the workflow and the activities.
  */
 
-const Name = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 63, description: 'DNS-1123 label, ≤ 63 characters' });
-const PolicyArn = Type.String({ pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::(aws|[0-9]{12}):policy/[\\w+=,.@/-]{1,512}$', description: 'an IAM policy ARN' });
+// The descriptions end up in the API's 400s after TypeBox's own words, so each says what is accepted.
+const label = 'a DNS-1123 label: lower-case letters, digits and dashes, ≤ 63 characters';
+const Name = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 63, description: label });
+const PolicyArn = Type.String({
+  pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::(aws|[0-9]{12}):policy/[\\w+=,.@/-]{1,512}$',
+  description: 'an IAM policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/my-policy',
+});
 const OneOrMore = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]);
 
 /** An identity-based policy document, as IAM takes one (no Principal: the role is the principal). */
@@ -31,8 +36,8 @@ export const InlinePolicy = Type.Object({
 }, { additionalProperties: false, description: 'an IAM policy document, attached inline to the role' });
 
 export const ServiceAccount = Type.Object({
-  namespace: Type.String({ ...Name, description: 'made if missing' }),
-  name: Type.String({ ...Name, description: 'the ServiceAccount eksflow applies (and annotates, for IRSA)' }),
+  namespace: Type.String({ ...Name, description: `${label}; made if missing` }),
+  name: Type.String({ ...Name, description: `${label}; the ServiceAccount eksflow applies (and annotates, for IRSA)` }),
   identity: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')], {
     description: 'irsa: a role trusting the cluster\'s OIDC provider for this ServiceAccount; pod-identity: a role trusting pods.eks.amazonaws.com and a pod identity association (brings the eks-pod-identity-agent add-on)',
   }),
@@ -41,7 +46,7 @@ export const ServiceAccount = Type.Object({
   wellKnownPolicies: Type.Optional(Type.Array(Type.Union(wellKnownPolicyNames.map((n) => Type.Literal(n))), {
     uniqueItems: true, description: `eksctl's well-known policies, as eksctl attaches them: ${wellKnownPolicyNames.join(', ')}`,
   })),
-  roleName: Type.Optional(Type.String({ pattern: '^[\\w+=,.@-]{1,64}$', description: 'the IAM role\'s name; <environment>-<namespace>-<name> when left out' })),
+  roleName: Type.Optional(Type.String({ pattern: '^[\\w+=,.@-]{1,64}$', description: 'the IAM role\'s name, 1 to 64 letters, digits and +=,.@_-; <environment>-<namespace>-<name> when left out' })),
 }, { additionalProperties: false });
 
 export type ServiceAccountSpec = Static<typeof ServiceAccount>;

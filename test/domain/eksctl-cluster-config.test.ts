@@ -256,8 +256,8 @@ fargateProfiles:
   ]);
   assert.equal(messageAt(errors, '/addons/0/name'), 'EKS installs vpc-cni, coredns and kube-proxy on every cluster it creates; remove it');
   assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
-  // Service accounts are translated now (test/domain/workload-identity.test.ts); one that grants nothing is refused.
-  assert.equal(messageAt(errors, '/iam/serviceAccounts/0'), 'grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies');
+  // Service accounts are translated now (test/domain/workload-identity.test.ts); one that grants nothing is refused, in eksctl's field names.
+  assert.equal(messageAt(errors, '/iam/serviceAccounts/0'), 'grants nothing: give attachPolicyARNs, attachPolicy or wellKnownPolicies');
   assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
   assert.match(messageAt(errors, '/karpenter') ?? '', /Karpenter is not supported/);
   assert.match(messageAt(errors, '/secretsEncryption') ?? '', /KMS key is not supported/);
