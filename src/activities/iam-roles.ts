@@ -22,6 +22,8 @@ export interface EnsureIrsaRoleInput {
   region: string;
   /** The environment's name, which the role's name starts with. */
   environment: string;
+  /** The role's name. @default <environment>-<namespace>-<serviceAccount>, bounded to 64 characters */
+  name?: string;
   /** The Kubernetes namespace and service account that alone may assume the role. */
   namespace: string;
   serviceAccount: string;
@@ -71,7 +73,7 @@ export function createIamRoleActivities(iam: IamApi) {
     return ensureRole({
       owner: input.owner,
       region: input.region,
-      name: roleNames.irsa(input.environment, input.namespace, input.serviceAccount),
+      name: input.name ?? roleNames.irsa(input.environment, input.namespace, input.serviceAccount),
       description: `IRSA role of ${input.namespace}/${input.serviceAccount} in environment ${input.environment}`,
       trustPolicy: irsaTrustPolicy(input.oidcProviderArn, input.issuerUrl, input.namespace, input.serviceAccount),
       managedPolicyArns: input.managedPolicyArns ?? [],

@@ -23,6 +23,7 @@ import { createNodegroupActivities } from './nodegroups';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
+import { createWorkloadIdentityActivities } from './workload-identity';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -71,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
     ...helm,
     ...createEksAddonActivities(deps.eks, pace),
     ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole),
+    ...createWorkloadIdentityActivities(roles, { kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }),
     ...createAppActivities(deps.kube, pace),
     ...createAutoscalingCheckActivities(deps.kube),
     ...createAutoscalingProbeActivities(deps.kube, pace),

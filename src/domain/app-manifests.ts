@@ -113,7 +113,7 @@ export function appManifests(app: AppSpec, image: string, labels: { environment:
           // The app's pods hold no local state: the cluster autoscaler may move them to empty a node.
           annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' },
         },
-        spec: { containers: [appContainer(app, image)] },
+        spec: { ...(app.serviceAccount ? { serviceAccountName: app.serviceAccount } : {}), containers: [appContainer(app, image)] },
       },
     },
   };

@@ -2,6 +2,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
 import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
 import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
+import { translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -28,6 +29,7 @@ const supportedPaths = [
   ...accessConfigPaths,
   // Read for the core add-ons (translateAddons refuses them, by path, for the others).
   ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
+  ...workloadIdentitySupportedPaths,
 ];
 
 const notSupported = 'is not supported by eksflow';
@@ -44,8 +46,7 @@ const refusals: Record<string, string> = {
   '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
   '/karpenter': 'Karpenter is not supported by eksflow yet; an EnvironmentSpec can ask for the cluster-autoscaler add-on instead',
   '/gitops': 'GitOps (Flux) bootstrapping is not supported by eksflow',
-  '/iam/serviceAccounts': 'IRSA service accounts are created per add-on by eksflow',
-  '/iam/podIdentityAssociations': 'pod identity associations are not supported: IRSA service accounts are created per add-on by eksflow',
+  ...workloadIdentityRefusals,
   '/iam/serviceRoleARN': 'eksflow makes the cluster IAM role (<name>-cluster) itself',
   '/secretsEncryption': 'envelope encryption of secrets with your own KMS key is not supported by eksflow',
   '/privateCluster': 'fully private clusters are not supported by eksflow',
@@ -226,6 +227,7 @@ function translate(config: Fields): Translation {
 
   translateAddons(config, read);
   translateAccessConfig(config, read);
+  translateWorkloadIdentity(config, read);
 
   const logging = mapping(mapping(config.cloudWatch, '/cloudWatch')?.clusterLogging, '/cloudWatch/clusterLogging');
   const enableTypes = list(logging?.enableTypes, '/cloudWatch/clusterLogging/enableTypes');
@@ -415,7 +417,8 @@ function inConfigTerms(error: SpecError, spec: Fields, origins: Map<string, stri
     const value = getAt(spec, error.path);
     const mentioned = error.message.split(/[\s"(),]+/).includes(String(value));
     const shown = ['string', 'number', 'boolean'].includes(typeof value) && !mentioned ? ` (got ${JSON.stringify(value)})` : '';
-    const message = error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize').replace(/\/nodeGroups\//g, '/managedNodeGroups/');
+    const message = workloadIdentityInConfigTerms(
+      error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize').replace(/\/nodeGroups\//g, '/managedNodeGroups/'), origin, origins);
     return { path: origin + error.path.slice(prefix.length), message: message + shown };
   }
   return { path: '', message: `in the translated EnvironmentSpec at ${error.path}: ${error.message}` };

@@ -2,6 +2,7 @@ import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, typ
 import { Value } from '@sinclair/typebox/value';
 import { Access, accessProblems } from './access-entries';
 import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
+import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -129,6 +130,7 @@ export const App = Type.Object({
   securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), {
     minItems: 1, maxItems: 5, uniqueItems: true, description: 'security groups for the app\'s pods (a SecurityGroupPolicy); needs eksAddons.vpc-cni.podSecurityGroups',
   })),
+  serviceAccount: Type.Optional({ ...ResourceName, description: 'one of serviceAccounts, in the app\'s namespace: the pods run as it and get its AWS identity' }),
   vpa: Type.Optional(Type.Object({
     updateMode: literals(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'] as const, { default: 'Off', description: 'Off only recommends' }),
   }, { additionalProperties: false, description: 'a VerticalPodAutoscaler for the app; needs vertical-pod-autoscaler' })),
@@ -176,6 +178,7 @@ export const EnvironmentSpec = Type.Object({
   eksAddons: Type.Optional(EksAddons),
   autoscaling: Type.Optional(Autoscaling),
   access: Type.Optional(Access),
+  serviceAccounts: Type.Optional(Type.Array(ServiceAccount, { maxItems: 50, description: 'ServiceAccounts with an AWS identity (IRSA or EKS Pod Identity)' })),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
 }, { additionalProperties: false, $id: 'EnvironmentSpec' });
@@ -297,6 +300,14 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     }
   }
   errors.push(...eksAddonRuleErrors(spec.eksAddons, spec.app));
+  const serviceAccounts = Array.isArray(spec.serviceAccounts) ? spec.serviceAccounts.filter(isObject) as ServiceAccountSpec[] : [];
+  errors.push(...serviceAccountProblems(serviceAccounts, typeof spec.region === 'string' ? spec.region : 'us-east-1'));
+  if (isObject(spec.app) && typeof spec.app.serviceAccount === 'string') {
+    const namespace = typeof spec.app.namespace === 'string' ? spec.app.namespace : spec.app.name;
+    if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === spec.app!.serviceAccount)) {
+      errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
+    }
+  }
   if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }

@@ -10,6 +10,8 @@ export const stepKinds = [
   'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
   'access-entry',
   'eks-addons-check', 'eks-addon',
+  // Workload identity (src/domain/workload-identity.ts).
+  'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -63,6 +65,12 @@ export const latencyTable: Record<StepKind, Latency> = {
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's
   // waitAddonCreated allows 20 min). DEGRADED with no nodes is waited through, not failed on.
   'eks-addon': { medianSeconds: 90, p90Seconds: 180 },
+  'workload-role': { medianSeconds: 10, p90Seconds: 20 },
+  // One server-side apply.
+  'service-account': { medianSeconds: 2, p90Seconds: 5 },
+  // An EKS add-on whose DaemonSet pods come up on the nodes there are.
+  'pod-identity-agent': { medianSeconds: 120, p90Seconds: 180 },
+  'pod-identity-association': { medianSeconds: 2, p90Seconds: 5 },
 };
 
 /**

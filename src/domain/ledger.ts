@@ -14,6 +14,9 @@ export const resourceKinds = [
   'addon', 'app',
   // An EKS managed core add-on ("cluster/add-on"), made and deleted through the EKS API.
   'eks-addon',
+  // Workload identity: a ServiceAccount ("cluster/namespace/name") and a pod identity association
+  // ("cluster/namespace/service-account").
+  'service-account', 'pod-identity-association',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
   'load-balancer', 'target-group', 'security-group', 'network-interface',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.

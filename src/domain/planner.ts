@@ -3,6 +3,7 @@ import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { EnvironmentSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
+import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
 export interface PlanStep {
@@ -147,12 +148,11 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     add(stepIds.corednsOnFargate, 'coredns-fargate', 'run CoreDNS on Fargate (compute-type annotation) and wait until its replicas are Ready', [stepIds.cluster, kubeApi, previousProfile]);
     compute = stepIds.corednsOnFargate;
   }
-  addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep);
+  const computeReady = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [compute, kubeApi];
+  const appIdentity = addWorkloadIdentitySteps(spec, add, { cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, kubeApi, compute: computeReady });
+  addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep, appIdentity);
   addAccessEntrySteps(spec, add);
-  addCoreAddonSteps(spec, steps, add, {
-    cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, app: stepIds.app,
-    compute: spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [compute, kubeApi],
-  });
+  addCoreAddonSteps(spec, steps, add, { cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, app: stepIds.app, compute: computeReady });
   return schedulePlan(spec, steps);
 }
 
@@ -166,8 +166,8 @@ export type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (s
  * controller's webhook answers (an HPA is valid before metrics-server serves metrics), its
  * VerticalPodAutoscaler once that API is served; the autoscaling check last.
  */
-function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: string | undefined, kubeApi: string | undefined, appVpaStep: boolean): void {
-  const problems = addonProblems(spec);
+function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: string | undefined, kubeApi: string | undefined, appVpaStep: boolean, appIdentity: string[] = []): void {
+  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec)];
   if (spec.autoscaling) {
     if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
     if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
@@ -190,7 +190,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
     const image = spec.image?.import ? stepIds.imageImport : undefined;
     const vpa = app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined;
     const needs = [stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
-    add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, [...compute, image, ...needs]);
+    add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, [...compute, image, ...needs, ...appIdentity]);
     if (appVpaStep && vpa) add(stepIds.appVpa, 'app-vpa', `create the VerticalPodAutoscaler of ${app.name} (${app.vpa!.updateMode === 'Off' ? 'recommendations only' : `update mode ${app.vpa!.updateMode}`})`, [stepIds.app, vpa]);
     add(stepIds.appLoadBalancer, 'nlb', `wait for the ${app.scheme} NLB of ${app.name} on port ${app.servicePort}`, [stepIds.app]);
   }
@@ -290,7 +290,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   requireBefore(['fargate-role'], ['fargate-profile'], 'a Fargate profile is created with its pod execution role');
   requireBefore(['nodegroup'], ['nodes-ready'], 'nodes join only after their node group exists');
   requireBefore(['nodes-ready'], ['addon', 'app'], 'add-on and app pods need Ready nodes (CoreDNS and webhooks are degraded before)', { sameSubject: false });
-  requireBefore(['kube-api-ready'], ['nodes-ready', 'coredns-fargate', 'addon', 'app'], 'the Kubernetes API answers only a while after the cluster is ACTIVE', { sameSubject: false });
+  requireBefore(['kube-api-ready'], ['nodes-ready', 'coredns-fargate', 'addon', 'app', 'service-account'], 'the Kubernetes API answers only a while after the cluster is ACTIVE', { sameSubject: false });
   requireBefore(['fargate-profile'], ['coredns-fargate'], 'CoreDNS moves to Fargate only once a profile selects it', { sameSubject: false });
   requireBefore(['coredns-fargate'], ['addon', 'app'], 'add-on and app pods need cluster DNS', { sameSubject: false });
   requireBefore(['app'], ['nlb'], 'the load balancer is made for the app\'s Service');

@@ -80,6 +80,15 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       await undoWaits.removeApp({ cluster, app: onCluster.app });
       return;
     }
+    // Workload identity (src/activities/workload-identity.ts): each proves it is ours first.
+    case 'service-account': {
+      const [cluster, namespace, name] = entry.name.split('/') as [string, string, string];
+      return (await undo.deleteServiceAccount({ ...owner, cluster, namespace, name })).outcome;
+    }
+    case 'pod-identity-association': {
+      const [cluster, namespace, serviceAccount] = entry.name.split('/') as [string, string, string];
+      return (await undo.deletePodIdentityAssociation({ ...owner, cluster, namespace, serviceAccount })).outcome;
+    }
     case 'iam-role':
       return (await undo.deleteRole({ ...owner, name: entry.name }))?.outcome;
     case 'oidc-provider':

@@ -16,6 +16,7 @@ import type { Owner } from '../domain/ownership';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
+import { serviceAccountKey, workloadRoleName } from '../domain/workload-identity';
 import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
 import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
@@ -93,6 +94,8 @@ interface Outputs {
   vpcId?: string; appUrl?: string;
   /** Each add-on's IRSA role, by add-on. */
   addonRoles?: Partial<Record<AddonName, string>>;
+  /** Each service account's role, by namespace/name. */
+  workloadRoles?: Record<string, string>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
   /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
@@ -329,6 +332,38 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         addon, context: addonContext(), oidcProviderArn: outputs.oidcProviderArn!, issuerUrl: outputs.oidcIssuer!, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       outputs.addonRoles = { ...outputs.addonRoles, [addon]: role.arn };
+    },
+    // Workload identity: steps only for specs that list serviceAccounts, so histories of runs
+    // without them replay unchanged (src/domain/workload-identity-plan.ts).
+    'workload-role': async (step) => {
+      const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
+      const name = workloadRoleName(spec.name, sa);
+      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureWorkloadRole({
+        owner, region: spec.region, environment: spec.name, serviceAccount: sa, ...(spec.tags ? { tags: spec.tags } : {}),
+        ...(sa.identity === 'irsa' ? { oidcProviderArn: outputs.oidcProviderArn!, issuerUrl: outputs.oidcIssuer! } : {}),
+      }));
+      outputs.workloadRoles = { ...outputs.workloadRoles, [step.subject!]: role.arn };
+    },
+    'service-account': async (step) => {
+      const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
+      const roleArn = sa.identity === 'irsa' ? outputs.workloadRoles![step.subject!] : undefined;
+      await create(step, { kind: 'service-account', name: `${spec.name}/${step.subject}`, region: spec.region }, () => aws.applyServiceAccount({
+        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, name: sa.name, ...(roleArn ? { roleArn } : {}),
+      }));
+      if (roleArn) update(step.id, { detail: `eks.amazonaws.com/role-arn: ${roleArn}` });
+    },
+    'pod-identity-association': async (step) => {
+      const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
+      const associated = await create(step, { kind: 'pod-identity-association', name: `${spec.name}/${step.subject}`, region: spec.region }, () => aws.ensurePodIdentityAssociation({
+        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, serviceAccount: sa.name, roleArn: outputs.workloadRoles![step.subject!]!, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `association ${associated.associationId}` });
+    },
+    // Merges with the core add-ons' step for eks-pod-identity-agent once they land (issue 15, item 5).
+    'pod-identity-agent': async (step) => {
+      const installed = await create(step, { kind: 'eks-addon', name: `${spec.name}/eks-pod-identity-agent`, region: spec.region }, () => aws.ensurePodIdentityAgent({ owner, region: spec.region, cluster: spec.name }));
+      update(step.id, { detail: installed.summary });
+      await waitUntil(step, () => aws.podIdentityAgentStatus({ cluster: spec.name }), (r) => r.ready, (r) => r.detail, failedState);
     },
     addon: async (step) => {
       const request = onCluster.addon(step.subject as AddonName);

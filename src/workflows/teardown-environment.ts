@@ -39,7 +39,7 @@ export interface TeardownReport {
 // Dependents before what they depend on: node groups and profiles before the cluster, IRSA
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
-  'app', 'addon', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'app', 'service-account', 'addon', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];
 
@@ -89,7 +89,7 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
     }),
     ...(input.installed.app ? { app: input.installed.app } : {}),
   } : undefined;
-  const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app';
+  const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app' || ref.kind === 'service-account';
   const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
   const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
   const deleting = { environmentId: input.environmentId, ...(timeScale !== undefined ? { speedup: timeScale } : {}) };

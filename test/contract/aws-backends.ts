@@ -1,4 +1,4 @@
-import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { scaledClock } from '../../src/sim/clock';
 import { SimulatedAws, type AwsApis } from '../../src/sim/aws';
@@ -9,6 +9,8 @@ export interface AwsBackend {
   apis: AwsApis;
   /** IAM's DeleteRole request alone, raw (no adapter): its refusal's shape is part of the contract. */
   deleteRoleOnly(name: string): Promise<unknown>;
+  /** IAM's GetRole alone, raw: the role's trust policy as IAM gives it back, parsed. */
+  trustPolicyOf(name: string): Promise<unknown>;
   /** A fresh, empty account for the next test. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -25,6 +27,8 @@ export async function motoBackend(): Promise<AwsBackend> {
     // and a refusal the adapter waits out must still surface as one, in test time.
     apis: awsActivityDeps({ ...aws.clientConfig, patience: contractPatience }),
     deleteRoleOnly: (name) => iam.send(new DeleteRoleCommand({ RoleName: name })),
+    // IAM answers the document URL-encoded.
+    trustPolicyOf: async (name) => JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.AssumeRolePolicyDocument!)),
     reset: () => aws.reset(),
     stop: () => aws.stop(),
   };
@@ -42,6 +46,7 @@ export async function simulatedBackend(): Promise<AwsBackend> {
   };
   fresh();
   backend.deleteRoleOnly = (name) => backend.sim.iam.deleteRoleOnly(name);
+  backend.trustPolicyOf = async (name) => JSON.parse(await backend.sim.iam.trustPolicyOf(name));
   backend.reset = async () => fresh();
   backend.stop = async () => undefined;
   return backend;

@@ -243,7 +243,7 @@ fargateProfiles:
   assert.deepEqual(errors.map((error) => error.path).sort(), [
     '/fargateProfiles/0/podExecutionRoleARN',
     '/gitops',
-    '/iam/serviceAccounts',
+    '/iam/serviceAccounts/0',
     '/karpenter',
     '/managedNodeGroups/0/privateNetworking',
     '/managedNodeGroups/1/iam/attachPolicyARNs',
@@ -256,7 +256,8 @@ fargateProfiles:
     '/vpc/clusterEndpoints',
   ]);
   assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
-  assert.equal(messageAt(errors, '/iam/serviceAccounts'), 'IRSA service accounts are created per add-on by eksflow');
+  // Service accounts are translated now (test/domain/workload-identity.test.ts); one that grants nothing is refused, in eksctl's field names.
+  assert.equal(messageAt(errors, '/iam/serviceAccounts/0'), 'grants nothing: give attachPolicyARNs, attachPolicy or wellKnownPolicies');
   assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
   assert.match(messageAt(errors, '/karpenter') ?? '', /Karpenter is not supported/);
   assert.match(messageAt(errors, '/secretsEncryption') ?? '', /KMS key is not supported/);

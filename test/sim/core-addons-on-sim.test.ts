@@ -102,7 +102,7 @@ test('the five core add-ons install at each minor\'s default versions (1.33 and 
   const role = await bed.cloud.aws.iam.getRole(ebsRole);
   assert.equal(addons['aws-ebs-csi-driver']!.serviceAccountRoleArn, role!.arn);
   assert.deepEqual(await bed.cloud.aws.iam.attachedPolicies(ebsRole), ['arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy']);
-  const [statement] = (JSON.parse(bed.cloud.aws.iam.trustPolicyOf(ebsRole)!) as { Statement: { Principal: { Federated: string }; Action: string; Condition: { StringEquals: Record<string, string> } }[] }).Statement;
+  const [statement] = (JSON.parse(await bed.cloud.aws.iam.trustPolicyOf(ebsRole)) as { Statement: { Principal: { Federated: string }; Action: string; Condition: { StringEquals: Record<string, string> } }[] }).Statement;
   const issuer = oldReady.cluster.oidcIssuer!.replace(/^https:\/\//, '');
   assert.equal(statement!.Action, 'sts:AssumeRoleWithWebIdentity');
   assert.match(statement!.Principal.Federated, new RegExp(`:oidc-provider/${issuer.replaceAll('.', '\\.')}$`));

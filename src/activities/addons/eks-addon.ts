@@ -24,7 +24,7 @@ export const eksManagedAddon: AddonFactory = (tools, addon): AddonModule => {
         return { summary: `EKS add-on ${install.addonName} ${existing.version ?? ''} already ${existing.status}${adopted ? ' (adopted: not made by this run)' : ''}`, adopted };
       }
       const created = await whenAddonApiReady(context.cluster, tools.pace ?? paceFor(), () => tools.eks.createAddon({
-        cluster: context.cluster, name: install.addonName, version: install.version, tags: ownershipTags(context.owner),
+        cluster: context.cluster, name: install.addonName, ...(install.version ? { version: install.version } : {}), tags: ownershipTags(context.owner),
         clientRequestToken: clientRequestToken(context.owner.runId, `${context.cluster}/${install.addonName}`),
         ...(context.roleArn ? { serviceAccountRoleArn: context.roleArn } : {}),
       }));

@@ -5,6 +5,7 @@ import {
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
 } from '@aws-sdk/client-eks';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
+import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
 import { allPages } from './pages';
@@ -104,7 +105,8 @@ export interface ManagedAddon {
 export interface CreateAddonInput {
   cluster: string;
   name: string;
-  version: string;
+  /** @default the version EKS makes default for the cluster's Kubernetes version */
+  version?: string;
   serviceAccountRoleArn?: string;
   /** JSON the add-on's configuration schema accepts (DescribeAddonConfiguration). @default none */
   configurationValues?: string;
@@ -129,7 +131,7 @@ export interface ClusterUpdate {
   errors: string[];
 }
 
-export interface EksApi extends AccessEntryApi {
+export interface EksApi extends AccessEntryApi, PodIdentityApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -201,6 +203,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
   const notYet = notYetByCall(patience);
   return {
     ...accessEntryApi(client, notYet),
+    ...podIdentityCalls(client, notYet),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;

@@ -100,6 +100,8 @@ export function notYetRules(patience: Patience) {
     accessEntryPrincipal: propagation('4', 'the IAM principal to propagate to EKS', ['InvalidParameterException'], ['The specified principalArn is invalid: invalid principal']),
     /** Catalog 4 (eks/access_policy_association.go resourceAccessPolicyAssociationCreate): the entry's principal not yet found. */
     accessPolicyPrincipal: propagation('4', "the access entry's principal to propagate to EKS", ['ResourceNotFoundException'], ['The specified principalArn could not be found']),
+    /** Catalog 5 (eks/pod_identity_association.go Create): the association's role made seconds ago. */
+    podIdentityRole: propagation('5', "the pod identity association's role to propagate", ['InvalidParameterException'], ['Role provided in the request does not exist']),
     /** Catalog 6 (iam/role.go retryCreateRole): a principal in the trust policy (the OIDC provider of an IRSA role) made seconds ago. */
     trustPrincipal: propagation('6', 'the principal in the trust policy to propagate', ['MalformedPolicyDocumentException', 'MalformedPolicyDocument'], ['Invalid principal in policy']),
     /**
@@ -153,6 +155,7 @@ export function notYetByCall(patience: Patience) {
     CreateAddon: [rules.addonRole],
     CreateAccessEntry: [rules.accessEntryPrincipal],
     AssociateAccessPolicy: [rules.accessPolicyPrincipal],
+    CreatePodIdentityAssociation: [rules.podIdentityRole],
     CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
     AttachRolePolicy: [rules.concurrentModification],
     DetachRolePolicy: [rules.concurrentModification],

@@ -352,9 +352,13 @@ export class EksState {
       throw eksError.invalidRequest(`Cluster ${input.cluster} is not ready for add-ons yet: retry in a few minutes`);
     }
     if (input.serviceAccountRoleArn) this.checkRole(input.serviceAccountRoleArn, 'CreateAddon');
-    this.checkAddonRequest(input, cluster.version);
+    // Without a version EKS installs the add-on's default for the cluster's Kubernetes version.
+    const version = input.version ?? simulatedAddonVersions(input.name, cluster.version).find((v) => v.isDefault)?.version;
+    this.checkAddonRequest({ ...input, ...(version ? { version } : {}) }, cluster.version);
     const addon: AddonRecord = {
-      cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()), version: input.version,
+      cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()),
+      // An add-on outside the simulated catalog (metrics-server, observability) without a version: named so.
+      version: version ?? 'default',
       status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false,
       ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
       ...(input.configurationValues ? { configurationValues: input.configurationValues } : {}),
@@ -385,7 +389,7 @@ export class EksState {
    */
   private checkAddonRequest(input: CreateAddonInput, clusterVersion: string): void {
     if (!simulatedAddonCatalog[input.name]) return;
-    if (!simulatedAddonVersions(input.name, clusterVersion).some((v) => v.version === input.version)) {
+    if (!input.version || !simulatedAddonVersions(input.name, clusterVersion).some((v) => v.version === input.version)) {
       throw eksError.invalidParameter(`Addon version ${input.version} specified is not supported for addon ${input.name} with Kubernetes version ${clusterVersion}`);
     }
     if (input.configurationValues === undefined) return;

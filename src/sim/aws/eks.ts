@@ -1,10 +1,12 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
+import type { CreatePodIdentityAssociationInput } from '../../activities/aws/eks-pod-identity';
 import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup } from '../../activities/aws/eks';
 import { whileNameHeld } from '../../activities/aws/not-yet';
 import type { SimContext } from './context';
 import type { AssociatedAccessPolicy, CreateAccessEntryInput } from '../../activities/aws/eks-access-entries';
 import { AccessEntryState, accessEntryView } from './eks-access-entries';
 import { addonView, clusterView, fargateProfileView, nodegroupView } from './eks-records';
+import { PodIdentityState } from './eks-pod-identity';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
 import type { AwsGateway, Request } from './gateway';
 import { paged, slicePage } from './pages';
@@ -27,10 +29,12 @@ export interface ClusterCompute {
 export class SimulatedEks implements EksApi {
   readonly state: EksState;
   readonly accessEntries: AccessEntryState;
+  readonly podIdentity: PodIdentityState;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
     this.state = new EksState(context, neighbours, endpointOf);
     this.accessEntries = new AccessEntryState(context, neighbours, (name) => this.state.cluster(name));
+    this.podIdentity = new PodIdentityState(context, (name) => this.state.cluster(name), (arn) => neighbours.roleAsSeenByEks(arn));
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -123,6 +127,30 @@ export class SimulatedEks implements EksApi {
   describeAddonConfiguration(name: string, version: string) {
     return this.call('describeAddonConfiguration', name, (request) =>
       awsOrUndefined(`DescribeAddonConfiguration ${name} ${version}`, () => request('DescribeAddonConfiguration', () => this.state.addonConfiguration(name, version))));
+  }
+
+  // Pod Identity: played in src/sim/aws/eks-pod-identity.ts (moto has none of it).
+  createPodIdentityAssociation(input: CreatePodIdentityAssociationInput) {
+    const at = `${input.cluster}/${input.namespace}/${input.serviceAccount}`;
+    return this.call('createPodIdentityAssociation', at, (request) =>
+      aws(`CreatePodIdentityAssociation ${at}`, () => request('CreatePodIdentityAssociation', () => this.podIdentity.create(input)), this.context.notYet.CreatePodIdentityAssociation));
+  }
+
+  describePodIdentityAssociation(cluster: string, associationId: string) {
+    return this.call('describePodIdentityAssociation', `${cluster}/${associationId}`, (request) =>
+      awsOrUndefined(`DescribePodIdentityAssociation ${cluster}/${associationId}`, () => request('DescribePodIdentityAssociation', () => this.podIdentity.describe(cluster, associationId))));
+  }
+
+  listPodIdentityAssociations(cluster: string, filter: { namespace?: string; serviceAccount?: string } = {}) {
+    return this.call('listPodIdentityAssociations', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListPodIdentityAssociations ${cluster}`, () => request('ListPodIdentityAssociations', () =>
+        slicePage(this.podIdentity.list(cluster, filter), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  deletePodIdentityAssociation(cluster: string, associationId: string) {
+    return this.call('deletePodIdentityAssociation', `${cluster}/${associationId}`, async (request) => {
+      await awsOrUndefined(`DeletePodIdentityAssociation ${cluster}/${associationId}`, () => request('DeletePodIdentityAssociation', () => this.podIdentity.delete(cluster, associationId)));
+    });
   }
 
   describeFargateProfile(cluster: string, name: string) {

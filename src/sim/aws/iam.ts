@@ -128,9 +128,9 @@ export class SimulatedIam implements IamApi {
     return this.call('deleteRoleOnly', name, (request) => request('DeleteRole', () => this.deleteRoleRecord(name)));
   }
 
-  /** A role's trust policy document, as it was created (tests read IRSA trusts statement by statement). */
-  trustPolicyOf(name: string): string | undefined {
-    return this.roles.get(name)?.trustPolicy;
+  /** GetRole's AssumeRolePolicyDocument, as IAM stores it (the contract suite reads trust policies raw). */
+  trustPolicyOf(name: string): Promise<string> {
+    return this.call('trustPolicyOf', name, (request) => request('GetRole', () => this.role(name).trustPolicy));
   }
 
   roleNames(): string[] {

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { WorkflowFailedError } from '@temporalio/client';
+import { roleArnAnnotation } from '../../src/activities/workload-identity';
+import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
+import { workloadStepIds } from '../../src/domain/workload-identity-plan';
+import type { provisionEnvironment } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
+import { waitFor } from '../support/process';
+import { simWorkerBed } from '../support/sim-worker-bed';
+
+// Workload identity by the real workflow and activities on the simulated cloud: IAM and EKS
+// (Pod Identity and the agent add-on included, which moto lacks) played by src/sim/aws, the
+// ServiceAccounts and the app by src/sim/kube.
+
+const speedup = 200;
+const taskQueue = 'workload-identity-on-sim';
+const bed = simWorkerBed({ speedup, seed: 'workload-identity', taskQueue });
+afterEach(() => bed.cloud.aws.faults.clearFailSteps());
+
+const reader = { namespace: 'shop', name: 'reader', identity: 'irsa', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] };
+const cache = {
+  namespace: 'shop', name: 'cache', identity: 'pod-identity', wellKnownPolicies: ['imageBuilder'],
+  inlinePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] },
+};
+
+function specOf(name: string): EnvironmentSpec {
+  const parsed = parseEnvironmentSpec({
+    name, region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } },
+    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
+    image: { uri: 'public.ecr.aws/nginx/nginx:1.27' },
+    addons: { 'aws-load-balancer-controller': {} },
+    app: { name: 'shop', replicas: 1, containerPort: 80, serviceAccount: 'reader' },
+    serviceAccounts: [reader, cache],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec;
+}
+
+const start = (spec: EnvironmentSpec) => bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+  taskQueue, workflowId: `team-a.${spec.name}`, args: [{ environmentId: `team-a/${spec.name}`, spec, timeScale: speedup }],
+});
+const calls = (api: string) => bed.cloud.aws.calls()[`eks:${api}`] ?? 0;
+const rolesOf = (name: string) => bed.cloud.aws.inventory().roles.filter((role) => role.startsWith(`${name}-`));
+
+test('an app running as an IRSA ServiceAccount beside a Pod Identity one comes up ready, and teardown leaves no role, association or ServiceAccount', async () => {
+  const spec = specOf('wi');
+  const handle = await start(spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs: 240_000, intervalMs: 200 }).catch(async (error: unknown) => {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(progress?.steps.map((s) => [s.id, s.state, s.detail ?? s.lastError ?? '']))}`);
+  });
+  assert.ok(ready.steps.every((s) => s.state === 'done'), JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
+  for (const id of [workloadStepIds.role(reader), workloadStepIds.role(cache), workloadStepIds.serviceAccount(reader), workloadStepIds.serviceAccount(cache),
+    workloadStepIds.association(cache), workloadStepIds.podIdentityAgent]) {
+    assert.ok(ready.steps.some((s) => s.id === id), `${id} in the plan`);
+  }
+  assert.equal(ready.steps.some((s) => s.id === workloadStepIds.association(reader)), false, 'no association for an IRSA ServiceAccount');
+
+  // IAM: both roles, each with the trust of its kind.
+  const { iam, eks } = bed.cloud.aws;
+  assert.deepEqual(rolesOf('wi').filter((r) => r.startsWith('wi-shop-')), ['wi-shop-cache', 'wi-shop-reader']);
+  const readerRole = (await iam.getRole('wi-shop-reader'))!;
+  const cacheRole = (await iam.getRole('wi-shop-cache'))!;
+  const [provider] = bed.cloud.aws.inventory().oidcProviders;
+  const issuer = provider!.replace(/^arn:aws:iam::\d+:oidc-provider\//, '');
+  assert.deepEqual(JSON.parse(await iam.trustPolicyOf('wi-shop-reader')).Statement, [{
+    Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition: { StringEquals: { [`${issuer}:sub`]: 'system:serviceaccount:shop:reader', [`${issuer}:aud`]: 'sts.amazonaws.com' } },
+  }]);
+  assert.deepEqual(JSON.parse(await iam.trustPolicyOf('wi-shop-cache')).Statement[0].Principal, { Service: 'pods.eks.amazonaws.com' });
+  assert.deepEqual(await iam.attachedPolicies('wi-shop-cache'), ['arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser']);
+  assert.deepEqual(JSON.parse((await iam.getRolePolicy('wi-shop-cache', 'inline'))!), cache.inlinePolicy);
+
+  // EKS: the association listed, for cache alone and with its role; the agent ACTIVE.
+  const associations = await eks.listPodIdentityAssociations('wi');
+  assert.deepEqual(associations.map((a) => `${a.namespace}/${a.serviceAccount}`), ['shop/cache']);
+  const association = (await eks.describePodIdentityAssociation('wi', associations[0]!.associationId))!;
+  assert.equal(association.roleArn, cacheRole.arn);
+  assert.equal(association.tags['eksflow.io/environment'], 'team-a/wi');
+  assert.equal((await eks.describeAddon('wi', 'eks-pod-identity-agent'))?.status, 'ACTIVE');
+
+  // Kubernetes: the app runs as reader, annotated with its role; cache is there without one.
+  const config = await bed.cloud.deps.kube.forCluster('wi');
+  const core = config.makeApiClient(CoreV1Api);
+  const deployment = await config.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'shop', namespace: 'shop' });
+  assert.equal(deployment.spec?.template.spec?.serviceAccountName, 'reader');
+  assert.equal((await core.readNamespacedServiceAccount({ name: 'reader', namespace: 'shop' })).metadata?.annotations?.[roleArnAnnotation], readerRole.arn);
+  assert.equal((await core.readNamespacedServiceAccount({ name: 'cache', namespace: 'shop' })).metadata?.annotations?.[roleArnAnnotation], undefined);
+
+  const deletesBefore = calls('DeletePodIdentityAssociation');
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  assert.equal(calls('DeletePodIdentityAssociation') - deletesBefore, 1, 'the association deleted by itself, not only with its cluster');
+  const left = bed.cloud.aws.inventory();
+  assert.deepEqual({ clusters: left.clusters, roles: rolesOf('wi'), oidcProviders: left.oidcProviders, vpcs: left.vpcs }, { clusters: [], roles: [], oidcProviders: [], vpcs: [] });
+  assert.deepEqual(await eks.listPodIdentityAssociations('wi'), []);
+  assert.equal(bed.cloud.kube.cluster('wi'), undefined, 'the cluster, and every ServiceAccount on it, gone');
+});
+
+test('a failure right after the pod identity association is made rolls back the roles, the association and the ServiceAccounts', async () => {
+  // AWS makes the association, then the answer is lost and the step fails for good.
+  bed.cloud.aws.faults.failStep('CreatePodIdentityAssociation', { when: 'after' });
+  const spec = specOf('wi-fails');
+  const handle = await start(spec);
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  const entry = (kind: string, name: string) => progress.ledger.find((e) => e.kind === kind && e.name === name);
+  for (const [kind, name] of [['iam-role', 'wi-fails-shop-reader'], ['iam-role', 'wi-fails-shop-cache'], ['service-account', 'wi-fails/shop/reader'],
+    ['service-account', 'wi-fails/shop/cache'], ['pod-identity-association', 'wi-fails/shop/cache']] as const) {
+    assert.equal(entry(kind, name)?.state, 'compensated', `${kind} ${name}: ${JSON.stringify(progress.ledger)}`);
+  }
+  assert.ok(calls('DeletePodIdentityAssociation') > 0, 'the association made before the failure was deleted');
+  const left = bed.cloud.aws.inventory();
+  assert.deepEqual({ clusters: left.clusters, roles: rolesOf('wi-fails') }, { clusters: [], roles: [] });
+  assert.equal(bed.cloud.kube.cluster('wi-fails'), undefined);
+});
