@@ -1,7 +1,7 @@
 // The AWS fault catalog (../shared/research/aws-fault-catalog.md), injected by a proxy in front
 // of moto that answers in each service's own protocol, met by the real SDK v3 adapters. Each
 // test shows the activity surviving the fault inside its window and failing, with AWS's code
-// and message, once the fault outlasts it. Budgets are the upstream tools' shrunk to 4 s
+// and message, once the fault outlasts it. Budgets are the upstream tools' shrunk to 2 s
 // (test/support/fault-bed.ts); the windows are shorter than that, the outlasting faults longer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -23,7 +23,7 @@ const owner: Owner = { environmentId: 'team-a/demo', runId: 'run-1' };
 const clusterSpec = { name: 'demo', region, kubernetesVersion: '1.35' as const, tags: {}, controlPlaneLogging: [] };
 const subnetIds = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
 const account = '123456789012';
-const window = 1_500;
+const window = 750;
 
 async function rejectsWith(promise: Promise<unknown>, type: string, pattern: RegExp) {
   await assert.rejects(promise, (error: unknown) => {
@@ -90,7 +90,7 @@ test('catalog 1: CreateCluster waits out each of the four other propagation mess
 test('catalog 1: past the propagation budget CreateCluster fails with AWS\'s code and message; any other InvalidParameterException at once', async () => {
   bed.proxy.add({ on: createCluster, error: { code: 'InvalidParameterException', message: roleMissing } });
   const startedAt = Date.now();
-  await rejectsWith(ensureCluster(), errorTypes.awsClientError, /CreateCluster demo: InvalidParameterException: Role with arn: .*demo-cluster, does not exist\..*gave up after 4 s, aws-fault-catalog 1/);
+  await rejectsWith(ensureCluster(), errorTypes.awsClientError, /CreateCluster demo: InvalidParameterException: Role with arn: .*demo-cluster, does not exist\..*gave up after 2 s, aws-fault-catalog 1/);
   assert.ok(Date.now() - startedAt >= testPatience.propagationMs);
   bed.proxy.clear();
   bed.proxy.add({ on: createCluster, error: { code: 'InvalidParameterException', message: 'unsupported Kubernetes version 1.35' } });
@@ -209,14 +209,14 @@ test('a propagation budget holds across Temporal attempts: an attempt near its s
   await ensureClusterRole();
   bed.proxy.add({ on: createCluster, error: { code: 'InvalidParameterException', message: roleMissing } });
   const firstScheduledAt = Date.now();
-  // Start-to-close 7 s: this attempt stops asking 5 s before it, 2 s in.
-  const first = attempt(firstScheduledAt, 7_000, 30_000);
+  // Start-to-close 6 s: this attempt stops asking 5 s before it, 1 s in, inside the 2 s budget.
+  const first = attempt(firstScheduledAt, 6_000, 30_000);
   const heartbeats: unknown[] = [];
   first.heartbeats((details) => heartbeats.push(details));
   await rejectsWith(first.run(() => ensureCluster()), errorTypes.awsPropagation, /CreateCluster demo: InvalidParameterException: Role with arn: .* does not exist\. \(waiting for the cluster role to propagate in IAM, aws-fault-catalog 1; the next attempt goes on\)/);
   assert.ok(Date.now() - firstScheduledAt < testPatience.propagationMs);
   assert.ok(heartbeats.length > 0, 'heartbeats while waiting');
-  await rejectsWith(attempt(firstScheduledAt, 60_000).run(() => ensureCluster()), errorTypes.awsClientError, /gave up after 4 s/);
+  await rejectsWith(attempt(firstScheduledAt, 60_000).run(() => ensureCluster()), errorTypes.awsClientError, /gave up after 2 s/);
   const total = Date.now() - firstScheduledAt;
   assert.ok(total >= testPatience.propagationMs && total < testPatience.propagationMs + 2_000, `the second attempt stopped at the first's budget (${total} ms)`);
 });
