@@ -10,12 +10,12 @@ import { moto, type Moto } from './moto';
 
 /**
  * The upstream tools' budgets (minutes) shrunk to seconds, so a test can both survive a fault
- * inside its window and outlast it: each "not yet" is waited out for 2 s, asked again every
- * 0.25 s at most. A test's fault window is under half of it (fault-catalog.test.ts: 0.75 s),
- * so more than a second is left to ask again after the window closes, however busy the machine.
+ * inside its window and outlast it: each "not yet" is waited out for 3 s, asked again every
+ * 0.25 s at most. A test's fault window is a quarter of it (fault-catalog.test.ts: 0.75 s),
+ * opened by the first request it meets, so 2.25 s are left to ask again after it closes.
  */
 export const testPatience: Patience = {
-  propagationMs: 2_000, clusterBusyMs: 2_000, fargateBusyMs: 2_000, clusterUpdateMs: 2_000, nameReleaseMs: 2_000, logGroupBusyMs: 2_000, maxPauseMs: 250,
+  propagationMs: 3_000, clusterBusyMs: 3_000, fargateBusyMs: 3_000, clusterUpdateMs: 3_000, nameReleaseMs: 3_000, logGroupBusyMs: 3_000, maxPauseMs: 250,
 };
 
 /**
@@ -41,6 +41,8 @@ export interface FaultBed {
   /** The real SDK v3 adapters, through the proxy. */
   apis: ReturnType<typeof awsActivityDeps>;
   activities: ReturnType<typeof createActivities>;
+  /** The same activities with other budgets (a test that must not run out of one on a busy machine). */
+  activitiesWith(patience: Partial<Patience>): ReturnType<typeof createActivities>;
 }
 
 /** For a test file of faults: moto and the fault proxy in front of it, reset after each test, stopped at the end. */
@@ -51,6 +53,9 @@ export function faultBedPerFile(): FaultBed {
     bed.proxy = await faultProxy(bed.moto);
     bed.apis = awsActivityDeps({ ...bed.proxy.clientConfig, patience: testPatience, newRetryStrategy: shortenedSdkRetry });
     bed.activities = createActivities({ ...testActivityDeps({ aws: bed.moto }), ...bed.apis });
+    bed.activitiesWith = (patience) => createActivities({
+      ...testActivityDeps({ aws: bed.moto }), ...awsActivityDeps({ ...bed.proxy.clientConfig, patience: { ...testPatience, ...patience }, newRetryStrategy: shortenedSdkRetry }),
+    });
   });
   afterEach(async () => {
     bed.proxy.clear();
