@@ -114,6 +114,18 @@ function ec2FailingAt(config: AwsClientConfig, fault?: { at: number; when: 'befo
 
 const resumable = { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'perAz' as const };
 
+/**
+ * The sweeps give each case an environment of its own in the one moto account, instead of a
+ * reset account: all ensureNetwork finds and all assertCompleteNetwork counts are that
+ * environment's (by its ownership tag, and its VPC's ID), so no earlier case is in the way,
+ * and no case pays for a reset and for moto rebuilding EC2 after it (~2.5 s of each ~3 s case).
+ */
+let cases = 0;
+const ownCase = () => {
+  const n = ++cases;
+  return { owner: { environmentId: `team-a/case-${n}`, runId: 'run-1' }, cluster: `case-${n}` };
+};
+
 test('a failure at every EC2 request of the network step (the response lost, or the first never sent) ends in a complete network once retried', async () => {
   const ec2 = new EC2Client(bed.aws.clientConfig);
   const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: resumable };
@@ -129,15 +141,17 @@ test('a failure at every EC2 request of the network step (the response lost, or 
   // before, then each one failing after. (The simulated cloud's test sweeps both at every request.)
   const faults = [{ at: 1, when: 'before' as const }, ...Array.from({ length: count }, (_, i) => ({ at: i + 1, when: 'after' as const }))];
   for (const { at, when } of faults) {
-    await bed.aws.reset();
+    const own = ownCase();
+    const caseInput = { ...input, ...own };
+    const caseExpected = { ...expected, environment: own.owner.environmentId, cluster: own.cluster };
     const faulty = ec2FailingAt(bed.aws.clientConfig, { at, when });
     const why = `request ${at} of ${count} (${clean.requests[at - 1]}) failing ${when}`;
-    await assert.rejects(createNetworkActivities(vpcApi(faulty.client)).ensureNetwork(input), (error: ApplicationFailure) => {
+    await assert.rejects(createNetworkActivities(vpcApi(faulty.client)).ensureNetwork(caseInput), (error: ApplicationFailure) => {
       assert.notEqual(error.nonRetryable, true, `${why}: retryable, so Temporal retries the step: ${error.message}`);
       return true;
     }, why);
-    const retried = await createNetworkActivities(vpcApi(new EC2Client(bed.aws.clientConfig))).ensureNetwork(input);
-    const vpcId = assertCompleteNetwork(await motoNetworkInventory(ec2), expected, why);
+    const retried = await createNetworkActivities(vpcApi(new EC2Client(bed.aws.clientConfig))).ensureNetwork(caseInput);
+    const vpcId = assertCompleteNetwork(await motoNetworkInventory(ec2), caseExpected, why);
     assert.equal(retried.vpcId, vpcId, why);
     assert.equal(retried.publicSubnetIds.length + retried.privateSubnetIds.length, 4, why);
     assert.ok(await motoDnsHostnames(ec2, vpcId), `${why}: DNS hostnames on`);
@@ -147,14 +161,14 @@ test('a failure at every EC2 request of the network step (the response lost, or 
 test('the single-NAT and no-NAT layouts resume too', async () => {
   const ec2 = new EC2Client(bed.aws.clientConfig);
   for (const natGateway of ['single', 'none'] as const) {
-    const input = { owner, region: 'us-east-1', cluster: 'demo', vpc: { ...resumable, availabilityZones: 3, natGateway } };
-    const expected = { environment: owner.environmentId, cluster: 'demo', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], natGateway };
-    await bed.aws.reset();
+    const vpc = { ...resumable, availabilityZones: 3, natGateway };
     const clean = ec2FailingAt(bed.aws.clientConfig);
-    await createNetworkActivities(vpcApi(clean.client)).ensureNetwork(input);
+    await createNetworkActivities(vpcApi(clean.client)).ensureNetwork({ ...ownCase(), region: 'us-east-1', vpc });
     // Every third request, response lost: enough to cross each kind of part once.
     for (let at = 2; at <= clean.requests.length; at += 3) {
-      await bed.aws.reset();
+      const own = ownCase();
+      const input = { ...own, region: 'us-east-1', vpc };
+      const expected = { environment: own.owner.environmentId, cluster: own.cluster, zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], natGateway };
       const why = `${natGateway}: request ${at} (${clean.requests[at - 1]}) answered, response lost`;
       await assert.rejects(createNetworkActivities(vpcApi(ec2FailingAt(bed.aws.clientConfig, { at, when: 'after' }).client)).ensureNetwork(input), why);
       await bed.activities.ensureNetwork(input);

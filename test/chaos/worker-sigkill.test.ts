@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeAddressesCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
@@ -16,10 +18,9 @@ import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { awsCrashProxy, declareLost, seededRandom, startWorkerProcess, untilPolling, type AwsCrashProxy, type TrapPoint, type WorkerProcess } from '../support/chaos';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
-import { artifactsDir, waitFor } from '../support/process';
+import { waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
 import { toolPath } from '../support/tools';
-import { buildWorkflowBundle } from '../../worker';
 
 // A worker that dies is not a worker that shuts down: no drain, no goodbye to Temporal, an AWS
 // call cut off with its resource made and its ID never returned. Here the real worker process
@@ -41,8 +42,10 @@ import { buildWorkflowBundle } from '../../worker';
 //   answers DescribeTaskQueue (how a new worker is known to be polling) and ResetStickyTaskQueue
 //   with UNIMPLEMENTED, and it is not the server eksflow runs on. Its skipping is also global:
 //   a jump meant for the dead worker's attempts fires every timer and timeout alike.
-// - The workflows are bundled once, before the first worker, and each worker loads the bundle
-//   (EKSFLOW_WORKFLOW_BUNDLE): a restart is tsx and the modules, ~4 s, not ~8 s.
+// - Each worker is the image's: `npm run build`'s compiled worker.js and prebuilt workflow
+//   bundle, built once before the first worker and started with plain node. A restart is then
+//   node loading plain JavaScript, not tsx compiling the sources (~8 s a restart on a busy
+//   2-core machine, 20 of them, was most of this test's time) nor webpack bundling the workflows.
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261207);
 const killCount = 20;
@@ -52,7 +55,9 @@ const group = 'general';
 const tenant = 'chaos';
 const taskQueue = 'chaos';
 const repoRoot = new URL('../..', import.meta.url).pathname;
-const bundlePath = join(artifactsDir, 'chaos', 'workflow-bundle.js');
+/** `npm run build`'s output, inside the repository so that node_modules resolves from it. */
+const buildOut = join('test-artifacts', `chaos-dist-${process.pid}`);
+const compiledWorker = join(repoRoot, buildOut, 'worker.js');
 
 let server: DevServer;
 let aws: Moto;
@@ -64,16 +69,17 @@ let workers = 0;
 before(async () => {
   [server, aws, cluster] = await Promise.all([devServer(), moto(), kubeControlPlane({ nodes: 2, nodeLabels: { 'eks.amazonaws.com/nodegroup': group } })]);
   proxy = await awsCrashProxy(aws.endpoint);
-  // Bundled once here, loaded by each of the 21 workers (EKSFLOW_WORKFLOW_BUNDLE): a restart is
-  // then tsx and the modules alone, seconds shorter, and a kill costs that much less.
-  mkdirSync(join(artifactsDir, 'chaos'), { recursive: true });
-  writeFileSync(bundlePath, await buildWorkflowBundle());
+  // Built once here, run by each of the 21 workers: worker.js loads the workflow bundle built
+  // beside it, so a restart neither compiles nor bundles, and a kill costs that much less.
+  const build = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, env: { ...process.env, EKSFLOW_BUILD_OUT: buildOut } });
+  assert.match(build.stdout, /workflow-bundle\.js/);
 });
 
 after(async () => {
   await worker?.stop();
   await proxy?.close();
   await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
+  rmSync(join(repoRoot, buildOut), { recursive: true, force: true });
 });
 
 /** The worker as deployed, configured only by its environment, talking to moto through the crash proxy. */
@@ -82,11 +88,10 @@ async function startWorker(): Promise<WorkerProcess> {
     EKSFLOW_CLOUD: 'aws', TEMPORAL_ADDRESS: server.address, EKSFLOW_TASK_QUEUE: taskQueue,
     AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
     KUBE_ACCESS: 'kubeconfig', KUBECONFIG: cluster.kubeconfigPath, HELM_PATH: toolPath('helm'), SKOPEO_PATH: toolPath('skopeo'),
-    EKSFLOW_WORKFLOW_BUNDLE: bundlePath,
     // The test bed's apiserver answers before any run starts: eksctl's six looks 20 s apart
     // would add 100 s of sleeping to every run, as in test/support/activity-deps.ts.
     KUBE_API_READY_SUCCESSES: '2', KUBE_API_READY_INTERVAL_MS: '100',
-  }, `worker-${++workers}`);
+  }, `worker-${++workers}`, compiledWorker);
   await untilPolling(server.env.client, taskQueue, started);
   return started;
 }

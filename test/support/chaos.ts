@@ -121,14 +121,15 @@ export interface WorkerProcess {
 }
 
 /**
- * `node --import tsx worker.ts`, the worker as deployed, configured by its environment. Its
- * own process group, so a kill takes anything it may have started with it (helm, skopeo).
+ * The worker as deployed, configured by its environment: `node <compiled worker.js>` (what the
+ * image runs, `npm run build`'s output) when `compiledWorker` is given, else `node --import tsx
+ * worker.ts`. Its own process group, so a kill takes anything it may have started with it (helm, skopeo).
  */
-export function startWorkerProcess(cwd: string, env: NodeJS.ProcessEnv, logName: string): WorkerProcess {
+export function startWorkerProcess(cwd: string, env: NodeJS.ProcessEnv, logName: string, compiledWorker?: string): WorkerProcess {
   const logDir = join(artifactsDir, 'logs', basename(process.argv[1] ?? 'run').replace(/\.test\.ts$/, ''));
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${logName}.log`), { flags: 'a' });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(process.execPath, compiledWorker ? [compiledWorker] : ['--import', 'tsx', 'worker.ts'], { cwd, env: { ...process.env, ...(compiledWorker ? { NODE_OPTIONS: '' } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   const pid = child.pid!;

@@ -40,9 +40,11 @@ export interface FaultRule {
    */
   reply?: { status: number; body: unknown };
   /**
-   * The fault holds for `forMs` after the last request matching `after` that moto accepted
-   * (a role's CreateRole, a cluster's DeleteCluster), and not before one. Without `after`, for
-   * `forMs` after the rule is added.
+   * The fault holds only after a request matching `after` that moto accepted (a role's
+   * CreateRole, a cluster's DeleteCluster), for `forMs` from the first request it meets after
+   * the last such one. Without `after`, for `forMs` from the first request it meets. Counted
+   * from the first request met, not from the trigger or the rule: however long a busy machine
+   * takes to get there, the caller meets the whole window.
    */
   after?: RequestMatch;
   /** @default for ever */
@@ -151,15 +153,17 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
  */
 export async function faultProxy(upstream: { endpoint: string; clientConfig: AwsClientConfig }): Promise<FaultProxy> {
   const target = new URL(upstream.endpoint);
-  let rules: { rule: FaultRule; addedAt: number; matched: number; faults: number }[] = [];
+  let rules: { rule: FaultRule; addedAt: number; matched: number; faults: number; opened?: { by: number; at: number } }[] = [];
   let log: SeenRequest[] = [];
 
   const holds = (entry: (typeof rules)[number], request: SeenRequest): boolean => {
     const { rule } = entry;
     if (!matches(rule.on, request) || (rule.when && !rule.when(request))) return false;
     const forMs = rule.forMs ?? Infinity;
-    const since = rule.after ? log.filter((seen) => !seen.fault && seen.status < 300 && matches(rule.after!, seen)).at(-1)?.at : entry.addedAt;
-    if (since === undefined || request.at - since >= forMs) return false;
+    const trigger = rule.after ? log.filter((seen) => !seen.fault && seen.status < 300 && matches(rule.after!, seen)).at(-1)?.at : entry.addedAt;
+    if (trigger === undefined) return false;
+    if (entry.opened?.by !== trigger) entry.opened = { by: trigger, at: request.at };
+    if (request.at - entry.opened.at >= forMs) return false;
     if (rule.times !== undefined && entry.faults >= rule.times) return false;
     entry.matched += 1;
     const rate = rule.rate ?? 1;

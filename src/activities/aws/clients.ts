@@ -4,6 +4,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import type { RetryStrategyV2 } from '@smithy/types';
 import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
@@ -24,6 +25,11 @@ export interface AwsClientOptions {
    * connection errors, with jittered exponential back-off capped at 20 s). @default 7
    */
   maxAttempts?: number;
+  /**
+   * A retry strategy for each SDK client made, instead of the SDK's standard one with
+   * `maxAttempts` (tests: the same strategy with its back-off shortened). @default the SDK's standard retry mode
+   */
+  newRetryStrategy?: () => RetryStrategyV2;
   /** How long each named "not yet" answer is waited out (aws-fault-catalog). @default the upstream tools' budgets */
   patience?: Partial<Patience>;
 }
@@ -59,16 +65,17 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
 /** One region's clients. */
 function regionalApis(options: AwsClientOptions): AwsApis {
   // The SDK already retries throttling with back-off; Temporal's retry policy is the outer loop.
-  const { patience: shorter, maxAttempts = defaultMaxAttempts, ...client } = options;
-  const config = { ...client, maxAttempts };
+  const { patience: shorter, maxAttempts = defaultMaxAttempts, newRetryStrategy, ...client } = options;
+  // Each client its own strategy, as each has its own by default (its retry quota included).
+  const config = () => ({ ...client, maxAttempts, ...(newRetryStrategy ? { retryStrategy: newRetryStrategy() } : {}) });
   const patience = { ...defaultPatience, ...shorter };
-  const ec2 = new EC2Client(config);
+  const ec2 = new EC2Client(config());
   return {
-    eks: eksApi(new EKSClient(config), patience),
-    iam: iamApi(new IAMClient(config), patience),
-    ecr: ecrApi(new ECRClient(config)),
-    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config), patience),
+    eks: eksApi(new EKSClient(config()), patience),
+    iam: iamApi(new IAMClient(config()), patience),
+    ecr: ecrApi(new ECRClient(config())),
+    network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config()), patience),
     vpc: vpcApi(ec2),
-    logs: logsApi(new CloudWatchLogsClient(config), patience),
+    logs: logsApi(new CloudWatchLogsClient(config()), patience),
   };
 }
