@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import Fastify, { type HTTPMethods, type RouteOptions } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
 import app from '../../src/api/app';
 import { sha256 } from '../../src/api/auth/tokens';
 import auth, { servePublicly } from '../../src/api/plugins/auth';
 import security from '../../src/api/plugins/security';
 import { loadConfig } from '../../src/config';
-import { apiFor, callers, metricsToken, type ApiBed } from '../support/api';
-import { freePort } from '../support/process';
+import { apiFor, apiWithoutTemporalPerFile, callers, metricsToken } from '../support/api';
 
 // Who may call what, and what an unknown caller costs. No request here reaches Temporal: the
 // client points nowhere, and every answer below is given before it would be called.
 
-let connection: Connection;
-let temporal: Client;
-let bed: ApiBed;
-before(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
-  temporal = new Client({ connection });
-  bed = await apiFor(temporal);
-});
-after(async () => {
-  await bed?.api.close();
-  await connection?.close();
-});
+const noTemporal = apiWithoutTemporalPerFile();
 
 const tokenTable = Object.values(callers).map((c) => c.entry).join(',');
 
@@ -35,7 +22,7 @@ test('every route the API registers needs a token unless it is marked public: ea
   // runs before the app's own onRoute hooks, so each route's config is read once all have run.
   api.addHook('onRoute', (route) => void registered.push(route));
   const config = loadConfig({ EKSFLOW_API_TOKENS: tokenTable, EKSFLOW_METRICS_TOKEN_SHA256: sha256(metricsToken).toString('hex'), API_UNAUTHENTICATED_RATE_LIMIT: '100000' });
-  await api.register(app, { temporal, config });
+  await api.register(app, { temporal: noTemporal.temporal, config });
   await api.ready();
   t.after(() => api.close());
   const routes = registered.flatMap((route) => [route.method].flat().map((method: HTTPMethods) => ({ method, url: route.url, isPublic: route.config?.public === true })));
@@ -86,7 +73,7 @@ test('a route that says neither access nor public, or both, is refused when it i
 });
 
 test('requests without a valid token spend their client address\'s budget: past it, 429 with Retry-After, while a token is still served', async (t) => {
-  const limited = await apiFor(temporal, { API_UNAUTHENTICATED_RATE_LIMIT: '5' });
+  const limited = await apiFor(noTemporal.temporal, { API_UNAUTHENTICATED_RATE_LIMIT: '5' });
   t.after(() => limited.api.close());
   const from = (remoteAddress: string, url: string, authorization?: string) =>
     limited.api.inject({ method: 'GET', url, remoteAddress, headers: authorization ? { authorization } : {} });
@@ -117,21 +104,21 @@ test('requests without a valid token spend their client address\'s budget: past 
 });
 
 test('/metrics answers only the metrics token: not anonymous callers, not tenants (its labels name every tenant)', async (t) => {
-  const anonymous = await bed.api.inject({ method: 'GET', url: '/metrics' });
+  const anonymous = await noTemporal.bed.api.inject({ method: 'GET', url: '/metrics' });
   assert.equal(anonymous.statusCode, 401);
-  const tenant = await bed.as('teamA', { method: 'GET', url: '/metrics' });
+  const tenant = await noTemporal.bed.as('teamA', { method: 'GET', url: '/metrics' });
   assert.equal(tenant.statusCode, 403);
   assert.match(tenant.json<{ message: string }>().message, /a tenant's token may not read it/);
-  assert.equal((await bed.api.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer eksf_not-the-metrics-token' } })).statusCode, 401);
+  assert.equal((await noTemporal.bed.api.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer eksf_not-the-metrics-token' } })).statusCode, 401);
   for (const refused of [anonymous, tenant]) assert.doesNotMatch(refused.body, /eksflow_environment_runs_started_total|http_requests_total/);
-  const scraped = await bed.scrape();
+  const scraped = await noTemporal.bed.scrape();
   assert.equal(scraped.statusCode, 200);
   assert.match(scraped.body, /^# TYPE eksflow_environment_runs_started_total counter$/m, 'the series labelled by tenant');
-  assert.equal((await bed.api.inject({ method: 'GET', url: '/v1/environments', headers: { authorization: `Bearer ${metricsToken}` } })).statusCode, 401, 'the metrics token is no tenant\'s');
+  assert.equal((await noTemporal.bed.api.inject({ method: 'GET', url: '/v1/environments', headers: { authorization: `Bearer ${metricsToken}` } })).statusCode, 401, 'the metrics token is no tenant\'s');
 
   // Without a metrics token configured, nobody reads /metrics.
   const unset = Fastify();
-  await unset.register(app, { temporal, config: loadConfig({ EKSFLOW_API_TOKENS: tokenTable }) });
+  await unset.register(app, { temporal: noTemporal.temporal, config: loadConfig({ EKSFLOW_API_TOKENS: tokenTable }) });
   t.after(() => unset.close());
   assert.equal((await unset.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } })).statusCode, 401);
   assert.equal((await unset.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${callers.teamA.token}` } })).statusCode, 403);
@@ -144,7 +131,7 @@ test('an image import from the worker\'s disk is refused with 400 naming the fie
     image: { import: { source: 'oci-archive:/var/lib/eksflow/secrets.tar', repository: 'team/app' } },
   };
   for (const url of ['/v1/plans', '/v1/environments']) {
-    const response = await bed.as('teamA', { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
+    const response = await noTemporal.bed.as('teamA', { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
     assert.equal(response.statusCode, 400, `${url}: ${response.body}`);
     const body = response.json<{ error: string; errors: { path: string; message: string }[] }>();
     assert.equal(body.error, 'InvalidSpec');
@@ -152,5 +139,5 @@ test('an image import from the worker\'s disk is refused with 400 naming the fie
     assert.match(body.errors[0]!.message, /^oci-archive: reads an image from the worker's own disk or daemon, which a request may not name; push the image to a registry and give its reference/);
   }
   const fromRegistry = { ...spec, image: { import: { source: 'docker://public.ecr.aws/nginx/nginx:1.27', repository: 'team/app' } } };
-  assert.equal((await bed.as('teamA', { method: 'POST', url: '/v1/plans', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(fromRegistry) })).statusCode, 200);
+  assert.equal((await noTemporal.bed.as('teamA', { method: 'POST', url: '/v1/plans', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(fromRegistry) })).statusCode, 200);
 });

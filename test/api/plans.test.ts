@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { test } from 'node:test';
 import { bodyLimitBytes } from '../../src/api/request-spec';
-import { apiFor, type ApiBed } from '../support/api';
-import { freePort } from '../support/process';
+import { apiWithoutTemporalPerFile } from '../support/api';
 
 // A dry run needs no Temporal: the client points nowhere, and nothing may be started.
-let bed: ApiBed;
-let connection: Connection;
-before(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
-  bed = await apiFor(new Client({ connection }));
-});
-after(async () => {
-  await bed?.api.close();
-  await connection?.close();
-});
+const noTemporal = apiWithoutTemporalPerFile();
 
 const spec = {
   name: 'awesomebuilder-container', region: 'us-east-1',
@@ -26,7 +15,7 @@ const spec = {
   addons: { 'aws-load-balancer-controller': {} },
 };
 const post = (payload: unknown, contentType = 'application/json') =>
-  bed.as('teamAViewer', { method: 'POST', url: '/v1/plans', headers: { 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  noTemporal.bed.as('teamAViewer', { method: 'POST', url: '/v1/plans', headers: { 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 
 test('a plan: steps, waves, the critical path and the tree, for an EnvironmentSpec', async () => {
   const response = await post(spec);
@@ -77,14 +66,14 @@ test('wrong media types are 415, oversized bodies 413, and unknown routes 404, e
   const hugeYaml = await post(`# ${'x'.repeat(bodyLimitBytes)}\n`, 'application/yaml');
   assert.equal(hugeYaml.statusCode, 413);
 
-  const missing = await bed.api.inject({ method: 'GET', url: '/v1/nothing-here' });
+  const missing = await noTemporal.bed.api.inject({ method: 'GET', url: '/v1/nothing-here' });
   assert.equal(missing.statusCode, 404);
   assert.deepEqual(missing.json(), { error: 'NotFound', message: 'no route for GET /v1/nothing-here' });
   for (const response of [text, huge, hugeYaml, missing]) assert.ok(!response.body.includes('    at '), 'no stack trace in a response');
 });
 
 test('planning needs a token: without one it is 401 with a Bearer challenge', async () => {
-  const response = await bed.api.inject({ method: 'POST', url: '/v1/plans', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
+  const response = await noTemporal.bed.api.inject({ method: 'POST', url: '/v1/plans', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
   assert.equal(response.statusCode, 401);
   assert.equal(response.headers['www-authenticate'], 'Bearer realm="eksflow"');
 });

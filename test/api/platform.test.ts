@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { register as globalRegistry, Registry } from 'prom-client';
-import { Client, Connection } from '@temporalio/client';
 import app from '../../src/api/app';
 import { sha256 } from '../../src/api/auth/tokens';
 import { loadConfig } from '../../src/config';
-import { apiFor, callers, metricsToken, type ApiBed } from '../support/api';
+import { apiFor, apiWithoutTemporalPerFile, callers, metricsToken } from '../support/api';
 import { headlessChromium } from '../support/browser';
-import { freePort } from '../support/process';
 
 // Metrics, headers, docs and rate limits need no Temporal: the client points nowhere, and
 // every request here is answered before it would be called.
-let temporal: Client;
-let connection: Connection;
-let bed: ApiBed;
-before(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
-  temporal = new Client({ connection });
-  bed = await apiFor(temporal);
-});
-after(async () => {
-  await bed?.api.close();
-  await connection?.close();
-});
+const noTemporal = apiWithoutTemporalPerFile();
 
 const spec = {
   name: 'platform-check', region: 'us-east-1',
@@ -44,13 +31,13 @@ function assertNoToken(text: string, where: string) {
 }
 
 test('/metrics counts requests by route pattern, never by raw URL, in its own registry', async () => {
-  const anonymous = await bed.api.inject({ method: 'GET', url: '/v1/environments/secret-project-x' });
+  const anonymous = await noTemporal.bed.api.inject({ method: 'GET', url: '/v1/environments/secret-project-x' });
   assert.equal(anonymous.statusCode, 401);
-  await bed.api.inject({ method: 'GET', url: '/v1/environments/secret-project-y' });
-  assert.equal((await bed.as('teamAViewer', plan)).statusCode, 200);
-  await bed.api.inject({ method: 'GET', url: '/no/such/route/secret-project-z' });
+  await noTemporal.bed.api.inject({ method: 'GET', url: '/v1/environments/secret-project-y' });
+  assert.equal((await noTemporal.bed.as('teamAViewer', plan)).statusCode, 200);
+  await noTemporal.bed.api.inject({ method: 'GET', url: '/no/such/route/secret-project-z' });
 
-  const metrics = await bed.scrape();
+  const metrics = await noTemporal.bed.scrape();
   assert.equal(metrics.statusCode, 200, metrics.body);
   assert.equal(metrics.headers['content-type'], Registry.PROMETHEUS_CONTENT_TYPE);
   const text = metrics.body;
@@ -64,7 +51,7 @@ test('/metrics counts requests by route pattern, never by raw URL, in its own re
   assert.equal(globalRegistry.getSingleMetric('http_requests_total'), undefined, 'prom-client\'s global registry is left alone');
 
   // Another app has its own registry: its counts start at nothing, and building it does not clash.
-  const other = await apiFor(temporal);
+  const other = await apiFor(noTemporal.temporal);
   try {
     const fresh = await other.scrape();
     assert.ok(!fresh.body.includes('route="/v1/environments/:name"'));
@@ -75,7 +62,7 @@ test('/metrics counts requests by route pattern, never by raw URL, in its own re
 });
 
 test('API responses carry the security headers, with a policy that loads nothing', async () => {
-  for (const response of [await bed.as('teamAViewer', plan), await bed.api.inject({ method: 'GET', url: '/v1/environments' }), await bed.api.inject({ method: 'GET', url: '/healthz' })]) {
+  for (const response of [await noTemporal.bed.as('teamAViewer', plan), await noTemporal.bed.api.inject({ method: 'GET', url: '/v1/environments' }), await noTemporal.bed.api.inject({ method: 'GET', url: '/healthz' })]) {
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
     assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
     assert.equal(response.headers['referrer-policy'], 'no-referrer');
@@ -86,7 +73,7 @@ test('API responses carry the security headers, with a policy that loads nothing
 });
 
 test('/docs serves the Swagger UI and its OpenAPI document, with a policy that lets the UI load', async () => {
-  const page = await bed.api.inject({ method: 'GET', url: '/docs' });
+  const page = await noTemporal.bed.api.inject({ method: 'GET', url: '/docs' });
   assert.equal(page.statusCode, 200);
   assert.match(String(page.headers['content-type']), /^text\/html/);
   assert.match(page.body, /<div id="swagger-ui">/);
@@ -94,10 +81,10 @@ test('/docs serves the Swagger UI and its OpenAPI document, with a policy that l
   assert.match(csp, /script-src 'self';/);
   assert.doesNotMatch(csp, /script-src[^;]*unsafe/, 'scripts stay strict');
 
-  const script = await bed.api.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+  const script = await noTemporal.bed.api.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
   assert.equal(script.statusCode, 200);
 
-  const json = await bed.api.inject({ method: 'GET', url: '/docs/json' });
+  const json = await noTemporal.bed.api.inject({ method: 'GET', url: '/docs/json' });
   assert.equal(json.statusCode, 200);
   const document = json.json<{ openapi: string; info: { title: string }; paths: Record<string, unknown> }>();
   assert.equal(document.openapi, '3.1.0');
@@ -107,7 +94,7 @@ test('/docs serves the Swagger UI and its OpenAPI document, with a policy that l
 
 test('the Swagger UI renders in a browser without a policy violation', async (t) => {
   const api = Fastify();
-  await api.register(app, { temporal });
+  await api.register(app, { temporal: noTemporal.temporal });
   t.after(() => api.close());
   const base = await api.listen({ host: '127.0.0.1', port: 0 });
   const browser = await headlessChromium();
@@ -122,7 +109,7 @@ test('the Swagger UI renders in a browser without a policy violation', async (t)
 });
 
 test('past API_RATE_LIMIT a minute a token gets 429 with Retry-After; other tokens and the probes are still served', async (t) => {
-  const limited = await apiFor(temporal, { API_RATE_LIMIT: '3' });
+  const limited = await apiFor(noTemporal.temporal, { API_RATE_LIMIT: '3' });
   t.after(() => limited.api.close());
   const responses: LightMyRequestResponse[] = [];
   const send = async (response: Promise<LightMyRequestResponse>) => {
@@ -161,7 +148,7 @@ test('no token reaches the log, even at debug level', async (t) => {
   const lines: string[] = [];
   const api = Fastify({ loggerInstance: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) });
   const config = loadConfig({ EKSFLOW_API_TOKENS: Object.values(callers).map((c) => c.entry).join(','), API_RATE_LIMIT: '2' });
-  await api.register(app, { temporal, config });
+  await api.register(app, { temporal: noTemporal.temporal, config });
   t.after(() => api.close());
   const as = (token: string) => api.inject({ ...plan, headers: { ...plan.headers, authorization: `Bearer ${token}` } });
 

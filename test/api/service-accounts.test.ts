@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { apiFor, type ApiBed } from '../support/api';
-import { freePort } from '../support/process';
+import { apiWithoutTemporalPerFile } from '../support/api';
 
 // Bad serviceAccounts entries, refused at the edge: each a 400 that names the field, says what
 // is wrong and what to do instead. The Temporal client points nowhere (as in plans.test.ts): a
 // request that got past validation to start a run would fail as a 5xx, not a 400.
-let bed: ApiBed;
-let connection: Connection;
-before(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
-  bed = await apiFor(new Client({ connection }));
-});
-after(async () => {
-  await bed?.api.close();
-  await connection?.close();
-});
+const noTemporal = apiWithoutTemporalPerFile();
 
 const base = {
   name: 'shop', region: 'us-east-1', network: { vpc: { availabilityZones: 2 } },
@@ -26,7 +15,7 @@ const base = {
   app: { name: 'shop', containerPort: 80, serviceAccount: 'reader' },
 };
 const reader = { namespace: 'shop', name: 'reader', identity: 'irsa', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] };
-const post = (url: string, payload: unknown) => bed.as('teamA', {
+const post = (url: string, payload: unknown) => noTemporal.bed.as('teamA', {
   method: 'POST', url, headers: { 'content-type': typeof payload === 'string' ? 'application/yaml' : 'application/json' },
   payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
 });

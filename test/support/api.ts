@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 import type { KubeAccess } from '../../src/activities/nodes-ready';
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import type { Client } from '@temporalio/client';
+import { after, before } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from './process';
 import app from '../../src/api/app';
 import { apiLogging, logEachResponse } from '../../src/api/server';
 import { newToken, sha256 } from '../../src/api/auth/tokens';
@@ -49,4 +51,25 @@ export async function apiFor(temporal: Client, settings: Record<string, string> 
     as: (caller, { headers, ...rest }) => api.inject({ ...rest, headers: { ...headers, authorization: `Bearer ${callers[caller].token}` } }),
     scrape: () => api.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } }),
   };
+}
+
+/**
+ * For a test file of requests that must never reach Temporal: the API with a client that points
+ * nowhere, so a request that got past validation to start a run fails as a 5xx, never a 400.
+ * Made before the file's tests and closed after them.
+ */
+export function apiWithoutTemporalPerFile(): { readonly bed: ApiBed; readonly temporal: Client } {
+  let connection: Connection | undefined;
+  let made: { bed: ApiBed; temporal: Client } | undefined;
+  before(async () => {
+    connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
+    const temporal = new Client({ connection });
+    made = { bed: await apiFor(temporal), temporal };
+  });
+  after(async () => {
+    await made?.bed.api.close();
+    await connection?.close();
+  });
+  const ready = () => made ?? (() => { throw new Error('the API is made in before()'); })();
+  return { get bed() { return ready().bed; }, get temporal() { return ready().temporal; } };
 }
