@@ -23,6 +23,8 @@ export interface SimulatedCloudOptions {
   propagation?: boolean;
   /** How often (real ms) the Kubernetes side catches up with EKS's node groups and add-ons. @default 20 */
   syncMs?: number;
+  /** A cluster's API server endpoint and CA as EKS describes them, where a real API server stands in for the cluster's. @default made-up ones */
+  endpointOf?: SimulatedAwsOptions['endpointOf'];
 }
 
 /** One region of the simulated cloud: its AWS services (IAM being the account's) and its clusters' Kubernetes. */
@@ -63,7 +65,7 @@ export interface SimulatedCloud {
 export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): Promise<SimulatedCloud> {
   const speedup = options.speedup ?? 20;
   const seed = options.seed ?? 1;
-  const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}), propagation: options.propagation ?? false });
+  const aws = new SimulatedAws({ seed, clock: scaledClock({ speedup }), ...(options.region ? { region: options.region } : {}), ...(options.faults ? { faults: options.faults } : {}), propagation: options.propagation ?? false, ...(options.endpointOf ? { endpointOf: options.endpointOf } : {}) });
   // One played Load Balancer Controller per cluster, making its NLBs and target groups in the
   // simulated ELBv2 by the controller's own names and tags (src/sim/kube/controllers/load-balancers.ts),
   // so a teardown's sweep finds any it leaves.

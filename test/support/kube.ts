@@ -1,4 +1,4 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,12 @@ export interface KubeControlPlaneOptions {
   metrics?: boolean;
   /** How often the HPA controller looks at each HPA, in seconds. @default 5 with `metrics`, else kube-controller-manager's 15 */
   hpaSyncSeconds?: number;
+  /**
+   * Bearer tokens checked by a webhook (TokenReview at `authenticate`) and requests that RBAC
+   * does not allow put to a webhook (SubjectAccessReview at `authorize`), as EKS's API server
+   * asks aws-iam-authenticator and its access-policy authorizer. See played-eks-authenticator.ts.
+   */
+  webhooks?: { authenticate: string; authorize: string };
 }
 
 /**
@@ -61,7 +67,7 @@ const kwokManagedAnnotation = { 'kwok.x-k8s.io/node': 'fake' };
  * kube-scheduler → KWOK, then `nodes` simulated nodes, Ready. Pods are placed by the
  * real scheduler and made Ready by KWOK. Start once per test file; `stop()` ends it all.
  */
-export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
+export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined, webhooks }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-kube-'));
   const peers: Started[] = [];
   const stop = async () => {
@@ -74,7 +80,7 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = f
   try {
     const pki = await createControlPlanePki(dir);
     const etcdUrl = await startEtcd(dir, peers);
-    const server = await startApiserver(pki, etcdUrl, peers);
+    const server = await startApiserver(pki, etcdUrl, peers, webhooks && webhookFlags(dir, webhooks));
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, server, pki);
     const kubeConfig = new KubeConfig();
@@ -118,7 +124,27 @@ async function startEtcd(dir: string, peers: Started[]): Promise<string> {
   return clientUrl;
 }
 
-async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Started[]): Promise<string> {
+/** The apiserver's flags for webhook authentication and authorization, each webhook described by a kubeconfig file. */
+function webhookFlags(dir: string, { authenticate, authorize }: { authenticate: string; authorize: string }): string[] {
+  const config = (name: string, server: string) => {
+    const path = join(dir, `${name}-webhook.kubeconfig`);
+    writeFileSync(path, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': name,
+      clusters: [{ name, cluster: { server } }], users: [{ name: 'kube-apiserver', user: {} }],
+      contexts: [{ name, context: { cluster: name, user: 'kube-apiserver' } }],
+    }));
+    return path;
+  };
+  return [
+    `--authentication-token-webhook-config-file=${config('authenticate', authenticate)}`, '--authentication-token-webhook-version=v1',
+    // Tests change access entries between requests: a cached answer would hide the change.
+    '--authentication-token-webhook-cache-ttl=0s',
+    '--authorization-mode=RBAC,Webhook', `--authorization-webhook-config-file=${config('authorize', authorize)}`, '--authorization-webhook-version=v1',
+    '--authorization-webhook-cache-authorized-ttl=0s', '--authorization-webhook-cache-unauthorized-ttl=0s',
+  ];
+}
+
+async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Started[], webhooks: string[] = ['--authorization-mode=RBAC']): Promise<string> {
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const apiserver = startProcess('kube-apiserver', join(toolPath('kubeBinDir'), 'kube-apiserver'), [
@@ -126,7 +152,7 @@ async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Star
     `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`, `--client-ca-file=${pki.caCert}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC', '--allow-privileged=true',
+    '--service-cluster-ip-range=10.96.0.0/16', ...webhooks, '--allow-privileged=true',
     // Aggregation, so APIServices (metrics-server) can be served through this apiserver.
     `--requestheader-client-ca-file=${pki.caCert}`, '--requestheader-allowed-names=front-proxy-client',
     '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
