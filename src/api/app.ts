@@ -17,6 +17,7 @@ import kubeconfigRoutes from './routes/kubeconfig';
 import dashboardRoutes from './routes/dashboard';
 import type { KubeAccess } from '../activities/nodes-ready';
 import planRoutes from './routes/plans';
+import changeRoutes from './routes/changes';
 
 export interface AppOptions {
   /** The Temporal client the routes use. */
@@ -59,6 +60,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   fastify.decorate('tenantAccess', (tenant: string) => tenantAccess.get(tenant) ?? []);
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
+  await fastify.register(changeRoutes);
   await fastify.register(kubeconfigRoutes);
   await fastify.register(dashboardRoutes, clusters ? { clusters } : {});
   await fastify.register(environmentEventRoutes, {

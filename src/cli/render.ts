@@ -1,3 +1,4 @@
+import { describeDrift, type DriftReport } from '../domain/drift';
 import type { EnvironmentSummary } from '../api/environments/list';
 import type { CleanupView } from '../api/environments/cleanup';
 import type { EnvironmentView } from '../api/environments/view';
@@ -70,10 +71,14 @@ export function environmentText(view: EnvironmentView & { links?: { temporalUi?:
       ['temporal', view.links?.temporalUi],
       ['failure', view.failure ? `${view.failure.message}${view.failure.type ? ` (${view.failure.type})` : ''}` : undefined],
       ['cleanup', view.cleanup ? cleanupSummary(view.cleanup) : undefined],
+      ['change', progress?.change ? `${progress.change.id} ${progress.change.state}: ${progress.change.outcome ?? progress.change.summary}` : undefined],
+      ['drift', progress?.drift ? driftSummary(progress.drift) : undefined],
     ]),
     ...(view.cleanup ? cleanupProblems(view.cleanup).map((line) => `  ${line}`) : []),
+    ...(progress?.drift?.items ?? []).map((item) => `  ${describeDrift(item)}`),
   ];
   if (progress?.steps.length) lines.push('steps', ...stepLines(progress.steps).map((line) => `  ${line}`));
+  if (progress?.change?.state === 'running') lines.push(`change ${progress.change.id}`, ...stepLines(progress.change.steps).map((line) => `  ${line}`));
   return lines.join('\n');
 }
 
@@ -102,4 +107,11 @@ export function cleanupProblems(cleanup: CleanupView): string[] {
     ...(cleanup.report?.leftovers ?? []).map((ref) => `leftover: ${ref.kind} ${ref.name} (${ref.region})`),
     ...(cleanup.report?.failed ?? []).map((entry) => `failed: ${entry.kind} ${entry.name}${entry.error ? `: ${entry.error}` : ''}`),
   ];
+}
+
+/** One line for the last drift check: when, and whether the environment still matches its spec. */
+function driftSummary(drift: DriftReport & { error?: string }): string {
+  if (drift.error) return `could not check at ${drift.checkedAt}: ${drift.error}`;
+  if (drift.items.length === 0) return `none (checked ${drift.checkedAt})`;
+  return `${drift.items.length} difference${drift.items.length === 1 ? '' : 's'} from the spec (checked ${drift.checkedAt})${drift.corrected?.length ? `; corrected: ${drift.corrected.join('; ')}` : ''}`;
 }

@@ -41,7 +41,11 @@ export function phaseView(summary: (progress: Progress) => string = () => ''): R
  * The run's steps, live: a list redrawn in place on a terminal; elsewhere (a CI log, a test) a line
  * for each step whenever its state or detail changes, and for each change of phase.
  */
-export const stepListView = (tty = process.stdout.isTTY === true): RunView => (tty ? new LiveSteps() : new StepLines());
+/** Which steps a view lists: the run's own, or (for `env apply`) its change's. */
+export type StepsOf = (progress: Progress) => readonly StepProgress[];
+const runSteps: StepsOf = (progress) => progress.steps;
+
+export const stepListView = (tty = process.stdout.isTTY === true, stepsOf: StepsOf = runSteps): RunView => (tty ? new LiveSteps(stepsOf) : new StepLines(stepsOf));
 
 /** Which steps differ from what was last seen (all of them the first time). */
 class StepChanges {
@@ -58,13 +62,15 @@ class StepChanges {
 
 class StepLines implements RunView {
   readonly #changes = new StepChanges();
+  constructor(private readonly stepsOf: StepsOf) {}
   readonly #phase = phaseView();
   #width = 0;
 
   show(event: RunEvent): void {
     if (event.type === 'progress') {
-      this.#width ||= Math.max(...event.progress.steps.map((s) => s.id.length));
-      for (const step of this.#changes.changed(event.progress.steps)) write(`  ${stepLine(step, this.#width)}`);
+      const steps = this.stepsOf(event.progress);
+      this.#width ||= Math.max(0, ...steps.map((s) => s.id.length));
+      for (const step of this.#changes.changed(steps)) write(`  ${stepLine(step, this.#width)}`);
     }
     this.#phase.show(event);
   }
@@ -86,13 +92,14 @@ const marks: Record<Exclude<StepState, 'running'>, string> = {
  */
 class LiveSteps implements RunView {
   readonly #draw = createLogUpdate(process.stdout);
+  constructor(private readonly stepsOf: StepsOf) {}
   #steps: readonly StepProgress[] = [];
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
 
   show(event: RunEvent): void {
     if (event.type !== 'progress') return;
-    this.#steps = event.progress.steps;
+    this.#steps = this.stepsOf(event.progress);
     this.#timer ??= setInterval(() => {
       this.#frame = (this.#frame + 1) % spinner.length;
       this.#render();

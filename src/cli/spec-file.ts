@@ -50,3 +50,11 @@ async function readText(file: string): Promise<string> {
     throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, exitCodes.refused);
   }
 }
+
+/** The environment a spec file names: an EnvironmentSpec's `name`, a ClusterConfig's `metadata.name`. */
+export function specName(payload: Payload): string {
+  const parsed = parse(payload.text) as { name?: unknown; kind?: unknown; metadata?: { name?: unknown } } | null;
+  const name = parsed?.kind === 'ClusterConfig' ? parsed.metadata?.name : parsed?.name;
+  if (typeof name !== 'string' || name === '') throw new CliError('the spec names no environment: give it a name (metadata.name in a ClusterConfig)', exitCodes.refused);
+  return name;
+}

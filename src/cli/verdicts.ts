@@ -86,3 +86,21 @@ export function cleanupVerdict(name: string, view: EnvironmentView): Verdict {
     details: [...left, `\`eksflow env delete ${name}\` tries again; the cleanup's history is in the Temporal UI`],
   };
 }
+
+/**
+ * `env apply --watch` and `env upgrade --watch`: the run has accepted the change (it is
+ * changing) before the API answers; done when that change is applied, failed when it was
+ * rolled back or stopped part-way (with where things stand), or the run ended.
+ */
+export function changed(name: string, changeId: string): (event: RunEvent) => Verdict | undefined {
+  return (event) => {
+    if (event.type === 'end') return ended(event.end, `${name} was not changed`);
+    const { change } = event.progress;
+    if (change?.id !== changeId || change.state === 'running') return undefined;
+    if (change.state === 'applied') return { exitCode: exitCodes.ok, message: `${name}: change ${changeId} applied (${change.summary})` };
+    return {
+      exitCode: exitCodes.failed, message: `${name}: change ${changeId} ${change.state}`,
+      details: [...(change.outcome ? [change.outcome] : []), ...change.steps.filter((s) => s.state === 'failed').map((s) => `${s.id}: ${s.lastError ?? 'failed'}`)],
+    };
+  };
+}

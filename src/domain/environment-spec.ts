@@ -181,6 +181,10 @@ export const EnvironmentSpec = Type.Object({
   serviceAccounts: Type.Optional(Type.Array(ServiceAccount, { maxItems: 50, description: 'ServiceAccounts with an AWS identity (IRSA or EKS Pod Identity)' })),
   onFailure: literals(['rollback', 'keep'] as const, { default: 'rollback', description: 'what a failed run does with what it made' }),
   ttl: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', description: 'tear down after this long, e.g. 8h or 7d' })),
+  drift: Type.Optional(Type.Object({
+    checkEvery: Type.String({ pattern: '^[1-9][0-9]{0,3}[mhd]$', default: '1h', description: 'how often the environment is compared with its spec, e.g. 15m or 1h' }),
+    correct: Type.Boolean({ default: false, description: 'put drifted node group sizes and the app back as the spec says; otherwise only report' }),
+  }, { additionalProperties: false, description: 'drift detection: node group sizes and versions, the control plane\'s version, the app\'s Deployment' })),
 }, { additionalProperties: false, $id: 'EnvironmentSpec' });
 
 export type EnvironmentSpec = Static<typeof EnvironmentSpec>;

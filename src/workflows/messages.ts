@@ -1,4 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DriftReport } from '../domain/drift';
+import type { EnvironmentSpec } from '../domain/environment-spec';
 import type { LedgerEntry } from '../domain/ledger';
 
 // Every message an environment run answers, in one place.
@@ -18,7 +20,7 @@ export interface StepProgress {
   lastError?: string;
 }
 
-export const phases = ['provisioning', 'ready', 'scaling', 'rolling-back', 'rolled-back', 'tearing-down', 'torn-down', 'failed'] as const;
+export const phases = ['provisioning', 'ready', 'scaling', 'changing', 'rolling-back', 'rolled-back', 'tearing-down', 'torn-down', 'failed'] as const;
 export type Phase = (typeof phases)[number];
 
 export interface NodegroupScaling {
@@ -39,7 +41,44 @@ export interface Progress {
   nodeGroups: Record<string, NodegroupScaling>;
   /** Where the app answers, once its NLB is up. */
   appUrl?: string;
+  /** The change running now, or the last one (`eksflow env apply`). */
+  change?: ChangeProgress;
+  /** The spec the environment stands on now: the requested one, or the last change's. */
+  spec?: EnvironmentSpec;
+  /** Node groups a change replaced, by spec name: the EKS name each lives under now. */
+  nodegroupNames?: Record<string, string>;
+  /** The last drift check: where the environment no longer matches its spec (empty: it does). */
+  drift?: DriftReport & { error?: string };
 }
+
+export type ChangeState = 'running' | 'applied' | 'rolled-back' | 'stopped';
+
+/** One change applied to a live environment: its plan's steps as they run. */
+export interface ChangeProgress {
+  /** The Update's ID: what a second change is told when it is refused. */
+  id: string;
+  state: ChangeState;
+  /** One line: what the change plan does ("3 steps: ~ eks:nodegroup-config/on-demand, …"). */
+  summary: string;
+  steps: StepProgress[];
+  startedAt: string;
+  endedAt?: string;
+  /** How it ended, when it did not apply: what failed, what was undone, what stays as it is. */
+  outcome?: string;
+}
+
+export interface ChangeRequest {
+  /** The whole new spec, validated at the API's edge as a new environment's is. */
+  spec: EnvironmentSpec;
+  /**
+   * Node group version updates go on when PodDisruptionBudgets block the drain, as EKS's
+   * force flag allows (pods are deleted instead of evicted). @default false
+   */
+  force?: boolean;
+}
+
+/** Applies a changed spec to the ready environment; refused by the validator, with the reason, when it cannot be. */
+export const applyChangeUpdate = defineUpdate<ChangeProgress, [ChangeRequest]>('applyChange');
 
 export const progressQuery = defineQuery<Progress>('progress');
 

@@ -13,7 +13,8 @@ import { phaseView, stepListView } from '../run-view';
 import { specPayload } from '../spec-file';
 import { writeKubeconfig } from '../kubeconfig-file';
 import type { Kubeconfig } from '../../domain/kubeconfig';
-import { deleted, provisioned, scaled } from '../verdicts';
+import { changed, deleted, provisioned, scaled } from '../verdicts';
+import { specName } from '../spec-file';
 
 type LinksBody = Static<typeof Links>;
 interface DeleteBody {
@@ -132,6 +133,31 @@ export function registerEnvCommands(program: Command): void {
       }
     });
 
+  env.command('apply')
+    .description('change an environment to a new spec (PUT /v1/environments/:name): its change plan, then the change in the environment\'s run')
+    .requiredOption('-f, --file <file>', 'the whole new EnvironmentSpec (.json or .yaml) or eksctl ClusterConfig (.yaml); - reads stdin')
+    .option('--force', 'node group version updates go on past PodDisruptionBudgets that block their drain (pods are deleted), as EKS allows')
+    .option('--watch', 'follow the change\'s steps until it is applied (exit 0) or has failed (exit 1)')
+    .action(async (options: { file: string; force?: boolean; watch?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const payload = await specPayload(options.file);
+      await applyChange(context, specName(payload), payload, options);
+    });
+
+  env.command('upgrade')
+    .description('upgrade an environment\'s Kubernetes version: the control plane one minor at a time, then its add-ons and node groups')
+    .argument('<name>', 'the environment')
+    .requiredOption('--to <version>', 'the Kubernetes version to reach, e.g. 1.36')
+    .option('--force', 'node group updates go on past PodDisruptionBudgets that block their drain, as EKS allows')
+    .option('--watch', 'follow the upgrade until it is done (exit 0) or has failed (exit 1)')
+    .action(async (name: string, options: { to: string; force?: boolean; watch?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const view = await context.api().get<EnvironmentView>(environmentPath(name));
+      const live = (view.progress?.spec ?? view.spec) as Record<string, unknown>;
+      const payload = { contentType: 'application/json', text: JSON.stringify({ ...live, kubernetesVersion: options.to }) };
+      await applyChange(context, name, payload, options);
+    });
+
   env.command('kubeconfig')
     .description('a kubeconfig for the environment\'s cluster; its user runs `aws eks get-token` with your own AWS credentials')
     .argument('<name>', 'the environment')
@@ -172,4 +198,18 @@ export function registerEnvCommands(program: Command): void {
         issued.token,
       ].join('\n'));
     });
+}
+
+interface ApplyBody { name: string; action: 'change' | 'none'; message?: string; changeId?: string; plan?: { tree: string; estimate: string }; links?: LinksBody }
+
+/** PUT the spec; print the change plan (or that nothing changes); with --watch, follow the change to its end. */
+async function applyChange(context: ReturnType<typeof contextOf>, name: string, payload: { contentType: string; text: string }, options: { force?: boolean; watch?: boolean }): Promise<void> {
+  const api = context.api();
+  const body = await api.request<ApplyBody>('PUT', `${environmentPath(name)}${options.force ? '?force=true' : ''}`, { body: payload.text, headers: { 'content-type': payload.contentType } });
+  if (context.json) context.print(JSON.stringify(body, null, options.watch ? 0 : 2));
+  else if (body.action === 'none') context.print(`${name}: ${body.message}`);
+  else context.print([body.plan!.tree, `${name}: change ${body.changeId} accepted (~${body.plan!.estimate})`, ...(options.watch ? [] : [`  follow it with \`eksflow env get ${name}\``])].join('\n'));
+  if (options.watch && body.action === 'change') {
+    await followRun(context, api, name, changed(name, body.changeId!), () => stepListView(undefined, (progress) => (progress.change && progress.change.id === body.changeId ? progress.change.steps : [])));
+  }
 }

@@ -1,0 +1,175 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChangeStep } from '../domain/change-plan';
+import type { EnvironmentSpec, NodeGroupSpec } from '../domain/environment-spec';
+import { errorTypes } from '../domain/errors';
+import type { Ledger, LedgerEntry, ResourceKind } from '../domain/ledger';
+import type { Owner } from '../domain/ownership';
+import type { PlanStep } from '../domain/planner';
+import type { NodegroupScaling } from './messages';
+import { deleteAll, type DeleteOptions } from './delete-resources';
+
+/**
+ * The workflow's handlers for the steps only change plans have (src/domain/change-plan.ts):
+ * updates in place awaited through DescribeUpdate, drains, and removals through the ledger
+ * (ownership-checked, as a teardown's). Additions run the creation handlers.
+ */
+
+/** An EKS update as DescribeUpdate tells it. */
+interface UpdateView {
+  status: string;
+  type?: string;
+  errors?: { code?: string; message?: string; resourceIds?: string[] }[];
+  issues?: string[];
+}
+
+export interface ChangeTools {
+  /** The spec being changed to, and the one the environment stood on. */
+  next: () => EnvironmentSpec;
+  live: EnvironmentSpec;
+  owner: Owner;
+  changeId: string;
+  force: boolean;
+  ledger: Ledger;
+  deleting: DeleteOptions;
+  scaling: Map<string, NodegroupScaling>;
+  /** EKS names of the node groups, by spec name (a replaced group lives under a new one). */
+  nodegroupNames: Record<string, string>;
+  /** Short AWS calls. */
+  aws: Pick<Activities, 'updateClusterVersion' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
+    | 'drainBlockers' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'>;
+  /** Waits inside one activity, heartbeating. */
+  waits: Pick<Activities, 'drainNodes' | 'waitForNodesReady'>;
+  waitUntil: <T extends { status: string; issues?: string[] }>(step: PlanStep, observe: () => Promise<T>, done: (v: T) => boolean, describe: (v: T) => string, failed?: (v: T) => boolean) => Promise<T>;
+  update: (id: string, change: { detail: string }) => void;
+  /** How long a drain may make no progress before its blockers fail the step. */
+  stuckAfterSeconds: number;
+  imageUri: () => string | undefined;
+  addonRequest: (addon: string) => Parameters<Activities['installAddon']>[0];
+}
+
+const selectorOf = (eksName: string) => `eks.amazonaws.com/nodegroup=${eksName}`;
+const afterSlash = (id: string) => id.slice(id.indexOf('/') + 1);
+const updateFailed = (u: UpdateView) => u.status === 'Failed' || u.status === 'Cancelled';
+const updateErrors = (u: UpdateView) => (u.errors ?? []).map((e) => `${e.code}: ${e.message}${e.resourceIds?.length ? ` (${e.resourceIds.join(', ')})` : ''}`);
+
+export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep) => Promise<void>> {
+  const cluster = t.live.name;
+  const requestId = (step: PlanStep) => `${t.changeId}:${step.id}`;
+  const groupOf = (spec: EnvironmentSpec, name: string | undefined) => spec.nodeGroups.find((g) => g.name === name);
+
+  /** Waits out one EKS update, with its errors (codes and messages) as the step's failure. */
+  async function awaitUpdate(step: PlanStep, updateId: string, on: { nodegroup?: string; addon?: string }, extra?: () => Promise<string | undefined>): Promise<void> {
+    const ended = await t.waitUntil(step, async () => {
+      const update = await t.aws.describeUpdate({ cluster, updateId, ...on }) as UpdateView;
+      const more = update.status === 'InProgress' && extra ? await extra() : undefined;
+      return { ...update, issues: updateErrors(update), ...(more ? { more } : {}) };
+    }, (u) => u.status === 'Successful', (u) => `update ${updateId} ${u.status}${(u as { more?: string }).more ? `; ${(u as { more?: string }).more}` : ''}`, updateFailed);
+    void ended;
+  }
+
+  /** While EKS drains a managed group's old nodes: which pods, PodDisruptionBudgets and nodes hold it up. */
+  const blockersOf = (eksName: string) => async () => {
+    const blockers = await t.aws.drainBlockers({ cluster, selector: selectorOf(eksName) });
+    return blockers.length === 0 ? undefined : `drain blocked: ${blockers.map((b) => `pod ${b.pod} on ${b.node}${b.pdb ? ` by PodDisruptionBudget ${b.pdb}` : ''} (${b.reason})`).join('; ')}`;
+  };
+
+  async function removeThroughLedger(step: PlanStep, kind: ResourceKind, name: string): Promise<void> {
+    const entry = t.ledger.entries().find((e: LedgerEntry) => e.kind === kind && e.name === name && (e.state === 'confirmed' || e.state === 'adopted' || e.state === 'intended'));
+    if (!entry) {
+      t.update(step.id, { detail: `${kind} ${name} is not in the ledger: nothing of this environment's to delete` });
+      return;
+    }
+    const failed = await deleteAll(t.ledger, [entry], ['deleted', 'delete-failed'], t.deleting);
+    if (failed.length > 0) throw ApplicationFailure.nonRetryable(`could not delete ${kind} ${name}: ${failed[0]!.error}`, errorTypes.resourceFailed);
+    t.update(step.id, { detail: `${kind} ${name} deleted` });
+  }
+
+  return {
+    'cluster-version': async (step) => {
+      const version = afterSlash(step.id);
+      const { updateId } = await t.aws.updateClusterVersion({ owner: t.owner, cluster, version, requestId: requestId(step) });
+      await awaitUpdate(step, updateId, {});
+      await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status} at ${version}`);
+    },
+    'nodegroup-config': async (step) => {
+      const was = groupOf(t.live, step.subject)!;
+      const group = groupOf(t.next(), step.subject)!;
+      const eksName = t.nodegroupNames[group.name] ?? group.name;
+      const { updateId } = await t.aws.updateNodegroupConfig({
+        owner: t.owner, cluster, name: eksName, requestId: requestId(step), ...configDiff(was, group),
+      });
+      await awaitUpdate(step, updateId, { nodegroup: eksName });
+      const scaling = { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize };
+      const ready = await t.waits.waitForNodesReady({ cluster, group: eksName, desired: group.desiredSize });
+      t.scaling.set(group.name, scaling);
+      t.update(step.id, { detail: `${step.change}; ${ready.ready}/${ready.desired} nodes Ready` });
+    },
+    'nodegroup-version': async (step) => {
+      const eksName = afterSlash(step.id);
+      const { updateId } = await t.aws.updateNodegroupVersion({ owner: t.owner, cluster, name: eksName, version: t.next().kubernetesVersion, force: t.force, requestId: requestId(step) });
+      // EKS drains the old nodes itself; what holds a drain up is named while it does.
+      await awaitUpdate(step, updateId, { nodegroup: eksName }, blockersOf(eksName));
+    },
+    drain: async (step) => {
+      const eksName = afterSlash(step.id);
+      const drained = await t.waits.drainNodes({ cluster, selector: selectorOf(eksName), stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
+      t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes} nodes${drained.deleted ? `, ${drained.deleted} deleted (force)` : ''}` });
+    },
+    'nodegroup-delete': async (step) => {
+      const eksName = afterSlash(step.id);
+      await removeThroughLedger(step, 'eks-nodegroup', `${cluster}/${eksName}`);
+      if (step.action === 'remove' && step.subject) t.scaling.delete(step.subject);
+    },
+    'fargate-profile-delete': (step) => removeThroughLedger(step, 'eks-fargate-profile', `${cluster}/${afterSlash(step.id)}`),
+    'addon-remove': (step) => removeThroughLedger(step, 'addon', `${cluster}/${step.subject}`),
+    'eks-addon-delete': (step) => removeThroughLedger(step, 'eks-addon', `${cluster}/${step.subject}`),
+    'app-remove': (step) => removeThroughLedger(step, 'app', appLedgerName(t.live)),
+    'access-entry-delete': async (step) => {
+      const entry = t.ledger.entries().find((e) => e.kind === 'eks-access-entry' && e.name.endsWith(step.subject ?? '\u0000'));
+      if (entry) await removeThroughLedger(step, 'eks-access-entry', entry.name);
+    },
+    'access-entry-update': async (step) => {
+      const next = t.next();
+      const entry = next.access!.entries.find((e) => e.principalArn === step.subject)!;
+      const ensured = await t.aws.ensureAccessEntry({ owner: t.owner, region: next.region, cluster, entry, ...(next.tags ? { tags: next.tags } : {}) });
+      t.update(step.id, { detail: ensured.policies.join('; ') || 'no policies' });
+    },
+    'addon-upgrade': async (step) => {
+      const request = t.addonRequest(step.subject!);
+      const installed = await t.aws.installAddon(request);
+      t.update(step.id, { detail: installed.summary });
+      await t.waitUntil(step, async () => {
+        const r = await t.aws.addonReadiness(request);
+        return { ...r, status: r.ready ? 'ready' : 'waiting' };
+      }, (r) => r.ready, (r) => (r.ready ? 'ready' : r.gates.filter((g) => !g.ok).map((g) => `${g.gate}: ${g.detail}`).join('; ')), (r) => r.failed !== undefined);
+    },
+    'app-update': async (step) => {
+      const next = t.next();
+      const app = next.app!;
+      await t.aws.applyApp({ cluster, environment: t.owner.environmentId, runId: t.owner.runId, app, image: t.imageUri()!, vpaSeparately: false });
+      const rollout = await t.waitUntil(step, () => t.aws.appRollout({ cluster, app }), (r) => r.status !== 'progressing', (r) => r.message);
+      if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
+    },
+  };
+}
+
+export const appLedgerName = (spec: EnvironmentSpec) => `${spec.name}/${spec.app!.namespace ?? spec.app!.name}/${spec.app!.name}`;
+
+/** What UpdateNodegroupConfig is given: sizes, and labels and taints added, changed or removed. */
+export function configDiff(was: NodeGroupSpec, group: NodeGroupSpec) {
+  const oldLabels = was.labels ?? {};
+  const newLabels = group.labels ?? {};
+  const addOrUpdate = Object.fromEntries(Object.entries(newLabels).filter(([k, v]) => oldLabels[k] !== v));
+  const remove = Object.keys(oldLabels).filter((k) => !(k in newLabels));
+  const taintKey = (taint: { key: string; effect: string }) => `${taint.key}:${taint.effect}`;
+  const oldTaints = new Map((was.taints ?? []).map((taint) => [taintKey(taint), taint]));
+  const newTaints = new Map((group.taints ?? []).map((taint) => [taintKey(taint), taint]));
+  const taintsAdded = [...newTaints.values()].filter((taint) => JSON.stringify(oldTaints.get(taintKey(taint))) !== JSON.stringify(taint));
+  const taintsRemoved = [...oldTaints.values()].filter((taint) => !newTaints.has(taintKey(taint)));
+  return {
+    scaling: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+    ...(Object.keys(addOrUpdate).length || remove.length ? { labels: { addOrUpdate, remove } } : {}),
+    ...(taintsAdded.length || taintsRemoved.length ? { taints: { addOrUpdate: taintsAdded, remove: taintsRemoved } } : {}),
+  };
+}
