@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  AdmissionregistrationV1Api, ApiException, ApisApi, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
-  type KubeConfig, type KubernetesObject, type V1Deployment,
+  AdmissionregistrationV1Api, ApiException, ApisApi, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, PolicyV1Api, setHeaderOptions,
+  type KubeConfig, type KubernetesObject, type V1Deployment, type V1PodDisruptionBudgetStatus,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -437,6 +437,46 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
       } finally {
         await setTaints(false);
       }
+    });
+
+    test('PodDisruptionBudgets: the disruption controller computes the status; an eviction that would break the budget is refused 429 in the apiserver\'s words; once another replica is Ready it is accepted and the pod goes', async () => {
+      const namespace = await freshNamespace('pdb');
+      const policy = config.makeApiClient(PolicyV1Api);
+      const labels = { app: 'web' };
+      await apps.createNamespacedDeployment({ namespace, body: {
+        metadata: { name: 'web' },
+        spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] } } },
+      } });
+      await policy.createNamespacedPodDisruptionBudget({ namespace, body: { metadata: { name: 'web' }, spec: { minAvailable: 2, selector: { matchLabels: labels } } } });
+      const budgetWhen = (what: string, wanted: (status: V1PodDisruptionBudgetStatus) => boolean) => eventually(what, async () => {
+        const status = (await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace })).status;
+        return status && wanted(status) && status;
+      });
+      const tight = await budgetWhen('the budget computed over 2 Ready pods', (status) => status.currentHealthy === 2);
+      assert.deepEqual({ ...tight, conditions: tight.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, observedGeneration: c.observedGeneration })) },
+        { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2, expectedPods: 2, conditions: [{ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', observedGeneration: 1 }] });
+
+      const [victim] = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+      const eviction = (name: string) => core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+      const refused = await refusal(eviction(victim!.metadata!.name!)) as Awaited<ReturnType<typeof refusal>> & { details?: unknown };
+      assert.equal(refused.code, 429);
+      assert.equal(refused.reason, 'TooManyRequests');
+      assert.equal(refused.message, 'Cannot evict pod as it would violate the pod\'s disruption budget.');
+      assert.deepEqual(refused.details, { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] });
+
+      await apps.patchNamespacedDeployment({ name: 'web', namespace, body: { spec: { replicas: 3 } } }, mergePatch);
+      const loose = await budgetWhen('a disruption allowed with a third Ready replica', (status) => status.disruptionsAllowed === 1);
+      assert.deepEqual([loose.currentHealthy, loose.desiredHealthy, loose.expectedPods], [3, 2, 3]);
+      const accepted = await core.createNamespacedPodEvictionWithHttpInfo({ name: victim!.metadata!.name!, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: victim!.metadata!.name!, namespace } } });
+      assert.equal(accepted.httpStatusCode, 201);
+      await eventually('the evicted pod to be gone', async () => {
+        try {
+          await core.readNamespacedPod({ name: victim!.metadata!.name!, namespace });
+          return false;
+        } catch (error) {
+          return error instanceof ApiException && error.code === 404;
+        }
+      });
     });
   });
 }
