@@ -11,6 +11,7 @@ import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } fr
 import { createClusterActivities } from './cluster';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
+import { createDrainActivities } from './drain';
 import { createEksAddonActivities } from './eks-addons';
 import { createFargateActivities } from './fargate-profiles';
 import { createHelmActivities, type HelmApi } from './helm';
@@ -66,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodesReadyActivities(deps.kube, pace),
     ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),
     ...createCorednsFargateActivities(deps.kube, pace),
+    ...createDrainActivities(deps.kube, pace),
     ...createDiscoveryActivities(deps),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
