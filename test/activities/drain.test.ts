@@ -4,7 +4,6 @@ import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, typ
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDrainActivities, type DrainProgress } from '../../src/activities/drain';
-import { kubeconfigAccess } from '../../src/activities/kube-access';
 import { nodegroupLabel } from '../../src/activities/nodegroups';
 import type { DrainBlocker } from '../../src/domain/drain-blockers';
 import { errorTypes } from '../../src/domain/errors';

@@ -15,6 +15,7 @@ import { checkGates } from '../../src/activities/addons/readiness';
 import { createDashboardTokenActivity, dashboardAdminName, dashboardErrorTypes } from '../../src/activities/addons/dashboard';
 import { createAppActivities } from '../../src/activities/app';
 import { createAutoscalingCheckActivities } from '../../src/activities/autoscaling-check';
+import { createDrainActivities } from '../../src/activities/drain';
 import { computeTypeAnnotation } from '../../src/activities/coredns-fargate';
 import { isApiMissing } from '../../src/activities/kube-calls';
 import { createNodesReadyActivities } from '../../src/activities/nodes-ready';
@@ -477,6 +478,42 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
           return error instanceof ApiException && error.code === 404;
         }
       });
+    });
+
+    test('a drain: cordoned, held by a budget with no disruption to spare (DrainBlocked names pod, budget and node), done once the budget allows one, its pods on the other node', async () => {
+      const namespace = await freshNamespace('drain');
+      const policy = config.makeApiClient(PolicyV1Api);
+      const labels = { app: 'cart' };
+      await apps.createNamespacedDeployment({ namespace, body: {
+        metadata: { name: 'cart' },
+        spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'cart', image: 'registry.example/cart:1' }] } } },
+      } });
+      await policy.createNamespacedPodDisruptionBudget({ namespace, body: { metadata: { name: 'cart' }, spec: { minAvailable: 2, selector: { matchLabels: labels } } } });
+      const readyPods = async () => (await core.listNamespacedPod({ namespace, labelSelector: 'app=cart' })).items
+        .filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const placed = await eventually('2 cart pods Ready', async () => ((await readyPods()).length === 2) && readyPods());
+      await eventually('the budget computed', async () => (await policy.readNamespacedPodDisruptionBudget({ name: 'cart', namespace })).status?.currentHealthy === 2);
+      const drained = placed[0]!.spec!.nodeName!;
+      const held = placed.filter((pod) => pod.spec?.nodeName === drained).map((pod) => `${namespace}/${pod.metadata!.name}`).sort();
+      // A tenth of the durations: stuck after 2 s, evictions retried every 0.5 s.
+      const { drainNodes } = createDrainActivities(backend.access, (ms) => ms / 10);
+      try {
+        const failure = await inActivity(drainNodes, { cluster: backend.cluster, nodes: [drained], stuckAfterSeconds: 20 }).then(() => undefined, (error: unknown) => error);
+        assert.ok(failure instanceof ApplicationFailure && failure.type === 'DrainBlocked', String(failure));
+        assert.deepEqual((failure.details?.[0] as { blockers: unknown[] }).blockers,
+          held.map((pod) => ({ pod, node: drained, pdb: `${namespace}/cart`, kind: 'disruptionBudget', reason: 'minAvailable 2 with 2 healthy: 0 disruptions allowed' })));
+        assert.equal((await core.readNode({ name: drained })).spec?.unschedulable, true);
+
+        await policy.patchNamespacedPodDisruptionBudget({ name: 'cart', namespace, body: { spec: { minAvailable: 1 } } }, mergePatch);
+        const done = await inActivity(drainNodes, { cluster: backend.cluster, nodes: [drained], stuckAfterSeconds: 20 });
+        assert.deepEqual([done.remaining, done.evicted, done.forced], [0, held.length, []]);
+        await eventually('2 cart pods Ready off the drained node', async () => {
+          const pods = await readyPods();
+          return pods.length === 2 && pods.every((pod) => pod.spec?.nodeName !== drained);
+        });
+      } finally {
+        await core.patchNode({ name: drained, body: { spec: { unschedulable: false } } }, mergePatch);
+      }
     });
   });
 }
