@@ -11,6 +11,7 @@ import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } fr
 import { createClusterActivities } from './cluster';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
+import { createDrainActivities } from './drain';
 import { createDriftActivities } from './drift';
 import { createEksAddonActivities } from './eks-addons';
 import { createFargateActivities } from './fargate-profiles';
@@ -67,6 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodesReadyActivities(deps.kube, pace),
     ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),
     ...createCorednsFargateActivities(deps.kube, pace),
+    ...createDrainActivities(deps.kube, pace),
     ...createDiscoveryActivities(deps),
     ...createDriftActivities(deps.eks, deps.kube),
     ...createNetworkActivities(deps.vpc),

@@ -24,6 +24,12 @@ export const errorTypes = {
   waitTimedOut: 'WaitTimedOut',
   /** The resource reached a state it cannot leave by waiting (CREATE_FAILED, DEGRADED...). */
   resourceFailed: 'ResourceFailed',
+  /**
+   * A node drain made no progress for its set time: the message and details name each pod, the
+   * PodDisruptionBudget and the node that hold it (EKS fails a managed upgrade the same way, as
+   * PodEvictionFailure, after 15 minutes). Permanent until someone changes a budget or forces.
+   */
+  drainBlocked: 'DrainBlocked',
 } as const;
 
 export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  AdmissionregistrationV1Api, ApiException, ApisApi, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
-  type KubeConfig, type KubernetesObject, type V1Deployment,
+  AdmissionregistrationV1Api, ApiException, ApisApi, ApiextensionsV1Api, AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, PolicyV1Api, setHeaderOptions,
+  type KubeConfig, type KubernetesObject, type V1Deployment, type V1PodDisruptionBudgetStatus,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -15,6 +15,7 @@ import { checkGates } from '../../src/activities/addons/readiness';
 import { createDashboardTokenActivity, dashboardAdminName, dashboardErrorTypes } from '../../src/activities/addons/dashboard';
 import { createAppActivities } from '../../src/activities/app';
 import { createAutoscalingCheckActivities } from '../../src/activities/autoscaling-check';
+import { createDrainActivities } from '../../src/activities/drain';
 import { computeTypeAnnotation } from '../../src/activities/coredns-fargate';
 import { isApiMissing } from '../../src/activities/kube-calls';
 import { createNodesReadyActivities } from '../../src/activities/nodes-ready';
@@ -436,6 +437,82 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
         assert.equal(condition.message, `0/${backend.nodes} nodes are available: ${backend.nodes} node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/${backend.nodes} nodes are available: ${backend.nodes} Preemption is not helpful for scheduling.`);
       } finally {
         await setTaints(false);
+      }
+    });
+
+    test('PodDisruptionBudgets: the disruption controller computes the status; an eviction that would break the budget is refused 429 in the apiserver\'s words; once another replica is Ready it is accepted and the pod goes', async () => {
+      const namespace = await freshNamespace('pdb');
+      const policy = config.makeApiClient(PolicyV1Api);
+      const labels = { app: 'web' };
+      await apps.createNamespacedDeployment({ namespace, body: {
+        metadata: { name: 'web' },
+        spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] } } },
+      } });
+      await policy.createNamespacedPodDisruptionBudget({ namespace, body: { metadata: { name: 'web' }, spec: { minAvailable: 2, selector: { matchLabels: labels } } } });
+      const budgetWhen = (what: string, wanted: (status: V1PodDisruptionBudgetStatus) => boolean) => eventually(what, async () => {
+        const status = (await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace })).status;
+        return status && wanted(status) && status;
+      });
+      const tight = await budgetWhen('the budget computed over 2 Ready pods', (status) => status.currentHealthy === 2);
+      assert.deepEqual({ ...tight, conditions: tight.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, observedGeneration: c.observedGeneration })) },
+        { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2, expectedPods: 2, conditions: [{ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', observedGeneration: 1 }] });
+
+      const [victim] = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+      const eviction = (name: string) => core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+      const refused = await refusal(eviction(victim!.metadata!.name!)) as Awaited<ReturnType<typeof refusal>> & { details?: unknown };
+      assert.equal(refused.code, 429);
+      assert.equal(refused.reason, 'TooManyRequests');
+      assert.equal(refused.message, 'Cannot evict pod as it would violate the pod\'s disruption budget.');
+      assert.deepEqual(refused.details, { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] });
+
+      await apps.patchNamespacedDeployment({ name: 'web', namespace, body: { spec: { replicas: 3 } } }, mergePatch);
+      const loose = await budgetWhen('a disruption allowed with a third Ready replica', (status) => status.disruptionsAllowed === 1);
+      assert.deepEqual([loose.currentHealthy, loose.desiredHealthy, loose.expectedPods], [3, 2, 3]);
+      const accepted = await core.createNamespacedPodEvictionWithHttpInfo({ name: victim!.metadata!.name!, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: victim!.metadata!.name!, namespace } } });
+      assert.equal(accepted.httpStatusCode, 201);
+      await eventually('the evicted pod to be gone', async () => {
+        try {
+          await core.readNamespacedPod({ name: victim!.metadata!.name!, namespace });
+          return false;
+        } catch (error) {
+          return error instanceof ApiException && error.code === 404;
+        }
+      });
+    });
+
+    test('a drain: cordoned, held by a budget with no disruption to spare (DrainBlocked names pod, budget and node), done once the budget allows one, its pods on the other node', async () => {
+      const namespace = await freshNamespace('drain');
+      const policy = config.makeApiClient(PolicyV1Api);
+      const labels = { app: 'cart' };
+      await apps.createNamespacedDeployment({ namespace, body: {
+        metadata: { name: 'cart' },
+        spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'cart', image: 'registry.example/cart:1' }] } } },
+      } });
+      await policy.createNamespacedPodDisruptionBudget({ namespace, body: { metadata: { name: 'cart' }, spec: { minAvailable: 2, selector: { matchLabels: labels } } } });
+      const readyPods = async () => (await core.listNamespacedPod({ namespace, labelSelector: 'app=cart' })).items
+        .filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const placed = await eventually('2 cart pods Ready', async () => ((await readyPods()).length === 2) && readyPods());
+      await eventually('the budget computed', async () => (await policy.readNamespacedPodDisruptionBudget({ name: 'cart', namespace })).status?.currentHealthy === 2);
+      const drained = placed[0]!.spec!.nodeName!;
+      const held = placed.filter((pod) => pod.spec?.nodeName === drained).map((pod) => `${namespace}/${pod.metadata!.name}`).sort();
+      // A tenth of the durations: stuck after 2 s, evictions retried every 0.5 s.
+      const { drainNodes } = createDrainActivities(backend.access, (ms) => ms / 10);
+      try {
+        const failure = await inActivity(drainNodes, { cluster: backend.cluster, nodes: [drained], stuckAfterSeconds: 20 }).then(() => undefined, (error: unknown) => error);
+        assert.ok(failure instanceof ApplicationFailure && failure.type === 'DrainBlocked', String(failure));
+        assert.deepEqual((failure.details?.[0] as { blockers: unknown[] }).blockers,
+          held.map((pod) => ({ pod, node: drained, pdb: `${namespace}/cart`, kind: 'disruptionBudget', reason: 'minAvailable 2 with 2 healthy: 0 disruptions allowed' })));
+        assert.equal((await core.readNode({ name: drained })).spec?.unschedulable, true);
+
+        await policy.patchNamespacedPodDisruptionBudget({ name: 'cart', namespace, body: { spec: { minAvailable: 1 } } }, mergePatch);
+        const done = await inActivity(drainNodes, { cluster: backend.cluster, nodes: [drained], stuckAfterSeconds: 20 });
+        assert.deepEqual([done.remaining, done.evicted, done.forced], [0, held.length, []]);
+        await eventually('2 cart pods Ready off the drained node', async () => {
+          const pods = await readyPods();
+          return pods.length === 2 && pods.every((pod) => pod.spec?.nodeName !== drained);
+        });
+      } finally {
+        await core.patchNode({ name: drained, body: { spec: { unschedulable: false } } }, mergePatch);
       }
     });
   });

@@ -6,6 +6,7 @@ import { callUrlWebhooks, hasUrlWebhooks } from './admission';
 import { isPlainObject, type KubeObject } from './objects';
 import { scaleOf, type ObjectStore, type PatchType } from './object-store';
 import { apiGroup, apiVersionOf, groupsOf, resourceList, type ResourceType, type Subresource } from './resource-types';
+import { evictPod } from './eviction';
 import { requestToken } from './token-request';
 
 /** What the server needs of one simulated cluster. */
@@ -33,7 +34,7 @@ const maxBodyBytes = 8 * 1024 * 1024;
 /**
  * The Kubernetes REST API over plain HTTP on loopback, for every registered cluster under a
  * path prefix of its own. Discovery, CRUD, server-side apply and the other patch types, the
- * status, scale, finalize and token subresources. No watch: nothing eksflow runs needs it.
+ * status, scale, finalize, token and eviction subresources. No watch: nothing eksflow runs needs it.
  */
 export async function startKubeHttpServer(clusterNamed: (name: string, region: string | undefined) => ServedCluster | undefined): Promise<KubeHttpServer> {
   const server: Server = createServer((request, response) => {
@@ -118,7 +119,7 @@ type Reply = [number, unknown];
 
 /** Webhooks called by URL judge the object the write would make: a dry run of it, first. */
 async function admitByUrl(cluster: ServedCluster, method: string, path: string, query: URLSearchParams, text: string, contentType: string): Promise<void> {
-  if (/\/(status|scale|token|finalize)$/.test(path)) return;
+  if (/\/(status|scale|token|finalize|eviction)$/.test(path)) return;
   const dryRun = new URLSearchParams(query);
   dryRun.set('dryRun', 'All');
   const [code, object] = route(cluster, method, path, dryRun, text, contentType);
@@ -182,12 +183,14 @@ function route(cluster: ServedCluster, method: string, path: string, query: URLS
     }
   }
   const view = (object: KubeObject) => (sub === 'scale' ? scaleOf(object) : served(object));
+  if (sub === 'eviction' && method !== 'POST') throw methodNotAllowed(`${method} is not allowed on eviction`);
   switch (method) {
     case 'GET':
-      if (sub === 'token' || sub === 'finalize') throw methodNotAllowed(`GET is not allowed on ${sub}`);
+      if (sub === 'token' || sub === 'finalize' || sub === 'eviction') throw methodNotAllowed(`GET is not allowed on ${sub}`);
       return [200, view(store.get(type, namespace, name))];
     case 'POST':
-      if (sub !== 'token') throw methodNotAllowed('POST is allowed only on a collection or the token subresource');
+      if (sub === 'eviction') return [201, evictPod(store, namespace!, name)];
+      if (sub !== 'token') throw methodNotAllowed('POST is allowed only on a collection or the token and eviction subresources');
       return [201, requestToken(store, namespace!, name, parseBody(text, contentType), cluster.issuer)];
     case 'PUT':
       return [200, view(store.replace(type, namespace, name, parseBody(text, contentType), { ...options, subresource: sub }))];

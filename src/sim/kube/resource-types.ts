@@ -1,6 +1,6 @@
 import { isPlainObject, type KubeObject } from './objects';
 
-export type Subresource = 'status' | 'scale' | 'token' | 'finalize';
+export type Subresource = 'status' | 'scale' | 'token' | 'finalize' | 'eviction';
 
 /** One resource the simulated apiserver serves, as discovery describes it. */
 export interface ResourceType {
@@ -27,7 +27,7 @@ const withStatus = { subresources: ['status'] as Subresource[], generation: true
 export const builtinTypes: readonly ResourceType[] = [
   type('', 'v1', 'Namespace', 'namespaces', false, { subresources: ['status', 'finalize'], shortNames: ['ns'] }),
   type('', 'v1', 'Node', 'nodes', false, { subresources: ['status'], shortNames: ['no'] }),
-  type('', 'v1', 'Pod', 'pods', true, { subresources: ['status'], shortNames: ['po'] }),
+  type('', 'v1', 'Pod', 'pods', true, { subresources: ['status', 'eviction'], shortNames: ['po'] }),
   type('', 'v1', 'Service', 'services', true, { subresources: ['status'], shortNames: ['svc'] }),
   type('', 'v1', 'Endpoints', 'endpoints', true, { singular: 'endpoints', shortNames: ['ep'] }),
   type('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
@@ -87,7 +87,7 @@ export function customResourceType(crd: KubeObject): ResourceType | undefined {
 export const apiVersionOf = (group: string, version: string) => (group ? `${group}/${version}` : version);
 
 const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update'];
-const subresourceVerbs: Record<Subresource, string[]> = { status: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], token: ['create'], finalize: ['update'] };
+const subresourceVerbs: Record<Subresource, string[]> = { status: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], token: ['create'], finalize: ['update'], eviction: ['create'] };
 
 /** GET /api/v1 or /apis/<group>/<version>: an APIResourceList (watch is not offered: the simulator does not serve it). */
 export function resourceList(types: readonly ResourceType[], group: string, version: string): Record<string, unknown> {
@@ -95,8 +95,8 @@ export function resourceList(types: readonly ResourceType[], group: string, vers
     { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
     ...t.subresources.map((sub) => ({
       name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced,
-      kind: sub === 'scale' ? 'Scale' : sub === 'token' ? 'TokenRequest' : t.kind,
-      ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1' } : {}),
+      kind: sub === 'scale' ? 'Scale' : sub === 'token' ? 'TokenRequest' : sub === 'eviction' ? 'Eviction' : t.kind,
+      ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1' } : sub === 'eviction' ? { group: 'policy', version: 'v1' } : {}),
       verbs: subresourceVerbs[sub],
     })),
   ]);

@@ -3,6 +3,7 @@ import { webhookAdmission } from './admission';
 import { reconcileApiServices, reconcileCustomResourceDefinitions } from './controllers/api-extensions';
 import { reconcileClusterAutoscaler } from './controllers/cluster-autoscaler';
 import { coreTypes, Deadlines, type Controller, type ControllerContext, type CoreTypes, type FargateProfileShape, type NodegroupShape } from './controllers/context';
+import { reconcileDisruptionBudgets } from './controllers/disruption';
 import { admitFargatePods, runFargatePods } from './controllers/fargate';
 import { reconcileEndpointSlices } from './controllers/endpoint-slices';
 import { reconcileHorizontalPodAutoscalers } from './controllers/horizontal-pod-autoscalers';
@@ -28,7 +29,7 @@ export interface SimClusterSpec {
 const controllers: Controller[] = [
   reconcileNodes, reconcileNamespaces, reconcileCustomResourceDefinitions,
   reconcileDeployments, reconcileDaemonSets, admitFargatePods, runFargatePods, schedulePods, runPods,
-  reconcileEndpointSlices, reconcileApiServices, reconcileLoadBalancers,
+  reconcileDisruptionBudgets, reconcileEndpointSlices, reconcileApiServices, reconcileLoadBalancers,
   reconcileHorizontalPodAutoscalers, reconcileClusterAutoscaler,
 ];
 // Passes per reconcile, at most: each pass runs while the one before changed something.

@@ -87,6 +87,7 @@ export interface CoreTypes {
   apiService: ResourceType;
   crd: ResourceType;
   ingress: ResourceType;
+  pdb: ResourceType;
 }
 
 export function coreTypes(store: ObjectStore): CoreTypes {
@@ -105,6 +106,7 @@ export function coreTypes(store: ObjectStore): CoreTypes {
     apiService: store.typeOf('APIService', 'apiregistration.k8s.io'),
     crd: store.typeOf('CustomResourceDefinition', 'apiextensions.k8s.io'),
     ingress: store.typeOf('Ingress', 'networking.k8s.io'),
+    pdb: store.typeOf('PodDisruptionBudget', 'policy'),
   };
 }
 
