@@ -402,8 +402,8 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       return toUpdate(updated.update!);
     },
     async updateClusterVersion(cluster, version, clientRequestToken) {
-      // One cluster update at a time: another still running is waited out as "not yet" (aws-fault-catalog 17).
-      const updated = await aws(`UpdateClusterVersion ${cluster}`, () => client.send(new UpdateClusterVersionCommand({ name: cluster, version, clientRequestToken })), notYet.UpdateClusterConfig);
+      // One cluster update at a time: another still running (a logging change) is waited out as "not yet", as for UpdateClusterConfig (aws-fault-catalog 17).
+      const updated = await aws(`UpdateClusterVersion ${cluster}`, () => client.send(new UpdateClusterVersionCommand({ name: cluster, version, clientRequestToken })), notYet.UpdateClusterVersion);
       return toUpdate(updated.update!);
     },
     async updateAddon(cluster, name, change, clientRequestToken) {

@@ -375,6 +375,7 @@ export class EksState {
     const addon = this.addon(clusterName, name);
     if (addon.status === 'DELETING') return;
     addon.timer?.cancel();
+    addon.update = undefined;
     addon.status = 'DELETING';
     addon.timer = this.context.scheduler.at(this.latency('addon.delete', `${clusterName}/${name}`), () => cluster.addons.delete(name));
   }
