@@ -4,7 +4,7 @@ import type { EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
-import type { Cluster, EksApi } from './aws/eks';
+import { updateErrorLine, type Cluster, type EksApi } from './aws/eks';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
@@ -103,9 +103,9 @@ export function createClusterActivities(eks: EksApi) {
    * (InProgress, Successful, Failed, Cancelled) and its errors as `issues` ("code: message").
    */
   async function describeClusterUpdate(input: { cluster: string; updateId: string }): Promise<{ status: string; issues: string[] }> {
-    const update = await eks.describeUpdate(input.cluster, input.updateId);
+    const update = await eks.describeUpdate({ cluster: input.cluster, updateId: input.updateId });
     if (!update) throw ApplicationFailure.nonRetryable(`EKS knows no update ${input.updateId} of cluster ${input.cluster}`, errorTypes.resourceFailed);
-    return { status: update.status, issues: update.errors };
+    return { status: update.status, issues: update.errors.map(updateErrorLine) };
   }
 
   /** Deletes the cluster, only when it carries this environment's tag; a FAILED cluster too. */

@@ -22,6 +22,7 @@ import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
+import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClusterActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
+    ...createNodegroupUpdateActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube, pace),
     ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),

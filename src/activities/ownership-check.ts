@@ -45,3 +45,16 @@ export async function deleteIfOurs(
   await remove();
   return { outcome: 'deleted' };
 }
+
+/**
+ * Every in-place change (an update, a tag) goes through here: the resource must exist and carry
+ * this environment's tag (any run of the environment's), or it is refused for good. Like
+ * `adoptOrRefuse`, the refusal never names whose it is.
+ */
+export function changeOnlyIfOurs<T extends { tags: Record<string, string> }>(what: string, found: T | undefined, { environmentId }: DeleteOwner): T {
+  if (!found) throw ApplicationFailure.nonRetryable(`${what} does not exist: there is nothing to change`, errorTypes.invalidSpec);
+  if (ownershipOf(found.tags, { environmentId, runId: '' }) === 'foreign') {
+    throw ApplicationFailure.nonRetryable(`${what} is not this environment's; eksflow will not change it`, errorTypes.resourceNotOwned);
+  }
+  return found;
+}

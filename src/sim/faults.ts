@@ -41,10 +41,15 @@ export interface FailedOutcome {
   status: string;
   /** EKS's health issues, "code: message", e.g. "NodeCreationFailure: Instances failed to join the kubernetes cluster". */
   issues: string[];
+  /** For an update's errors: what each is about (the nodes a PodEvictionFailure could not drain). @default none */
+  resourceIds?: string[];
 }
 
-/** The resources whose creation can end in a failed state: EKS's own, as DescribeX reports them. */
-export type SettlingKind = 'cluster' | 'nodegroup' | 'fargate-profile' | 'addon' | 'cluster-update';
+/**
+ * The resources whose creation can end in a failed state: EKS's own, as DescribeX reports them;
+ * and the updates that can end Failed or Cancelled, as DescribeUpdate reports them.
+ */
+export type SettlingKind = 'cluster' | 'nodegroup' | 'fargate-profile' | 'addon' | 'cluster-update' | 'nodegroup-update' | 'addon-update';
 
 const matchesResource = (wanted: string | undefined, resource: string | undefined) =>
   wanted === undefined || (resource !== undefined && (resource === wanted || resource.split('/').includes(wanted)));
@@ -85,7 +90,7 @@ export class FaultInjector {
    * `resource` is the cluster name, or `cluster/name` for what belongs to a cluster.
    */
   failOutcome(kind: SettlingKind, resource: string, outcome: FailedOutcome): void {
-    this.outcomes.set(`${kind}:${resource}`, { status: outcome.status, issues: [...outcome.issues] });
+    this.outcomes.set(`${kind}:${resource}`, { status: outcome.status, issues: [...outcome.issues], ...(outcome.resourceIds ? { resourceIds: [...outcome.resourceIds] } : {}) });
   }
 
   /** The failed state a creation settles into, if one was asked for. */

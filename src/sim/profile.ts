@@ -7,10 +7,10 @@ import { fitLognormal, keyedRandom, sampleLognormal, type Lognormal } from './ra
  * `iam.propagation` window after them.
  */
 export const simOperations = [
-  'cluster.create', 'cluster.update', 'cluster.delete',
-  'nodegroup.create', 'nodegroup.update', 'nodegroup.delete',
+  'cluster.create', 'cluster.update', 'cluster.version-update', 'cluster.delete',
+  'nodegroup.create', 'nodegroup.update', 'nodegroup.version-update', 'nodegroup.delete',
   'fargate-profile.create', 'fargate-profile.delete',
-  'addon.create', 'addon.delete',
+  'addon.create', 'addon.update', 'addon.delete',
   /** How long after the cluster turns ACTIVE CreateAddon keeps refusing. */
   'addon.api-lag',
   /** A VPC with subnets and its NAT gateway(s): the NAT gateway dominates. */
@@ -38,16 +38,25 @@ export type LatencyProfile = Record<SimOperation, Latency>;
 export const defaultLatencyProfile: LatencyProfile = {
   'cluster.create': latencyTable.cluster,
   'cluster.update': latencyTable['cluster-logging'],
+  // A control-plane upgrade: eksctl's own log of one (eksctl #7976) shows 1.30 → 1.31 taking
+  // ten minutes; no published distribution, so the tail is a guess.
+  'cluster.version-update': { medianSeconds: 600, p90Seconds: 900 },
   // Deleting a control plane takes a few minutes; faster than creating one.
   'cluster.delete': { medianSeconds: 240, p90Seconds: 420 },
   'nodegroup.create': latencyTable.nodegroup,
   // A scaling change is applied to the Auto Scaling group within a minute or so.
   'nodegroup.update': { medianSeconds: 45, p90Seconds: 90 },
+  // A rolling replacement: new nodes launched and joined, old ones cordoned, drained and
+  // terminated (EKS "Managed node update behavior"); a few minutes per node, so a small group's
+  // takes a quarter of an hour or so. An estimate, not a published figure.
+  'nodegroup.version-update': { medianSeconds: 900, p90Seconds: 1800 },
   // Nodes are drained and terminated first: slower than a create.
   'nodegroup.delete': { medianSeconds: 300, p90Seconds: 480 },
   'fargate-profile.create': latencyTable['fargate-profile'],
   'fargate-profile.delete': { medianSeconds: 120, p90Seconds: 240 },
   'addon.create': latencyTable.addon,
+  // An add-on update rolls its DaemonSet or Deployment: about as long as a create.
+  'addon.update': latencyTable.addon,
   'addon.delete': { medianSeconds: 30, p90Seconds: 90 },
   'addon.api-lag': { medianSeconds: 180, p90Seconds: 240 },
   'network.create': latencyTable.network,

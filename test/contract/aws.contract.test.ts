@@ -30,6 +30,12 @@ import { motoBackend, simulatedBackend, type AwsBackend } from './aws-backends';
  * `simulated only` and defined for the simulated cloud alone, and `moto only` cases prove the gaps
  * are still there (they fail the day moto learns the APIs). The IAM half of workload identity
  * (the roles and their trust) runs on both.
+ * Day-2 updates: UpdateNodegroupConfig (sizes, labels, taints) and TagResource/UntagResource of a
+ * cluster run on both; DescribeUpdate, UpdateNodegroupVersion, UpdateClusterVersion, UpdateAddon
+ * and tags of a node group or add-on are simulated only: moto 5.2.5 routes none of the first four
+ * (moto/eks/urls.py), answers every config update Successful at once under a new ID (no
+ * one-at-a-time rule, no token), and its tag_resource finds clusters only. A `moto only` case
+ * proves each gap.
  */
 
 const region = 'us-east-1';
@@ -61,14 +67,14 @@ async function role(apis: AwsApis, name: string, service: string): Promise<strin
 }
 
 /** Roles, a VPC of two zones and an ACTIVE cluster: what the EKS tests start from. */
-async function activeCluster(apis: AwsApis, name = 'contract', accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean }) {
+async function activeCluster(apis: AwsApis, name = 'contract', accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean }, version = '1.35') {
   const clusterRole = await role(apis, `${name}-cluster`, serviceRoles.cluster.service);
   const nodeRole = await role(apis, `${name}-node`, serviceRoles.node.service);
   const fargateRole = await role(apis, `${name}-fargate`, serviceRoles.fargate.service);
   const zones = (await apis.vpc.availabilityZones()).slice(0, 2).map((zone) => zone.name);
   const network = await apis.vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: name });
   const created = await apis.eks.createCluster({
-    name, version: '1.35', roleArn: clusterRole, subnetIds: network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags, clientRequestToken: `${name}-token`,
+    name, version, roleArn: clusterRole, subnetIds: network.privateSubnetIds, securityGroupIds: [], logTypes: [], tags, clientRequestToken: `${name}-token`,
     ...(accessConfig ? { accessConfig } : {}),
   });
   assert.ok(['CREATING', 'ACTIVE'].includes(created.status), `a new cluster is CREATING (ACTIVE at once on moto), not ${created.status}`);
@@ -81,7 +87,7 @@ const nodegroupInput = (nodeRoleArn: string, subnetIds: string[]) => ({
   scaling: { minSize: 1, desiredSize: 2, maxSize: 4 }, labels: { role: 'general' }, taints: [], tags, clientRequestToken: 'ng-token',
 });
 
-function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { eksAddonApi: boolean; podIdentityApi: boolean }) {
+function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { eksAddonApi: boolean; podIdentityApi: boolean; updateApi: boolean }) {
   // Cases for an API a backend lacks are not defined for it (never skipped): a case of its own
   // proves the gap instead.
   describe(name, () => {
@@ -402,6 +408,160 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await rejectsAs(backend.apis.eks.listPodIdentityAssociations('contract'), errorTypes.awsClientError, /ListPodIdentityAssociations contract: SyntaxError: .*is not valid JSON/);
     });
 
+    test('UpdateNodegroupConfig changes sizes, labels and taints as diffs, and DescribeNodegroup shows them', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      const first = await eks.updateNodegroupConfig('contract', 'general', {
+        scaling: { minSize: 1, desiredSize: 3, maxSize: 5 },
+        labels: { addOrUpdate: { tier: 'web' }, remove: ['role'] },
+        taints: { addOrUpdate: [{ key: 'dedicated', value: 'web', effect: 'NO_SCHEDULE' }, { key: 'spot', value: 'true', effect: 'PREFER_NO_SCHEDULE' }] },
+      }, 'config-1');
+      assert.equal(first.type, 'ConfigUpdate');
+      // moto applies a config update at once and answers Successful; EKS and the simulator start it InProgress.
+      assert.ok(['InProgress', 'Successful'].includes(first.status), first.status);
+      assert.deepEqual(first.errors, []);
+      const changed = await eventually('config applied', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE' && g.scaling.desiredSize === 3);
+      assert.deepEqual(changed?.scaling, { minSize: 1, desiredSize: 3, maxSize: 5 });
+      assert.deepEqual(changed?.labels, { tier: 'web' });
+      assert.deepEqual(changed?.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).sort(), ['dedicated=web:NO_SCHEDULE', 'spot=true:PREFER_NO_SCHEDULE']);
+      // A taint is one per key and effect: adding it again replaces its value; removing names key and effect.
+      await eks.updateNodegroupConfig('contract', 'general', {
+        taints: { addOrUpdate: [{ key: 'dedicated', value: 'api', effect: 'NO_SCHEDULE' }], remove: [{ key: 'spot', effect: 'PREFER_NO_SCHEDULE' }] },
+      }, 'config-2');
+      const again = await eventually('taints changed', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE' && g.taints.length === 1);
+      assert.deepEqual(again?.taints, [{ key: 'dedicated', value: 'api', effect: 'NO_SCHEDULE' }]);
+      assert.deepEqual(again?.tags, tags, 'a config update leaves the tags alone');
+      await rejectsAs(eks.updateNodegroupConfig('contract', 'missing', { scaling: { minSize: 1, desiredSize: 1, maxSize: 1 } }, 'config-3'), errorTypes.awsClientError,
+        /UpdateNodegroupConfig contract\/missing: ResourceNotFoundException/);
+    });
+
+    test('a cluster is tagged and untagged by its ARN; an ARN EKS does not know is not found', async () => {
+      const { cluster } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      await eks.tagResource(cluster.arn, { cost: 'web', team: 'b' });
+      assert.deepEqual((await eks.describeCluster('contract'))?.tags, { ...tags, cost: 'web', team: 'b' });
+      await eks.untagResource(cluster.arn, ['cost', 'never-set']);
+      assert.deepEqual((await eks.describeCluster('contract'))?.tags, { ...tags, team: 'b' });
+      await rejectsAs(eks.tagResource(`arn:aws:eks:${region}:${account}:cluster/missing`, { a: 'b' }), errorTypes.awsClientError, /TagResource .*cluster\/missing: ResourceNotFoundException/);
+    });
+
+    if (covers.updateApi) test('simulated only: DescribeUpdate follows a node group update to Successful; one update at a time; the same token is the same update', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      const change = { labels: { addOrUpdate: { tier: 'web' } }, updateConfig: { maxUnavailable: 2 } };
+      const started = await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1');
+      assert.equal(started.status, 'InProgress');
+      assert.deepEqual(started.params, [{ type: 'LabelsToAdd', value: '{"tier":"web"}' }, { type: 'MaxUnavailable', value: '2' }]);
+      assert.equal((await eks.describeNodegroup('contract', 'general'))?.status, 'UPDATING');
+      assert.equal((await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1')).id, started.id, 'the same token: the same update');
+      await rejectsAs(eks.updateNodegroupConfig('contract', 'general', { labels: { remove: ['tier'] } }, 'labels-2'), errorTypes.awsClientError,
+        new RegExp(`ResourceInUseException: Cannot update because nodegroup general currently has update ${started.id} in progress`));
+      const ref = { cluster: 'contract', nodegroup: 'general', updateId: started.id };
+      const done = await eventually('update Successful', () => eks.describeUpdate(ref), (u) => u?.status === 'Successful');
+      assert.deepEqual({ ...done, id: undefined }, { id: undefined, status: 'Successful', type: 'ConfigUpdate', params: started.params, errors: [] });
+      assert.deepEqual((await eks.describeNodegroup('contract', 'general'))?.labels, { role: 'general', tier: 'web' });
+      assert.equal(await eks.describeUpdate({ cluster: 'contract', updateId: started.id }), undefined, "a node group's update is not the cluster's");
+      assert.equal(await eks.describeUpdate({ ...ref, updateId: '00000000-0000-0000-0000-000000000000' }), undefined);
+      await rejectsAs(eks.updateNodegroupConfig('contract', 'general', {}, 'empty'), errorTypes.awsClientError, /InvalidParameterException/);
+      await rejectsAs(eks.updateNodegroupConfig('contract', 'general', { updateConfig: { maxUnavailable: 1, maxUnavailablePercentage: 10 } }, 'both'), errorTypes.awsClientError,
+        /InvalidParameterException: updateConfig needs exactly one of maxUnavailable and maxUnavailablePercentage/);
+    });
+
+    if (covers.updateApi) test('simulated only: versions go up one minor at a time, node groups never past the control plane, a version never with a launch template', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      const group = await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      assert.equal(group?.version, '1.35', "made at the cluster's version");
+      assert.match(group?.releaseVersion ?? '', /^1\.35\.\d+-\d{8}$/);
+      // The control plane first, and only to the next minor.
+      await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.36' }, 'ng-136'), errorTypes.awsClientError, /InvalidParameterException: Requested Kubernetes version 1\.36 is newer than the version of cluster contract \(1\.35\)/);
+      await rejectsAs(eks.updateClusterVersion('contract', '1.34', 'down'), errorTypes.awsClientError, /InvalidParameterException: Unsupported Kubernetes minor version update from 1\.35 to 1\.34/);
+      await rejectsAs(eks.updateClusterVersion('contract', '1.37', 'unknown'), errorTypes.awsClientError, /InvalidParameterException: unsupported Kubernetes version/);
+      const upgrade = await eks.updateClusterVersion('contract', '1.36', 'cp-136');
+      assert.deepEqual({ status: upgrade.status, type: upgrade.type, params: upgrade.params }, { status: 'InProgress', type: 'VersionUpdate', params: [{ type: 'Version', value: '1.36' }] });
+      assert.equal((await eks.describeCluster('contract'))?.status, 'UPDATING');
+      await eventually('control plane upgraded', () => eks.describeUpdate({ cluster: 'contract', updateId: upgrade.id }), (u) => u?.status === 'Successful');
+      assert.deepEqual(await eventually('cluster ACTIVE', () => eks.describeCluster('contract'), (c) => c?.status === 'ACTIVE').then((c) => c?.version), '1.36');
+      // Never past what EKS offers.
+      await rejectsAs(eks.updateClusterVersion('contract', '1.37', 'cp-137'), errorTypes.awsClientError, /InvalidParameterException: unsupported Kubernetes version/);
+      await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.36', launchTemplate: { name: 'lt', version: '2' } }, 'combined'), errorTypes.awsClientError,
+        /UpdateNodegroupVersion contract\/general: InvalidParameterException: Version and ReleaseVersion updates cannot be combined with other updates/);
+      await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.36', releaseVersion: '1.35.0-20261201' }, 'wrong-release'), errorTypes.awsClientError,
+        /InvalidParameterException: Requested release version 1\.35\.0-20261201 is not valid for kubernetes version 1\.36\./);
+      const nodes = await eks.updateNodegroupVersion('contract', 'general', { version: '1.36' }, 'ng-136b');
+      assert.deepEqual(nodes.params, [{ type: 'Version', value: '1.36' }, { type: 'ReleaseVersion', value: '1.36.0-20261201' }]);
+      await rejectsAs(eks.updateNodegroupConfig('contract', 'general', { labels: { addOrUpdate: { a: 'b' } } }, 'during'), errorTypes.awsClientError, /ResourceInUseException: Cannot update because nodegroup general currently has update/);
+      await eventually('node group upgraded', () => eks.describeUpdate({ cluster: 'contract', nodegroup: 'general', updateId: nodes.id }), (u) => u?.status === 'Successful');
+      const upgraded = await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      assert.deepEqual({ version: upgraded?.version, releaseVersion: upgraded?.releaseVersion }, { version: '1.36', releaseVersion: '1.36.0-20261201' });
+    });
+
+    if (covers.updateApi) test('simulated only: a control plane goes up only once its node groups have caught up; a node group one minor at a time', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis, 'contract', undefined, '1.34');
+      const { eks } = backend.apis;
+      await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      const upgrade = await eks.updateClusterVersion('contract', '1.35', 'cp-135');
+      // Asked again while it runs (a lost response): the same update, not a refusal.
+      assert.equal((await eks.updateClusterVersion('contract', '1.35', 'cp-135')).id, upgrade.id);
+      await eventually('cluster at 1.35', () => eks.describeCluster('contract'), (c) => c?.status === 'ACTIVE' && c.version === '1.35');
+      await rejectsAs(eks.updateClusterVersion('contract', '1.36', 'cp-136'), errorTypes.awsClientError,
+        /UpdateClusterVersion contract: InvalidParameterException: Nodegroups general must be updated to match cluster version 1\.35 before updating cluster version/);
+      // An AMI-only update (no version): the newest release of the group's own minor.
+      const ami = await eks.updateNodegroupVersion('contract', 'general', {}, 'ami');
+      assert.deepEqual(ami.params, [{ type: 'Version', value: '1.34' }, { type: 'ReleaseVersion', value: '1.34.0-20261201' }]);
+      await eventually('AMI update done', () => eks.describeUpdate({ cluster: 'contract', nodegroup: 'general', updateId: ami.id }), (u) => u?.status === 'Successful');
+      await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
+      await eks.updateNodegroupVersion('contract', 'general', { version: '1.35', force: true }, 'ng-135');
+      await eventually('node group at 1.35', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE' && g.version === '1.35');
+      const next = await eks.updateClusterVersion('contract', '1.36', 'cp-136-again');
+      await eventually('control plane at 1.36', () => eks.describeUpdate({ cluster: 'contract', updateId: next.id }), (u) => u?.status === 'Successful');
+      assert.equal((await eks.describeCluster('contract'))?.version, '1.36');
+    });
+
+    if (covers.updateApi) test('simulated only: a node group and an add-on are tagged by ARN; UpdateAddon moves an add-on to another offered version', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const group = await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      await eks.tagResource(group.arn, { cost: 'web' });
+      await eks.untagResource(group.arn, ['team']);
+      const kept = Object.fromEntries(Object.entries(tags).filter(([key]) => key !== 'team'));
+      assert.deepEqual((await eks.describeNodegroup('contract', 'general'))?.tags, { ...kept, cost: 'web' });
+
+      await eventually('the add-on API to take the cluster', () => eks.createAddon({ cluster: 'contract', name: 'coredns', version: 'v1.12.4-eksbuild.1', tags, clientRequestToken: 'dns' }).catch((error: unknown) => {
+        if (error instanceof ApplicationFailure && /InvalidRequestException/.test(error.message)) return undefined;
+        throw error;
+      }), (a) => a !== undefined);
+      await eventually('coredns settled', () => eks.describeAddon('contract', 'coredns'), (a) => a?.status === 'ACTIVE' || a?.status === 'DEGRADED');
+      await rejectsAs(eks.updateAddon('contract', 'coredns', { version: 'v9.9.9-eksbuild.1' }, 'dns-bad'), errorTypes.awsClientError, /UpdateAddon contract\/coredns: InvalidParameterException: Addon version v9\.9\.9-eksbuild\.1 specified is not supported/);
+      const update = await eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' }, 'dns-up');
+      assert.equal(update.type, 'AddonUpdate');
+      assert.equal((await eks.describeAddon('contract', 'coredns'))?.status, 'UPDATING');
+      await eventually('add-on updated', () => eks.describeUpdate({ cluster: 'contract', addon: 'coredns', updateId: update.id }), (u) => u?.status === 'Successful');
+      const addon = await eks.describeAddon('contract', 'coredns');
+      assert.deepEqual({ version: addon?.version, configurationValues: addon?.configurationValues }, { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' });
+    });
+
+    if (!covers.updateApi) test('moto only: moto has no DescribeUpdate, UpdateNodegroupVersion, UpdateClusterVersion or UpdateAddon, and tags clusters only (when this fails, run the simulated-only update tests on moto too)', async () => {
+      const { nodeRole, network } = await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const group = await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
+      const update = await eks.updateNodegroupConfig('contract', 'general', { labels: { addOrUpdate: { tier: 'web' } } }, 'labels');
+      // moto/eks/urls.py routes no /updates, /update-version or /addons path: its HTML "not found" page comes back.
+      const notJson = (call: string) => new RegExp(`^${call}: SyntaxError: .*is not valid JSON`);
+      await rejectsAs(eks.describeUpdate({ cluster: 'contract', nodegroup: 'general', updateId: update.id }), errorTypes.awsClientError, notJson(`DescribeUpdate contract/general/${update.id}`));
+      await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.35' }, 'v'), errorTypes.awsClientError, notJson('UpdateNodegroupVersion contract/general'));
+      await rejectsAs(eks.updateClusterVersion('contract', '1.36', 'v'), errorTypes.awsClientError, notJson('UpdateClusterVersion contract'));
+      await rejectsAs(eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1' }, 'a'), errorTypes.awsClientError, notJson('UpdateAddon contract/coredns'));
+      // moto's tag_resource looks among clusters only ("It does not tag a managed node group").
+      await rejectsAs(eks.tagResource(group.arn, { cost: 'web' }), errorTypes.awsClientError, /TagResource .*nodegroup\/contract\/general\/.*: ResourceNotFoundException/);
+    });
+
     test('an empty account has no cluster leftovers, and deleting one that is not there is done', async () => {
       const { network } = backend.apis;
       assert.deepEqual(await network.loadBalancersTagged('elbv2.k8s.aws/cluster', 'contract'), []);
@@ -416,8 +576,8 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
   });
 }
 
-awsContract('the SDK-backed adapters over moto', motoBackend, { eksAddonApi: false, podIdentityApi: false });
-awsContract('the simulated cloud', simulatedBackend, { eksAddonApi: true, podIdentityApi: true });
+awsContract('the SDK-backed adapters over moto', motoBackend, { eksAddonApi: false, podIdentityApi: false, updateApi: false });
+awsContract('the simulated cloud', simulatedBackend, { eksAddonApi: true, podIdentityApi: true, updateApi: true });
 
 /*
  * Access entries (CreateAccessEntry, DescribeAccessEntry, ListAccessEntries, DeleteAccessEntry,

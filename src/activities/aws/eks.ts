@@ -1,8 +1,8 @@
 import {
   CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
-  DescribeUpdateCommand, UpdateClusterConfigCommand, UpdateNodegroupConfigCommand,
-  type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect,
+  DescribeUpdateCommand, TagResourceCommand, UntagResourceCommand, UpdateAddonCommand, UpdateClusterConfigCommand, UpdateClusterVersionCommand, UpdateNodegroupConfigCommand, UpdateNodegroupVersionCommand,
+  type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
 } from '@aws-sdk/client-eks';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
@@ -51,6 +51,21 @@ export interface Nodegroup {
   scaling: { minSize: number; desiredSize: number; maxSize: number };
   health: string[];
   tags: Record<string, string>;
+  /** The Kubernetes labels EKS puts on the group's nodes. */
+  labels: Record<string, string>;
+  taints: Taint[];
+  /** The Kubernetes minor of the group's nodes, e.g. `1.35`. */
+  version?: string;
+  /** The AMI release version, e.g. `1.35.0-20261201`. */
+  releaseVersion?: string;
+}
+
+/** A Kubernetes taint of a managed node group's nodes. */
+export interface Taint {
+  key: string;
+  value?: string;
+  /** NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE. */
+  effect: string;
 }
 
 export interface CreateNodegroupInput {
@@ -64,7 +79,7 @@ export interface CreateNodegroupInput {
   diskSize: number;
   scaling: { minSize: number; desiredSize: number; maxSize: number };
   labels: Record<string, string>;
-  taints: { key: string; value?: string; effect: string }[];
+  taints: Taint[];
   tags: Record<string, string>;
   clientRequestToken: string;
 }
@@ -123,12 +138,66 @@ export interface AddonVersion {
   isDefault: boolean;
 }
 
+/** One of an update's errors (DescribeUpdate's `update.errors[]`). */
+export interface UpdateError {
+  /** e.g. PodEvictionFailure, NodeCreationFailure, AccessDenied. */
+  code: string;
+  message: string;
+  /** What the error is about: nodes, subnets, roles. */
+  resourceIds: string[];
+}
+
 /** An EKS update (DescribeUpdate): InProgress, then Successful, Failed or Cancelled (aws-fault-catalog 19). */
-export interface ClusterUpdate {
+export interface Update {
   id: string;
-  status: string;
-  /** Update.errors[], each "ErrorCode: ErrorMessage". */
-  errors: string[];
+  status: 'InProgress' | 'Failed' | 'Cancelled' | 'Successful';
+  /** VersionUpdate, ConfigUpdate, LoggingUpdate, AddonUpdate, ... */
+  type: string;
+  /** What was asked for: Version, ReleaseVersion, DesiredSize, LabelsToAdd, ... */
+  params: { type: string; value: string }[];
+  errors: UpdateError[];
+}
+
+/** Which update DescribeUpdate is asked about: a cluster's own, or one of its node group's or add-on's. */
+export interface UpdateRef {
+  cluster: string;
+  updateId: string;
+  nodegroup?: string;
+  addon?: string;
+}
+
+/**
+ * UpdateNodegroupConfig's request: one call may carry sizes, labels, taints and updateConfig;
+ * labels and taints go as diffs (aws-fault-catalog 26).
+ */
+export interface NodegroupConfigChange {
+  scaling?: Nodegroup['scaling'];
+  labels?: { addOrUpdate?: Record<string, string>; remove?: string[] };
+  taints?: { addOrUpdate?: Taint[]; remove?: Taint[] };
+  /** How many nodes a rolling update may take down at once: a count or a percentage, never both. */
+  updateConfig?: { maxUnavailable?: number; maxUnavailablePercentage?: number };
+}
+
+/**
+ * UpdateNodegroupVersion's request. With neither version nor release version, EKS moves the
+ * group to the newest AMI of its current Kubernetes version. Never combined with a config
+ * change (aws-fault-catalog 24).
+ */
+export interface NodegroupVersionChange {
+  version?: string;
+  releaseVersion?: string;
+  /** A group made from a launch template moves to another of its versions: by ID or by name, not both. */
+  launchTemplate?: { id?: string; name?: string; version: string };
+  /** Replace nodes even where a PodDisruptionBudget keeps their pods from being evicted. @default false */
+  force?: boolean;
+}
+
+/** UpdateAddon's request. */
+export interface AddonChange {
+  version?: string;
+  configurationValues?: string;
+  /** @default 'OVERWRITE' */
+  resolveConflicts?: 'OVERWRITE' | 'NONE' | 'PRESERVE';
 }
 
 export interface EksApi extends AccessEntryApi, PodIdentityApi {
@@ -147,14 +216,26 @@ export interface EksApi extends AccessEntryApi, PodIdentityApi {
   describeNodegroup(cluster: string, name: string): Promise<Nodegroup | undefined>;
   createNodegroup(input: CreateNodegroupInput): Promise<Nodegroup>;
   updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string): Promise<void>;
+  /** Starts a configuration update of a node group (sizes, labels, taints, updateConfig): one update at a time per group. */
+  updateNodegroupConfig(cluster: string, name: string, change: NodegroupConfigChange, clientRequestToken: string): Promise<Update>;
+  /** Starts a version update of a node group (Kubernetes version, AMI release, launch template version). */
+  updateNodegroupVersion(cluster: string, name: string, change: NodegroupVersionChange, clientRequestToken: string): Promise<Update>;
+  /** Starts a control-plane upgrade: one minor at a time, once every node group is at the cluster's version. */
+  updateClusterVersion(cluster: string, version: string, clientRequestToken: string): Promise<Update>;
+  /** Starts an update of a managed add-on (version, configuration). */
+  updateAddon(cluster: string, name: string, change: AddonChange, clientRequestToken: string): Promise<Update>;
+  /** Adds or overwrites tags of an EKS resource (cluster, node group, Fargate profile, add-on) by ARN. */
+  tagResource(arn: string, tags: Record<string, string>): Promise<void>;
+  /** Removes tags of an EKS resource by ARN; keys it does not carry are ignored. */
+  untagResource(arn: string, keys: string[]): Promise<void>;
   deleteNodegroup(cluster: string, name: string): Promise<void>;
   listNodegroups(cluster: string): Promise<string[]>;
   describeCluster(name: string): Promise<Cluster | undefined>;
   createCluster(input: CreateClusterInput): Promise<Cluster>;
   /** Starts a logging update; EKS runs one cluster update at a time. Resolves with the update's ID. */
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string): Promise<string>;
-  /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors as "code: message"; undefined when EKS knows no such update. */
-  describeUpdate(cluster: string, updateId: string): Promise<ClusterUpdate | undefined>;
+  /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors; undefined when EKS knows no such update. */
+  describeUpdate(ref: UpdateRef): Promise<Update | undefined>;
   deleteCluster(name: string): Promise<void>;
   listClusters(): Promise<string[]>;
 }
@@ -192,11 +273,33 @@ const toNodegroup = (group: SdkNodegroup): Nodegroup => ({
   scaling: { minSize: group.scalingConfig?.minSize ?? 0, desiredSize: group.scalingConfig?.desiredSize ?? 0, maxSize: group.scalingConfig?.maxSize ?? 0 },
   health: (group.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: group.tags ?? {},
+  labels: group.labels ?? {},
+  taints: (group.taints ?? []).map((t) => ({ key: t.key!, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect ?? 'NO_SCHEDULE' })),
+  ...(group.version ? { version: group.version } : {}),
+  ...(group.releaseVersion ? { releaseVersion: group.releaseVersion } : {}),
 });
+
+const updateStatuses = new Set(['InProgress', 'Failed', 'Cancelled', 'Successful']);
+
+export const toUpdate = (update: SdkUpdate): Update => ({
+  id: update.id!,
+  status: (updateStatuses.has(update.status ?? '') ? update.status : 'InProgress') as Update['status'],
+  type: update.type ?? 'Unknown',
+  params: (update.params ?? []).map((p) => ({ type: p.type ?? 'Unknown', value: p.value ?? '' })),
+  errors: (update.errors ?? []).map((e) => ({ code: e.errorCode ?? 'Unknown', message: e.errorMessage ?? '', resourceIds: e.resourceIds ?? [] })),
+});
+
+const sdkTaints = (taints: Taint[] | undefined) => taints?.map((t) => ({ ...t, effect: t.effect as TaintEffect }));
 
 const toFargateProfile = (cluster: string, profile: { fargateProfileName?: string; fargateProfileArn?: string; status?: string; tags?: Record<string, string> }): FargateProfile => ({
   cluster, name: profile.fargateProfileName!, arn: profile.fargateProfileArn!, status: profile.status ?? 'UNKNOWN', tags: profile.tags ?? {},
 });
+
+/** How errors name an update: `cluster[/nodegroup|/addon]/updateId`. */
+export const updateLabel = ({ cluster, updateId, nodegroup, addon }: UpdateRef) => [cluster, nodegroup ?? addon, updateId].filter(Boolean).join('/');
+
+/** An update error as one line: "code: message". */
+export const updateErrorLine = (error: UpdateError) => `${error.code}: ${error.message}`.trim();
 
 export function eksApi(client: EKSClient, patience: Patience = defaultPatience): EksApi {
   // The "not yet" answers each call waits out (aws-fault-catalog entries 1-3, 14-17, 29); any other refusal is final.
@@ -279,7 +382,42 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       return toNodegroup(created.nodegroup!);
     },
     async updateNodegroupScaling(cluster, name, scaling, clientRequestToken) {
-      await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => client.send(new UpdateNodegroupConfigCommand({ clusterName: cluster, nodegroupName: name, scalingConfig: scaling, clientRequestToken })));
+      await this.updateNodegroupConfig(cluster, name, { scaling }, clientRequestToken);
+    },
+    async updateNodegroupConfig(cluster, name, change, clientRequestToken) {
+      const updated = await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => client.send(new UpdateNodegroupConfigCommand({
+        clusterName: cluster, nodegroupName: name, clientRequestToken,
+        ...(change.scaling ? { scalingConfig: change.scaling } : {}),
+        ...(change.labels ? { labels: { addOrUpdateLabels: change.labels.addOrUpdate, removeLabels: change.labels.remove } } : {}),
+        ...(change.taints ? { taints: { addOrUpdateTaints: sdkTaints(change.taints.addOrUpdate), removeTaints: sdkTaints(change.taints.remove) } } : {}),
+        ...(change.updateConfig ? { updateConfig: change.updateConfig } : {}),
+      })));
+      return toUpdate(updated.update!);
+    },
+    async updateNodegroupVersion(cluster, name, change, clientRequestToken) {
+      const updated = await aws(`UpdateNodegroupVersion ${cluster}/${name}`, () => client.send(new UpdateNodegroupVersionCommand({
+        clusterName: cluster, nodegroupName: name, clientRequestToken, version: change.version, releaseVersion: change.releaseVersion,
+        launchTemplate: change.launchTemplate, force: change.force,
+      })));
+      return toUpdate(updated.update!);
+    },
+    async updateClusterVersion(cluster, version, clientRequestToken) {
+      // One cluster update at a time: another still running (a logging change) is waited out as "not yet", as for UpdateClusterConfig (aws-fault-catalog 17).
+      const updated = await aws(`UpdateClusterVersion ${cluster}`, () => client.send(new UpdateClusterVersionCommand({ name: cluster, version, clientRequestToken })), notYet.UpdateClusterVersion);
+      return toUpdate(updated.update!);
+    },
+    async updateAddon(cluster, name, change, clientRequestToken) {
+      const updated = await aws(`UpdateAddon ${cluster}/${name}`, () => client.send(new UpdateAddonCommand({
+        clusterName: cluster, addonName: name, clientRequestToken, addonVersion: change.version, configurationValues: change.configurationValues,
+        resolveConflicts: (change.resolveConflicts ?? 'OVERWRITE') as ResolveConflicts,
+      })));
+      return toUpdate(updated.update!);
+    },
+    async tagResource(arn, tags) {
+      await aws(`TagResource ${arn}`, () => client.send(new TagResourceCommand({ resourceArn: arn, tags })));
+    },
+    async untagResource(arn, keys) {
+      await aws(`UntagResource ${arn}`, () => client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: keys })));
     },
     async deleteNodegroup(cluster, name) {
       await awsOrUndefined(`DeleteNodegroup ${cluster}/${name}`, () => client.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })));
@@ -311,14 +449,11 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), notYet.UpdateClusterConfig);
       return updated.update?.id ?? '';
     },
-    async describeUpdate(cluster, updateId) {
-      const found = await awsOrUndefined(`DescribeUpdate ${cluster}/${updateId}`, () => client.send(new DescribeUpdateCommand({ name: cluster, updateId })));
-      if (!found?.update) return undefined;
-      return {
-        id: found.update.id ?? updateId,
-        status: found.update.status ?? 'InProgress',
-        errors: (found.update.errors ?? []).map((e) => `${e.errorCode ?? 'Unknown'}: ${e.errorMessage ?? ''}`.trim()),
-      };
+    async describeUpdate({ cluster, updateId, nodegroup, addon }) {
+      const found = await awsOrUndefined(`DescribeUpdate ${updateLabel({ cluster, updateId, nodegroup, addon })}`, () => client.send(new DescribeUpdateCommand({
+        name: cluster, updateId, ...(nodegroup ? { nodegroupName: nodegroup } : {}), ...(addon ? { addonName: addon } : {}),
+      })));
+      return found?.update ? toUpdate({ id: updateId, ...found.update }) : undefined;
     },
     async deleteCluster(name) {
       await awsOrUndefined(`DeleteCluster ${name}`, () => client.send(new DeleteClusterCommand({ name })), notYet.DeleteCluster);

@@ -150,6 +150,7 @@ export function notYetByCall(patience: Patience) {
     CreateCluster: [rules.clusterRole, rules.nameStillHeld],
     DeleteCluster: [rules.clusterBusy],
     UpdateClusterConfig: [rules.updateInProgress],
+    UpdateClusterVersion: [rules.updateInProgress],
     CreateFargateProfile: [rules.podExecutionRole, rules.fargateBusy],
     DeleteFargateProfile: [rules.fargateBusy],
     CreateAddon: [rules.addonRole],

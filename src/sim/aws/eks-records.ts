@@ -1,14 +1,19 @@
-import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup } from '../../activities/aws/eks';
+import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup, Update } from '../../activities/aws/eks';
 import type { Timer } from './context';
 
-/** One in-progress update (a logging change, a scaling change) and the token that asked for it. */
-export interface UpdateRecord {
-  id: string;
+/** One update (a logging change, a scaling change, a version change) as DescribeUpdate gives it, and the token that asked for it. */
+export interface UpdateRecord extends Update {
   token: string;
-  /** InProgress, Successful, Failed or Cancelled, as DescribeUpdate says. */
-  status: string;
-  /** "ErrorCode: ErrorMessage", for a Failed or Cancelled update. */
-  errors: string[];
+}
+
+/** What takes updates one at a time: a cluster, a node group, an add-on. */
+export interface Updatable {
+  /** The update in progress, if any. */
+  update?: UpdateRecord;
+  /** Update tokens already served: the same token again is the same update. */
+  updateTokens: Map<string, string>;
+  /** Every update by ID, kept for DescribeUpdate. */
+  updates: Map<string, UpdateRecord>;
 }
 
 /** What a create asked for (its token kept as `token`), and where the resource stands. */
@@ -21,15 +26,16 @@ interface Created {
   token: string;
 }
 
-export interface NodegroupRecord extends Omit<CreateNodegroupInput, 'clientRequestToken'>, Created {
-  update?: UpdateRecord;
-  /** Update tokens already served: the same token again is the same update. */
-  updateTokens: Map<string, string>;
+export interface NodegroupRecord extends Omit<CreateNodegroupInput, 'clientRequestToken'>, Created, Updatable {
+  /** The Kubernetes minor of its nodes: the cluster's at creation. */
+  version: string;
+  /** Its AMI release: `<version>.<patch>-<date>`. */
+  releaseVersion: string;
 }
 
 export type FargateProfileRecord = Omit<CreateFargateProfileInput, 'clientRequestToken'> & Created;
 
-export interface AddonRecord {
+export interface AddonRecord extends Updatable {
   cluster: string;
   name: string;
   arn: string;
@@ -45,7 +51,7 @@ export interface AddonRecord {
   waitingForCapacity: boolean;
 }
 
-export interface ClusterRecord {
+export interface ClusterRecord extends Updatable {
   name: string;
   arn: string;
   status: string;
@@ -70,10 +76,6 @@ export interface ClusterRecord {
   addonApiReadyAt?: number;
   /** When a node group or Fargate profile first became ACTIVE: add-on pods can run from then. */
   capacitySince?: number;
-  update?: UpdateRecord;
-  updateTokens: Map<string, string>;
-  /** Every update of the cluster by ID, kept for DescribeUpdate. */
-  updates: Map<string, UpdateRecord>;
   nodegroups: Map<string, NodegroupRecord>;
   fargateProfiles: Map<string, FargateProfileRecord>;
   addons: Map<string, AddonRecord>;
@@ -101,6 +103,12 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
 
 export const nodegroupView = (group: NodegroupRecord): Nodegroup => ({
   cluster: group.cluster, name: group.name, arn: group.arn, status: group.status, scaling: { ...group.scaling }, health: [...(group.issues ?? [])], tags: { ...group.tags },
+  labels: { ...group.labels }, taints: group.taints.map((t) => ({ ...t })), version: group.version, releaseVersion: group.releaseVersion,
+});
+
+/** DescribeUpdate's answer: a copy, so later changes to the record do not show through. */
+export const updateView = ({ id, status, type, params, errors }: UpdateRecord): Update => ({
+  id, status, type, params: params.map((p) => ({ ...p })), errors: errors.map((e) => ({ ...e, resourceIds: [...e.resourceIds] })),
 });
 
 export const fargateProfileView = (profile: FargateProfileRecord): FargateProfile => ({

@@ -1,8 +1,9 @@
-import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, Nodegroup } from '../../activities/aws/eks';
+import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput } from '../../activities/aws/eks';
 import type { SimOperation } from '../profile';
 import { after, type SimContext } from './context';
-import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord, UpdateRecord } from './eks-records';
+import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord } from './eks-records';
 import { isServing } from './eks-records';
+import { checkScaling, endUpdate, simulatedReleaseVersion, startUpdate } from './eks-updates';
 import { eksError } from './errors';
 import type { SettlingKind } from '../faults';
 import type { RoleAsSeenByEks } from './iam';
@@ -170,36 +171,19 @@ export class EksState {
     if (enable.every((type) => cluster.enabledLogTypes.has(type)) && disable.every((type) => !cluster.enabledLogTypes.has(type))) {
       throw eksError.invalidParameter('No changes needed for the logging config provided');
     }
-    const update: UpdateRecord = { id: this.context.ids.uuid(), token, status: 'InProgress', errors: [] };
-    cluster.update = update;
-    cluster.updates.set(update.id, update);
-    cluster.updateTokens.set(token, update.id);
+    const update = startUpdate(this.context, cluster, token, 'LoggingUpdate', [{ type: 'ClusterLogging', value: JSON.stringify({ enable, disable }) }]);
     cluster.status = 'UPDATING';
     cluster.timer = this.context.scheduler.at(this.latency('cluster.update', name), (at) => {
       this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
-      cluster.update = undefined;
       cluster.status = 'ACTIVE';
       // An update asked to fail ends Failed (or Cancelled) with its errors and changes nothing;
       // the cluster is ACTIVE again either way, as on EKS (aws-fault-catalog 19).
-      const failed = this.context.outcomes?.outcomeOf('cluster-update', name);
-      if (failed) {
-        update.status = failed.status;
-        update.errors = [...failed.issues];
-        return;
-      }
-      update.status = 'Successful';
+      if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
       for (const type of enable) cluster.enabledLogTypes.add(type);
       if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(name);
       for (const type of disable) cluster.enabledLogTypes.delete(type);
     });
     return update.id;
-  }
-
-  /** DescribeUpdate: the update by its ID, as long as the cluster lives. */
-  describeUpdate(name: string, updateId: string): UpdateRecord {
-    const update = this.cluster(name).updates.get(updateId);
-    if (!update) throw eksError.notFound(`No update found for ID: ${updateId}`);
-    return update;
   }
 
   deleteCluster(name: string): void {
@@ -239,7 +223,9 @@ export class EksState {
       cluster: input.cluster, name: input.name, arn: this.arn('nodegroup', input.cluster, input.name, this.context.ids.uuid()), status: 'CREATING',
       token: input.clientRequestToken, nodeRoleArn: input.nodeRoleArn, subnetIds: [...input.subnetIds], instanceTypes: [...input.instanceTypes],
       capacityType: input.capacityType, amiType: input.amiType, diskSize: input.diskSize, scaling: { ...input.scaling },
-      labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(),
+      labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(), updates: new Map(),
+      // A node group is made at its cluster's Kubernetes version (CreateNodegroup API reference), with that version's AMI.
+      version: cluster.version, releaseVersion: simulatedReleaseVersion(cluster.version),
     };
     // A group asked to fail is declared so only after EKS has waited ~21 min for its nodes to
     // join (aws-fault-catalog 22: NodeCreationFailure surfaces after ~21-23 min), not at the
@@ -254,30 +240,6 @@ export class EksState {
     });
     cluster.nodegroups.set(input.name, group);
     return group;
-  }
-
-  updateNodegroupScaling(clusterName: string, name: string, scaling: Nodegroup['scaling'], token: string): string {
-    const cluster = this.cluster(clusterName);
-    const group = this.nodegroup(clusterName, name);
-    const served = group.updateTokens.get(token);
-    if (served) return served;
-    if (group.update) throw eksError.resourceInUse(`Cannot update because nodegroup ${name} currently has update ${group.update.id} in progress`);
-    if (group.status !== 'ACTIVE') throw eksError.resourceInUse(`Nodegroup ${name} is ${group.status}: it takes updates only when ACTIVE`);
-    checkScaling(scaling);
-    const update: UpdateRecord = { id: this.context.ids.uuid(), token, status: 'InProgress', errors: [] };
-    group.update = update;
-    group.updateTokens.set(token, update.id);
-    group.status = 'UPDATING';
-    // The new sizes show once the update completes.
-    group.timer = this.context.scheduler.at(this.latency('nodegroup.update', `${clusterName}/${name}`), (at) => {
-      group.scaling = { ...scaling };
-      update.status = 'Successful';
-      group.update = undefined;
-      group.status = 'ACTIVE';
-      this.context.detections.finished(`nodegroup ${clusterName}/${name}`, 'nodegroup.update', at);
-      if (scaling.desiredSize > 0) this.capacityAppeared(cluster, at);
-    });
-    return update.id;
   }
 
   deleteNodegroup(clusterName: string, name: string): void {
@@ -359,7 +321,7 @@ export class EksState {
       cluster: input.cluster, name: input.name, arn: this.arn('addon', input.cluster, input.name, this.context.ids.uuid()),
       // An add-on outside the simulated catalog (metrics-server, observability) without a version: named so.
       version: version ?? 'default',
-      status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false,
+      status: 'CREATING', token: input.clientRequestToken, tags: { ...input.tags }, issues: [], waitingForCapacity: false, updateTokens: new Map(), updates: new Map(),
       ...(input.serviceAccountRoleArn ? { serviceAccountRoleArn: input.serviceAccountRoleArn } : {}),
       ...(input.configurationValues ? { configurationValues: input.configurationValues } : {}),
     };
@@ -387,7 +349,7 @@ export class EksState {
    * supported: Json schema validation failed..."). Other add-ons (metrics-server,
    * amazon-cloudwatch-observability) are taken as given, as before.
    */
-  private checkAddonRequest(input: CreateAddonInput, clusterVersion: string): void {
+  checkAddonRequest(input: CreateAddonInput, clusterVersion: string): void {
     if (!simulatedAddonCatalog[input.name]) return;
     if (!input.version || !simulatedAddonVersions(input.name, clusterVersion).some((v) => v.version === input.version)) {
       throw eksError.invalidParameter(`Addon version ${input.version} specified is not supported for addon ${input.name} with Kubernetes version ${clusterVersion}`);
@@ -413,6 +375,7 @@ export class EksState {
     const addon = this.addon(clusterName, name);
     if (addon.status === 'DELETING') return;
     addon.timer?.cancel();
+    addon.update = undefined;
     addon.status = 'DELETING';
     addon.timer = this.context.scheduler.at(this.latency('addon.delete', `${clusterName}/${name}`), () => cluster.addons.delete(name));
   }
@@ -426,7 +389,8 @@ export class EksState {
     return true;
   }
 
-  private capacityAppeared(cluster: ClusterRecord, at: number): void {
+  /** A node group or Fargate profile became ACTIVE: add-ons short of replicas get them. */
+  capacityAppeared(cluster: ClusterRecord, at: number): void {
     cluster.capacitySince ??= at;
     for (const addon of cluster.addons.values()) {
       if (!addon.waitingForCapacity) continue;
@@ -437,8 +401,3 @@ export class EksState {
   }
 }
 
-function checkScaling({ minSize, desiredSize, maxSize }: Nodegroup['scaling']): void {
-  if (minSize < 0 || maxSize < 1 || desiredSize < minSize || desiredSize > maxSize) {
-    throw eksError.invalidParameter(`Invalid scaling configuration: minSize ${minSize}, desiredSize ${desiredSize}, maxSize ${maxSize} (need 0 <= min <= desired <= max, max >= 1)`);
-  }
-}

@@ -1,11 +1,15 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
 import type { CreatePodIdentityAssociationInput } from '../../activities/aws/eks-pod-identity';
-import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup } from '../../activities/aws/eks';
+import type {
+  AddonChange, CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup, NodegroupConfigChange, NodegroupVersionChange, UpdateRef,
+} from '../../activities/aws/eks';
+import { updateLabel } from '../../activities/aws/eks';
 import { whileNameHeld } from '../../activities/aws/not-yet';
 import type { SimContext } from './context';
 import type { AssociatedAccessPolicy, CreateAccessEntryInput } from '../../activities/aws/eks-access-entries';
 import { AccessEntryState, accessEntryView } from './eks-access-entries';
-import { addonView, clusterView, fargateProfileView, nodegroupView } from './eks-records';
+import { addonView, clusterView, fargateProfileView, nodegroupView, updateView } from './eks-records';
+import { EksUpdates } from './eks-updates';
 import { PodIdentityState } from './eks-pod-identity';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
 import type { AwsGateway, Request } from './gateway';
@@ -30,11 +34,13 @@ export class SimulatedEks implements EksApi {
   readonly state: EksState;
   readonly accessEntries: AccessEntryState;
   readonly podIdentity: PodIdentityState;
+  readonly updates: EksUpdates;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
     this.state = new EksState(context, neighbours, endpointOf);
     this.accessEntries = new AccessEntryState(context, neighbours, (name) => this.state.cluster(name));
     this.podIdentity = new PodIdentityState(context, (name) => this.state.cluster(name), (arn) => neighbours.roleAsSeenByEks(arn));
+    this.updates = new EksUpdates(context, this.state);
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -187,7 +193,41 @@ export class SimulatedEks implements EksApi {
 
   updateNodegroupScaling(cluster: string, name: string, scaling: Nodegroup['scaling'], clientRequestToken: string) {
     return this.call('updateNodegroupScaling', `${cluster}/${name}`, async (request) => {
-      await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => request('UpdateNodegroupConfig', () => this.state.updateNodegroupScaling(cluster, name, scaling, clientRequestToken)));
+      await aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => request('UpdateNodegroupConfig', () => this.updates.nodegroupConfig(cluster, name, { scaling }, clientRequestToken)));
+    });
+  }
+
+  // --- updates (src/sim/aws/eks-updates.ts): node groups, control plane, add-ons, tags
+
+  updateNodegroupConfig(cluster: string, name: string, change: NodegroupConfigChange, clientRequestToken: string) {
+    return this.call('updateNodegroupConfig', `${cluster}/${name}`, (request) =>
+      aws(`UpdateNodegroupConfig ${cluster}/${name}`, () => request('UpdateNodegroupConfig', () => updateView(this.updates.nodegroupConfig(cluster, name, change, clientRequestToken)))));
+  }
+
+  updateNodegroupVersion(cluster: string, name: string, change: NodegroupVersionChange, clientRequestToken: string) {
+    return this.call('updateNodegroupVersion', `${cluster}/${name}`, (request) =>
+      aws(`UpdateNodegroupVersion ${cluster}/${name}`, () => request('UpdateNodegroupVersion', () => updateView(this.updates.nodegroupVersion(cluster, name, change, clientRequestToken)))));
+  }
+
+  updateClusterVersion(cluster: string, version: string, clientRequestToken: string) {
+    return this.call('updateClusterVersion', cluster, (request) =>
+      aws(`UpdateClusterVersion ${cluster}`, () => request('UpdateClusterVersion', () => updateView(this.updates.clusterVersion(cluster, version, clientRequestToken))), this.context.notYet.UpdateClusterVersion));
+  }
+
+  updateAddon(cluster: string, name: string, change: AddonChange, clientRequestToken: string) {
+    return this.call('updateAddon', `${cluster}/${name}`, (request) =>
+      aws(`UpdateAddon ${cluster}/${name}`, () => request('UpdateAddon', () => updateView(this.updates.addon(cluster, name, change, clientRequestToken)))));
+  }
+
+  tagResource(arn: string, tags: Record<string, string>) {
+    return this.call('tagResource', arn, async (request) => {
+      await aws(`TagResource ${arn}`, () => request('TagResource', () => this.updates.tag(arn, tags)));
+    });
+  }
+
+  untagResource(arn: string, keys: string[]) {
+    return this.call('untagResource', arn, async (request) => {
+      await aws(`UntagResource ${arn}`, () => request('UntagResource', () => this.updates.untag(arn, keys)));
     });
   }
 
@@ -213,11 +253,9 @@ export class SimulatedEks implements EksApi {
       aws(`CreateCluster ${input.name}`, () => request('CreateCluster', () => clusterView(this.state.createCluster(input))), rules)), async () => (await this.describeCluster(input.name)) !== undefined);
   }
 
-  describeUpdate(cluster: string, updateId: string) {
-    return this.call('describeUpdate', cluster, async (request) => {
-      const found = await awsOrUndefined(`DescribeUpdate ${cluster}/${updateId}`, () => request('DescribeUpdate', () => this.state.describeUpdate(cluster, updateId)));
-      return found && { id: found.id, status: found.status, errors: [...found.errors] };
-    });
+  describeUpdate(ref: UpdateRef) {
+    return this.call('describeUpdate', ref.cluster, (request) =>
+      awsOrUndefined(`DescribeUpdate ${updateLabel(ref)}`, () => request('DescribeUpdate', () => updateView(this.updates.describe(ref)))));
   }
 
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string) {

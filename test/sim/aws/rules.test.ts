@@ -102,7 +102,7 @@ test('node groups need an ACTIVE cluster; a scaling change is UPDATING until don
   const created = await bed.apis.eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
   assert.equal(created.status, 'CREATING');
   assert.equal((await bed.apis.eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds))).arn, created.arn, 'same token, same group');
-  await rejectsAs(bed.apis.eks.updateNodegroupScaling('demo', 'general', { minSize: 1, desiredSize: 3, maxSize: 4 }, 's0'), inUse(/Nodegroup general is CREATING/));
+  await rejectsAs(bed.apis.eks.updateNodegroupScaling('demo', 'general', { minSize: 1, desiredSize: 3, maxSize: 4 }, 's0'), inUse(/Nodegroup cannot be updated as it is currently not in Active State/));
   bed.clock.advance(bed.drawn('nodegroup.create', 'demo/general'));
 
   await bed.apis.eks.updateNodegroupScaling('demo', 'general', { minSize: 1, desiredSize: 3, maxSize: 4 }, 's1');

@@ -1,0 +1,132 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../domain/errors';
+import { clientRequestToken } from '../domain/names';
+import { ownershipTagKeys, type Owner } from '../domain/ownership';
+import { updateLabel, type AddonChange, type EksApi, type NodegroupConfigChange, type NodegroupVersionChange, type Update, type UpdateRef } from './aws/eks';
+import { changeOnlyIfOurs } from './ownership-check';
+
+/**
+ * "Day 2": an environment's node groups, control plane and add-ons changed in place, the way
+ * terraform-provider-aws (internal/service/eks/node_group.go, cluster.go, addon.go) and eksctl
+ * (pkg/actions/nodegroup) do it:
+ * - each activity starts one EKS update and returns its ID; the workflow awaits it with
+ *   `describeUpdate` (InProgress → Successful, Failed or Cancelled, with EKS's errors) before it
+ *   starts the next, since EKS runs one update at a time per cluster, node group and add-on
+ *   (aws-fault-catalog 17, 19, 24);
+ * - sizes, labels, taints and updateConfig go through UpdateNodegroupConfig; Kubernetes version,
+ *   AMI release and launch template version through UpdateNodegroupVersion, never combined with
+ *   a config change (catalog 24: "Version and ReleaseVersion updates cannot be combined with
+ *   other updates"); the two inputs keep them apart by construction;
+ * - each first proves the resource is this environment's by its tags, and refuses non-retryably
+ *   (ResourceNotOwned) when it is not;
+ * - each is idempotent: its client request token comes from the run and a request ID the
+ *   workflow chooses, so a retried activity (a lost response) is the same update on EKS;
+ * - tags change through TagResource/UntagResource; eksflow's ownership tags are never changed
+ *   or removed that way.
+ * Covered by moto where it has the call (UpdateNodegroupConfig, TagResource on a cluster), by
+ * the simulated cloud for the rest (test/contract/aws.contract.test.ts says which).
+ */
+
+/** Every request names itself: the same request ID in the same run is the same EKS update. */
+interface UpdateRequest {
+  owner: Owner;
+  cluster: string;
+  /** Chosen by the workflow, unique per change it asks for (e.g. its step's name). */
+  requestId: string;
+}
+
+export interface UpdateNodegroupConfigInput extends UpdateRequest, NodegroupConfigChange {
+  name: string;
+}
+
+export interface UpdateNodegroupVersionInput extends UpdateRequest, Omit<NodegroupVersionChange, 'force'> {
+  name: string;
+  /** Replace nodes even where a PodDisruptionBudget blocks their eviction (aws-fault-catalog 25). @default false */
+  force?: boolean;
+}
+
+export interface UpdateClusterVersionInput extends UpdateRequest {
+  /** The next Kubernetes minor: EKS goes one at a time. */
+  version: string;
+}
+
+export interface UpdateEksAddonInput extends UpdateRequest, AddonChange {
+  name: string;
+}
+
+export interface TagNodegroupInput {
+  owner: Owner;
+  cluster: string;
+  name: string;
+  /** Tags to add or overwrite. @default none */
+  tags?: Record<string, string>;
+  /** Tag keys to remove. @default none */
+  removeKeys?: string[];
+}
+
+const ownershipKeys = new Set<string>(Object.values(ownershipTagKeys));
+
+export function createNodegroupUpdateActivities(eks: EksApi) {
+  const token = (input: UpdateRequest, kind: string, name: string) => clientRequestToken(input.owner.runId, `${kind}-${input.cluster}-${name}-${input.requestId}`);
+
+  async function updateNodegroupConfig(input: UpdateNodegroupConfigInput): Promise<{ updateId: string }> {
+    const { cluster, name, scaling, labels, taints, updateConfig } = input;
+    changeOnlyIfOurs(`node group ${name} of cluster ${cluster}`, await eks.describeNodegroup(cluster, name), input.owner);
+    const update = await eks.updateNodegroupConfig(cluster, name, {
+      ...(scaling ? { scaling } : {}), ...(labels ? { labels } : {}), ...(taints ? { taints } : {}), ...(updateConfig ? { updateConfig } : {}),
+    }, token(input, 'ng-config', name));
+    return { updateId: update.id };
+  }
+
+  async function updateNodegroupVersion(input: UpdateNodegroupVersionInput): Promise<{ updateId: string }> {
+    const { cluster, name, version, releaseVersion, launchTemplate } = input;
+    changeOnlyIfOurs(`node group ${name} of cluster ${cluster}`, await eks.describeNodegroup(cluster, name), input.owner);
+    const update = await eks.updateNodegroupVersion(cluster, name, {
+      ...(version ? { version } : {}), ...(releaseVersion ? { releaseVersion } : {}), ...(launchTemplate ? { launchTemplate } : {}), force: input.force === true,
+    }, token(input, 'ng-version', name));
+    return { updateId: update.id };
+  }
+
+  async function updateClusterVersion(input: UpdateClusterVersionInput): Promise<{ updateId: string }> {
+    changeOnlyIfOurs(`cluster ${input.cluster}`, await eks.describeCluster(input.cluster), input.owner);
+    const update = await eks.updateClusterVersion(input.cluster, input.version, token(input, 'cluster-version', input.version));
+    return { updateId: update.id };
+  }
+
+  async function updateEksAddon(input: UpdateEksAddonInput): Promise<{ updateId: string }> {
+    const { cluster, name, version, configurationValues, resolveConflicts } = input;
+    changeOnlyIfOurs(`EKS add-on ${name} on cluster ${cluster}`, await eks.describeAddon(cluster, name), input.owner);
+    const update = await eks.updateAddon(cluster, name, {
+      ...(version ? { version } : {}), ...(configurationValues !== undefined ? { configurationValues } : {}), ...(resolveConflicts ? { resolveConflicts } : {}),
+    }, token(input, 'addon', name));
+    return { updateId: update.id };
+  }
+
+  /** Adds and removes a node group's tags; eksflow's ownership tags are refused either way, before anything is sent. */
+  async function tagNodegroup(input: TagNodegroupInput): Promise<void> {
+    const { cluster, name, tags = {}, removeKeys = [] } = input;
+    const touched = [...Object.keys(tags), ...removeKeys].filter((key) => ownershipKeys.has(key));
+    if (touched.length > 0) {
+      throw ApplicationFailure.nonRetryable(
+        `${[...new Set(touched)].join(', ')}: eksflow's ownership tags, by which it knows the node group is this environment's; they are not changed or removed`,
+        errorTypes.invalidSpec,
+      );
+    }
+    const group = changeOnlyIfOurs(`node group ${name} of cluster ${cluster}`, await eks.describeNodegroup(cluster, name), input.owner);
+    if (Object.keys(tags).length > 0) await eks.tagResource(group.arn, tags);
+    if (removeKeys.length > 0) await eks.untagResource(group.arn, removeKeys);
+  }
+
+  /**
+   * One look at an update for the workflow's poll: its status, type, params and errors as EKS
+   * gives them. The wait decides what Failed or Cancelled means; an update EKS does not know is
+   * a permanent fault.
+   */
+  async function describeUpdate(input: UpdateRef): Promise<Update> {
+    const update = await eks.describeUpdate(input);
+    if (!update) throw ApplicationFailure.nonRetryable(`EKS knows no update ${updateLabel(input)}`, errorTypes.resourceFailed);
+    return update;
+  }
+
+  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateEksAddon, tagNodegroup, describeUpdate };
+}
