@@ -1,5 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { nonRetryableErrorTypes } from '../domain/errors';
+import { errorTypes, nonRetryableErrorTypes } from '../domain/errors';
 
 // Named timeout and retry profiles, next to the proxies that use them.
 
@@ -23,6 +23,20 @@ export const heartbeatingWait: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
+};
+
+/**
+ * Draining a node group: as long as its pods take to leave (EKS gives a managed group's drain
+ * 15 min before PodEvictionFailure), heartbeating each look. A drain that stops making
+ * progress fails itself with its blockers (DrainBlocked, non-retryable); a lost worker's is
+ * noticed within the heartbeat and the drain goes on where it was (cordons and evictions are
+ * idempotent).
+ */
+export const drainWait: ActivityOptions = {
+  ...waitForCancellation,
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...nonRetryableErrorTypes, errorTypes.drainBlocked] },
 };
 
 /** An add-on install: helm's own wait (5 min) inside, heartbeating, so a lost worker is noticed. */

@@ -6,6 +6,7 @@ import { errorTypes } from '../domain/errors';
 import type { Ledger, LedgerEntry, ResourceKind } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
 import type { PlanStep } from '../domain/planner';
+import { describeBlockers } from '../domain/drain-blockers';
 import type { NodegroupScaling } from './messages';
 import { deleteAll, type DeleteOptions } from './delete-resources';
 
@@ -39,7 +40,9 @@ export interface ChangeTools {
   aws: Pick<Activities, 'updateClusterVersion' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
     | 'drainBlockers' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'>;
   /** Waits inside one activity, heartbeating. */
-  waits: Pick<Activities, 'drainNodes' | 'waitForNodesReady'>;
+  waits: Pick<Activities, 'waitForNodesReady'>;
+  /** Drains: as long as the pods take to leave, heartbeating; a stuck one fails with its blockers (DrainBlocked). */
+  drains: Pick<Activities, 'drainNodes'>;
   waitUntil: <T extends { status: string; issues?: string[] }>(step: PlanStep, observe: () => Promise<T>, done: (v: T) => boolean, describe: (v: T) => string, failed?: (v: T) => boolean) => Promise<T>;
   update: (id: string, change: { detail: string }) => void;
   /** How long a drain may make no progress before its blockers fail the step. */
@@ -70,8 +73,8 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
 
   /** While EKS drains a managed group's old nodes: which pods, PodDisruptionBudgets and nodes hold it up. */
   const blockersOf = (eksName: string) => async () => {
-    const blockers = await t.aws.drainBlockers({ cluster, selector: selectorOf(eksName) });
-    return blockers.length === 0 ? undefined : `drain blocked: ${blockers.map((b) => `pod ${b.pod} on ${b.node}${b.pdb ? ` by PodDisruptionBudget ${b.pdb}` : ''} (${b.reason})`).join('; ')}`;
+    const { blockers } = await t.aws.drainBlockers({ cluster, selector: selectorOf(eksName) });
+    return blockers.length === 0 ? undefined : `drain blocked: ${describeBlockers(blockers)}`;
   };
 
   async function removeThroughLedger(step: PlanStep, kind: ResourceKind, name: string): Promise<void> {
@@ -113,8 +116,8 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
     },
     drain: async (step) => {
       const eksName = afterSlash(step.id);
-      const drained = await t.waits.drainNodes({ cluster, selector: selectorOf(eksName), stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
-      t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes} nodes${drained.deleted ? `, ${drained.deleted} deleted (force)` : ''}` });
+      const drained = await t.drains.drainNodes({ cluster, selector: selectorOf(eksName), stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
+      t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes.length} nodes${drained.forced.length ? `; deleted past their PodDisruptionBudgets (force): ${drained.forced.join(', ')}` : ''}` });
     },
     'nodegroup-delete': async (step) => {
       const eksName = afterSlash(step.id);

@@ -19,7 +19,7 @@ import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { serviceAccountKey, workloadRoleName } from '../domain/workload-identity';
-import { addonInstall, autoscalingProbe, awsCall, heartbeatingWait } from './activity-options';
+import { addonInstall, autoscalingProbe, awsCall, drainWait, heartbeatingWait } from './activity-options';
 import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
 import { changeHandlers } from './change-steps';
@@ -39,6 +39,7 @@ const wholeAws = new Proxy(cancellableAws, {
 const waits = proxyActivities<Activities>(heartbeatingWait);
 const installs = proxyActivities<Activities>(addonInstall);
 const probes = proxyActivities<Activities>(autoscalingProbe);
+const drains = proxyActivities<Activities>(drainWait);
 
 export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
@@ -565,7 +566,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     const changeSteps = changeHandlers({
       next: () => spec, live, owner, changeId: id, force, ledger, scaling, nodegroupNames: { ...outputs.nodegroupNames },
       deleting: { environmentId, onCluster, ...(timeScale !== undefined ? { speedup: timeScale } : {}) },
-      aws, waits, waitUntil, update, stuckAfterSeconds: drainStuckAfterSeconds,
+      aws, waits, drains, waitUntil, update, stuckAfterSeconds: drainStuckAfterSeconds,
       imageUri: () => outputs.imageUri, addonRequest: (addon) => onCluster.addon(addon as AddonName),
     });
     const byId = new Map(changePlan.steps.map((step) => [step.id, step]));
