@@ -41,7 +41,7 @@ export function addEksAddonChanges(b: ChangeBuilder, { upgradedTo, compute }: At
       b.accounted.add('eksAddons');
       b.add({
         id: changeStepIds.eksAddonDelete(name), kind: 'eks-addon-delete', action: 'remove', subject: name,
-        title: `delete EKS add-on ${name}${preservedOnDelete.has(name) ? ' (--preserve: its pods keep running, self-managed, as on a new cluster)' : ' and its pods'}`,
+        title: `delete EKS add-on ${name}${preservedOnDelete.has(name) ? ' (--preserve: its pods keep running, self-managed, as on a new cluster)' : ' and its pods'}${coreAddonRole(name, before!, region) ? ', and its IRSA role' : ''}`,
         change: `${name} is no longer an EKS managed add-on`, dependsOn: [name === 'vpc-cni' ? clusterRole : undefined],
       });
       continue;

@@ -2,7 +2,7 @@ import { ChangeBuilder, changeStepIds, fromTo, minorNumber, same, show } from '.
 import { addComputeChanges } from './change-plan-compute';
 import { addAccessChanges, addAddonChanges, addAppChanges, addAutoscalingChange, addEksAddonChanges } from './change-plan-workloads';
 import { coreAddonStepIds } from './eks-addons-plan';
-import { EnvironmentSpec } from './environment-spec';
+import { EnvironmentSpec, type AddonName } from './environment-spec';
 import { describeWaves, planProblems, schedulePlan, stepIds, type Plan, type PlanStep } from './planner';
 
 export { changeStepIds } from './change-plan-builder';
@@ -165,9 +165,9 @@ function addSettings(b: ChangeBuilder): void {
  * needs): a removed add-on something still needs is refused at its own path, naming both.
  */
 function refuseInvalidResult(b: ChangeBuilder): void {
-  const removed = Object.keys(b.live.addons).filter((name) => !(name in b.next.addons));
+  const removed = Object.keys(b.live.addons).filter((name) => b.next.addons[name as AddonName] === undefined);
   for (const problem of planProblems(b.next)) {
-    const needed = removed.find((name) => problem.message.includes(`needs ${name}`));
+    const needed = removed.find((name) => problem.message.includes(name));
     if (!needed) {
       b.refuse(problem.path, problem.message);
       continue;

@@ -417,9 +417,15 @@ function mutations(value: unknown, path: string[] = []): { path: string; mutate:
   const here = path.length === 0 ? [] : [{ path: `/${path.join('/')}`, mutate: (root: Json) => {
     const parent = at(root);
     const old = parent[key];
+    if (old && typeof old === 'object' && !Array.isArray(old)) {
+      // An object left out, as a JSON request leaves it out (never present and undefined).
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+      return;
+    }
     parent[key] = old in alternatives && typeof old === 'string' ? alternatives[old]
       : typeof old === 'number' ? old + 1 : typeof old === 'boolean' ? !old : typeof old === 'string' ? `${old}x`
-        : Array.isArray(old) ? old.slice(0, -1) : undefined;
+        : old.slice(0, -1);
   } }];
   if (Array.isArray(value)) return [...here, ...value.flatMap((item, i) => mutations(item, [...path, String(i)]))];
   if (value && typeof value === 'object') return [...here, ...Object.entries(value).flatMap(([k, v]) => mutations(v, [...path, k]))];
