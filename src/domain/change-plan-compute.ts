@@ -132,7 +132,8 @@ export function addComputeChanges(b: ChangeBuilder, context: ChangeContext, { up
     : undefined;
   for (const group of live.nodeGroups.filter((g) => !next.nodeGroups.some((n) => n.name === g.name))) {
     b.accounted.add('nodeGroups');
-    retire(eksName(group.name), group.name, 'remove', `node group ${group.name} (${eksName(group.name)}) is removed; its pods move to the other nodes`, [...created, coredns]);
+    const named = eksName(group.name) === group.name ? group.name : `${group.name} (${eksName(group.name)})`;
+    retire(eksName(group.name), group.name, 'remove', `node group ${named} is removed; its pods are rescheduled on the compute that remains`, [...created, coredns]);
   }
   return { compute: [...created, ...(coredns ? [coredns] : [])] };
 }

@@ -74,7 +74,8 @@ export function addEksAddonChanges(b: ChangeBuilder, { upgradedTo, compute }: At
     made.push(b.add({
       id: changeStepIds.eksAddonUpdate(name), kind: 'eks-addon-update', action: 'update', subject: name,
       title: `update EKS add-on ${name} (UpdateAddon, resolveConflicts ${after.resolveConflicts}) and wait until ACTIVE`, change: changes.join('; '),
-      dependsOn: [roleStep, name === 'vpc-cni' ? clusterRole : undefined],
+      // As when made: a Deployment add-on after the new compute (CoreDNS's Fargate configuration once it runs there).
+      dependsOn: [roleStep, name === 'vpc-cni' ? clusterRole : undefined, ...(coreAddonsNeedingNodes.has(name) ? compute : [])],
     }));
   }
   if (made.length === 0) return;

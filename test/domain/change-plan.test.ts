@@ -222,6 +222,16 @@ test('node groups added (with the node role on a Fargate-only cluster) and remov
   assert.ok(swapped.unchanged.includes('nodeGroups/general'));
 });
 
+test('removing the last node group moves CoreDNS onto Fargate first, and its managed add-on\'s configuration after it', () => {
+  const profiles = [{ name: 'system', selectors: [{ namespace: 'kube-system' }] }];
+  const plan = planChange(spec({ eksAddons: { coredns: {} } }), spec({ nodeGroups: [], fargateProfiles: profiles, eksAddons: { coredns: {} } }));
+  assert.ok(before(plan, stepIds.fargateProfile('system'), stepIds.corednsOnFargate));
+  assert.ok(before(plan, stepIds.corednsOnFargate, changeStepIds.drain('general')), 'CoreDNS leaves the nodes before they are drained');
+  assert.ok(before(plan, stepIds.corednsOnFargate, changeStepIds.eksAddonUpdate('coredns')));
+  assert.equal(stepOf(plan, changeStepIds.eksAddonUpdate('coredns')).change, 'eksflow\'s configuration: {} → {"computeType":"Fargate"}');
+  assert.match(stepOf(plan, changeStepIds.drain('general')).change, /^node group general is removed/);
+});
+
 test('a replaced group takes the next free EKS name, and the drain and delete name the live one', () => {
   const live = spec();
   const next = spec({ nodeGroups: [{ ...small.nodeGroups[0], capacityType: 'SPOT' }] });
