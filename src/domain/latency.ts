@@ -12,6 +12,10 @@ export const stepKinds = [
   'eks-addons-check', 'eks-addon',
   // Workload identity (src/domain/workload-identity.ts).
   'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association',
+  // Changes to a ready environment (src/domain/change-plan.ts).
+  'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
+  'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
+  'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -25,6 +29,20 @@ export interface Latency {
    */
   failureSurfacesSeconds?: number;
 }
+
+/**
+ * How long deletions take, which teardowns and rollbacks wait out: a managed node group drains
+ * and terminates its instances (5–8 min is common), a Fargate profile ~2 min, a control plane
+ * ~4, a NAT gateway ~1 (its address is released only after).
+ */
+export const deletionLatency = {
+  'nat-gateway': { medianSeconds: 60, p90Seconds: 120 },
+  nodegroup: { medianSeconds: 300, p90Seconds: 480 },
+  'fargate-profile': { medianSeconds: 120, p90Seconds: 240 },
+  cluster: { medianSeconds: 240, p90Seconds: 420 },
+  // DeleteAddon: DELETING, then gone, in about a minute (aws-fault-catalog 34).
+  'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
+} satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
   // VPC, subnets, route tables and a NAT gateway; the NAT gateway dominates.
@@ -71,21 +89,52 @@ export const latencyTable: Record<StepKind, Latency> = {
   // An EKS add-on whose DaemonSet pods come up on the nodes there are.
   'pod-identity-agent': { medianSeconds: 120, p90Seconds: 180 },
   'pod-identity-association': { medianSeconds: 2, p90Seconds: 5 },
+
+  // UpdateClusterVersion, one minor per call: 8-10 min each (EKS user guide, "Update existing
+  // cluster to new Kubernetes version": the control plane is replaced node by node while the API
+  // keeps answering); terraform-provider-aws waits up to 60 min for it (aws_eks_cluster update timeout).
+  'cluster-version': { medianSeconds: 540, p90Seconds: 900 },
+  // UpdateNodegroupConfig (scaling, labels, taints, updateConfig): no node is replaced; the
+  // update is Successful in about a minute, a scale-up then waits for instances to join.
+  'nodegroup-config': { medianSeconds: 60, p90Seconds: 180 },
+  // TagResource on the node group answers at once.
+  'nodegroup-tags': { medianSeconds: 2, p90Seconds: 5 },
+  // UpdateNodegroupVersion rolls the nodes (EKS user guide, "Managed node update behavior": setup,
+  // scale up, upgrade — maxUnavailable nodes at a time, 1 by default, each cordoned, drained and
+  // replaced — then scale down): several minutes per node. This entry is a 2-node group; the
+  // planner scales it with the group's size (`rollingUpdateSeconds`).
+  'nodegroup-version': { medianSeconds: rollingUpdateSeconds(2), p90Seconds: rollingUpdateSeconds(2) * 2 },
+  // Evictions that respect PodDisruptionBudgets (eksctl pkg/drain); EKS's own drain gives up on a
+  // pod after 15 min (Managed node update behavior, upgrade phase), so a stuck PDB shows by then.
+  drain: { medianSeconds: 120, p90Seconds: 600 },
+  'nodegroup-delete': deletionLatency.nodegroup,
+  'fargate-profile-delete': deletionLatency['fargate-profile'],
+  // helm upgrade --wait: the chart's pods rolled, as long as an install's wait.
+  'addon-upgrade': { medianSeconds: 90, p90Seconds: 180 },
+  // helm uninstall --wait (or DeleteAddon for an add-on installed as an EKS add-on), and its IRSA role.
+  'addon-remove': { medianSeconds: 45, p90Seconds: 120 },
+  // UpdateAddon: UPDATING, then ACTIVE in ~1-2 min once the new pods roll (EKS user guide,
+  // "Update an Amazon EKS add-on"; terraform-provider-aws waitAddonUpdated allows 20 min).
+  'eks-addon-update': { medianSeconds: 90, p90Seconds: 180 },
+  'eks-addon-delete': deletionLatency['eks-addon'],
+  // UpdateAccessEntry and Associate/DisassociateAccessPolicy answer at once (as CreateAccessEntry).
+  'access-entry-update': { medianSeconds: 3, p90Seconds: 15 },
+  'access-entry-delete': { medianSeconds: 2, p90Seconds: 10 },
+  // A Deployment's rolling update, as long as its first rollout.
+  'app-update': { medianSeconds: 60, p90Seconds: 180 },
+  // The Deployment and its Service deleted; the load balancer controller then deletes the NLB (~1-2 min).
+  'app-remove': { medianSeconds: 120, p90Seconds: 300 },
 };
 
 /**
- * How long deletions take, which teardowns and rollbacks wait out: a managed node group drains
- * and terminates its instances (5–8 min is common), a Fargate profile ~2 min, a control plane
- * ~4, a NAT gateway ~1 (its address is released only after).
+ * A managed node group's rolling version update (EKS user guide, "Managed node update behavior"):
+ * ~4 min of setup and scale-up (new nodes launched and Ready) and scale-down, then each old node
+ * in turn cordoned, drained and terminated, ~3 min apiece with maxUnavailable 1.
  */
-export const deletionLatency = {
-  'nat-gateway': { medianSeconds: 60, p90Seconds: 120 },
-  nodegroup: { medianSeconds: 300, p90Seconds: 480 },
-  'fargate-profile': { medianSeconds: 120, p90Seconds: 240 },
-  cluster: { medianSeconds: 240, p90Seconds: 420 },
-  // DeleteAddon: DELETING, then gone, in about a minute (aws-fault-catalog 34).
-  'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
-} satisfies Record<string, Latency>;
+export function rollingUpdateSeconds(nodes: number): number {
+  return 240 + 180 * Math.max(1, nodes);
+}
+
 
 /** "10m 30s", "45s", "1h 2m": durations as people read them in a plan. */
 export function formatDuration(seconds: number): string {

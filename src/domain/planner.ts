@@ -1,7 +1,7 @@
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
-import type { EnvironmentSpec } from './environment-spec';
+import type { AppSpec, EnvironmentSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
@@ -40,8 +40,8 @@ export class InvalidPlanError extends Error {
   }
 }
 
-// Kinds that change the cluster's configuration: EKS runs one such update at a time.
-const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging']);
+// Kinds that change the cluster's configuration or version: EKS runs one such update at a time.
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version']);
 
 export const stepIds = {
   network: 'vpc:network',
@@ -167,11 +167,7 @@ export type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (s
  * VerticalPodAutoscaler once that API is served; the autoscaling check last.
  */
 function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: string | undefined, kubeApi: string | undefined, appVpaStep: boolean, appIdentity: string[] = []): void {
-  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec)];
-  if (spec.autoscaling) {
-    if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
-    if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
-  }
+  const problems = planProblems(spec);
   if (problems.length > 0) throw new InvalidPlanError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 
   const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [fargateCompute, kubeApi];
@@ -190,9 +186,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
     const image = spec.image?.import ? stepIds.imageImport : undefined;
     const vpa = app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined;
     const needs = [stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
-    add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, [...compute, image, ...needs, ...appIdentity]);
-    if (appVpaStep && vpa) add(stepIds.appVpa, 'app-vpa', `create the VerticalPodAutoscaler of ${app.name} (${app.vpa!.updateMode === 'Off' ? 'recommendations only' : `update mode ${app.vpa!.updateMode}`})`, [stepIds.app, vpa]);
-    add(stepIds.appLoadBalancer, 'nlb', `wait for the ${app.scheme} NLB of ${app.name} on port ${app.servicePort}`, [stepIds.app]);
+    addAppSteps(app, add, { after: [...compute, image, ...needs, ...appIdentity], vpaAfter: vpa, appVpaStep });
   }
   if (spec.autoscaling) {
     add(stepIds.autoscalingCheck, 'autoscaling-check', `verify autoscaling (${spec.autoscaling.verify})`, [
@@ -201,8 +195,36 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
   }
 }
 
+/**
+ * What a valid spec cannot be and the schema does not say: add-ons that miss a dependency or
+ * conflict, service accounts that cannot be made, an autoscaling check with nothing to verify.
+ * The planner refuses a new environment with them; a change plan refuses a changed spec.
+ */
+export function planProblems(spec: EnvironmentSpec): { path: string; message: string }[] {
+  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec)];
+  if (spec.autoscaling) {
+    if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
+    if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
+  }
+  return problems;
+}
+
+/** A plan whose steps are of a richer type (a change plan's): scheduled the same way. */
+export type ScheduledPlan<S extends PlanStep> = Omit<Plan, 'steps'> & { steps: S[] };
+
+/**
+ * The app's steps: its Deployment (after `after`), its VerticalPodAutoscaler (after `vpaAfter`,
+ * the VPA add-on when the plan installs it), the wait for its NLB. A creation plan and a change
+ * plan that adds an app make them alike.
+ */
+export function addAppSteps(app: AppSpec, add: AddStep, { after, vpaAfter, appVpaStep = true }: { after: (string | undefined)[]; vpaAfter?: string; appVpaStep?: boolean }): void {
+  add(stepIds.app, 'app', `deploy ${app.name} (${app.replicas} replicas on port ${app.containerPort}${app.hpa ? `, HPA ${app.hpa.minReplicas}–${app.hpa.maxReplicas} at ${app.hpa.targetCpuUtilization}% CPU` : ''}) and wait for the rollout`, after);
+  if (appVpaStep && app.vpa) add(stepIds.appVpa, 'app-vpa', `create the VerticalPodAutoscaler of ${app.name} (${app.vpa.updateMode === 'Off' ? 'recommendations only' : `update mode ${app.vpa.updateMode}`})`, [stepIds.app, vpaAfter]);
+  add(stepIds.appLoadBalancer, 'nlb', `wait for the ${app.scheme} NLB of ${app.name} on port ${app.servicePort}`, [stepIds.app]);
+}
+
 /** Checks the graph against EKS's rules, then computes waves and the critical path. */
-export function schedulePlan(spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion'>, steps: PlanStep[]): Plan {
+export function schedulePlan<S extends PlanStep = PlanStep>(spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion'>, steps: S[]): ScheduledPlan<S> {
   const byId = new Map(steps.map((step) => [step.id, step]));
   const order = topologicalOrder(steps, byId);
   const ancestors = new Map<string, Set<string>>();
@@ -238,7 +260,7 @@ export function schedulePlan(spec: Pick<EnvironmentSpec, 'name' | 'region' | 'ku
   return { environment: spec.name, region: spec.region, kubernetesVersion: spec.kubernetesVersion, steps: order, waves, criticalPath, criticalPathSeconds, earliestStartSeconds: start };
 }
 
-function topologicalOrder(steps: PlanStep[], byId: Map<string, PlanStep>): PlanStep[] {
+function topologicalOrder<S extends PlanStep>(steps: S[], byId: Map<string, S>): S[] {
   if (byId.size !== steps.length) {
     const seen = new Set<string>();
     const duplicate = steps.find((step) => (seen.has(step.id) ? true : (seen.add(step.id), false)));
@@ -248,9 +270,9 @@ function topologicalOrder(steps: PlanStep[], byId: Map<string, PlanStep>): PlanS
     const missing = step.dependsOn.find((dep) => !byId.has(dep));
     if (missing) throw new InvalidPlanError(`step ${step.id} depends on ${missing}, which is not in the plan`);
   }
-  const order: PlanStep[] = [];
+  const order: S[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (step: PlanStep, path: string[]) => {
+  const visit = (step: S, path: string[]) => {
     if (state.get(step.id) === 'done') return;
     if (state.get(step.id) === 'visiting') throw new InvalidPlanError(`steps depend on each other in a cycle: ${[...path.slice(path.indexOf(step.id)), step.id].join(' → ')}`);
     state.set(step.id, 'visiting');
@@ -281,7 +303,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
     }
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
-  requireOneAtATime(ofKind('fargate-profile'), 'EKS runs one Fargate profile operation per cluster at a time');
+  requireOneAtATime(ofKind('fargate-profile', 'fargate-profile-delete'), 'EKS runs one Fargate profile operation per cluster at a time');
   requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon'], 'it needs the cluster ACTIVE first');
   requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
@@ -298,11 +320,19 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
 
 /** The plan as a tree, the way eksctl's plan mode prints one: waves, steps, estimates, critical path. */
 export function describePlan(plan: Plan): string {
+  return describeWaves(plan, 'plan', { text: (step) => step.title });
+}
+
+/**
+ * The tree of any scheduled plan: a header, each wave with its steps (an optional marker before
+ * the id, the step's text after its estimate, then what it waits for), the critical path last.
+ */
+export function describeWaves<S extends PlanStep>(plan: ScheduledPlan<S>, what: string, { marker, text }: { marker?: (step: S) => string; text: (step: S) => string }): string {
   const byId = new Map(plan.steps.map((step) => [step.id, step]));
   const critical = new Set(plan.criticalPath);
   const width = Math.max(...plan.steps.map((step) => step.id.length));
   const lines = [
-    `plan for environment "${plan.environment}" in ${plan.region} (Kubernetes ${plan.kubernetesVersion}): ` +
+    `${what} for environment "${plan.environment}" in ${plan.region} (Kubernetes ${plan.kubernetesVersion}): ` +
       `${plan.steps.length} steps in ${plan.waves.length} waves, critical path ~${formatDuration(plan.criticalPathSeconds)}`,
   ];
   plan.waves.forEach((wave, w) => {
@@ -313,7 +343,8 @@ export function describePlan(plan: Plan): string {
       const step = byId.get(id)!;
       const branch = i === wave.length - 1 ? '└──' : '├──';
       const after = step.dependsOn.length > 0 ? `  after ${step.dependsOn.join(', ')}` : '';
-      lines.push(`${lastWave ? '    ' : '│   '}${branch} ${critical.has(id) ? '*' : ' '} ${id.padEnd(width)}  ~${formatDuration(step.estimateSeconds).padEnd(7)} ${step.title}${after}`);
+      const mark = marker ? `${marker(step)} ` : '';
+      lines.push(`${lastWave ? '    ' : '│   '}${branch} ${critical.has(id) ? '*' : ' '} ${mark}${id.padEnd(width)}  ~${formatDuration(step.estimateSeconds).padEnd(7)} ${text(step)}${after}`);
     });
   });
   lines.push(`* critical path: ${plan.criticalPath.join(' → ')}`);

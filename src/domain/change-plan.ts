@@ -1,0 +1,231 @@
+import { ChangeBuilder, changeStepIds, fromTo, minorNumber, same, show } from './change-plan-builder';
+import { addComputeChanges } from './change-plan-compute';
+import { addAccessChanges, addAddonChanges, addAppChanges, addAutoscalingChange, addEksAddonChanges } from './change-plan-workloads';
+import { coreAddonStepIds } from './eks-addons-plan';
+import { EnvironmentSpec, type AddonName } from './environment-spec';
+import { describeWaves, planProblems, schedulePlan, stepIds, type Plan, type PlanStep } from './planner';
+
+export { changeStepIds } from './change-plan-builder';
+export { replacementName } from './change-plan-compute';
+
+/**
+ * Day 2 (issue 16): a ready environment's live spec and the spec applied to it, diffed into a
+ * change plan — steps in the same tree as a creation plan's, each an update in place, a
+ * replacement, an addition or a removal, with waves, a critical path and an estimate. What
+ * cannot change is refused with its reason and the way out; no difference is ever ignored:
+ * each becomes a step, a setting applied at once, or a refusal. Pure: no I/O.
+ *
+ * Additions reuse the creation plan's step ids and kinds, so the workflow runs them with its
+ * creation handlers. While the control plane is updated (its logging, each minor of a
+ * Kubernetes upgrade, one at a time as EKS allows) nothing else changes: every other step waits
+ * for the last cluster update.
+ */
+
+export type ChangeAction = 'add' | 'update' | 'replace' | 'remove';
+
+export interface ChangeStep extends PlanStep {
+  action: ChangeAction;
+  /** What changes, as a person reads it: "desiredSize 2 → 3; labels +team=a, -old". */
+  change: string;
+  /** Cannot be undone once done (a Kubernetes version upgrade). */
+  irreversible?: boolean;
+}
+
+export interface ChangePlan extends Omit<Plan, 'steps'> {
+  steps: ChangeStep[];
+  /** What the diff found unchanged, by area: ['network', 'nodeGroups/on-demand', ...]. */
+  unchanged: string[];
+  /** Settings that change at once, with no step: ["ttl 4h → 8h"]. */
+  settings: string[];
+  /** True when nothing changes: no step and no setting. */
+  empty: boolean;
+}
+
+/** A change the environment cannot take; each problem at its path in the applied spec, with the reason and the way out. */
+export class ChangeRefusedError extends Error {
+  override readonly name = 'ChangeRefused';
+  constructor(message: string, readonly problems: { path: string; message: string }[]) {
+    super(message);
+  }
+}
+
+export interface ChangeContext {
+  /**
+   * EKS names of live node groups by spec name (a replaced group lives under a new EKS name).
+   * @default the spec name
+   */
+  nodegroupNames?: Record<string, string>;
+  /**
+   * EKS names of live Fargate profiles by spec name.
+   * @default the spec name
+   */
+  fargateProfileNames?: Record<string, string>;
+}
+
+// EKS managed node groups may trail the control plane by three minors (EKS user guide,
+// "Managed node groups" version skew, from Kubernetes 1.28), and the nodes roll only after the
+// last control plane update.
+const maxUpgradeMinors = 3;
+
+/** The plan that turns the live environment into the applied spec; throws ChangeRefusedError for what cannot change. */
+export function planChange(live: EnvironmentSpec, next: EnvironmentSpec, context: ChangeContext = {}): ChangePlan {
+  const b = new ChangeBuilder(live, next);
+  refuseFixedFields(b);
+  const upgradedTo = addClusterChanges(b);
+  addSettings(b);
+  const { compute } = addComputeChanges(b, context, { upgradedTo });
+  addEksAddonChanges(b, { upgradedTo, compute });
+  addAppChanges(b, { compute });
+  addAddonChanges(b, { compute });
+  addAccessChanges(b);
+  addAutoscalingChange(b);
+  b.deferred.forEach((link) => link());
+  refuseInvalidResult(b);
+  refuseUnaccounted(b);
+  if (b.problems.length > 0) {
+    const problems = mergeByPath(b.problems);
+    throw new ChangeRefusedError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  }
+  orderAroundClusterUpdates(b);
+  const plan = schedulePlan(next, b.steps);
+  return { ...plan, unchanged: b.unchanged, settings: b.settings, empty: plan.steps.length === 0 && b.settings.length === 0 };
+}
+
+const createAnew = 'the way out: create a new environment with it (and tear this one down once its workloads moved)';
+
+/** What identifies the cluster and where it runs: EKS can change none of it. */
+function refuseFixedFields(b: ChangeBuilder): void {
+  const { live, next } = b;
+  if (live.name !== next.name) b.refuse('/name', `is the EKS cluster's name (${live.name}), which EKS cannot change; ${createAnew}`);
+  if (live.region !== next.region) b.refuse('/region', `an EKS cluster cannot move from ${live.region} to ${next.region}; ${createAnew}`);
+  if (!same(live.network, next.network)) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in; ${createAnew}`);
+  else b.unchanged.push('network');
+  for (const field of ['tags', 'serviceAccounts'] as const) {
+    if (!same(live[field], next[field])) b.refuse(`/${field}`, `${field} cannot be changed by apply yet; the way out: apply the spec with the live ${field}, or create a new environment with the new ones`);
+    else if (live[field] !== undefined) b.unchanged.push(field);
+  }
+}
+
+/** Control-plane logging, then one UpdateClusterVersion per minor. Returns the minor upgraded to. */
+function addClusterChanges(b: ChangeBuilder): string | undefined {
+  const { live, next } = b;
+  const [was, now] = [new Set(live.controlPlaneLogging), new Set(next.controlPlaneLogging)];
+  const enabled = [...now].filter((t) => !was.has(t));
+  const disabled = [...was].filter((t) => !now.has(t));
+  if (enabled.length + disabled.length > 0) {
+    b.accounted.add('controlPlaneLogging');
+    b.add({
+      id: stepIds.clusterLogging, kind: 'cluster-logging', action: 'update', title: `set control-plane logs: ${next.controlPlaneLogging.join(', ') || 'none'} (UpdateClusterConfig)`,
+      change: [enabled.length ? `enable ${enabled.join(', ')}` : '', disabled.length ? `disable ${disabled.join(', ')}` : ''].filter(Boolean).join('; '),
+    });
+  } else if (live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
+
+  const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
+  if (to === from) {
+    b.unchanged.push('kubernetesVersion');
+    return undefined;
+  }
+  if (to < from) {
+    b.refuse('/kubernetesVersion', `EKS cannot downgrade a cluster (${live.kubernetesVersion} → ${next.kubernetesVersion}); the way out: create a new environment on ${next.kubernetesVersion} and move the workloads, or apply with kubernetesVersion ${live.kubernetesVersion}`);
+    return undefined;
+  }
+  if (to - from > maxUpgradeMinors) {
+    b.refuse('/kubernetesVersion', `${live.kubernetesVersion} → ${next.kubernetesVersion} is ${to - from} minors, and the nodes (rolled last) may trail the control plane by ${maxUpgradeMinors} at most; the way out: apply 1.${from + maxUpgradeMinors} first, then ${next.kubernetesVersion}`);
+    return undefined;
+  }
+  b.accounted.add('kubernetesVersion');
+  let previous: string | undefined;
+  for (let minor = from + 1; minor <= to; minor++) {
+    const fargate = minor === to && next.fargateProfiles.length > 0
+      ? `; Fargate pods keep their ${live.kubernetesVersion} kubelet until they are restarted (roll their workloads)` : '';
+    previous = b.add({
+      id: changeStepIds.clusterVersion(`1.${minor}`), kind: 'cluster-version', action: 'update', irreversible: true,
+      title: `upgrade the control plane to Kubernetes 1.${minor} (UpdateClusterVersion) and wait until ACTIVE`,
+      change: `Kubernetes 1.${minor - 1} → 1.${minor}: EKS cannot downgrade${fargate}`, dependsOn: [previous],
+    });
+  }
+  return next.kubernetesVersion;
+}
+
+/** What changes at once, with no step: when the environment expires, what a failed run keeps. */
+function addSettings(b: ChangeBuilder): void {
+  const { live, next } = b;
+  if (live.ttl !== next.ttl) {
+    b.accounted.add('ttl');
+    b.settings.push(`${fromTo('ttl', live.ttl, next.ttl)}${next.ttl ? ' (counted from the environment\'s creation)' : ' (the environment no longer expires)'}`);
+  }
+  if (live.onFailure !== next.onFailure) {
+    b.accounted.add('onFailure');
+    b.settings.push(`${fromTo('onFailure', live.onFailure, next.onFailure)} (what a failed run does with what it made)`);
+  }
+}
+
+/**
+ * The applied spec must plan as a new environment would (add-ons' dependencies, the app's
+ * needs): a removed add-on something still needs is refused at its own path, naming both.
+ */
+function refuseInvalidResult(b: ChangeBuilder): void {
+  const removed = Object.keys(b.live.addons).filter((name) => b.next.addons[name as AddonName] === undefined);
+  for (const problem of planProblems(b.next)) {
+    const needed = removed.find((name) => problem.message.includes(name));
+    if (!needed) {
+      b.refuse(problem.path, problem.message);
+      continue;
+    }
+    const why = problem.message.replace(/; add it to addons$/, '');
+    b.refuse(`/addons/${needed}`, `${needed} cannot be removed while ${problem.path.slice(1)} needs it (${why}); the way out: keep it, or remove ${problem.path.slice(1)} in the same apply`);
+  }
+}
+
+/** The safety net: a top-level field that differs and that no part turned into a step, a setting or a refusal. */
+function refuseUnaccounted(b: ChangeBuilder): void {
+  for (const field of Object.keys(EnvironmentSpec.properties)) {
+    const key = field as keyof EnvironmentSpec;
+    if (!same(b.live[key], b.next[key]) && !b.accounted.has(field)) {
+      b.refuse(`/${field}`, `${field} cannot be changed by apply yet (${show(b.live[key])} → ${show(b.next[key])}); the way out: apply the spec with the live ${field}, or create a new environment with the new one`);
+    }
+  }
+}
+
+/**
+ * The cluster updates in a chain (EKS runs one at a time), after the add-on check when there
+ * is one; everything else after the last of them. Node groups roll onto a new version last:
+ * after the core EKS add-ons and the catalog's charts are updated for it.
+ */
+function orderAroundClusterUpdates(b: ChangeBuilder): void {
+  const check = b.has(coreAddonStepIds.check) ? coreAddonStepIds.check : undefined;
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-version');
+  clusterUpdates.forEach((step, i) => {
+    const before = i === 0 ? check : clusterUpdates[i - 1]!.id;
+    if (before && !step.dependsOn.includes(before)) step.dependsOn.unshift(before);
+  });
+  const controlPlane = clusterUpdates.at(-1)?.id;
+  const rolledLast = b.ids('eks-addon-update', 'addon-upgrade');
+  for (const step of b.steps) {
+    if (step.id === check || clusterUpdates.includes(step)) continue;
+    if (step.kind === 'nodegroup-version') step.dependsOn.push(...rolledLast);
+    if (controlPlane && step.dependsOn.every((dep) => dep === check)) step.dependsOn = [controlPlane];
+    else if (check && step.dependsOn.length === 0) step.dependsOn = [check];
+  }
+}
+
+function mergeByPath(problems: { path: string; message: string }[]): { path: string; message: string }[] {
+  const byPath = new Map<string, string[]>();
+  for (const { path, message } of problems) byPath.set(path, [...new Set([...(byPath.get(path) ?? []), message])]);
+  return [...byPath].map(([path, messages]) => ({ path, message: messages.join('; ') }));
+}
+
+const actionMarkers: Record<ChangeAction, string> = { add: '+', update: '~', replace: '±', remove: '-' };
+
+/** The change plan as a tree like describePlan's, each step with its action marker and what it changes; "no changes" when empty. */
+export function describeChangePlan(plan: ChangePlan): string {
+  const header = `change plan for environment "${plan.environment}" in ${plan.region} (Kubernetes ${plan.kubernetesVersion})`;
+  if (plan.empty) return `${header}: no changes`;
+  const lines = [plan.steps.length > 0
+    ? describeWaves(plan, 'change plan', { marker: (step) => actionMarkers[step.action], text: (step) => `${step.title} — ${step.change}${step.irreversible ? ' (irreversible)' : ''}` })
+    : `${header}: no steps`];
+  if (plan.settings.length > 0) lines.push(`settings changed at once: ${plan.settings.join('; ')}`);
+  if (plan.unchanged.length > 0) lines.push(`unchanged: ${plan.unchanged.join(', ')}`);
+  lines.push('markers: + add, ~ update, ± replace, - remove');
+  return lines.join('\n');
+}
