@@ -154,6 +154,11 @@ function addSettings(b: ChangeBuilder): void {
     b.accounted.add('ttl');
     b.settings.push(`${fromTo('ttl', live.ttl, next.ttl)}${next.ttl ? ' (counted from the environment\'s creation)' : ' (the environment no longer expires)'}`);
   }
+  if (JSON.stringify(live.drift ?? null) !== JSON.stringify(next.drift ?? null)) {
+    b.accounted.add('drift');
+    const describe = (drift: EnvironmentSpec['drift']) => (drift ? `every ${drift.checkEvery}${drift.correct ? ', correcting' : ''}` : 'every 1h (the default)');
+    b.settings.push(`drift checks ${describe(live.drift)} → ${describe(next.drift)}`);
+  }
   if (live.onFailure !== next.onFailure) {
     b.accounted.add('onFailure');
     b.settings.push(`${fromTo('onFailure', live.onFailure, next.onFailure)} (what a failed run does with what it made)`);

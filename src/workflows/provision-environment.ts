@@ -94,6 +94,8 @@ export interface ServingState {
   change?: ChangeProgress;
   /** The last drift check. */
   drift?: DriftReport & { error?: string };
+  /** When the environment came to be, in workflow time: a ttl set by a change counts from here. */
+  createdAtMs?: number;
 }
 
 /** What later steps read from earlier ones. */
@@ -133,6 +135,7 @@ export interface ProvisionResult {
  */
 export async function provisionEnvironment({ environmentId, spec: given, serving, historyLimit, timeScale: carriedTimeScale, schedule = 'parallel', polling = 'adaptive' }: ProvisionInput): Promise<ProvisionResult> {
   let timeScale = carriedTimeScale;
+  const runStartedAtMs = Date.now();
   // Fail fast (below): a failed step stops the others at their next wait and starts no new one.
   const failFast = !serving && patched('fail-fast');
   const aws = failFast ? wholeAws : cancellableAws;
@@ -181,6 +184,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   // ledger entries it made (only those are undone if it fails).
   let change: ChangeProgress | undefined = serving?.change;
   let drift: (DriftReport & { error?: string }) | undefined = serving?.drift;
+  // Set by a change that gives the environment another ttl: the serving loop takes it up.
+  let ttlChanged = false;
   let changing: { steps: Map<string, StepProgress>; made: ResourceRef[] } | undefined;
   const setPhase = (next: Phase) => {
     phase = next;
@@ -593,6 +598,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // A replaced group lives on under its new EKS name.
       for (const step of replaced) outputs.nodegroupNames = { ...outputs.nodegroupNames, [step.subject!]: step.id.slice(step.id.indexOf('/') + 1) };
       for (const group of spec.nodeGroups) if (!scaling.has(group.name)) scaling.set(group.name, { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize });
+      ttlChanged = live.ttl !== spec.ttl;
       current.state = 'applied';
       current.outcome = `applied: ${changePlan.steps.length} steps`;
       // GET shows the spec the environment stands on now (the run's memo, carried across continue-as-new).
@@ -616,7 +622,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const inPlace = done.filter((step) => step.action === 'update' || step.action === 'remove');
       // Nothing irreversible done: the environment stands on the old spec again. Otherwise it
       // stops where it is, and says exactly where that is.
-      spec = upgraded ? { ...live, kubernetesVersion: upgraded } : live;
+      spec = upgraded ? { ...live, kubernetesVersion: upgraded as EnvironmentSpec['kubernetesVersion'] } : live;
       addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
       onCluster.app = spec.app;
       current.state = upgraded || inPlace.length > 0 ? 'stopped' : 'rolled-back';
@@ -692,7 +698,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
 
   // Until asked to go, or the ttl runs out; a cancelled run is torn down too. A long life
   // continues as new with what it has built, rather than growing one history without end.
-  const expiresAtMs = serving?.expiresAtMs ?? (spec.ttl ? Date.now() + ttlMilliseconds(spec.ttl) / (timeScale ?? 1) : undefined);
+  let expiresAtMs = serving?.expiresAtMs ?? (spec.ttl ? Date.now() + ttlMilliseconds(spec.ttl) / (timeScale ?? 1) : undefined);
+  // When the environment came to be: a ttl a change sets counts from here.
+  const createdAtMs = serving?.createdAtMs ?? (serving?.expiresAtMs !== undefined && given.ttl ? serving.expiresAtMs - ttlMilliseconds(given.ttl) / (timeScale ?? 1) : runStartedAtMs);
   let lastDriftCheckMs = serving?.drift ? Date.parse(serving.drift.checkedAt) : Date.now();
   /** Compares the environment with its spec; with drift.correct, puts node group sizes and the app back. Never fails the run. */
   async function checkDrift(): Promise<void> {
@@ -733,7 +741,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       for (;;) {
         const nextCheckMs = lastDriftCheckMs + ttlMilliseconds(spec.drift?.checkEvery ?? defaultDriftCheckEvery) / (timeScale ?? 1);
         const wakeAtMs = Math.min(nextCheckMs, expiresAtMs ?? Number.POSITIVE_INFINITY);
-        if (await condition(until, Math.max(1, wakeAtMs - Date.now()))) break;
+        if (await condition(() => until() || ttlChanged, Math.max(1, wakeAtMs - Date.now()))) {
+          if (until()) break;
+          // A change set another ttl (or none): the environment now expires by that.
+          ttlChanged = false;
+          expiresAtMs = spec.ttl ? createdAtMs + ttlMilliseconds(spec.ttl) / (timeScale ?? 1) : undefined;
+          continue;
+        }
         if (expiresAtMs !== undefined && Date.now() >= expiresAtMs) {
           teardownReason = `its ttl of ${spec.ttl} ran out`;
           break;
@@ -749,7 +763,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await condition(allHandlersFinished);
       const next: ServingState = {
         ledger: ledger.entries(), steps: [...progress.values()], outputs, scaling: Object.fromEntries(scaling), generation: (serving?.generation ?? 1) + 1,
-        ...(expiresAtMs !== undefined ? { expiresAtMs } : {}), ...(change ? { change } : {}), ...(drift ? { drift } : {}),
+        ...(expiresAtMs !== undefined ? { expiresAtMs } : {}), ...(change ? { change } : {}), ...(drift ? { drift } : {}), createdAtMs,
       };
       return await continueAsNew<typeof provisionEnvironment>({
         // The spec it stands on: the requested one, or the last change's.
@@ -858,7 +872,7 @@ function validateChange(wanted: EnvironmentSpec, phase: Phase, live: Environment
   try {
     changePlan = planChange(live, wanted, { nodegroupNames });
   } catch (error) {
-    if (error instanceof ChangeRefusedError || error instanceof InvalidPlanError) throw new Error(`${error.message}${error.problems.length ? `: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`);
+    if (error instanceof ChangeRefusedError || error instanceof InvalidPlanError) throw new Error(`${error.message}${error.problems.length ? `: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`, { cause: error });
     throw error;
   }
   if (changePlan.empty) throw new Error('the spec is the one the environment stands on: there is nothing to change');
