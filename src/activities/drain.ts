@@ -142,7 +142,19 @@ export function createDrainActivities(kube: KubeAccess, pace: Pace = paceFor()) 
     return { cordoned, pods: pods.length, blockers: blockersOf({ nodes: cordoned, pods, pdbs: await budgets(policy), force: true, deleteEmptyDirData: true }) };
   }
 
-  return { drainNodes, drainBlockers };
+  /**
+   * Makes the group's nodes schedulable again (kubectl uncordon): what a change that failed
+   * after cordoning them does, so its rollback leaves the nodes taking pods as before.
+   */
+  async function uncordonNodes(input: { cluster: string; selector: string }): Promise<{ uncordoned: string[] }> {
+    const { core } = await clients(input.cluster);
+    const nodes = (await kubeCall(`list nodes ${input.selector}`, () => core.listNode({ labelSelector: input.selector }))).items;
+    const cordoned = nodes.filter((node) => node.spec?.unschedulable === true).map((node) => node.metadata!.name!);
+    for (const node of cordoned) await kubeOrUndefined(`uncordon node ${node}`, () => core.patchNode({ name: node, body: { spec: { unschedulable: false } } }, mergePatch));
+    return { uncordoned: cordoned.sort() };
+  }
+
+  return { drainNodes, drainBlockers, uncordonNodes };
 }
 
 /** Marks the node unschedulable (kubectl cordon); a node already cordoned, or gone, is left be. */

@@ -567,6 +567,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     spec = wanted;
     addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
     onCluster.app = spec.app;
+    // An image given by URI is the app's at once; an imported one once its step has copied it.
+    const imageBefore = outputs.imageUri;
+    if (wanted.image?.uri) outputs.imageUri = wanted.image.uri;
     const replaced = changePlan.steps.filter((step) => step.kind === 'nodegroup' && step.action === 'replace');
     const changeSteps = changeHandlers({
       next: () => spec, live, owner, changeId: id, force, ledger, scaling, nodegroupNames: { ...outputs.nodegroupNames },
@@ -617,11 +620,17 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
           showDetails();
         },
       }));
+      // A group whose drain began but which was not deleted takes pods again.
+      const uncordon = changePlan.steps.filter((step) => step.kind === 'drain' && changing!.steps.get(step.id)?.state !== 'pending' && changing!.steps.get(step.id)?.state !== 'skipped'
+        && changing!.steps.get(step.id.replace('k8s:drain/', 'eks:nodegroup-delete/'))?.state !== 'done');
+      const uncordoned = await CancellationScope.nonCancellable(() => Promise.all(uncordon.map((step) => aws.uncordonNodes({ cluster: spec.name, selector: `eks.amazonaws.com/nodegroup=${step.id.slice(step.id.indexOf('/') + 1)}` })
+        .then(({ uncordoned: nodes }) => nodes, () => [] as string[]))));
       const done = changePlan.steps.filter((step) => changing!.steps.get(step.id)?.state === 'done');
       const upgraded = done.filter((step) => step.kind === 'cluster-version').map((step) => step.id.slice(step.id.indexOf('/') + 1)).pop();
       const inPlace = done.filter((step) => step.action === 'update' || step.action === 'remove');
       // Nothing irreversible done: the environment stands on the old spec again. Otherwise it
       // stops where it is, and says exactly where that is.
+      outputs.imageUri = imageBefore;
       spec = upgraded ? { ...live, kubernetesVersion: upgraded as EnvironmentSpec['kubernetesVersion'] } : live;
       addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
       onCluster.app = spec.app;
@@ -631,6 +640,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         undo.length > 0 ? `undone: ${undo.map((e) => `${e.kind} ${e.name}`).join(', ')}${leftovers.length ? `; could not delete ${describeLeftovers(leftovers)}` : ''}` : 'nothing it made needed undoing',
         ...(upgraded ? [`the control plane is at Kubernetes ${upgraded} and cannot go back`] : []),
         ...(inPlace.length > 0 ? [`already changed and left so: ${inPlace.map((step) => step.id).join(', ')}`] : []),
+        ...(uncordoned.flat().length > 0 ? [`uncordoned ${uncordoned.flat().join(', ')}`] : []),
       ].join('; ');
       throw ApplicationFailure.nonRetryable(`change ${id} ${current.state}: ${current.outcome}`, 'ChangeFailed', current);
     } finally {

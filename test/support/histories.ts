@@ -9,7 +9,7 @@ import { replayHistoriesDir } from './paths';
  * histories of every version that ever ran stay, and each must keep replaying. Bump it when a
  * change to the workflows adds a `patched()` branch worth recording.
  */
-export const workflowCodeVersion = '2026-12-07-core-addons';
+export const workflowCodeVersion = '2026-12-07-day-two';
 
 /**
  * With EKSFLOW_RECORD_HISTORIES=1, keeps the run's history for the replay test, under the
