@@ -31,14 +31,17 @@ export const stepLines = (steps: readonly StepProgress[]): string[] => {
 };
 
 export interface PlanBody {
+  /** create: a new environment's plan; change: the change plan for the running one of that name. */
+  kind?: 'create' | 'change';
   environment: string;
   steps: unknown[];
   estimate: string;
   tree: string;
 }
 
-export const planText = (plan: PlanBody): string =>
-  `${plan.tree}\n\nestimate: ~${plan.estimate} until ${plan.environment} is ready (${plan.steps.length} steps, if each takes its usual time)`;
+export const planText = (plan: PlanBody): string => (plan.kind === 'change'
+  ? `${plan.tree}\n\nestimate: ~${plan.estimate} for the change to ${plan.environment} (${plan.steps.length} steps); apply it with \`eksflow env apply -f <file>\``
+  : `${plan.tree}\n\nestimate: ~${plan.estimate} until ${plan.environment} is ready (${plan.steps.length} steps, if each takes its usual time)`);
 
 /** Lines of "label  value", aligned. */
 export function fields(rows: readonly (readonly [string, string | undefined])[]): string[] {

@@ -23,7 +23,7 @@ interface StepTools {
   owner: Owner;
   outputs: CoreAddonOutputs;
   /** Short AWS calls. */
-  aws: Pick<Activities, 'checkEksAddons' | 'describeEksAddon' | 'ensureIrsaRole'>;
+  aws: Pick<Activities, 'checkEksAddons' | 'describeEksAddon' | 'ensureIrsaRole' | 'updateEksAddon' | 'describeUpdate'>;
   /** Calls that may wait a while inside (CreateAddon while a new cluster's add-on API lags), heartbeating. */
   installs: Pick<Activities, 'ensureEksAddon'>;
   /** Whether CoreDNS runs on Fargate in this plan. */
@@ -53,6 +53,25 @@ export function coreAddonHandlers({ spec, owner, outputs, aws, installs, coredns
         oidcProviderArn: outputs.oidcProviderArn!, issuerUrl: outputs.oidcIssuer!, managedPolicyArns: role.managedPolicyArns, ...(spec.tags ? { tags: spec.tags } : {}),
       }) as Promise<EnsuredResource & { arn: string }>);
       outputs.eksAddonRoles = { ...outputs.eksAddonRoles, [name]: ensured.arn };
+    },
+    /**
+     * A change's update of an installed add-on (a new Kubernetes minor's default version, new
+     * configurationValues): UpdateAddon with the versions the change's check resolved, awaited
+     * through DescribeUpdate, then ACTIVE. `requestId` is the change's, so a retry is the same update.
+     */
+    'eks-addon-update': async (step: PlanStep, requestId: string) => {
+      const name = step.subject as CoreAddonName;
+      const resolved = outputs.eksAddons![name]!;
+      const { updateId } = await aws.updateEksAddon({
+        owner, cluster: spec.name, name, version: resolved.version, resolveConflicts: optionsOf(name).resolveConflicts, requestId,
+        ...(resolved.configurationValues ? { configurationValues: resolved.configurationValues } : {}),
+      });
+      await waitUntil(step, async () => {
+        const update = await aws.describeUpdate({ cluster: spec.name, addon: name, updateId });
+        return { ...update, status: update.status === 'Successful' ? 'ACTIVE' : update.status, issues: update.errors.map((e) => `${e.code}: ${e.message}`) } as unknown as EksAddonStatus;
+      }, (u) => u.status === 'ACTIVE', (u) => `update ${updateId} to ${resolved.version} ${u.status}`, (u) => u.status === 'Failed' || u.status === 'Cancelled');
+      await waitUntil(step, () => aws.describeEksAddon({ cluster: spec.name, name }), (a) => a.status === 'ACTIVE',
+        (a) => `${name} ${a.version ?? resolved.version} ${a.status}${a.issues.length > 0 ? `: ${a.issues.join('; ')}` : ''}`, (a) => a.status === 'UPDATE_FAILED' || a.status === 'DEGRADED');
     },
     'eks-addon': async (step: PlanStep) => {
       const name = step.subject as CoreAddonName;

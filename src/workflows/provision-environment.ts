@@ -256,10 +256,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return ensured.arn;
   }
 
-  const coreAddons = coreAddonHandlers({
-    spec, owner, outputs, aws, installs, create, waitUntil, update,
-    corednsOnFargate: corednsNeedsFargate(spec) && plan.steps.some((s) => s.kind === 'coredns-fargate'),
+  // Made again for the spec a change moves to: they read its eksAddons.
+  const coreAddonsFor = (on: EnvironmentSpec) => coreAddonHandlers({
+    spec: on, owner, outputs, aws, installs, create, waitUntil, update,
+    corednsOnFargate: corednsNeedsFargate(on) && plan.steps.some((s) => s.kind === 'coredns-fargate'),
   });
+  let coreAddons = coreAddonsFor(spec);
 
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
     network: async (step) => {
@@ -566,6 +568,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     // From here every handler sees the new spec; a change that fails puts the old one back.
     spec = wanted;
     addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
+    coreAddons = coreAddonsFor(spec);
     onCluster.app = spec.app;
     // An image given by URI is the app's at once; an imported one once its step has copied it.
     const imageBefore = outputs.imageUri;
@@ -585,7 +588,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         promise = Promise.all(step.dependsOn.map((dep) => runChangeStep(byId.get(dep)!))).then(async () => {
           update(step.id, { state: 'running', startedAt: now(), attempts: 1 });
           try {
-            await (changeSteps[step.kind] ?? handlers[step.kind]!)(step);
+            if (step.kind === 'eks-addon-update') await coreAddons['eks-addon-update'](step, `${id}:${step.id}`);
+            else await (changeSteps[step.kind] ?? handlers[step.kind]!)(step);
             update(step.id, { state: 'done', endedAt: now() });
           } catch (error) {
             update(step.id, { state: 'failed', endedAt: now(), lastError: messageOf(error) });
@@ -610,7 +614,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await CancellationScope.nonCancellable(() => Promise.allSettled([...ran.values()]));
       for (const step of changing.steps.values()) if (step.state === 'pending') step.state = 'skipped';
       // What this change made goes, newest first; what was changed in place stays as it is now.
-      const made = new Set(changing.made.map((ref) => `${ref.kind}:${ref.region}:${ref.name}`));
+      const stateOf = (id: string) => changing!.steps.get(id)?.state;
+      // A replacement whose old group is already deleted is the group now: it stays, and so
+      // does its new definition. Any other addition goes.
+      const replacedFor = replaced.filter((step) => {
+        const old = changePlan.steps.find((s) => s.kind === 'nodegroup-delete' && s.subject === step.subject);
+        return old !== undefined && stateOf(old.id) === 'done';
+      });
+      const kept = new Set(replacedFor.map((step) => `eks-nodegroup:${live.region}:${live.name}/${step.id.slice(step.id.indexOf('/') + 1)}`));
+      const made = new Set(changing.made.map((ref) => `${ref.kind}:${ref.region}:${ref.name}`).filter((key) => !kept.has(key)));
       const undo = ledger.toCompensate().filter((entry) => made.has(`${entry.kind}:${entry.region}:${entry.name}`));
       const leftovers = await CancellationScope.nonCancellable(() => deleteAll(ledger, undo, ['compensated', 'compensation-failed'], {
         environmentId, onCluster, ...(timeScale !== undefined ? { speedup: timeScale } : {}),
@@ -627,11 +639,17 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         .then(({ uncordoned: nodes }) => nodes, () => [] as string[]))));
       const done = changePlan.steps.filter((step) => changing!.steps.get(step.id)?.state === 'done');
       const upgraded = done.filter((step) => step.kind === 'cluster-version').map((step) => step.id.slice(step.id.indexOf('/') + 1)).pop();
-      const inPlace = done.filter((step) => step.action === 'update' || step.action === 'remove');
+      const inPlace = [...done.filter((step) => (step.action === 'update' || step.action === 'remove') && step.kind !== 'eks-addons-check'), ...replacedFor];
       // Nothing irreversible done: the environment stands on the old spec again. Otherwise it
       // stops where it is, and says exactly where that is.
       outputs.imageUri = imageBefore;
       spec = upgraded ? { ...live, kubernetesVersion: upgraded as EnvironmentSpec['kubernetesVersion'] } : live;
+      if (replacedFor.length > 0) {
+        const now = new Set(replacedFor.map((step) => step.subject));
+        spec = { ...spec, nodeGroups: spec.nodeGroups.map((group) => (now.has(group.name) ? wanted.nodeGroups.find((g) => g.name === group.name) ?? group : group)) };
+        for (const step of replacedFor) outputs.nodegroupNames = { ...outputs.nodegroupNames, [step.subject!]: step.id.slice(step.id.indexOf('/') + 1) };
+      }
+      coreAddons = coreAddonsFor(spec);
       addons = new Map(requestedAddons(spec).map((addon) => [addon.name, addon]));
       onCluster.app = spec.app;
       current.state = upgraded || inPlace.length > 0 ? 'stopped' : 'rolled-back';
@@ -886,7 +904,18 @@ function validateChange(wanted: EnvironmentSpec, phase: Phase, live: Environment
     throw error;
   }
   if (changePlan.empty) throw new Error('the spec is the one the environment stands on: there is nothing to change');
+  const unsupported = changePlan.steps.filter((step) => !changeStepKinds.has(step.kind));
+  if (unsupported.length > 0) throw new Error(`this version cannot apply ${unsupported.map((step) => step.id).join(', ')} yet: make that change separately, or recreate the environment`);
 }
+
+/** Step kinds a change can run: the change handlers (change-steps.ts), the creation handlers, and core add-on updates. */
+const changeStepKinds: ReadonlySet<string> = new Set([
+  'cluster-version', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
+  'access-entry-delete', 'access-entry-update', 'addon-upgrade', 'app-update', 'eks-addon-update',
+  'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
+  'workload-role', 'service-account', 'pod-identity-association', 'pod-identity-agent', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'access-entry', 'kube-api-ready',
+  'coredns-fargate', 'eks-addons-check', 'eks-addon', 'nodes-ready',
+]);
 
 /** How often a ready environment is compared with its spec when the spec does not say. */
 const defaultDriftCheckEvery = '1h';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -79,6 +79,35 @@ test('npm start: the banner says where everything is, and the tutorial environme
   const loginToken = dashboard.stdout.trim().split('\n').at(-1)!;
   assert.ok(loginToken.length > 20, dashboard.stdout);
   assert.ok(!readFileSync(started.logFile, 'utf8').includes(loginToken), 'the token is not in the log of npm start');
+
+  // Day 2, as the issue's user does it: a change plan first, then the change, watched to its end.
+  const tutorial = JSON.parse(readFileSync(join(root, 'examples', 'tutorial', 'environment.json'), 'utf8')) as {
+    nodeGroups: { name: string; desiredSize: number; instanceTypes: string[]; labels: Record<string, string> }[]; image: { import: { source: string; tag: string } }; eksAddons?: unknown;
+  };
+  const [onDemand, spot] = tutorial.nodeGroups;
+  onDemand!.desiredSize = 3;
+  onDemand!.labels = { ...onDemand!.labels, team: 'builders' };
+  spot!.instanceTypes = ['c5.large', 'c5a.large'];
+  tutorial.image.import = { ...tutorial.image.import, source: 'registry.example.com/awesomebuilder:1.1', tag: '1.1' };
+  tutorial.eksAddons = { 'aws-ebs-csi-driver': {} };
+  const changedFile = join(stateHome, 'changed.json');
+  writeFileSync(changedFile, JSON.stringify(tutorial));
+  const plan = await eksflow(['plan', '-f', changedFile], token);
+  assert.equal(plan.code, 0, `${plan.stdout}\n${plan.stderr}`);
+  assert.match(plan.stdout, /~ eks:nodegroup-config\/on-demand/);
+  assert.match(plan.stdout, /± eks:nodegroup\/spot-2/);
+  assert.match(plan.stdout, /\+ eks:addon\/aws-ebs-csi-driver/);
+  assert.match(plan.stdout, /apply it with `eksflow env apply -f <file>`/);
+  const applied = await eksflow(['env', 'apply', '-f', changedFile, '--watch'], token);
+  assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
+  assert.match(applied.stdout, /change .* applied/);
+  const upgraded = await eksflow(['env', 'upgrade', 'awesomebuilder-container', '--to', '1.36', '--watch'], token);
+  assert.equal(upgraded.code, 0, `${upgraded.stdout}\n${upgraded.stderr}`);
+  assert.match(upgraded.stdout, /eks:cluster-version\/1\.36/);
+  const after = JSON.parse((await eksflow(['env', 'get', 'awesomebuilder-container', '--json'], token)).stdout) as { phase: string; spec: { kubernetesVersion: string }; progress: { nodegroupNames: Record<string, string> } };
+  assert.equal(after.phase, 'ready');
+  assert.equal(after.spec.kubernetesVersion, '1.36');
+  assert.deepEqual(after.progress.nodegroupNames, { spot: 'spot-2' });
 
   const deleted = await eksflow(['env', 'delete', 'awesomebuilder-container', '--watch'], token);
   assert.equal(deleted.code, 0, `${deleted.stdout}\n${deleted.stderr}`);
