@@ -13,6 +13,7 @@ import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
 import { createDrainActivities } from './drain';
 import { createDriftActivities } from './drift';
+import { createUpgradePrecheckActivities } from './upgrade-precheck';
 import { createEksAddonActivities } from './eks-addons';
 import { createFargateActivities } from './fargate-profiles';
 import { createHelmActivities, type HelmApi } from './helm';
@@ -73,6 +74,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDrainActivities(deps.kube, pace),
     ...createDiscoveryActivities(deps),
     ...createDriftActivities(deps.eks, deps.kube),
+    ...createUpgradePrecheckActivities(deps.kube),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
     ...helm,

@@ -134,7 +134,12 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
     return undefined;
   }
   b.accounted.add('kubernetesVersion');
-  let previous: string | undefined;
+  // Before anything changes: what the target breaks (deprecated APIs its clients still request).
+  let previous: string | undefined = b.add({
+    id: changeStepIds.upgradePrecheck(next.kubernetesVersion), kind: 'upgrade-precheck', action: 'update',
+    title: `check what Kubernetes ${next.kubernetesVersion} removes that the cluster's clients still request (apiserver_requested_deprecated_apis)`,
+    change: `Kubernetes ${live.kubernetesVersion} → ${next.kubernetesVersion}: nothing changes until this passes`, dependsOn: [],
+  });
   for (let minor = from + 1; minor <= to; minor++) {
     const fargate = minor === to && next.fargateProfiles.length > 0
       ? `; Fargate pods keep their ${live.kubernetesVersion} kubelet until they are restarted (roll their workloads)` : '';
@@ -199,6 +204,9 @@ function refuseUnaccounted(b: ChangeBuilder): void {
  */
 function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const check = b.has(coreAddonStepIds.check) ? coreAddonStepIds.check : undefined;
+  const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
+  // The pre-check comes first of all: the add-on check too waits for it.
+  if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
   const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
     const before = i === 0 ? check : clusterUpdates[i - 1]!.id;
@@ -207,7 +215,7 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const controlPlane = clusterUpdates.at(-1)?.id;
   const rolledLast = b.ids('eks-addon-update', 'addon-upgrade');
   for (const step of b.steps) {
-    if (step.id === check || clusterUpdates.includes(step)) continue;
+    if (step.id === check || step === precheck || clusterUpdates.includes(step)) continue;
     if (step.kind === 'nodegroup-version') step.dependsOn.push(...rolledLast);
     if (controlPlane && step.dependsOn.every((dep) => dep === check)) step.dependsOn = [controlPlane];
     else if (check && step.dependsOn.length === 0) step.dependsOn = [check];

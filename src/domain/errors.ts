@@ -30,6 +30,11 @@ export const errorTypes = {
    * PodEvictionFailure, after 15 minutes). Permanent until someone changes a budget or forces.
    */
   drainBlocked: 'DrainBlocked',
+  /**
+   * A Kubernetes upgrade's pre-check found what the target version breaks (deprecated APIs its
+   * clients still request): nothing has changed yet; the message names each and the way out.
+   */
+  upgradeBlocked: 'UpgradeBlocked',
 } as const;
 
 export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];

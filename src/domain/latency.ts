@@ -13,7 +13,7 @@ export const stepKinds = [
   // Workload identity (src/domain/workload-identity.ts).
   'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association',
   // Changes to a ready environment (src/domain/change-plan.ts).
-  'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
+  'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
 ] as const;
@@ -93,6 +93,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   // UpdateClusterVersion, one minor per call: 8-10 min each (EKS user guide, "Update existing
   // cluster to new Kubernetes version": the control plane is replaced node by node while the API
   // keeps answering); terraform-provider-aws waits up to 60 min for it (aws_eks_cluster update timeout).
+  // One GET of the API server's /metrics.
+  'upgrade-precheck': { medianSeconds: 2, p90Seconds: 10 },
   'cluster-version': { medianSeconds: 540, p90Seconds: 900 },
   // UpdateNodegroupConfig (scaling, labels, taints, updateConfig): no node is replaced; the
   // update is Successful in about a minute, a scale-up then waits for instances to join.

@@ -38,7 +38,7 @@ export interface ChangeTools {
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
   aws: Pick<Activities, 'updateClusterVersion' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
-    | 'drainBlockers' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'>;
+    | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'>;
   /** Waits inside one activity, heartbeating. */
   waits: Pick<Activities, 'waitForNodesReady'>;
   /** Drains: as long as the pods take to leave, heartbeating; a stuck one fails with its blockers (DrainBlocked). */
@@ -89,6 +89,10 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
   }
 
   return {
+    'upgrade-precheck': async (step) => {
+      const checked = await t.aws.upgradePrecheck({ cluster, target: afterSlash(step.id), force: t.force });
+      t.update(step.id, { detail: `${checked.detail}${checked.later.length ? `; removed later: ${checked.later.join('; ')}` : ''}` });
+    },
     'cluster-version': async (step) => {
       const version = afterSlash(step.id);
       const { updateId } = await t.aws.updateClusterVersion({ owner: t.owner, cluster, version, requestId: requestId(step) });

@@ -14,7 +14,7 @@ import { driftOf, type DriftItem, type DriftReport } from '../domain/drift';
 import { latencyTable } from '../domain/latency';
 import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
-import { ChangeRefusedError, planChange, type ChangePlan, type ChangeStep } from '../domain/change-plan';
+import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
@@ -112,6 +112,8 @@ interface Outputs {
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
   nodegroupNames?: Record<string, string>;
+  /** The same for Fargate profiles. */
+  fargateProfileNames?: Record<string, string>;
 }
 
 export interface ProvisionResult {
@@ -300,7 +302,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
-      const profile = spec.fargateProfiles.find((p) => p.name === step.subject)!;
+      // The EKS name is the step's: the spec's, or a replacement's new one (a profile cannot be updated).
+      const profile = { ...spec.fargateProfiles.find((p) => p.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) };
       await create(step, { kind: 'eks-fargate-profile', name: `${spec.name}/${profile.name}`, region: spec.region }, () => aws.ensureFargateProfile({
         owner, region: spec.region, cluster: spec.name, profile, podExecutionRoleArn: outputs.fargateRoleArn!, subnetIds: outputs.workerSubnetIds, tags: spec.tags,
       }));
@@ -559,7 +562,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   // change asked for too early is refused with its reason.
   setHandler(applyChangeUpdate, async ({ spec: wanted, force = false }) => {
     const live = spec;
-    const changePlan = planChange(live, wanted, { nodegroupNames: { ...outputs.nodegroupNames } });
+    const changePlan = planChange(live, wanted, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } });
     const id = currentUpdateInfo()?.id ?? `change-${workflowInfo().historyLength}`;
     changing = { steps: new Map(changePlan.steps.map((step) => [step.id, { id: step.id, title: `${step.action}: ${step.title}`, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0, detail: step.change }])), made: [] };
     const current: ChangeProgress = { id, state: 'running', summary: summarizeChange(changePlan), steps: [...changing.steps.values()], startedAt: now() };
@@ -604,6 +607,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await Promise.all(changePlan.steps.map(runChangeStep));
       // A replaced group lives on under its new EKS name.
       for (const step of replaced) outputs.nodegroupNames = { ...outputs.nodegroupNames, [step.subject!]: step.id.slice(step.id.indexOf('/') + 1) };
+      for (const step of changePlan.steps.filter((s) => s.kind === 'fargate-profile' && s.action === 'replace')) {
+        outputs.fargateProfileNames = { ...outputs.fargateProfileNames, [step.subject!]: step.id.slice(step.id.indexOf('/') + 1) };
+      }
       for (const group of spec.nodeGroups) if (!scaling.has(group.name)) scaling.set(group.name, { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize });
       ttlChanged = live.ttl !== spec.ttl;
       current.state = 'applied';
@@ -637,12 +643,19 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         && changing!.steps.get(step.id.replace('k8s:drain/', 'eks:nodegroup-delete/'))?.state !== 'done');
       const uncordoned = await CancellationScope.nonCancellable(() => Promise.all(uncordon.map((step) => aws.uncordonNodes({ cluster: spec.name, selector: `eks.amazonaws.com/nodegroup=${step.id.slice(step.id.indexOf('/') + 1)}` })
         .then(({ uncordoned: nodes }) => nodes, () => [] as string[]))));
+      outputs.imageUri = imageBefore;
+      // A rollout that failed (or went through before another step failed) goes back to the
+      // app as it was: its previous ReplicaSet takes over again.
+      const rolledOut = changePlan.steps.find((step) => step.kind === 'app-update' && ['failed', 'done'].includes(stateOf(step.id) ?? ''));
+      const appBack = rolledOut && live.app && imageBefore
+        ? await CancellationScope.nonCancellable(() => aws.applyApp({ cluster: live.name, environment: environmentId, runId: owner.runId, app: live.app!, image: imageBefore, vpaSeparately: plan.steps.some((s) => s.kind === 'app-vpa') })
+          .then(() => true, () => false))
+        : false;
       const done = changePlan.steps.filter((step) => changing!.steps.get(step.id)?.state === 'done');
       const upgraded = done.filter((step) => step.kind === 'cluster-version').map((step) => step.id.slice(step.id.indexOf('/') + 1)).pop();
-      const inPlace = [...done.filter((step) => (step.action === 'update' || step.action === 'remove') && step.kind !== 'eks-addons-check'), ...replacedFor];
+      const inPlace = [...done.filter((step) => (step.action === 'update' || step.action === 'remove') && !['eks-addons-check', 'upgrade-precheck'].includes(step.kind) && !(appBack && step.kind === 'app-update')), ...replacedFor];
       // Nothing irreversible done: the environment stands on the old spec again. Otherwise it
       // stops where it is, and says exactly where that is.
-      outputs.imageUri = imageBefore;
       spec = upgraded ? { ...live, kubernetesVersion: upgraded as EnvironmentSpec['kubernetesVersion'] } : live;
       if (replacedFor.length > 0) {
         const now = new Set(replacedFor.map((step) => step.subject));
@@ -659,6 +672,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         ...(upgraded ? [`the control plane is at Kubernetes ${upgraded} and cannot go back`] : []),
         ...(inPlace.length > 0 ? [`already changed and left so: ${inPlace.map((step) => step.id).join(', ')}`] : []),
         ...(uncordoned.flat().length > 0 ? [`uncordoned ${uncordoned.flat().join(', ')}`] : []),
+        ...(appBack ? [`app ${live.app!.name} rolled back to ${imageBefore}`] : []),
       ].join('; ');
       throw ApplicationFailure.nonRetryable(`change ${id} ${current.state}: ${current.outcome}`, 'ChangeFailed', current);
     } finally {
@@ -668,7 +682,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       if (phase === 'changing') setPhase('ready');
     }
     return current;
-  }, { validator: ({ spec: wanted }) => validateChange(wanted, phase, spec, change, outputs.nodegroupNames) });
+  }, { validator: ({ spec: wanted }) => validateChange(wanted, phase, spec, change, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } }) });
 
   try {
     if (serving) {
@@ -891,14 +905,14 @@ function summarizeChange(plan: ChangePlan): string {
 }
 
 /** Refuses, before anything is written to history, a change that cannot be applied now, with the reason. */
-function validateChange(wanted: EnvironmentSpec, phase: Phase, live: EnvironmentSpec, last: ChangeProgress | undefined, nodegroupNames: Record<string, string> = {}): void {
+function validateChange(wanted: EnvironmentSpec, phase: Phase, live: EnvironmentSpec, last: ChangeProgress | undefined, names: ChangeContext): void {
   if (phase === 'changing') throw new Error(`change ${last?.id} is being applied; one change at a time: ask again once it has finished (watch the events)`);
   if (phase === 'provisioning') throw new Error('the environment is still being provisioned; change it once it is ready (watch its events)');
   if (phase === 'scaling') throw new Error('a scale is running; ask again once it has finished');
   if (phase !== 'ready') throw new Error(`the environment is ${phase}: it can no longer be changed`);
   let changePlan: ChangePlan;
   try {
-    changePlan = planChange(live, wanted, { nodegroupNames });
+    changePlan = planChange(live, wanted, names);
   } catch (error) {
     if (error instanceof ChangeRefusedError || error instanceof InvalidPlanError) throw new Error(`${error.message}${error.problems.length ? `: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`, { cause: error });
     throw error;
@@ -910,7 +924,7 @@ function validateChange(wanted: EnvironmentSpec, phase: Phase, live: Environment
 
 /** Step kinds a change can run: the change handlers (change-steps.ts), the creation handlers, and core add-on updates. */
 const changeStepKinds: ReadonlySet<string> = new Set([
-  'cluster-version', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
+  'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
   'access-entry-delete', 'access-entry-update', 'addon-upgrade', 'app-update', 'eks-addon-update',
   'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
   'workload-role', 'service-account', 'pod-identity-association', 'pod-identity-agent', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'access-entry', 'kube-api-ready',

@@ -129,6 +129,9 @@ test('the tutorial upgraded 1.35 → 1.36: the control plane, then the core add-
     for (const step of [controlPlane, ...core, ...charts]) assert.ok(before(plan, step.id, node.id), `${node.id} after ${step.id}`);
   }
   assert.ok(before(plan, 'eks:addons-check', controlPlane.id), 'the add-on versions are checked before the irreversible upgrade');
+  const precheck = stepOf(plan, changeStepIds.upgradePrecheck('1.36'));
+  assert.equal(precheck.kind, 'upgrade-precheck');
+  for (const step of plan.steps.filter((s) => s !== precheck)) assert.ok(before(plan, precheck.id, step.id), `${step.id} waits for the pre-check: nothing changes before it`);
   assert.deepEqual(plan.criticalPath.slice(-4), ['eks:cluster-version/1.36', 'eks:addon-update/vpc-cni', 'addon-upgrade:cluster-autoscaler', 'eks:nodegroup-version/on-demand']);
 });
 
@@ -394,7 +397,7 @@ test('describeChangePlan marks each step with its action and says what changes',
   assert.match(text, /± eks:nodegroup\/spot-2 /);
   assert.match(text, /~ eks:cluster-version\/1\.36 .* \(irreversible\)/);
   assert.match(text, /settings changed at once: ttl none → 8h/);
-  assert.match(text, /\* critical path: eks:cluster-version\/1\.36 → /);
+  assert.match(text, /\* critical path: k8s:upgrade-precheck\/1\.36 → eks:cluster-version\/1\.36 → /);
   const removal = describeChangePlan(planChange(addonsSpec({ dashboard: {} }), addonsSpec({})));
   assert.match(removal, /- addon-remove:dashboard +~45s +uninstall Headlamp dashboard/);
   assert.match(describeChangePlan(planChange(addonsSpec({}), addonsSpec({ dashboard: {} }))), /\+ addon:dashboard /);

@@ -39,6 +39,8 @@ export interface KubeControlPlaneOptions {
    * asks aws-iam-authenticator and its access-policy authorizer. See played-eks-authenticator.ts.
    */
   webhooks?: { authenticate: string; authorize: string };
+  /** API versions served beside the defaults (`--runtime-config`), e.g. a deprecated beta: `resource.k8s.io/v1beta2=true`. */
+  runtimeConfig?: string[];
 }
 
 /**
@@ -67,7 +69,7 @@ const kwokManagedAnnotation = { 'kwok.x-k8s.io/node': 'fake' };
  * kube-scheduler → KWOK, then `nodes` simulated nodes, Ready. Pods are placed by the
  * real scheduler and made Ready by KWOK. Start once per test file; `stop()` ends it all.
  */
-export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined, webhooks }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
+export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined, webhooks, runtimeConfig = [] }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-kube-'));
   const peers: Started[] = [];
   const stop = async () => {
@@ -80,7 +82,7 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = f
   try {
     const pki = await createControlPlanePki(dir);
     const etcdUrl = await startEtcd(dir, peers);
-    const server = await startApiserver(pki, etcdUrl, peers, webhooks && webhookFlags(dir, webhooks));
+    const server = await startApiserver(pki, etcdUrl, peers, [...(webhooks ? webhookFlags(dir, webhooks) : ['--authorization-mode=RBAC']), ...(runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : [])]);
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, server, pki);
     const kubeConfig = new KubeConfig();
@@ -144,7 +146,7 @@ function webhookFlags(dir: string, { authenticate, authorize }: { authenticate: 
   ];
 }
 
-async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Started[], webhooks: string[] = ['--authorization-mode=RBAC']): Promise<string> {
+async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Started[], extraFlags: string[]): Promise<string> {
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const apiserver = startProcess('kube-apiserver', join(toolPath('kubeBinDir'), 'kube-apiserver'), [
@@ -152,7 +154,7 @@ async function startApiserver(pki: ControlPlanePki, etcdUrl: string, peers: Star
     `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`, `--client-ca-file=${pki.caCert}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    '--service-cluster-ip-range=10.96.0.0/16', ...webhooks, '--allow-privileged=true',
+    '--service-cluster-ip-range=10.96.0.0/16', ...extraFlags, '--allow-privileged=true',
     // Aggregation, so APIServices (metrics-server) can be served through this apiserver.
     `--requestheader-client-ca-file=${pki.caCert}`, '--requestheader-allowed-names=front-proxy-client',
     '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',

@@ -116,7 +116,8 @@ test('Day 2 through the API: previewed, applied (scaled and relabelled, spot rep
   assert.equal(upgrade.statusCode, 202, upgrade.body);
   const upgraded = await changeEnded(name, upgrade.json<{ changeId: string }>().changeId);
   assert.equal(upgraded.state, 'applied', JSON.stringify(upgraded));
-  assert.deepEqual(upgraded.steps.map((s) => s.id), ['eks:cluster-version/1.36', 'eks:nodegroup-version/on-demand', 'eks:nodegroup-version/spot-2']);
+  assert.deepEqual(upgraded.steps.map((s) => s.id), ['k8s:upgrade-precheck/1.36', 'eks:cluster-version/1.36', 'eks:nodegroup-version/on-demand', 'eks:nodegroup-version/spot-2']);
+  assert.match(upgraded.steps[0]!.detail ?? '', /publishes no \/metrics here: deprecated API use not checked/, 'the simulated API server has no metrics: said, not guessed');
   assert.equal((await bed.cloud.aws.eks.describeCluster(name))?.version, '1.36');
   assert.equal((await bed.cloud.aws.eks.describeNodegroup(name, 'spot-2'))?.version, '1.36');
 
