@@ -436,6 +436,9 @@ function contract(name: string, start: () => Promise<KubeBackend>) {
         assert.equal(condition.reason, 'Unschedulable');
         assert.equal(condition.message, `0/${backend.nodes} nodes are available: ${backend.nodes} node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/${backend.nodes} nodes are available: ${backend.nodes} Preemption is not helpful for scheduling.`);
       } finally {
+        // Gone before the taints are: once they are, it would be placed, and a later case's
+        // drain would meet a pod with no controller on its node.
+        await core.deleteNamespacedPod({ name: 'held-off', namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
         await setTaints(false);
       }
     });

@@ -76,7 +76,7 @@ test('Day 2 through the API: previewed, applied (scaled and relabelled, spot rep
     addons: { 'aws-load-balancer-controller': {}, 'metrics-server': {} },
   });
   // The preview: a change plan, not a creation plan, and nothing starts.
-  const preview = await api.as('teamA', { method: 'POST', url: '/v1/plans', payload: changed });
+  const preview = await api.as('teamA', { method: 'POST', url: '/v1/plans?change=auto', payload: changed });
   assert.equal(preview.statusCode, 200, preview.body);
   const plan = preview.json<{ kind: string; steps: { id: string; action: string }[]; tree: string }>();
   assert.equal(plan.kind, 'change');

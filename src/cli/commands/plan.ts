@@ -6,12 +6,13 @@ import { specPayload } from '../spec-file';
 /** `eksflow plan -f <file>`: the dry run, POST /v1/plans. */
 export function registerPlanCommand(program: Command): void {
   program.command('plan')
-    .description('show what a spec would provision: its steps, the waves they run in, the critical path and an estimate (nothing starts)')
+    .description('show what a spec would provision, or for a running environment what applying it would change: its steps, the waves they run in, the critical path and an estimate (nothing starts)')
     .requiredOption('-f, --file <file>', 'an EnvironmentSpec (.json or .yaml) or an eksctl ClusterConfig (.yaml); - reads stdin')
     .action(async (options: { file: string }, command: Command) => {
       const context = contextOf(command);
       const api = context.api();
-      const plan = await api.post<PlanBody>('/v1/plans', await specPayload(options.file));
+      // The change plan when the environment is running, as `env apply` would run it.
+      const plan = await api.post<PlanBody>('/v1/plans?change=auto', await specPayload(options.file));
       if (context.json) context.printJson(plan);
       else context.print(planText(plan));
     });
