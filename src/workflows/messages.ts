@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChangePlan } from '../domain/change-plan';
 import type { DriftReport } from '../domain/drift';
 import type { EnvironmentSpec } from '../domain/environment-spec';
 import type { LedgerEntry } from '../domain/ledger';
@@ -47,6 +48,8 @@ export interface Progress {
   spec?: EnvironmentSpec;
   /** Node groups a change replaced, by spec name: the EKS name each lives under now. */
   nodegroupNames?: Record<string, string>;
+  /** The same for Fargate profiles. */
+  fargateProfileNames?: Record<string, string>;
   /** The last drift check: where the environment no longer matches its spec (empty: it does). */
   drift?: DriftReport & { error?: string };
 }
@@ -75,6 +78,12 @@ export interface ChangeRequest {
    * force flag allows (pods are deleted instead of evicted). @default false
    */
   force?: boolean;
+  /**
+   * The change plan the caller previewed (PUT makes it): the run follows it, so a history
+   * replays the plan it ran, whatever later code would plan. The validator refuses it when
+   * it is no longer what the live spec and this one give. Without it, the run plans itself.
+   */
+  plan?: ChangePlan;
 }
 
 /** Applies a changed spec to the ready environment; refused by the validator, with the reason, when it cannot be. */

@@ -167,9 +167,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, certificateAuthority: outputs.certificateAuthority, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
     ...(outputs.appUrl ? { appUrl: outputs.appUrl } : {}),
-    ...(change ? { change, spec } : {}),
+    spec, ...(change ? { change } : {}),
     ...(drift ? { drift } : {}),
     ...(outputs.nodegroupNames ? { nodegroupNames: outputs.nodegroupNames } : {}),
+    ...(outputs.fargateProfileNames ? { fargateProfileNames: outputs.fargateProfileNames } : {}),
   }));
   let teardownReason: string | undefined;
   setHandler(teardownSignal, ({ reason }) => void (teardownReason ??= reason));
@@ -560,9 +561,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   // A changed spec, applied in place (issue 16): the change plan's steps run in dependency
   // order on the same ledger, gates and progress as creation. Registered from the start, so a
   // change asked for too early is refused with its reason.
-  setHandler(applyChangeUpdate, async ({ spec: wanted, force = false }) => {
+  setHandler(applyChangeUpdate, async ({ spec: wanted, force = false, plan: previewed }) => {
     const live = spec;
-    const changePlan = planChange(live, wanted, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } });
+    // The plan in the request is the one this history replays, whatever later code would plan.
+    const changePlan = previewed ?? planChange(live, wanted, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } });
     const id = currentUpdateInfo()?.id ?? `change-${workflowInfo().historyLength}`;
     changing = { steps: new Map(changePlan.steps.map((step) => [step.id, { id: step.id, title: `${step.action}: ${step.title}`, state: 'pending', estimateSeconds: step.estimateSeconds, attempts: 0, detail: step.change }])), made: [] };
     const current: ChangeProgress = { id, state: 'running', summary: summarizeChange(changePlan), steps: [...changing.steps.values()], startedAt: now() };
@@ -682,7 +684,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       if (phase === 'changing') setPhase('ready');
     }
     return current;
-  }, { validator: ({ spec: wanted }) => validateChange(wanted, phase, spec, change, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } }) });
+  }, { validator: ({ spec: wanted, plan: previewed }) => validateChange(wanted, previewed, phase, spec, change, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } }) });
 
   try {
     if (serving) {
@@ -905,7 +907,7 @@ function summarizeChange(plan: ChangePlan): string {
 }
 
 /** Refuses, before anything is written to history, a change that cannot be applied now, with the reason. */
-function validateChange(wanted: EnvironmentSpec, phase: Phase, live: EnvironmentSpec, last: ChangeProgress | undefined, names: ChangeContext): void {
+function validateChange(wanted: EnvironmentSpec, previewed: ChangePlan | undefined, phase: Phase, live: EnvironmentSpec, last: ChangeProgress | undefined, names: ChangeContext): void {
   if (phase === 'changing') throw new Error(`change ${last?.id} is being applied; one change at a time: ask again once it has finished (watch the events)`);
   if (phase === 'provisioning') throw new Error('the environment is still being provisioned; change it once it is ready (watch its events)');
   if (phase === 'scaling') throw new Error('a scale is running; ask again once it has finished');
@@ -918,6 +920,8 @@ function validateChange(wanted: EnvironmentSpec, phase: Phase, live: Environment
     throw error;
   }
   if (changePlan.empty) throw new Error('the spec is the one the environment stands on: there is nothing to change');
+  const shape = (p: ChangePlan) => JSON.stringify(p.steps.map((step) => [step.id, step.kind, step.action, [...step.dependsOn].sort()]));
+  if (previewed && shape(previewed) !== shape(changePlan)) throw new Error('the change plan sent is not the one the environment\'s live spec gives now (it changed since, or the plan was edited): plan again, then apply');
   const unsupported = changePlan.steps.filter((step) => !changeStepKinds.has(step.kind));
   if (unsupported.length > 0) throw new Error(`this version cannot apply ${unsupported.map((step) => step.id).join(', ')} yet: make that change separately, or recreate the environment`);
 }

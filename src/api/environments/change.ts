@@ -13,6 +13,7 @@ export interface LiveEnvironment {
   description: WorkflowExecutionDescription;
   spec: EnvironmentSpec;
   nodegroupNames: Record<string, string>;
+  fargateProfileNames: Record<string, string>;
 }
 
 /** The tenant's running environment under `workflowId`, or why there is none to change. */
@@ -23,7 +24,7 @@ export async function liveEnvironment(temporal: TemporalAccess, workflowId: stri
   const progress = await queryProgress(temporal, description);
   // The run's own answer first; its memo (kept by each change) when it cannot answer now.
   const spec = (progress?.spec ?? (description.memo as Partial<RunMemo> | undefined)?.spec) as EnvironmentSpec;
-  return { description, spec, nodegroupNames: progress?.nodegroupNames ?? {} };
+  return { description, spec, nodegroupNames: progress?.nodegroupNames ?? {}, fargateProfileNames: progress?.fargateProfileNames ?? {} };
 }
 
 export type ChangePreview =
@@ -33,7 +34,7 @@ export type ChangePreview =
 /** The change plan from the live spec to `wanted`, or the refusal with each problem at its path. */
 export function previewChange(live: LiveEnvironment, wanted: EnvironmentSpec): ChangePreview {
   try {
-    return { ok: true, plan: planChange(live.spec, wanted, { nodegroupNames: live.nodegroupNames }) };
+    return { ok: true, plan: planChange(live.spec, wanted, { nodegroupNames: live.nodegroupNames, fargateProfileNames: live.fargateProfileNames }) };
   } catch (error) {
     if (error instanceof ChangeRefusedError) return { ok: false, error: 'ChangeRefused', message: error.message, problems: error.problems };
     if (error instanceof InvalidPlanError) return { ok: false, error: 'InvalidPlan', message: error.message, problems: error.problems };

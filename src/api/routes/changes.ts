@@ -48,7 +48,7 @@ export default async function changeRoutes(fastify: FastifyInstance) {
     const preview = previewChange(live, parsed.spec);
     if (!preview.ok) return reply.code(409).send({ error: preview.error, message: preview.message, errors: preview.problems } satisfies ErrorBody);
     if (preview.plan.empty) return reply.code(200).send({ name, action: 'none', message: 'the spec is the one the environment stands on: nothing to change' });
-    const { updateId, refusal } = await temporal.startUpdate(workflowId, applyChangeUpdate, [{ spec: parsed.spec, ...(request.query.force ? { force: true } : {}) }]);
+    const { updateId, refusal } = await temporal.startUpdate(workflowId, applyChangeUpdate, [{ spec: parsed.spec, plan: preview.plan, ...(request.query.force ? { force: true } : {}) }]);
     // The run's validator refused it (a change or scale running, still provisioning) before anything was written.
     if (refusal) return reply.code(409).send({ error: 'ChangeRefused', message: refusal } satisfies ErrorBody);
     request.log.info({ tenant: request.principal.tenant, environment: name, updateId, steps: preview.plan.steps.length }, 'change accepted');
