@@ -97,7 +97,7 @@ test('a worker SIGKILLed three times while a change swaps a node group, restarte
   console.log(`ready in ${((Date.now() - began) / 1000).toFixed(1)} s; owns ${JSON.stringify(before)}`);
 
   const kills: Kill[] = [];
-  /** Kills the worker now or when `trapped` springs, declares its attempts lost, and starts the next one. */
+  /** Kills the worker as `how` does (at once, or when a trapped AWS call springs), declares its attempts lost, and starts the next one. */
   const killAndRestart = async (step: string, how: () => Promise<string>) => {
     const victim = worker!;
     const landed = await how();
@@ -125,10 +125,11 @@ test('a worker SIGKILLed three times while a change swaps a node group, restarte
     await worker!.kill();
     return 'while the nodes of extra were awaited';
   });
+  // Kill 3 is armed before the nodes come: once they are Ready the change runs on to the delete.
+  const deleteKilled = killAndRestart('eks:nodegroup-delete/general', trapAfterAws(`DELETE /clusters/${name}/node-groups/general`));
   // EKS registers a new group's nodes with its name as their label; the played cluster does it here.
   await cluster.addNodes(['kwok-extra-0', 'kwok-extra-1'], { [nodegroupLabel]: 'extra' });
-
-  await killAndRestart('eks:nodegroup-delete/general', trapAfterAws(`DELETE /clusters/${name}/node-groups/general`));
+  await deleteKilled;
 
   const applied: ChangeProgress = await update.result();
   console.log(`change ${applied.id} ${applied.state} ${((Date.now() - began) / 1000).toFixed(1)} s after the start: ${applied.steps.map((s) => `${s.id} ${s.state} (${s.attempts})`).join(', ')}`);
