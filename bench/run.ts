@@ -1,6 +1,7 @@
 // `npm run bench`: eksflow's orchestration measured on the simulated cloud and a Temporal dev
 // server — end-to-end time against the critical path, against eksctl's one-step-at-a-time
-// order, wait-detection lag, AWS calls, worker footprint, task latency, and the API under load.
+// order, wait-detection lag, AWS calls, worker footprint, task latency, a change plan (the
+// tutorial upgraded a Kubernetes minor) against its critical path, and the API under load.
 // A benchmark, not a test: it prints figures and writes them to bench/results/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,15 +14,16 @@ import { findTool } from '../src/dev/local-tools';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../src/domain/environment-spec';
 import { planEnvironment } from '../src/domain/planner';
 import { environmentKey, phaseKey, searchAttributeKeys, tenantKey } from '../src/domain/search-attributes';
-import { startSimulatedCloud } from '../src/sim/cloud';
+import { startSimulatedCloud, type SimulatedCloud } from '../src/sim/cloud';
 import type { provisionEnvironment } from '../src/workflows';
-import { progressQuery, type Progress } from '../src/workflows/messages';
+import { applyChangeUpdate, progressQuery, type Progress } from '../src/workflows/messages';
 import { workflowInterceptorModules, workflowsPath, workflowWorkerOptions } from '../worker';
 import { apiLatency, type ApiLatency } from './api-load';
+import { changeEndToEnd, versionUpgrade } from './change-plans';
 import { ganttSvg } from './gantt';
-import { criticalPathLowerBound } from './lower-bound';
+import { changeLowerBound, criticalPathLowerBound } from './lower-bound';
 import { histogram, quantileBetween } from './prometheus';
-import { faultsTableOf, summaryMarkdown, tableOf, type Batch, type FaultsOn, type Row, type Variant } from './table';
+import { changeTableOf, faultsTableOf, summaryMarkdown, tableOf, type Batch, type ChangeBatch, type FaultsOn, type Row, type Variant } from './table';
 
 const { values: args } = parseArgs({ options: {
   sizes: { type: 'string', default: '1,10,50,200' },
@@ -38,6 +40,9 @@ const { values: args } = parseArgs({ options: {
   // The faults-on row's transient faults per request: 20 % in all, half throttling, half 5xx.
   'throttle-rate': { type: 'string', default: '0.1' },
   'server-error-rate': { type: 'string', default: '0.1' },
+  // Environments provisioned and then upgraded 1.35 → 1.36 at once (the change-plan row); 0: none.
+  // `--sizes '' --api-seconds 0` runs that row alone.
+  upgrades: { type: 'string', default: '1' },
 } });
 const sizes = args.sizes.split(',').filter(Boolean).map(Number).filter((n) => n > 0);
 const baselineSizes = new Set(args['baseline-sizes'].split(',').filter(Boolean).map(Number));
@@ -73,6 +78,42 @@ const variants: Record<Variant, { schedule: 'parallel' | 'sequential'; polling: 
   'eksctl-style': { schedule: 'sequential', polling: 'sdk-waiter' },
 };
 
+type Handle = Awaited<ReturnType<typeof env.client.workflow.start<typeof provisionEnvironment>>>;
+
+/** Each run asked for its progress until it is ready (or has failed), one after another. */
+async function untilReady(handles: Handle[], names: string[]): Promise<{ progress: Map<string, Progress>; failed: string[] }> {
+  const failed: string[] = [];
+  const progress = new Map<string, Progress>();
+  for (const [i, handle] of handles.entries()) {
+    for (;;) {
+      const seen = await handle.query(progressQuery);
+      if (seen.phase === 'ready') { progress.set(names[i]!, seen); break; }
+      if (seen.phase === 'rolled-back' || seen.phase === 'failed') { failed.push(`${names[i]}: ${seen.steps.find((s) => s.lastError)?.lastError ?? seen.phase}`); break; }
+      await sleep(500);
+    }
+  }
+  return { progress, failed };
+}
+
+/** `size` environments of the tutorial, on the tenant's own task queue and worker, as the API starts them. */
+async function startRuns(tenant: string, size: number, speedup: number, cloud: SimulatedCloud, variant: Variant) {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, interceptors: workflowWorkerOptions.interceptors, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
+  const running = worker.run();
+  const names = Array.from({ length: size }, (_, i) => `env-${i}`);
+  const handles = await Promise.all(names.map((name) => env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue: tenant, workflowId: `${tenant}.${name}`,
+    args: [{ environmentId: `${tenant}/${name}`, spec: specNamed(name), timeScale: speedup, ...variants[variant] }],
+    typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: name }, { key: phaseKey, value: 'provisioning' }],
+  })));
+  /** The runs terminated (teardowns are the tests' business, and would double the run), the worker stopped, the cloud closed. */
+  const stop = async () => {
+    await Promise.all(handles.map((handle) => handle.terminate('benchmark done').catch(() => undefined)));
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await cloud.close();
+  };
+  return { names, handles, stop };
+}
 
 async function runBatch(size: number, variant: Variant, faults?: FaultsOn): Promise<Batch> {
   const speedup = speedupFor(size);
@@ -82,29 +123,12 @@ async function runBatch(size: number, variant: Variant, faults?: FaultsOn): Prom
     ...(faults ? { faults: { throttleRate: faults.throttleRate, serverErrorRate: faults.serverErrorRate, seed: 'bench' }, propagation: faults.propagation } : {}),
   });
   const tenant = `b${size}-${variant}${faults ? '-faults' : ''}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: tenant, workflowBundle, interceptors: workflowWorkerOptions.interceptors, activities: createActivities(cloud.deps), maxConcurrentActivityTaskExecutions: 1000 });
-  const running = worker.run();
+  const { names, handles, stop } = await startRuns(tenant, size, speedup, cloud, variant);
   const before = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
   const cpuBefore = process.cpuUsage();
   let rssPeak = 0;
   const sampler = setInterval(() => void (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 250);
-  const names = Array.from({ length: size }, (_, i) => `env-${i}`);
-  const handles = await Promise.all(names.map((name) => env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
-    taskQueue: tenant, workflowId: `${tenant}.${name}`,
-    args: [{ environmentId: `${tenant}/${name}`, spec: specNamed(name), timeScale: speedup, ...variants[variant] }],
-    typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: name }, { key: phaseKey, value: 'provisioning' }],
-  })));
-  const failed: string[] = [];
-  const progress = new Map<string, Progress>();
-  // Each run is asked for its progress until it is ready (or has failed), one after another.
-  for (const [i, handle] of handles.entries()) {
-    for (;;) {
-      const seen = await handle.query(progressQuery);
-      if (seen.phase === 'ready') { progress.set(names[i]!, seen); break; }
-      if (seen.phase === 'rolled-back' || seen.phase === 'failed') { failed.push(`${names[i]}: ${seen.steps.find((s) => s.lastError)?.lastError ?? seen.phase}`); break; }
-      await sleep(500);
-    }
-  }
+  const { progress, failed } = await untilReady(handles, names);
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpuBefore);
   const after = histogram(await scrape(), 'temporal_workflow_task_schedule_to_start_latency');
@@ -135,10 +159,38 @@ async function runBatch(size: number, variant: Variant, faults?: FaultsOn): Prom
 
   // Provisioning is what is measured; teardowns are the tests' business, and at low speedups
   // they would double the run. The simulated cloud goes with its runs.
-  await Promise.all(handles.map((handle) => handle.terminate('benchmark done').catch(() => undefined)));
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await cloud.close();
+  await stop();
+  return batch;
+}
+
+/**
+ * The change-plan row: `size` tutorial environments provisioned (1.35), then each applied the
+ * same spec on 1.36 through applyChangeUpdate at once; each change's end-to-end time against
+ * its change plan's critical path.
+ */
+async function runUpgradeBatch(size: number): Promise<ChangeBatch> {
+  const speedup = speedupFor(size);
+  const cloud = await startSimulatedCloud({ speedup, seed: 'bench' });
+  const { names, handles, stop } = await startRuns(`u${size}-upgrade`, size, speedup, cloud, 'parallel');
+  const { progress, failed } = await untilReady(handles, names);
+  const scenarios = new Map(names.map((name) => [name, versionUpgrade(specNamed(name))]));
+  const batch: ChangeBatch = { change: scenarios.get(names[0]!)!.title, size, speedup, planSteps: scenarios.get(names[0]!)!.plan.steps.length, endToEnd: [], criticalPath: [], lowerBound: [], failed };
+  await Promise.all(handles.map(async (handle, i) => {
+    const name = names[i]!;
+    if (!progress.has(name)) return;
+    const scenario = scenarios.get(name)!;
+    try {
+      const change = await handle.executeUpdate(applyChangeUpdate, { args: [{ spec: scenario.next }] });
+      batch.endToEnd.push(changeEndToEnd(change, speedup));
+      batch.criticalPath.push(scenario.plan.criticalPathSeconds);
+      // The upgrade's draws are made as its steps run: read once it has ended.
+      batch.lowerBound.push(changeLowerBound(scenario.plan, cloud.aws.sampler.draws(), name));
+      batch.steps ??= change.steps;
+    } catch (error) {
+      failed.push(`${name}: ${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)}`);
+    }
+  }));
+  await stop();
   return batch;
 }
 
@@ -146,14 +198,16 @@ mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const withoutSteps = (b: Batch | undefined) => (b ? { ...b, steps: undefined } : undefined);
 /** Written after every size, so a long run that is stopped still leaves what it measured. */
-function writeResults(rows: Row[], api: ApiLatency[]): string {
-  const table = tableOf(rows, api);
-  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle), faultsOn: withoutSteps(r.faultsOn) })), api }, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'summary.md'), summaryMarkdown(rows, api, new Date().toISOString()));
+function writeResults(rows: Row[], api: ApiLatency[], changes: ChangeBatch[] = []): string {
+  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({
+    rows: rows.map((r) => ({ size: r.size, parallel: withoutSteps(r.parallel), sequential: withoutSteps(r.sequential), eksctlStyle: withoutSteps(r.eksctlStyle), faultsOn: withoutSteps(r.faultsOn) })), api,
+    // A change's few steps are kept: where its time went.
+    changes,
+  }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'summary.md'), summaryMarkdown(rows, api, new Date().toISOString(), changes));
   const first = rows[0]?.parallel;
   if (first?.steps) writeFileSync(join(resultsDir, 'gantt.svg'), ganttSvg(`one tutorial environment, parallel schedule (simulated time, ${first.speedup}×)`, first.steps, first.speedup));
-  const faults = faultsTableOf(rows);
-  return faults ? `${table}\n\n${faults}` : table;
+  return [tableOf(rows, api), faultsTableOf(rows), changeTableOf(changes)].filter(Boolean).join('\n\n');
 }
 
 const rows: Row[] = [];
@@ -173,11 +227,18 @@ for (const size of sizes) {
   rows.push(row);
   writeResults(rows, []);
 }
-process.stdout.write('# API under load…\n');
+const changes: ChangeBatch[] = [];
+const upgrades = Number(args.upgrades);
+if (upgrades > 0) {
+  process.stdout.write(`# ${upgrades} environment(s): provisioned, then upgraded…\n`);
+  changes.push(await runUpgradeBatch(upgrades));
+  writeResults(rows, [], changes);
+}
 // --api-seconds 0 skips it.
+if (Number(args['api-seconds']) > 0) process.stdout.write('# API under load…\n');
 const api: ApiLatency[] = Number(args['api-seconds']) > 0 ? await apiLatency(env.address, { seconds: Number(args['api-seconds']) }) : [];
-const table = writeResults(rows, api);
-const failures = rows.flatMap((r) => [r.parallel, r.sequential, r.eksctlStyle, r.faultsOn].flatMap((b) => b?.failed ?? []));
+const table = writeResults(rows, api, changes);
+const failures = [...rows.flatMap((r) => [r.parallel, r.sequential, r.eksctlStyle, r.faultsOn].flatMap((b) => b?.failed ?? [])), ...changes.flatMap((c) => c.failed)];
 process.stdout.write(`\n${table}\n\n${failures.length ? `failures:\n${failures.slice(0, 20).join('\n')}\n` : ''}written: bench/results/${stamp}.json, bench/results/summary.md, bench/results/gantt.svg\n`);
 await env.teardown();
 process.exit(failures.length ? 1 : 0);

@@ -48,6 +48,24 @@ export interface FaultsOn {
 
 export type Row = { size: number; parallel: Batch; sequential?: Batch; eksctlStyle?: Batch; faultsOn?: Batch };
 
+/** A change plan's batch: environments provisioned, then each changed at once through applyChangeUpdate. */
+export interface ChangeBatch {
+  /** What the change does: "version upgrade 1.35 → 1.36". */
+  change: string;
+  size: number;
+  speedup: number;
+  /** Steps in the change plan. */
+  planSteps: number;
+  /** Simulated seconds from each change's start to its end (bench/change-plans.ts `changeEndToEnd`). */
+  endToEnd: number[];
+  /** Each change plan's criticalPathSeconds: its longest chain of steps at their median latencies. */
+  criticalPath: number[];
+  /** Each change plan's longest path at what the cloud drew for its steps (bench/lower-bound.ts `changeLowerBound`). */
+  lowerBound: number[];
+  failed: string[];
+  steps?: StepProgress[];
+}
+
 // The answers the propagation windows produce (aws-fault-catalog 1, 2, 3, 6, 14).
 const propagationAnswers = /^(eks:CreateCluster (InvalidParameterException|ResourceInUseException)|eks:CreateFargateProfile InvalidParameterException|eks:CreateAddon InvalidParameterException|iam:CreateRole MalformedPolicyDocumentException)$/;
 const sum = (counts: Record<string, number> | undefined, keep: (key: string) => boolean = () => true) =>
@@ -83,6 +101,8 @@ const describeCalls = (b: Batch | undefined) => (b ? describes.reduce((n, api) =
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
 
 export function tableOf(rows: Row[], api: ApiLatency[]): string {
+  // Nothing provisioned nor loaded (`--sizes '' --api-seconds 0`: the change plans alone): no table.
+  if (rows.length === 0 && api.length === 0) return '';
   return [
     'Simulated cloud (seeded latencies from the published medians and p90s), run faster than AWS by the speedup shown; Temporal dev server; one worker, in the same process as the simulated cloud (RSS and CPU include both); times in simulated seconds.',
     'sequential: one step at a time in plan order, same polling. eksctl-style: one step at a time, AWS waits polled every 30 s like the SDK waiters.',
@@ -109,9 +129,30 @@ export function tableOf(rows: Row[], api: ApiLatency[]): string {
   ].join('\n');
 }
 
+/** Change plans: a change's end-to-end time against its plan's critical path, as the provisioning rows have it. */
+export function changeTableOf(changes: ChangeBatch[]): string {
+  if (changes.length === 0) return '';
+  return [
+    'Change plans (Day 2): the tutorial environment provisioned, then the change applied to it through the workflow Update (applyChangeUpdate, what PUT /v1/environments/:name sends). End-to-end: from the change\'s start to its end, in simulated seconds. Critical path: the change plan\'s (planChange), its longest chain of steps at their median latencies, the estimate `eksflow env apply` shows. Lower bound: the same chain at what the cloud drew for each step this time (as the provisioning rows\' ÷ critical path): the estimate\'s error and eksflow\'s own overhead, apart.',
+    '',
+    '| change | environments | speedup | plan steps | end-to-end (mean) | critical path | ÷ critical path (mean / max) | lower bound (mean) | ÷ lower bound (mean / max) | failures |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...changes.map((c) => {
+      const meanOf = (xs: number[]) => unit(fixed(xs.length ? mean(xs) : undefined, 0), ' s');
+      const against = (bounds: number[]) => {
+        const ratios = c.endToEnd.map((x, i) => x / bounds[i]!);
+        return ratios.length ? `${fixed(mean(ratios))} / ${fixed(Math.max(...ratios))}` : '—';
+      };
+      return `| ${c.change} | ${c.size} | ${c.speedup}× | ${c.planSteps} | ${meanOf(c.endToEnd)} | ${meanOf(c.criticalPath)} | ${against(c.criticalPath)} | `
+        + `${meanOf(c.lowerBound)} | ${against(c.lowerBound)} | ${c.failed.length} of ${c.size} |`;
+    }),
+  ].join('\n');
+}
 
 /** summary.md: the tables under the time the figures were measured, and the Gantt chart beside them. */
-export function summaryMarkdown(rows: Row[], api: ApiLatency[], measuredAt: string): string {
-  const faults = faultsTableOf(rows);
-  return `# eksflow benchmark (${measuredAt})\n\n${tableOf(rows, api)}\n\n${faults ? `${faults}\n\n` : ''}![one environment's steps](gantt.svg)\n`;
+export function summaryMarkdown(rows: Row[], api: ApiLatency[], measuredAt: string, changes: ChangeBatch[] = []): string {
+  const tables = [tableOf(rows, api), faultsTableOf(rows), changeTableOf(changes)].filter(Boolean);
+  // The chart is of a provisioning row's first environment: none without one.
+  const gantt = rows.length > 0 ? '![one environment\'s steps](gantt.svg)\n' : '';
+  return `# eksflow benchmark (${measuredAt})\n\n${tables.map((table) => `${table}\n\n`).join('')}${gantt}`.replace(/\n\n$/, '\n');
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { criticalPathLowerBound } from '../../bench/lower-bound';
+import { versionUpgrade } from '../../bench/change-plans';
+import { changeLowerBound, criticalPathLowerBound } from '../../bench/lower-bound';
 import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
 import { planEnvironment } from '../../src/domain/planner';
 import type { LatencyDraw } from '../../src/sim/profile';
@@ -26,4 +27,20 @@ test("the benchmark's lower bound is the plan's longest path weighted by what th
   assert.equal(criticalPathLowerBound(planEnvironment(parsed.spec), draws, name), 1_110);
   // A slow add-on API pushes an EKS add-on past everything else: ACTIVE at 600, +900, +60 for its pods.
   assert.equal(criticalPathLowerBound(planEnvironment(parsed.spec), [...draws.filter((d) => d.operation !== 'addon.api-lag'), draw('addon.api-lag', name, 900)], name), 1_560);
+});
+
+test("a change plan's lower bound is its longest path at what the cloud drew for the upgrade: the control plane, then the slowest group's roll", () => {
+  const parsed = parseEnvironmentSpec(tutorial);
+  assert.ok(parsed.ok);
+  const name = parsed.spec.name;
+  const draw = (operation: LatencyDraw['operation'], key: string, seconds: number, occurrence = 0): LatencyDraw => ({ operation, key, occurrence, seconds });
+  const { plan } = versionUpgrade(parsed.spec);
+  // Provisioning's draws are in the log too; only the upgrade's count.
+  const draws = [
+    draw('cluster.create', name, 500), draw('nodegroup.create', `${name}/spot`, 150),
+    draw('cluster.version-update', name, 700),
+    draw('nodegroup.version-update', `${name}/on-demand`, 800), draw('nodegroup.version-update', `${name}/spot`, 1_200),
+  ];
+  // control plane 700 → cluster-autoscaler's chart upgraded in place (free) → spot's roll, the slower, 1900.
+  assert.equal(changeLowerBound(plan, draws, name), 1_900);
 });

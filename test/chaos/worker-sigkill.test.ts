@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  DescribeAddressesCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
-} from '@aws-sdk/client-ec2';
-import type { WorkflowHandle } from '@temporalio/client';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
-import { ownershipTagKeys } from '../../src/domain/ownership';
-import type { provisionEnvironment } from '../../src/workflows';
-import { progressQuery, teardownSignal, type Progress } from '../../src/workflows/messages';
-import { environmentKey, phaseKey, tenantKey } from '../../src/domain/search-attributes';
+import { teardownSignal } from '../../src/workflows/messages';
+import { phaseKey } from '../../src/domain/search-attributes';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
-import { awsCrashProxy, declareLost, seededRandom, startWorkerProcess, untilPolling, type AwsCrashProxy, type TrapPoint, type WorkerProcess } from '../support/chaos';
+import {
+  awsCrashProxy, buildWorker, declareLost, noNetwork, oneNetwork, seededRandom, startEnvironmentRun, startMotoWorker, untilReady, vpcParts,
+  type AwsCrashProxy, type BuiltWorker, type EnvironmentHandle, type TrapPoint, type WorkerProcess,
+} from '../support/chaos';
 import { kubeControlPlane, type KubeControlPlane } from '../support/kube';
 import { moto, type Moto } from '../support/moto';
-import { waitFor } from '../support/process';
 import { devServer, type DevServer } from '../support/temporal';
-import { toolPath } from '../support/tools';
 
 // A worker that dies is not a worker that shuts down: no drain, no goodbye to Temporal, an AWS
 // call cut off with its resource made and its ID never returned. Here the real worker process
@@ -55,10 +46,8 @@ const group = 'general';
 const tenant = 'chaos';
 const taskQueue = 'chaos';
 const repoRoot = new URL('../..', import.meta.url).pathname;
-/** `npm run build`'s output, inside the repository so that node_modules resolves from it. */
-const buildOut = join('test-artifacts', `chaos-dist-${process.pid}`);
-const compiledWorker = join(repoRoot, buildOut, 'worker.js');
 
+let built: BuiltWorker | undefined;
 let server: DevServer;
 let aws: Moto;
 let cluster: KubeControlPlane;
@@ -71,29 +60,19 @@ before(async () => {
   proxy = await awsCrashProxy(aws.endpoint);
   // Built once here, run by each of the 21 workers: worker.js loads the workflow bundle built
   // beside it, so a restart neither compiles nor bundles, and a kill costs that much less.
-  const build = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, env: { ...process.env, EKSFLOW_BUILD_OUT: buildOut } });
-  assert.match(build.stdout, /workflow-bundle\.js/);
+  built = await buildWorker(repoRoot);
 });
 
 after(async () => {
   await worker?.stop();
   await proxy?.close();
   await Promise.all([server?.teardown(), aws?.stop(), cluster?.stop()]);
-  rmSync(join(repoRoot, buildOut), { recursive: true, force: true });
+  built?.remove();
 });
 
 /** The worker as deployed, configured only by its environment, talking to moto through the crash proxy. */
-async function startWorker(): Promise<WorkerProcess> {
-  const started = startWorkerProcess(repoRoot, {
-    EKSFLOW_CLOUD: 'aws', TEMPORAL_ADDRESS: server.address, EKSFLOW_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-    KUBE_ACCESS: 'kubeconfig', KUBECONFIG: cluster.kubeconfigPath, HELM_PATH: toolPath('helm'), SKOPEO_PATH: toolPath('skopeo'),
-    // The test bed's apiserver answers before any run starts: eksctl's six looks 20 s apart
-    // would add 100 s of sleeping to every run, as in test/support/activity-deps.ts.
-    KUBE_API_READY_SUCCESSES: '2', KUBE_API_READY_INTERVAL_MS: '100',
-  }, `worker-${++workers}`, compiledWorker);
-  await untilPolling(server.env.client, taskQueue, started);
-  return started;
+function startWorker(): Promise<WorkerProcess> {
+  return startMotoWorker({ repoRoot, server, proxy, cluster, taskQueue, logName: `worker-${++workers}`, compiledWorker: built!.compiledWorker });
 }
 
 function specOf(name: string): EnvironmentSpec {
@@ -107,47 +86,9 @@ function specOf(name: string): EnvironmentSpec {
   return parsed.spec;
 }
 
-type Handle = WorkflowHandle<typeof provisionEnvironment>;
+type Handle = EnvironmentHandle;
 
-/** Started as the API starts one: with the search attributes, so its phase is on the server too. */
-async function startRun(name: string): Promise<Handle> {
-  return server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
-    taskQueue, workflowId: `${tenant}.${name}`, args: [{ environmentId: `${tenant}/${name}`, spec: specOf(name) }],
-    typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: name }, { key: phaseKey, value: 'provisioning' }],
-  });
-}
-
-async function untilReady(handle: Handle, timeoutMs: number): Promise<Progress> {
-  // A query fails while no worker serves it (a kill): those are waited out; a run that is no
-  // longer provisioning nor ready (failed, rolled back) ends the wait at once.
-  let ended: string | undefined;
-  return waitFor(`${handle.workflowId} to be ready`, async () => {
-    const progress = await handle.query(progressQuery);
-    if (progress.phase !== 'provisioning' && progress.phase !== 'ready') ended = `${handle.workflowId} is ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`;
-    return progress.phase === 'ready' && progress;
-  }, { timeoutMs, intervalMs: 500, giveUpIf: () => ended });
-}
-
-/** The parts of an environment's VPC, counted by its ownership tag straight from EC2. */
-async function vpcParts(environmentId: string) {
-  const ec2 = new EC2Client(aws.clientConfig);
-  const ours = [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environmentId] }];
-  const vpcIds = ((await ec2.send(new DescribeVpcsCommand({ Filters: ours }))).Vpcs ?? []).map((vpc) => vpc.VpcId!);
-  return {
-    vpcs: vpcIds.length,
-    subnets: (await ec2.send(new DescribeSubnetsCommand({ Filters: ours }))).Subnets?.length ?? 0,
-    internetGateways: (await ec2.send(new DescribeInternetGatewaysCommand({ Filters: ours }))).InternetGateways?.length ?? 0,
-    // EC2 lists deleted NAT gateways for an hour; they hold nothing.
-    // moto ignores tag filters on NAT gateways: they are counted in the environment's VPCs.
-    natGateways: vpcIds.length === 0 ? 0 : ((await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: vpcIds }] }))).NatGateways ?? []).filter((nat) => nat.State !== 'deleted').length,
-    elasticIps: (await ec2.send(new DescribeAddressesCommand({ Filters: ours }))).Addresses?.length ?? 0,
-    routeTables: (await ec2.send(new DescribeRouteTablesCommand({ Filters: ours }))).RouteTables?.length ?? 0,
-  };
-}
-
-/** Two AZs, one NAT: a public and a private subnet per AZ, one public route table and one per private subnet. */
-const oneNetwork = { vpcs: 1, subnets: 4, internetGateways: 1, natGateways: 1, elasticIps: 1, routeTables: 3 };
-const noNetwork = { vpcs: 0, subnets: 0, internetGateways: 0, natGateways: 0, elasticIps: 0, routeTables: 0 };
+const startRun = (name: string): Promise<Handle> => startEnvironmentRun(server.env.client, { taskQueue, tenant, spec: specOf(name) });
 
 /** What one environment named `name` should own, with `clean`'s names as the model. */
 function expectedInventory(names: readonly string[], model: { name: string; inventory: Inventory }): Omit<Inventory, 'vpcs' | 'oidcProviders'> {
@@ -194,7 +135,7 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   await untilReady(clean, 120_000);
   const cleanMs = Date.now() - cleanStart;
   const model = { name: 'clean', inventory: await awsInventory(aws.clientConfig) };
-  assert.deepEqual(await vpcParts(`${tenant}/clean`), oneNetwork);
+  assert.deepEqual(await vpcParts(aws.clientConfig, `${tenant}/clean`), oneNetwork);
   await clean.signal(teardownSignal, { reason: 'measured' });
   await clean.result();
   console.log(`clean run: ready in ${(cleanMs / 1000).toFixed(1)} s; owns ${JSON.stringify(model.inventory)}`);
@@ -315,13 +256,13 @@ test(`a worker SIGKILLed at ${killCount} random moments of whole runs and restar
   assert.equal(oidcProviders.length, names.length, `one OIDC provider per run: ${oidcProviders.join(', ')}`);
   assert.equal(vpcs.length, names.length, `one VPC per run: ${vpcs.join(', ')}`);
   // Every run's network at once, so one short network does not hide another.
-  const networks = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await vpcParts(`${tenant}/${name}`)] as const)));
+  const networks = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await vpcParts(aws.clientConfig, `${tenant}/${name}`)] as const)));
   assert.deepEqual(networks, Object.fromEntries(names.map((name) => [name, oneNetwork])), 'one VPC, 4 subnets, an internet gateway, a NAT gateway and its address, 3 route tables each');
 
   await Promise.all(handles.map((handle) => handle.signal(teardownSignal, { reason: 'chaos over' })));
   await Promise.all(handles.map((handle) => handle.result()));
   const left = await awsInventory(aws.clientConfig);
   assert.deepEqual(left, { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [], logGroups: [] });
-  for (const name of names) assert.deepEqual(await vpcParts(`${tenant}/${name}`), noNetwork, `${name}'s network is gone`);
+  for (const name of names) assert.deepEqual(await vpcParts(aws.clientConfig, `${tenant}/${name}`), noNetwork, `${name}'s network is gone`);
   console.log(`torn down; the whole test took ${((Date.now() - began) / 1000).toFixed(1)} s`);
 });

@@ -1,12 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { promisify } from 'node:util';
+import {
+  DescribeAddressesCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
+} from '@aws-sdk/client-ec2';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import type { EnvironmentSpec } from '../../src/domain/environment-spec';
+import { ownershipTagKeys } from '../../src/domain/ownership';
+import { environmentKey, phaseKey, tenantKey } from '../../src/domain/search-attributes';
+import type { provisionEnvironment } from '../../src/workflows';
+import { progressQuery, type Progress } from '../../src/workflows/messages';
+import type { KubeControlPlane } from './kube';
+import type { AwsClientConfig } from './moto';
 import { artifactsDir, freePort, waitFor } from './process';
+import type { DevServer } from './temporal';
+import { toolPath } from './tools';
 
 /** mulberry32: a tiny seeded generator, so a chaos run's kill plan is reproducible from its printed seed. */
 export function seededRandom(seed: number): () => number {
@@ -38,9 +52,10 @@ export interface AwsCrashProxy {
   /**
    * The next AWS request the worker makes is trapped: `crash` runs at `point` (the request not
    * yet forwarded, or moto's answer in hand), then the request's connection is dropped, as a
-   * dead process would drop it. Resolves with the operation it landed on.
+   * dead process would drop it. Resolves with the operation it landed on. With `only`, the next
+   * request whose operation it accepts (`POST /clusters/env/node-groups`, `CreateVpc`); others pass.
    */
-  trap(point: TrapPoint, crash: () => Promise<void>): Promise<string>;
+  trap(point: TrapPoint, crash: () => Promise<void>, only?: (operation: string) => boolean): Promise<string>;
   /** Drops an unsprung trap (the kill came another way). */
   disarm(): void;
   /** Resolves at the next AWS request the worker makes: its runs are moving again. */
@@ -57,7 +72,7 @@ export interface AwsCrashProxy {
 export async function awsCrashProxy(upstream: string): Promise<AwsCrashProxy> {
   const target = new URL(upstream);
   let waiting: (() => void)[] = [];
-  let armed: { point: TrapPoint; crash: () => Promise<void>; sprung: (operation: string) => void } | undefined;
+  let armed: { point: TrapPoint; crash: () => Promise<void>; sprung: (operation: string) => void; only?: (operation: string) => boolean } | undefined;
   const forward = (req: IncomingMessage, body: Buffer) => new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
     const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -74,19 +89,20 @@ export async function awsCrashProxy(upstream: string): Promise<AwsCrashProxy> {
     const body = Buffer.concat(chunks);
     for (const resolve of waiting) resolve();
     waiting = [];
-    const trap = armed;
+    const operation = operationOf(req, body.toString());
+    const trap = armed && (!armed.only || armed.only(operation)) ? armed : undefined;
     if (trap) armed = undefined;
     try {
       if (trap?.point === 'before-aws') {
         await trap.crash();
-        trap.sprung(operationOf(req, body.toString()));
+        trap.sprung(operation);
         res.destroy();
         return;
       }
       const answer = await forward(req, body);
       if (trap) {
         await trap.crash();
-        trap.sprung(operationOf(req, body.toString()));
+        trap.sprung(operation);
         res.destroy();
         return;
       }
@@ -101,7 +117,7 @@ export async function awsCrashProxy(upstream: string): Promise<AwsCrashProxy> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    trap: (point, crash) => new Promise((sprung) => void (armed = { point, crash, sprung })),
+    trap: (point, crash, only) => new Promise((sprung) => void (armed = { point, crash, sprung, ...(only ? { only } : {}) })),
     disarm: () => void (armed = undefined),
     nextRequest: () => new Promise((resolve) => void waiting.push(resolve)),
     close: () => new Promise((resolve) => {
@@ -219,3 +235,89 @@ export async function untilPolling(client: Client, taskQueue: string, worker: Wo
     return true;
   }, { timeoutMs, intervalMs: 100, giveUpIf: () => (worker.alive() ? undefined : `worker ${worker.pid} exited; see its log`) });
 }
+
+/** `npm run build`'s output: the image's worker.js and its prebuilt workflow bundle. */
+export interface BuiltWorker {
+  /** What `startWorkerProcess` runs with plain node. */
+  readonly compiledWorker: string;
+  remove(): void;
+}
+
+/**
+ * Builds the worker once for a whole test file, into a folder of its own inside the repository
+ * (so that node_modules resolves from it). Every restart is then node loading plain JavaScript:
+ * neither tsx compiling the sources nor webpack bundling the workflows.
+ */
+export async function buildWorker(repoRoot: string): Promise<BuiltWorker> {
+  const buildOut = join('test-artifacts', `chaos-dist-${process.pid}`);
+  const build = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, env: { ...process.env, EKSFLOW_BUILD_OUT: buildOut } });
+  assert.match(build.stdout, /workflow-bundle\.js/);
+  return { compiledWorker: join(repoRoot, buildOut, 'worker.js'), remove: () => rmSync(join(repoRoot, buildOut), { recursive: true, force: true }) };
+}
+
+export interface MotoWorkerOptions {
+  repoRoot: string;
+  server: DevServer;
+  /** moto, behind the crash proxy. */
+  proxy: AwsCrashProxy;
+  cluster: KubeControlPlane;
+  taskQueue: string;
+  logName: string;
+  compiledWorker: string;
+}
+
+/** The worker as deployed, configured only by its environment, talking to moto through the crash proxy; resolves once it polls. */
+export async function startMotoWorker({ repoRoot, server, proxy, cluster, taskQueue, logName, compiledWorker }: MotoWorkerOptions): Promise<WorkerProcess> {
+  const started = startWorkerProcess(repoRoot, {
+    EKSFLOW_CLOUD: 'aws', TEMPORAL_ADDRESS: server.address, EKSFLOW_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
+    KUBE_ACCESS: 'kubeconfig', KUBECONFIG: cluster.kubeconfigPath, HELM_PATH: toolPath('helm'), SKOPEO_PATH: toolPath('skopeo'),
+    // The test bed's apiserver answers before any run starts: eksctl's six looks 20 s apart
+    // would add 100 s of sleeping to every run, as in test/support/activity-deps.ts.
+    KUBE_API_READY_SUCCESSES: '2', KUBE_API_READY_INTERVAL_MS: '100',
+  }, logName, compiledWorker);
+  await untilPolling(server.env.client, taskQueue, started);
+  return started;
+}
+
+export type EnvironmentHandle = WorkflowHandle<typeof provisionEnvironment>;
+
+/** Started as the API starts one: with the search attributes, so its phase is on the server too. */
+export async function startEnvironmentRun(client: Client, { taskQueue, tenant, spec }: { taskQueue: string; tenant: string; spec: EnvironmentSpec }): Promise<EnvironmentHandle> {
+  return client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: `${tenant}.${spec.name}`, args: [{ environmentId: `${tenant}/${spec.name}`, spec }],
+    typedSearchAttributes: [{ key: tenantKey, value: tenant }, { key: environmentKey, value: spec.name }, { key: phaseKey, value: 'provisioning' }],
+  });
+}
+
+/** Resolves with the run's progress once it is ready; a run that is no longer provisioning nor ready (failed, rolled back) ends the wait at once. */
+export async function untilReady(handle: EnvironmentHandle, timeoutMs: number): Promise<Progress> {
+  // A query fails while no worker serves it (a kill): those are waited out.
+  let ended: string | undefined;
+  return waitFor(`${handle.workflowId} to be ready`, async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase !== 'provisioning' && progress.phase !== 'ready') ended = `${handle.workflowId} is ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`;
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs, intervalMs: 500, giveUpIf: () => ended });
+}
+
+/** The parts of an environment's VPC, counted by its ownership tag straight from EC2. */
+export async function vpcParts(config: AwsClientConfig, environmentId: string) {
+  const ec2 = new EC2Client(config);
+  const ours = [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environmentId] }];
+  const vpcIds = ((await ec2.send(new DescribeVpcsCommand({ Filters: ours }))).Vpcs ?? []).map((vpc) => vpc.VpcId!);
+  return {
+    vpcs: vpcIds.length,
+    subnets: (await ec2.send(new DescribeSubnetsCommand({ Filters: ours }))).Subnets?.length ?? 0,
+    internetGateways: (await ec2.send(new DescribeInternetGatewaysCommand({ Filters: ours }))).InternetGateways?.length ?? 0,
+    // EC2 lists deleted NAT gateways for an hour; they hold nothing.
+    // moto ignores tag filters on NAT gateways: they are counted in the environment's VPCs.
+    natGateways: vpcIds.length === 0 ? 0 : ((await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: vpcIds }] }))).NatGateways ?? []).filter((nat) => nat.State !== 'deleted').length,
+    elasticIps: (await ec2.send(new DescribeAddressesCommand({ Filters: ours }))).Addresses?.length ?? 0,
+    routeTables: (await ec2.send(new DescribeRouteTablesCommand({ Filters: ours }))).RouteTables?.length ?? 0,
+  };
+}
+
+/** Two AZs, one NAT: a public and a private subnet per AZ, one public route table and one per private subnet. */
+export const oneNetwork = { vpcs: 1, subnets: 4, internetGateways: 1, natGateways: 1, elasticIps: 1, routeTables: 3 };
+export const noNetwork = { vpcs: 0, subnets: 0, internetGateways: 0, natGateways: 0, elasticIps: 0, routeTables: 0 };
