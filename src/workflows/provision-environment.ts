@@ -10,7 +10,7 @@ import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
 import { roleNames } from '../domain/names';
 import { errorTypes } from '../domain/errors';
-import { driftOf, type DriftItem, type DriftReport } from '../domain/drift';
+import { describeDrift, driftOf, type DriftItem, type DriftReport } from '../domain/drift';
 import { latencyTable } from '../domain/latency';
 import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
@@ -178,7 +178,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   const showDetails = () => {
     // A markdown list: the UI renders current details as markdown, one step a line.
     const lines = [...(changing ? changing.steps.values() : progress.values())].map((s) => `- ${{ pending: '·', running: '▶', done: '✔', failed: '✖', compensated: '↺', skipped: '⊘' }[s.state]} ${s.id}${s.detail ? ` — ${s.detail}` : ''}`);
-    setCurrentDetails(`**${spec.name}**: ${phase}${changing && change ? ` (change ${change.id}: ${change.summary})` : ''}\n\n${lines.join('\n')}`);
+    // The last drift check, when it found something: the UI shows it above the steps.
+    const drifted = drift?.items.length ? `\n\n**drift** (checked ${drift.checkedAt}): ${drift.items.map(describeDrift).join('; ')}` : '';
+    setCurrentDetails(`**${spec.name}**: ${phase}${changing && change ? ` (change ${change.id}: ${change.summary})` : ''}${drifted}\n\n${lines.join('\n')}`);
   };
   // Only a run started with eksflow's search attributes may upsert them: a namespace without
   // them registered (the time-skipping test server has none) would fail every workflow task.
