@@ -750,10 +750,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   let lastDriftCheckMs = serving?.drift ? Date.parse(serving.drift.checkedAt) : Date.now();
   /** Compares the environment with its spec; with drift.correct, puts node group sizes and the app back. Never fails the run. */
   async function checkDrift(): Promise<void> {
+    const judged = spec;
     try {
       const observed = await aws.observeEnvironment({
         cluster: spec.name, nodegroups: Object.fromEntries(spec.nodeGroups.map((g) => [g.name, outputs.nodegroupNames?.[g.name] ?? g.name])), ...(spec.app ? { app: spec.app } : {}),
       });
+      // A change (or a scale) that began while AWS was being looked at makes the look stale: next time.
+      if (spec !== judged || phase !== 'ready') return;
       const items = driftOf(spec, { scaling: Object.fromEntries(scaling), ...(outputs.imageUri ? { imageUri: outputs.imageUri } : {}) }, observed);
       const report: DriftReport = { checkedAt: now(), items };
       if (items.length > 0 && spec.drift?.correct) report.corrected = await correctDrift(items);

@@ -132,7 +132,7 @@ test('Day 2 through the API: previewed, applied (scaled and relabelled, spot rep
   await bed.cloud.aws.eks.updateNodegroupScaling(name, 'on-demand', { minSize: 2, desiredSize: 3, maxSize: 7 }, 'by-hand');
   const drift = await waitFor('the drift to be reported', async () => {
     const report = (await get(name)).progress?.drift;
-    return report?.items.some((item) => item.subject === 'node group on-demand') && report;
+    return report?.items.some((item) => item.subject === 'node group on-demand' && item.field === 'maxSize') && report;
   }, { timeoutMs: 60_000, intervalMs: 300 });
   assert.deepEqual(drift.items, [{ subject: 'node group on-demand', field: 'maxSize', expected: '4', actual: '7' }]);
 
