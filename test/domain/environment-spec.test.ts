@@ -197,7 +197,7 @@ test('app and add-on mistakes are named by path', () => {
     '/addons/cloudwatch/logRetentionDays', '/addons/kube-proxy', '/app', '/app/containerPort', '/app/hpa/minReplicas', '/app/requests/cpu',
   ]);
   assert.match(messageAt(errors, '/addons/kube-proxy'), /not an add-on eksflow offers \(aws-load-balancer-controller, metrics-server/);
-  assert.match(messageAt(errors, '/app'), /give image.uri or image.import/);
+  assert.match(messageAt(errors, '/app'), /give image.uri, image.import or image.build/);
   assert.match(messageAt(errors, '/app/hpa/minReplicas'), /minReplicas 3 is above maxReplicas 2/);
   assert.match(messageAt(errors, '/addons/cloudwatch/logRetentionDays'), /one of 1, 3, 5, 7/);
   const outside = errorsOf({ ...minimal, image: { uri: 'nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 12, hpa: { minReplicas: 1, maxReplicas: 4 } } });
