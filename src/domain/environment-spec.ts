@@ -107,7 +107,7 @@ export const Image = Type.Object({
         upload: Type.String({ pattern: buildContextDigestPattern, description: 'sha256:<64 hex>, as POST /v1/build-contexts answered (`eksflow image build` uploads it)' }),
       }, { additionalProperties: false }),
     ], { description: 'git (url and ref) or upload (a tarball the API stored); never a path on the worker' }),
-    dockerfile: Type.String({ pattern: '^(?!/)[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,254}$', default: 'Dockerfile', description: 'the Dockerfile\'s path inside the context, relative, without ..' }),
+    dockerfile: Type.String({ minLength: 1, maxLength: 255, default: 'Dockerfile', description: 'the Dockerfile\'s path inside the context, relative, without ..' }),
     repository: EcrRepositoryName,
     tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', default: 'latest' }),
   }, { additionalProperties: false, description: 'build the image from source with buildah and push it to an ECR repository the run ensures' })),
@@ -245,7 +245,7 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
   for (const [key, given] of misfits) candidate[key] = given;
   const rules = ruleErrors(candidate as Partial<EnvironmentSpec>);
   // A build context's rule says precisely which alternative is wrong and why: the union's own error says less.
-  const precise = (path: string) => rules.some((rule) => rule.path.startsWith(`${path}/`));
+  const precise = (path: string) => rules.some((rule) => rule.path === path || rule.path.startsWith(`${path}/`));
   errors.push(...schemaErrors(EnvironmentSpec, candidate).filter((error) => error.path !== '/image/build/context' || !precise(error.path)));
   errors.push(...rules);
   return errors.length === 0 ? { ok: true, spec: candidate as EnvironmentSpec } : { ok: false, errors };
@@ -313,8 +313,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   }
   const built = isObject(spec.image) && isObject(spec.image.build) ? spec.image.build : undefined;
   errors.push(...buildContextProblems(built?.context));
-  if (typeof built?.dockerfile === 'string' && built.dockerfile.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-    errors.push({ path: '/image/build/dockerfile', message: `${built.dockerfile} must name a file inside the build context: a relative path without "..", "." or empty parts, such as Dockerfile or docker/app.Dockerfile` });
+  if (typeof built?.dockerfile === 'string' && built.dockerfile !== '' && (!/^[A-Za-z0-9_.@+/-]+$/.test(built.dockerfile) || built.dockerfile.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
+    errors.push({ path: '/image/build/dockerfile', message: `${built.dockerfile} must name a file inside the build context: a relative path of letters, digits and _.@+-/ without "..", "." or empty parts, such as Dockerfile or docker/app.Dockerfile` });
   }
   const imported = isObject(spec.image) && isObject(spec.image.import) ? spec.image.import : undefined;
   if (typeof imported?.source === 'string') {
