@@ -62,12 +62,12 @@ export function buildahBuilder({ buildah, insecureRegistries = [] }: BuildahBuil
       const local = `localhost/eksflow-build:${Date.now().toString(36)}`;
       const env = { ...process.env, BUILDAH_ISOLATION: 'chroot', REGISTRY_AUTH_FILE: authFile };
       try {
-        const built = await streamed(buildah, [...storage, 'bud', '--isolation', 'chroot', '--authfile', authFile, '--file', join(contextDir, dockerfile), '--tag', local, contextDir], { env, signal, onLog });
+        const built = await streamed(buildah, [...storage, 'bud', '--isolation', 'chroot', '--authfile', authFile, '--file', join(contextDir, dockerfile), '--tag', local, contextDir], { env, signal, onLog, work });
         if (built !== 0) throw new BuildFailure(`buildah bud exited with ${built}`, 'build', true);
         const digestFile = join(work, 'digest');
         const pushed = await streamed(buildah, [
           ...storage, 'push', '--authfile', authFile, '--digestfile', digestFile, '--retry', '3', `--tls-verify=${!insecureRegistries.includes(host)}`, local, `docker://${target}`,
-        ], { env, signal, onLog });
+        ], { env, signal, onLog, work });
         if (pushed !== 0) throw new BuildFailure(`buildah push to ${target} exited with ${pushed}`, 'push', false);
         return { digest: (await readFile(digestFile, 'utf8')).trim() };
       } finally {
@@ -80,9 +80,10 @@ export function buildahBuilder({ buildah, insecureRegistries = [] }: BuildahBuil
 }
 
 /** Runs a command, every output chunk to onLog; resolves with its exit code. */
-function streamed(command: string, args: string[], { env, signal, onLog }: { env: NodeJS.ProcessEnv; signal: AbortSignal; onLog: (text: string) => void }): Promise<number> {
+function streamed(command: string, args: string[], { env, signal, onLog, work }: { env: NodeJS.ProcessEnv; signal: AbortSignal; onLog: (text: string) => void; work: string }): Promise<number> {
   return new Promise((resolve, reject) => {
-    onLog(`$ ${command.split('/').pop()} ${args.filter((arg) => !arg.startsWith('/tmp/eksflow-build-')).join(' ')}\n`);
+    // The private store and auth file's paths say nothing to the reader of the log.
+    onLog(`$ ${command.split('/').pop()} ${args.map((arg) => arg.replaceAll(work, '<build>')).join(' ')}\n`);
     const child = spawn(command, args, { env, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.setEncoding('utf8').on('data', onLog);
     child.stderr.setEncoding('utf8').on('data', onLog);
