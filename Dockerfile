@@ -56,16 +56,22 @@ RUN set -eu; \
 
 # ---- the runtime: Node, helm, skopeo and the compiled programs, as an unprivileged user ----
 FROM ${NODE_IMAGE}
-# skopeo from Debian (its dependencies bring containers-common and the libraries it links);
-# CA certificates for the registries, AWS and the clusters the worker talks to.
+# skopeo and buildah from Debian (their dependencies bring containers-common and the libraries
+# they link), git for build contexts from a repository; CA certificates for the registries, AWS
+# and the clusters the worker talks to. buildah builds with vfs storage and chroot isolation, so
+# a Dockerfile of FROM/COPY needs no runtime; RUN steps need user namespaces in the container.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates skopeo \
+ && apt-get install -y --no-install-recommends ca-certificates skopeo buildah git \
  && rm -rf /var/lib/apt/lists/* \
- && skopeo --version
+ && skopeo --version && buildah --version
 # uid/gid 10001: outside the range of host users, so a mounted file is never readable by
 # accident; helm keeps its cache and repository config under the home directory.
 RUN groupadd --system --gid 10001 eksflow \
- && useradd --system --uid 10001 --gid 10001 --home-dir /home/eksflow --create-home --shell /usr/sbin/nologin eksflow
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home/eksflow --create-home --shell /usr/sbin/nologin eksflow \
+ && echo 'eksflow:100000:65536' >> /etc/subuid && echo 'eksflow:100000:65536' >> /etc/subgid \
+ && mkdir -p /var/lib/eksflow/build-contexts && chown -R 10001:10001 /var/lib/eksflow
+# (subordinate ids: buildah's rootless user namespace; the build-contexts directory: the
+# compose volume mounted there starts out owned by the app's user.)
 COPY --from=helm /usr/local/bin/helm /usr/local/bin/helm
 
 WORKDIR /app
@@ -77,6 +83,7 @@ COPY --from=build /app/dist ./dist
 ENV HOME=/home/eksflow \
     HELM_PATH=/usr/local/bin/helm \
     SKOPEO_PATH=/usr/bin/skopeo \
+    BUILDAH_PATH=/usr/bin/buildah \
     API_HOST=0.0.0.0 \
     API_PORT=8080
 USER 10001:10001

@@ -5,7 +5,9 @@ import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
 import { awsActivityDeps } from './src/activities/aws/clients';
 import { binaryHelm } from './src/activities/helm';
+import { buildahBuilder } from './src/activities/image-build';
 import { skopeoCopier } from './src/activities/image-import';
+import { defaultBuildContextDir } from './src/build-contexts/store';
 import { eksTokenAccess, kubeconfigAccess } from './src/activities/kube-access';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig, type Config } from './src/config';
@@ -82,6 +84,7 @@ export function defaultDeps(config: Config): ActivityDeps {
   const kube = config.KUBE_ACCESS === 'kubeconfig' ? kubeconfigAccess() : eksTokenAccess(aws.eks, { region: config.AWS_REGION, credentials: defaultProvider() });
   return {
     ...aws, kube, copier: skopeoCopier({ skopeo: config.SKOPEO_PATH }), helm: binaryHelm({ kube, binary: config.HELM_PATH }),
+    builder: buildahBuilder({ buildah: config.BUILDAH_PATH }), buildContextDir: config.EKSFLOW_BUILD_CONTEXT_DIR ?? defaultBuildContextDir(),
     kubeApiReadiness: { successes: config.KUBE_API_READY_SUCCESSES, intervalMs: config.KUBE_API_READY_INTERVAL_MS },
   };
 }

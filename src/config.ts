@@ -51,6 +51,12 @@ export const Config = Type.Object({
   }),
   KUBE_API_READY_INTERVAL_MS: Type.Integer({ default: 20_000, minimum: 0, description: 'milliseconds between two of those looks (eksctl: 20 s)' }),
   SKOPEO_PATH: Type.String({ default: 'skopeo', description: 'the image copier used for image imports' }),
+  BUILDAH_PATH: Type.String({ default: 'buildah', description: 'the image builder used for image.build (rootless, vfs storage, chroot isolation)' }),
+  EKSFLOW_BUILD_CONTEXT_DIR: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'where uploaded build contexts (POST /v1/build-contexts) and build logs are kept: the API writes uploads, the worker reads them and writes logs, so both must see the same directory; unset, $XDG_STATE_HOME/eksflow/build-contexts (~/.local/state/eksflow/build-contexts)',
+  })),
+  EKSFLOW_BUILD_CONTEXT_MAX_BYTES: Type.Integer({ default: 100 * 1024 * 1024, minimum: 1024, description: 'the largest build context upload the API takes, in bytes (as sent, gzipped or not)' }),
   HELM_PATH: Type.String({ default: 'helm', description: 'the helm v4 binary add-ons are installed with' }),
   EKSFLOW_WORKFLOW_BUNDLE: Type.Optional(Type.String({
     minLength: 1,

@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../domain/errors';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
@@ -18,6 +20,7 @@ import { createEksAddonActivities } from './eks-addons';
 import { createFargateActivities } from './fargate-profiles';
 import { createHelmActivities, type HelmApi } from './helm';
 import { createIamRoleActivities } from './iam-roles';
+import { createImageBuildActivities, imageBuildDeps, type ImageBuilder } from './image-build';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
 import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
@@ -44,8 +47,14 @@ export interface ActivityDeps {
   copier: ImageCopier;
   /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
   helm: HelmApi;
-  /** Where imported images are pushed. @default ECR itself */
+  /** Where imported and built images are pushed. @default ECR itself */
   imageDestination?: ImageDestination;
+  /** Builds image.build's images (`buildahBuilder`). @default none: such a step fails, naming what the worker lacks */
+  builder?: ImageBuilder;
+  /** Where uploaded build contexts are read and build logs written (EKSFLOW_BUILD_CONTEXT_DIR). @default none, as builder */
+  buildContextDir?: string;
+  /** git URL schemes a build context is cloned over. @default ['https'] */
+  gitProtocols?: string[];
   /** How much faster than AWS the cloud runs: activities' own pauses between looks shrink alike. @default 1 */
   timeScale?: number;
   /**
@@ -77,6 +86,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createUpgradePrecheckActivities(deps.kube),
     ...createNetworkActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
+    ...buildActivities(deps),
     ...helm,
     ...createEksAddonActivities(deps.eks, pace),
     ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole),
@@ -93,3 +103,16 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+function buildActivities(deps: ActivityDeps): ReturnType<typeof createImageBuildActivities> {
+  const builds = imageBuildDeps({
+    ecr: deps.ecr, destination: deps.imageDestination ?? ecrDestination(deps.ecr), ...(deps.builder ? { builder: deps.builder } : {}),
+    ...(deps.buildContextDir ? { buildContextDir: deps.buildContextDir } : {}), ...(deps.gitProtocols ? { gitProtocols: deps.gitProtocols } : {}),
+  });
+  if (builds) return createImageBuildActivities(builds);
+  return {
+    async buildImage() {
+      throw ApplicationFailure.nonRetryable('this worker builds no images: it was started without an image builder (BUILDAH_PATH) and a build context directory (EKSFLOW_BUILD_CONTEXT_DIR)', errorTypes.resourceFailed);
+    },
+  };
+}

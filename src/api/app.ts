@@ -18,6 +18,8 @@ import dashboardRoutes from './routes/dashboard';
 import type { KubeAccess } from '../activities/nodes-ready';
 import planRoutes from './routes/plans';
 import changeRoutes from './routes/changes';
+import buildContextRoutes from './routes/build-contexts';
+import { buildContextStore, defaultBuildContextDir } from '../build-contexts/store';
 
 export interface AppOptions {
   /** The Temporal client the routes use. */
@@ -58,10 +60,12 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
 
   const tenantAccess = parseTenantAccess(config.EKSFLOW_TENANT_ACCESS);
   fastify.decorate('tenantAccess', (tenant: string) => tenantAccess.get(tenant) ?? []);
+  fastify.decorate('buildContexts', buildContextStore(config.EKSFLOW_BUILD_CONTEXT_DIR ?? defaultBuildContextDir()));
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
   await fastify.register(changeRoutes);
   await fastify.register(kubeconfigRoutes);
+  await fastify.register(buildContextRoutes, { maxBytes: config.EKSFLOW_BUILD_CONTEXT_MAX_BYTES });
   await fastify.register(dashboardRoutes, clusters ? { clusters } : {});
   await fastify.register(environmentEventRoutes, {
     perToken: config.API_EVENT_STREAMS_PER_TOKEN, total: config.API_EVENT_STREAMS_TOTAL, maxLifetimeMs: config.API_EVENT_STREAM_MAX_SECONDS * 1000,

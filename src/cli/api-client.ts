@@ -62,8 +62,9 @@ export class ApiClient {
     return this.request<T>('DELETE', path);
   }
 
-  async request<T>(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<T> {
-    const response = await this.fetch(path, { method, body: init.body, headers: { accept: 'application/json', ...init.headers } }, AbortSignal.timeout(this.#timeoutMs));
+  /** @param init.timeoutMs for a request that takes longer than an ordinary one (an upload) */
+  async request<T>(method: string, path: string, init: { body?: string | Uint8Array; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<T> {
+    const response = await this.fetch(path, { method, body: init.body, headers: { accept: 'application/json', ...init.headers } }, AbortSignal.timeout(init.timeoutMs ?? this.#timeoutMs));
     return await response.json() as T;
   }
 

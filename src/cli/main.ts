@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerEnvCommands } from './commands/env';
+import { registerImageCommands } from './commands/image';
 import { registerPlanCommand } from './commands/plan';
 import { registerTokenCommand } from './commands/token';
 import { CliError, exitCodeHelp, exitCodes } from './exit-codes';
@@ -18,6 +19,7 @@ function buildProgram(): Command {
     .exitOverride();
   registerPlanCommand(program);
   registerEnvCommands(program);
+  registerImageCommands(program);
   registerTokenCommand(program);
   return program;
 }

@@ -38,6 +38,7 @@ const locations = {
   kubeBinDir: ['KUBE_BIN_DIR', () => cached('kubernetes', 'KUBERNETES_VERSION', 'bin'), 'kubernetes'],
   registry: ['REGISTRY_PATH', () => '/usr/bin/docker-registry', 'apt'],
   skopeo: ['SKOPEO_PATH', () => '/usr/bin/skopeo', 'apt'],
+  buildah: ['BUILDAH_PATH', () => '/usr/bin/buildah', 'apt'],
   chromium: ['CHROMIUM_PATH', () => '/usr/bin/chromium', 'apt'],
   metricsServer: ['METRICS_SERVER_PATH', () => cached('metrics-server', 'METRICS_SERVER_VERSION', 'bin', 'metrics-server'), 'metrics-server'],
   // The project's Node runtime (tools/install-node.sh), for running what the image runs.

@@ -6,7 +6,7 @@ import { clusterRoleExtraPolicies, configurationOverlay, coreAddonNames, coreAdd
 import { coreAddonStepIds } from './eks-addons-plan';
 import type { AddonName, EnvironmentSpec } from './environment-spec';
 import type { StepKind } from './latency';
-import { addAppSteps, corednsNeedsFargate, stepIds, type AddStep } from './planner';
+import { addAppSteps, buildSourceText, corednsNeedsFargate, imageBuildTitle, stepIds, type AddStep } from './planner';
 
 /**
  * What runs on the cluster, in a change plan: the core EKS add-ons, the catalog's add-ons, the
@@ -175,8 +175,10 @@ export function addAddonChanges(b: ChangeBuilder, { compute }: At): void {
   }
 }
 
-/** "repo:tag (from source)" or the uri: the image as a person reads it. */
-const imageOf = (spec: EnvironmentSpec) => spec.image?.uri ?? (spec.image?.import ? `${spec.image.import.repository}:${spec.image.import.tag} (from ${spec.image.import.source})` : undefined);
+/** "repo:tag (from source)", "repo:tag (built from …)" or the uri: the image as a person reads it. */
+const imageOf = (spec: EnvironmentSpec) => spec.image?.uri
+  ?? (spec.image?.import ? `${spec.image.import.repository}:${spec.image.import.tag} (from ${spec.image.import.source})` : undefined)
+  ?? (spec.image?.build ? `${spec.image.build.repository}:${spec.image.build.tag} (built from ${spec.image.build.dockerfile} of ${buildSourceText(spec.image.build)})` : undefined);
 
 // The app's fields a rollout applies (its Deployment, Service, HPA, VPA and SecurityGroupPolicy).
 const rolloutFields: ReadonlySet<string> = new Set([
@@ -185,25 +187,30 @@ const rolloutFields: ReadonlySet<string> = new Set([
 // Fields of the app's Service: the controller reconciles the NLB, which is waited for again.
 const loadBalancerFields: ReadonlySet<string> = new Set(['servicePort', 'scheme']);
 
-/** The image (imported again when its source changes) and the app (rolled, made, replaced or removed). Runs before the add-ons' part, which removes add-ons after the app. */
+/** The image (imported again when its source changes, built again when its build does) and the app (rolled, made, replaced or removed). Runs before the add-ons' part, which removes add-ons after the app. */
 export function addAppChanges(b: ChangeBuilder, { compute }: At): void {
   const { live, next } = b;
   const [importBefore, importAfter] = [live.image?.import, next.image?.import];
+  const [buildBefore, buildAfter] = [live.image?.build, next.image?.build];
+  // The ECR repository an import or a build pushes to.
+  const [ecrBefore, ecrAfter] = [importBefore ?? buildBefore, importAfter ?? buildAfter];
   if (!same(live.image, next.image)) b.accounted.add('image');
   else if (live.image) b.unchanged.push('image');
-  const repository = importAfter && importAfter.repository !== importBefore?.repository
-    ? b.add({ id: stepIds.ecrRepository, kind: 'ecr-repository', action: 'add', title: `ensure ECR repository ${importAfter.repository} (scan on push)`, change: `images now go to ${importAfter.repository}` })
+  const repository = ecrAfter && ecrAfter.repository !== ecrBefore?.repository
+    ? b.add({ id: stepIds.ecrRepository, kind: 'ecr-repository', action: 'add', title: `ensure ECR repository ${ecrAfter.repository} (scan on push)`, change: `images now go to ${ecrAfter.repository}` })
     : undefined;
-  const imported = importAfter && !same(importBefore, importAfter)
+  const newImage = importAfter && !same(importBefore, importAfter)
     ? b.add({ id: stepIds.imageImport, kind: 'image-import', action: importBefore ? 'update' : 'add', title: `copy ${importAfter.source} to ${importAfter.repository}:${importAfter.tag}`, change: fromTo('image', imageOf(live), imageOf(next)), dependsOn: [repository] })
-    : undefined;
+    : buildAfter && !same(buildBefore, buildAfter)
+      ? b.add({ id: stepIds.imageBuild, kind: 'image-build', action: buildBefore ? 'update' : 'add', title: imageBuildTitle(buildAfter), change: fromTo('image', imageOf(live), imageOf(next)), dependsOn: [repository] })
+      : undefined;
   const [appBefore, appAfter] = [live.app, next.app];
   const namespaceOf = (app: NonNullable<EnvironmentSpec['app']>) => app.namespace ?? app.name;
   // What a rollout or a new app waits for, when this plan installs or upgrades it.
   const addonSteps = (names: (AddonName | false | undefined)[]) => names.filter((n): n is AddonName => Boolean(n))
     .flatMap((n) => [stepIds.addon(n), changeStepIds.addonUpgrade(n)]);
   if (!appBefore && !appAfter) {
-    if (!same(live.image, next.image) && !imported) b.settings.push(`${fromTo('image', imageOf(live), imageOf(next))} (no app runs it)`);
+    if (!same(live.image, next.image) && !newImage) b.settings.push(`${fromTo('image', imageOf(live), imageOf(next))} (no app runs it)`);
     return;
   }
   if (appBefore && (!appAfter || namespaceOf(appBefore) !== namespaceOf(appAfter) || appBefore.name !== appAfter.name)) {
@@ -225,7 +232,7 @@ export function addAppChanges(b: ChangeBuilder, { compute }: At): void {
       const vpa = b.step(stepIds.appVpa);
       if (vpa && b.has(stepIds.addon('vertical-pod-autoscaler'))) vpa.dependsOn.push(stepIds.addon('vertical-pod-autoscaler'));
     });
-    addAppSteps(appAfter!, add, { after: [...compute, imported, appBefore ? changeStepIds.appRemove : undefined] });
+    addAppSteps(appAfter!, add, { after: [...compute, newImage, appBefore ? changeStepIds.appRemove : undefined] });
     return;
   }
   const app = appAfter!;
@@ -233,7 +240,7 @@ export function addAppChanges(b: ChangeBuilder, { compute }: At): void {
   for (const field of fields.filter((f) => !rolloutFields.has(f))) b.refuse(`/app/${field}`, `app.${field} cannot be changed by apply yet; the way out: remove the app in one apply and add it back in the next`);
   const changes = fields.filter((f) => rolloutFields.has(f)).map((f) => (f === 'env' ? `env ${mapChange(appBefore[f], app[f])}` : fromTo(f, appBefore[f], app[f])));
   if (!same(live.image, next.image)) {
-    const kept = importBefore && importAfter?.repository !== importBefore.repository ? `; the ECR repository ${importBefore.repository} is kept` : '';
+    const kept = ecrBefore && ecrAfter?.repository !== ecrBefore.repository ? `; the ECR repository ${ecrBefore.repository} is kept` : '';
     changes.unshift(`${fromTo('image', imageOf(live), imageOf(next))}${kept}`);
   }
   if (changes.length === 0) {
@@ -244,7 +251,7 @@ export function addAppChanges(b: ChangeBuilder, { compute }: At): void {
   const needs = addonSteps(['aws-load-balancer-controller', app.hpa && 'metrics-server', app.vpa && 'vertical-pod-autoscaler']);
   const rollout = b.add({
     id: changeStepIds.appRollout, kind: 'app-update', action: 'update', title: `apply ${app.name}'s Deployment, Service, HPA and VPA and wait for the rollout`, change: changes.join('; '),
-    dependsOn: [imported, ...compute],
+    dependsOn: [newImage, ...compute],
   });
   b.deferred.push(() => b.step(rollout)!.dependsOn.push(...needs.filter((id) => b.has(id)), ...b.ids('eks-addon')));
   if (fields.some((f) => loadBalancerFields.has(f))) {

@@ -84,6 +84,8 @@ export const FargateProfile = Type.Object({
 }, { additionalProperties: false });
 
 const EcrRepositoryName = Type.String({ pattern: '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$', minLength: 2, maxLength: 256 });
+/** An uploaded build context's name: its tarball's SHA-256. */
+export const buildContextDigestPattern = '^sha256:[0-9a-f]{64}$';
 const ImageReference = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._\\-/:@]*$', minLength: 3, maxLength: 512 });
 
 export const Image = Type.Object({
@@ -93,7 +95,25 @@ export const Image = Type.Object({
     repository: EcrRepositoryName,
     tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', default: 'latest' }),
   }, { additionalProperties: false, description: 'copy source into an ECR repository the run ensures' })),
-}, { additionalProperties: false, description: 'uri, or import' });
+  build: Type.Optional(Type.Object({
+    context: Type.Union([
+      Type.Object({
+        git: Type.Object({
+          url: Type.String({ pattern: '^https://[^\\s@]+$', maxLength: 2048, description: 'an https:// git URL the worker can clone without credentials' }),
+          ref: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$', description: 'a branch or tag (cloned with --depth 1)' }),
+        }, { additionalProperties: false }),
+      }, { additionalProperties: false }),
+      Type.Object({
+        upload: Type.String({ pattern: buildContextDigestPattern, description: 'sha256:<64 hex>, as POST /v1/build-contexts answered (`eksflow image build` uploads it)' }),
+      }, { additionalProperties: false }),
+    ], { description: 'git (url and ref) or upload (a tarball the API stored); never a path on the worker' }),
+    dockerfile: Type.String({ minLength: 1, maxLength: 255, default: 'Dockerfile', description: 'the Dockerfile\'s path inside the context, relative, without ..' }),
+    repository: EcrRepositoryName,
+    tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', default: 'latest' }),
+  }, { additionalProperties: false, description: 'build the image from source with buildah and push it to an ECR repository the run ensures' })),
+}, { additionalProperties: false, description: 'uri, import or build' });
+
+export type ImageBuildSpec = NonNullable<Static<typeof Image>['build']>;
 
 /** The add-ons eksflow installs, by the names the catalog and the API use. */
 export const addonNames = [
@@ -223,8 +243,11 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
   });
   const candidate = Value.Default(EnvironmentSpec, request) as Record<string, unknown>;
   for (const [key, given] of misfits) candidate[key] = given;
-  errors.push(...schemaErrors(EnvironmentSpec, candidate));
-  errors.push(...ruleErrors(candidate as Partial<EnvironmentSpec>));
+  const rules = ruleErrors(candidate as Partial<EnvironmentSpec>);
+  // A build context's rule says precisely which alternative is wrong and why: the union's own error says less.
+  const precise = (path: string) => rules.some((rule) => rule.path === path || rule.path.startsWith(`${path}/`));
+  errors.push(...schemaErrors(EnvironmentSpec, candidate).filter((error) => error.path !== '/image/build/context' || !precise(error.path)));
+  errors.push(...rules);
   return errors.length === 0 ? { ok: true, spec: candidate as EnvironmentSpec } : { ok: false, errors };
 }
 
@@ -285,8 +308,13 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   });
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
-  if (isObject(spec.image) && Boolean(spec.image.uri) === Boolean(spec.image.import)) {
-    errors.push({ path: '/image', message: 'give either uri (an image the cluster can pull) or import (copy it into ECR), exactly one' });
+  if (isObject(spec.image) && [spec.image.uri, spec.image.import, spec.image.build].filter(Boolean).length !== 1) {
+    errors.push({ path: '/image', message: 'give exactly one of uri (an image the cluster can pull), import (copy it into ECR) or build (build it from source into ECR)' });
+  }
+  const built = isObject(spec.image) && isObject(spec.image.build) ? spec.image.build : undefined;
+  errors.push(...buildContextProblems(built?.context));
+  if (typeof built?.dockerfile === 'string' && built.dockerfile !== '' && (!/^[A-Za-z0-9_.@+/-]+$/.test(built.dockerfile) || built.dockerfile.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
+    errors.push({ path: '/image/build/dockerfile', message: `${built.dockerfile} must name a file inside the build context: a relative path of letters, digits and _.@+-/ without "..", "." or empty parts, such as Dockerfile or docker/app.Dockerfile` });
   }
   const imported = isObject(spec.image) && isObject(spec.image.import) ? spec.image.import : undefined;
   if (typeof imported?.source === 'string') {
@@ -294,7 +322,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     if (refusal) errors.push({ path: '/image/import/source', message: refusal });
   }
   if (isObject(spec.app)) {
-    if (!isObject(spec.image)) errors.push({ path: '/app', message: 'the app runs the environment\'s image: give image.uri or image.import too' });
+    if (!isObject(spec.image)) errors.push({ path: '/app', message: 'the app runs the environment\'s image: give image.uri, image.import or image.build too' });
     const { hpa, replicas } = spec.app;
     if (isObject(hpa) && Number.isInteger(hpa.minReplicas) && Number.isInteger(hpa.maxReplicas)) {
       if (hpa.minReplicas > hpa.maxReplicas) errors.push({ path: '/app/hpa/minReplicas', message: `minReplicas ${hpa.minReplicas} is above maxReplicas ${hpa.maxReplicas}` });
@@ -316,6 +344,32 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
   errors.push(...accessProblems(spec.access));
+  return errors;
+}
+
+const uploadWayOut = 'upload the directory with `eksflow image build <dir> --env <name>` (or POST /v1/build-contexts) and give the sha256 it answers';
+
+/** What is wrong with a build context, each at its path: a git source is https only, an upload is named by its digest. */
+function buildContextProblems(context: unknown): SpecError[] {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return [];
+  const { git, upload } = context as { git?: unknown; upload?: unknown };
+  const at = '/image/build/context';
+  if ((git === undefined) === (upload === undefined)) {
+    return [{ path: at, message: `give exactly one of git ({ url, ref }: an https repository the worker clones) or upload (sha256:…); ${uploadWayOut}` }];
+  }
+  const errors: SpecError[] = [];
+  if (typeof git === 'object' && git !== null) {
+    const { url, ref } = git as { url?: unknown; ref?: unknown };
+    if (typeof url === 'string' && !/^https:\/\/[^\s@]+$/.test(url)) {
+      errors.push({ path: `${at}/git/url`, message: `${url} is not an https:// URL without credentials: the worker clones only public https repositories (never file:, ssh: or a path on the worker); ${uploadWayOut}` });
+    }
+    if (typeof ref === 'string' && (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(ref) || ref.split('/').includes('..'))) {
+      errors.push({ path: `${at}/git/ref`, message: `${ref} is not a branch or tag name (letters, digits, ".", "_", "/" and "-", not starting with "-")` });
+    }
+  }
+  if (typeof upload === 'string' && !new RegExp(buildContextDigestPattern).test(upload)) {
+    errors.push({ path: `${at}/upload`, message: `${upload} is not an upload's name (sha256: and 64 lower-case hex digits); ${uploadWayOut}` });
+  }
   return errors;
 }
 

@@ -35,11 +35,13 @@ export const errorTypes = {
    * clients still request): nothing has changed yet; the message names each and the way out.
    */
   upgradeBlocked: 'UpgradeBlocked',
+  /** An image.build's Dockerfile did not build: the message ends with the build log's last lines. */
+  imageBuildFailed: 'ImageBuildFailed',
 } as const;
 
 export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];
 
 /** The types a workflow must never retry: listed in every activity profile. */
 export const nonRetryableErrorTypes: ErrorType[] = [
-  errorTypes.invalidSpec, errorTypes.invalidPlan, errorTypes.resourceNotOwned, errorTypes.awsClientError, errorTypes.resourceFailed,
+  errorTypes.invalidSpec, errorTypes.invalidPlan, errorTypes.resourceNotOwned, errorTypes.awsClientError, errorTypes.resourceFailed, errorTypes.imageBuildFailed,
 ];

@@ -5,7 +5,7 @@
  * waits poll densely around it and give up well past the p90.
  */
 export const stepKinds = [
-  'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import',
+  'network', 'cluster-role', 'node-role', 'fargate-role', 'ecr-repository', 'image-import', 'image-build',
   'cluster', 'cluster-logging', 'oidc-provider', 'nodegroup', 'nodes-ready', 'fargate-profile',
   'irsa-role', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'kube-api-ready', 'coredns-fargate',
   'access-entry',
@@ -54,6 +54,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   'irsa-role': { medianSeconds: 10, p90Seconds: 20 },
   'ecr-repository': { medianSeconds: 2, p90Seconds: 5 },
   'image-import': { medianSeconds: 60, p90Seconds: 180 },
+  // No published figure: an assumption. buildah with vfs storage copies each layer whole and
+  // keeps no cache between builds, so a small app's Dockerfile (a base image pulled, a few
+  // COPY/RUN steps) takes 1–3 min, and the push to ECR in the same region under a minute; a
+  // dependency-heavy build (npm ci, compiling) reaches ~10 min, the p90.
+  'image-build': { medianSeconds: 150, p90Seconds: 600 },
   cluster: { medianSeconds: 600, p90Seconds: 900 },
   'cluster-logging': { medianSeconds: 60, p90Seconds: 120 },
   'oidc-provider': { medianSeconds: 5, p90Seconds: 10 },

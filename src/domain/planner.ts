@@ -1,7 +1,7 @@
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
-import type { AppSpec, EnvironmentSpec } from './environment-spec';
+import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
@@ -50,6 +50,7 @@ export const stepIds = {
   fargateRole: 'iam:fargate-pod-execution-role',
   ecrRepository: 'ecr:repository',
   imageImport: 'ecr:image-import',
+  imageBuild: 'ecr:image-build',
   cluster: 'eks:cluster',
   clusterLogging: 'eks:control-plane-logging',
   oidcProvider: 'iam:oidc-provider',
@@ -123,6 +124,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.import.repository} (scan on push)`);
     add(stepIds.imageImport, 'image-import', `copy ${spec.image.import.source} to ${spec.image.import.repository}:${spec.image.import.tag}`, [stepIds.ecrRepository]);
   }
+  if (spec.image?.build) {
+    add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.build.repository} (scan on push)`);
+    add(stepIds.imageBuild, 'image-build', imageBuildTitle(spec.image.build), [stepIds.ecrRepository]);
+  }
   add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
   if (spec.controlPlaneLogging.length > 0) {
     add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
@@ -156,6 +161,12 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   return schedulePlan(spec, steps);
 }
 
+/** Where an image.build's source is, as a person reads it. */
+export const buildSourceText = ({ context }: ImageBuildSpec): string => ('git' in context ? `${context.git.url} at ${context.git.ref}` : `upload ${context.upload.slice(0, 'sha256:'.length + 12)}`);
+
+/** The image-build step's title, in a creation plan and a change plan alike. */
+export const imageBuildTitle = (build: ImageBuildSpec): string => `build ${build.dockerfile} of ${buildSourceText(build)} with buildah and push it to ${build.repository}:${build.tag}`;
+
 export type AddStep = (id: string, kind: StepKind, title: string, dependsOn?: (string | undefined)[], subject?: string) => void;
 
 /**
@@ -183,7 +194,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
   }
   const { app } = spec;
   if (app) {
-    const image = spec.image?.import ? stepIds.imageImport : undefined;
+    const image = spec.image?.import ? stepIds.imageImport : spec.image?.build ? stepIds.imageBuild : undefined;
     const vpa = app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined;
     const needs = [stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
     addAppSteps(app, add, { after: [...compute, image, ...needs, ...appIdentity], vpaAfter: vpa, appVpaStep });

@@ -26,6 +26,18 @@ export const heartbeatingWait: ActivityOptions = {
 };
 
 /**
+ * Building an image from source (image.build): as long as a Dockerfile takes, heartbeating the
+ * log's last lines, so a lost worker is noticed within a minute. A Dockerfile that does not
+ * build fails at once (ImageBuildFailed); a failed push or clone is tried again.
+ */
+export const imageBuild: ActivityOptions = {
+  ...waitForCancellation,
+  startToCloseTimeout: '45 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/**
  * Draining a node group: as long as its pods take to leave (EKS gives a managed group's drain
  * 15 min before PodEvictionFailure), heartbeating each look. A drain that stops making
  * progress fails itself with its blockers (DrainBlocked, non-retryable); a lost worker's is

@@ -1,6 +1,6 @@
 import {
   ActivityFailure, allHandlersFinished, CancelledFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, currentUpdateInfo, executeChild, isCancellation, patched, proxyActivities,
-  setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AddonContext } from '../activities/addons/addon-module';
@@ -19,7 +19,7 @@ import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { serviceAccountKey, workloadRoleName } from '../domain/workload-identity';
-import { addonInstall, autoscalingProbe, awsCall, drainWait, heartbeatingWait } from './activity-options';
+import { addonInstall, autoscalingProbe, awsCall, drainWait, heartbeatingWait, imageBuild } from './activity-options';
 import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions, type OnCluster } from './delete-resources';
 import { teardownEnvironment } from './teardown-environment';
 import { changeHandlers } from './change-steps';
@@ -40,6 +40,7 @@ const waits = proxyActivities<Activities>(heartbeatingWait);
 const installs = proxyActivities<Activities>(addonInstall);
 const probes = proxyActivities<Activities>(autoscalingProbe);
 const drains = proxyActivities<Activities>(drainWait);
+const builds = proxyActivities<Activities>(imageBuild);
 
 export interface ProvisionInput {
   /** Stable identity of the environment (tenant and name); the workflow ID is derived from it. */
@@ -313,7 +314,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await waitUntil(step, () => aws.describeFargateProfile({ cluster: spec.name, name: profile.name }), (p) => p.status === 'ACTIVE', (p) => `Fargate profile ${p.status}`, failedState);
     },
     'ecr-repository': async (step) => {
-      const { repository } = spec.image!.import!;
+      const { repository } = (spec.image!.import ?? spec.image!.build)!;
       await create(step, { kind: 'ecr-repository', name: repository, region: spec.region }, () => aws.ensureEcrRepository({ owner, region: spec.region, name: repository, tags: spec.tags }));
     },
     'image-import': async (step) => {
@@ -321,6 +322,16 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const imported = await waits.importImage({ source, repository, tag });
       outputs.imageUri = imported.imageUri;
       update(step.id, { detail: imported.imageUri });
+    },
+    'image-build': async (step) => {
+      const { context, dockerfile, repository, tag } = spec.image!.build!;
+      // Named before it starts, so its log can be read while it builds and after it failed.
+      const buildId = uuid4();
+      const log = `/v1/environments/${spec.name}/builds/${buildId}/log`;
+      update(step.id, { detail: `build ${buildId} (log: ${log})` });
+      const built = await builds.buildImage({ owner, environmentId, buildId, context, dockerfile, repository, tag });
+      outputs.imageUri = built.imageUri;
+      update(step.id, { detail: `${built.imageUri}; build ${buildId} (log: ${log}): ${built.logTail.slice(-3).join(' | ')}` });
     },
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
@@ -935,7 +946,7 @@ function validateChange(wanted: EnvironmentSpec, previewed: ChangePlan | undefin
 const changeStepKinds: ReadonlySet<string> = new Set([
   'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
   'access-entry-delete', 'access-entry-update', 'addon-upgrade', 'app-update', 'eks-addon-update',
-  'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
+  'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'image-build', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
   'workload-role', 'service-account', 'pod-identity-association', 'pod-identity-agent', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'access-entry', 'kube-api-ready',
   'coredns-fargate', 'eks-addons-check', 'eks-addon', 'nodes-ready',
 ]);

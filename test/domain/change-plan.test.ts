@@ -471,3 +471,30 @@ test('every difference in any field becomes a step, a setting or a refusal: noth
   const topLevel = ['name', 'kubernetesVersion', 'tags', 'network', 'controlPlaneLogging', 'nodeGroups', 'fargateProfiles', 'image', 'app', 'addons', 'eksAddons', 'autoscaling', 'access', 'serviceAccounts', 'onFailure', 'ttl'];
   assert.deepEqual(topLevel.filter((field) => !covered.has(field)), [], 'every top-level field was changed at least once');
 });
+
+test('a changed image.build (ref, upload, dockerfile, tag) builds again before the rollout; the same one builds nothing', () => {
+  const app = { name: 'web', containerPort: 8080 };
+  const built = (build: Json) => spec({ image: { build: { repository: 'team/web', ...build } }, app, addons: { 'aws-load-balancer-controller': {} } });
+  const git = { git: { url: 'https://github.com/example/web.git', ref: 'v1' } };
+  const live = built({ context: git, tag: '1' });
+  const changes: Json[] = [
+    { context: { git: { ...git.git, ref: 'v2' } }, tag: '1' },
+    { context: { upload: `sha256:${'0f'.repeat(32)}` }, tag: '1' },
+    { context: git, dockerfile: 'Dockerfile.prod', tag: '1' },
+    { context: git, tag: '2' },
+  ];
+  for (const build of changes) {
+    const plan = planChange(live, built(build));
+    const step = stepOf(plan, stepIds.imageBuild);
+    assert.equal(step.kind, 'image-build');
+    assert.equal(step.action, 'update');
+    assert.ok(before(plan, stepIds.imageBuild, changeStepIds.appRollout), 'the rollout waits for the new image');
+    assert.match(stepOf(plan, changeStepIds.appRollout).change, /^image team\/web:1 \(built from Dockerfile of https:\/\/github\.com\/example\/web\.git at v1\) → team\/web:/);
+    assert.ok(!ids(plan).includes(stepIds.ecrRepository), 'the repository is the same');
+  }
+  assert.equal(planChange(live, built({ context: git, tag: '1' })).empty, true);
+  const moved = planChange(live, built({ context: git, tag: '1', repository: 'team/other' }));
+  assert.ok(before(moved, stepIds.ecrRepository, stepIds.imageBuild), 'a new repository is ensured before the build pushes to it');
+  const fromUri = planChange(spec({ image: { uri: 'nginx:1.27' }, app, addons: { 'aws-load-balancer-controller': {} } }), live);
+  assert.equal(stepOf(fromUri, stepIds.imageBuild).action, 'add');
+});

@@ -197,7 +197,7 @@ test('app and add-on mistakes are named by path', () => {
     '/addons/cloudwatch/logRetentionDays', '/addons/kube-proxy', '/app', '/app/containerPort', '/app/hpa/minReplicas', '/app/requests/cpu',
   ]);
   assert.match(messageAt(errors, '/addons/kube-proxy'), /not an add-on eksflow offers \(aws-load-balancer-controller, metrics-server/);
-  assert.match(messageAt(errors, '/app'), /give image.uri or image.import/);
+  assert.match(messageAt(errors, '/app'), /give image.uri, image.import or image.build/);
   assert.match(messageAt(errors, '/app/hpa/minReplicas'), /minReplicas 3 is above maxReplicas 2/);
   assert.match(messageAt(errors, '/addons/cloudwatch/logRetentionDays'), /one of 1, 3, 5, 7/);
   const outside = errorsOf({ ...minimal, image: { uri: 'nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 12, hpa: { minReplicas: 1, maxReplicas: 4 } } });
@@ -220,4 +220,32 @@ test('spot groups, taints, labels, logging and ttl round-trip', () => {
   assert.deepEqual(paths({ ...minimal, controlPlaneLogging: ['api', 'api'] }), ['/controlPlaneLogging']);
   assert.deepEqual(paths({ ...minimal, controlPlaneLogging: ['kubelet'] }), ['/controlPlaneLogging/0']);
   assert.deepEqual(paths({ ...minimal, ttl: 'forever' }), ['/ttl']);
+});
+
+test('image.build: a git https URL and ref, or an uploaded digest, with a Dockerfile inside the context; refusals say why and what to do', () => {
+  const upload = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const build = (b: Record<string, unknown>) => ({ ...minimal, image: { build: { repository: 'team/app', ...b } } });
+  const parsed = parseEnvironmentSpec(build({ context: { upload } }));
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  assert.deepEqual(parsed.spec.image?.build, { context: { upload }, dockerfile: 'Dockerfile', repository: 'team/app', tag: 'latest' }, 'Dockerfile and latest by default');
+  assert.ok(parseEnvironmentSpec(build({ context: { git: { url: 'https://github.com/example/app.git', ref: 'release/1.2' } }, dockerfile: 'docker/app.Dockerfile', tag: 'v1' })).ok);
+
+  const refusals: [Record<string, unknown>, string, RegExp][] = [
+    [{ context: { git: { url: 'http://github.com/example/app.git', ref: 'main' } } }, '/image/build/context/git/url', /is not an https:\/\/ URL.*eksflow image build <dir>/],
+    [{ context: { git: { url: 'file:///etc', ref: 'main' } } }, '/image/build/context/git/url', /never file:, ssh: or a path on the worker/],
+    [{ context: { git: { url: 'https://user:secret@github.com/x.git', ref: 'main' } } }, '/image/build/context/git/url', /without credentials/],
+    [{ context: { git: { url: 'https://github.com/x.git', ref: '--upload-pack=evil' } } }, '/image/build/context/git/ref', /not a branch or tag name/],
+    [{ context: { upload: 'sha256:abc' } }, '/image/build/context/upload', /sha256: and 64 lower-case hex digits/],
+    [{ context: { upload, git: { url: 'https://github.com/x.git', ref: 'main' } } }, '/image/build/context', /exactly one of git/],
+    [{ context: { upload }, dockerfile: '../Dockerfile' }, '/image/build/dockerfile', /inside the build context/],
+    [{ context: { upload }, dockerfile: '/etc/Dockerfile' }, '/image/build/dockerfile', /relative/],
+  ];
+  for (const [given, path, message] of refusals) {
+    const result = parseEnvironmentSpec(build(given));
+    assert.ok(!result.ok, JSON.stringify(given));
+    assert.deepEqual(result.errors.map((e) => e.path), [path], `${JSON.stringify(given)}: ${JSON.stringify(result.errors)}`);
+    assert.match(result.errors[0]!.message, message);
+  }
+  assert.deepEqual(paths({ ...minimal, image: { uri: 'a/b:c', build: { context: { upload }, repository: 'team/b' } } }), ['/image']);
+  assert.match(messageAt(errorsOf({ ...minimal, image: {} }), '/image'), /exactly one of uri .*, import .* or build/);
 });

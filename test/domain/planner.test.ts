@@ -225,3 +225,22 @@ test('an add-on scheduled before the nodes are Ready breaks a rule', () => {
   const early = base.steps.map((s) => (s.id === stepIds.addon('metrics-server') ? { ...s, dependsOn: [stepIds.cluster] } : s));
   assert.throws(() => schedulePlan(withAddon, early), /addon:metrics-server does not wait for k8s:nodes-ready\/on-demand, but add-on and app pods need Ready nodes/);
 });
+
+test('an image built from source: the ECR repository, then the build beside the control plane, the app after it', () => {
+  const upload = `sha256:${'ab'.repeat(32)}`;
+  const plan = planEnvironment(spec({
+    image: { build: { context: { upload }, repository: 'team/app', tag: '1.0' } },
+    app: { name: 'web', containerPort: 8080 }, addons: { 'aws-load-balancer-controller': {} },
+  }));
+  const build = plan.steps.find((step) => step.id === stepIds.imageBuild)!;
+  assert.equal(build.kind, 'image-build');
+  assert.deepEqual(build.dependsOn, [stepIds.ecrRepository]);
+  assert.equal(build.estimateSeconds, latencyTable['image-build'].medianSeconds);
+  assert.match(build.title, /build Dockerfile of upload sha256:abababababab with buildah and push it to team\/app:1\.0/);
+  assert.equal(waveOf(plan, stepIds.imageBuild), 1, 'the build overlaps the control plane');
+  assert.ok(plan.steps.find((step) => step.id === stepIds.app)!.dependsOn.includes(stepIds.imageBuild), 'the app waits for its image');
+  assert.ok(!plan.steps.some((step) => step.id === stepIds.imageImport));
+  const git = planEnvironment(spec({ image: { build: { context: { git: { url: 'https://github.com/example/app.git', ref: 'v1.2' } }, dockerfile: 'docker/Dockerfile', repository: 'team/app' } } }));
+  assert.match(git.steps.find((step) => step.id === stepIds.imageBuild)!.title, /build docker\/Dockerfile of https:\/\/github\.com\/example\/app\.git at v1\.2 .* team\/app:latest/);
+  assert.ok(!planEnvironment(spec({ image: { uri: 'nginx:1.27' } })).steps.some((step) => step.kind === 'image-build' || step.kind === 'ecr-repository'), 'only specs with image.build have the step');
+});

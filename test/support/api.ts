@@ -58,13 +58,13 @@ export async function apiFor(temporal: Client, settings: Record<string, string> 
  * nowhere, so a request that got past validation to start a run fails as a 5xx, never a 400.
  * Made before the file's tests and closed after them.
  */
-export function apiWithoutTemporalPerFile(): { readonly bed: ApiBed; readonly temporal: Client } {
+export function apiWithoutTemporalPerFile(settings: Record<string, string> = {}): { readonly bed: ApiBed; readonly temporal: Client } {
   let connection: Connection | undefined;
   let made: { bed: ApiBed; temporal: Client } | undefined;
   before(async () => {
     connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 200 });
     const temporal = new Client({ connection });
-    made = { bed: await apiFor(temporal), temporal };
+    made = { bed: await apiFor(temporal, settings), temporal };
   });
   after(async () => {
     await made?.bed.api.close();

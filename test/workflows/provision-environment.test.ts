@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, test } from 'node:test';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
@@ -17,6 +18,8 @@ import { progressQuery, scaleNodeGroupUpdate, teardownSignal, type Progress } fr
 import type { provisionEnvironment } from '../../src/workflows';
 import type { ProvisionInput } from '../../src/workflows/provision-environment';
 import { buildWorkflowBundle, prebuiltBundleOptions } from '../../worker';
+import { buildContextStore } from '../../src/build-contexts/store';
+import { writeTar } from '../../src/build-contexts/tar';
 import { testActivityDeps } from '../support/activity-deps';
 import { awsInventory, type Inventory } from '../support/aws-inventory';
 import { withFault, type Fault } from '../support/faults';
@@ -80,9 +83,9 @@ let runs = 0;
 type Handle = WorkflowHandleWithFirstExecutionRunId<typeof provisionEnvironment>;
 
 /** Starts provisionEnvironment on a fresh worker (whose activities may carry one injected fault) and runs `body` while it lives. */
-async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>, input: Partial<ProvisionInput> = {}, on = env): Promise<T> {
+async function withRun<T>(spec: EnvironmentSpec, fault: Fault | undefined, body: (handle: Handle) => Promise<T>, input: Partial<ProvisionInput> = {}, on = env, deps: { buildContextDir?: string } = {}): Promise<T> {
   const taskQueue = `provision-${++runs}`;
-  const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images })), fault);
+  const activities = withFault(createActivities(testActivityDeps({ aws, kubeconfigPath: cluster.kubeconfigPath, registry: images, ...deps })), fault);
   const worker = await Worker.create({ connection: on.nativeConnection, taskQueue, ...prebuiltBundleOptions(bundle), activities });
   return worker.runUntil(async () => {
     const handle = await on.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
@@ -303,6 +306,47 @@ test('a failed image import rolls back the repository with everything else', asy
   assert.ok(error instanceof WorkflowFailedError);
   assert.equal(progress.phase, 'rolled-back');
   assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+});
+
+test('an image built from an uploaded context with buildah lands in the ECR repository, pinned by digest; its step names the build, whose log is kept', async () => {
+  const buildContextDir = mkdtempSync(join(tmpdir(), 'eksflow-builds-'));
+  const store = buildContextStore(buildContextDir);
+  const context = (dockerfile: string) => gzipSync(writeTar([
+    { type: 'file', path: 'Dockerfile', data: Buffer.from(dockerfile) }, { type: 'file', path: 'index.html', data: Buffer.from('<h1>built</h1>\n') },
+  ]));
+  const built = (upload: string) => specWith({ image: { build: { context: { upload }, repository: 'team/built', tag: '1.0' } } });
+  try {
+    const { upload } = await store.put('team-a', context('FROM scratch\nCOPY index.html /\n'));
+    await withRun(built(upload), undefined, async (handle) => {
+      await untilReady(handle);
+      const progress = await handle.query(progressQuery);
+      const step = progress.steps.find((s) => s.id === 'ecr:image-build')!;
+      assert.equal(step.state, 'done');
+      const buildId = /build ([0-9a-f-]{36}) \(log: \/v1\/environments\/demo\/builds\/\1\/log\)/.exec(step.detail ?? '')?.[1];
+      assert.ok(buildId, step.detail);
+      const digest = /@(sha256:[0-9a-f]{64})/.exec(progress.image ?? '')?.[1];
+      assert.match(progress.image ?? '', /\.dkr\.ecr\.us-east-1\.amazonaws\.com\/team\/built@sha256:/);
+      const held = await fetch(`http://${images.host}/v2/team/built/manifests/1.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(held.headers.get('docker-content-digest'), digest);
+      assert.match(await store.readLog('team-a/demo', buildId) ?? '', /COPY index.html/);
+      await handle.signal(teardownSignal, { reason: 'test over' });
+      await handle.result();
+    }, {}, env, { buildContextDir });
+
+    const broken = await store.put('team-a', context('FROM scratch\nCOPY nowhere.txt /\n'));
+    const { error, progress } = await withRun(built(broken.upload), undefined, async (handle) => {
+      const failure = await handle.result().then(() => undefined, (e: unknown) => e);
+      return { error: failure, progress: await handle.query(progressQuery) };
+    }, {}, env, { buildContextDir });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.equal(progress.phase, 'rolled-back');
+    const step = progress.steps.find((s) => s.id === 'ecr:image-build')!;
+    assert.equal(step.attempts, 1, 'a Dockerfile that does not build is not tried again');
+    assert.match(step.lastError ?? '', /building Dockerfile failed \(full log: build [0-9a-f-]{36}\):[\s\S]*nowhere\.txt/);
+    assert.deepEqual(await awsInventory(aws.clientConfig), empty);
+  } finally {
+    rmSync(buildContextDir, { recursive: true, force: true });
+  }
 });
 
 test('a VPC the run creates carries the cluster in all its subnets and its nodes in the private ones, and goes at teardown', async () => {

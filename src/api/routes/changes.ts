@@ -5,6 +5,7 @@ import { applyChangeUpdate } from '../../workflows/messages';
 import { changePlanBody, liveEnvironment, previewChange } from '../environments/change';
 import { workflowIdFor } from '../environments/identity';
 import type { ErrorBody } from '../plugins/errors';
+import { missingUploadProblems } from './build-contexts';
 import { bodyLimitBytes, specFromRequest } from '../request-spec';
 import { EnvironmentParams, ErrorResponse } from '../schemas/environments';
 
@@ -41,6 +42,8 @@ export default async function changeRoutes(fastify: FastifyInstance) {
         errors: [{ path: '/name', message: `is "${parsed.spec.name}" but the URL names "${name}": an environment keeps its name; put the spec to /v1/environments/${parsed.spec.name}, or POST it as a new environment` }],
       } satisfies ErrorBody);
     }
+    const missing = await missingUploadProblems(fastify.buildContexts, request.principal.tenant, parsed.spec);
+    if (missing.length > 0) return reply.code(400).send({ error: 'InvalidSpec', message: 'the request names a build context this tenant has not uploaded', errors: missing } satisfies ErrorBody);
     const workflowId = workflowIdFor(request.principal.tenant, name);
     const live = await liveEnvironment(temporal, workflowId);
     if (live === 'not-found') return reply.code(404).send({ error: 'NotFound', message: `there is no environment "${name}" in this tenant; POST /v1/environments to request it` } satisfies ErrorBody);

@@ -10,6 +10,7 @@ import { describe, requestEnvironment } from '../environments/request';
 import { aftermathOf, startCleanup } from '../environments/cleanup';
 import { environmentView, queryProgress, runStatus } from '../environments/view';
 import type { ErrorBody } from '../plugins/errors';
+import { missingUploadProblems } from './build-contexts';
 import { bodyLimitBytes, specFromRequest } from '../request-spec';
 import { Accepted, EnvironmentParams, ErrorResponse, IdempotencyHeaders, ListQuery, ScaleBody } from '../schemas/environments';
 
@@ -39,6 +40,8 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     if (!parsed.ok) {
       return reply.code(400).send({ error: 'InvalidSpec', message: `the request has ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}`, errors: parsed.errors } satisfies ErrorBody);
     }
+    const missing = await missingUploadProblems(fastify.buildContexts, request.principal.tenant, parsed.spec);
+    if (missing.length > 0) return reply.code(400).send({ error: 'InvalidSpec', message: 'the request names a build context this tenant has not uploaded', errors: missing } satisfies ErrorBody);
     try {
       // The plan's rules (dependencies, conflicts) are checked here too: a run that would fail at once is never started.
       planEnvironment(parsed.spec);

@@ -27,7 +27,7 @@ interface ScaleBody { name: string; updateId: string; request: ScaleRequest; lin
 interface DashboardTokenBody { token: string; expiresAt: string; username: string; dashboard: { title: string; namespace: string; portForward: string; url: string } }
 interface ListBody { environments: EnvironmentSummary[]; nextCursor?: string }
 
-const environmentPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;
+export const environmentPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;
 
 /** `eksflow env …`: request, inspect, list, scale and delete environments. */
 export function registerEnvCommands(program: Command): void {
@@ -203,7 +203,7 @@ export function registerEnvCommands(program: Command): void {
 interface ApplyBody { name: string; action: 'change' | 'none'; message?: string; changeId?: string; plan?: { tree: string; estimate: string }; links?: LinksBody }
 
 /** PUT the spec; print the change plan (or that nothing changes); with --watch, follow the change to its end. */
-async function applyChange(context: ReturnType<typeof contextOf>, name: string, payload: { contentType: string; text: string }, options: { force?: boolean; watch?: boolean }): Promise<void> {
+export async function applyChange(context: ReturnType<typeof contextOf>, name: string, payload: { contentType: string; text: string }, options: { force?: boolean; watch?: boolean }): Promise<void> {
   const api = context.api();
   const body = await api.request<ApplyBody>('PUT', `${environmentPath(name)}${options.force ? '?force=true' : ''}`, { body: payload.text, headers: { 'content-type': payload.contentType } });
   if (context.json) context.print(JSON.stringify(body, null, options.watch ? 0 : 2));
