@@ -92,7 +92,7 @@ export function defaultDeps(config: Config): ActivityDeps {
 /** The activities' clients for the configured cloud: real AWS (or an emulator), or the simulated cloud in this process. */
 export async function cloudDeps(config: Config): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
   if (config.EKSFLOW_CLOUD === 'aws') return { deps: defaultDeps(config), close: async () => undefined };
-  const cloud = await startSimulatedCloud({ speedup: config.EKSFLOW_SIM_SPEEDUP, region: config.AWS_REGION });
+  const cloud = await startSimulatedCloud({ speedup: config.EKSFLOW_SIM_SPEEDUP, region: config.AWS_REGION, buildContextDir: config.EKSFLOW_BUILD_CONTEXT_DIR ?? defaultBuildContextDir() });
   return { deps: cloud.deps, close: () => cloud.close() };
 }
 

@@ -6,6 +6,7 @@ import type { ClusterCompute } from './aws/eks';
 import { scaledClock } from './clock';
 import { applyObjects, createSimHelm, inInstallOrder, managedAddonObjects } from './helm';
 import { simulatedImageCopier } from './image-copier';
+import { simulatedImageBuilder } from './image-builder';
 import { startSimKube, type SimKube } from './kube';
 import { PlayedLoadBalancers } from './kube/controllers/load-balancers';
 import { seededRandom } from './random';
@@ -23,6 +24,8 @@ export interface SimulatedCloudOptions {
   propagation?: boolean;
   /** How often (real ms) the Kubernetes side catches up with EKS's node groups and add-ons. @default 20 */
   syncMs?: number;
+  /** Where the API keeps uploaded build contexts (EKSFLOW_BUILD_CONTEXT_DIR), for image.build. @default none: builds are refused */
+  buildContextDir?: string;
   /** A cluster's API server endpoint and CA as EKS describes them, where a real API server stands in for the cluster's. @default made-up ones */
   endpointOf?: SimulatedAwsOptions['endpointOf'];
 }
@@ -180,6 +183,9 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
+    // image.build: contexts read from the same upload store the API writes (npm start runs both).
+    builder: simulatedImageBuilder(aws),
+    ...(options.buildContextDir ? { buildContextDir: options.buildContextDir } : {}),
     helm: delegating<HelmApi>(() => current().helm),
     timeScale: speedup,
   };

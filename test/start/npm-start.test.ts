@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -101,6 +101,25 @@ test('npm start: the banner says where everything is, and the tutorial environme
   const applied = await eksflow(['env', 'apply', '-f', changedFile, '--watch'], token);
   assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
   assert.match(applied.stdout, /change .* applied/);
+  // The app's image built from its source directory, then rebuilt from a changed one: each a
+  // change plan (the build, then the rollout) watched to the end.
+  const source = join(stateHome, 'awesomebuilder-src');
+  mkdirSync(source);
+  writeFileSync(join(source, 'Dockerfile'), 'FROM scratch\nCOPY app.py /app/app.py\nCMD ["/app/app.py"]\n');
+  writeFileSync(join(source, 'app.py'), 'print("awesomebuilder 1")\n');
+  const digestOf = async () => (JSON.parse((await eksflow(['env', 'get', 'awesomebuilder-container', '--json'], token)).stdout) as { progress: { image?: string } }).progress.image;
+  const built = await eksflow(['image', 'build', source, '--env', 'awesomebuilder-container', '--tag', '1.2', '--watch'], token);
+  assert.equal(built.code, 0, `${built.stdout}\n${built.stderr}`);
+  assert.match(built.stdout, /ecr:image-build/);
+  assert.match(built.stdout, /app:rollout/);
+  const first = await digestOf();
+  assert.match(first ?? '', /awesomebuilder@sha256:[0-9a-f]{64}$/);
+  writeFileSync(join(source, 'app.py'), 'print("awesomebuilder 2")\n');
+  const rebuilt = await eksflow(['image', 'build', source, '--env', 'awesomebuilder-container', '--tag', '1.3', '--watch'], token);
+  assert.equal(rebuilt.code, 0, `${rebuilt.stdout}\n${rebuilt.stderr}`);
+  const second = await digestOf();
+  assert.notEqual(second, first, 'the rebuilt image is the one the app runs now');
+
   const upgraded = await eksflow(['env', 'upgrade', 'awesomebuilder-container', '--to', '1.36', '--watch'], token);
   assert.equal(upgraded.code, 0, `${upgraded.stdout}\n${upgraded.stderr}`);
   assert.match(upgraded.stdout, /eks:cluster-version\/1\.36/);
