@@ -10,14 +10,14 @@ import type { ChangeProgress } from '../../src/workflows/messages';
 const parsed = parseEnvironmentSpec(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'tutorial', 'environment.json'), 'utf8')));
 const rowsOf = (table: string) => table.split('\n').filter((line) => /^\| version/.test(line)).map((line) => line.split(' | ').map((cell) => cell.replace(/^\| | \|$/g, '')));
 
-test("the bench's version upgrade is the tutorial one minor up, planned as the Update's handler plans it: its critical path is the chain control plane → add-on → node group", () => {
+test("the bench's version upgrade is the tutorial one minor up, planned as the Update's handler plans it: its critical path is the chain pre-check → control plane → add-on → node group", () => {
   assert.ok(parsed.ok);
   const scenario = versionUpgrade(parsed.spec);
   assert.equal(scenario.title, 'version upgrade 1.35 → 1.36');
   assert.equal(scenario.next.kubernetesVersion, '1.36');
   assert.deepEqual({ ...scenario.next, kubernetesVersion: '1.35' }, parsed.spec, 'nothing else changes');
   const { plan } = scenario;
-  assert.deepEqual(plan.criticalPath, ['eks:cluster-version/1.36', 'addon-upgrade:cluster-autoscaler', 'eks:nodegroup-version/on-demand']);
+  assert.deepEqual(plan.criticalPath, ['k8s:upgrade-precheck/1.36', 'eks:cluster-version/1.36', 'addon-upgrade:cluster-autoscaler', 'eks:nodegroup-version/on-demand']);
   const estimate = (id: string) => plan.steps.find((s) => s.id === id)!.estimateSeconds;
   assert.equal(plan.criticalPathSeconds, plan.criticalPath.reduce((sum, id) => sum + estimate(id), 0));
 });
