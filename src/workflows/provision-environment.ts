@@ -782,7 +782,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     for (const group of spec.nodeGroups) {
       if (!items.some((item) => item.subject === `node group ${group.name}` && item.field.endsWith('Size'))) continue;
       const target = scaling.get(group.name)!;
-      await aws.scaleNodegroup({ owner, cluster: spec.name, name: outputs.nodegroupNames?.[group.name] ?? group.name, scaling: target, requestId: `drift-${workflowInfo().runId}-${workflowInfo().historyLength}` });
+      // UpdateNodegroupConfig through the activity that first proves the group is this environment's.
+      await aws.updateNodegroupConfig({ owner, cluster: spec.name, name: outputs.nodegroupNames?.[group.name] ?? group.name, scaling: target, requestId: `drift-${workflowInfo().runId}-${workflowInfo().historyLength}` });
       corrected.push(`node group ${group.name} set back to ${target.minSize}/${target.desiredSize}/${target.maxSize}`);
     }
     if (spec.app && items.some((item) => item.subject === `app ${spec.app!.name}`) && outputs.imageUri) {

@@ -181,3 +181,21 @@ test('a drain a PodDisruptionBudget blocks fails the change naming the pod, the 
   await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
   await recordHistory('day-two-drain-blocked', bed.server.env.client.workflow.getHandle(`team-a.${name}`));
 });
+
+test('drift.correct: a node group resized by hand is put back to its spec, and the report says so', async () => {
+  await withApi();
+  const name = 'self-healing';
+  assert.equal((await api.as('teamA', { method: 'POST', url: '/v1/environments', payload: specOf(name, { drift: { checkEvery: '1m', correct: true } }) })).statusCode, 202);
+  await untilReady(name);
+  await bed.cloud.aws.eks.updateNodegroupScaling(name, 'spot', { minSize: 1, desiredSize: 2, maxSize: 9 }, 'by-hand');
+  const report = await waitFor('the drift to be corrected', async () => {
+    const drift = (await get(name)).progress?.drift;
+    return (drift?.corrected?.length ?? 0) > 0 && drift;
+  }, { timeoutMs: 60_000, intervalMs: 300 });
+  assert.deepEqual(report.items, [{ subject: 'node group spot', field: 'maxSize', expected: '5', actual: '9' }]);
+  assert.deepEqual(report.corrected, ['node group spot set back to 1/2/5']);
+  await waitFor('spot back at max 5', async () => bed.cloud.aws.eks.compute(name)!.nodegroups.find((g) => g.name === 'spot')?.maxSize === 5, { timeoutMs: 30_000 });
+
+  assert.equal((await api.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` })).statusCode, 202);
+  await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
+});
