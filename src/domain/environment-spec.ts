@@ -3,6 +3,11 @@ import { Value } from '@sinclair/typebox/value';
 import { Access, accessProblems } from './access-entries';
 import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
+import { amiTypes, nodeGroupSettings } from './node-group-settings';
+import { clusterSettings } from './cluster-settings';
+import { settingsInProgressErrors } from './settings-in-progress';
+
+export { amiTypes } from './node-group-settings';
 
 /**
  * The one contract from the API to the workflow to the activities: what environment to
@@ -32,10 +37,6 @@ const KubernetesLabels = Type.Record(
 const Cidr = Type.String({ pattern: '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/(1[6-9]|2[0-8])$', description: 'an IPv4 CIDR block, /16 to /28' });
 
 export const controlPlaneLogTypes = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
-export const amiTypes = [
-  'AL2023_x86_64_STANDARD', 'AL2023_ARM_64_STANDARD', 'AL2023_x86_64_NVIDIA', 'AL2023_x86_64_NEURON',
-  'BOTTLEROCKET_x86_64', 'BOTTLEROCKET_ARM_64', 'BOTTLEROCKET_x86_64_NVIDIA', 'BOTTLEROCKET_ARM_64_NVIDIA',
-] as const;
 
 // A union of string literals: TypeBox's way to say "one of these", typed as the union.
 function literals<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
@@ -43,7 +44,10 @@ function literals<const T extends readonly string[]>(values: T, options: SchemaO
 }
 
 export const Network = Type.Object({
+  vpcId: Type.Optional(Type.String({ pattern: '^vpc-[0-9a-f]{8,17}$', description: 'the existing VPC the subnets are in (checked when given)' })),
   subnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'existing subnets, in at least two Availability Zones' })),
+  publicSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { maxItems: 16, uniqueItems: true, description: 'which of subnetIds are public (a route to an internet gateway): node groups with privateNetworking false go there' })),
+  controlPlaneSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'the control plane\'s ENIs go here instead of all subnets' })),
   securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), { maxItems: 5, uniqueItems: true })),
   vpc: Type.Optional(Type.Object({
     cidr: Type.String({ ...Cidr, default: '10.0.0.0/16' }),
@@ -52,6 +56,9 @@ export const Network = Type.Object({
       minItems: 2, maxItems: 6, uniqueItems: true, description: 'the Availability Zones to use, in the spec\'s region; the first ones offered when left out',
     })),
     natGateway: literals(['single', 'perAz', 'none'] as const, { default: 'single' }),
+    ipv6: Type.Optional(Type.Boolean({ description: 'an Amazon-provided IPv6 block for the VPC and each subnet' })),
+    hostnameType: Type.Optional(literals(['ip-name', 'resource-name'] as const, { description: 'how instances in the subnets are named (ip-name by default)' })),
+    controlPlaneOnPrivateSubnets: Type.Optional(Type.Boolean({ description: 'the control plane\'s ENIs in the private subnets only' })),
   }, { additionalProperties: false, description: 'a VPC for the run to create' })),
 }, { additionalProperties: false, description: 'existing subnetIds (and securityGroupIds), or a vpc to create' });
 
@@ -69,10 +76,11 @@ export const NodeGroup = Type.Object({
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   maxSize: Type.Integer({ minimum: 1, maximum: 1000 }),
   diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
-  amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD' }),
+  amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami' }),
   labels: Type.Optional(KubernetesLabels),
   taints: Type.Optional(Type.Array(Taint, { maxItems: 50 })),
   sshPublicKey: Type.Optional(Type.String({ pattern: '^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$', description: 'an OpenSSH public key' })),
+  ...nodeGroupSettings,
 }, { additionalProperties: false });
 
 export const FargateProfile = Type.Object({
@@ -190,6 +198,7 @@ export const EnvironmentSpec = Type.Object({
   tags: Type.Optional(Tags),
   network: Network,
   controlPlaneLogging: Type.Array(literals(controlPlaneLogTypes), { uniqueItems: true, default: [] }),
+  ...clusterSettings,
   nodeGroups: Type.Array(NodeGroup, { maxItems: 30, default: [] }),
   fargateProfiles: Type.Array(FargateProfile, { maxItems: 10, default: [] }),
   image: Type.Optional(Image),
@@ -344,6 +353,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
   errors.push(...accessProblems(spec.access));
+  errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }
 
