@@ -68,6 +68,21 @@ export const CustomAmi = Type.Object({
   overrideBootstrapCommand: Type.Optional(Type.String({ minLength: 1, maxLength: 16384, description: 'run instead of eksflow\'s bootstrap' })),
 }, { additionalProperties: false, description: 'an AMI of your own (managed groups get it through a launch template, amiType CUSTOM)' });
 
+// EKS NodeRepairConfig (CreateNodegroup): a threshold and a parallelism, each as a count or a percentage.
+export const NodeRepair = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  maxUnhealthyNodeThresholdCount: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxUnhealthyNodeThresholdPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  maxParallelNodesRepairedCount: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxParallelNodesRepairedPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  overrides: Type.Optional(Type.Array(Type.Object({
+    nodeMonitoringCondition: Type.String({ minLength: 1, maxLength: 128 }),
+    nodeUnhealthyReason: Type.String({ minLength: 1, maxLength: 128 }),
+    minRepairWaitTimeMins: Type.Integer({ minimum: 0, maximum: 10080 }),
+    repairAction: literals(['Replace', 'Reboot', 'NoAction'] as const, { description: 'EKS RepairAction' }),
+  }, { additionalProperties: false }), { maxItems: 20 })),
+}, { additionalProperties: false, description: 'EKS node auto repair (managed groups): unhealthy nodes are replaced or rebooted' });
+
 export const UpdateConfig = Type.Object({
   maxUnavailable: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   maxUnavailablePercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -127,7 +142,7 @@ export const nodeGroupSettings = {
   securityGroupIds: Type.Optional(Type.Array(SecurityGroupId, { maxItems: 5, uniqueItems: true, description: 'attached to the nodes beside the cluster security group' })),
   instanceMetadata: Type.Optional(InstanceMetadata),
   updateConfig: Type.Optional(UpdateConfig),
-  nodeRepair: Type.Optional(Type.Boolean({ description: 'EKS node auto repair (managed groups)' })),
+  nodeRepair: Type.Optional(NodeRepair),
   iam: Type.Optional(NodeIam),
   ssh: Type.Optional(Ssh),
   instanceSelector: Type.Optional(InstanceSelector),
