@@ -62,8 +62,9 @@ export const InstanceMetadata = Type.Object({
 
 export const CustomAmi = Type.Object({
   id: Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' }),
-  family: literals(['AmazonLinux2023', 'Bottlerocket', 'WindowsServer2019', 'WindowsServer2022', 'WindowsServer2025', 'Ubuntu'] as const, {
-    description: 'how its nodes bootstrap: nodeadm, Bottlerocket settings, the Windows bootstrap script, or bootstrap.sh',
+  // AmazonLinux2 and Ubuntu only as AMIs of your own: EKS publishes no AL2 AMIs past Kubernetes 1.32.
+  family: literals(['AmazonLinux2023', 'Bottlerocket', 'WindowsServer2019', 'WindowsServer2022', 'WindowsServer2025', 'AmazonLinux2', 'Ubuntu'] as const, {
+    description: 'how its nodes bootstrap: nodeadm (AmazonLinux2023), Bottlerocket settings, the Windows bootstrap script, or /etc/eks/bootstrap.sh (AmazonLinux2, Ubuntu)',
   }),
   overrideBootstrapCommand: Type.Optional(Type.String({ minLength: 1, maxLength: 16384, description: 'run instead of eksflow\'s bootstrap' })),
 }, { additionalProperties: false, description: 'an AMI of your own (managed groups get it through a launch template, amiType CUSTOM)' });
