@@ -47,6 +47,8 @@ export const AccessEntry = Type.Object({
     maxItems: 16, uniqueItems: true, description: 'Kubernetes groups for RBAC bindings of your own (not system:*)',
   })),
   accessPolicies: Type.Array(AccessPolicy, { maxItems: 4, default: [], description: 'EKS access policies, each scoped to the cluster or to namespaces' }),
+  // EKS: a username may not start with system:, eks:, aws:, amazon: or iam: (CreateAccessEntry).
+  username: Type.Optional(Type.String({ pattern: '^(?!(system|eks|aws|amazon|iam):)[A-Za-z0-9][-A-Za-z0-9_.:@{}]*$', maxLength: 256, description: 'the Kubernetes username (STANDARD entries; EKS derives one from the principal when left out); not starting with system:, eks:, aws:, amazon: or iam:' })),
 }, { additionalProperties: false });
 
 export const Access = Type.Object({

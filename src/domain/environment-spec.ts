@@ -70,7 +70,7 @@ const Taint = Type.Object({
 
 export const NodeGroup = Type.Object({
   name: ResourceName,
-  instanceTypes: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+  instanceTypes: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' }), { maxItems: 20, uniqueItems: true, description: 'at least one, unless launchTemplate or instanceSelector chooses them' }),
   capacityType: literals(['ON_DEMAND', 'SPOT'] as const, { default: 'ON_DEMAND' }),
   minSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
@@ -89,6 +89,7 @@ export const FargateProfile = Type.Object({
     namespace: ResourceName,
     labels: Type.Optional(KubernetesLabels),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 5 }),
+  tags: Type.Optional({ ...Tags, description: 'tags for this profile, beside the environment\'s' }),
 }, { additionalProperties: false });
 
 const EcrRepositoryName = Type.String({ pattern: '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$', minLength: 2, maxLength: 256 });
@@ -349,8 +350,17 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
     }
   }
-  if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
-    errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
+  nodeGroups.forEach((group, i) => {
+    if (Array.isArray(group.instanceTypes) && group.instanceTypes.length === 0 && !group.launchTemplate && !group.instanceSelector) {
+      errors.push({ path: `/nodeGroups/${i}/instanceTypes`, message: 'names no instance type: list at least one, or let launchTemplate or instanceSelector choose them' });
+    }
+  });
+  // A cluster with no compute is fine on its own (eksctl makes them: node groups come later),
+  // but then nothing can run the app or the add-ons' pods.
+  const noCompute = Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0 && !isObject((spec as Record<string, unknown>).autoMode);
+  const needsPods = [...(isObject(spec.app) ? ['the app'] : []), ...(isObject(spec.addons) ? Object.keys(spec.addons).map((name) => `add-on ${name}`) : [])];
+  if (noCompute && needsPods.length > 0) {
+    errors.push({ path: '/nodeGroups', message: `${needsPods.join(', ')} need somewhere to run pods: add a node group or a Fargate profile (or use autoMode)` });
   }
   errors.push(...accessProblems(spec.access));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));

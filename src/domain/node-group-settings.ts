@@ -79,7 +79,7 @@ export const NodeRepair = Type.Object({
   overrides: Type.Optional(Type.Array(Type.Object({
     nodeMonitoringCondition: Type.String({ minLength: 1, maxLength: 128 }),
     nodeUnhealthyReason: Type.String({ minLength: 1, maxLength: 128 }),
-    minRepairWaitTimeMins: Type.Integer({ minimum: 0, maximum: 10080 }),
+    minRepairWaitTimeMins: Type.Integer({ minimum: 1, maximum: 10080 }),
     repairAction: literals(['Replace', 'Reboot', 'NoAction'] as const, { description: 'EKS RepairAction' }),
   }, { additionalProperties: false }), { maxItems: 20 })),
 }, { additionalProperties: false, description: 'EKS node auto repair (managed groups): unhealthy nodes are replaced or rebooted' });
