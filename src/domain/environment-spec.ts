@@ -74,7 +74,7 @@ export const NodeGroup = Type.Object({
   capacityType: literals(['ON_DEMAND', 'SPOT'] as const, { default: 'ON_DEMAND' }),
   minSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
-  maxSize: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxSize: Type.Integer({ minimum: 0, maximum: 1000, description: 'at least 1 for a managed group (EKS); a self-managed group may be 0' }),
   diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
   amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami' }),
   labels: Type.Optional(KubernetesLabels),
@@ -315,6 +315,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     if (minSize > desiredSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is below minSize ${minSize}` });
     if (desiredSize > maxSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is above maxSize ${maxSize}` });
     if (minSize > maxSize) errors.push({ path: `/nodeGroups/${i}/minSize`, message: `minSize ${minSize} is above maxSize ${maxSize}` });
+    // EKS CreateNodegroup: scalingConfig.maxSize has a minimum of 1; an Auto Scaling group takes 0.
+    if (maxSize < 1 && group.kind !== 'self-managed') errors.push({ path: `/nodeGroups/${i}/maxSize`, message: 'must be at least 1 for a managed group (EKS); only a self-managed group (kind: self-managed) may have maxSize 0' });
   });
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
