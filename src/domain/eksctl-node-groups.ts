@@ -109,7 +109,9 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
   const tags = group.instanceName === undefined || managed ? group.tags : { ...(isFields(group.tags) ? group.tags : {}), Name: group.instanceName };
   put(`${to}/tags`, tags, `${at}/${group.tags === undefined && group.instanceName !== undefined ? 'instanceName' : 'tags'}`);
   // eksctl puts nodes in public subnets unless privateNetworking (defaults.go: PrivateNetworking false).
-  put(`${to}/privateNetworking`, flag(group.privateNetworking, `${at}/privateNetworking`) ?? false, `${at}/privateNetworking`);
+  // The spec's own default is private, so only the public choice is written.
+  const privateNodes = flag(group.privateNetworking, `${at}/privateNetworking`) ?? false;
+  put(`${to}/privateNetworking`, privateNodes ? undefined : false, `${at}/privateNetworking`);
   put(`${to}/availabilityZones`, group.availabilityZones, `${at}/availabilityZones`);
   const subnets = list(group.subnets, `${at}/subnets`);
   if (subnets) {
