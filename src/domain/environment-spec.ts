@@ -6,6 +6,7 @@ import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from 
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
+import { nearest } from './eksctl-fields';
 
 export { amiTypes } from './node-group-settings';
 
@@ -268,18 +269,23 @@ function schemaErrors(schema: TSchema, value: unknown): SpecError[] {
     // One message per path: a failed union or pattern reports each alternative, which says less.
     if (seen.has(error.path)) continue;
     seen.add(error.path);
-    errors.push({ path: error.path, message: explain(error.schema, error.message) });
+    errors.push({ path: error.path, message: explain(error.schema, error.message, error.path.slice(error.path.lastIndexOf('/') + 1)) });
   }
   return errors;
 }
 
 /** TypeBox's messages, made to say what would be accepted. */
-function explain(schema: TSchema, message: string): string {
+function explain(schema: TSchema, message: string, key = ''): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
   if (message === 'Unexpected property' && schema.description === EksAddons.description) return `is not a core EKS add-on eksflow installs (${coreAddonNames.join(', ')}); other add-ons go under addons`;
-  if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
+  if (message === 'Unexpected property' && schema.description === Addons.description) return `is not an add-on eksflow offers (${addonNames.join(', ')})`;
+  if (message === 'Unexpected property') {
+    const known = Object.keys((schema.properties ?? {}) as Record<string, unknown>);
+    const guess = nearest(key.replaceAll('~1', '/').replaceAll('~0', '~'), known);
+    return guess ? `is not a known field: did you mean ${guess}?` : `is not a known field (known here: ${known.join(', ')})`;
+  }
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
 }
