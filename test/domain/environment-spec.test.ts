@@ -164,8 +164,12 @@ test('tags may not use the aws: or eksflow.io/ prefixes', () => {
   assert.deepEqual(paths({ ...minimal, tags: { 'eksflow.io/owner': 'x' } }), ['/tags/eksflow.io~1owner'], 'a JSON pointer escapes / as ~1');
 });
 
-test('an environment needs node groups or Fargate profiles', () => {
-  assert.deepEqual(paths({ ...minimal, nodeGroups: [] }), ['/nodeGroups']);
+test('a cluster alone needs no compute; an app or add-ons need node groups, Fargate profiles or Auto Mode', () => {
+  // eksctl makes clusters with no node groups (examples/02-custom-vpc-cidr-no-nodes.yaml): groups come later.
+  assert.ok(parseEnvironmentSpec({ ...minimal, nodeGroups: [] }).ok);
+  const errors = errorsOf({ ...minimal, nodeGroups: [], addons: { 'metrics-server': {} } });
+  assert.deepEqual(errors.map((e) => e.path), ['/nodeGroups']);
+  assert.match(errors[0]!.message, /add-on metrics-server need somewhere to run pods/);
   assert.ok(parseEnvironmentSpec({ ...minimal, nodeGroups: [], fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] }).ok);
 });
 
