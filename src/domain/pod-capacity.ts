@@ -111,7 +111,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * groups are left out (aws-node does not run there, and their IPs come from the VPC resource
  * controller, not this formula); taints are not modelled (a tainted group's slots count).
  */
-export function checkPodCapacity(spec: Spec, { lookup = tableInstanceLimits }: { lookup?: InstanceLimitsLookup } = {}): PodCapacityCheck {
+export function checkPodCapacity(given: Spec, { lookup = tableInstanceLimits }: { lookup?: InstanceLimitsLookup } = {}): PodCapacityCheck {
+  // Specs of runs started before some fields existed (a live spec in a change) may lack them.
+  const spec: Spec = { ...given, nodeGroups: given.nodeGroups ?? [], fargateProfiles: given.fargateProfiles ?? [], addons: given.addons ?? {} };
   const demand = podDemand(spec);
   const prefixDelegation = prefixDelegationEnabled(spec.eksAddons);
   const groups: GroupCapacity[] = spec.nodeGroups.flatMap((group, i) => (isWindowsAmiType(group.amiType ?? '') ? [] : [{
