@@ -12,8 +12,10 @@ import eniLimits from './data/eni-limits.json' with { type: 'json' };
  *   the + 2 are aws-node and kube-proxy, which use the host's network);
  * - prefix delegation (ENABLE_PREFIX_DELEGATION, VPC CNI ≥ 1.9, Nitro instances only: on others
  *   the calculator falls back to secondary IPs): ENIs × ((IPv4 per ENI − 1) × 16) + 2;
- * - then the calculator's ceiling: 110 pods up to 30 vCPUs, 250 above (`CPU_COUNT -gt 30`; the
- *   EKS guide says managed node groups apply it whether prefix delegation is on or not).
+ * - then the calculator's ceiling: 110 pods up to 30 vCPUs, 250 above (`CPU_COUNT -gt 30`); the
+ *   EKS user guide ("Choose an optimal Amazon EC2 node instance type", How maxPods is
+ *   determined) says a managed node group without a custom AMI enforces the same cap in its
+ *   nodes' user data, whatever else sets maxPods.
  */
 
 /** What the formulas need to know of an instance type. */
