@@ -7,6 +7,7 @@ import type { ErrorBody } from '../plugins/errors';
 import { bodyLimitBytes, specFromRequest } from '../request-spec';
 import { changePlanBody, liveEnvironment, previewChange } from '../environments/change';
 import { workflowIdFor } from '../environments/identity';
+import { instanceLimitsFor } from '../instance-limits';
 
 /**
  * POST /v1/plans: a dry run. The request as it would be provisioned (its steps, the waves
@@ -45,7 +46,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
       return changePlanBody(preview.plan);
     }
     try {
-      const plan = planEnvironment(parsed.spec);
+      const plan = planEnvironment(parsed.spec, await instanceLimitsFor(fastify.instanceTypes, parsed.spec, request.log));
       return {
         kind: 'create' as const,
         environment: plan.environment, region: plan.region, kubernetesVersion: plan.kubernetesVersion,
