@@ -20,6 +20,14 @@ import planRoutes from './routes/plans';
 import changeRoutes from './routes/changes';
 import buildContextRoutes from './routes/build-contexts';
 import { buildContextStore, defaultBuildContextDir } from '../build-contexts/store';
+import type { InstanceTypeLookup } from './instance-limits';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** EC2 DescribeInstanceTypes for node group types the ENI table lacks (plans' pod capacity); undefined on the simulated cloud. */
+    instanceTypes: InstanceTypeLookup | undefined;
+  }
+}
 
 export interface AppOptions {
   /** The Temporal client the routes use. */
@@ -32,12 +40,14 @@ export interface AppOptions {
   eventsPollMs?: number;
   /** The API's own way into clusters, for dashboard tokens. @default none: that route answers 501 */
   clusters?: KubeAccess;
+  /** Instance types' network limits from EC2, for types the shipped ENI table lacks. @default none: the table alone */
+  instanceTypes?: InstanceTypeLookup;
 }
 
 const readinessDeadlineMs = 2_000;
 
 /** eksflow's HTTP API as a plugin: server.ts only listens, tests use `app.inject`. */
-const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs, clusters }) => {
+const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { temporal, ownsConnection = false, config = loadConfig({}), eventsPollMs, clusters, instanceTypes }) => {
   // Before every route: helmet's headers and the limiter apply to them, auth checks that each
   // says who may call it (default-deny), the document sees them.
   await fastify.register(security, { requestsPerMinute: config.API_RATE_LIMIT });
@@ -61,6 +71,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, { t
   const tenantAccess = parseTenantAccess(config.EKSFLOW_TENANT_ACCESS);
   fastify.decorate('tenantAccess', (tenant: string) => tenantAccess.get(tenant) ?? []);
   fastify.decorate('buildContexts', buildContextStore(config.EKSFLOW_BUILD_CONTEXT_DIR ?? defaultBuildContextDir()));
+  fastify.decorate('instanceTypes', instanceTypes);
   await fastify.register(planRoutes);
   await fastify.register(environmentRoutes);
   await fastify.register(changeRoutes);

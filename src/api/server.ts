@@ -7,6 +7,7 @@ import { temporalConnectionOptions } from '../temporal-connection';
 import type { KubeAccess } from '../activities/nodes-ready';
 import app from './app';
 import { clusterAccessFor } from './cluster-access';
+import { instanceTypeLookupFor } from './instance-limits';
 
 /** The API's log: the bearer token redacted, one line per request (`logEachResponse`). */
 export const apiLogging = (level: string, stream?: Writable) => ({
@@ -28,7 +29,8 @@ export function logEachResponse(server: FastifyInstance): void {
 export async function startApiServer(config: Config, temporal: Client, clusters: KubeAccess | undefined = clusterAccessFor(config)): Promise<FastifyInstance> {
   const server = Fastify(apiLogging(config.LOG_LEVEL));
   logEachResponse(server);
-  await server.register(app, { temporal, config, ...(clusters ? { clusters } : {}) });
+  const instanceTypes = instanceTypeLookupFor(config);
+  await server.register(app, { temporal, config, ...(clusters ? { clusters } : {}), ...(instanceTypes ? { instanceTypes } : {}) });
   await server.listen({ host: config.API_HOST, port: config.API_PORT });
   return server;
 }

@@ -37,11 +37,15 @@ export interface PlanBody {
   steps: unknown[];
   estimate: string;
   tree: string;
+  /** What the plan says without refusing it (a creation plan's pod capacity). */
+  warnings?: { path: string; message: string }[];
 }
+
+const warningLines = (plan: PlanBody): string => (plan.warnings ?? []).map((w) => `\nwarning: ${w.path}: ${w.message}`).join('');
 
 export const planText = (plan: PlanBody): string => (plan.kind === 'change'
   ? `${plan.tree}\n\nestimate: ~${plan.estimate} for the change to ${plan.environment} (${plan.steps.length} steps); apply it with \`eksflow env apply -f <file>\``
-  : `${plan.tree}\n\nestimate: ~${plan.estimate} until ${plan.environment} is ready (${plan.steps.length} steps, if each takes its usual time)`);
+  : `${plan.tree}\n\nestimate: ~${plan.estimate} until ${plan.environment} is ready (${plan.steps.length} steps, if each takes its usual time)`) + warningLines(plan);
 
 /** Lines of "label  value", aligned. */
 export function fields(rows: readonly (readonly [string, string | undefined])[]): string[] {

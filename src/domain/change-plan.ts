@@ -4,6 +4,7 @@ import { addAccessChanges, addAddonChanges, addAppChanges, addAutoscalingChange,
 import { coreAddonStepIds } from './eks-addons-plan';
 import { EnvironmentSpec, type AddonName } from './environment-spec';
 import { describeWaves, planProblems, schedulePlan, stepIds, type Plan, type PlanStep } from './planner';
+import { checkPodCapacity } from './pod-capacity';
 
 export { changeStepIds } from './change-plan-builder';
 export { replacementName } from './change-plan-compute';
@@ -184,6 +185,11 @@ function refuseInvalidResult(b: ChangeBuilder): void {
     }
     const why = problem.message.replace(/; add it to addons$/, '');
     b.refuse(`/addons/${needed}`, `${needed} cannot be removed while ${problem.path.slice(1)} needs it (${why}); the way out: keep it, or remove ${problem.path.slice(1)} in the same apply`);
+  }
+  // A change that makes the pods no longer fit the node groups even at maxSize (a live spec that
+  // already did not fit, from before the check, is not made a reason to refuse every change).
+  if (checkPodCapacity(b.live).problems.length === 0) {
+    for (const problem of checkPodCapacity(b.next).problems) b.refuse(problem.path, problem.message);
   }
 }
 

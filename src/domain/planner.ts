@@ -3,6 +3,8 @@ import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
+import { withExtraLimits, type InstanceNetworkLimits } from './max-pods';
+import { checkPodCapacity, type PlanWarning } from './pod-capacity';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
@@ -29,6 +31,8 @@ export interface Plan {
   criticalPathSeconds: number;
   /** Estimated start of each step when every step starts as soon as its dependencies end. */
   earliestStartSeconds: Record<string, number>;
+  /** What the plan says without refusing it (pods that fit only above desiredSize, capacities unknown); absent when none. */
+  warnings?: PlanWarning[];
 }
 
 /** A plan that breaks one of EKS's rules; the message names the steps and the rule. */
@@ -89,6 +93,14 @@ export interface PlanOptions {
    * @default true
    */
   corednsOnFargateStep?: boolean;
+  /**
+   * The pods must fit the node groups' max pods (src/domain/pod-capacity.ts): a plan whose pods
+   * cannot fit even at maxSize is refused. false: the plan of runs started before (warnings only).
+   * @default true
+   */
+  podCapacityCheck?: boolean;
+  /** Limits of instance types the shipped ENI table lacks, as EC2 DescribeInstanceTypes gave them. @default none */
+  instanceLimits?: Readonly<Record<string, InstanceNetworkLimits>>;
 }
 
 /** CoreDNS's pod labels on EKS, which a Fargate profile's selector must match to take it. */
@@ -105,7 +117,7 @@ export function corednsNeedsFargate(spec: Pick<EnvironmentSpec, 'nodeGroups' | '
 }
 
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
-export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true }: PlanOptions = {}): Plan {
+export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true, podCapacityCheck = true, instanceLimits }: PlanOptions = {}): Plan {
   const steps: PlanStep[] = [];
   const add = (id: string, kind: StepKind, title: string, dependsOn: (string | undefined)[] = [], subject?: string) => {
     steps.push({
@@ -158,7 +170,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep, appIdentity);
   addAccessEntrySteps(spec, add);
   addCoreAddonSteps(spec, steps, add, { cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, app: stepIds.app, compute: computeReady });
-  return schedulePlan(spec, steps);
+  const capacity = checkPodCapacity(spec, { lookup: withExtraLimits(instanceLimits) });
+  if (podCapacityCheck && capacity.problems.length > 0) throw new InvalidPlanError(capacity.problems.map((p) => `${p.path}: ${p.message}`).join('; '), capacity.problems);
+  const plan: Plan = schedulePlan(spec, steps);
+  return capacity.warnings.length > 0 ? { ...plan, warnings: capacity.warnings } : plan;
 }
 
 /** Where an image.build's source is, as a person reads it. */

@@ -153,6 +153,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   // do runs started before the /readyz gate (catalog entry 12) and CoreDNS on Fargate (entry 31).
   const plan = planned(spec, {
     appVpaStep: patched('app-vpa-own-step'), kubeApiReadyStep: patched('kube-api-readyz-gate'), corednsOnFargateStep: patched('coredns-on-fargate'),
+    // Runs started before the pod-capacity check are not refused by it on replay.
+    podCapacityCheck: patched('pod-capacity-check'),
   });
 
   const ledger = new Ledger(serving?.ledger);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bodyLimitBytes } from '../../src/api/request-spec';
+import { planText, type PlanBody } from '../../src/cli/render';
 import { apiWithoutTemporalPerFile } from '../support/api';
 
 // A dry run needs no Temporal: the client points nowhere, and nothing may be started.
@@ -91,4 +92,27 @@ test('core EKS add-ons: planned check-first when asked for; bad ones are 400s na
   assert.deepEqual(errors.map((e) => e.path).sort(), ['/eksAddons/aws-efs-csi-driver', '/eksAddons/coredns/resolveConflicts', '/eksAddons/coredns/version']);
   assert.match(errors.find((e) => e.path === '/eksAddons/aws-efs-csi-driver')!.message, /is not a core EKS add-on eksflow installs \(vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver, eks-pod-identity-agent\); other add-ons go under addons/);
   assert.match(errors.find((e) => e.path === '/eksAddons/coredns/version')!.message, /or latest; the default version for the cluster's Kubernetes minor when left out/);
+});
+
+test('pod capacity: pods that fit only above desiredSize come back as warnings (and the CLI prints them); pods that cannot fit at maxSize are refused', async () => {
+  const crowded = (replicas: number, maxSize: number) => ({
+    ...spec, app: { ...spec.app, replicas }, nodeGroups: [{ name: 'on-demand', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize }],
+  });
+  const fits = await post(spec);
+  assert.equal('warnings' in fits.json<object>(), false, 'a plan that fits has no warnings field');
+
+  // m5.large: 29 pods a node, 27 beside aws-node and kube-proxy; coredns 2 + controller 2 + the app's 40 = 44.
+  const warned = await post(crowded(40, 3));
+  assert.equal(warned.statusCode, 200, warned.body);
+  const plan = warned.json<PlanBody & { warnings: { path: string; message: string }[] }>();
+  assert.deepEqual(plan.warnings.map((w) => w.path), ['/nodeGroups']);
+  assert.match(plan.warnings[0]!.message, /^the 44 pods beside the DaemonSets .* fit only when the node groups grow past desiredSize: 27 free slots at desiredSize, 81 at maxSize/);
+  assert.match(planText(plan), /\nwarning: \/nodeGroups: the 44 pods beside the DaemonSets/);
+
+  const refused = await post(crowded(40, 1));
+  assert.equal(refused.statusCode, 400);
+  const body = refused.json<{ error: string; errors: { path: string; message: string }[] }>();
+  assert.equal(body.error, 'InvalidPlan');
+  assert.deepEqual(body.errors.map((e) => e.path), ['/nodeGroups']);
+  assert.match(body.errors[0]!.message, /^the pods do not fit even at maxSize: 44 pods .* and only 27 free slots .*; give more nodes \(maxSize of on-demand 2 or more\), or a bigger instance type, or prefix delegation/);
 });

@@ -498,3 +498,16 @@ test('a changed image.build (ref, upload, dockerfile, tag) builds again before t
   const fromUri = planChange(spec({ image: { uri: 'nginx:1.27' }, app, addons: { 'aws-load-balancer-controller': {} } }), live);
   assert.equal(stepOf(fromUri, stepIds.imageBuild).action, 'add');
 });
+
+test('a change after which the pods cannot fit the node groups even at maxSize is refused with the way out; one that still fits is planned', () => {
+  const withApp = (replicas: number, maxSize: number) => spec({
+    nodeGroups: [{ name: 'general', instanceTypes: ['t3.medium'], minSize: 1, desiredSize: 1, maxSize }],
+    image: { uri: 'registry.example/web:1' }, addons: { 'aws-load-balancer-controller': {} }, app: { name: 'web', replicas, containerPort: 8080 },
+  });
+  // t3.medium: 17 pods a node, 15 beside aws-node and kube-proxy; coredns 2 + controller 2 + the app's replicas.
+  assert.ok(planChange(withApp(10, 2), withApp(26, 2)).steps.length > 0, '30 pods in 30 slots');
+  const error = refused(() => planChange(withApp(10, 2), withApp(27, 2)));
+  assert.deepEqual(error.problems.map((p) => p.path), ['/nodeGroups']);
+  assert.match(error.problems[0]!.message, /^the pods do not fit even at maxSize: 31 pods .* and only 30 free slots .*maxSize of general 3 or more/);
+  assert.match(refused(() => planChange(withApp(12, 2), withApp(12, 1))).problems[0]!.message, /^the pods do not fit even at maxSize: 16 pods .* only 15 free slots/, "maxSize lowered");
+});

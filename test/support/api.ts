@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { KubeAccess } from '../../src/activities/nodes-ready';
+import type { InstanceTypeLookup } from '../../src/api/instance-limits';
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { after, before } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -33,6 +34,8 @@ export interface ApiBedOptions {
   eventsPollMs?: number;
   /** The API's way into clusters (dashboard tokens). */
   clusters?: KubeAccess;
+  /** EC2 DescribeInstanceTypes for plans' pod capacity (types the ENI table lacks). */
+  instanceTypes?: InstanceTypeLookup;
   /** Every log line the API writes, at info and above, for a test that checks what is logged. */
   log?: Writable;
 }

@@ -7,6 +7,7 @@ import { workflowIdFor } from '../environments/identity';
 import { BadCursorError, listEnvironments } from '../environments/list';
 import { nameTakenMessage } from '../environments/name-claim';
 import { describe, requestEnvironment } from '../environments/request';
+import { instanceLimitsFor } from '../instance-limits';
 import { aftermathOf, startCleanup } from '../environments/cleanup';
 import { environmentView, queryProgress, runStatus } from '../environments/view';
 import type { ErrorBody } from '../plugins/errors';
@@ -44,7 +45,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     if (missing.length > 0) return reply.code(400).send({ error: 'InvalidSpec', message: 'the request names a build context this tenant has not uploaded', errors: missing } satisfies ErrorBody);
     try {
       // The plan's rules (dependencies, conflicts) are checked here too: a run that would fail at once is never started.
-      planEnvironment(parsed.spec);
+      planEnvironment(parsed.spec, await instanceLimitsFor(fastify.instanceTypes, parsed.spec, request.log));
     } catch (error) {
       if (!(error instanceof InvalidPlanError)) throw error;
       return reply.code(400).send({ error: 'InvalidPlan', message: error.message, ...(error.problems.length ? { errors: error.problems } : {}) } satisfies ErrorBody);

@@ -7,6 +7,7 @@ import type { ErrorBody } from '../plugins/errors';
 import { bodyLimitBytes, specFromRequest } from '../request-spec';
 import { changePlanBody, liveEnvironment, previewChange } from '../environments/change';
 import { workflowIdFor } from '../environments/identity';
+import { instanceLimitsFor } from '../instance-limits';
 
 /**
  * POST /v1/plans: a dry run. The request as it would be provisioned (its steps, the waves
@@ -26,7 +27,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
     config: { access: 'read' },
     schema: {
       summary: 'Plan an environment (dry run)', querystring: PlanQuery, tags: ['plans'],
-      description: 'The steps, waves, critical path and estimate for an EnvironmentSpec (JSON) or eksctl ClusterConfig (application/yaml); nothing starts. With `change=auto` (or `true`), for a running environment of the same name in the tenant: the change plan from its live spec (kind: change, each step with its action), which PUT /v1/environments/:name applies; a change it cannot make is 409 with each problem at its path.',
+      description: 'The steps, waves, critical path and estimate for an EnvironmentSpec (JSON) or eksctl ClusterConfig (application/yaml), and its warnings (each with a path and a message) when it has any, such as pods that fit the node groups only above desiredSize; nothing starts. With `change=auto` (or `true`), for a running environment of the same name in the tenant: the change plan from its live spec (kind: change, each step with its action), which PUT /v1/environments/:name applies; a change it cannot make is 409 with each problem at its path.',
     },
   }, async (request, reply) => {
     const parsed = specFromRequest(request.body, request.headers['content-type'], fastify.tenantAccess(request.principal.tenant));
@@ -45,13 +46,15 @@ export default async function planRoutes(fastify: FastifyInstance) {
       return changePlanBody(preview.plan);
     }
     try {
-      const plan = planEnvironment(parsed.spec);
+      const plan = planEnvironment(parsed.spec, await instanceLimitsFor(fastify.instanceTypes, parsed.spec, request.log));
       return {
         kind: 'create' as const,
         environment: plan.environment, region: plan.region, kubernetesVersion: plan.kubernetesVersion,
         steps: plan.steps.map(({ id, kind, title, dependsOn, estimateSeconds }) => ({ id, kind, title, dependsOn, estimateSeconds })),
         waves: plan.waves, criticalPath: plan.criticalPath, criticalPathSeconds: plan.criticalPathSeconds,
         estimate: formatDuration(plan.criticalPathSeconds), tree: describePlan(plan),
+        // What the plan says without refusing (pods that fit only above desiredSize, capacities unknown): only when there is any.
+        ...(plan.warnings ? { warnings: plan.warnings } : {}),
       };
     } catch (error) {
       if (!(error instanceof InvalidPlanError)) throw error;

@@ -1,0 +1,71 @@
+import { DescribeInstanceTypesCommand, type _InstanceType, type EC2Client, type InstanceTypeInfo } from '@aws-sdk/client-ec2';
+import type { InstanceNetworkLimits } from '../domain/max-pods';
+import { toFailure } from './aws/errors';
+
+/**
+ * The network limits of instance types the shipped ENI table lacks (a type newer than the
+ * table), from EC2 DescribeInstanceTypes — what max-pods-calculator.sh asks too:
+ * NetworkInfo.MaximumNetworkInterfaces, NetworkInfo.Ipv4AddressesPerInterface, Hypervisor and
+ * BareMetal (the VPC CNI assigns prefixes on Nitro or bare metal: amazon-vpc-cni-k8s
+ * pkg/awsutils IsPrefixDelegationSupported), VCpuInfo.DefaultVCpus. The planner takes the
+ * answer as `instanceLimits` (src/domain/planner.ts PlanOptions). Read-only: nothing to ledger.
+ */
+export interface InstanceTypeLimitsAnswer {
+  limits: Record<string, InstanceNetworkLimits>;
+  /** Types EC2 does not know in the region (it answers InvalidInstanceType). */
+  unknown: string[];
+}
+
+// DescribeInstanceTypes takes at most 100 names a call (EC2 API reference, InstanceTypes).
+const namesPerCall = 100;
+
+const limitsOf = (info: InstanceTypeInfo): InstanceNetworkLimits | undefined => {
+  const enis = info.NetworkInfo?.MaximumNetworkInterfaces;
+  const ipv4PerEni = info.NetworkInfo?.Ipv4AddressesPerInterface;
+  if (enis === undefined || ipv4PerEni === undefined) return undefined;
+  const vcpus = info.VCpuInfo?.DefaultVCpus;
+  return { enis, ipv4PerEni, prefixDelegation: info.Hypervisor === 'nitro' || info.BareMetal === true, ...(vcpus !== undefined ? { vcpus } : {}) };
+};
+
+export function createInstanceTypeActivities({ ec2 }: { ec2: EC2Client }) {
+  const describe = async (types: string[]): Promise<InstanceTypeInfo[] | 'invalid'> => {
+    try {
+      return (await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: types as _InstanceType[] }))).InstanceTypes ?? [];
+    } catch (error) {
+      // One unknown name fails the whole call ("The following supplied instance types do not exist").
+      if ((error as { name?: string }).name?.startsWith('InvalidInstanceType')) return 'invalid';
+      throw toFailure(error, 'DescribeInstanceTypes');
+    }
+  };
+
+  return {
+    async describeInstanceNetworkLimits({ instanceTypes }: { instanceTypes: string[] }): Promise<InstanceTypeLimitsAnswer> {
+      const answer: InstanceTypeLimitsAnswer = { limits: {}, unknown: [] };
+      const wanted = [...new Set(instanceTypes)];
+      const take = (infos: InstanceTypeInfo[]) => {
+        for (const info of infos) {
+          const limits = info.InstanceType ? limitsOf(info) : undefined;
+          if (limits) answer.limits[info.InstanceType!] = limits;
+        }
+      };
+      for (let i = 0; i < wanted.length; i += namesPerCall) {
+        const batch = wanted.slice(i, i + namesPerCall);
+        const infos = await describe(batch);
+        if (infos !== 'invalid') {
+          take(infos);
+          continue;
+        }
+        // Ask one by one to tell the unknown names from the known.
+        for (const type of batch) {
+          const one = await describe([type]);
+          if (one === 'invalid') answer.unknown.push(type);
+          else take(one);
+        }
+      }
+      for (const type of wanted) {
+        if (!answer.limits[type] && !answer.unknown.includes(type)) answer.unknown.push(type);
+      }
+      return answer;
+    },
+  };
+}
