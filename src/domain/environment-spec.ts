@@ -349,8 +349,13 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
     }
   }
-  if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0) {
-    errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
+  // EKS Auto Mode runs the pods on its own node pools (src/domain/auto-mode.ts).
+  if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0 && !isObject(spec.autoMode)) {
+    errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile, or autoMode' });
+  }
+  // eksctl's ValidateAutoModeConfig: a node role is for the built-in pools' nodes.
+  if (isObject(spec.autoMode) && Array.isArray(spec.autoMode.nodePools) && spec.autoMode.nodePools.length === 0 && spec.autoMode.nodeRoleArn !== undefined) {
+    errors.push({ path: '/autoMode/nodeRoleArn', message: 'is for the nodes of the built-in node pools, and nodePools is empty; leave nodeRoleArn out or list general-purpose or system' });
   }
   errors.push(...accessProblems(spec.access));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
