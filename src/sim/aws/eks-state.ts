@@ -176,6 +176,8 @@ export class EksState {
       cluster.status = 'ACTIVE';
       if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(input.name);
       cluster.activeAt = at;
+      // Auto Mode's general-purpose pool launches nodes for pending pods from now on: add-ons get capacity.
+      if (cluster.autoMode?.nodePools.includes('general-purpose')) this.capacityAppeared(cluster, at);
       this.context.detections.finished(`cluster ${input.name}`, 'cluster.create', at);
       cluster.addonApiReadyAt = at + this.context.sampler.sample('addon.api-lag', input.name) * 1000;
     });
