@@ -52,6 +52,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
         steps: plan.steps.map(({ id, kind, title, dependsOn, estimateSeconds }) => ({ id, kind, title, dependsOn, estimateSeconds })),
         waves: plan.waves, criticalPath: plan.criticalPath, criticalPathSeconds: plan.criticalPathSeconds,
         estimate: formatDuration(plan.criticalPathSeconds), tree: describePlan(plan),
+        // What the plan leaves out because EKS Auto Mode provides it.
+        ...(plan.notes ? { notes: plan.notes } : {}),
       };
     } catch (error) {
       if (!(error instanceof InvalidPlanError)) throw error;
