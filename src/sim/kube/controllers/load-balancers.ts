@@ -150,7 +150,8 @@ function albDnsName(name: string, region: string, suffix: string): string {
  * takes `LoadBalancer` Services of class `eks.amazonaws.com/nlb` (EKS user guide,
  * auto-configure-nlb) and holds them with the finalizer `service.eks.amazonaws.com/resources`
  * (as seen on Auto Mode clusters' Services), with the same steps as the controller's: finalizer,
- * NLB, hostname; on deletion the NLB goes before the finalizer.
+ * NLB, hostname; on deletion the NLB goes before the finalizer. Its NLB is made by the played
+ * controller's names and tags: the tags Auto Mode itself puts on its load balancers are not modelled.
  */
 export const autoModeServiceFinalizer = 'service.eks.amazonaws.com/resources';
 
