@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   appliedReplicasOwner, appManifests, appNamespace, appSelector, appVerticalPodAutoscaler, builtInNamespaces, fieldManagers, replicasHandover,
 } from '../domain/app-manifests';
+import { autoModeLoadBalancerClass } from '../domain/auto-mode';
 import type { AppSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { ownershipTagKeys } from '../domain/ownership';
@@ -62,6 +63,8 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     runId?: string;
     /** The VerticalPodAutoscaler is left to `applyAppVpa`, a step that waits for its API. */
     vpaSeparately?: boolean;
+    /** An EKS Auto Mode cluster: the Service is of Auto Mode's class, eks.amazonaws.com/nlb. @default false */
+    autoMode?: boolean;
   }): Promise<AppApplied> {
     const { app } = input;
     const config = await kube.forCluster(input.cluster);
@@ -92,7 +95,7 @@ export function createAppActivities(kube: KubeAccess, pace: Pace = paceFor()) {
     // A Deployment already there keeps its maker (or none): stamping ours on it would make a
     // foreign one look like this run's to the next retry, and a rollback would delete it.
     const createdByRun = before ? madeByRun : input.runId;
-    const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined, ...(createdByRun ? { createdByRun } : {}) });
+    const manifests = appManifests(app, input.image, { environment: input.environment }, { leaveReplicasToHpa: live !== undefined, ...(createdByRun ? { createdByRun } : {}), ...(input.autoMode ? { loadBalancerClass: autoModeLoadBalancerClass } : {}) });
     const applied: string[] = [];
     let generation = 0;
     // Before the Deployment: the VPC resource controller gives branch ENIs only to pods created after it.

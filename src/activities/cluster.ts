@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultAuthenticationMode } from '../domain/access-entries';
+import { autoModeClusterConfig } from '../domain/auto-mode';
 import type { EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
@@ -10,10 +11,12 @@ import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } fro
 
 export interface EnsureClusterInput {
   owner: Owner;
-  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>;
+  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'> & Partial<Pick<EnvironmentSpec, 'autoMode'>>;
   roleArn: string;
   subnetIds: string[];
   securityGroupIds: string[];
+  /** With spec.autoMode: the role of Auto Mode's nodes (the spec's, or the `<name>-node` the run made); none without built-in node pools. */
+  autoModeNodeRoleArn?: string;
 }
 
 /** What the workflow needs to see of a cluster: small, so history stays small. */
@@ -65,6 +68,8 @@ export function createClusterActivities(eks: EksApi) {
       // The creator (eksflow's worker) keeps cluster admin: it checks nodes and installs add-ons
       // and the app through the Kubernetes API.
       accessConfig: { authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode, bootstrapClusterCreatorAdminPermissions: true },
+      // EKS Auto Mode: compute, block storage and load balancing, all three together (src/domain/auto-mode.ts).
+      ...(spec.autoMode ? { autoMode: autoModeClusterConfig(spec.autoMode, input.autoModeNodeRoleArn) } : {}),
     });
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }

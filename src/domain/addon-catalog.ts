@@ -255,7 +255,7 @@ export function requestedAddons(spec: Pick<EnvironmentSpec, 'addons' | 'kubernet
  * Missing dependencies, conflicts, add-ons this version cannot install, and DaemonSet add-ons
  * on an environment with nowhere to run a DaemonSet; also what the app needs from them.
  */
-export function addonProblems(spec: Pick<EnvironmentSpec, 'addons' | 'kubernetesVersion' | 'nodeGroups' | 'app'>): AddonProblem[] {
+export function addonProblems(spec: Pick<EnvironmentSpec, 'addons' | 'kubernetesVersion' | 'nodeGroups' | 'app'> & { autoMode?: EnvironmentSpec['autoMode'] }): AddonProblem[] {
   const problems: AddonProblem[] = [];
   const wanted = new Set(Object.keys(spec.addons) as AddonName[]);
   for (const addon of requestedAddons(spec)) {
@@ -271,18 +271,20 @@ export function addonProblems(spec: Pick<EnvironmentSpec, 'addons' | 'kubernetes
         problems.push({ path: at, message: `${addon.name} conflicts with ${conflict}: both would scale the nodes; choose one` });
       }
     }
-    if (!addon.fargate && spec.nodeGroups.length === 0) {
+    // Auto Mode's nodes run DaemonSets (src/domain/auto-mode.ts).
+    if (!addon.fargate && spec.nodeGroups.length === 0 && !spec.autoMode) {
       problems.push({ path: at, message: `${addon.title} runs as a DaemonSet, which Fargate cannot run; add a node group` });
     }
   }
-  if (wanted.has('cluster-autoscaler') && spec.nodeGroups.length === 0) {
+  if (wanted.has('cluster-autoscaler') && spec.nodeGroups.length === 0 && !spec.autoMode) {
     problems.push({ path: '/addons/cluster-autoscaler', message: 'cluster-autoscaler scales node groups, and this environment has none' });
   }
   const needs = (path: string, addon: AddonName, why: string) => {
     if (!wanted.has(addon)) problems.push({ path, message: `${why} needs ${addon}; add it to addons` });
   };
   if (spec.app) {
-    needs('/app', 'aws-load-balancer-controller', 'the app\'s NLB Service');
+    // With Auto Mode, EKS's own controller makes the NLB (class eks.amazonaws.com/nlb).
+    if (!spec.autoMode) needs('/app', 'aws-load-balancer-controller', 'the app\'s NLB Service');
     if (spec.app.hpa) needs('/app/hpa', 'metrics-server', 'the HorizontalPodAutoscaler');
     if (spec.app.vpa) needs('/app/vpa', 'vertical-pod-autoscaler', 'the VerticalPodAutoscaler');
   }

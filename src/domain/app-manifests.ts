@@ -81,6 +81,14 @@ export interface AppManifestOptions {
    * @default false
    */
   leaveReplicasToHpa?: boolean;
+  /**
+   * The Service's load balancer class: on an EKS Auto Mode cluster `eks.amazonaws.com/nlb`,
+   * which Auto Mode's own controller takes (auto-configure-nlb) and the AWS Load Balancer
+   * Controller leaves alone. The class cannot change once set, so a cluster keeps the one its
+   * Service was made with.
+   * @default service.k8s.aws/nlb (the AWS Load Balancer Controller's)
+   */
+  loadBalancerClass?: string;
 }
 
 export interface AppManifests {
@@ -136,7 +144,7 @@ export function appManifests(app: AppSpec, image: string, labels: { environment:
     metadata: { ...metadata, annotations },
     spec: {
       type: 'LoadBalancer',
-      loadBalancerClass: nlbLoadBalancerClass,
+      loadBalancerClass: options.loadBalancerClass ?? nlbLoadBalancerClass,
       selector,
       ports: [{ name: 'http', protocol: 'TCP', port: app.servicePort, targetPort: app.containerPort }],
     },

@@ -370,6 +370,10 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   if (noCompute && needsPods.length > 0) {
     errors.push({ path: '/nodeGroups', message: `${needsPods.join(', ')} need somewhere to run pods: add a node group or a Fargate profile (or use autoMode)` });
   }
+  // eksctl's ValidateAutoModeConfig: a node role is for the built-in pools' nodes.
+  if (isObject(spec.autoMode) && Array.isArray(spec.autoMode.nodePools) && spec.autoMode.nodePools.length === 0 && spec.autoMode.nodeRoleArn !== undefined) {
+    errors.push({ path: '/autoMode/nodeRoleArn', message: 'is for the nodes of the built-in node pools, and nodePools is empty; leave nodeRoleArn out or list general-purpose or system' });
+  }
   errors.push(...accessProblems(spec.access));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;

@@ -1,5 +1,6 @@
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
+import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
@@ -33,6 +34,8 @@ export interface Plan {
   earliestStartSeconds: Record<string, number>;
   /** What the plan says without refusing it (pods that fit only above desiredSize, capacities unknown); absent when none. */
   warnings?: PlanWarning[];
+  /** What the plan leaves out and why (EKS Auto Mode provides it); absent when nothing is. */
+  notes?: string[];
 }
 
 /** A plan that breaks one of EKS's rules; the message names the steps and the rule. */
@@ -131,6 +134,7 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs`);
   add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane`);
   if (spec.nodeGroups.length > 0) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
+  else if (autoModeMakesNodeRole(spec.autoMode)) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for EKS Auto Mode's nodes (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly)`);
   if (spec.fargateProfiles.length > 0) add(stepIds.fargateRole, 'fargate-role', `ensure IAM role ${name}-fargate for Fargate pods`);
   if (spec.image?.import) {
     add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.import.repository} (scan on push)`);
@@ -140,7 +144,14 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.build.repository} (scan on push)`);
     add(stepIds.imageBuild, 'image-build', imageBuildTitle(spec.image.build), [stepIds.ecrRepository]);
   }
-  add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
+  if (spec.autoMode) {
+    // Auto Mode's node role is a CreateCluster parameter: the role comes first.
+    const pools = spec.autoMode.nodePools.length > 0 ? `node pools ${spec.autoMode.nodePools.join(', ')}` : 'no built-in node pools';
+    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) with EKS Auto Mode (compute, block storage, load balancing; ${pools}) and wait until ACTIVE`,
+      [stepIds.clusterRole, network, autoModeMakesNodeRole(spec.autoMode) ? stepIds.nodeRole : undefined]);
+  } else {
+    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
+  }
   if (spec.controlPlaneLogging.length > 0) {
     add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
   }
@@ -173,7 +184,11 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   const capacity = checkPodCapacity(spec, { lookup: withExtraLimits(instanceLimits) });
   if (podCapacityCheck && capacity.problems.length > 0) throw new InvalidPlanError(capacity.problems.map((p) => `${p.path}: ${p.message}`).join('; '), capacity.problems);
   const plan: Plan = schedulePlan(spec, steps);
-  return capacity.warnings.length > 0 ? { ...plan, warnings: capacity.warnings } : plan;
+  return {
+    ...plan,
+    ...(capacity.warnings.length > 0 ? { warnings: capacity.warnings } : {}),
+    ...(spec.autoMode ? { notes: [autoModePlanNote(spec.autoMode)] } : {}),
+  };
 }
 
 /** Where an image.build's source is, as a person reads it. */
@@ -211,7 +226,8 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
   if (app) {
     const image = spec.image?.import ? stepIds.imageImport : spec.image?.build ? stepIds.imageBuild : undefined;
     const vpa = app.vpa ? stepIds.addon('vertical-pod-autoscaler') : undefined;
-    const needs = [stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
+    // With Auto Mode, EKS's own load balancer controller makes the app's NLB: nothing to wait for.
+    const needs = [spec.autoMode ? undefined : stepIds.addon('aws-load-balancer-controller'), ...(appVpaStep ? [] : [app.hpa ? stepIds.addon('metrics-server') : undefined, vpa])];
     addAppSteps(app, add, { after: [...compute, image, ...needs, ...appIdentity], vpaAfter: vpa, appVpaStep });
   }
   if (spec.autoscaling) {
@@ -227,7 +243,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
  * The planner refuses a new environment with them; a change plan refuses a changed spec.
  */
 export function planProblems(spec: EnvironmentSpec): { path: string; message: string }[] {
-  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec)];
+  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec), ...autoModeProblems(spec)];
   if (spec.autoscaling) {
     if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
     if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
@@ -374,5 +390,6 @@ export function describeWaves<S extends PlanStep>(plan: ScheduledPlan<S>, what: 
     });
   });
   lines.push(`* critical path: ${plan.criticalPath.join(' → ')}`);
+  for (const note of (plan as { notes?: string[] }).notes ?? []) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

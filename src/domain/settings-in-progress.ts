@@ -40,7 +40,6 @@ export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
   controlPlaneTier: 'control plane tiers are being built (issue 17 item 4)',
   controlPlaneLogRetentionDays: 'control plane log retention is being built (issue 17 item 4)',
   identityProviders: 'OIDC identity providers are being built (issue 17 item 4)',
-  autoMode: 'EKS Auto Mode is being built (issue 17 item 6)',
 };
 
 export const networkSettingsInProgress: Readonly<Record<string, string>> = {

@@ -23,7 +23,7 @@ export function workloadIdentityProblems(spec: EnvironmentSpec): { path: string;
     const addon = addonAccounts.get(serviceAccountKey(sa));
     if (addon) problems.push({ path: `/serviceAccounts/${i}/name`, message: `${serviceAccountKey(sa)} is the ServiceAccount of the ${addon} add-on, which eksflow gives its own IRSA role; remove this entry` });
     // EKS Pod Identity: "Linux Amazon EC2 instances only" (EKS user guide, pod-identities.html, considerations): the agent is a DaemonSet.
-    if (sa.identity === 'pod-identity' && spec.nodeGroups.length === 0) {
+    if (sa.identity === 'pod-identity' && spec.nodeGroups.length === 0 && !spec.autoMode) {
       problems.push({ path: `/serviceAccounts/${i}/identity`, message: 'EKS Pod Identity works only on EC2 nodes and this environment has Fargate profiles alone; use irsa, or add a node group' });
     }
   });
@@ -40,7 +40,9 @@ export function addWorkloadIdentitySteps(spec: EnvironmentSpec, add: AddStep, at
   const podIdentity = serviceAccounts.some((sa) => sa.identity === 'pod-identity');
   // The agent is one step, `eks:addon/eks-pod-identity-agent`, either way: the core add-ons' own
   // (with the version and configuration the spec gives) when eksAddons lists it, else this one.
-  if (podIdentity && !spec.eksAddons?.[podIdentityAgentAddon]) {
+  // EKS Auto Mode runs the Pod Identity Agent on its nodes (auto-learn-iam): no add-on to install.
+  const agent = spec.autoMode ? undefined : workloadStepIds.podIdentityAgent;
+  if (podIdentity && agent && !spec.eksAddons?.[podIdentityAgentAddon]) {
     add(workloadStepIds.podIdentityAgent, 'pod-identity-agent', `install the EKS add-on ${podIdentityAgentAddon} (Pod Identity) and wait until it is ACTIVE`, [at.cluster, ...at.compute]);
   }
   const forApp: string[] = [];
@@ -53,7 +55,7 @@ export function addWorkloadIdentitySteps(spec: EnvironmentSpec, add: AddStep, at
     } else {
       add(role, 'workload-role', `ensure IAM role for ${key} (Pod Identity: trusts ${'pods.eks.amazonaws.com'})`, [], key);
       add(workloadStepIds.serviceAccount(sa), 'service-account', `apply ServiceAccount ${key}`, [at.kubeApi ?? at.cluster], key);
-      add(workloadStepIds.association(sa), 'pod-identity-association', `associate ${key} with its role (EKS Pod Identity)`, [role, at.cluster, workloadStepIds.podIdentityAgent], key);
+      add(workloadStepIds.association(sa), 'pod-identity-association', `associate ${key} with its role (EKS Pod Identity)`, [role, at.cluster, agent], key);
     }
     if (spec.app?.serviceAccount === sa.name && (spec.app.namespace ?? spec.app.name) === sa.namespace) {
       forApp.push(workloadStepIds.serviceAccount(sa), ...(sa.identity === 'pod-identity' ? [workloadStepIds.association(sa)] : []));

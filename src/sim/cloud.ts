@@ -117,7 +117,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
         continue;
       }
       if (!seen) {
-        regionKube.addCluster(name, { region: regional.region, kubernetesVersion: regional.eks.state.cluster(name).version });
+        regionKube.addCluster(name, { region: regional.region, kubernetesVersion: regional.eks.state.cluster(name).version, ...(compute.autoMode ? { autoMode: compute.autoMode } : {}) });
         told.set(name, (seen = { nodegroups: new Map(), addons: new Set() }));
       }
       passOnCompute(regionKube, name, compute, seen);

@@ -154,7 +154,7 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
     'app-update': async (step) => {
       const next = t.next();
       const app = next.app!;
-      await t.aws.applyApp({ cluster, environment: t.owner.environmentId, runId: t.owner.runId, app, image: t.imageUri()!, vpaSeparately: false });
+      await t.aws.applyApp({ cluster, environment: t.owner.environmentId, runId: t.owner.runId, app, image: t.imageUri()!, vpaSeparately: false, ...(next.autoMode ? { autoMode: true } : {}) });
       const rollout = await t.waitUntil(step, () => t.aws.appRollout({ cluster, app }), (r) => r.status !== 'progressing', (r) => r.message);
       if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
     },

@@ -17,6 +17,7 @@ import type { Owner } from '../domain/ownership';
 import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
+import { autoModeClusterPolicies, autoModeNodePolicies } from '../domain/auto-mode';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
 import { serviceAccountKey, workloadRoleName } from '../domain/workload-identity';
 import { addonInstall, autoscalingProbe, awsCall, drainWait, heartbeatingWait, imageBuild } from './activity-options';
@@ -254,12 +255,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     }
   }
 
-  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: string[] = []): Promise<string> {
+  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
-      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies, ...extraPolicies],
+      trustPolicy: assumedBy(role.service), managedPolicyArns: [...policies, ...extraPolicies],
     }));
     return ensured.arn;
   }
@@ -304,8 +305,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       }
     },
     // Security groups for pods (eksAddons.vpc-cni.podSecurityGroups) add AmazonEKSVPCResourceController.
-    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', clusterRoleExtraPolicies(spec.eksAddons, spec.region))),
-    'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
+    // EKS Auto Mode adds its compute, storage, load balancing and networking policies (src/domain/auto-mode.ts).
+    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', [...clusterRoleExtraPolicies(spec.eksAddons, spec.region), ...(spec.autoMode ? autoModeClusterPolicies : [])])),
+    // Auto Mode's nodes (without node groups) take only the minimal policies AWS documents for them.
+    'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node', [], spec.autoMode && spec.nodeGroups.length === 0 ? autoModeNodePolicies : serviceRoles.node.policies)),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
       // The EKS name is the step's: the spec's, or a replacement's new one (a profile cannot be updated).
@@ -338,6 +341,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
         owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds,
+        ...(spec.autoMode ? { autoModeNodeRoleArn: spec.autoMode.nodeRoleArn ?? outputs.nodeRoleArn } : {}),
       }));
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
       outputs.oidcIssuer = active.oidcIssuer;
@@ -433,7 +437,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const app = spec.app!;
       const ref = { kind: 'app' as const, name: `${spec.name}/${app.namespace ?? app.name}/${app.name}`, region: spec.region };
       const vpaSeparately = plan.steps.some((s) => s.kind === 'app-vpa');
-      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, runId: owner.runId, app, image: outputs.imageUri!, vpaSeparately }).then((applied) => ({ ref, made: applied.adopted !== true })));
+      await create(step, ref, () => aws.applyApp({ cluster: spec.name, environment: environmentId, runId: owner.runId, app, image: outputs.imageUri!, vpaSeparately, ...(spec.autoMode ? { autoMode: true } : {}) }).then((applied) => ({ ref, made: applied.adopted !== true })));
       const rollout = await waitUntil(step, () => aws.appRollout({ cluster: spec.name, app }), (r) => r.status !== 'progressing', (r) => r.message);
       if (rollout.status === 'failed') throw ApplicationFailure.nonRetryable(`the app's rollout failed: ${rollout.message}`, errorTypes.resourceFailed);
     },
@@ -665,7 +669,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // app as it was: its previous ReplicaSet takes over again.
       const rolledOut = changePlan.steps.find((step) => step.kind === 'app-update' && ['failed', 'done'].includes(stateOf(step.id) ?? ''));
       const appBack = rolledOut && live.app && imageBefore
-        ? await CancellationScope.nonCancellable(() => aws.applyApp({ cluster: live.name, environment: environmentId, runId: owner.runId, app: live.app!, image: imageBefore, vpaSeparately: plan.steps.some((s) => s.kind === 'app-vpa') })
+        ? await CancellationScope.nonCancellable(() => aws.applyApp({ cluster: live.name, environment: environmentId, runId: owner.runId, app: live.app!, image: imageBefore, vpaSeparately: plan.steps.some((s) => s.kind === 'app-vpa'), ...(live.autoMode ? { autoMode: true } : {}) })
           .then(() => true, () => false))
         : false;
       const done = changePlan.steps.filter((step) => changing!.steps.get(step.id)?.state === 'done');
@@ -789,7 +793,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       corrected.push(`node group ${group.name} set back to ${target.minSize}/${target.desiredSize}/${target.maxSize}`);
     }
     if (spec.app && items.some((item) => item.subject === `app ${spec.app!.name}`) && outputs.imageUri) {
-      await aws.applyApp({ cluster: spec.name, environment: environmentId, runId: owner.runId, app: spec.app, image: outputs.imageUri, vpaSeparately: plan.steps.some((s) => s.kind === 'app-vpa') });
+      await aws.applyApp({ cluster: spec.name, environment: environmentId, runId: owner.runId, app: spec.app, image: outputs.imageUri, vpaSeparately: plan.steps.some((s) => s.kind === 'app-vpa'), ...(spec.autoMode ? { autoMode: true } : {}) });
       corrected.push(`app ${spec.app.name} applied again`);
     }
     return corrected;

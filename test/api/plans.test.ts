@@ -29,6 +29,16 @@ test('a plan: steps, waves, the critical path and the tree, for an EnvironmentSp
   assert.match(plan.estimate, /^\d+m/);
 });
 
+test('an EKS Auto Mode plan says what it leaves out; a plan without Auto Mode has no notes', async () => {
+  const response = await post({ ...spec, nodeGroups: [], addons: {}, autoMode: {} });
+  assert.equal(response.statusCode, 200, response.body);
+  const plan = response.json<{ steps: { id: string }[]; notes?: string[]; tree: string }>();
+  assert.ok(!plan.steps.some((s) => s.id === 'addon:aws-load-balancer-controller' || s.id.startsWith('eks:nodegroup/')));
+  assert.match(plan.notes?.[0] ?? '', /^provided by EKS Auto Mode/);
+  assert.match(plan.tree, /\nnote: provided by EKS Auto Mode/);
+  assert.equal((await post(spec)).json<{ notes?: string[] }>().notes, undefined);
+});
+
 test('an eksctl ClusterConfig as YAML is planned the same way', async () => {
   const yaml = 'apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: { name: demo, region: eu-west-1, version: "1.33" }\nmanagedNodeGroups:\n  - name: general\n    desiredCapacity: 2\n';
   const response = await post(yaml, 'application/yaml');

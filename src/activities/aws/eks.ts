@@ -4,6 +4,7 @@ import {
   DescribeUpdateCommand, TagResourceCommand, UntagResourceCommand, UpdateAddonCommand, UpdateClusterConfigCommand, UpdateClusterVersionCommand, UpdateNodegroupConfigCommand, UpdateNodegroupVersionCommand,
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
 } from '@aws-sdk/client-eks';
+import type { AutoModeClusterConfig } from '../../domain/auto-mode';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
@@ -27,6 +28,8 @@ export interface Cluster {
   tags: Record<string, string>;
   /** accessConfig.authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API; undefined where the backend does not say (moto). */
   authenticationMode?: string;
+  /** EKS Auto Mode's computeConfig, when the cluster has it enabled. */
+  autoMode?: { nodePools: string[]; nodeRoleArn?: string; blockStorage: boolean; elasticLoadBalancing: boolean };
 }
 
 export interface CreateClusterInput {
@@ -40,6 +43,8 @@ export interface CreateClusterInput {
   clientRequestToken: string;
   /** CreateCluster's accessConfig; bootstrapClusterCreatorAdminPermissions is write-only (aws-fault-catalog 35). */
   accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean };
+  /** EKS Auto Mode: computeConfig, storageConfig, kubernetesNetworkConfig.elasticLoadBalancing and bootstrapSelfManagedAddons. @default none: a cluster without it */
+  autoMode?: AutoModeClusterConfig;
 }
 
 export interface Nodegroup {
@@ -253,6 +258,12 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
   ...(cluster.accessConfig?.authenticationMode ? { authenticationMode: cluster.accessConfig.authenticationMode } : {}),
+  ...(cluster.computeConfig?.enabled ? {
+    autoMode: {
+      nodePools: cluster.computeConfig.nodePools ?? [], ...(cluster.computeConfig.nodeRoleArn ? { nodeRoleArn: cluster.computeConfig.nodeRoleArn } : {}),
+      blockStorage: cluster.storageConfig?.blockStorage?.enabled === true, elasticLoadBalancing: cluster.kubernetesNetworkConfig?.elasticLoadBalancing?.enabled === true,
+    },
+  } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -440,6 +451,10 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
         ...(input.accessConfig ? { accessConfig: { ...input.accessConfig, authenticationMode: input.accessConfig.authenticationMode as AuthenticationMode } } : {}),
+        ...(input.autoMode ? {
+          computeConfig: input.autoMode.computeConfig, storageConfig: input.autoMode.storageConfig,
+          kubernetesNetworkConfig: { elasticLoadBalancing: input.autoMode.elasticLoadBalancing }, bootstrapSelfManagedAddons: input.autoMode.bootstrapSelfManagedAddons,
+        } : {}),
       }));
       const created = await whileNameHeld(notYet.CreateCluster, (rules) => aws(`CreateCluster ${input.name}`, create, rules), async () => (await this.describeCluster(input.name)) !== undefined);
       return toCluster(created.cluster!);

@@ -55,6 +55,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
         estimate: formatDuration(plan.criticalPathSeconds), tree: describePlan(plan),
         // What the plan says without refusing (pods that fit only above desiredSize, capacities unknown): only when there is any.
         ...(plan.warnings ? { warnings: plan.warnings } : {}),
+        // What the plan leaves out because EKS Auto Mode provides it.
+        ...(plan.notes ? { notes: plan.notes } : {}),
       };
     } catch (error) {
       if (!(error instanceof InvalidPlanError)) throw error;

@@ -15,7 +15,8 @@ export interface PrincipalNeighbours {
   roleAsSeenByEks(arn: string): RoleAsSeenByEks;
 }
 
-const entryTypes = new Set(['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX']);
+// EC2 is the type of an Auto Mode node role's entry (create-node-class).
+const entryTypes = new Set(['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2']);
 const policyArn = /^arn:aws[-a-z]*:eks::aws:cluster-access-policy\/AmazonEKS[A-Za-z]+Policy$/;
 
 /**
@@ -35,10 +36,12 @@ const policyArn = /^arn:aws[-a-z]*:eks::aws:cluster-access-policy\/AmazonEKS[A-Z
  * - AssociateAccessPolicy on a principal without an entry is ResourceNotFoundException "The
  *   specified principalArn could not be found" (catalog 4), and replaces the scope of a policy
  *   already associated; the associations go with their entry.
- * Not modelled: the entries EKS makes itself (the cluster creator's, node and Fargate roles').
+ * Not modelled: the entries EKS makes itself (the cluster creator's, node and Fargate roles'),
+ * except an Auto Mode node role's (`addEksEntries`).
  */
 export class AccessEntryState {
   private readonly byCluster = new WeakMap<ClusterRecord, Map<string, AccessEntryRecord>>();
+  private readonly madeByEks = new WeakSet<ClusterRecord>();
 
   constructor(private readonly context: SimContext, private readonly neighbours: PrincipalNeighbours, private readonly cluster: (name: string) => ClusterRecord) {}
 
@@ -50,7 +53,28 @@ export class AccessEntryState {
     }
     let entries = this.byCluster.get(cluster);
     if (!entries) this.byCluster.set(cluster, entries = new Map());
+    this.addEksEntries(cluster, entries);
     return entries;
+  }
+
+  /**
+   * The entry EKS makes itself once an Auto Mode cluster is up: its node role's, of type EC2,
+   * with AmazonEKSAutoNodePolicy ("When you create a new auto mode cluster, EKS automatically
+   * creates the corresponding Kubernetes permissions using Access entries": EKS user guide,
+   * auto-learn-iam; a custom NodeClass's role needs one made by hand, create-node-class). It
+   * goes with its cluster.
+   */
+  private addEksEntries(cluster: ClusterRecord, entries: Map<string, AccessEntryRecord>): void {
+    const role = cluster.autoMode?.nodeRoleArn;
+    if (!role || cluster.activeAt === undefined || this.madeByEks.has(cluster)) return;
+    this.madeByEks.add(cluster);
+    const { accountId, region } = this.context;
+    const policy = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy';
+    entries.set(role, {
+      cluster: cluster.name, principalArn: role, type: 'EC2', kubernetesGroups: [], tags: {},
+      arn: `arn:aws:eks:${region}:${accountId}:access-entry/${cluster.name}/${role.split(':')[5]}/${this.context.ids.uuid()}`,
+      token: '', policies: new Map([[policy, { policyArn: policy, scope: { type: 'cluster' } }]]),
+    });
   }
 
   entry(clusterName: string, principalArn: string): AccessEntryRecord {

@@ -70,6 +70,8 @@ export interface ClusterRecord extends Updatable {
   enabledLogTypes: Set<string>;
   /** accessConfig.authenticationMode: CONFIG_MAP when CreateCluster gave none, as the EKS API's default. */
   authenticationMode?: string;
+  /** EKS Auto Mode, as CreateCluster enabled it: its built-in node pools and their role. */
+  autoMode?: { nodePools: string[]; nodeRoleArn?: string };
   /** When it first turned ACTIVE, in simulated epoch ms. */
   activeAt?: number;
   /** Before this time CreateAddon refuses: EKS's add-on API lags behind ACTIVE. */
@@ -98,6 +100,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     health: [...(cluster.issues ?? [])],
     tags: { ...cluster.tags },
     ...(cluster.authenticationMode ? { authenticationMode: cluster.authenticationMode } : {}),
+    ...(cluster.autoMode ? { autoMode: { nodePools: [...cluster.autoMode.nodePools], ...(cluster.autoMode.nodeRoleArn ? { nodeRoleArn: cluster.autoMode.nodeRoleArn } : {}), blockStorage: true, elasticLoadBalancing: true } } : {}),
   };
 };
 

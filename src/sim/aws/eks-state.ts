@@ -24,6 +24,28 @@ export interface EksNeighbours {
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
 export type ClusterEndpoint = (cluster: string) => { endpoint: string; certificateAuthority: string } | undefined;
 
+/**
+ * EKS Auto Mode's parameters of a CreateCluster: the three capabilities go together, all enabled
+ * or none, in EKS's own words (as the AWS CLI reports it: kubernetes-sigs/cluster-api-provider-aws
+ * issue 5278; terraform-provider-aws checks the same before it calls). Built-in node pools
+ * launch nodes with the node role, so they need one (eksctl ValidateAutoModeConfig makes one;
+ * the wording here is the simulation's, no source quotes EKS's).
+ */
+function autoModeOf(input: CreateClusterInput): ClusterRecord['autoMode'] {
+  const config = input.autoMode;
+  if (!config) return undefined;
+  const enabled = [config.computeConfig.enabled, config.storageConfig.blockStorage.enabled, config.elasticLoadBalancing.enabled];
+  if (enabled.some((on) => on !== enabled[0])) {
+    throw eksError.invalidParameter('For EKS Auto Mode, please ensure that all required configs, including computeConfig, kubernetesNetworkConfig, and blockStorage are all either fully enabled or fully disabled.');
+  }
+  if (!config.computeConfig.enabled) return undefined;
+  const nodePools = config.computeConfig.nodePools ?? [];
+  const unknown = nodePools.find((pool) => pool !== 'general-purpose' && pool !== 'system');
+  if (unknown) throw eksError.invalidParameter(`Unsupported node pool: ${unknown}. Supported node pools are general-purpose and system.`);
+  if (nodePools.length > 0 && !config.computeConfig.nodeRoleArn) throw eksError.invalidParameter('computeConfig.nodeRoleArn is required when computeConfig.nodePools is not empty.');
+  return { nodePools: [...nodePools], ...(config.computeConfig.nodeRoleArn ? { nodeRoleArn: config.computeConfig.nodeRoleArn } : {}) };
+}
+
 /** When EKS declares a node group whose nodes never joined CREATE_FAILED (aws-fault-catalog 22). */
 const nodegroupFailureSurfacesSeconds = 21 * 60;
 
@@ -130,6 +152,7 @@ export class EksState {
     const subnets = this.subnets(input.subnetIds);
     if (new Set(subnets.map((s) => s.zone)).size < 2) throw eksError.invalidParameter('Subnets specified must be in at least two different AZs');
     if (new Set(subnets.map((s) => s.vpcId)).size > 1) throw eksError.invalidParameter('Subnets must all be in the same VPC');
+    const autoMode = autoModeOf(input);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
     if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
     const { ids, region } = this.context;
@@ -145,6 +168,7 @@ export class EksState {
       // Each cluster has its own issuer: IRSA trust policies name it.
       oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
       authenticationMode: input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
+      ...(autoMode ? { autoMode } : {}),
       enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), updates: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {
@@ -152,6 +176,8 @@ export class EksState {
       cluster.status = 'ACTIVE';
       if (cluster.enabledLogTypes.size > 0) this.neighbours.controlPlaneLogGroup?.(input.name);
       cluster.activeAt = at;
+      // Auto Mode's general-purpose pool launches nodes for pending pods from now on: add-ons get capacity.
+      if (cluster.autoMode?.nodePools.includes('general-purpose')) this.capacityAppeared(cluster, at);
       this.context.detections.finished(`cluster ${input.name}`, 'cluster.create', at);
       cluster.addonApiReadyAt = at + this.context.sampler.sample('addon.api-lag', input.name) * 1000;
     });

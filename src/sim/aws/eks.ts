@@ -24,6 +24,8 @@ export interface ClusterCompute {
   }[];
   fargateProfiles: { name: string; status: string; selectors: { namespace: string; labels?: Record<string, string> }[] }[];
   addons: { name: string; version: string; status: string }[];
+  /** EKS Auto Mode's built-in node pools, when the cluster has Auto Mode. */
+  autoMode?: { nodePools: string[] };
 }
 
 /**
@@ -66,6 +68,7 @@ export class SimulatedEks implements EksApi {
       })),
       fargateProfiles: [...record.fargateProfiles.values()].map((p) => ({ name: p.name, status: p.status, selectors: p.selectors.map((s) => ({ ...s })) })),
       addons: [...record.addons.values()].map((a) => ({ name: a.name, version: a.version, status: a.status })),
+      ...(record.autoMode ? { autoMode: { nodePools: [...record.autoMode.nodePools] } } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import { aws, awsOrUndefined } from '../../activities/aws/errors';
 import type { IamApi, OidcProvider, Role } from '../../activities/aws/iam';
 import { cloudWatchAgentServerPolicyArn } from '../../domain/iam-policies/cloudwatch';
 import { awsManagedPolicyArn } from '../../domain/iam-policies/policy-document';
+import { autoModeClusterPolicies, autoModeNodePolicies } from '../../domain/auto-mode';
 import { serviceRoles } from '../../domain/service-roles';
 import { after, type SimContext } from './context';
 import { iamError } from './errors';
@@ -41,6 +42,7 @@ interface ProviderRecord {
  */
 const managedPolicies = new Set<string>([
   ...Object.values(serviceRoles).flatMap((role) => role.policies),
+  ...autoModeClusterPolicies, ...autoModeNodePolicies,
   cloudWatchAgentServerPolicyArn,
   ...['AmazonEKSServicePolicy', 'AmazonEKSVPCResourceController', 'AmazonSSMManagedInstanceCore', 'AdministratorAccess', 'ReadOnlyAccess',
     'AmazonEC2ContainerRegistryPowerUser', 'AmazonEC2ContainerRegistryFullAccess', 'ElasticLoadBalancingFullAccess', 'CloudWatchAgentAdminPolicy',

@@ -33,7 +33,7 @@ function systemWorkload(kind: 'Deployment' | 'DaemonSet', name: string, app: str
  * resource controller serves on every EKS cluster (vpcresources.k8s.aws, from
  * aws/amazon-vpc-resource-controller-k8s config/crd/bases; its schema left open here).
  */
-export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubernetesVersion: string): void {
+export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubernetesVersion: string, { selfManagedAddons = true } = {}): void {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     store.put(types.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: meta(name, undefined, { 'kubernetes.io/metadata.name': name }) });
   }
@@ -41,7 +41,9 @@ export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubern
     apiVersion: 'v1', kind: 'Service', metadata: meta('kubernetes', 'default', { component: 'apiserver', provider: 'kubernetes' }),
     spec: { type: 'ClusterIP', clusterIP: '10.100.0.1', clusterIPs: ['10.100.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }] },
   });
-  store.put(types.deployment, systemWorkload('Deployment', 'coredns', 'kube-dns', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2`, { replicas: 2 }, { 'eks.amazonaws.com/compute-type': 'ec2' }));
+  // bootstrapSelfManagedAddons false (an EKS Auto Mode cluster): no CoreDNS, aws-node or kube-proxy
+  // workloads; Auto Mode runs them on each node (automode-get-started-cli). The kube-dns Service stays.
+  if (selfManagedAddons) store.put(types.deployment, systemWorkload('Deployment', 'coredns', 'kube-dns', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2`, { replicas: 2 }, { 'eks.amazonaws.com/compute-type': 'ec2' }));
   store.put(types.service, {
     apiVersion: 'v1', kind: 'Service', metadata: meta('kube-dns', 'kube-system', { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'kube-dns' }),
     spec: {
@@ -49,7 +51,7 @@ export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubern
       ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
     },
   });
-  store.put(types.daemonSet, systemWorkload('DaemonSet', 'aws-node', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1'));
+  if (selfManagedAddons) store.put(types.daemonSet, systemWorkload('DaemonSet', 'aws-node', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1'));
   store.put(store.typeOf('CustomResourceDefinition', 'apiextensions.k8s.io'), {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: meta('securitygrouppolicies.vpcresources.k8s.aws'),
     spec: {
@@ -58,5 +60,5 @@ export function bootstrapEksCluster(store: ObjectStore, types: CoreTypes, kubern
       versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
     },
   });
-  store.put(types.daemonSet, systemWorkload('DaemonSet', 'kube-proxy', 'kube-proxy', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v${kubernetesVersion}.0-minimal-eksbuild.1`));
+  if (selfManagedAddons) store.put(types.daemonSet, systemWorkload('DaemonSet', 'kube-proxy', 'kube-proxy', `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v${kubernetesVersion}.0-minimal-eksbuild.1`));
 }

@@ -10,6 +10,7 @@ import { reconcileHorizontalPodAutoscalers } from './controllers/horizontal-pod-
 import { reconcileLoadBalancers } from './controllers/load-balancers';
 import { collectGarbage, reconcileNamespaces } from './controllers/namespaces';
 import { reconcileNodes } from './controllers/nodes';
+import { reconcileAutoModeNodes } from './controllers/auto-mode';
 import { runPods } from './controllers/pods';
 import { schedulePods } from './controllers/scheduler';
 import { reconcileDaemonSets, reconcileDeployments } from './controllers/workloads';
@@ -22,12 +23,14 @@ export interface SimClusterSpec {
   region?: string;
   /** @default 1.35 */
   kubernetesVersion?: string;
+  /** EKS Auto Mode with these built-in node pools (src/sim/kube/controllers/auto-mode.ts). @default none */
+  autoMode?: { nodePools: string[] };
 }
 
 // Upstream first: nodes before the pods placed on them, pods before the endpoints and load
 // balancers that follow from them.
 const controllers: Controller[] = [
-  reconcileNodes, reconcileNamespaces, reconcileCustomResourceDefinitions,
+  reconcileAutoModeNodes, reconcileNodes, reconcileNamespaces, reconcileCustomResourceDefinitions,
   reconcileDeployments, reconcileDaemonSets, admitFargatePods, runFargatePods, schedulePods, runPods,
   reconcileDisruptionBudgets, reconcileEndpointSlices, reconcileApiServices, reconcileLoadBalancers,
   reconcileHorizontalPodAutoscalers, reconcileClusterAutoscaler,
@@ -49,6 +52,7 @@ export class SimCluster {
   readonly kubernetesVersion: string;
   /** Until when /readyz fails (catalog entry 12). */
   readonly readyAt: number;
+  readonly autoMode: SimClusterSpec['autoMode'];
   private readonly types: CoreTypes;
   private readonly nodegroups = new Map<string, NodegroupShape>();
   private fargateProfiles: FargateProfileShape[] = [];
@@ -72,7 +76,8 @@ export class SimCluster {
     this.types = coreTypes(this.store);
     this.deadlines = new Deadlines(timing, (at) => this.wakeAt(at));
     this.store.admission = webhookAdmission(this.store);
-    bootstrapEksCluster(this.store, this.types, this.kubernetesVersion);
+    this.autoMode = spec.autoMode;
+    bootstrapEksCluster(this.store, this.types, this.kubernetesVersion, { selfManagedAddons: !spec.autoMode });
     this.store.onChange(() => this.soon());
     this.soon();
   }
@@ -135,7 +140,7 @@ export class SimCluster {
   private context(): ControllerContext {
     return {
       cluster: this.name, region: this.region, store: this.store, types: this.types, timing: this.timing, now: Date.now(),
-      deadlines: this.deadlines, hooks: this.hooks, nodegroups: this.nodegroups, fargateProfiles: this.fargateProfiles, memo: this.memo,
+      deadlines: this.deadlines, hooks: this.hooks, nodegroups: this.nodegroups, ...(this.autoMode ? { autoMode: this.autoMode } : {}), fargateProfiles: this.fargateProfiles, memo: this.memo,
       setDesiredSize: (group, desiredSize) => {
         const shape = this.nodegroups.get(group);
         if (shape) this.nodegroups.set(group, { ...shape, desiredSize });

@@ -122,6 +122,8 @@ export interface ControllerContext {
   deadlines: Deadlines;
   hooks: Pick<SimKubeOptions, 'onLoadBalancer' | 'onLoadBalancerDeleted' | 'loadBalancerGate' | 'onScaleUp'>;
   nodegroups: ReadonlyMap<string, NodegroupShape>;
+  /** EKS Auto Mode's built-in node pools, on an Auto Mode cluster. */
+  autoMode?: { nodePools: readonly string[] };
   /** The cluster's ACTIVE Fargate profiles. */
   fargateProfiles: readonly FargateProfileShape[];
   /** Grows a node group by itself, when no simulated EKS listens for scale-ups. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../objects';
 import type { LoadBalancedObject } from '../options';
 import type { ResourceType } from '../resource-types';
+import { autoModeLoadBalancerClass } from '../../../domain/auto-mode';
 import { loadBalancerController } from './addon-deployments';
 import { isDeleting, type ControllerContext } from './context';
 import { isDeploymentAvailable } from './workloads';
@@ -144,6 +145,22 @@ function albDnsName(name: string, region: string, suffix: string): string {
   return `${name}-${parseInt(suffix.slice(0, 8), 16)}.${region}.elb.amazonaws.com`;
 }
 
+/**
+ * EKS Auto Mode's load balancing: its controller (the AWS Load Balancer Controller run by EKS)
+ * takes `LoadBalancer` Services of class `eks.amazonaws.com/nlb` (EKS user guide,
+ * auto-configure-nlb) and holds them with the finalizer `service.eks.amazonaws.com/resources`
+ * (as seen on Auto Mode clusters' Services), with the same steps as the controller's: finalizer,
+ * NLB, hostname; on deletion the NLB goes before the finalizer. Its NLB is made by the played
+ * controller's names and tags: the tags Auto Mode itself puts on its load balancers are not modelled.
+ */
+export const autoModeServiceFinalizer = 'service.eks.amazonaws.com/resources';
+
+export function nextAutoModeServiceStep(service: KubeObject): ServiceStep {
+  const supported = !isDeleting(service) && service.spec?.type === 'LoadBalancer' && service.spec.loadBalancerClass === autoModeLoadBalancerClass;
+  if (supported) return hasFinalizer(service, autoModeServiceFinalizer) && hostnameOf(service) ? 'none' : 'provision';
+  return hasFinalizer(service, autoModeServiceFinalizer) ? 'deprovision' : 'none';
+}
+
 /** What the controller does next for a Service, from the Service alone. */
 export type ServiceStep =
   /** Not the controller's, or nothing to do. */
@@ -259,6 +276,8 @@ type Deletions = Map<string, 'pending' | 'done' | 'failed'>;
  */
 export function reconcileLoadBalancers(context: ControllerContext): void {
   const { store, types } = context;
+  // EKS Auto Mode's own controller runs with the control plane: no Deployment to wait for.
+  if (context.autoMode) for (const service of store.items(types.service)) reconcileOne(context, types.service, service, autoModeServiceFinalizer, nextAutoModeServiceStep(service));
   if (!isDeploymentAvailable(context, loadBalancerController.namespace, loadBalancerController.name)) return;
   for (const service of store.items(types.service)) reconcileOne(context, types.service, service, serviceFinalizer, nextServiceStep(service));
   for (const ingress of store.items(types.ingress)) reconcileOne(context, types.ingress, ingress, ingressFinalizer, nextIngressStep(ingress));

@@ -46,7 +46,7 @@ function nodeConditions(ready: boolean) {
   ];
 }
 
-function newNode(context: ControllerContext, group: string, shape: NodegroupShape): ObjectDraft {
+export function newNode(context: ControllerContext, group: string, shape: NodegroupShape): ObjectDraft {
   const counter = ((context.memo.get('node-ip') as number | undefined) ?? 0) + 1;
   context.memo.set('node-ip', counter);
   const ip = `192.168.${Math.floor(counter / 250) % 250}.${(counter % 250) + 2}`;
