@@ -6,6 +6,7 @@ import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from 
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
+import { selfManagedRuleErrors } from './self-managed-nodes';
 
 export { amiTypes } from './node-group-settings';
 
@@ -353,6 +354,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
   errors.push(...accessProblems(spec.access));
+  errors.push(...selfManagedRuleErrors(nodeGroups));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }
