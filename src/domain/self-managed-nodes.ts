@@ -91,6 +91,8 @@ export function selfManagedRuleErrors(nodeGroups: readonly Partial<NodeGroupSpec
     for (const [key, reason] of Object.entries(refused)) {
       if ((group as Record<string, unknown>)[key] !== undefined) errors.push({ path: `/nodeGroups/${i}/${key}`, message: reason });
     }
+    // Managed groups get Bottlerocket settings through a launch template of their own, not built yet.
+    if (!selfManaged && group.bottlerocket !== undefined) errors.push({ path: `/nodeGroups/${i}/bottlerocket`, message: 'bottlerocket settings are honoured for self-managed groups (kind: self-managed) only, for now' });
     if (!selfManaged || !typed(group)) return;
     if (group.amiType === 'CUSTOM' && !group.ami) errors.push({ path: `/nodeGroups/${i}/ami`, message: 'amiType CUSTOM needs ami (its id and family)' });
     const family = bootstrapFamilyOf(group);
