@@ -6,6 +6,7 @@ import type { IamApi } from './aws/iam';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
+import type { SelfManagedNodesApi } from './aws/autoscaling';
 import { createAccessEntryActivities } from './access-entries';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
@@ -31,6 +32,7 @@ import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
 import { createWorkloadIdentityActivities } from './workload-identity';
+import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   vpc: VpcApi;
   logs: LogsApi;
   kube: KubeAccess;
+  /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
+  selfManagedNodes?: SelfManagedNodesApi;
   copier: ImageCopier;
   /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
   helm: HelmApi;
@@ -76,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),
+    ...createSelfManagedNodegroupActivities(deps.selfManagedNodes, deps.eks, deps.kube),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube, pace),
     ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),

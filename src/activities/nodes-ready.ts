@@ -22,11 +22,15 @@ export function createNodesReadyActivities(kube: KubeAccess, pace: Pace = paceFo
    * Waits until `desired` nodes of the group are Ready, heartbeating each observation, so
    * a lost worker is noticed within the heartbeat timeout and the UI shows the count.
    */
-  async function waitForNodesReady(input: { cluster: string; group: string; desired: number }): Promise<NodesReadyProgress> {
+  async function waitForNodesReady(input: {
+    cluster: string; group: string; desired: number;
+    /** The label selector that finds the group's nodes. @default EKS's `eks.amazonaws.com/nodegroup=<group>` (a self-managed group's: `eksflow.io/nodegroup=<group>`) */
+    selector?: string;
+  }): Promise<NodesReadyProgress> {
     const core = (await kube.forCluster(input.cluster)).makeApiClient(CoreV1Api);
     const context = Context.current();
     for (;;) {
-      const nodes = (await core.listNode({ labelSelector: `${nodegroupLabel}=${input.group}` })).items;
+      const nodes = (await core.listNode({ labelSelector: input.selector ?? `${nodegroupLabel}=${input.group}` })).items;
       const progress = { ready: nodes.filter(isReady).length, joined: nodes.length, desired: input.desired };
       context.heartbeat(progress);
       if (progress.ready >= input.desired) return progress;

@@ -50,7 +50,8 @@ export function driftOf(spec: EnvironmentSpec, expected: Expected, observed: Obs
   differ('cluster', 'status', 'ACTIVE', observed.cluster.status === 'UPDATING' ? 'ACTIVE' : observed.cluster.status);
   if (observed.cluster.version !== undefined) differ('cluster', 'kubernetesVersion', spec.kubernetesVersion, observed.cluster.version);
   const autoscaled = autoscalers.some((name) => spec.addons[name] !== undefined);
-  for (const group of spec.nodeGroups) {
+  // Self-managed groups are Auto Scaling groups, not EKS node groups: not compared here (yet).
+  for (const group of spec.nodeGroups.filter((g) => g.kind !== 'self-managed')) {
     const subject = `node group ${group.name}`;
     const seen = observed.nodegroups[group.name];
     if (!seen) {

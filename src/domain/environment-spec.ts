@@ -7,6 +7,7 @@ import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { nearest } from './eksctl-fields';
+import { selfManagedRuleErrors } from './self-managed-nodes';
 
 export { amiTypes } from './node-group-settings';
 
@@ -375,6 +376,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/autoMode/nodeRoleArn', message: 'is for the nodes of the built-in node pools, and nodePools is empty; leave nodeRoleArn out or list general-purpose or system' });
   }
   errors.push(...accessProblems(spec.access));
+  errors.push(...selfManagedRuleErrors(nodeGroups));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }

@@ -16,6 +16,8 @@ export const stepKinds = [
   'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
+  // Self-managed node groups (src/domain/self-managed-nodes.ts) and Windows IPAM for their Windows nodes.
+  'self-managed-nodegroup', 'windows-ipam',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -42,9 +44,16 @@ export const deletionLatency = {
   cluster: { medianSeconds: 240, p90Seconds: 420 },
   // DeleteAddon: DELETING, then gone, in about a minute (aws-fault-catalog 34).
   'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
+  // DeleteAutoScalingGroup with ForceDelete: its instances shut down and terminate, then it goes.
+  'autoscaling-group': { medianSeconds: 90, p90Seconds: 300 },
 } satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
+  // Instance profile, launch template and Auto Scaling group take seconds; its instances are
+  // InService once they boot (EC2 pending → running under a minute, Auto Scaling's lifecycle).
+  'self-managed-nodegroup': { medianSeconds: 90, p90Seconds: 240 },
+  // One ConfigMap merge patch.
+  'windows-ipam': { medianSeconds: 2, p90Seconds: 10 },
   // VPC, subnets, route tables and a NAT gateway; the NAT gateway dominates.
   network: { medianSeconds: 120, p90Seconds: 240 },
   // IAM is eventually consistent: a new role is usable everywhere after ~10 s.

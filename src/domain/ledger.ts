@@ -19,6 +19,9 @@ export const resourceKinds = [
   'service-account', 'pod-identity-association',
   // Made by the cluster itself (Load Balancer Controller, VPC CNI), found by Kubernetes' tags at teardown.
   'load-balancer', 'target-group', 'security-group', 'network-interface',
+  // A self-managed node group (src/activities/self-managed-nodegroups.ts): its Auto Scaling group,
+  // launch template and the node role's instance profile, each by name.
+  'autoscaling-group', 'launch-template', 'instance-profile',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.
   'log-group',
 ] as const;

@@ -7,6 +7,8 @@ import { formatDuration, latencyTable, type StepKind } from './latency';
 import { withExtraLimits, type InstanceNetworkLimits } from './max-pods';
 import { checkPodCapacity, type PlanWarning } from './pod-capacity';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
+import { isSelfManaged } from './self-managed-nodes';
+import { isWindowsGroup } from './node-bootstrap';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
 export interface PlanStep {
@@ -73,6 +75,8 @@ export const stepIds = {
   appLoadBalancer: 'app:load-balancer',
   autoscalingCheck: 'verify:autoscaling',
   accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
+  selfManagedNodegroup: (name: string) => `ec2:self-managed-nodegroup/${name}`,
+  windowsIpam: 'k8s:windows-ipam',
 } as const;
 
 export interface PlanOptions {
@@ -133,8 +137,9 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   const network = spec.network.vpc ? stepIds.network : undefined;
   if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs`);
   add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane`);
-  if (spec.nodeGroups.length > 0) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
-  else if (autoModeMakesNodeRole(spec.autoMode)) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for EKS Auto Mode's nodes (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly)`);
+  // Self-managed groups have node roles of their own (made in their step), as eksctl's do.
+  if (spec.nodeGroups.some((g) => !isSelfManaged(g))) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
+  else if (spec.nodeGroups.length === 0 && autoModeMakesNodeRole(spec.autoMode)) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for EKS Auto Mode's nodes (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly)`);
   if (spec.fargateProfiles.length > 0) add(stepIds.fargateRole, 'fargate-role', `ensure IAM role ${name}-fargate for Fargate pods`);
   if (spec.image?.import) {
     add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.import.repository} (scan on push)`);
@@ -158,8 +163,18 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
   const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;
   if (kubeApi) add(kubeApi, 'kube-api-ready', 'wait until the Kubernetes API answers /readyz 6 times in a row', [stepIds.cluster]);
+  // Windows nodes' pods get their IPs once the VPC CNI's Windows IPAM is on (AWS docs, "Enable Windows support").
+  const windowsIpam = spec.nodeGroups.some((g) => isSelfManaged(g) && isWindowsGroup(g)) ? stepIds.windowsIpam : undefined;
+  if (windowsIpam) add(windowsIpam, 'windows-ipam', 'enable Windows IPAM in the VPC CNI (amazon-vpc-cni ConfigMap: enable-windows-ipam "true")', [stepIds.cluster, kubeApi]);
   for (const group of spec.nodeGroups) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
+    if (isSelfManaged(group)) {
+      const windows = isWindowsGroup(group);
+      add(stepIds.selfManagedNodegroup(group.name), 'self-managed-nodegroup', `create self-managed ${windows ? 'Windows ' : ''}node group ${group.name}: node role, launch template, Auto Scaling group `
+        + `${spec.name}-${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size}) and its ${windows ? 'EC2_WINDOWS' : 'EC2_LINUX'} access entry`, [stepIds.cluster, network], group.name);
+      add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.selfManagedNodegroup(group.name), kubeApi, windows ? windowsIpam : undefined], group.name);
+      continue;
+    }
     add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network], group.name);
     add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name), kubeApi], group.name);
   }
@@ -346,9 +361,10 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile', 'fargate-profile-delete'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon', 'self-managed-nodegroup', 'windows-ipam'], 'it needs the cluster ACTIVE first');
   requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
-  requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
+  requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile', 'self-managed-nodegroup'], "nodes and the control plane need the cluster's networking first");
+  requireBefore(['self-managed-nodegroup'], ['nodes-ready'], 'nodes join only after their Auto Scaling group exists');
   requireBefore(['oidc-provider'], ['irsa-role'], 'an IRSA role trusts the OIDC provider, which must exist first');
   requireBefore(['node-role'], ['nodegroup'], 'a node group is created with its node role');
   requireBefore(['fargate-role'], ['fargate-profile'], 'a Fargate profile is created with its pod execution role');

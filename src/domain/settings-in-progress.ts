@@ -1,17 +1,21 @@
 import type { SpecError } from './environment-spec';
 
 /**
+ * Settings a self-managed group's launch template and user data honour (src/activities/self-managed-nodegroups.ts,
+ * src/domain/node-bootstrap.ts), whatever their state for managed groups.
+ */
+const selfManagedHonours: ReadonlySet<string> = new Set(['volume', 'ami', 'preBootstrapCommands', 'maxPodsPerNode', 'securityGroupIds', 'instanceMetadata', 'tags']);
+
+/**
  * Spec settings the schema names but provisioning does not honour yet. A request that uses
  * one is refused here with the reason, never accepted and then built without it. Each entry
  * goes when its setting is built end to end (plan, activities, teardown, tests).
  */
 export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
-  kind: 'self-managed node groups are being built (issue 17 item 1); use a managed group for now',
   privateNetworking: 'node placement in public subnets is being built (issue 17 item 3)',
   availabilityZones: 'per-group placement is being built (issue 17 item 3)',
   subnetIds: 'per-group placement is being built (issue 17 item 3)',
   tags: 'node group tags are being built (issue 17 item 3)',
-  propagateAsgTags: 'ASG tag propagation is being built (issue 17 item 3)',
   volume: 'volume settings are being built (issue 17 item 2)',
   launchTemplate: 'launch templates are being built (issue 17 item 2)',
   ami: 'custom AMIs are being built (issue 17 item 2)',
@@ -24,11 +28,6 @@ export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
   iam: 'per-group node IAM policies are being built (issue 17 item 3)',
   ssh: 'ssh settings are being built (issue 17 item 3); give sshPublicKey',
   instanceSelector: 'instance selectors are being built (issue 17 item 3); list instanceTypes',
-  instancesDistribution: 'mixed instances are being built (issue 17 item 1)',
-  targetGroupArns: 'target group attachment is being built (issue 17 item 1)',
-  classicLoadBalancerNames: 'Classic Load Balancer attachment is being built (issue 17 item 1)',
-  asgMetricsCollection: 'ASG metrics collection is being built (issue 17 item 1)',
-  bottlerocket: 'Bottlerocket settings are being built (issue 17 item 1)',
 };
 
 export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
@@ -67,7 +66,7 @@ export function settingsInProgressErrors(spec: Record<string, unknown>): SpecErr
   if (Array.isArray(spec.nodeGroups)) {
     spec.nodeGroups.forEach((group, i) => {
       if (!isObject(group)) return;
-      for (const [key, reason] of Object.entries(nodeGroupSettingsInProgress)) if (group[key] !== undefined) errors.push({ path: `/nodeGroups/${i}/${key}`, message: `is not available yet: ${reason}` });
+      for (const [key, reason] of Object.entries(nodeGroupSettingsInProgress)) if (group[key] !== undefined && !(group.kind === 'self-managed' && selfManagedHonours.has(key))) errors.push({ path: `/nodeGroups/${i}/${key}`, message: `is not available yet: ${reason}` });
     });
   }
   return errors;

@@ -10,6 +10,7 @@ import { simulatedImageBuilder } from './image-builder';
 import { startSimKube, type SimKube } from './kube';
 import { PlayedLoadBalancers } from './kube/controllers/load-balancers';
 import { seededRandom } from './random';
+import { nodeJoinOf } from './node-join';
 
 export interface SimulatedCloudOptions {
   /** Simulated time runs this many times faster than AWS. @default 20 */
@@ -95,7 +96,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     },
   });
 
-  type Seen = { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string };
+  type Seen = { nodegroups: Map<string, string>; addons: Set<string>; fargate?: string; autoScalingGroups?: Map<string, string> };
   // What each region's Kubernetes side has been told, by cluster name, so each change is passed on once.
   const known = new Map<string, Map<string, Seen>>();
   const sync = () => {
@@ -121,6 +122,31 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
         told.set(name, (seen = { nodegroups: new Map(), addons: new Set() }));
       }
       passOnCompute(regionKube, name, compute, seen);
+      passOnSelfManagedNodes(regional, regionKube, name, seen);
+    }
+  };
+  // Self-managed nodes: each Auto Scaling group's InService instances whose user data joins this
+  // cluster become its nodes, with the labels, taints and OS their bootstrap registers.
+  const passOnSelfManagedNodes = (regional: SimulatedAws, kube: SimKube, cluster: string, seen: Seen) => {
+    const told = (seen.autoScalingGroups ??= new Map());
+    const joining = new Set<string>();
+    for (const group of regional.autoscaling.nodes()) {
+      const join = nodeJoinOf(group.launchTemplate.userData);
+      if (!join || join.cluster !== cluster) continue;
+      joining.add(group.group);
+      const os = group.image?.os ?? join.os;
+      const shape = JSON.stringify([group.inService, group.minSize, group.maxSize, join.labels, join.taints, os]);
+      if (told.get(group.group) === shape) continue;
+      told.set(group.group, shape);
+      kube.setNodegroup(cluster, group.group, {
+        desiredSize: group.inService, minSize: group.minSize, maxSize: group.maxSize, labels: join.labels, taints: join.taints, asgTags: group.tags,
+        instanceType: group.launchTemplate.instanceType, selfManaged: true, os, ...(group.image ? { arch: group.image.arch } : {}),
+      });
+    }
+    for (const name of [...told.keys()]) {
+      if (joining.has(name)) continue;
+      kube.removeNodegroup(cluster, name);
+      told.delete(name);
     }
   };
   const passOnCompute = (kube: SimKube, cluster: string, compute: ClusterCompute, seen: Seen) => {
@@ -180,6 +206,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
   const deps: ActivityDeps = {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    selfManagedNodes: delegating(() => current().selfManagedNodes!),
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),

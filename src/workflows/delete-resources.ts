@@ -8,12 +8,13 @@ import { deletionLatency, formatDuration, latencyTable, type Latency } from '../
 import type { Ledger, LedgerEntry } from '../domain/ledger';
 import { pacedPoll } from '../domain/poll-schedule';
 import type { DeleteOutcome } from '../activities/ownership-check';
-import { compensationCall, heartbeatingWait } from './activity-options';
+import { compensationCall, drainWait, heartbeatingWait } from './activity-options';
 
 // Deleting what an environment holds: shared by rollback (provisioning) and teardown.
 
 const undo = proxyActivities<Activities>(compensationCall);
 const undoWaits = proxyActivities<Activities>(heartbeatingWait);
+const undoDrains = proxyActivities<Activities>(drainWait);
 
 /** What deleting things on the cluster needs beyond the ledger entry: how each add-on was asked for, and the app. */
 export interface OnCluster {
@@ -101,6 +102,26 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       await pollUntil(() => undo.describeNodegroup({ cluster, name }), gone, deletionLatency.nodegroup, { speedup, failed: deleteFailed, lookingAt: `node group ${name} (deleting)` });
       return deleted?.outcome;
     }
+    // A self-managed node group's parts (only runs whose spec has such a group ledger these).
+    case 'autoscaling-group': {
+      const found = await undo.autoScalingGroupNodes({ name: entry.name });
+      // Its nodes drained first while the cluster answers (eksctl drains an unmanaged group before
+      // deleting its stack): Auto Scaling terminates instances without evicting their pods.
+      if (onCluster && found.cluster && found.selector) {
+        await undoDrains.drainNodes({ cluster: found.cluster, selector: found.selector, force: true, stuckAfterSeconds: 120 }).catch((error: unknown) => {
+          log.warn('drain before deleting the Auto Scaling group failed; deleting it anyway', { name: entry.name, error: messageOf(error) });
+        });
+      }
+      const deleted = await undo.deleteAutoScalingGroup({ ...owner, name: entry.name });
+      if (deleted.outcome === 'not-ours') return 'not-ours';
+      // Its launch template goes next, and Auto Scaling holds it until the group is gone.
+      await pollUntil(() => undo.describeAutoScalingGroup({ name: entry.name }), gone, deletionLatency['autoscaling-group'], { speedup, lookingAt: `Auto Scaling group ${entry.name} (deleting)` });
+      return deleted.outcome;
+    }
+    case 'launch-template':
+      return (await undo.deleteNodeLaunchTemplate({ ...owner, name: entry.name })).outcome;
+    case 'instance-profile':
+      return (await undo.deleteNodeInstanceProfile({ ...owner, name: entry.name })).outcome;
     case 'eks-fargate-profile': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       const deleted = await undo.deleteFargateProfile({ ...owner, cluster, name });

@@ -26,6 +26,8 @@ import { teardownEnvironment } from './teardown-environment';
 import { changeHandlers } from './change-steps';
 import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
 import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
+import { isSelfManaged, selfManagedName, selfManagedRoleName } from '../domain/self-managed-nodes';
+import { isWindowsGroup, selfManagedNodegroupLabel } from '../domain/node-bootstrap';
 import { applyChangeUpdate, progressQuery, scaleNodeGroupUpdate, teardownSignal, type ChangeProgress, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const cancellableAws = proxyActivities<Activities>(awsCall);
@@ -470,6 +472,41 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       }));
       update(step.id, { detail: `${ensured.made ? 'entry created' : 'entry adopted'}${ensured.policies.length ? `; ${ensured.policies.join('; ')}` : ''}${entry.kubernetesGroups?.length ? `; groups ${entry.kubernetesGroups.join(', ')}` : ''}` });
     },
+    // Self-managed node groups (kind: self-managed): only specs with such groups plan these steps,
+    // so no earlier history reaches them. Each part is ledgered on its own, so a rollback deletes
+    // the access entry, the Auto Scaling group, the launch template, the instance profile and the
+    // role, newest first.
+    'self-managed-nodegroup': async (step) => {
+      const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
+      const roleName = selfManagedRoleName(spec.name, group.name);
+      const name = selfManagedName(spec.name, group.name);
+      const windows = isWindowsGroup(group);
+      const role = await create(step, { kind: 'iam-role', name: roleName, region: spec.region }, () => aws.ensureRole({
+        owner, region: spec.region, name: roleName, description: `nodes of self-managed group ${group.name} of ${spec.name}`, tags: spec.tags,
+        trustPolicy: assumedBy(serviceRoles.node.service), managedPolicyArns: [...serviceRoles.node.policies, ...(group.iam?.attachPolicyArns ?? [])],
+      }));
+      const profile = await create(step, { kind: 'instance-profile', name: roleName, region: spec.region }, () => aws.ensureNodeInstanceProfile({
+        owner, region: spec.region, name: roleName, roleName, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      const template = await create(step, { kind: 'launch-template', name, region: spec.region }, () => aws.ensureNodeLaunchTemplate({
+        owner, region: spec.region, cluster: spec.name, kubernetesVersion: spec.kubernetesVersion, name, group, instanceProfileArn: profile.arn, securityGroupIds,
+        ...(spec.network.vpc ? { vpcCidr: spec.network.vpc.cidr } : {}), ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      await create(step, { kind: 'autoscaling-group', name, region: spec.region }, () => aws.ensureAutoScalingGroup({
+        owner, region: spec.region, cluster: spec.name, name, group, launchTemplateId: template.launchTemplateId, subnetIds: outputs.workerSubnetIds, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      // Self-managed nodes join through an access entry of their role's type (AWS docs, "Create access entries"):
+      // EKS makes one itself only for managed node groups.
+      const entry = { principalArn: role.arn, type: windows ? 'EC2_WINDOWS' as const : 'EC2_LINUX' as const, accessPolicies: [] };
+      await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, role.arn), region: spec.region }, () => aws.ensureAccessEntry({
+        owner, region: spec.region, cluster: spec.name, entry, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      await waitUntil(step, () => aws.describeAutoScalingGroup({ name }), (g) => g.inService >= group.desiredSize, (g) => `Auto Scaling group ${name}: ${g.inService}/${g.desired} instances InService`);
+    },
+    'windows-ipam': async (step) => {
+      const { changed } = await aws.enableWindowsIpam({ cluster: spec.name });
+      update(step.id, { detail: changed ? 'enable-windows-ipam set to "true"' : 'already on' });
+    },
     'kube-api-ready': async (step) => {
       // eksctl's WaitForControlPlane: 6 successes 20 s apart (pkg/eks/client.go), in the cloud's
       // time; the worker's to say (its test bed's apiserver is up before any run starts).
@@ -485,7 +522,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'eks-addon': (step) => coreAddons['eks-addon'](step),
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
-      const ready = await waits.waitForNodesReady({ cluster: spec.name, group: step.id.slice(step.id.indexOf('/') + 1), desired: group.desiredSize });
+      // A self-managed group's nodes carry no EKS label: the one their kubelet registers finds them.
+      const selector = isSelfManaged(group) ? { selector: `${selfManagedNodegroupLabel}=${group.name}` } : {};
+      const ready = await waits.waitForNodesReady({ cluster: spec.name, group: step.id.slice(step.id.indexOf('/') + 1), desired: group.desiredSize, ...selector });
       update(step.id, { detail: `${ready.ready}/${ready.desired} nodes Ready` });
     },
   };
@@ -565,6 +604,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // continue-as-new (a history length repeats in the next run, and EKS would take the new
       // scale for a retry of the old one and do nothing).
       const requestId = currentUpdateInfo()?.id ?? `${group.name}-${workflowInfo().runId}-${workflowInfo().historyLength}`;
+      if (isSelfManaged(group)) {
+        // UpdateAutoScalingGroup on the group eksflow made, then its nodes Ready by the label their kubelet registers.
+        const name = selfManagedName(spec.name, group.name);
+        await aws.scaleAutoScalingGroup({ environmentId, name, scaling: target });
+        await pollUntil(() => aws.describeAutoScalingGroup({ name }), (g) => g.inService === target.desiredSize && g.instances === target.desiredSize, latencyTable['self-managed-nodegroup'], { speedup: timeScale, lookingAt: `Auto Scaling group ${name}` });
+        await waits.waitForNodesReady({ cluster: spec.name, group: group.name, desired: target.desiredSize, selector: `${selfManagedNodegroupLabel}=${group.name}` });
+        scaling.set(group.name, target);
+        return target;
+      }
       const eksName = outputs.nodegroupNames?.[group.name] ?? group.name;
       await aws.scaleNodegroup({ owner, cluster: spec.name, name: eksName, scaling: target, requestId });
       await pollUntil(() => aws.describeNodegroup({ cluster: spec.name, name: eksName }), (g) => g.status === 'ACTIVE', latencyTable.nodegroup, { speedup: timeScale, failed: failedState, lookingAt: `node group ${group.name}` });
@@ -770,7 +818,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     const judged = spec;
     try {
       const observed = await aws.observeEnvironment({
-        cluster: spec.name, nodegroups: Object.fromEntries(spec.nodeGroups.map((g) => [g.name, outputs.nodegroupNames?.[g.name] ?? g.name])), ...(spec.app ? { app: spec.app } : {}),
+        cluster: spec.name, nodegroups: Object.fromEntries(spec.nodeGroups.filter((g) => !isSelfManaged(g)).map((g) => [g.name, outputs.nodegroupNames?.[g.name] ?? g.name])), ...(spec.app ? { app: spec.app } : {}),
       });
       // A change (or a scale) that began while AWS was being looked at makes the look stale: next time.
       if (spec !== judged || phase !== 'ready') return;

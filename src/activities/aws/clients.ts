@@ -13,6 +13,9 @@ import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
 import { vpcApi } from './vpc';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { selfManagedNodesApi } from './autoscaling';
 import { delegating, perRegion } from '../region-scope';
 
 export interface AwsClientOptions {
@@ -46,7 +49,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -59,6 +62,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
   return {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    selfManagedNodes: delegating(() => current().selfManagedNodes!),
   };
 }
 
@@ -70,12 +74,15 @@ function regionalApis(options: AwsClientOptions): AwsApis {
   const config = () => ({ ...client, maxAttempts, ...(newRetryStrategy ? { retryStrategy: newRetryStrategy() } : {}) });
   const patience = { ...defaultPatience, ...shorter };
   const ec2 = new EC2Client(config());
+  const iam = new IAMClient(config());
+  const eks = new EKSClient(config());
   return {
-    eks: eksApi(new EKSClient(config()), patience),
-    iam: iamApi(new IAMClient(config()), patience),
+    eks: eksApi(eks, patience),
+    iam: iamApi(iam, patience),
     ecr: ecrApi(new ECRClient(config())),
     network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config()), patience),
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
+    selfManagedNodes: selfManagedNodesApi({ ec2, iam, eks, autoscaling: new AutoScalingClient(config()), ssm: new SSMClient(config()) }),
   };
 }

@@ -1,6 +1,6 @@
 import type { TransientFault } from '../faults';
 
-export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs';
+export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm';
 
 /**
  * An error shaped like the AWS SDK v3's service exceptions: the same `name`, `$fault` and
@@ -58,6 +58,17 @@ export const ec2Error = {
   networkInterfaceNotFound: error('InvalidNetworkInterfaceID.NotFound', 400),
 };
 
+/** EC2 launch templates, Auto Scaling and SSM, by the names their SDK clients surface (checked against moto in test/activities/self-managed-nodegroups.test.ts). */
+export const selfManagedError = {
+  launchTemplateExists: error('InvalidLaunchTemplateName.AlreadyExistsException', 400),
+  launchTemplateNotFound: error('InvalidLaunchTemplateName.NotFoundException', 400),
+  asgExists: error('AlreadyExists', 400),
+  asgValidation: error('ValidationError', 400),
+  asgInUse: error('ScalingActivityInProgress', 400),
+  parameterNotFound: error('ParameterNotFound', 400),
+  instanceProfileLimit: error('LimitExceeded', 409),
+};
+
 export const elbv2Error = {
   targetGroupNotFound: error('TargetGroupNotFoundException', 400),
 };
@@ -66,10 +77,12 @@ export const elbv2Error = {
 const throttling: Record<AwsService, [string, number]> = {
   eks: ['ThrottlingException', 429], iam: ['Throttling', 400], ecr: ['ThrottlingException', 400],
   ec2: ['RequestLimitExceeded', 503], elbv2: ['Throttling', 400], logs: ['ThrottlingException', 400],
+  autoscaling: ['Throttling', 400], ssm: ['ThrottlingException', 400],
 };
 const serverError: Record<AwsService, [string, number]> = {
   eks: ['ServerException', 500], iam: ['ServiceFailureException', 500], ecr: ['ServerException', 500],
   ec2: ['InternalError', 500], elbv2: ['InternalFailure', 500], logs: ['ServiceUnavailableException', 503],
+  autoscaling: ['InternalFailure', 500], ssm: ['InternalServerError', 500],
 };
 
 export function transientError(service: AwsService, api: string, fault: TransientFault): SimulatedAwsError {

@@ -13,6 +13,8 @@ import { SimulatedIam } from './iam';
 import { SimulatedLogs } from './logs';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
+import { SimulatedAutoScaling } from './autoscaling';
+import { SimulatedSsm } from './ssm';
 
 export interface SimulatedAwsOptions {
   /** @default 'us-east-1' */
@@ -60,7 +62,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -104,6 +106,10 @@ export class SimulatedAws {
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
   readonly network: SimulatedNetworkLeftovers;
+  /** SSM's public parameters for the EKS-optimized AMIs. */
+  readonly ssm: SimulatedSsm;
+  /** EC2 launch templates, IAM instance profiles and EC2 Auto Scaling groups: self-managed nodes. */
+  readonly autoscaling: SimulatedAutoScaling;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -124,12 +130,19 @@ export class SimulatedAws {
     this.logs = new SimulatedLogs(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
-      usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
+      usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, this.account.options.zones);
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
     }, this.account.options.endpointOf);
+    this.ssm = new SimulatedSsm(this.region, gateway);
+    this.autoscaling = new SimulatedAutoScaling(context, gateway, this.ssm, {
+      roleExists: (name) => this.iam.roleNames().includes(name),
+      subnetExists: (id) => this.vpc.subnet(id) !== undefined,
+      // EKS's default service CIDR and no cluster security group of its own: the simulated cluster has neither.
+      clusterNetworking: () => ({}),
+    });
   }
 
   /** The same account's `region`, made on first use (any AWS region name) and kept. */
@@ -144,7 +157,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */

@@ -9,7 +9,7 @@ import { reconcileEndpointSlices } from './controllers/endpoint-slices';
 import { reconcileHorizontalPodAutoscalers } from './controllers/horizontal-pod-autoscalers';
 import { reconcileLoadBalancers } from './controllers/load-balancers';
 import { collectGarbage, reconcileNamespaces } from './controllers/namespaces';
-import { reconcileNodes } from './controllers/nodes';
+import { isMember, reconcileNodes } from './controllers/nodes';
 import { reconcileAutoModeNodes } from './controllers/auto-mode';
 import { runPods } from './controllers/pods';
 import { schedulePods } from './controllers/scheduler';
@@ -96,9 +96,10 @@ export class SimCluster {
 
   /** The group is gone, and its nodes with it (EKS terminates them); cluster-autoscaler no longer sees it. */
   removeNodegroup(group: string): void {
+    const shape = this.nodegroups.get(group);
     this.nodegroups.delete(group);
     for (const node of this.store.items(this.types.node)) {
-      if (node.metadata.labels?.[nodegroupLabel] === group) this.store.remove(this.types.node, undefined, node.metadata.name);
+      if (shape ? isMember(node, group, shape) : node.metadata.labels?.[nodegroupLabel] === group) this.store.remove(this.types.node, undefined, node.metadata.name);
     }
   }
 

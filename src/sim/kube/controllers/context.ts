@@ -21,7 +21,19 @@ export interface NodegroupShape {
   /** What each node offers the scheduler. @default t3.large's: cpu 1930m, memory 7220Mi, 35 pods */
   allocatable?: { cpu: string; memory: string; pods?: string };
   taints?: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /**
+   * A self-managed group's nodes (an Auto Scaling group's instances): they carry only the labels
+   * their kubelet registers (no eks.amazonaws.com ones), and the cloud tells them by
+   * `selfManagedNodeAnnotation`. @default false: an EKS managed group's
+   */
+  selfManaged?: boolean;
+  /** The nodes' OS and architecture, from their AMI. @default linux, amd64 */
+  os?: 'linux' | 'windows';
+  arch?: 'amd64' | 'arm64';
 }
+
+/** Which Auto Scaling group's instance a self-managed node is: the simulated cloud's bookkeeping (a real cloud provider knows it from the providerID). */
+export const selfManagedNodeAnnotation = 'sim.eksflow.io/autoscaling-group';
 
 /** An ACTIVE Fargate profile as the simulated EKS told the cluster about it: which pods it takes. */
 export interface FargateProfileShape {

@@ -1,6 +1,6 @@
 import { nodegroupLabel } from '../../../activities/nodegroups';
 import { isReadyCondition, now as timestamp, type KubeObject, type ObjectDraft } from '../objects';
-import { isDeleting, type ControllerContext, type NodegroupShape } from './context';
+import { isDeleting, selfManagedNodeAnnotation, type ControllerContext, type NodegroupShape } from './context';
 
 export const capacityTypeLabel = 'eks.amazonaws.com/capacityType';
 const notReadyTaint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
@@ -14,7 +14,7 @@ export function reconcileNodes(context: ControllerContext): void {
   const { store, types } = context;
   const nodes = store.items(types.node);
   for (const [group, shape] of context.nodegroups) {
-    const members = nodes.filter((node) => node.metadata.labels?.[nodegroupLabel] === group && !isDeleting(node));
+    const members = nodes.filter((node) => isMember(node, group, shape) && !isDeleting(node));
     for (let i = members.length; i < shape.desiredSize; i += 1) store.put(types.node, newNode(context, group, shape));
     // The newest go first when a group shrinks.
     const surplus = [...members].sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp) || b.metadata.name.localeCompare(a.metadata.name))
@@ -32,6 +32,11 @@ export function reconcileNodes(context: ControllerContext): void {
     });
   }
 }
+
+/** Whether a node is one of the group's: EKS's label on a managed group's nodes, the cloud's annotation on an Auto Scaling group's. */
+export const isMember = (node: KubeObject, group: string, shape: Pick<NodegroupShape, 'selfManaged'>) => (shape.selfManaged
+  ? node.metadata.annotations?.[selfManagedNodeAnnotation] === group
+  : node.metadata.labels?.[nodegroupLabel] === group);
 
 function nodeConditions(ready: boolean) {
   const at = timestamp();
@@ -54,15 +59,18 @@ export function newNode(context: ControllerContext, group: string, shape: Nodegr
   const zone = `${context.region}${'abc'[counter % 3]}`;
   const allocatable = { ...defaultAllocatable, ...shape.allocatable };
   const instanceType = shape.instanceType ?? 't3.large';
+  const os = shape.os ?? 'linux';
+  const arch = shape.arch ?? 'amd64';
   return {
     apiVersion: 'v1', kind: 'Node',
     metadata: {
       name,
+      ...(shape.selfManaged ? { annotations: { [selfManagedNodeAnnotation]: group } } : {}),
       labels: {
         ...shape.labels,
-        [nodegroupLabel]: group,
-        [capacityTypeLabel]: shape.capacityType ?? 'ON_DEMAND',
-        'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+        // EKS labels the nodes of its managed groups; a self-managed node has only what its kubelet registers.
+        ...(shape.selfManaged ? {} : { [nodegroupLabel]: group, [capacityTypeLabel]: shape.capacityType ?? 'ON_DEMAND' }),
+        'kubernetes.io/hostname': name, 'kubernetes.io/os': os, 'kubernetes.io/arch': arch,
         'node.kubernetes.io/instance-type': instanceType,
         'topology.kubernetes.io/region': context.region, 'topology.kubernetes.io/zone': zone,
       },
@@ -77,7 +85,10 @@ export function newNode(context: ControllerContext, group: string, shape: Nodegr
       allocatable: { ...allocatable, pods: allocatable.pods ?? defaultAllocatable.pods },
       addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }],
       conditions: nodeConditions(false),
-      nodeInfo: { kubeletVersion: 'v1.35.0-eks-sim', containerRuntimeVersion: 'containerd://1.7.27', operatingSystem: 'linux', architecture: 'amd64', osImage: 'Amazon Linux 2023' },
+      nodeInfo: {
+        kubeletVersion: 'v1.35.0-eks-sim', containerRuntimeVersion: 'containerd://1.7.27', operatingSystem: os, architecture: arch,
+        osImage: os === 'windows' ? 'Windows Server 2022 Datacenter' : 'Amazon Linux 2023',
+      },
     },
   };
 }

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEnvironmentSpec, type NodeGroupSpec } from '../../src/domain/environment-spec';
+import { bootstrapFamilyOf, clusterDnsIp, defaultServiceIpv4Cidr, kubeletFlags, nodeUserData } from '../../src/domain/node-bootstrap';
+import { amiParameterName, autoScalingGroupTags, selfManagedName, windowsNeedsLinux } from '../../src/domain/self-managed-nodes';
+import { planEnvironment, stepIds } from '../../src/domain/planner';
+import { nodeJoinOf } from '../../src/sim/node-join';
+
+const cluster = { name: 'dev', endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', certificateAuthority: 'LS0tLS1CRUdJTg==', serviceIpv4Cidr: '10.100.0.0/16' };
+
+function spec(nodeGroups: Record<string, unknown>[]) {
+  return parseEnvironmentSpec({ name: 'dev', region: 'us-east-1', network: { vpc: {} }, nodeGroups });
+}
+function group(overrides: Record<string, unknown>): NodeGroupSpec {
+  // Beside a managed Linux group, so a Windows one is valid too.
+  const parsed = spec([{ name: 'managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 },
+    { name: 'linux', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, kind: 'self-managed', ...overrides }]);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec.nodeGroups[1]!;
+}
+
+test('AL2023: a MIME multi-part user data with nodeadm\'s NodeConfig, the kubelet\'s labels, taints and maxPods, bootstrap commands first', () => {
+  const g = group({ labels: { team: 'a' }, taints: [{ key: 'gpu', value: 'yes', effect: 'NO_SCHEDULE' }], maxPodsPerNode: 58, preBootstrapCommands: ['echo hi'] });
+  const text = nodeUserData(cluster, g);
+  assert.match(text, /^MIME-Version: 1\.0\nContent-Type: multipart\/mixed; boundary="\/\/"/);
+  assert.ok(text.indexOf('Content-Type: text/x-shellscript') < text.indexOf('Content-Type: application/node.eks.aws'), 'the shell part first');
+  assert.match(text, /echo hi/);
+  for (const line of ['apiVersion: node.eks.aws/v1alpha1', 'kind: NodeConfig', `    apiServerEndpoint: ${cluster.endpoint}`, `    certificateAuthority: ${cluster.certificateAuthority}`,
+    '    cidr: 10.100.0.0/16', '    name: dev', '      maxPods: 58', '        - 10.100.0.10',
+    '        - "--node-labels=alpha.eksctl.io/nodegroup-name=linux,eksflow.io/nodegroup=linux,team=a"', '        - "--register-with-taints=gpu=yes:NoSchedule"']) {
+    assert.ok(text.includes(`${line}\n`), line);
+  }
+  assert.match(text, /--\/\/--\n$/);
+  // The simulated cloud reads it back the way the node would.
+  const join = nodeJoinOf(Buffer.from(text).toString('base64'));
+  assert.deepEqual(join, { cluster: 'dev', os: 'linux', labels: { 'alpha.eksctl.io/nodegroup-name': 'linux', 'eksflow.io/nodegroup': 'linux', team: 'a' }, taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] });
+});
+
+test('AL2023: overrideBootstrapCommand replaces the NodeConfig', () => {
+  const text = nodeUserData(cluster, group({ amiType: 'CUSTOM', ami: { id: 'ami-0123456789abcdef0', family: 'AmazonLinux2023', overrideBootstrapCommand: 'my-join --cluster dev' } }));
+  assert.match(text, /my-join --cluster dev/);
+  assert.doesNotMatch(text, /NodeConfig/);
+});
+
+test('Bottlerocket: TOML settings with labels, taints, max pods, the admin container and the group\'s settings merged', () => {
+  const g = group({
+    amiType: 'BOTTLEROCKET_x86_64', labels: { team: 'a' }, taints: [{ key: 'dedicated', value: 'x', effect: 'NO_EXECUTE' }], maxPodsPerNode: 110,
+    bottlerocket: { enableAdminContainer: true, settings: { kernel: { lockdown: 'integrity' }, kubernetes: { 'max-pods': 90 } } },
+  });
+  assert.equal(bootstrapFamilyOf(g), 'Bottlerocket');
+  const text = nodeUserData(cluster, g);
+  for (const line of ['[settings.kubernetes]', 'cluster-name = "dev"', `api-server = "${cluster.endpoint}"`, `cluster-certificate = "${cluster.certificateAuthority}"`, 'cluster-dns-ip = "10.100.0.10"',
+    'max-pods = 90', '[settings.kubernetes.node-labels]', '"eksflow.io/nodegroup" = "linux"', 'team = "a"', '[settings.kubernetes.node-taints]', 'dedicated = ["x:NoExecute"]',
+    '[settings.host-containers.admin]', 'enabled = true', '[settings.kernel]', 'lockdown = "integrity"']) {
+    assert.ok(text.split('\n').includes(line), line);
+  }
+  assert.deepEqual(nodeJoinOf(Buffer.from(text).toString('base64'))?.taints, [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }]);
+});
+
+test('Windows: PowerShell running the bootstrap commands, then Start-EKSBootstrap.ps1 with the kubelet\'s flags', () => {
+  const g = group({ name: 'win', amiType: 'WINDOWS_CORE_2022_x86_64', taints: [{ key: 'os', value: 'windows', effect: 'NO_SCHEDULE' }], preBootstrapCommands: ['Write-Output hello'] });
+  const text = nodeUserData(cluster, g);
+  assert.match(text, /^<powershell>\nWrite-Output hello\n/);
+  assert.match(text, /& \$EKSBootstrapScriptFile -EKSClusterName 'dev' -APIServerEndpoint 'https:\/\/ABC\.gr7\.us-east-1\.eks\.amazonaws\.com' -Base64ClusterCA 'LS0tLS1CRUdJTg=='/);
+  assert.match(text, /-KubeletExtraArgs '--node-labels=alpha\.eksctl\.io\/nodegroup-name=win,eksflow\.io\/nodegroup=win --register-with-taints=os=windows:NoSchedule' 3>&1 4>&1 5>&1 6>&1\n<\/powershell>\n$/);
+  assert.equal(nodeJoinOf(Buffer.from(text).toString('base64'))?.os, 'windows');
+});
+
+test('kubelet flags, DNS IP and the default service CIDR', () => {
+  assert.deepEqual(kubeletFlags({ name: 'g', labels: {}, taints: [{ key: 'k', effect: 'PREFER_NO_SCHEDULE' }] }), ['--node-labels=alpha.eksctl.io/nodegroup-name=g,eksflow.io/nodegroup=g', '--register-with-taints=k:PreferNoSchedule']);
+  assert.equal(clusterDnsIp('172.20.0.0/16'), '172.20.0.10');
+  assert.equal(defaultServiceIpv4Cidr('10.0.0.0/16'), '172.20.0.0/16');
+  assert.equal(defaultServiceIpv4Cidr('192.168.0.0/16'), '10.100.0.0/16');
+});
+
+test('the EKS-optimized AMI\'s public SSM parameter, per AMI type', () => {
+  assert.equal(amiParameterName('AL2023_x86_64_STANDARD', '1.35'), '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id');
+  assert.equal(amiParameterName('AL2023_ARM_64_NVIDIA', '1.34'), '/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/arm64/nvidia/recommended/image_id');
+  assert.equal(amiParameterName('AL2023_x86_64_NEURON', '1.35'), '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/neuron/recommended/image_id');
+  assert.equal(amiParameterName('BOTTLEROCKET_x86_64_NVIDIA', '1.35'), '/aws/service/bottlerocket/aws-k8s-1.35-nvidia/x86_64/latest/image_id');
+  assert.equal(amiParameterName('BOTTLEROCKET_ARM_64', '1.33'), '/aws/service/bottlerocket/aws-k8s-1.33/arm64/latest/image_id');
+  assert.equal(amiParameterName('WINDOWS_FULL_2025_x86_64', '1.35'), '/aws/service/ami-windows-latest/Windows_Server-2025-English-Full-EKS_Optimized-1.35/image_id');
+  assert.equal(amiParameterName('CUSTOM', '1.35'), undefined);
+});
+
+test('the Auto Scaling group\'s tags: the cluster\'s, cluster-autoscaler\'s, and node templates with propagateAsgTags', () => {
+  const tags = autoScalingGroupTags('dev', { name: 'g', labels: { team: 'a' }, taints: [{ key: 'k', value: 'v', effect: 'NO_SCHEDULE' }], propagateAsgTags: true, tags: { cost: 'x' } });
+  assert.equal(tags['kubernetes.io/cluster/dev'], 'owned');
+  assert.equal(tags['k8s.io/cluster-autoscaler/enabled'], 'true');
+  assert.equal(tags['k8s.io/cluster-autoscaler/dev'], 'owned');
+  assert.equal(tags['k8s.io/cluster-autoscaler/node-template/label/team'], 'a');
+  assert.equal(tags['k8s.io/cluster-autoscaler/node-template/taint/k'], 'v:NoSchedule');
+  assert.equal(tags.cost, 'x');
+  assert.ok(!('k8s.io/cluster-autoscaler/node-template/label/team' in autoScalingGroupTags('dev', { name: 'g', labels: { team: 'a' } })));
+  assert.equal(selfManagedName('dev', 'g'), 'dev-g');
+});
+
+test('a self-managed Windows group needs a Linux group beside it, and the plan turns Windows IPAM on before its nodes', () => {
+  const windows = { name: 'win', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, kind: 'self-managed', amiType: 'WINDOWS_CORE_2022_x86_64' };
+  const alone = spec([windows]);
+  assert.ok(!alone.ok && alone.errors.some((e) => e.path === '/nodeGroups/0/amiType' && e.message === windowsNeedsLinux), JSON.stringify(alone));
+  const beside = spec([{ name: 'linux', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }, windows]);
+  assert.ok(beside.ok, JSON.stringify(beside));
+  const plan = planEnvironment(beside.spec);
+  const ready = plan.steps.find((s) => s.id === stepIds.nodesReady('win'))!;
+  assert.deepEqual(ready.dependsOn.sort(), [stepIds.kubeApiReady, stepIds.selfManagedNodegroup('win'), stepIds.windowsIpam].sort());
+  assert.ok(plan.steps.some((s) => s.id === stepIds.nodegroup('linux')), 'the managed group keeps its step');
+  assert.ok(!plan.steps.some((s) => s.id === stepIds.nodegroup('win')));
+});
+
+test('settings of the other kind are refused with the reason; a managed-only spec plans as before', () => {
+  const mixed = spec([{ name: 'm', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, targetGroupArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef'] }]);
+  assert.ok(!mixed.ok && mixed.errors.some((e) => e.path === '/nodeGroups/0/targetGroupArns' && /self-managed/.test(e.message)));
+  const selfManagedOnlyManaged = spec([{ name: 's', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, kind: 'self-managed', nodeRepair: true }]);
+  assert.ok(!selfManagedOnlyManaged.ok && selfManagedOnlyManaged.errors.some((e) => e.path === '/nodeGroups/0/nodeRepair'));
+  const plain = spec([{ name: 'm', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }]);
+  assert.ok(plain.ok);
+  const ids = planEnvironment(plain.spec).steps.map((s) => s.id);
+  assert.ok(ids.includes(stepIds.nodeRole) && !ids.includes(stepIds.windowsIpam));
+});
