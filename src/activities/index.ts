@@ -3,6 +3,7 @@ import { errorTypes } from '../domain/errors';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { NodeLaunchApi } from './aws/launch-templates';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -26,6 +27,7 @@ import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
+import { createManagedLaunchTemplateActivities } from './managed-launch-template';
 import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
@@ -43,6 +45,8 @@ export interface ActivityDeps {
   network: NetworkLeftoversApi;
   vpc: VpcApi;
   logs: LogsApi;
+  /** EC2 launch templates, key pairs and subnet zones for managed node groups. @default none: a group that needs them fails, naming what the worker lacks */
+  nodeLaunch?: NodeLaunchApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
@@ -75,6 +79,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClusterActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
+    ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),
     ...createFargateActivities(deps.eks),
     ...createNodesReadyActivities(deps.kube, pace),

@@ -7,6 +7,7 @@ import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { amiTypeMismatch, defaultAmiType } from './ami-types';
+import { managedNodeGroupProblems } from './managed-launch-template';
 
 export { amiTypes } from './node-group-settings';
 
@@ -335,6 +336,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
     if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
   });
+  errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
   if (isObject(spec.image) && [spec.image.uri, spec.image.import, spec.image.build].filter(Boolean).length !== 1) {

@@ -9,6 +9,7 @@ import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
+import { nodeLaunchApi } from './launch-templates';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -46,7 +47,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -59,6 +60,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
   return {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    nodeLaunch: delegating(() => current().nodeLaunch),
   };
 }
 
@@ -77,5 +79,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config()), patience),
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
+    nodeLaunch: nodeLaunchApi(ec2),
   };
 }

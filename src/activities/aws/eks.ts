@@ -27,6 +27,10 @@ export interface Cluster {
   tags: Record<string, string>;
   /** accessConfig.authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API; undefined where the backend does not say (moto). */
   authenticationMode?: string;
+  /** The security group EKS makes for the cluster (resourcesVpcConfig.clusterSecurityGroupId); undefined where the backend does not say (moto). */
+  clusterSecurityGroupId?: string;
+  /** kubernetesNetworkConfig.serviceIpv4Cidr. */
+  serviceIpv4Cidr?: string;
 }
 
 export interface CreateClusterInput {
@@ -76,12 +80,21 @@ export interface CreateNodegroupInput {
   instanceTypes: string[];
   capacityType: string;
   amiType: string;
-  diskSize: number;
+  /** Left out with a launch template: EKS refuses both (CreateNodegroup API reference, diskSize). */
+  diskSize?: number;
   scaling: { minSize: number; desiredSize: number; maxSize: number };
   labels: Record<string, string>;
   taints: Taint[];
   tags: Record<string, string>;
   clientRequestToken: string;
+  /** A launch template by ID and version (the group's disk, key and metadata options are then its). @default none */
+  launchTemplate?: { id: string; version: string };
+  /** SSH access without a launch template. @default none */
+  remoteAccess?: { ec2SshKey: string; sourceSecurityGroups?: string[] };
+  /** One of the two. @default EKS's: 1 node */
+  updateConfig?: { maxUnavailable?: number; maxUnavailablePercentage?: number };
+  /** nodeRepairConfig.enabled. @default EKS's: off */
+  nodeRepair?: boolean;
 }
 
 export interface FargateProfile {
@@ -253,6 +266,8 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
   ...(cluster.accessConfig?.authenticationMode ? { authenticationMode: cluster.accessConfig.authenticationMode } : {}),
+  ...(cluster.resourcesVpcConfig?.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.resourcesVpcConfig.clusterSecurityGroupId } : {}),
+  ...(cluster.kubernetesNetworkConfig?.serviceIpv4Cidr ? { serviceIpv4Cidr: cluster.kubernetesNetworkConfig.serviceIpv4Cidr } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -378,6 +393,10 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         taints: input.taints.map((taint) => ({ ...taint, effect: taint.effect as TaintEffect })),
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
+        ...(input.launchTemplate ? { launchTemplate: input.launchTemplate } : {}),
+        ...(input.remoteAccess ? { remoteAccess: input.remoteAccess } : {}),
+        ...(input.updateConfig ? { updateConfig: input.updateConfig } : {}),
+        ...(input.nodeRepair !== undefined ? { nodeRepairConfig: { enabled: input.nodeRepair } } : {}),
       })));
       return toNodegroup(created.nodegroup!);
     },

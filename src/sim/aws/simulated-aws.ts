@@ -13,6 +13,7 @@ import { SimulatedIam } from './iam';
 import { SimulatedLogs } from './logs';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
+import { SimulatedNodeLaunch } from './launch-templates';
 
 export interface SimulatedAwsOptions {
   /** @default 'us-east-1' */
@@ -60,7 +61,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -104,6 +105,8 @@ export class SimulatedAws {
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
   readonly network: SimulatedNetworkLeftovers;
+  /** EC2 launch templates and key pairs (src/sim/aws/launch-templates.ts). */
+  readonly nodeLaunch: SimulatedNodeLaunch;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -127,8 +130,10 @@ export class SimulatedAws {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, this.account.options.zones);
+    this.nodeLaunch = new SimulatedNodeLaunch(context, gateway, (id) => this.vpc.subnet(id));
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
+      launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name),
     }, this.account.options.endpointOf);
   }
 
@@ -144,7 +149,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, nodeLaunch: this.nodeLaunch };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */
