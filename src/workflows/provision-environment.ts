@@ -290,7 +290,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     details.push(`subnets ${subnetIds.join(', ')}`);
     if (keyName) details.push(`SSH key ${keyName}${launchTemplate ? ' in the launch template' : ''}`);
     update(step.id, { detail: details.join('; ') });
-    return { subnetIds, launchTemplate, remoteAccess };
+    return { subnetIds, launchTemplate, remoteAccess, detail: details.join('; ') };
   }
 
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: string[] = []): Promise<string> {
@@ -417,7 +417,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: launch?.subnetIds ?? outputs.workerSubnetIds, ...(groupTags ? { tags: groupTags } : {}),
         ...(launch?.launchTemplate ? { launchTemplate: launch.launchTemplate } : {}), ...(launch?.remoteAccess ? { remoteAccess: launch.remoteAccess } : {}),
       }));
-      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`, failedState);
+      // What the group was made with stays on the step beside its status.
+      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `${launch ? `${launch.detail}; ` : ''}node group ${g.status}`, failedState);
     },
     'irsa-role': async (step) => {
       if (isCoreAddon(step.subject)) return coreAddons.role(step, step.subject);

@@ -229,6 +229,8 @@ export class EksState {
       token: input.clientRequestToken, nodeRoleArn: input.nodeRoleArn, subnetIds: [...input.subnetIds], instanceTypes: [...input.instanceTypes],
       capacityType: input.capacityType, amiType: input.amiType, diskSize: input.diskSize, scaling: { ...input.scaling },
       labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(), updates: new Map(),
+      ...(input.launchTemplate ? { launchTemplate: { ...input.launchTemplate } } : {}), ...(input.remoteAccess ? { remoteAccess: structuredClone(input.remoteAccess) } : {}),
+      ...(input.updateConfig ? { updateConfig: { ...input.updateConfig } } : {}), ...(input.nodeRepair !== undefined ? { nodeRepair: input.nodeRepair } : {}),
       // A node group is made at its cluster's Kubernetes version (CreateNodegroup API reference), with that version's AMI.
       version: cluster.version, releaseVersion: simulatedReleaseVersion(cluster.version),
     };
