@@ -7,6 +7,7 @@ import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import { waitFor } from '../support/process';
 import { simWorkerBed } from '../support/sim-worker-bed';
+import { openSshPublicKey } from '../support/ssh-keys';
 
 // Managed node groups beyond size and instance types, in whole runs on the simulated cloud:
 // the seed's launch-template group (13.3.2: a template the team made, passed through and never
@@ -17,7 +18,7 @@ import { simWorkerBed } from '../support/sim-worker-bed';
 const taskQueue = 'managed-node-groups-on-sim';
 const bed = simWorkerBed({ speedup: 100, seed: 'managed-node-groups', taskQueue });
 
-const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vdC1hLXJlYWwta2V5 me@example';
+const publicKey = openSshPublicKey();
 
 function specOf(name: string, launchTemplateName: string): EnvironmentSpec {
   const parsed = parseEnvironmentSpec({

@@ -12,6 +12,24 @@ interface LaunchTemplateRecord extends LaunchTemplate {
 const ec2Refusal = (name: string, message: string) => new SimulatedAwsError(name, message, 400);
 
 /**
+ * Whether EC2's ImportKeyPair would take the key: OpenSSH's one-line form, whose base64 blob
+ * starts with its own type name as an SSH string (RFC 4253 section 6.6), as moto checks too.
+ */
+function isOpenSshPublicKey(key: string): boolean {
+  const [type, blob] = key.split(' ');
+  if (!type || !blob || !/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521))$/.test(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return false;
+  const bytes = Buffer.from(blob, 'base64');
+  if (bytes.length < 4) return false;
+  const length = bytes.readUInt32BE(0);
+  if (bytes.subarray(4, 4 + length).toString() !== type) return false;
+  // Then the key itself, whole: an ed25519 key is one 32-byte string (RFC 8709 section 4).
+  const rest = bytes.subarray(4 + length);
+  if (rest.length < 4) return false;
+  const keyLength = rest.readUInt32BE(0);
+  return rest.length >= 4 + keyLength && (type !== 'ssh-ed25519' || keyLength === 32);
+}
+
+/**
  * EC2's launch templates and key pairs behind `NodeLaunchApi`, with the answers the EC2 API
  * reference documents: a template name is unique in the region (CreateLaunchTemplate answers
  * InvalidLaunchTemplateName.AlreadyExistsException, or the same template again for the same
@@ -95,7 +113,7 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
   importKeyPair(input: { name: string; publicKey: string; tags: Record<string, string> }) {
     return this.call('importKeyPair', input.name, (request) => aws(`ImportKeyPair ${input.name}`, () => request('ImportKeyPair', () => {
       if (this.keyPairs.has(input.name)) throw ec2Refusal('InvalidKeyPair.Duplicate', `The keypair already exists`);
-      if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+/.test(input.publicKey)) throw ec2Refusal('InvalidKey.Format', 'Key is not in valid OpenSSH public key format');
+      if (!isOpenSshPublicKey(input.publicKey)) throw ec2Refusal('InvalidKeyPair.Format', 'Key is not in valid OpenSSH public key format');
       const pair = { name: input.name, id: this.context.ids.ec2('key'), tags: { ...input.tags }, publicKey: input.publicKey };
       this.keyPairs.set(input.name, pair);
       return { name: pair.name, id: pair.id, tags: { ...pair.tags } };
