@@ -3,6 +3,7 @@ import { errorTypes } from '../domain/errors';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { NodeLaunchApi } from './aws/launch-templates';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -27,6 +28,7 @@ import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
 import { createNodegroupActivities } from './nodegroups';
+import { createManagedLaunchTemplateActivities } from './managed-launch-template';
 import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
@@ -45,6 +47,8 @@ export interface ActivityDeps {
   network: NetworkLeftoversApi;
   vpc: VpcApi;
   logs: LogsApi;
+  /** EC2 launch templates, key pairs and subnet zones for managed node groups. @default none: a group that needs them fails, naming what the worker lacks */
+  nodeLaunch?: NodeLaunchApi;
   kube: KubeAccess;
   /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
   selfManagedNodes?: SelfManagedNodesApi;
@@ -79,6 +83,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClusterActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
+    ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),
     ...createSelfManagedNodegroupActivities(deps.selfManagedNodes, deps.eks, deps.kube),
     ...createFargateActivities(deps.eks),

@@ -19,6 +19,10 @@ export function createNodegroupActivities(eks: EksApi) {
   /** Starts creating a managed node group (on-demand or spot), or adopts this environment's own. */
   async function ensureNodegroup(input: {
     owner: Owner; region: string; cluster: string; group: NodeGroupSpec; nodeRoleArn: string; subnetIds: string[]; tags?: Record<string, string>;
+    /** The group's launch template (its disk is then the template's). @default none */
+    launchTemplate?: { id: string; version: string };
+    /** An EC2 key pair for SSH without a launch template, and who may reach port 22. @default none */
+    remoteAccess?: { ec2SshKey: string; sourceSecurityGroups?: string[] };
   }): Promise<EnsuredResource & NodegroupStatus> {
     const { cluster, group, owner } = input;
     const ref = (arn: string) => ({ kind: 'eks-nodegroup' as const, name: `${cluster}/${group.name}`, region: input.region, arn });
@@ -35,7 +39,11 @@ export function createNodegroupActivities(eks: EksApi) {
       instanceTypes: group.instanceTypes,
       capacityType: group.capacityType,
       amiType: group.amiType,
-      diskSize: group.diskSize,
+      // EKS refuses diskSize with a launch template: the disk is in the template (CreateNodegroup API reference).
+      ...(input.launchTemplate ? { launchTemplate: input.launchTemplate } : { diskSize: group.diskSize }),
+      ...(input.remoteAccess ? { remoteAccess: input.remoteAccess } : {}),
+      ...(group.updateConfig ? { updateConfig: group.updateConfig } : {}),
+      ...(group.nodeRepair !== undefined ? { nodeRepair: group.nodeRepair } : {}),
       scaling: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
       labels: group.labels ?? {},
       taints: group.taints ?? [],

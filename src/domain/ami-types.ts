@@ -48,3 +48,41 @@ export function amiTypeFor(instanceTypes: readonly string[], family: AmiFamily =
   if (accelerator === 'neuron') return { ok: true, amiType: 'AL2023_x86_64_NEURON' };
   return { ok: true, amiType: accelerator === 'nvidia' ? `AL2023_${architecture}_NVIDIA` : `AL2023_${architecture}_STANDARD` };
 }
+
+/**
+ * Why an AMI type given explicitly cannot run these instance types, or undefined when it can:
+ * a GPU instance on a standard AMI boots a node without drivers, an Inferentia or Trainium one
+ * without the Neuron driver, a Graviton one on an x86_64 AMI not at all. Windows and CUSTOM
+ * AMIs are the user's to choose. Pure.
+ */
+export function amiTypeMismatch(amiType: string, instanceTypes: readonly string[]): string | undefined {
+  const family: AmiFamily | undefined = amiType.startsWith('AL2023_') ? 'AmazonLinux2023' : amiType.startsWith('BOTTLEROCKET_') ? 'Bottlerocket' : undefined;
+  if (!family) return undefined;
+  const wanted = amiTypeFor(instanceTypes, family);
+  if (!wanted.ok || wanted.amiType === amiType) return undefined;
+  const accelerator = acceleratorOf(instanceTypes[0] ?? '');
+  const arm = instanceTypes.some(isGraviton);
+  if (arm !== amiType.includes('ARM_64')) {
+    return `${amiType} is for ${arm ? 'x86_64' : 'arm64'} instances and ${instanceTypes.join(', ')} ${arm ? 'are Graviton (arm64)' : 'are x86_64'}: use ${wanted.amiType} (or leave amiType out)`;
+  }
+  if (accelerator === 'nvidia' && !amiType.includes('NVIDIA')) {
+    return `${amiType} would boot ${instanceTypes.join(', ')} as nodes without GPU drivers: use ${wanted.amiType}, which has the NVIDIA drivers and container toolkit (or leave amiType out)`;
+  }
+  if (accelerator === 'neuron' && !amiType.includes('NEURON')) {
+    return `${amiType} would boot ${instanceTypes.join(', ')} as nodes without the Neuron driver: use ${wanted.amiType} (or leave amiType out)`;
+  }
+  return undefined;
+}
+
+/**
+ * The AMI type a node group gets when its spec leaves amiType out: CUSTOM with an AMI of its
+ * own, otherwise the one its instance types need (amiTypeFor), or why no one AMI fits them.
+ * Plain x86_64 instance types get AL2023_x86_64_STANDARD, the schema's default, so specs
+ * written before this choice existed parse as they did. Pure.
+ */
+export function defaultAmiType(group: { instanceTypes?: unknown; ami?: unknown }): AmiChoice | undefined {
+  if (typeof group.ami === 'object' && group.ami !== null) return { ok: true, amiType: 'CUSTOM' };
+  const { instanceTypes } = group;
+  if (!Array.isArray(instanceTypes) || instanceTypes.length === 0 || !instanceTypes.every((type) => typeof type === 'string')) return undefined;
+  return amiTypeFor(instanceTypes as string[]);
+}

@@ -8,6 +8,8 @@ import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { nearest } from './eksctl-fields';
 import { selfManagedRuleErrors } from './self-managed-nodes';
+import { amiTypeMismatch, defaultAmiType } from './ami-types';
+import { managedNodeGroupProblems } from './managed-launch-template';
 
 export { amiTypes } from './node-group-settings';
 
@@ -78,7 +80,7 @@ export const NodeGroup = Type.Object({
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   maxSize: Type.Integer({ minimum: 0, maximum: 1000, description: 'at least 1 for a managed group (EKS); a self-managed group may be 0' }),
   diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
-  amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami' }),
+  amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami; when left out, the AMI the instance types need (NVIDIA for GPU families, Neuron for Inferentia and Trainium, ARM for Graviton), else AL2023_x86_64_STANDARD' }),
   labels: Type.Optional(KubernetesLabels),
   taints: Type.Optional(Type.Array(Taint, { maxItems: 50 })),
   sshPublicKey: Type.Optional(Type.String({ pattern: '^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$', description: 'an OpenSSH public key' })),
@@ -247,6 +249,19 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
   // Named zones say how many: the count's default follows them rather than being 2.
   const vpc = request.network?.vpc;
   if (vpc && typeof vpc === 'object' && Array.isArray(vpc.zones) && vpc.availabilityZones === undefined) vpc.availabilityZones = vpc.zones.length;
+  // A group without amiType gets the AMI its instance types need (GPU → NVIDIA, Inferentia and
+  // Trainium → Neuron, Graviton → ARM), as eksctl chooses; plain x86_64 types get the schema's
+  // default, so specs written before parse as they did. Chosen before Value.Default fills it.
+  const amiChoices = new Map<number, string>();
+  const groups = (request as { nodeGroups?: unknown }).nodeGroups;
+  if (Array.isArray(groups)) {
+    groups.forEach((group: unknown, i) => {
+      if (typeof group !== 'object' || group === null || Array.isArray(group) || (group as { amiType?: unknown }).amiType !== undefined) return;
+      const choice = defaultAmiType(group as { instanceTypes?: unknown; ami?: unknown });
+      if (choice?.ok) (group as { amiType?: string }).amiType = choice.amiType;
+      else if (choice) amiChoices.set(i, choice.reason);
+    });
+  }
   // Value.Default merges an object given where a list with a default belongs into that default
   // (`{}` becomes `[]`), which would drop the request's mistake; the mistake is kept, to be reported.
   const misfits = Object.entries(EnvironmentSpec.properties).flatMap(([key, schema]) => {
@@ -256,6 +271,7 @@ export function parseEnvironmentSpec(input: unknown): ParseResult {
   const candidate = Value.Default(EnvironmentSpec, request) as Record<string, unknown>;
   for (const [key, given] of misfits) candidate[key] = given;
   const rules = ruleErrors(candidate as Partial<EnvironmentSpec>);
+  for (const [i, reason] of amiChoices) rules.push({ path: `/nodeGroups/${i}/instanceTypes`, message: `${reason} (no one AMI type fits them; or give amiType)` });
   // A build context's rule says precisely which alternative is wrong and why: the union's own error says less.
   const precise = (path: string) => rules.some((rule) => rule.path === path || rule.path.startsWith(`${path}/`));
   errors.push(...schemaErrors(EnvironmentSpec, candidate).filter((error) => error.path !== '/image/build/context' || !precise(error.path)));
@@ -325,6 +341,12 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     // EKS CreateNodegroup: scalingConfig.maxSize has a minimum of 1; an Auto Scaling group takes 0.
     if (maxSize < 1 && group.kind !== 'self-managed') errors.push({ path: `/nodeGroups/${i}/maxSize`, message: 'must be at least 1 for a managed group (EKS); only a self-managed group (kind: self-managed) may have maxSize 0' });
   });
+  nodeGroups.forEach((group, i) => {
+    if (typeof group.amiType !== 'string' || !Array.isArray(group.instanceTypes) || !group.instanceTypes.every((type) => typeof type === 'string')) return;
+    const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
+    if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
+  });
+  errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
   if (isObject(spec.image) && [spec.image.uri, spec.image.import, spec.image.build].filter(Boolean).length !== 1) {

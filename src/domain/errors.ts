@@ -37,6 +37,8 @@ export const errorTypes = {
   upgradeBlocked: 'UpgradeBlocked',
   /** An image.build's Dockerfile did not build: the message ends with the build log's last lines. */
   imageBuildFailed: 'ImageBuildFailed',
+  /** A node group's given launch template (launchTemplate id or name) does not exist: the message names it. */
+  launchTemplateNotFound: 'LaunchTemplateNotFound',
 } as const;
 
 export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];
@@ -44,4 +46,5 @@ export type ErrorType = (typeof errorTypes)[keyof typeof errorTypes];
 /** The types a workflow must never retry: listed in every activity profile. */
 export const nonRetryableErrorTypes: ErrorType[] = [
   errorTypes.invalidSpec, errorTypes.invalidPlan, errorTypes.resourceNotOwned, errorTypes.awsClientError, errorTypes.resourceFailed, errorTypes.imageBuildFailed,
+  errorTypes.launchTemplateNotFound,
 ];

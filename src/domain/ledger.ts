@@ -24,6 +24,8 @@ export const resourceKinds = [
   'autoscaling-group', 'launch-template', 'instance-profile',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.
   'log-group',
+  // A managed node group's launch template and key pair eksflow makes (`eksflow-<environment>-<group>`).
+  'ec2-launch-template', 'ec2-key-pair',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -12,21 +12,7 @@ const selfManagedHonours: ReadonlySet<string> = new Set(['volume', 'ami', 'preBo
  * goes when its setting is built end to end (plan, activities, teardown, tests).
  */
 export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
-  privateNetworking: 'node placement in public subnets is being built (issue 17 item 3)',
-  availabilityZones: 'per-group placement is being built (issue 17 item 3)',
-  subnetIds: 'per-group placement is being built (issue 17 item 3)',
-  tags: 'node group tags are being built (issue 17 item 3)',
-  volume: 'volume settings are being built (issue 17 item 2)',
-  launchTemplate: 'launch templates are being built (issue 17 item 2)',
-  ami: 'custom AMIs are being built (issue 17 item 2)',
-  preBootstrapCommands: 'bootstrap commands are being built (issue 17 item 2)',
-  maxPodsPerNode: 'maxPodsPerNode is being built (issue 17 item 2)',
-  securityGroupIds: 'node security groups are being built (issue 17 item 2)',
-  instanceMetadata: 'instance metadata options are being built (issue 17 item 2)',
-  updateConfig: 'updateConfig is being built (issue 17 item 3)',
-  nodeRepair: 'node repair is being built (issue 17 item 3)',
   iam: 'per-group node IAM policies are being built (issue 17 item 3)',
-  ssh: 'ssh settings are being built (issue 17 item 3); give sshPublicKey',
   instanceSelector: 'instance selectors are being built (issue 17 item 3); list instanceTypes',
 };
 

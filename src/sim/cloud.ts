@@ -207,6 +207,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
     selfManagedNodes: delegating(() => current().selfManagedNodes!),
+    nodeLaunch: delegating(() => current().nodeLaunch),
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),

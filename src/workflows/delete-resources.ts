@@ -142,6 +142,11 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
     }
     case 'ecr-repository':
       return (await undo.deleteEcrRepository({ ...owner, name: entry.name }))?.outcome;
+    // Only runs whose groups use launch templates or keys ledger these: no older history reaches them.
+    case 'ec2-launch-template':
+      return (await undo.deleteManagedLaunchTemplate({ ...owner, name: entry.name })).outcome;
+    case 'ec2-key-pair':
+      return (await undo.deleteNodeKeyPair({ ...owner, name: entry.name })).outcome;
     case 'vpc':
       if (patched('nat-gateways-gone-before-network')) {
         // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,

@@ -8,6 +8,7 @@ import { accessEntryLedgerName } from '../domain/access-entries';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
+import { managedLaunchTemplateName, needsOwnLaunchTemplate, nodeKeyPairName, nodePublicKey, usesManagedNodeSettings } from '../domain/managed-launch-template';
 import { roleNames } from '../domain/names';
 import { errorTypes } from '../domain/errors';
 import { describeDrift, driftOf, type DriftItem, type DriftReport } from '../domain/drift';
@@ -257,6 +258,46 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     }
   }
 
+  /**
+   * What a managed group needs before CreateNodegroup: its subnets (private, or public with
+   * privateNetworking false; the spec's own subnetIds; only those in its availabilityZones), the
+   * key pair its public key becomes, and a launch template (the one given, checked to exist, or
+   * one eksflow makes for the settings only a template carries). With a launch template EKS
+   * takes no remote access: the key goes in the template (as eksctl does).
+   */
+  async function prepareManagedNodegroup(step: PlanStep, group: EnvironmentSpec['nodeGroups'][number]) {
+    const privateSubnets = outputs.workerSubnetIds;
+    const publicSubnets = outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
+    let subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
+    if (group.availabilityZones) subnetIds = (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds;
+    const publicKey = nodePublicKey(group);
+    const keyPair = nodeKeyPairName(spec.name, group.name);
+    const keyName = publicKey !== undefined
+      ? (await create(step, { kind: 'ec2-key-pair', name: keyPair, region: spec.region }, () => aws.ensureNodeKeyPair({
+        owner, region: spec.region, name: keyPair, publicKey, ...(spec.tags ? { tags: spec.tags } : {}),
+      }))).keyName
+      : group.ssh?.allow === false ? undefined : group.ssh?.keyName;
+    let launchTemplate: { id: string; version: string } | undefined;
+    const details: string[] = [];
+    if (group.launchTemplate) {
+      const given = await aws.checkLaunchTemplate({ region: spec.region, launchTemplate: group.launchTemplate });
+      launchTemplate = { id: given.id, version: given.version };
+      details.push(`launch template ${given.name} (${given.id}) version ${given.version}, given`);
+    } else if (needsOwnLaunchTemplate(group)) {
+      const name = managedLaunchTemplateName(spec.name, group.name);
+      const made = await create(step, { kind: 'ec2-launch-template', name, region: spec.region }, () => aws.ensureManagedLaunchTemplate({
+        owner, region: spec.region, environment: spec.name, cluster: spec.name, group, ...(keyName ? { keyName } : {}), ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      launchTemplate = { id: made.id, version: made.version };
+      details.push(`launch template ${name} (${made.id}) version ${made.version}`);
+    }
+    const remoteAccess = !launchTemplate && keyName ? { ec2SshKey: keyName, ...(group.ssh?.sourceSecurityGroupIds ? { sourceSecurityGroups: group.ssh.sourceSecurityGroupIds } : {}) } : undefined;
+    details.push(`subnets ${subnetIds.join(', ')}`);
+    if (keyName) details.push(`SSH key ${keyName}${launchTemplate ? ' in the launch template' : ''}`);
+    update(step.id, { detail: details.join('; ') });
+    return { subnetIds, launchTemplate, remoteAccess, detail: details.join('; ') };
+  }
+
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
@@ -376,10 +417,16 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const group = { ...spec.nodeGroups.find((g) => g.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) };
       // EKS tags a managed group's Auto Scaling group for auto-discovery itself; the group says so too.
       const tags = spec.addons['cluster-autoscaler'] ? { ...spec.tags, ...clusterAutoscalerTags(spec.name) } : spec.tags;
+      // Launch templates, keys, tags, placement, update and repair settings (issue 17): only
+      // groups that use one take this path, so runs of earlier specs make their groups as before.
+      const launch = usesManagedNodeSettings(group) && patched('managed-node-settings') ? await prepareManagedNodegroup(step, group) : undefined;
+      const groupTags = launch && group.tags ? { ...group.tags, ...tags } : tags;
       await create(step, { kind: 'eks-nodegroup', name: `${spec.name}/${group.name}`, region: spec.region }, () => aws.ensureNodegroup({
-        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: outputs.workerSubnetIds, ...(tags ? { tags } : {}),
+        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: launch?.subnetIds ?? outputs.workerSubnetIds, ...(groupTags ? { tags: groupTags } : {}),
+        ...(launch?.launchTemplate ? { launchTemplate: launch.launchTemplate } : {}), ...(launch?.remoteAccess ? { remoteAccess: launch.remoteAccess } : {}),
       }));
-      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `node group ${g.status}`, failedState);
+      // What the group was made with stays on the step beside its status.
+      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `${launch ? `${launch.detail}; ` : ''}node group ${g.status}`, failedState);
     },
     'irsa-role': async (step) => {
       if (isCoreAddon(step.subject)) return coreAddons.role(step, step.subject);

@@ -9,6 +9,7 @@ import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
+import { nodeLaunchApi } from './launch-templates';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -49,7 +50,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -63,6 +64,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
     selfManagedNodes: delegating(() => current().selfManagedNodes!),
+    nodeLaunch: delegating(() => current().nodeLaunch),
   };
 }
 
@@ -84,5 +86,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
     selfManagedNodes: selfManagedNodesApi({ ec2, iam, eks, autoscaling: new AutoScalingClient(config()), ssm: new SSMClient(config()) }),
+    nodeLaunch: nodeLaunchApi(ec2),
   };
 }

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { NodeRepair } from '../../domain/node-group-settings';
 import {
   CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
@@ -30,6 +32,10 @@ export interface Cluster {
   authenticationMode?: string;
   /** EKS Auto Mode's computeConfig, when the cluster has it enabled. */
   autoMode?: { nodePools: string[]; nodeRoleArn?: string; blockStorage: boolean; elasticLoadBalancing: boolean };
+  /** The security group EKS makes for the cluster (resourcesVpcConfig.clusterSecurityGroupId); undefined where the backend does not say (moto). */
+  clusterSecurityGroupId?: string;
+  /** kubernetesNetworkConfig.serviceIpv4Cidr. */
+  serviceIpv4Cidr?: string;
 }
 
 export interface CreateClusterInput {
@@ -81,12 +87,28 @@ export interface CreateNodegroupInput {
   instanceTypes: string[];
   capacityType: string;
   amiType: string;
-  diskSize: number;
+  /** Left out with a launch template: EKS refuses both (CreateNodegroup API reference, diskSize). */
+  diskSize?: number;
   scaling: { minSize: number; desiredSize: number; maxSize: number };
   labels: Record<string, string>;
   taints: Taint[];
   tags: Record<string, string>;
   clientRequestToken: string;
+  /** A launch template by ID and version (the group's disk, key and metadata options are then its). @default none */
+  launchTemplate?: { id: string; version: string };
+  /** SSH access without a launch template. @default none */
+  remoteAccess?: { ec2SshKey: string; sourceSecurityGroups?: string[] };
+  /** One of the two. @default EKS's: 1 node */
+  updateConfig?: { maxUnavailable?: number; maxUnavailablePercentage?: number };
+  /** nodeRepairConfig: on or off, its thresholds and overrides. @default EKS's: off */
+  nodeRepair?: NodeRepairSpec;
+}
+
+type NodeRepairSpec = Static<typeof NodeRepair>;
+
+/** The spec's node repair as EKS's NodeRepairConfig (its overrides are nodeRepairConfigOverrides there). */
+function nodeRepairConfig({ overrides, ...rest }: NodeRepairSpec) {
+  return { ...rest, ...(overrides ? { nodeRepairConfigOverrides: overrides } : {}) };
 }
 
 export interface FargateProfile {
@@ -264,6 +286,8 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
       blockStorage: cluster.storageConfig?.blockStorage?.enabled === true, elasticLoadBalancing: cluster.kubernetesNetworkConfig?.elasticLoadBalancing?.enabled === true,
     },
   } : {}),
+  ...(cluster.resourcesVpcConfig?.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.resourcesVpcConfig.clusterSecurityGroupId } : {}),
+  ...(cluster.kubernetesNetworkConfig?.serviceIpv4Cidr ? { serviceIpv4Cidr: cluster.kubernetesNetworkConfig.serviceIpv4Cidr } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -389,6 +413,10 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         taints: input.taints.map((taint) => ({ ...taint, effect: taint.effect as TaintEffect })),
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
+        ...(input.launchTemplate ? { launchTemplate: input.launchTemplate } : {}),
+        ...(input.remoteAccess ? { remoteAccess: input.remoteAccess } : {}),
+        ...(input.updateConfig ? { updateConfig: input.updateConfig } : {}),
+        ...(input.nodeRepair !== undefined ? { nodeRepairConfig: nodeRepairConfig(input.nodeRepair) } : {}),
       })));
       return toNodegroup(created.nodegroup!);
     },

@@ -101,6 +101,11 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     tags: { ...cluster.tags },
     ...(cluster.authenticationMode ? { authenticationMode: cluster.authenticationMode } : {}),
     ...(cluster.autoMode ? { autoMode: { nodePools: [...cluster.autoMode.nodePools], ...(cluster.autoMode.nodeRoleArn ? { nodeRoleArn: cluster.autoMode.nodeRoleArn } : {}), blockStorage: true, elasticLoadBalancing: true } } : {}),
+    // EKS makes the cluster security group with the cluster (eks-cluster-sg-<name>-<id>) and,
+    // without a kubernetesNetworkConfig, picks 172.20.0.0/16 for Services when the VPC is in
+    // 10.0.0.0/8 (CreateCluster API reference, serviceIpv4Cidr).
+    clusterSecurityGroupId: `sg-${cluster.arn.replace(/[^0-9a-f]/g, '').slice(-17).padStart(17, '0')}`,
+    serviceIpv4Cidr: '172.20.0.0/16',
   };
 };
 

@@ -19,6 +19,10 @@ export interface EksNeighbours {
   subnet(id: string): { vpcId: string; zone: string } | undefined;
   /** EKS ships control-plane logs to CloudWatch: the group it makes for them. @default none */
   controlPlaneLogGroup?(cluster: string): void;
+  /** EC2's launch template of this ID or name, for CreateNodegroup's check. @default none exist */
+  launchTemplate?(ref: { id?: string; name?: string }): { id: string; name: string } | undefined;
+  /** EC2's key pair of this name, for remoteAccess's check. @default none exist */
+  keyPair?(name: string): { name: string } | undefined;
 }
 
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
@@ -244,12 +248,15 @@ export class EksState {
     this.checkRole(input.nodeRoleArn, 'CreateNodegroup');
     this.subnets(input.subnetIds);
     checkScaling(input.scaling);
+    this.checkNodegroupLaunch(input);
     const key = `${input.cluster}/${input.name}`;
     const group: NodegroupRecord = {
       cluster: input.cluster, name: input.name, arn: this.arn('nodegroup', input.cluster, input.name, this.context.ids.uuid()), status: 'CREATING',
       token: input.clientRequestToken, nodeRoleArn: input.nodeRoleArn, subnetIds: [...input.subnetIds], instanceTypes: [...input.instanceTypes],
       capacityType: input.capacityType, amiType: input.amiType, diskSize: input.diskSize, scaling: { ...input.scaling },
       labels: { ...input.labels }, taints: input.taints.map((taint) => ({ ...taint })), tags: { ...input.tags }, updateTokens: new Map(), updates: new Map(),
+      ...(input.launchTemplate ? { launchTemplate: { ...input.launchTemplate } } : {}), ...(input.remoteAccess ? { remoteAccess: structuredClone(input.remoteAccess) } : {}),
+      ...(input.updateConfig ? { updateConfig: { ...input.updateConfig } } : {}), ...(input.nodeRepair !== undefined ? { nodeRepair: input.nodeRepair } : {}),
       // A node group is made at its cluster's Kubernetes version (CreateNodegroup API reference), with that version's AMI.
       version: cluster.version, releaseVersion: simulatedReleaseVersion(cluster.version),
     };
@@ -266,6 +273,34 @@ export class EksState {
     });
     cluster.nodegroups.set(input.name, group);
     return group;
+  }
+
+  /**
+   * CreateNodegroup's launch template, remote access, update and repair settings, refused as
+   * EKS documents (CreateNodegroup API reference): with a launchTemplate "don't specify diskSize
+   * or remoteAccess", the template must exist (its ID or name is looked up in EC2) and its
+   * version be a number, $Latest or $Default; updateConfig takes maxUnavailable or
+   * maxUnavailablePercentage, not both (NodegroupUpdateConfig), 1-100 each; remoteAccess names
+   * an EC2 key pair. The words of the refusals are moto's (moto/eks/models.py), the peer
+   * the contract suite checks.
+   */
+  private checkNodegroupLaunch(input: CreateNodegroupInput): void {
+    if (input.launchTemplate) {
+      if (input.diskSize !== undefined) throw eksError.invalidParameter('Disk size must be specified within the launch template.');
+      if (input.remoteAccess) throw eksError.invalidParameter('Remote access configuration cannot be specified with a launch template.');
+      const template = this.neighbours.launchTemplate?.({ id: input.launchTemplate.id });
+      if (!template) throw eksError.invalidParameter(`Launch template ${input.launchTemplate.id} does not exist`);
+      if (!/^([1-9][0-9]*|\$Latest|\$Default)$/.test(input.launchTemplate.version)) throw eksError.invalidParameter(`Launch template version ${input.launchTemplate.version} is not valid`);
+    }
+    if (input.remoteAccess && !this.neighbours.keyPair?.(input.remoteAccess.ec2SshKey)) {
+      throw eksError.invalidParameter(`The key pair '${input.remoteAccess.ec2SshKey}' does not exist`);
+    }
+    const update = input.updateConfig;
+    if (update) {
+      const given = [update.maxUnavailable, update.maxUnavailablePercentage].filter((value) => value !== undefined);
+      if (given.length !== 1) throw eksError.invalidParameter('Exactly one of maxUnavailable and maxUnavailablePercentage must be specified');
+      if (given.some((value) => !Number.isInteger(value) || value! < 1 || value! > 100)) throw eksError.invalidParameter('maxUnavailable and maxUnavailablePercentage must be between 1 and 100');
+    }
   }
 
   deleteNodegroup(clusterName: string, name: string): void {

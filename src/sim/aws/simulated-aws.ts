@@ -15,6 +15,7 @@ import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
 import { SimulatedAutoScaling } from './autoscaling';
 import { SimulatedSsm } from './ssm';
+import { SimulatedNodeLaunch } from './launch-templates';
 
 export interface SimulatedAwsOptions {
   /** @default 'us-east-1' */
@@ -62,7 +63,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -110,6 +111,8 @@ export class SimulatedAws {
   readonly ssm: SimulatedSsm;
   /** EC2 launch templates, IAM instance profiles and EC2 Auto Scaling groups: self-managed nodes. */
   readonly autoscaling: SimulatedAutoScaling;
+  /** EC2 launch templates and key pairs (src/sim/aws/launch-templates.ts). */
+  readonly nodeLaunch: SimulatedNodeLaunch;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -133,8 +136,10 @@ export class SimulatedAws {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, this.account.options.zones);
+    this.nodeLaunch = new SimulatedNodeLaunch(context, gateway, (id) => this.vpc.subnet(id));
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
+      launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name),
     }, this.account.options.endpointOf);
     this.ssm = new SimulatedSsm(this.region, gateway);
     this.autoscaling = new SimulatedAutoScaling(context, gateway, this.ssm, {
@@ -157,7 +162,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEnvironmentSpec, type NodeGroupSpec, type SpecError } from '../../src/domain/environment-spec';
+import { managedLaunchTemplate, managedUserData, needsOwnLaunchTemplate, usesManagedNodeSettings, type ClusterFacts } from '../../src/domain/managed-launch-template';
+
+const cluster: ClusterFacts = { name: 'demo', endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', certificateAuthority: 'LS0tLS1CRUdJTg==', serviceIpv4Cidr: '172.20.0.0/16', clusterSecurityGroupId: 'sg-0aaaaaaaaaaaaaaaa' };
+const vpcSpec = { name: 'demo', region: 'us-east-1', network: { vpc: { zones: ['us-east-1a', 'us-east-1b'] } } };
+const withGroup = (group: Record<string, unknown>, base: Record<string, unknown> = vpcSpec) => ({ ...base, nodeGroups: [{ name: 'ng', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, ...group }] });
+function groupOf(group: Record<string, unknown>): NodeGroupSpec {
+  const parsed = parseEnvironmentSpec(withGroup(group));
+  assert.ok(parsed.ok, JSON.stringify(parsed.ok ? null : parsed.errors));
+  return parsed.spec.nodeGroups[0]!;
+}
+function errorsOf(input: unknown): SpecError[] {
+  const parsed = parseEnvironmentSpec(input);
+  assert.equal(parsed.ok, false, 'expected a refusal');
+  return parsed.ok ? [] : parsed.errors;
+}
+
+test('an old group takes none of the new paths', () => {
+  const group = groupOf({});
+  assert.equal(usesManagedNodeSettings(group), false);
+  assert.equal(needsOwnLaunchTemplate(group), false);
+});
+
+test('volume, security groups and metadata options go into the launch template with the disk size, and the cluster security group stays', () => {
+  const group = groupOf({ diskSize: 80, volume: { type: 'gp3', iops: 4000, throughput: 250, encrypted: true, kmsKeyId: 'alias/nodes' }, securityGroupIds: ['sg-0123456789abcdef0'], instanceMetadata: { httpTokens: 'required', httpPutResponseHopLimit: 1 }, tags: { team: 'a' } });
+  assert.equal(needsOwnLaunchTemplate(group), true);
+  const template = managedLaunchTemplate(group, cluster, 'eksflow-demo-ng');
+  assert.deepEqual(template, {
+    blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 80, volumeType: 'gp3', deleteOnTermination: true, iops: 4000, throughput: 250, encrypted: true, kmsKeyId: 'alias/nodes' } }],
+    instanceTags: { Name: 'demo-ng-Node', team: 'a' },
+    keyName: 'eksflow-demo-ng',
+    securityGroupIds: ['sg-0aaaaaaaaaaaaaaaa', 'sg-0123456789abcdef0'],
+    metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
+  });
+});
+
+test('AL2023 user data is MIME multipart: a NodeConfig part with maxPods, then the commands', () => {
+  const userData = managedUserData(groupOf({ maxPodsPerNode: 58, preBootstrapCommands: ['echo hello'] }), cluster)!;
+  assert.match(userData, /^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="EKSFLOW-BOUNDARY"\n/);
+  const parts = userData.split('--EKSFLOW-BOUNDARY').slice(1, -1);
+  assert.equal(parts.length, 2);
+  assert.match(parts[0]!, /Content-Type: application\/node.eks.aws\n\n---\napiVersion: node.eks.aws\/v1alpha1\nkind: NodeConfig\nspec:\n {2}kubelet:\n {4}config:\n {6}maxPods: 58/);
+  assert.doesNotMatch(parts[0]!, /apiServerEndpoint/, 'EKS merges its own cluster settings into an EKS AMI\'s NodeConfig');
+  assert.match(parts[1]!, /Content-Type: text\/x-shellscript; charset="us-ascii"\n\n#!\/bin\/bash\necho hello/);
+  assert.ok(userData.endsWith('--EKSFLOW-BOUNDARY--\n'));
+});
+
+test('a custom AL2023 AMI gets the whole NodeConfig; an override replaces it', () => {
+  const custom = groupOf({ ami: { id: 'ami-0123456789abcdef0', family: 'AmazonLinux2023' } });
+  assert.equal(custom.amiType, 'CUSTOM');
+  const template = managedLaunchTemplate(custom, cluster);
+  assert.equal(template.imageId, 'ami-0123456789abcdef0');
+  assert.match(template.userData!, /cluster:\n {4}name: demo\n {4}apiServerEndpoint: https:\/\/ABC.gr7.us-east-1.eks.amazonaws.com\n {4}certificateAuthority: LS0tLS1CRUdJTg==\n {4}cidr: 172.20.0.0\/16/);
+  const overridden = managedUserData(groupOf({ ami: { id: 'ami-0123456789abcdef0', family: 'AmazonLinux2023', overrideBootstrapCommand: '#!/bin/bash\nnodeadm init -c file:///etc/mine.yaml' } }), cluster)!;
+  assert.doesNotMatch(overridden, /NodeConfig/);
+  assert.match(overridden, /nodeadm init -c file:\/\/\/etc\/mine.yaml/);
+});
+
+test('Bottlerocket takes TOML settings and its data volume', () => {
+  const group = groupOf({ amiType: 'BOTTLEROCKET_x86_64', maxPodsPerNode: 110, volume: { type: 'gp3' } });
+  const template = managedLaunchTemplate(group, cluster);
+  assert.equal(template.userData, '[settings.kubernetes]\nmax-pods = 110\n');
+  assert.equal(template.blockDeviceMappings[0]!.deviceName, '/dev/xvdb');
+});
+
+test('a given launch template refuses what needs eksflow\'s own, and keys', () => {
+  const errors = errorsOf(withGroup({ launchTemplate: { id: 'lt-0123456789abcdef0' }, volume: { type: 'gp3' }, maxPodsPerNode: 20, ssh: { publicKey: 'ssh-ed25519 AAAAC3Nza me@x' } }));
+  assert.deepEqual(errors.map((e) => e.path), ['/nodeGroups/0/launchTemplate', '/nodeGroups/0/ssh']);
+  assert.match(errors[0]!.message, /never changes a launch template you give, and volume, maxPodsPerNode need one eksflow makes/);
+  assert.match(errors[1]!.message, /put the key pair \(KeyName\) in your template/);
+  assert.match(errorsOf(withGroup({ launchTemplate: { id: 'lt-0123456789abcdef0', name: 'mine' } }))[0]!.message, /exactly one of id/);
+});
+
+test('updateConfig takes exactly one of its two', () => {
+  assert.deepEqual(errorsOf(withGroup({ updateConfig: { maxUnavailable: 1, maxUnavailablePercentage: 20 } })).map((e) => e.path), ['/nodeGroups/0/updateConfig']);
+  assert.deepEqual(errorsOf(withGroup({ updateConfig: {} })).map((e) => e.path), ['/nodeGroups/0/updateConfig']);
+  assert.deepEqual(groupOf({ updateConfig: { maxUnavailablePercentage: 33 } }).updateConfig, { maxUnavailablePercentage: 33 });
+});
+
+test('placement: zones must be the environment\'s, subnetIds its own, public subnets need a VPC eksflow makes', () => {
+  assert.match(errorsOf(withGroup({ availabilityZones: ['us-east-1c'] }))[0]!.message, /us-east-1c is not one of the environment's zones \(us-east-1a, us-east-1b\)/);
+  assert.match(errorsOf(withGroup({ subnetIds: ['subnet-0123456789abcdef0'] }))[0]!.message, /a VPC eksflow has not made yet/);
+  const existing = { name: 'demo', region: 'us-east-1', network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] } };
+  assert.match(errorsOf(withGroup({ subnetIds: ['subnet-0123456789abcdef9'] }, existing))[0]!.message, /subnet-0123456789abcdef9 is not among network.subnetIds/);
+  assert.match(errorsOf(withGroup({ privateNetworking: false }, existing))[0]!.message, /public subnets eksflow knows only in a VPC it makes/);
+  assert.equal(parseEnvironmentSpec(withGroup({ subnetIds: ['subnet-0123456789abcdef1'] }, existing)).ok, true);
+});
+
+test('ssh: key and allow disagreeing, SSM, and volumes that take no iops are refused with their reasons', () => {
+  assert.match(errorsOf(withGroup({ ssh: { allow: false, keyName: 'mine' } }))[0]!.message, /is false, yet a key/);
+  assert.match(errorsOf(withGroup({ ssh: { keyName: 'mine', enableSsm: true } }))[0]!.message, /not available yet: per-group node roles/);
+  assert.match(errorsOf(withGroup({ volume: { type: 'gp2', iops: 3000 } }))[0]!.message, /gp2 volumes take no iops/);
+  assert.match(errorsOf(withGroup({ ami: { id: 'ami-0123456789abcdef0', family: 'Ubuntu' } }))[0]!.message, /not available yet for managed groups/);
+});
