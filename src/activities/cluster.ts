@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultAuthenticationMode } from '../domain/access-entries';
+import { clusterCreateSettings } from '../domain/cluster-settings-rules';
 import type { EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
@@ -10,10 +11,13 @@ import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } fro
 
 export interface EnsureClusterInput {
   owner: Owner;
-  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>;
+  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>
+    & Partial<Pick<EnvironmentSpec, 'endpointAccess' | 'kubernetesNetwork' | 'zonalShift' | 'supportType' | 'controlPlaneTier'>>;
   roleArn: string;
   subnetIds: string[];
   securityGroupIds: string[];
+  /** The KMS key that envelope-encrypts Secrets: the spec's, or the one the run made. @default none */
+  secretsKeyArn?: string;
 }
 
 /** What the workflow needs to see of a cluster: small, so history stays small. */
@@ -51,6 +55,7 @@ export function createClusterActivities(eks: EksApi) {
       const { madeByThisRun } = adoptOrRefuse(`EKS cluster ${spec.name} in ${spec.region}`, existing.tags, owner);
       return { ref: ref(existing.arn), made: madeByThisRun, ...statusOf(existing) };
     }
+    const settings = clusterCreateSettings(spec, input.secretsKeyArn);
     const created = await eks.createCluster({
       name: spec.name,
       version: spec.kubernetesVersion,
@@ -65,6 +70,7 @@ export function createClusterActivities(eks: EksApi) {
       // The creator (eksflow's worker) keeps cluster admin: it checks nodes and installs add-ons
       // and the app through the Kubernetes API.
       accessConfig: { authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode, bootstrapClusterCreatorAdminPermissions: true },
+      ...(Object.keys(settings).length > 0 ? { settings } : {}),
     });
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }

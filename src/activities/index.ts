@@ -11,6 +11,7 @@ import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
 import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } from './autoscaling-check';
 import { createClusterActivities } from './cluster';
+import { createControlPlaneLogActivities } from './control-plane-logs';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
 import { createDrainActivities } from './drain';
@@ -73,6 +74,7 @@ export function createActivities(deps: ActivityDeps) {
     ...roles,
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
+    ...createControlPlaneLogActivities(deps.logs),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),

@@ -5,6 +5,7 @@ import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
+import { clusterSettingsProblems } from './cluster-settings-rules';
 import { settingsInProgressErrors } from './settings-in-progress';
 
 export { amiTypes } from './node-group-settings';
@@ -353,6 +354,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile' });
   }
   errors.push(...accessProblems(spec.access));
+  errors.push(...clusterSettingsProblems(spec));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }

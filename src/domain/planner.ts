@@ -2,6 +2,7 @@ import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
+import { clusterSettingsText } from './cluster-settings-rules';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
@@ -128,9 +129,9 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     add(stepIds.ecrRepository, 'ecr-repository', `ensure ECR repository ${spec.image.build.repository} (scan on push)`);
     add(stepIds.imageBuild, 'image-build', imageBuildTitle(spec.image.build), [stepIds.ecrRepository]);
   }
-  add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
+  add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE${clusterSettingsText(spec)}`, [stepIds.clusterRole, network]);
   if (spec.controlPlaneLogging.length > 0) {
-    add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
+    add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}${spec.controlPlaneLogRetentionDays ? `, kept ${spec.controlPlaneLogRetentionDays} days` : ''}`, [stepIds.cluster]);
   }
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
   const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;

@@ -99,6 +99,21 @@ export interface ServingState {
   createdAtMs?: number;
 }
 
+/**
+ * Existing subnets' roles: the control plane in controlPlaneSubnetIds (all when left out), nodes
+ * and Fargate pods in the ones not listed as public (all when none is). A spec without those
+ * fields gets what it always got.
+ */
+function existingSubnetOutputs(network: EnvironmentSpec['network']): Pick<Outputs, 'clusterSubnetIds' | 'workerSubnetIds' | 'publicSubnetIds'> {
+  const all = network.subnetIds ?? [];
+  const publicIds = network.publicSubnetIds ?? [];
+  return {
+    clusterSubnetIds: network.controlPlaneSubnetIds ?? all,
+    workerSubnetIds: publicIds.length > 0 ? all.filter((id) => !publicIds.includes(id)) : all,
+    ...(network.publicSubnetIds ? { publicSubnetIds: [...publicIds] } : {}),
+  };
+}
+
 /** What later steps read from earlier ones. */
 interface Outputs {
   clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; oidcProviderArn?: string; endpoint?: string; certificateAuthority?: string; imageUri?: string;
@@ -109,6 +124,8 @@ interface Outputs {
   workloadRoles?: Record<string, string>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
+  /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
+  publicSubnetIds?: string[];
   /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
@@ -163,7 +180,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   const scaling = new Map<string, NodegroupScaling>(serving
     ? Object.entries(serving.scaling)
     : spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
-  const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
+  const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, ...existingSubnetOutputs(spec.network) };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, certificateAuthority: outputs.certificateAuthority, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
@@ -274,7 +291,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const network = await create(step, { kind: 'vpc', name: environmentId, region: spec.region }, () => aws.ensureNetwork({
         owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags,
       }));
-      outputs.clusterSubnetIds = [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.clusterSubnetIds = spec.network.vpc!.controlPlaneOnPrivateSubnets ? [...network.privateSubnetIds] : [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.publicSubnetIds = network.publicSubnetIds;
       outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
       const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets`;
@@ -347,7 +365,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'cluster-logging': async (step) => {
       const changed = await aws.ensureControlPlaneLogging({ owner, name: spec.name, wanted: spec.controlPlaneLogging });
       update(step.id, { detail: changed ? `enabled ${spec.controlPlaneLogging.join(', ')}` : 'already as wanted' });
-      if (!changed) return;
+      // The retention of the group EKS makes for the logs: only specs that ask (none did before).
+      const retain = async () => {
+        if (spec.controlPlaneLogRetentionDays === undefined) return;
+        await waitUntil(step, () => aws.setControlPlaneLogRetention({ cluster: spec.name, days: spec.controlPlaneLogRetentionDays! }), (r) => r.status === 'SET',
+          (r) => (r.status === 'SET' ? `logs kept ${r.retentionDays} days` : 'waiting for EKS to make the log group'));
+      };
+      if (!changed) return retain();
       // The update itself, through DescribeUpdate: it can end Failed or Cancelled, with errors,
       // while the cluster is ACTIVE again (aws-fault-catalog 19; Terraform's waitClusterUpdateSuccessful).
       // Histories from before it answered `true`, and skip this.
@@ -356,6 +380,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
           (u) => `logging update ${u.status}`, (u) => u.status === 'Failed' || u.status === 'Cancelled');
       }
       await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
+      await retain();
     },
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);

@@ -4,7 +4,9 @@ import {
   DescribeUpdateCommand, TagResourceCommand, UntagResourceCommand, UpdateAddonCommand, UpdateClusterConfigCommand, UpdateClusterVersionCommand, UpdateNodegroupConfigCommand, UpdateNodegroupVersionCommand,
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
 } from '@aws-sdk/client-eks';
+import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
+import { endpointRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
@@ -27,6 +29,8 @@ export interface Cluster {
   tags: Record<string, string>;
   /** accessConfig.authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API; undefined where the backend does not say (moto). */
   authenticationMode?: string;
+  /** The cluster settings DescribeCluster reports (endpoint access, encryption, service network, zonal shift, support, tier). */
+  settings?: ClusterCreateSettings;
 }
 
 export interface CreateClusterInput {
@@ -40,6 +44,8 @@ export interface CreateClusterInput {
   clientRequestToken: string;
   /** CreateCluster's accessConfig; bootstrapClusterCreatorAdminPermissions is write-only (aws-fault-catalog 35). */
   accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean };
+  /** The cluster settings the spec asks for (src/domain/cluster-settings-rules.ts). @default EKS's own */
+  settings?: ClusterCreateSettings;
 }
 
 export interface Nodegroup {
@@ -253,6 +259,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
   ...(cluster.accessConfig?.authenticationMode ? { authenticationMode: cluster.accessConfig.authenticationMode } : {}),
+  settings: settingsOf(cluster),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -435,7 +442,8 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         name: input.name,
         version: input.version,
         roleArn: input.roleArn,
-        resourcesVpcConfig: { subnetIds: input.subnetIds, securityGroupIds: input.securityGroupIds },
+        resourcesVpcConfig: { subnetIds: input.subnetIds, securityGroupIds: input.securityGroupIds, ...endpointRequest(input.settings) },
+        ...settingsRequest(input.settings),
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,

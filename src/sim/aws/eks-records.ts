@@ -1,4 +1,5 @@
 import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup, Update } from '../../activities/aws/eks';
+import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import type { Timer } from './context';
 
 /** One update (a logging change, a scaling change, a version change) as DescribeUpdate gives it, and the token that asked for it. */
@@ -70,6 +71,8 @@ export interface ClusterRecord extends Updatable {
   enabledLogTypes: Set<string>;
   /** accessConfig.authenticationMode: CONFIG_MAP when CreateCluster gave none, as the EKS API's default. */
   authenticationMode?: string;
+  /** The cluster settings as DescribeCluster reports them: what CreateCluster asked, EKS's defaults for the rest. */
+  settings: ClusterCreateSettings;
   /** When it first turned ACTIVE, in simulated epoch ms. */
   activeAt?: number;
   /** Before this time CreateAddon refuses: EKS's add-on API lags behind ACTIVE. */
@@ -98,6 +101,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     health: [...(cluster.issues ?? [])],
     tags: { ...cluster.tags },
     ...(cluster.authenticationMode ? { authenticationMode: cluster.authenticationMode } : {}),
+    settings: structuredClone(cluster.settings),
   };
 };
 

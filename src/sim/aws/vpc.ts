@@ -107,9 +107,10 @@ export class SimulatedVpc implements VpcApi {
   }
 
   /** Where a subnet is, for EKS's checks; `undefined` when there is no such subnet. */
-  subnet(id: string): { vpcId: string; zone: string } | undefined {
+  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined {
     const subnet = this.subnets.get(id);
-    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone };
+    const vpcCidr = subnet && this.vpcs.get(subnet.vpcId)?.cidr;
+    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone, ...(vpcCidr ? { vpcCidr } : {}) };
   }
 
   vpcIds(): string[] {
