@@ -3,6 +3,7 @@ import { errorTypes } from '../domain/errors';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { KmsApi } from './aws/kms';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -31,6 +32,7 @@ import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
+import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 
 /**
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   network: NetworkLeftoversApi;
   vpc: VpcApi;
   logs: LogsApi;
+  /** KMS: the key a cluster's Secrets are encrypted with. @default none: secretsEncryption without keyArn fails, naming what the worker lacks */
+  kms?: KmsApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
@@ -75,6 +79,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
     ...createControlPlaneLogActivities(deps.logs),
+    ...createSecretsKeyActivities(deps.kms),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),

@@ -16,6 +16,8 @@ export const stepKinds = [
   'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
+  // Cluster settings (src/domain/cluster-settings.ts).
+  'kms-key',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -78,6 +80,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   // ACTIVE, then the API server answering /readyz six times 20 s apart, as eksctl's
   // WaitForControlPlane asks (catalog entry 12): 100 s when it answers from the start.
   'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
+  // CreateKey and CreateAlias answer at once; no published latency, an assumption.
+  'kms-key': { medianSeconds: 2, p90Seconds: 5 },
   // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
   'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
   // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made

@@ -21,6 +21,8 @@ export const resourceKinds = [
   'load-balancer', 'target-group', 'security-group', 'network-interface',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.
   'log-group',
+  // The KMS key made for a cluster's Secrets, by its alias ("alias/eksflow/<name>"); deleted (scheduled, 7 days) after the cluster.
+  'kms-key',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../../src/domain/errors';
 import { roleNames } from '../../src/domain/names';
 import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
-import type { Owner } from '../../src/domain/ownership';
+import { ownershipTags, type Owner } from '../../src/domain/ownership';
 import { motoActivitiesPerFile } from '../support/moto-activities';
 
 // The cluster settings' AWS calls against moto: CreateCluster's parameters as EKS receives them,
@@ -47,4 +50,50 @@ test('the control-plane log retention waits for EKS\'s group, then sets it once'
   const [group] = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/eks/demo/cluster' }))).logGroups ?? [];
   assert.equal(group?.retentionInDays, 14);
   assert.deepEqual(await bed.activities.setControlPlaneLogRetention({ cluster: 'demo', days: 14 }), { status: 'SET', retentionDays: 14 });
+});
+
+const later: Owner = { ...owner, runId: 'run-2' };
+const stranger: Owner = { environmentId: 'team-b/demo', runId: 'run-9' };
+const ensureKey = (who: Owner) => bed.activities.ensureSecretsKey({ owner: who, region, environment: 'demo', tags: { team: 'a' } });
+const aliases = async () => ((await new KMSClient(bed.aws.clientConfig).send(new ListAliasesCommand({}))).Aliases ?? []).map((a) => a.AliasName).filter((a) => a?.startsWith('alias/eksflow/'));
+
+test('ensureSecretsKey makes one tagged key under alias/eksflow/<name>, adopts it again, and refuses another environment\'s', async () => {
+  const made = await ensureKey(owner);
+  assert.equal(made.made, true);
+  assert.deepEqual(made.ref, { kind: 'kms-key', name: 'alias/eksflow/demo', region, arn: made.arn });
+  assert.match(made.arn, /^arn:aws:kms:us-east-1:\d{12}:key\//);
+  assert.deepEqual(await aliases(), ['alias/eksflow/demo']);
+  const key = (await new KMSClient(bed.aws.clientConfig).send(new DescribeKeyCommand({ KeyId: 'alias/eksflow/demo' }))).KeyMetadata!;
+  assert.equal(key.KeyUsage, 'ENCRYPT_DECRYPT');
+  assert.equal(key.KeySpec, 'SYMMETRIC_DEFAULT');
+
+  assert.deepEqual(await ensureKey(owner), made, 'the same run asking again gets the same key, still its own');
+  assert.equal((await ensureKey(later)).made, false, 'a later run adopts it and does not roll it back');
+  await assert.rejects(ensureKey(stranger), (error: unknown) => error instanceof ApplicationFailure && error.type === errorTypes.resourceNotOwned && !error.message.includes('team-a'));
+});
+
+test('a key made before a crash cut off its alias is found by its tags, not made twice', async () => {
+  const kms = new KMSClient(bed.aws.clientConfig);
+  const tags = { ...ownershipTags(owner), 'eksflow.io/kms-role': 'secrets' };
+  const orphan = (await kms.send(new CreateKeyCommand({ Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }))).KeyMetadata!;
+  const ensured = await ensureKey(owner);
+  assert.equal(ensured.arn, orphan.Arn);
+  assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/eksflow/demo' }))).KeyMetadata?.Arn, orphan.Arn);
+});
+
+test('deleteSecretsKey schedules our key\'s deletion 7 days out and frees its alias; another environment\'s is left alone', async () => {
+  const made = await ensureKey(owner);
+  assert.deepEqual(await bed.activities.deleteSecretsKey({ environmentId: stranger.environmentId, alias: 'alias/eksflow/demo' }), { outcome: 'not-ours' });
+  const kms = new KMSClient(bed.aws.clientConfig);
+  assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: made.arn }))).KeyMetadata?.KeyState, 'Enabled');
+
+  const deleted = await bed.activities.deleteSecretsKey({ environmentId: owner.environmentId, alias: 'alias/eksflow/demo' });
+  assert.equal(deleted.outcome, 'deleted');
+  const metadata = (await kms.send(new DescribeKeyCommand({ KeyId: made.arn }))).KeyMetadata!;
+  assert.equal(metadata.KeyState, 'PendingDeletion');
+  const days = (metadata.DeletionDate!.getTime() - Date.now()) / 86_400_000;
+  assert.ok(days > 6.9 && days <= 7.01, `deleted in ${days} days`);
+  assert.deepEqual(await aliases(), []);
+  assert.deepEqual(await bed.activities.deleteSecretsKey({ environmentId: owner.environmentId, alias: 'alias/eksflow/demo' }), { outcome: 'absent' });
+  assert.equal(metadata.KeyManager, 'CUSTOMER');
 });

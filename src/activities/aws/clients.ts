@@ -4,11 +4,13 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { RetryStrategyV2 } from '@smithy/types';
 import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
+import { kmsApi } from './kms';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -46,7 +48,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'> & Required<Pick<ActivityDeps, 'kms'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -59,6 +61,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
   return {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    kms: delegating(() => current().kms),
   };
 }
 
@@ -77,5 +80,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config()), patience),
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
+    kms: kmsApi(new KMSClient(config())),
   };
 }
