@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { secretsKeyAliasOf as secretsKeyAlias } from '../domain/cluster-settings-rules';
 import { errorTypes } from '../domain/errors';
 import { ownershipOf, ownershipTagKeys, ownershipTags, type Owner } from '../domain/ownership';
 import type { KmsApi } from './aws/kms';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
-/** The alias of the key eksflow makes for an environment's Secrets. */
-export const secretsKeyAlias = (environment: string) => `alias/eksflow/${environment}`;
 
 /**
  * KMS's shortest wait before a scheduled key is deleted (ScheduleKeyDeletion PendingWindowInDays

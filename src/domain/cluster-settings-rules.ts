@@ -10,6 +10,20 @@ import type { EnvironmentSpec, NetworkSpec, SpecError } from './environment-spec
 /** CloudWatch Logs' retentions (PutRetentionPolicy refuses any other). */
 export const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/** The alias of the KMS key eksflow makes for an environment's Secrets. */
+export const secretsKeyAliasOf = (environment: string) => `alias/eksflow/${environment}`;
+
+/**
+ * The cluster role's inline policy for the Secrets key: EKS uses the key as the cluster role.
+ * The actions terraform-aws-modules/terraform-aws-eks grants its cluster role for its
+ * encryption key (kms:Encrypt, kms:Decrypt, kms:ListGrants, kms:DescribeKey).
+ */
+export const secretsKeyPolicyName = 'secrets-encryption';
+export const secretsKeyPolicy = (keyArn: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'], Resource: keyArn }],
+});
+
 /** CreateCluster's settings beyond name, version, role, subnets, logging and access (src/activities/aws/eks.ts sends them). */
 export interface ClusterCreateSettings {
   /** resourcesVpcConfig endpointPublicAccess / endpointPrivateAccess / publicAccessCidrs. */
@@ -55,7 +69,7 @@ export function clusterSettingsText(spec: Partial<EnvironmentSpec>): string {
   const parts: string[] = [];
   const access = spec.endpointAccess;
   if (access) parts.push(`endpoint ${[access.public ? `public${access.publicAccessCidrs ? ` from ${access.publicAccessCidrs.join(', ')}` : ''}` : '', access.private ? 'private' : ''].filter(Boolean).join(' and ')}`);
-  if (spec.secretsEncryption) parts.push(`Secrets encrypted with ${spec.secretsEncryption.keyArn ?? `a new KMS key alias/eksflow/${spec.name}`}`);
+  if (spec.secretsEncryption) parts.push(`Secrets encrypted with ${spec.secretsEncryption.keyArn ?? `KMS key ${secretsKeyAliasOf(spec.name ?? '')}`}`);
   if (spec.kubernetesNetwork) parts.push(`${spec.kubernetesNetwork.ipFamily}${spec.kubernetesNetwork.serviceIpv4Cidr ? ` Services in ${spec.kubernetesNetwork.serviceIpv4Cidr}` : ''}`);
   if (spec.zonalShift !== undefined) parts.push(`zonal shift ${spec.zonalShift ? 'on' : 'off'}`);
   if (spec.supportType) parts.push(`${spec.supportType} support`);

@@ -2,7 +2,7 @@ import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
-import { clusterSettingsText } from './cluster-settings-rules';
+import { clusterSettingsText, secretsKeyAliasOf } from './cluster-settings-rules';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 
@@ -67,6 +67,7 @@ export const stepIds = {
   appLoadBalancer: 'app:load-balancer',
   autoscalingCheck: 'verify:autoscaling',
   accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
+  secretsKey: 'kms:secrets-key',
 } as const;
 
 export interface PlanOptions {
@@ -118,7 +119,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
 
   const network = spec.network.vpc ? stepIds.network : undefined;
   if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs`);
-  add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane`);
+  // eksflow's own key for Secrets: made first, so the cluster role's policy can name it.
+  const secretsKey = spec.secretsEncryption && !spec.secretsEncryption.keyArn ? stepIds.secretsKey : undefined;
+  if (secretsKey) add(secretsKey, 'kms-key', `create KMS key ${secretsKeyAliasOf(name)} for envelope encryption of Secrets (deletion scheduled 7 days out at teardown)`);
+  add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane${spec.secretsEncryption ? ', allowed to use the Secrets key' : ''}`, [secretsKey]);
   if (spec.nodeGroups.length > 0) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
   if (spec.fargateProfiles.length > 0) add(stepIds.fargateRole, 'fargate-role', `ensure IAM role ${name}-fargate for Fargate pods`);
   if (spec.image?.import) {

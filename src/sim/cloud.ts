@@ -180,6 +180,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
   const deps: ActivityDeps = {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    kms: delegating(() => current().kms!),
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),

@@ -121,6 +121,9 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
     }
     case 'ecr-repository':
       return (await undo.deleteEcrRepository({ ...owner, name: entry.name }))?.outcome;
+    case 'kms-key':
+      // Only runs whose spec made a Secrets key ledger these; the cluster is gone by now (it comes later in the ledger).
+      return (await undo.deleteSecretsKey({ ...owner, alias: entry.name })).outcome;
     case 'vpc':
       if (patched('nat-gateways-gone-before-network')) {
         // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,

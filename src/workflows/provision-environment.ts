@@ -25,6 +25,7 @@ import { teardownEnvironment } from './teardown-environment';
 import { changeHandlers } from './change-steps';
 import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
 import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
+import { secretsKeyAliasOf, secretsKeyPolicy, secretsKeyPolicyName } from '../domain/cluster-settings-rules';
 import { applyChangeUpdate, progressQuery, scaleNodeGroupUpdate, teardownSignal, type ChangeProgress, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const cancellableAws = proxyActivities<Activities>(awsCall);
@@ -126,6 +127,8 @@ interface Outputs {
   clusterSubnetIds: string[]; workerSubnetIds: string[];
   /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
   publicSubnetIds?: string[];
+  /** The KMS key eksflow made for Secrets (secretsEncryption without keyArn). */
+  secretsKeyArn?: string;
   /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
@@ -224,6 +227,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   setPhase(phase);
 
   const securityGroupIds = spec.network.securityGroupIds ?? [];
+  // The Secrets key: the spec's, or the one the kms-key step made.
+  const secretsKeyArn = () => spec.secretsEncryption?.keyArn ?? outputs.secretsKeyArn;
   const now = () => new Date(Date.now()).toISOString();
 
   /** intend → create idempotently → confirm: the ledger knows about a resource before AWS does. */
@@ -269,12 +274,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     }
   }
 
-  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: string[] = []): Promise<string> {
+  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: string[] = [], inlinePolicies?: Record<string, object>): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
-      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies, ...extraPolicies],
+      trustPolicy: assumedBy(role.service), managedPolicyArns: [...role.policies, ...extraPolicies], ...(inlinePolicies ? { inlinePolicies } : {}),
     }));
     return ensured.arn;
   }
@@ -320,7 +325,14 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       }
     },
     // Security groups for pods (eksAddons.vpc-cni.podSecurityGroups) add AmazonEKSVPCResourceController.
-    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', clusterRoleExtraPolicies(spec.eksAddons, spec.region))),
+    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', clusterRoleExtraPolicies(spec.eksAddons, spec.region),
+      secretsKeyArn() ? { [secretsKeyPolicyName]: secretsKeyPolicy(secretsKeyArn()!) } : undefined)),
+    // Only specs with secretsEncryption and no keyArn plan this step.
+    'kms-key': async (step) => {
+      const key = await create(step, { kind: 'kms-key', name: secretsKeyAliasOf(spec.name), region: spec.region }, () => aws.ensureSecretsKey({ owner, region: spec.region, environment: spec.name, tags: spec.tags }));
+      outputs.secretsKeyArn = key.arn;
+      update(step.id, { detail: key.arn });
+    },
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node')),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
@@ -353,7 +365,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     },
     cluster: async (step) => {
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
-        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds,
+        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds, ...(secretsKeyArn() ? { secretsKeyArn: secretsKeyArn() } : {}),
       }));
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
       outputs.oidcIssuer = active.oidcIssuer;

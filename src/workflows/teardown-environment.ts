@@ -39,7 +39,7 @@ export interface TeardownReport {
 // Dependents before what they depend on: node groups and profiles before the cluster, IRSA
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
-  'app', 'service-account', 'addon', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'app', 'service-account', 'addon', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'eks-fargate-profile', 'eks-cluster', 'kms-key', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];
 

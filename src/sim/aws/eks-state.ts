@@ -21,6 +21,8 @@ export interface EksNeighbours {
   subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined;
   /** EKS ships control-plane logs to CloudWatch: the group it makes for them. @default none */
   controlPlaneLogGroup?(cluster: string): void;
+  /** Whether a KMS key exists and is enabled: CreateCluster checks the Secrets key. @default any key is */
+  kmsKeyUsable?(arn: string): boolean;
 }
 
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
@@ -167,6 +169,8 @@ export class EksState {
     if (new Set(subnets.map((s) => s.zone)).size < 2) throw eksError.invalidParameter('Subnets specified must be in at least two different AZs');
     if (new Set(subnets.map((s) => s.vpcId)).size > 1) throw eksError.invalidParameter('Subnets must all be in the same VPC');
     checkSettings(input.settings);
+    const keyArn = input.settings?.secretsKeyArn;
+    if (keyArn && this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
     if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
     const { ids, region } = this.context;

@@ -11,6 +11,7 @@ import { DetectionLog } from './detection-log';
 import { AwsGateway } from './gateway';
 import { SimulatedIam } from './iam';
 import { SimulatedLogs } from './logs';
+import { SimulatedKms } from './kms';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
 
@@ -60,7 +61,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'kms'>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -103,6 +104,7 @@ export class SimulatedAws {
   readonly ecr: SimulatedEcr;
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
+  readonly kms: SimulatedKms;
   readonly network: SimulatedNetworkLeftovers;
   private readonly account: SimulatedAccount;
 
@@ -122,6 +124,7 @@ export class SimulatedAws {
     this.iam = this.account.iam ??= new SimulatedIam(context, gateway);
     this.ecr = new SimulatedEcr(context, gateway);
     this.logs = new SimulatedLogs(context, gateway);
+    this.kms = new SimulatedKms(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
@@ -129,6 +132,7 @@ export class SimulatedAws {
     }, this.account.options.zones);
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
+      kmsKeyUsable: (arn) => this.kms.usable(arn),
     }, this.account.options.endpointOf);
   }
 
@@ -144,7 +148,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, kms: this.kms };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */
