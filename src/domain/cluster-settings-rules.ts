@@ -75,6 +75,7 @@ export function clusterSettingsText(spec: Partial<EnvironmentSpec>): string {
   if (spec.supportType) parts.push(`${spec.supportType} support`);
   if (spec.controlPlaneTier) parts.push(`control plane ${spec.controlPlaneTier}`);
   const network = spec.network;
+  if (network?.vpcId) parts.push(`subnets checked to be in ${network.vpcId} first`);
   if (network?.controlPlaneSubnetIds) parts.push(`control plane in ${network.controlPlaneSubnetIds.join(', ')}`);
   if (network?.vpc?.controlPlaneOnPrivateSubnets) parts.push('control plane in the private subnets');
   const note = privateEndpointNote(access);

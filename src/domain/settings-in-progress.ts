@@ -37,7 +37,6 @@ export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
 };
 
 export const networkSettingsInProgress: Readonly<Record<string, string>> = {
-  vpcId: 'an existing VPC by id is being built (issue 17 item 4); give its subnetIds',
   'vpc/ipv6': 'IPv6 VPCs are being built (issue 17 item 4)',
   'vpc/hostnameType': 'subnet hostname types are being built (issue 17 item 4)',
 };

@@ -364,6 +364,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       update(step.id, { detail: `${built.imageUri}; build ${buildId} (log: ${log}): ${built.logTail.slice(-3).join(' | ')}` });
     },
     cluster: async (step) => {
+      // An existing VPC named by its ID: its subnets are checked before anything is made in them (only specs with network.vpcId).
+      const { vpcId, subnetIds, controlPlaneSubnetIds } = spec.network;
+      if (vpcId && subnetIds) {
+        await aws.checkSubnetsInVpc({ vpcId, subnetIds: [...new Set([...subnetIds, ...(controlPlaneSubnetIds ?? [])])] });
+        update(step.id, { detail: `subnets checked: all in ${vpcId}` });
+      }
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
         owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds, ...(secretsKeyArn() ? { secretsKeyArn: secretsKeyArn() } : {}),
       }));

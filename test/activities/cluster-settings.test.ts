@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../src/domain/errors';
 import { roleNames } from '../../src/domain/names';
@@ -96,4 +97,20 @@ test('deleteSecretsKey schedules our key\'s deletion 7 days out and frees its al
   assert.deepEqual(await aliases(), []);
   assert.deepEqual(await bed.activities.deleteSecretsKey({ environmentId: owner.environmentId, alias: 'alias/eksflow/demo' }), { outcome: 'absent' });
   assert.equal(metadata.KeyManager, 'CUSTOMER');
+});
+
+test('checkSubnetsInVpc passes subnets of the VPC and stops for good naming one that is elsewhere or missing', async () => {
+  const ec2 = new EC2Client(bed.aws.clientConfig);
+  const vpcOf = async (cidr: string) => (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc!.VpcId!;
+  const subnetIn = async (vpcId: string, cidr: string, zone: string) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet!.SubnetId!;
+  const mine = await vpcOf('10.1.0.0/16');
+  const other = await vpcOf('10.2.0.0/16');
+  const a = await subnetIn(mine, '10.1.0.0/24', 'us-east-1a');
+  const b = await subnetIn(mine, '10.1.1.0/24', 'us-east-1b');
+  const stray = await subnetIn(other, '10.2.0.0/24', 'us-east-1a');
+  assert.deepEqual(await bed.activities.checkSubnetsInVpc({ vpcId: mine, subnetIds: [a, b] }), { subnetIds: [a, b] });
+  const refused = (subnetIds: string[], pattern: RegExp) => assert.rejects(bed.activities.checkSubnetsInVpc({ vpcId: mine, subnetIds }),
+    (error: unknown) => error instanceof ApplicationFailure && error.type === errorTypes.invalidSpec && error.nonRetryable === true && pattern.test(error.message));
+  await refused([a, stray], new RegExp(`subnet ${stray} is in ${other}, not in ${mine}`));
+  await refused([a, 'subnet-0123456789abcdef9'], /subnet subnet-0123456789abcdef9 does not exist/);
 });

@@ -150,6 +150,11 @@ export class SimulatedVpc implements VpcApi {
     return this.call('describeNetwork', vpcId, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () => this.networkOf(vpcId))));
   }
 
+  subnetsById(subnetIds: string[]) {
+    return this.call('subnetsById', undefined, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () =>
+      subnetIds.flatMap((id) => { const subnet = this.subnets.get(id); return subnet ? [{ id, vpcId: subnet.vpcId }] : []; }))));
+  }
+
   ensureNetwork(input: NetworkInput) {
     return this.call('ensureNetwork', input.cluster, (request) => ensureNetworkParts(this.requests(request, input.cluster), input));
   }
