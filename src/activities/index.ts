@@ -32,6 +32,7 @@ import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
+import { createIdentityProviderActivities } from './identity-providers';
 import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClusterActivities(deps.eks),
     ...createControlPlaneLogActivities(deps.logs),
     ...createSecretsKeyActivities(deps.kms),
+    ...createIdentityProviderActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),

@@ -17,7 +17,7 @@ export const stepKinds = [
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
   // Cluster settings (src/domain/cluster-settings.ts).
-  'kms-key',
+  'kms-key', 'identity-provider',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -44,6 +44,8 @@ export const deletionLatency = {
   cluster: { medianSeconds: 240, p90Seconds: 420 },
   // DeleteAddon: DELETING, then gone, in about a minute (aws-fault-catalog 34).
   'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
+  // DisassociateIdentityProviderConfig: no published figure; an assumption.
+  'identity-provider': { medianSeconds: 300, p90Seconds: 600 },
 } satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
@@ -82,6 +84,9 @@ export const latencyTable: Record<StepKind, Latency> = {
   'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
   // CreateKey and CreateAlias answer at once; no published latency, an assumption.
   'kms-key': { medianSeconds: 2, p90Seconds: 5 },
+  // AssociateIdentityProviderConfig: "can take 15–30 minutes" until ACTIVE (EKS user guide,
+  // "Authenticate users for your cluster from an OpenID Connect identity provider").
+  'identity-provider': { medianSeconds: 20 * 60, p90Seconds: 30 * 60 },
   // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
   'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
   // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made

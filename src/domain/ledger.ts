@@ -23,6 +23,8 @@ export const resourceKinds = [
   'log-group',
   // The KMS key made for a cluster's Secrets, by its alias ("alias/eksflow/<name>"); deleted (scheduled, 7 days) after the cluster.
   'kms-key',
+  // A cluster's OIDC identity provider config ("cluster/name"): disassociated at rollback, gone with its cluster at teardown.
+  'eks-identity-provider',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

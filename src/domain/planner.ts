@@ -42,7 +42,7 @@ export class InvalidPlanError extends Error {
 }
 
 // Kinds that change the cluster's configuration or version: EKS runs one such update at a time.
-const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version']);
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'identity-provider']);
 
 export const stepIds = {
   network: 'vpc:network',
@@ -68,6 +68,7 @@ export const stepIds = {
   autoscalingCheck: 'verify:autoscaling',
   accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
   secretsKey: 'kms:secrets-key',
+  identityProvider: (name: string) => `eks:identity-provider/${name}`,
 } as const;
 
 export interface PlanOptions {
@@ -136,6 +137,11 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE${clusterSettingsText(spec)}`, [stepIds.clusterRole, network]);
   if (spec.controlPlaneLogging.length > 0) {
     add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}${spec.controlPlaneLogRetentionDays ? `, kept ${spec.controlPlaneLogRetentionDays} days` : ''}`, [stepIds.cluster]);
+  }
+  // An identity provider association is a cluster update: after the logging one (EKS runs one at a time).
+  for (const provider of spec.identityProviders ?? []) {
+    add(stepIds.identityProvider(provider.name), 'identity-provider', `associate OIDC identity provider ${provider.name} (${provider.issuerUrl}, client ${provider.clientId}) and wait until ACTIVE (15–30 min on EKS)`,
+      [stepIds.cluster, spec.controlPlaneLogging.length > 0 ? stepIds.clusterLogging : undefined], provider.name);
   }
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
   const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;
@@ -320,7 +326,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile', 'fargate-profile-delete'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'identity-provider', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon'], 'it needs the cluster ACTIVE first');
   requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile'], "nodes and the control plane need the cluster's networking first");
   requireBefore(['oidc-provider'], ['irsa-role'], 'an IRSA role trusts the OIDC provider, which must exist first');

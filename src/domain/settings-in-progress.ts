@@ -32,7 +32,6 @@ export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
 };
 
 export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
-  identityProviders: 'OIDC identity providers are being built (issue 17 item 4)',
   autoMode: 'EKS Auto Mode is being built (issue 17 item 6)',
 };
 

@@ -400,6 +400,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
       await retain();
     },
+    // Only specs with identityProviders plan this step.
+    'identity-provider': async (step) => {
+      const provider = spec.identityProviders!.find((p) => p.name === step.subject)!;
+      await create(step, { kind: 'eks-identity-provider', name: `${spec.name}/${provider.name}`, region: spec.region }, () => aws.ensureIdentityProvider({
+        owner, region: spec.region, cluster: spec.name, provider, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      await waitUntil(step, () => aws.describeIdentityProvider({ cluster: spec.name, name: provider.name }), (c) => c.status === 'ACTIVE', (c) => `identity provider ${c.status}`,
+        (c) => c.status === 'NOT_FOUND' || c.status === 'DELETING');
+    },
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);
       const url = outputs.oidcIssuer.replace(/^https:\/\//, '');

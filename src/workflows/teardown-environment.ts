@@ -90,8 +90,10 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
     ...(input.installed.app ? { app: input.installed.app } : {}),
   } : undefined;
   const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app' || ref.kind === 'service-account';
-  const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
-  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
+  // An identity provider config goes with its cluster: disassociating it first would only add minutes.
+  const partOfCluster = (ref: ResourceRef) => ref.kind === 'eks-identity-provider';
+  const goWithCluster = [...(onCluster ? [] : [...targets.values()].filter(inCluster)), ...[...targets.values()].filter(partOfCluster)];
+  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && !partOfCluster(ref) && (onCluster || !inCluster(ref))), 'teardown'));
   const deleting = { environmentId: input.environmentId, ...(timeScale !== undefined ? { speedup: timeScale } : {}) };
   failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], { ...deleting, ...(onCluster ? { onCluster } : {}) })));
 

@@ -26,6 +26,7 @@ function specOf(name: string): EnvironmentSpec {
     kubernetesNetwork: { serviceIpv4Cidr: '172.20.0.0/16' },
     zonalShift: true, supportType: 'STANDARD', controlPlaneTier: 'tier-xl',
     controlPlaneLogging: ['api', 'audit'], controlPlaneLogRetentionDays: 14,
+    identityProviders: [{ name: 'corp', issuerUrl: 'https://login.example.com', clientId: 'kubernetes', usernameClaim: 'email', groupsClaim: 'groups' }],
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.spec;
@@ -70,6 +71,12 @@ test('an environment with endpoint, encryption, network, support, tier and log s
   assert.ok(policy.Statement[0].Action.includes('kms:Decrypt'));
   assert.equal((await logs.describeLogGroup('/aws/eks/settings/cluster'))?.retentionDays, 14);
   assert.match(ready.steps.find((s) => s.id === stepIds.clusterLogging)?.detail ?? '', /kept 14 days/);
+  const provider = await eks.describeIdentityProviderConfig('settings', 'corp');
+  assert.equal(provider?.status, 'ACTIVE');
+  assert.equal(provider?.issuerUrl, 'https://login.example.com');
+  assert.equal(provider?.tags['eksflow.io/environment'], 'team-a/settings');
+  assert.equal(ready.ledger.find((e) => e.kind === 'eks-identity-provider')?.name, 'settings/corp');
+  const disassociationsBefore = bed.cloud.aws.calls()['eks:DisassociateIdentityProviderConfig'] ?? 0;
 
   await handle.signal('teardown', { reason: 'done' });
   await handle.result();
@@ -77,18 +84,22 @@ test('an environment with endpoint, encryption, network, support, tier and log s
   assert.equal(gone?.state, 'PendingDeletion');
   assert.deepEqual(gone?.aliases, [], 'the alias is freed for the next environment of the name');
   assert.deepEqual(bed.cloud.aws.inventory().clusters, []);
+  assert.equal(bed.cloud.aws.calls()['eks:DisassociateIdentityProviderConfig'] ?? 0, disassociationsBefore, 'the identity provider went with its cluster');
 });
 
-test('a run that fails after the cluster is made rolls back the cluster, then schedules the key\'s deletion', async () => {
-  bed.cloud.aws.faults.failStep('CreateNodegroup');
+test('a run that fails after the identity provider is associated disassociates it, deletes the cluster, then schedules the key\'s deletion', async () => {
+  // The association is made; the next look at it fails the step for good.
+  bed.cloud.aws.faults.failStep('DescribeIdentityProviderConfig', { skip: 1, times: 1 });
   const spec = specOf('settings-fails');
   const handle = await start(spec);
   const error = await handle.result().then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
   const progress = await handle.query(progressQuery);
   assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
-  const order = progress.ledger.filter((e) => e.kind === 'kms-key' || e.kind === 'eks-cluster').map((e) => `${e.kind} ${e.state}`);
-  assert.deepEqual(order, ['kms-key compensated', 'eks-cluster compensated']);
+  // Compensation walks the ledger newest first: the provider, then the cluster, then the key.
+  const order = progress.ledger.filter((e) => ['kms-key', 'eks-cluster', 'eks-identity-provider'].includes(e.kind)).map((e) => `${e.kind} ${e.state}`);
+  assert.deepEqual(order, ['kms-key compensated', 'eks-cluster compensated', 'eks-identity-provider compensated']);
+  assert.ok((bed.cloud.aws.calls()['eks:DisassociateIdentityProviderConfig'] ?? 0) > 0, 'disassociated by itself before the cluster went');
   const key = bed.cloud.aws.kms.inventory().find((k) => k.tags['eksflow.io/environment'] === 'team-a/settings-fails');
   assert.equal(key?.state, 'PendingDeletion');
   assert.deepEqual(bed.cloud.aws.inventory().clusters.filter((c) => c === 'settings-fails'), []);

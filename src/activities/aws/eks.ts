@@ -7,6 +7,7 @@ import {
 import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
 import { endpointRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
+import { identityProviderCalls, type IdentityProviderApi } from './eks-identity-providers';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
@@ -206,7 +207,7 @@ export interface AddonChange {
   resolveConflicts?: 'OVERWRITE' | 'NONE' | 'PRESERVE';
 }
 
-export interface EksApi extends AccessEntryApi, PodIdentityApi {
+export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProviderApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -314,6 +315,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
   return {
     ...accessEntryApi(client, notYet),
     ...podIdentityCalls(client, notYet),
+    ...identityProviderCalls(client),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;
