@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultAuthenticationMode } from '../domain/access-entries';
 import { autoModeClusterConfig } from '../domain/auto-mode';
+import { clusterCreateSettings } from '../domain/cluster-settings-rules';
 import type { EnvironmentSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
@@ -11,12 +12,15 @@ import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } fro
 
 export interface EnsureClusterInput {
   owner: Owner;
-  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'> & Partial<Pick<EnvironmentSpec, 'autoMode'>>;
+  spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>
+    & Partial<Pick<EnvironmentSpec, 'autoMode' | 'endpointAccess' | 'kubernetesNetwork' | 'zonalShift' | 'supportType' | 'controlPlaneTier'>>;
   roleArn: string;
   subnetIds: string[];
   securityGroupIds: string[];
   /** With spec.autoMode: the role of Auto Mode's nodes (the spec's, or the `<name>-node` the run made); none without built-in node pools. */
   autoModeNodeRoleArn?: string;
+  /** The KMS key that envelope-encrypts Secrets: the spec's, or the one the run made. @default none */
+  secretsKeyArn?: string;
 }
 
 /** What the workflow needs to see of a cluster: small, so history stays small. */
@@ -54,6 +58,7 @@ export function createClusterActivities(eks: EksApi) {
       const { madeByThisRun } = adoptOrRefuse(`EKS cluster ${spec.name} in ${spec.region}`, existing.tags, owner);
       return { ref: ref(existing.arn), made: madeByThisRun, ...statusOf(existing) };
     }
+    const settings = clusterCreateSettings(spec, input.secretsKeyArn);
     const created = await eks.createCluster({
       name: spec.name,
       version: spec.kubernetesVersion,
@@ -70,6 +75,7 @@ export function createClusterActivities(eks: EksApi) {
       accessConfig: { authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode, bootstrapClusterCreatorAdminPermissions: true },
       // EKS Auto Mode: compute, block storage and load balancing, all three together (src/domain/auto-mode.ts).
       ...(spec.autoMode ? { autoMode: autoModeClusterConfig(spec.autoMode, input.autoModeNodeRoleArn) } : {}),
+      ...(Object.keys(settings).length > 0 ? { settings } : {}),
     });
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }

@@ -4,6 +4,7 @@ import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { NodeLaunchApi } from './aws/launch-templates';
+import type { KmsApi } from './aws/kms';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -13,6 +14,7 @@ import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
 import { createAutoscalingCheckActivities, createAutoscalingProbeActivities } from './autoscaling-check';
 import { createClusterActivities } from './cluster';
+import { createControlPlaneLogActivities } from './control-plane-logs';
 import { createCorednsFargateActivities } from './coredns-fargate';
 import { createDiscoveryActivities } from './discovery';
 import { createDrainActivities } from './drain';
@@ -33,6 +35,8 @@ import { createNodegroupUpdateActivities } from './nodegroup-updates';
 import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
+import { createIdentityProviderActivities } from './identity-providers';
+import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
 
@@ -49,6 +53,8 @@ export interface ActivityDeps {
   logs: LogsApi;
   /** EC2 launch templates, key pairs and subnet zones for managed node groups. @default none: a group that needs them fails, naming what the worker lacks */
   nodeLaunch?: NodeLaunchApi;
+  /** KMS: the key a cluster's Secrets are encrypted with. @default none: secretsEncryption without keyArn fails, naming what the worker lacks */
+  kms?: KmsApi;
   kube: KubeAccess;
   /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
   selfManagedNodes?: SelfManagedNodesApi;
@@ -81,6 +87,9 @@ export function createActivities(deps: ActivityDeps) {
     ...roles,
     ...createOidcActivities(deps.iam),
     ...createClusterActivities(deps.eks),
+    ...createControlPlaneLogActivities(deps.logs),
+    ...createSecretsKeyActivities(deps.kms),
+    ...createIdentityProviderActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),

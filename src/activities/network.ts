@@ -72,5 +72,22 @@ export function createNetworkActivities(vpc: VpcApi) {
     if (found) await vpc.deleteNetwork(found.vpcId);
   }
 
-  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork };
+  /**
+   * An existing network named by its VPC: every subnet given must exist and be in that VPC,
+   * or the run stops for good naming the subnet (EKS would refuse subnets of two VPCs only at
+   * CreateCluster, and a node group's stray subnet only at CreateNodegroup). Terraform's
+   * aws_eks_cluster reads vpc_id from the subnets the same way: the subnets decide the VPC.
+   */
+  async function checkSubnetsInVpc(input: { vpcId: string; subnetIds: string[] }): Promise<{ subnetIds: string[] }> {
+    const found = new Map((await vpc.subnetsById(input.subnetIds)).map((subnet) => [subnet.id, subnet.vpcId]));
+    const missing = input.subnetIds.filter((id) => !found.has(id));
+    if (missing.length > 0) throw ApplicationFailure.nonRetryable(`subnet${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in this region`, errorTypes.invalidSpec);
+    const elsewhere = input.subnetIds.filter((id) => found.get(id) !== input.vpcId);
+    if (elsewhere.length > 0) {
+      throw ApplicationFailure.nonRetryable(`${elsewhere.map((id) => `subnet ${id} is in ${found.get(id)}`).join(', ')}, not in ${input.vpcId}: give subnets of ${input.vpcId} only`, errorTypes.invalidSpec);
+    }
+    return { subnetIds: input.subnetIds };
+  }
+
+  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork, checkSubnetsInVpc };
 }

@@ -5,6 +5,7 @@ import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
+import { clusterSettingsProblems } from './cluster-settings-rules';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { nearest } from './eksctl-fields';
 import { selfManagedRuleErrors } from './self-managed-nodes';
@@ -399,6 +400,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   }
   errors.push(...accessProblems(spec.access));
   errors.push(...selfManagedRuleErrors(nodeGroups));
+  errors.push(...clusterSettingsProblems(spec));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }

@@ -18,6 +18,8 @@ export const stepKinds = [
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
   // Self-managed node groups (src/domain/self-managed-nodes.ts) and Windows IPAM for their Windows nodes.
   'self-managed-nodegroup', 'windows-ipam',
+  // Cluster settings (src/domain/cluster-settings.ts).
+  'kms-key', 'identity-provider',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -46,6 +48,8 @@ export const deletionLatency = {
   'eks-addon': { medianSeconds: 45, p90Seconds: 120 },
   // DeleteAutoScalingGroup with ForceDelete: its instances shut down and terminate, then it goes.
   'autoscaling-group': { medianSeconds: 90, p90Seconds: 300 },
+  // DisassociateIdentityProviderConfig: no published figure; an assumption.
+  'identity-provider': { medianSeconds: 300, p90Seconds: 600 },
 } satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
@@ -87,6 +91,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   // ACTIVE, then the API server answering /readyz six times 20 s apart, as eksctl's
   // WaitForControlPlane asks (catalog entry 12): 100 s when it answers from the start.
   'kube-api-ready': { medianSeconds: 100, p90Seconds: 180 },
+  // CreateKey and CreateAlias answer at once; no published latency, an assumption.
+  'kms-key': { medianSeconds: 2, p90Seconds: 5 },
+  // AssociateIdentityProviderConfig: "can take 15–30 minutes" until ACTIVE (EKS user guide,
+  // "Authenticate users for your cluster from an OpenID Connect identity provider").
+  'identity-provider': { medianSeconds: 20 * 60, p90Seconds: 30 * 60 },
   // CoreDNS's rollout onto Fargate: a Fargate pod takes about a minute to be placed and start (catalog entry 31).
   'coredns-fargate': { medianSeconds: 90, p90Seconds: 180 },
   // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made

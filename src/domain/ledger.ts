@@ -26,6 +26,10 @@ export const resourceKinds = [
   'log-group',
   // A managed node group's launch template and key pair eksflow makes (`eksflow-<environment>-<group>`).
   'ec2-launch-template', 'ec2-key-pair',
+  // The KMS key made for a cluster's Secrets, by its alias ("alias/eksflow/<name>"); deleted (scheduled, 7 days) after the cluster.
+  'kms-key',
+  // A cluster's OIDC identity provider config ("cluster/name"): disassociated at rollback, gone with its cluster at teardown.
+  'eks-identity-provider',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -3,6 +3,7 @@ import { addonProblems, requestedAddons } from './addon-catalog';
 import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
 import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
+import { clusterSettingsText, secretsKeyAliasOf } from './cluster-settings-rules';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { withExtraLimits, type InstanceNetworkLimits } from './max-pods';
 import { checkPodCapacity, type PlanWarning } from './pod-capacity';
@@ -50,7 +51,7 @@ export class InvalidPlanError extends Error {
 }
 
 // Kinds that change the cluster's configuration or version: EKS runs one such update at a time.
-const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version']);
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'identity-provider']);
 
 export const stepIds = {
   network: 'vpc:network',
@@ -77,6 +78,8 @@ export const stepIds = {
   accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
   selfManagedNodegroup: (name: string) => `ec2:self-managed-nodegroup/${name}`,
   windowsIpam: 'k8s:windows-ipam',
+  secretsKey: 'kms:secrets-key',
+  identityProvider: (name: string) => `eks:identity-provider/${name}`,
 } as const;
 
 export interface PlanOptions {
@@ -136,7 +139,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
 
   const network = spec.network.vpc ? stepIds.network : undefined;
   if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs`);
-  add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane`);
+  // eksflow's own key for Secrets: made first, so the cluster role's policy can name it.
+  const secretsKey = spec.secretsEncryption && !spec.secretsEncryption.keyArn ? stepIds.secretsKey : undefined;
+  if (secretsKey) add(secretsKey, 'kms-key', `create KMS key ${secretsKeyAliasOf(name)} for envelope encryption of Secrets (deletion scheduled 7 days out at teardown)`);
+  add(stepIds.clusterRole, 'cluster-role', `ensure IAM role ${name}-cluster for the EKS control plane${spec.secretsEncryption ? ', allowed to use the Secrets key' : ''}`, [secretsKey]);
   // Self-managed groups have node roles of their own (made in their step), as eksctl's do.
   if (spec.nodeGroups.some((g) => !isSelfManaged(g))) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for worker nodes`);
   else if (spec.nodeGroups.length === 0 && autoModeMakesNodeRole(spec.autoMode)) add(stepIds.nodeRole, 'node-role', `ensure IAM role ${name}-node for EKS Auto Mode's nodes (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly)`);
@@ -152,13 +158,18 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   if (spec.autoMode) {
     // Auto Mode's node role is a CreateCluster parameter: the role comes first.
     const pools = spec.autoMode.nodePools.length > 0 ? `node pools ${spec.autoMode.nodePools.join(', ')}` : 'no built-in node pools';
-    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) with EKS Auto Mode (compute, block storage, load balancing; ${pools}) and wait until ACTIVE`,
+    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) with EKS Auto Mode (compute, block storage, load balancing; ${pools}) and wait until ACTIVE${clusterSettingsText(spec)}`,
       [stepIds.clusterRole, network, autoModeMakesNodeRole(spec.autoMode) ? stepIds.nodeRole : undefined]);
   } else {
-    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE`, [stepIds.clusterRole, network]);
+    add(stepIds.cluster, 'cluster', `create EKS cluster ${name} (Kubernetes ${spec.kubernetesVersion}) and wait until ACTIVE${clusterSettingsText(spec)}`, [stepIds.clusterRole, network]);
   }
   if (spec.controlPlaneLogging.length > 0) {
-    add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}`, [stepIds.cluster]);
+    add(stepIds.clusterLogging, 'cluster-logging', `enable control-plane logs: ${spec.controlPlaneLogging.join(', ')}${spec.controlPlaneLogRetentionDays ? `, kept ${spec.controlPlaneLogRetentionDays} days` : ''}`, [stepIds.cluster]);
+  }
+  // An identity provider association is a cluster update: after the logging one (EKS runs one at a time).
+  for (const provider of spec.identityProviders ?? []) {
+    add(stepIds.identityProvider(provider.name), 'identity-provider', `associate OIDC identity provider ${provider.name} (${provider.issuerUrl}, client ${provider.clientId}) and wait until ACTIVE (15–30 min on EKS)`,
+      [stepIds.cluster, spec.controlPlaneLogging.length > 0 ? stepIds.clusterLogging : undefined], provider.name);
   }
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
   const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;
@@ -361,7 +372,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile', 'fargate-profile-delete'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon', 'self-managed-nodegroup', 'windows-ipam'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'identity-provider', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon', 'self-managed-nodegroup', 'windows-ipam'], 'it needs the cluster ACTIVE first');
   requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile', 'self-managed-nodegroup'], "nodes and the control plane need the cluster's networking first");
   requireBefore(['self-managed-nodegroup'], ['nodes-ready'], 'nodes join only after their Auto Scaling group exists');

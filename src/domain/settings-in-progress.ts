@@ -17,23 +17,11 @@ export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
 };
 
 export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
-  endpointAccess: 'API endpoint access settings are being built (issue 17 item 4)',
-  secretsEncryption: 'secrets encryption is being built (issue 17 item 4)',
-  kubernetesNetwork: 'the service network setting is being built (issue 17 item 4)',
-  zonalShift: 'zonal shift is being built (issue 17 item 4)',
-  supportType: 'the upgrade policy is being built (issue 17 item 4)',
-  controlPlaneTier: 'control plane tiers are being built (issue 17 item 4)',
-  controlPlaneLogRetentionDays: 'control plane log retention is being built (issue 17 item 4)',
-  identityProviders: 'OIDC identity providers are being built (issue 17 item 4)',
 };
 
 export const networkSettingsInProgress: Readonly<Record<string, string>> = {
-  vpcId: 'an existing VPC by id is being built (issue 17 item 4); give its subnetIds',
-  publicSubnetIds: 'public subnets of an existing VPC are being built (issue 17 item 4)',
-  controlPlaneSubnetIds: 'control plane subnets are being built (issue 17 item 4)',
   'vpc/ipv6': 'IPv6 VPCs are being built (issue 17 item 4)',
   'vpc/hostnameType': 'subnet hostname types are being built (issue 17 item 4)',
-  'vpc/controlPlaneOnPrivateSubnets': 'control plane subnets are being built (issue 17 item 4)',
 };
 
 /** One refusal per in-progress setting the request uses. */

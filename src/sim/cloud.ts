@@ -208,6 +208,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
     selfManagedNodes: delegating(() => current().selfManagedNodes!),
     nodeLaunch: delegating(() => current().nodeLaunch),
+    kms: delegating(() => current().kms!),
     kube: delegating(() => current().kube),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),

@@ -26,6 +26,8 @@ export const simOperations = [
   'iam.propagation',
   /** How long EKS keeps the name of a deleted cluster (aws-fault-catalog 14). */
   'cluster.name-release',
+  /** AssociateIdentityProviderConfig until the config is ACTIVE, and DisassociateIdentityProviderConfig until it is gone. */
+  'identity-provider.associate', 'identity-provider.disassociate',
 ] as const;
 export type SimOperation = (typeof simOperations)[number];
 
@@ -70,6 +72,9 @@ export const defaultLatencyProfile: LatencyProfile = {
   // No published figure (aws-fault-catalog 14): terraform-provider-aws waits for three not-found
   // reads in a row before it lets the name be used again; about a minute here, a few at worst.
   'cluster.name-release': { medianSeconds: 60, p90Seconds: 150 },
+  'identity-provider.associate': latencyTable['identity-provider'],
+  // Not published; taken to be quicker than associating, as a cluster's delete is than its create.
+  'identity-provider.disassociate': deletionLatency['identity-provider'],
 };
 
 /** The default profile with some operations replaced. */

@@ -147,6 +147,19 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       return (await undo.deleteManagedLaunchTemplate({ ...owner, name: entry.name })).outcome;
     case 'ec2-key-pair':
       return (await undo.deleteNodeKeyPair({ ...owner, name: entry.name })).outcome;
+    case 'eks-identity-provider': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      // EKS takes no disassociation while the association is still in progress: waited out first.
+      await pollUntil(() => undo.describeIdentityProvider({ cluster, name }), ({ status }) => status !== 'CREATING', latencyTable['identity-provider'], { speedup, lookingAt: `identity provider ${name} (associating)` });
+      const deleted = await undo.deleteIdentityProvider({ ...owner, cluster, name });
+      if (deleted.outcome === 'not-ours') return 'not-ours';
+      // Gone before the cluster is deleted (it comes earlier in the ledger).
+      await pollUntil(() => undo.describeIdentityProvider({ cluster, name }), gone, deletionLatency['identity-provider'], { speedup, lookingAt: `identity provider ${name} (disassociating)` });
+      return deleted.outcome;
+    }
+    case 'kms-key':
+      // Only runs whose spec made a Secrets key ledger these; the cluster is gone by now (it comes later in the ledger).
+      return (await undo.deleteSecretsKey({ ...owner, alias: entry.name })).outcome;
     case 'vpc':
       if (patched('nat-gateways-gone-before-network')) {
         // A NAT gateway keeps its address (and the VPC its internet gateway) until it is deleted,

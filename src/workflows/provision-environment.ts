@@ -29,6 +29,7 @@ import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
 import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
 import { isSelfManaged, selfManagedName, selfManagedRoleName } from '../domain/self-managed-nodes';
 import { isWindowsGroup, selfManagedNodegroupLabel } from '../domain/node-bootstrap';
+import { secretsKeyAliasOf, secretsKeyPolicy, secretsKeyPolicyName } from '../domain/cluster-settings-rules';
 import { applyChangeUpdate, progressQuery, scaleNodeGroupUpdate, teardownSignal, type ChangeProgress, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
 
 const cancellableAws = proxyActivities<Activities>(awsCall);
@@ -103,6 +104,21 @@ export interface ServingState {
   createdAtMs?: number;
 }
 
+/**
+ * Existing subnets' roles: the control plane in controlPlaneSubnetIds (all when left out), nodes
+ * and Fargate pods in the ones not listed as public (all when none is). A spec without those
+ * fields gets what it always got.
+ */
+function existingSubnetOutputs(network: EnvironmentSpec['network']): Pick<Outputs, 'clusterSubnetIds' | 'workerSubnetIds' | 'publicSubnetIds'> {
+  const all = network.subnetIds ?? [];
+  const publicIds = network.publicSubnetIds ?? [];
+  return {
+    clusterSubnetIds: network.controlPlaneSubnetIds ?? all,
+    workerSubnetIds: publicIds.length > 0 ? all.filter((id) => !publicIds.includes(id)) : all,
+    ...(network.publicSubnetIds ? { publicSubnetIds: [...publicIds] } : {}),
+  };
+}
+
 /** What later steps read from earlier ones. */
 interface Outputs {
   clusterRoleArn?: string; nodeRoleArn?: string; fargateRoleArn?: string; oidcIssuer?: string; oidcProviderArn?: string; endpoint?: string; certificateAuthority?: string; imageUri?: string;
@@ -113,6 +129,10 @@ interface Outputs {
   workloadRoles?: Record<string, string>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
+  /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
+  publicSubnetIds?: string[];
+  /** The KMS key eksflow made for Secrets (secretsEncryption without keyArn). */
+  secretsKeyArn?: string;
   /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
@@ -169,7 +189,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   const scaling = new Map<string, NodegroupScaling>(serving
     ? Object.entries(serving.scaling)
     : spec.nodeGroups.map((g) => [g.name, { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize }]));
-  const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, clusterSubnetIds: spec.network.subnetIds ?? [], workerSubnetIds: spec.network.subnetIds ?? [] };
+  const outputs: Outputs = serving?.outputs ?? { imageUri: spec.image?.uri, ...existingSubnetOutputs(spec.network) };
   setHandler(progressQuery, () => ({
     environment: spec.name, phase, steps: [...progress.values()], ledger: ledger.entries(),
     cluster: { endpoint: outputs.endpoint, certificateAuthority: outputs.certificateAuthority, oidcIssuer: outputs.oidcIssuer }, image: outputs.imageUri, nodeGroups: Object.fromEntries(scaling),
@@ -213,6 +233,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   setPhase(phase);
 
   const securityGroupIds = spec.network.securityGroupIds ?? [];
+  // The Secrets key: the spec's, or the one the kms-key step made.
+  const secretsKeyArn = () => spec.secretsEncryption?.keyArn ?? outputs.secretsKeyArn;
   const now = () => new Date(Date.now()).toISOString();
 
   /** intend → create idempotently → confirm: the ledger knows about a resource before AWS does. */
@@ -298,12 +320,12 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return { subnetIds, launchTemplate, remoteAccess, detail: details.join('; ') };
   }
 
-  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies): Promise<string> {
+  async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies, inlinePolicies?: Record<string, object>): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
-      trustPolicy: assumedBy(role.service), managedPolicyArns: [...policies, ...extraPolicies],
+      trustPolicy: assumedBy(role.service), managedPolicyArns: [...policies, ...extraPolicies], ...(inlinePolicies ? { inlinePolicies } : {}),
     }));
     return ensured.arn;
   }
@@ -320,7 +342,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const network = await create(step, { kind: 'vpc', name: environmentId, region: spec.region }, () => aws.ensureNetwork({
         owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags,
       }));
-      outputs.clusterSubnetIds = [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.clusterSubnetIds = spec.network.vpc!.controlPlaneOnPrivateSubnets ? [...network.privateSubnetIds] : [...network.privateSubnetIds, ...network.publicSubnetIds];
+      outputs.publicSubnetIds = network.publicSubnetIds;
       outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
       const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets`;
@@ -348,8 +371,16 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       }
     },
     // Security groups for pods (eksAddons.vpc-cni.podSecurityGroups) add AmazonEKSVPCResourceController.
-    // EKS Auto Mode adds its compute, storage, load balancing and networking policies (src/domain/auto-mode.ts).
-    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', [...clusterRoleExtraPolicies(spec.eksAddons, spec.region), ...(spec.autoMode ? autoModeClusterPolicies : [])])),
+    // EKS Auto Mode adds its compute, storage, load balancing and networking policies (src/domain/auto-mode.ts);
+    // a Secrets key of the run's own is named in an inline policy.
+    'cluster-role': async (step) => void (outputs.clusterRoleArn = await ensureServiceRole(step, 'cluster', [...clusterRoleExtraPolicies(spec.eksAddons, spec.region), ...(spec.autoMode ? autoModeClusterPolicies : [])],
+      serviceRoles.cluster.policies, secretsKeyArn() ? { [secretsKeyPolicyName]: secretsKeyPolicy(secretsKeyArn()!) } : undefined)),
+    // Only specs with secretsEncryption and no keyArn plan this step.
+    'kms-key': async (step) => {
+      const key = await create(step, { kind: 'kms-key', name: secretsKeyAliasOf(spec.name), region: spec.region }, () => aws.ensureSecretsKey({ owner, region: spec.region, environment: spec.name, tags: spec.tags }));
+      outputs.secretsKeyArn = key.arn;
+      update(step.id, { detail: key.arn });
+    },
     // Auto Mode's nodes (without node groups) take only the minimal policies AWS documents for them.
     'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node', [], spec.autoMode && spec.nodeGroups.length === 0 ? autoModeNodePolicies : serviceRoles.node.policies)),
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
@@ -382,8 +413,14 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       update(step.id, { detail: `${built.imageUri}; build ${buildId} (log: ${log}): ${built.logTail.slice(-3).join(' | ')}` });
     },
     cluster: async (step) => {
+      // An existing VPC named by its ID: its subnets are checked before anything is made in them (only specs with network.vpcId).
+      const { vpcId, subnetIds, controlPlaneSubnetIds } = spec.network;
+      if (vpcId && subnetIds) {
+        await aws.checkSubnetsInVpc({ vpcId, subnetIds: [...new Set([...subnetIds, ...(controlPlaneSubnetIds ?? [])])] });
+        update(step.id, { detail: `subnets checked: all in ${vpcId}` });
+      }
       await create(step, { kind: 'eks-cluster', name: spec.name, region: spec.region }, () => aws.ensureCluster({
-        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds,
+        owner, spec, roleArn: outputs.clusterRoleArn!, subnetIds: outputs.clusterSubnetIds, securityGroupIds, ...(secretsKeyArn() ? { secretsKeyArn: secretsKeyArn() } : {}),
         ...(spec.autoMode ? { autoModeNodeRoleArn: spec.autoMode.nodeRoleArn ?? outputs.nodeRoleArn } : {}),
       }));
       const active = await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
@@ -396,7 +433,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     'cluster-logging': async (step) => {
       const changed = await aws.ensureControlPlaneLogging({ owner, name: spec.name, wanted: spec.controlPlaneLogging });
       update(step.id, { detail: changed ? `enabled ${spec.controlPlaneLogging.join(', ')}` : 'already as wanted' });
-      if (!changed) return;
+      // The retention of the group EKS makes for the logs: only specs that ask (none did before).
+      const retain = async () => {
+        if (spec.controlPlaneLogRetentionDays === undefined) return;
+        await waitUntil(step, () => aws.setControlPlaneLogRetention({ cluster: spec.name, days: spec.controlPlaneLogRetentionDays! }), (r) => r.status === 'SET',
+          (r) => (r.status === 'SET' ? `logs kept ${r.retentionDays} days` : 'waiting for EKS to make the log group'));
+      };
+      if (!changed) return retain();
       // The update itself, through DescribeUpdate: it can end Failed or Cancelled, with errors,
       // while the cluster is ACTIVE again (aws-fault-catalog 19; Terraform's waitClusterUpdateSuccessful).
       // Histories from before it answered `true`, and skip this.
@@ -405,6 +448,16 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
           (u) => `logging update ${u.status}`, (u) => u.status === 'Failed' || u.status === 'Cancelled');
       }
       await waitUntil(step, () => aws.describeCluster(spec.name), (c) => c.status === 'ACTIVE', (c) => `cluster ${c.status}`, failedState);
+      await retain();
+    },
+    // Only specs with identityProviders plan this step.
+    'identity-provider': async (step) => {
+      const provider = spec.identityProviders!.find((p) => p.name === step.subject)!;
+      await create(step, { kind: 'eks-identity-provider', name: `${spec.name}/${provider.name}`, region: spec.region }, () => aws.ensureIdentityProvider({
+        owner, region: spec.region, cluster: spec.name, provider, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      await waitUntil(step, () => aws.describeIdentityProvider({ cluster: spec.name, name: provider.name }), (c) => c.status === 'ACTIVE', (c) => `identity provider ${c.status}`,
+        (c) => c.status === 'NOT_FOUND' || c.status === 'DELETING');
     },
     'oidc-provider': async (step) => {
       if (!outputs.oidcIssuer) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no OIDC issuer`, errorTypes.resourceFailed);

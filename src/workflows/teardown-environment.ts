@@ -40,7 +40,7 @@ export interface TeardownReport {
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
   'app', 'service-account', 'addon', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'autoscaling-group', 'launch-template', 'instance-profile', 'ec2-launch-template', 'ec2-key-pair',
-  'eks-fargate-profile', 'eks-cluster', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'eks-fargate-profile', 'eks-cluster', 'kms-key', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];
 
@@ -91,8 +91,10 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
     ...(input.installed.app ? { app: input.installed.app } : {}),
   } : undefined;
   const inCluster = (ref: ResourceRef) => ref.kind === 'addon' || ref.kind === 'app' || ref.kind === 'service-account';
-  const goWithCluster = onCluster ? [] : [...targets.values()].filter(inCluster);
-  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && (onCluster || !inCluster(ref))), 'teardown'));
+  // An identity provider config goes with its cluster: disassociating it first would only add minutes.
+  const partOfCluster = (ref: ResourceRef) => ref.kind === 'eks-identity-provider';
+  const goWithCluster = [...(onCluster ? [] : [...targets.values()].filter(inCluster)), ...[...targets.values()].filter(partOfCluster)];
+  const ledger = new Ledger(asEntries([...targets.values()].filter((ref) => !isVpc(ref) && !partOfCluster(ref) && (onCluster || !inCluster(ref))), 'teardown'));
   const deleting = { environmentId: input.environmentId, ...(timeScale !== undefined ? { speedup: timeScale } : {}) };
   failed.push(...(await deleteAll(ledger, ledger.entries(), ['deleted', 'delete-failed'], { ...deleting, ...(onCluster ? { onCluster } : {}) })));
 

@@ -4,12 +4,14 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { RetryStrategyV2 } from '@smithy/types';
 import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
 import { nodeLaunchApi } from './launch-templates';
+import { kmsApi } from './kms';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -50,7 +52,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch' | 'kms'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -65,6 +67,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
     selfManagedNodes: delegating(() => current().selfManagedNodes!),
     nodeLaunch: delegating(() => current().nodeLaunch),
+    kms: delegating(() => current().kms),
   };
 }
 
@@ -87,5 +90,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
     selfManagedNodes: selfManagedNodesApi({ ec2, iam, eks, autoscaling: new AutoScalingClient(config()), ssm: new SSMClient(config()) }),
     nodeLaunch: nodeLaunchApi(ec2),
+    kms: kmsApi(new KMSClient(config())),
   };
 }

@@ -7,7 +7,10 @@ import {
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
 } from '@aws-sdk/client-eks';
 import type { AutoModeClusterConfig } from '../../domain/auto-mode';
+import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
+import { endpointRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
+import { identityProviderCalls, type IdentityProviderApi } from './eks-identity-providers';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
@@ -36,6 +39,8 @@ export interface Cluster {
   clusterSecurityGroupId?: string;
   /** kubernetesNetworkConfig.serviceIpv4Cidr. */
   serviceIpv4Cidr?: string;
+  /** The cluster settings DescribeCluster reports (endpoint access, encryption, service network, zonal shift, support, tier). */
+  settings?: ClusterCreateSettings;
 }
 
 export interface CreateClusterInput {
@@ -51,6 +56,8 @@ export interface CreateClusterInput {
   accessConfig?: { authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean };
   /** EKS Auto Mode: computeConfig, storageConfig, kubernetesNetworkConfig.elasticLoadBalancing and bootstrapSelfManagedAddons. @default none: a cluster without it */
   autoMode?: AutoModeClusterConfig;
+  /** The cluster settings the spec asks for (src/domain/cluster-settings-rules.ts). @default EKS's own */
+  settings?: ClusterCreateSettings;
 }
 
 export interface Nodegroup {
@@ -227,7 +234,7 @@ export interface AddonChange {
   resolveConflicts?: 'OVERWRITE' | 'NONE' | 'PRESERVE';
 }
 
-export interface EksApi extends AccessEntryApi, PodIdentityApi {
+export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProviderApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -288,6 +295,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   } : {}),
   ...(cluster.resourcesVpcConfig?.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.resourcesVpcConfig.clusterSecurityGroupId } : {}),
   ...(cluster.kubernetesNetworkConfig?.serviceIpv4Cidr ? { serviceIpv4Cidr: cluster.kubernetesNetworkConfig.serviceIpv4Cidr } : {}),
+  settings: settingsOf(cluster),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -342,6 +350,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
   return {
     ...accessEntryApi(client, notYet),
     ...podIdentityCalls(client, notYet),
+    ...identityProviderCalls(client),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;
@@ -474,7 +483,8 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         name: input.name,
         version: input.version,
         roleArn: input.roleArn,
-        resourcesVpcConfig: { subnetIds: input.subnetIds, securityGroupIds: input.securityGroupIds },
+        resourcesVpcConfig: { subnetIds: input.subnetIds, securityGroupIds: input.securityGroupIds, ...endpointRequest(input.settings) },
+        ...settingsRequest(input.settings),
         logging: { clusterLogging: [{ types: input.logTypes as LogType[], enabled: true }] },
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,

@@ -52,6 +52,8 @@ export interface VpcApi {
    */
   ensureNetwork(input: NetworkInput): Promise<Network>;
   describeNetwork(vpcId: string): Promise<Network>;
+  /** The subnets of these IDs that exist, with their VPC (DescribeSubnets by a subnet-id filter: an unknown ID is left out, not an error). */
+  subnetsById(subnetIds: string[]): Promise<{ id: string; vpcId: string }[]>;
   /** The VPC's NAT gateways, deleted ones included (EC2 lists them for about an hour). */
   natGateways(vpcId: string): Promise<NatGateway[]>;
   /** Starts deleting the VPC's NAT gateways; EC2 takes about a minute to finish. */
@@ -163,6 +165,10 @@ export function vpcApi(ec2: EC2Client): VpcApi {
     },
     ensureNetwork: (input) => ensureNetworkParts(requests, input),
     describeNetwork,
+    async subnetsById(subnetIds) {
+      const found = await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: subnetIds }] })));
+      return (found.Subnets ?? []).map((subnet) => ({ id: subnet.SubnetId!, vpcId: subnet.VpcId! }));
+    },
     natGateways,
     deleteNatGateways,
     async deleteNetwork(vpcId) {

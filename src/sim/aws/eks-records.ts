@@ -1,4 +1,5 @@
 import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup, Update } from '../../activities/aws/eks';
+import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import type { Timer } from './context';
 
 /** One update (a logging change, a scaling change, a version change) as DescribeUpdate gives it, and the token that asked for it. */
@@ -72,6 +73,8 @@ export interface ClusterRecord extends Updatable {
   authenticationMode?: string;
   /** EKS Auto Mode, as CreateCluster enabled it: its built-in node pools and their role. */
   autoMode?: { nodePools: string[]; nodeRoleArn?: string };
+  /** The cluster settings as DescribeCluster reports them: what CreateCluster asked, EKS's defaults for the rest. */
+  settings: ClusterCreateSettings;
   /** When it first turned ACTIVE, in simulated epoch ms. */
   activeAt?: number;
   /** Before this time CreateAddon refuses: EKS's add-on API lags behind ACTIVE. */
@@ -106,6 +109,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     // 10.0.0.0/8 (CreateCluster API reference, serviceIpv4Cidr).
     clusterSecurityGroupId: `sg-${cluster.arn.replace(/[^0-9a-f]/g, '').slice(-17).padStart(17, '0')}`,
     serviceIpv4Cidr: '172.20.0.0/16',
+    settings: structuredClone(cluster.settings),
   };
 };
 

@@ -1,3 +1,4 @@
+import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import type { CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput } from '../../activities/aws/eks';
 import type { SimOperation } from '../profile';
 import { after, type SimContext } from './context';
@@ -16,13 +17,16 @@ type RoleUse = 'CreateCluster' | 'CreateNodegroup' | 'CreateFargateProfile' | 'C
 /** What EKS checks in the rest of the account: roles exist (and have propagated), subnets exist and where they are. */
 export interface EksNeighbours {
   roleAsSeenByEks(arn: string): RoleAsSeenByEks;
-  subnet(id: string): { vpcId: string; zone: string } | undefined;
+  /** Where a subnet is; its VPC's CIDR picks the default Service range. */
+  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined;
   /** EKS ships control-plane logs to CloudWatch: the group it makes for them. @default none */
   controlPlaneLogGroup?(cluster: string): void;
   /** EC2's launch template of this ID or name, for CreateNodegroup's check. @default none exist */
   launchTemplate?(ref: { id?: string; name?: string }): { id: string; name: string } | undefined;
   /** EC2's key pair of this name, for remoteAccess's check. @default none exist */
   keyPair?(name: string): { name: string } | undefined;
+  /** Whether a KMS key exists and is enabled: CreateCluster checks the Secrets key. @default any key is */
+  kmsKeyUsable?(arn: string): boolean;
 }
 
 /** Where a cluster's API server is: the simulated Kubernetes side may point it at a real endpoint. */
@@ -48,6 +52,40 @@ function autoModeOf(input: CreateClusterInput): ClusterRecord['autoMode'] {
   if (unknown) throw eksError.invalidParameter(`Unsupported node pool: ${unknown}. Supported node pools are general-purpose and system.`);
   if (nodePools.length > 0 && !config.computeConfig.nodeRoleArn) throw eksError.invalidParameter('computeConfig.nodeRoleArn is required when computeConfig.nodePools is not empty.');
   return { nodePools: [...nodePools], ...(config.computeConfig.nodeRoleArn ? { nodeRoleArn: config.computeConfig.nodeRoleArn } : {}) };
+}
+
+/**
+ * CreateCluster's checks of the cluster settings, in EKS's words where they are documented
+ * (CreateCluster API reference: VpcConfigRequest, KubernetesNetworkConfigRequest).
+ */
+function checkSettings(settings: ClusterCreateSettings | undefined): void {
+  const access = settings?.endpointAccess;
+  if (access && !access.public && !access.private) throw eksError.invalidParameter('Cluster endpoint must have public or private access enabled');
+  const cidr = settings?.kubernetesNetwork?.serviceIpv4Cidr;
+  if (cidr) {
+    const bits = Number(cidr.split('/')[1]);
+    const inRange = /^(10\.|172\.(1[6-9]|2[0-9]|3[01])\.|192\.168\.)/.test(cidr);
+    if (!inRange || bits < 12 || bits > 24) throw eksError.invalidParameter(`The provided serviceIpv4Cidr ${cidr} is invalid: it must be within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, between /12 and /24`);
+  }
+  if (settings?.secretsKeyArn && !/^arn:aws[a-z-]*:kms:/.test(settings.secretsKeyArn)) throw eksError.invalidParameter(`Invalid KMS key ARN: ${settings.secretsKeyArn}`);
+}
+
+/**
+ * What DescribeCluster reports: what was asked, EKS's documented defaults for the rest —
+ * public endpoint only, open to 0.0.0.0/0; Services in 10.100.0.0/16, or 172.20.0.0/16 when
+ * the VPC is in 10.0.0.0/8; IPv4; the EXTENDED support policy (CreateCluster API reference).
+ */
+function createdSettings(asked: ClusterCreateSettings | undefined, vpcCidr: string | undefined): ClusterCreateSettings {
+  const access = asked?.endpointAccess ?? { public: true, private: false };
+  return {
+    ...asked,
+    endpointAccess: { ...access, ...(access.public ? { publicAccessCidrs: access.publicAccessCidrs ?? ['0.0.0.0/0'] } : {}) },
+    kubernetesNetwork: {
+      ipFamily: asked?.kubernetesNetwork?.ipFamily ?? 'ipv4',
+      ...(asked?.kubernetesNetwork?.ipFamily === 'ipv6' ? {} : { serviceIpv4Cidr: asked?.kubernetesNetwork?.serviceIpv4Cidr ?? (vpcCidr?.startsWith('10.') ? '172.20.0.0/16' : '10.100.0.0/16') }),
+    },
+    supportType: asked?.supportType ?? 'EXTENDED',
+  };
 }
 
 /** When EKS declares a node group whose nodes never joined CREATE_FAILED (aws-fault-catalog 22). */
@@ -130,7 +168,7 @@ export class EksState {
     }
   }
 
-  private subnets(ids: string[]): { vpcId: string; zone: string }[] {
+  private subnets(ids: string[]): { vpcId: string; zone: string; vpcCidr?: string }[] {
     return ids.map((id) => {
       const subnet = this.neighbours.subnet(id);
       if (!subnet) throw eksError.invalidParameter(`The subnet ID '${id}' does not exist`);
@@ -157,6 +195,9 @@ export class EksState {
     if (new Set(subnets.map((s) => s.zone)).size < 2) throw eksError.invalidParameter('Subnets specified must be in at least two different AZs');
     if (new Set(subnets.map((s) => s.vpcId)).size > 1) throw eksError.invalidParameter('Subnets must all be in the same VPC');
     const autoMode = autoModeOf(input);
+    checkSettings(input.settings);
+    const keyArn = input.settings?.secretsKeyArn;
+    if (keyArn && this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
     if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
     const { ids, region } = this.context;
@@ -173,6 +214,7 @@ export class EksState {
       oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
       authenticationMode: input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
       ...(autoMode ? { autoMode } : {}),
+      settings: createdSettings(input.settings, subnets[0]?.vpcCidr),
       enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), updates: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {

@@ -11,6 +11,8 @@ import { AccessEntryState, accessEntryView } from './eks-access-entries';
 import { addonView, clusterView, fargateProfileView, nodegroupView, updateView } from './eks-records';
 import { EksUpdates } from './eks-updates';
 import { PodIdentityState } from './eks-pod-identity';
+import { IdentityProviderState } from './eks-identity-providers';
+import type { AssociateIdentityProviderInput } from '../../activities/aws/eks-identity-providers';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
 import type { AwsGateway, Request } from './gateway';
 import { paged, slicePage } from './pages';
@@ -37,12 +39,14 @@ export class SimulatedEks implements EksApi {
   readonly accessEntries: AccessEntryState;
   readonly podIdentity: PodIdentityState;
   readonly updates: EksUpdates;
+  readonly identityProviders: IdentityProviderState;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
     this.state = new EksState(context, neighbours, endpointOf);
     this.accessEntries = new AccessEntryState(context, neighbours, (name) => this.state.cluster(name));
     this.podIdentity = new PodIdentityState(context, (name) => this.state.cluster(name), (arn) => neighbours.roleAsSeenByEks(arn));
     this.updates = new EksUpdates(context, this.state);
+    this.identityProviders = new IdentityProviderState(context, (name) => this.state.cluster(name));
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -85,6 +89,24 @@ export class SimulatedEks implements EksApi {
   deleteAddon(cluster: string, name: string) {
     return this.call('deleteAddon', `${cluster}/${name}`, async (request) => {
       await awsOrUndefined(`DeleteAddon ${cluster}/${name}`, () => request('DeleteAddon', () => this.state.deleteAddon(cluster, name)));
+    });
+  }
+
+  // --- OIDC identity providers (src/sim/aws/eks-identity-providers.ts)
+
+  describeIdentityProviderConfig(cluster: string, name: string) {
+    return this.call('describeIdentityProviderConfig', `${cluster}/${name}`, async (request) => this.seen('identity provider', `${cluster}/${name}`,
+      await awsOrUndefined(`DescribeIdentityProviderConfig ${cluster}/${name}`, () => request('DescribeIdentityProviderConfig', () => this.identityProviders.config(cluster, name)))));
+  }
+
+  associateIdentityProviderConfig(input: AssociateIdentityProviderInput) {
+    return this.call('associateIdentityProviderConfig', `${input.cluster}/${input.provider.name}`, (request) =>
+      aws(`AssociateIdentityProviderConfig ${input.cluster}/${input.provider.name}`, () => request('AssociateIdentityProviderConfig', () => this.identityProviders.associate(input))));
+  }
+
+  disassociateIdentityProviderConfig(cluster: string, name: string, _clientRequestToken: string) {
+    return this.call('disassociateIdentityProviderConfig', `${cluster}/${name}`, async (request) => {
+      await awsOrUndefined(`DisassociateIdentityProviderConfig ${cluster}/${name}`, () => request('DisassociateIdentityProviderConfig', () => this.identityProviders.disassociate(cluster, name)));
     });
   }
 

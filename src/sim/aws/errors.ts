@@ -1,6 +1,6 @@
 import type { TransientFault } from '../faults';
 
-export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm';
+export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm' | 'kms';
 
 /**
  * An error shaped like the AWS SDK v3's service exceptions: the same `name`, `$fault` and
@@ -69,6 +69,13 @@ export const selfManagedError = {
   instanceProfileLimit: error('LimitExceeded', 409),
 };
 
+export const kmsError = {
+  notFound: error('NotFoundException', 400),
+  alreadyExists: error('AlreadyExistsException', 400),
+  invalidState: error('KMSInvalidStateException', 400),
+  validation: error('ValidationException', 400),
+};
+
 export const elbv2Error = {
   targetGroupNotFound: error('TargetGroupNotFoundException', 400),
 };
@@ -77,12 +84,12 @@ export const elbv2Error = {
 const throttling: Record<AwsService, [string, number]> = {
   eks: ['ThrottlingException', 429], iam: ['Throttling', 400], ecr: ['ThrottlingException', 400],
   ec2: ['RequestLimitExceeded', 503], elbv2: ['Throttling', 400], logs: ['ThrottlingException', 400],
-  autoscaling: ['Throttling', 400], ssm: ['ThrottlingException', 400],
+  autoscaling: ['Throttling', 400], ssm: ['ThrottlingException', 400], kms: ['ThrottlingException', 400],
 };
 const serverError: Record<AwsService, [string, number]> = {
   eks: ['ServerException', 500], iam: ['ServiceFailureException', 500], ecr: ['ServerException', 500],
   ec2: ['InternalError', 500], elbv2: ['InternalFailure', 500], logs: ['ServiceUnavailableException', 503],
-  autoscaling: ['InternalFailure', 500], ssm: ['InternalServerError', 500],
+  autoscaling: ['InternalFailure', 500], ssm: ['InternalServerError', 500], kms: ['KMSInternalException', 500],
 };
 
 export function transientError(service: AwsService, api: string, fault: TransientFault): SimulatedAwsError {

@@ -11,6 +11,7 @@ import { DetectionLog } from './detection-log';
 import { AwsGateway } from './gateway';
 import { SimulatedIam } from './iam';
 import { SimulatedLogs } from './logs';
+import { SimulatedKms } from './kms';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
 import { SimulatedAutoScaling } from './autoscaling';
@@ -63,7 +64,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -106,6 +107,7 @@ export class SimulatedAws {
   readonly ecr: SimulatedEcr;
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
+  readonly kms: SimulatedKms;
   readonly network: SimulatedNetworkLeftovers;
   /** SSM's public parameters for the EKS-optimized AMIs. */
   readonly ssm: SimulatedSsm;
@@ -131,6 +133,7 @@ export class SimulatedAws {
     this.iam = this.account.iam ??= new SimulatedIam(context, gateway);
     this.ecr = new SimulatedEcr(context, gateway);
     this.logs = new SimulatedLogs(context, gateway);
+    this.kms = new SimulatedKms(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
@@ -139,7 +142,7 @@ export class SimulatedAws {
     this.nodeLaunch = new SimulatedNodeLaunch(context, gateway, (id) => this.vpc.subnet(id));
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
-      launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name),
+      launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name), kmsKeyUsable: (arn) => this.kms.usable(arn),
     }, this.account.options.endpointOf);
     this.ssm = new SimulatedSsm(this.region, gateway);
     this.autoscaling = new SimulatedAutoScaling(context, gateway, this.ssm, {
@@ -162,7 +165,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */

@@ -107,9 +107,10 @@ export class SimulatedVpc implements VpcApi {
   }
 
   /** Where a subnet is, for EKS's checks; `undefined` when there is no such subnet. */
-  subnet(id: string): { vpcId: string; zone: string } | undefined {
+  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined {
     const subnet = this.subnets.get(id);
-    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone };
+    const vpcCidr = subnet && this.vpcs.get(subnet.vpcId)?.cidr;
+    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone, ...(vpcCidr ? { vpcCidr } : {}) };
   }
 
   vpcIds(): string[] {
@@ -147,6 +148,11 @@ export class SimulatedVpc implements VpcApi {
 
   describeNetwork(vpcId: string) {
     return this.call('describeNetwork', vpcId, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () => this.networkOf(vpcId))));
+  }
+
+  subnetsById(subnetIds: string[]) {
+    return this.call('subnetsById', undefined, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () =>
+      subnetIds.flatMap((id) => { const subnet = this.subnets.get(id); return subnet ? [{ id, vpcId: subnet.vpcId }] : []; }))));
   }
 
   ensureNetwork(input: NetworkInput) {
