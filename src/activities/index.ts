@@ -3,6 +3,7 @@ import { errorTypes } from '../domain/errors';
 import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
+import type { KarpenterAwsApi } from './aws/karpenter';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -22,6 +23,7 @@ import { createHelmActivities, type HelmApi } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageBuildActivities, imageBuildDeps, type ImageBuilder } from './image-build';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
+import { createKarpenterActivities } from './karpenter';
 import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
@@ -43,6 +45,8 @@ export interface ActivityDeps {
   network: NetworkLeftoversApi;
   vpc: VpcApi;
   logs: LogsApi;
+  /** SQS, EventBridge, EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). @default none: those steps fail, naming what the worker lacks */
+  karpenter?: KarpenterAwsApi;
   kube: KubeAccess;
   copier: ImageCopier;
   /** Helm: the binary (`binaryHelm`) or the simulated cloud's. */
@@ -95,6 +99,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutoscalingCheckActivities(deps.kube),
     ...createAutoscalingProbeActivities(deps.kube, pace),
     ...createLoadBalancedObjectActivities(deps.kube, pace),
+    ...createKarpenterActivities(deps.karpenter, deps.eks),
     /** How much faster than AWS this worker's cloud runs: the workflow's waits compress as much. */
     async cloudTimeScale(): Promise<{ timeScale: number }> {
       return { timeScale: deps.timeScale ?? 1 };

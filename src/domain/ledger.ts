@@ -21,6 +21,11 @@ export const resourceKinds = [
   'load-balancer', 'target-group', 'security-group', 'network-interface',
   // Made by EKS (control-plane logs) and the CloudWatch agents, and kept by AWS after the cluster.
   'log-group',
+  // Karpenter (addons.karpenter): its interruption queue with the EventBridge rules feeding it
+  // (the queue's name), the discovery tag eksflow put on a subnet or security group
+  // ("cluster/resource-id"), and the instances and instance profiles Karpenter itself made
+  // for the cluster (the cluster's name), terminated and deleted by their tags.
+  'interruption-queue', 'discovery-tag', 'karpenter-nodes',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

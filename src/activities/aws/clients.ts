@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -9,6 +11,7 @@ import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
 import { eksApi } from './eks';
 import { iamApi } from './iam';
+import { karpenterAwsApi } from './karpenter';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -46,7 +49,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'karpenter'>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -59,6 +62,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
   return {
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
+    karpenter: delegating(() => current().karpenter!),
   };
 }
 
@@ -77,5 +81,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     network: networkLeftoversApi(ec2, new ElasticLoadBalancingV2Client(config()), patience),
     vpc: vpcApi(ec2),
     logs: logsApi(new CloudWatchLogsClient(config()), patience),
+    karpenter: karpenterAwsApi({ sqs: new SQSClient(config()), events: new EventBridgeClient(config()), ec2, iam: new IAMClient(config()) }),
   };
 }

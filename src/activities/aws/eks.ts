@@ -27,6 +27,8 @@ export interface Cluster {
   tags: Record<string, string>;
   /** accessConfig.authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API; undefined where the backend does not say (moto). */
   authenticationMode?: string;
+  /** The security group EKS made for the control plane and managed nodes (resourcesVpcConfig.clusterSecurityGroupId). */
+  clusterSecurityGroupId?: string;
 }
 
 export interface CreateClusterInput {
@@ -253,6 +255,7 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
   ...(cluster.accessConfig?.authenticationMode ? { authenticationMode: cluster.accessConfig.authenticationMode } : {}),
+  ...(cluster.resourcesVpcConfig?.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.resourcesVpcConfig.clusterSecurityGroupId } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
