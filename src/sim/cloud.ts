@@ -181,6 +181,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     eks: delegating(() => current().eks), iam: delegating(() => current().iam), ecr: delegating(() => current().ecr),
     network: delegating(() => current().network), vpc: delegating(() => current().vpc), logs: delegating(() => current().logs),
     kube: delegating(() => current().kube),
+    karpenter: delegating(() => current().karpenter!),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
     // image.build: contexts read from the same upload store the API writes (npm start runs both).

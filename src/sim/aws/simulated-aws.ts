@@ -10,6 +10,7 @@ import type { ClusterEndpoint } from './eks-state';
 import { DetectionLog } from './detection-log';
 import { AwsGateway } from './gateway';
 import { SimulatedIam } from './iam';
+import { SimulatedKarpenterAws } from './karpenter';
 import { SimulatedLogs } from './logs';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
 import { SimulatedVpc } from './vpc';
@@ -60,7 +61,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs'>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'karpenter'>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -104,6 +105,8 @@ export class SimulatedAws {
   readonly vpc: SimulatedVpc;
   readonly logs: SimulatedLogs;
   readonly network: SimulatedNetworkLeftovers;
+  /** SQS, EventBridge, and the EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). */
+  readonly karpenter: SimulatedKarpenterAws;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -123,6 +126,7 @@ export class SimulatedAws {
     this.ecr = new SimulatedEcr(context, gateway);
     this.logs = new SimulatedLogs(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
+    this.karpenter = new SimulatedKarpenterAws(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
@@ -144,7 +148,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, karpenter: this.karpenter };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */
