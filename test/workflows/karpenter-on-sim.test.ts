@@ -4,6 +4,7 @@ import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/env
 import { karpenterStepIds } from '../../src/domain/karpenter-plan';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
 import { waitFor } from '../support/process';
 import { simWorkerBed } from '../support/sim-worker-bed';
 
@@ -65,6 +66,7 @@ test('Karpenter\'s AWS side and controller are provisioned, and torn down with w
 
   await handle.signal('teardown', { reason: 'done with it' });
   const result = await handle.result();
+  await recordHistory('karpenter-provision-teardown', handle);
   const states = (kind: string) => result.ledger.filter((e) => e.kind === kind).map((e) => e.state);
   assert.deepEqual(states('karpenter-nodes'), ['deleted']);
   assert.deepEqual(states('interruption-queue'), ['deleted']);
