@@ -5,6 +5,7 @@ import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { NodeLaunchApi } from './aws/launch-templates';
 import type { KmsApi } from './aws/kms';
+import type { KarpenterAwsApi } from './aws/karpenter';
 import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
@@ -26,6 +27,7 @@ import { createHelmActivities, type HelmApi } from './helm';
 import { createIamRoleActivities } from './iam-roles';
 import { createImageBuildActivities, imageBuildDeps, type ImageBuilder } from './image-build';
 import { createImageActivities, ecrDestination, type ImageCopier, type ImageDestination } from './image-import';
+import { createKarpenterActivities } from './karpenter';
 import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
@@ -55,6 +57,8 @@ export interface ActivityDeps {
   nodeLaunch?: NodeLaunchApi;
   /** KMS: the key a cluster's Secrets are encrypted with. @default none: secretsEncryption without keyArn fails, naming what the worker lacks */
   kms?: KmsApi;
+  /** SQS, EventBridge, EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). @default none: those steps fail, naming what the worker lacks */
+  karpenter?: KarpenterAwsApi;
   kube: KubeAccess;
   /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
   selfManagedNodes?: SelfManagedNodesApi;
@@ -114,6 +118,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutoscalingCheckActivities(deps.kube),
     ...createAutoscalingProbeActivities(deps.kube, pace),
     ...createLoadBalancedObjectActivities(deps.kube, pace),
+    ...createKarpenterActivities(deps.karpenter, deps.eks),
     /** How much faster than AWS this worker's cloud runs: the workflow's waits compress as much. */
     async cloudTimeScale(): Promise<{ timeScale: number }> {
       return { timeScale: deps.timeScale ?? 1 };

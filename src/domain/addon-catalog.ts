@@ -42,7 +42,7 @@ export interface IamNeed {
   namespace: string;
   serviceAccount: string;
   /** A policy eksflow writes (src/domain/iam-policies), attached inline to the role. */
-  inlinePolicy?: 'aws-load-balancer-controller' | 'cluster-autoscaler' | 'fluent-bit';
+  inlinePolicy?: 'aws-load-balancer-controller' | 'cluster-autoscaler' | 'fluent-bit' | 'karpenter';
   managedPolicyArns?: string[];
 }
 
@@ -228,11 +228,19 @@ const definitions: AddonDefinition[] = [
   },
   {
     name: 'karpenter',
-    unavailable: 'Karpenter (its controller policy, node role and interruption queue) is not offered yet; use cluster-autoscaler',
+    // The controller from its chart (its crds/ carry the NodePool, NodeClaim and EC2NodeClass
+    // kinds, so karpenter-crd is not needed for a first install); its AWS side, the NodePool and
+    // EC2NodeClass are steps and files of their own (src/activities/karpenter.ts).
     resolve: () => ({
       name: 'karpenter', title: 'Karpenter', namespace: 'kube-system',
-      install: { method: 'helm', release: 'karpenter', chart: { repo: 'oci://public.ecr.aws/karpenter', name: 'karpenter', version: '1.8.1' } },
-      dependsOn: [], conflictsWith: ['cluster-autoscaler'], readiness: [{ kind: 'deployment-available', namespace: 'kube-system', name: 'karpenter' }],
+      install: { method: 'helm', release: 'karpenter', chart: { repo: 'oci://public.ecr.aws/karpenter', name: 'karpenter', version: '1.14.1' } },
+      dependsOn: [], conflictsWith: ['cluster-autoscaler'],
+      iam: { namespace: 'kube-system', serviceAccount: 'karpenter', inlinePolicy: 'karpenter' },
+      readiness: [
+        { kind: 'crd-established', name: 'nodepools.karpenter.sh' },
+        { kind: 'crd-established', name: 'ec2nodeclasses.karpenter.k8s.aws' },
+        { kind: 'deployment-available', namespace: 'kube-system', name: 'karpenter' },
+      ],
       fargate: true,
     }),
   },

@@ -174,6 +174,24 @@ const NoOptions = Type.Object({}, { additionalProperties: false });
 // CloudWatch Logs accepts only these retentions.
 const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/**
+ * Karpenter (src/domain/iam-policies/karpenter.ts): its controller runs with an IRSA role bound
+ * to kube-system/karpenter, and eksflow applies one NodePool `default` and its EC2NodeClass
+ * `default` (AL2023, the node role `<env>-karpenter-node`, the private subnets and cluster
+ * security group by their `karpenter.sh/discovery` tag) from `nodePool`.
+ */
+const KarpenterOptions = Type.Object({
+  nodePool: Type.Object({
+    instanceTypes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+\\.[a-z0-9-]+$', description: 'an EC2 instance type, e.g. m7i.large' }), {
+      minItems: 1, maxItems: 50, uniqueItems: true, description: 'the instance types the pool may launch; Karpenter chooses among all (but the getting-started\'s c, m, r families of generation 3 and later) when left out',
+    })),
+    capacityTypes: Type.Array(literals(['on-demand', 'spot'] as const), { minItems: 1, uniqueItems: true, default: ['on-demand'], description: 'spot and on-demand: Karpenter prefers spot' }),
+    cpuLimit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'the pool\'s total vCPUs: Karpenter launches nothing past it' })),
+    consolidateAfter: Type.String({ pattern: '^([1-9][0-9]{0,3}(s|m|h))+$', default: '1m', description: 'how long a node stays empty or underutilized before consolidation removes it' }),
+  }, { additionalProperties: false, default: {}, description: 'the NodePool eksflow applies (karpenter.sh/v1 `default`)' }),
+  interruptionQueue: Type.Boolean({ default: true, description: 'an SQS queue `<env>-karpenter` fed by EventBridge (spot interruption, rebalance, scheduled change, instance state) that Karpenter drains nodes from ahead of time' }),
+}, { additionalProperties: false });
+
 export const Addons = Type.Object({
   'aws-load-balancer-controller': Type.Optional(NoOptions),
   'metrics-server': Type.Optional(Type.Object({ method: literals(['helm', 'eks-addon'] as const, { default: 'helm' }) }, { additionalProperties: false })),
@@ -187,7 +205,7 @@ export const Addons = Type.Object({
   }, { additionalProperties: false })),
   'vertical-pod-autoscaler': Type.Optional(NoOptions),
   'cluster-autoscaler': Type.Optional(NoOptions),
-  karpenter: Type.Optional(NoOptions),
+  karpenter: Type.Optional(KarpenterOptions),
 }, { additionalProperties: false, default: {}, description: `add-ons by name: ${addonNames.join(', ')}` });
 
 export const Autoscaling = Type.Object({

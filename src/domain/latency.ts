@@ -20,6 +20,8 @@ export const stepKinds = [
   'self-managed-nodegroup', 'windows-ipam',
   // Cluster settings (src/domain/cluster-settings.ts).
   'kms-key', 'identity-provider',
+  // Karpenter's AWS side (src/domain/karpenter-plan.ts).
+  'karpenter-node-role', 'karpenter-interruption-queue', 'karpenter-discovery-tags', 'karpenter-node-access',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -50,6 +52,8 @@ export const deletionLatency = {
   'autoscaling-group': { medianSeconds: 90, p90Seconds: 300 },
   // DisassociateIdentityProviderConfig: no published figure; an assumption.
   'identity-provider': { medianSeconds: 300, p90Seconds: 600 },
+  // Karpenter's instances: TerminateInstances, then shutting-down to terminated in a minute or two.
+  'karpenter-nodes': { medianSeconds: 60, p90Seconds: 180 },
 } satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
@@ -101,6 +105,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   // CreateAccessEntry and its AssociateAccessPolicy calls answer at once; a principal made
   // seconds before is refused for ~10 s until IAM propagates it (aws-fault-catalog 4).
   'access-entry': { medianSeconds: 3, p90Seconds: 15 },
+  // Karpenter's AWS side: an IAM role, a queue and four rules, tags, an access entry; seconds each.
+  'karpenter-node-role': { medianSeconds: 10, p90Seconds: 20 },
+  'karpenter-interruption-queue': { medianSeconds: 5, p90Seconds: 20 },
+  'karpenter-discovery-tags': { medianSeconds: 2, p90Seconds: 10 },
+  'karpenter-node-access': { medianSeconds: 3, p90Seconds: 15 },
   // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
   'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's

@@ -30,6 +30,11 @@ export const resourceKinds = [
   'kms-key',
   // A cluster's OIDC identity provider config ("cluster/name"): disassociated at rollback, gone with its cluster at teardown.
   'eks-identity-provider',
+  // Karpenter (addons.karpenter): its interruption queue with the EventBridge rules feeding it
+  // (the queue's name), the discovery tag eksflow put on a subnet or security group
+  // ("cluster/resource-id"), and the instances and instance profiles Karpenter itself made
+  // for the cluster (the cluster's name), terminated and deleted by their tags.
+  'interruption-queue', 'discovery-tag', 'karpenter-nodes',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -25,6 +25,8 @@ export const roleNames = {
   node: (environment: string) => boundedName([environment, 'node'], 64),
   fargate: (environment: string) => boundedName([environment, 'fargate'], 64),
   irsa: (environment: string, namespace: string, serviceAccount: string) => boundedName([environment, namespace, serviceAccount], 64),
+  /** The role Karpenter's nodes run as (addons.karpenter). */
+  karpenterNode: (environment: string) => boundedName([environment, 'karpenter-node'], 64),
 };
 
 /** EKS takes a request token of at most 64 characters; the same run and resource give the same token. */

@@ -2,6 +2,7 @@ import { addAccessEntrySteps } from './access-entry-steps';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
 import { addCoreAddonSteps } from './eks-addons-plan';
+import { addKarpenterSteps } from './karpenter-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
 import { clusterSettingsText, secretsKeyAliasOf } from './cluster-settings-rules';
 import { formatDuration, latencyTable, type StepKind } from './latency';
@@ -239,6 +240,8 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
 
   const compute = spec.nodeGroups.length > 0 ? spec.nodeGroups.map((g) => stepIds.nodesReady(g.name)) : [fargateCompute, kubeApi];
   const interceptors = requestedAddons(spec).filter((addon) => addon.interceptsServices).map((addon) => stepIds.addon(addon.name));
+  // Only specs with addons.karpenter have these: other plans are unchanged.
+  const karpenterNeeds = addKarpenterSteps(spec, add, { cluster: stepIds.cluster, network: spec.network.vpc ? stepIds.network : undefined });
   for (const addon of requestedAddons(spec)) {
     const irsa = addon.iam ? stepIds.irsaRole(addon.name) : undefined;
     if (addon.iam) add(irsa!, 'irsa-role', `ensure IAM role for ${addon.iam.namespace}/${addon.iam.serviceAccount} (IRSA)`, [stepIds.oidcProvider], addon.name);
@@ -246,6 +249,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
       : addon.install.method === 'eks-addon' ? `EKS add-on ${addon.install.addonName} ${addon.install.version}` : 'manifests';
     add(stepIds.addon(addon.name), 'addon', `install ${addon.title} (${how}) and wait until ready`, [
       stepIds.cluster, ...compute, irsa, ...addon.dependsOn.map(stepIds.addon), ...(addon.interceptsServices ? [] : interceptors),
+      ...(addon.name === 'karpenter' ? karpenterNeeds : []),
     ], addon.name);
   }
   const { app } = spec;
@@ -259,6 +263,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
   if (spec.autoscaling) {
     add(stepIds.autoscalingCheck, 'autoscaling-check', `verify autoscaling (${spec.autoscaling.verify})`, [
       app ? stepIds.app : undefined, spec.addons['cluster-autoscaler'] ? stepIds.addon('cluster-autoscaler') : undefined, spec.addons['metrics-server'] ? stepIds.addon('metrics-server') : undefined,
+      ...(spec.addons.karpenter ? [stepIds.addon('karpenter')] : []),
     ]);
   }
 }
@@ -271,8 +276,10 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
 export function planProblems(spec: EnvironmentSpec): { path: string; message: string }[] {
   const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec), ...autoModeProblems(spec)];
   if (spec.autoscaling) {
-    if (!spec.app?.hpa && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
-    if (spec.autoscaling.verify === 'active' && !spec.addons['cluster-autoscaler']) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
+    // Karpenter scales nodes too: its NodePool is what the active probe makes grow.
+    const nodeScaler = spec.addons['cluster-autoscaler'] ?? spec.addons.karpenter;
+    if (!spec.app?.hpa && !nodeScaler) problems.push({ path: '/autoscaling', message: 'there is nothing to verify: give app.hpa or the cluster-autoscaler add-on' });
+    if (spec.autoscaling.verify === 'active' && !nodeScaler) problems.push({ path: '/autoscaling/verify', message: 'the active check watches cluster-autoscaler add nodes; add it to addons' });
   }
   return problems;
 }

@@ -181,6 +181,17 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       await pollUntil(() => undo.describeCluster(entry.name), gone, deletionLatency.cluster, { speedup, lookingAt: `cluster ${entry.name} (deleting)` });
       return deleted?.outcome;
     }
+    // Karpenter (addons.karpenter): only runs whose spec has it ledger these.
+    case 'karpenter-nodes':
+      // Terminated by their tags, looked at again until none is left; then its instance profiles go.
+      await pollUntil(() => undo.terminateKarpenterNodes({ region: entry.region, cluster: entry.name }), ({ status }) => status === 'GONE', deletionLatency['karpenter-nodes'], {
+        speedup, lookingAt: `Karpenter's instances of ${entry.name} (terminating)`,
+      });
+      return undefined;
+    case 'interruption-queue':
+      return (await undo.deleteKarpenterInterruptionQueue({ ...owner, name: entry.name })).outcome;
+    case 'discovery-tag':
+      return (await undo.untagKarpenterDiscovery({ name: entry.name })).outcome;
     case 'load-balancer':
     case 'target-group':
     case 'network-interface':

@@ -9,6 +9,8 @@ import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
 import { managedLaunchTemplateName, needsOwnLaunchTemplate, nodeKeyPairName, nodePublicKey, usesManagedNodeSettings } from '../domain/managed-launch-template';
+import { karpenterNodeRolePolicies, karpenterQueueName } from '../domain/iam-policies/karpenter';
+import { karpenterNodePoolName } from '../domain/karpenter';
 import { roleNames } from '../domain/names';
 import { errorTypes } from '../domain/errors';
 import { describeDrift, driftOf, type DriftItem, type DriftReport } from '../domain/drift';
@@ -137,6 +139,8 @@ interface Outputs {
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
   nodegroupNames?: Record<string, string>;
+  /** The role Karpenter's nodes run as (addons.karpenter). */
+  karpenterNodeRoleArn?: string;
   /** The same for Fargate profiles. */
   fargateProfileNames?: Record<string, string>;
 }
@@ -525,6 +529,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     },
     addon: async (step) => {
       const request = onCluster.addon(step.subject as AddonName);
+      if (request.addon === 'karpenter') {
+        // What Karpenter will launch and make for itself (instances, instance profiles), ledgered
+        // before its controller can: the teardown and a rollback terminate them by their tags,
+        // after the controller is uninstalled (newer entries go first) and before the cluster.
+        const nodes: ResourceRef = { kind: 'karpenter-nodes', name: spec.name, region: spec.region };
+        await create(step, nodes, async () => ({ ref: nodes, made: true }));
+      }
       const installed = await create(step, { kind: 'addon', name: `${spec.name}/${request.addon}`, region: spec.region }, () => installs.installAddon(request));
       update(step.id, { detail: installed.summary });
       await waitUntil(step, () => aws.addonReadiness(request), (r) => r.ready, (r) => {
@@ -559,10 +570,43 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const checked = verified.checks.map((c) => `${c.check}: ${c.detail}`);
       if (spec.autoscaling?.verify === 'active') {
         update(step.id, { detail: `${checked.join('; ')}; probing: a pod past capacity must bring a node` });
-        const probe = await probes.probeAutoscaling({ cluster: spec.name, nodeGroups: spec.nodeGroups.map((g) => g.name) });
+        const probe = await probes.probeAutoscaling({
+          cluster: spec.name, nodeGroups: spec.nodeGroups.map((g) => g.name), ...(spec.addons.karpenter ? { nodePools: [karpenterNodePoolName] } : {}),
+        });
         checked.push(`probe Pending after ${probe.pendingAfterSeconds}s, scheduled after ${probe.scheduledAfterSeconds}s on ${probe.nodesAfter} nodes (${probe.nodesBefore} before)`);
       }
       update(step.id, { detail: checked.join('; ') });
+    },
+    // Karpenter's AWS side (src/domain/karpenter-plan.ts): only specs with addons.karpenter plan
+    // these steps, and no run started before them could (the add-on was refused), so no patch.
+    'karpenter-node-role': async (step) => {
+      const name = roleNames.karpenterNode(spec.name);
+      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
+        owner, region: spec.region, name, description: `Karpenter's nodes of ${spec.name}`, tags: spec.tags,
+        trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: karpenterNodeRolePolicies(spec.region.startsWith('cn-') ? 'aws-cn' : spec.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'),
+      }));
+      outputs.karpenterNodeRoleArn = role.arn;
+    },
+    'karpenter-interruption-queue': async (step) => {
+      const queue = await create(step, { kind: 'interruption-queue', name: karpenterQueueName(spec.name), region: spec.region }, () => aws.ensureKarpenterInterruptionQueue({
+        owner, region: spec.region, cluster: spec.name, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `${queue.queueArn}; rules ${queue.rules.join(', ')}` });
+    },
+    'karpenter-discovery-tags': async (step) => {
+      const { untagged, tagged } = await aws.karpenterDiscoveryTargets({ cluster: spec.name, subnetIds: outputs.workerSubnetIds });
+      // One ledger entry a resource: the teardown takes the tag off only where eksflow put it.
+      for (const resourceId of untagged) {
+        await create(step, { kind: 'discovery-tag', name: `${spec.name}/${resourceId}`, region: spec.region }, () => aws.tagForKarpenterDiscovery({ region: spec.region, cluster: spec.name, resourceId }));
+      }
+      update(step.id, { detail: `tagged ${untagged.join(', ') || 'nothing'}${tagged.length ? `; already tagged ${tagged.join(', ')}` : ''}` });
+    },
+    'karpenter-node-access': async (step) => {
+      const principalArn = outputs.karpenterNodeRoleArn!;
+      await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, principalArn), region: spec.region }, () => aws.ensureAccessEntry({
+        owner, region: spec.region, cluster: spec.name, entry: { principalArn, type: 'EC2_LINUX', accessPolicies: [] }, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `${principalArn}: EC2_LINUX` });
     },
     // No patch: only specs with access entries plan this step, and no run started before it had one.
     'access-entry': async (step) => {

@@ -2,6 +2,7 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdsSomething, Ledger, type LedgerEntry, type ResourceKind, type ResourceRef } from '../domain/ledger';
 import { serviceRoles } from '../domain/service-roles';
+import { karpenterQueueName } from '../domain/iam-policies/karpenter';
 import type { KubernetesMinor } from '../domain/addon-catalog';
 import type { AddonsSpec, AppSpec } from '../domain/environment-spec';
 import { awsCall, heartbeatingWait } from './activity-options';
@@ -38,9 +39,11 @@ export interface TeardownReport {
 
 // Dependents before what they depend on: node groups and profiles before the cluster, IRSA
 // roles before the OIDC provider they trust, the cluster's own roles after it is gone.
+// Karpenter's instances go once its controller (an add-on) is uninstalled, so nothing launches
+// them again, and before the cluster and the node role their instance profiles hold.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
-  'app', 'service-account', 'addon', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'autoscaling-group', 'launch-template', 'instance-profile', 'ec2-launch-template', 'ec2-key-pair',
-  'eks-fargate-profile', 'eks-cluster', 'kms-key', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
+  'app', 'service-account', 'addon', 'karpenter-nodes', 'discovery-tag', 'pod-identity-association', 'eks-addon', 'eks-access-entry', 'eks-nodegroup', 'autoscaling-group', 'launch-template', 'instance-profile', 'ec2-launch-template', 'ec2-key-pair',
+  'eks-fargate-profile', 'eks-cluster', 'kms-key', 'interruption-queue', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];
 
@@ -67,6 +70,14 @@ export async function teardownEnvironment(input: TeardownInput): Promise<Teardow
   for (const ref of [...(input.ledger ?? []).filter(holdsSomething), ...found.owned]) {
     const { kind, name, region, arn } = ref;
     targets.set(`${kind}:${name}`, { kind, name, region, ...(arn ? { arn } : {}) });
+  }
+  // A Karpenter environment's instances and queue, when the ledger lacks them (a run cut off
+  // before the add-on step): found by their tags and names. Only specs with addons.karpenter,
+  // so no earlier history takes this path.
+  if (input.installed?.addons.karpenter && clusterIsOurs) {
+    for (const ref of [{ kind: 'karpenter-nodes' as const, name: input.cluster }, { kind: 'interruption-queue' as const, name: karpenterQueueName(input.cluster) }]) {
+      if (!targets.has(`${ref.kind}:${ref.name}`)) targets.set(`${ref.kind}:${ref.name}`, { ...ref, region: input.region });
+    }
   }
   const asEntries = (refs: ResourceRef[], step: string) => refs.filter((ref) => !kept(ref)).sort((a, b) => rank(a) - rank(b)).map((ref) => ({ ...ref, step, state: 'confirmed' as const }));
   const isVpc = (ref: ResourceRef) => ref.kind === 'vpc';

@@ -171,7 +171,6 @@ test('missing add-on dependencies, conflicts and Fargate-incompatible add-ons ar
   ]);
   assert.deepEqual(problemsOf({ addons: { 'cluster-autoscaler': {}, karpenter: {} } }).map((p) => p.message), [
     'cluster-autoscaler conflicts with karpenter: both would scale the nodes; choose one',
-    'Karpenter (its controller policy, node role and interruption queue) is not offered yet; use cluster-autoscaler',
   ]);
   const fargateOnly = { nodeGroups: [], fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] };
   assert.deepEqual(problemsOf({ ...fargateOnly, addons: { cloudwatch: {}, 'cluster-autoscaler': {} } }), [

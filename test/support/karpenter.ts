@@ -4,21 +4,18 @@ import { join } from 'node:path';
 import type { KubeControlPlane } from './kube';
 import { freePort, startProcess, waitFor, waitForPeer, type Started } from './process';
 import { toolPath } from './tools';
+import { karpenterNodePool, karpenterNodePoolName, type KarpenterOptions as EksflowKarpenterOptions } from '../../src/domain/karpenter';
+
+type KarpenterNodePoolOptions = EksflowKarpenterOptions['nodePool'];
 
 export interface KarpenterOptions {
-  /** The NodePool's (and its KWOKNodeClass's) name; nodes carry it as `karpenter.sh/nodepool`. @default 'default' */
-  nodePool?: string;
-  /** Labels every node of the pool carries, beside Karpenter's own `karpenter.sh/nodepool` (which eksflow's probe counts). */
-  labels?: Record<string, string>;
   /**
-   * The KWOK instance types the pool may launch (`c-4x-amd64-linux`…, from the provider's
-   * built-in list). @default every linux/amd64 on-demand type
+   * The pool eksflow applies for addons.karpenter (src/domain/karpenter.ts `karpenterNodePool`),
+   * from these options. On the test bed only the instance types differ: the KWOK provider's own
+   * (`c-4x-amd64-linux`…, from its built-in list), as EC2's do not exist here.
+   * @default on-demand, every linux/amd64 KWOK type, consolidation after 5s
    */
-  instanceTypes?: readonly string[];
-  /** The pool's total CPU: Karpenter launches nothing past it. @default '32' */
-  cpuLimit?: string;
-  /** How long a node must be empty or underutilized before consolidation removes it. @default '5s' */
-  consolidateAfter?: string;
+  nodePool?: KarpenterNodePoolOptions;
 }
 
 /**
@@ -28,12 +25,12 @@ export interface KarpenterOptions {
  * objects, annotated `kwok.x-k8s.io/node: fake` — the annotation the test bed's KWOK manages,
  * so they turn Ready and renew their leases like the hand-made ones. Empty or underutilized
  * nodes are consolidated (deleted) after `consolidateAfter`. The release's own CRDs are applied
- * first (already there is fine), then a KWOKNodeClass and a NodePool of `options`.
+ * first (already there is fine), then a KWOKNodeClass and eksflow's NodePool `default`.
  */
 export async function karpenter(cluster: KubeControlPlane, options: KarpenterOptions = {}): Promise<Started> {
   await applyCrds(cluster);
   const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
-  for (const object of [kwokNodeClass(options.nodePool ?? 'default'), nodePool(options)]) {
+  for (const object of [kwokNodeClass(karpenterNodePoolName), nodePool(options.nodePool)]) {
     try {
       await objects.create(object);
     } catch (error) {
@@ -92,30 +89,18 @@ function kwokNodeClass(name: string): KubernetesObject {
   return { apiVersion: 'karpenter.kwok.sh/v1alpha1', kind: 'KWOKNodeClass', metadata: { name } };
 }
 
-function nodePool({ nodePool: name = 'default', labels = {}, instanceTypes, cpuLimit = '32', consolidateAfter = '5s' }: KarpenterOptions): KubernetesObject {
-  const requirements = [
-    // As the test bed's own nodes: Linux on amd64, so nothing tells Karpenter's nodes apart but the pool.
-    { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-    { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
-    { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-    ...(instanceTypes ? [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...instanceTypes] }] : []),
-  ];
-  return {
-    apiVersion: 'karpenter.sh/v1',
-    kind: 'NodePool',
-    metadata: { name },
-    spec: {
-      template: {
-        metadata: { labels },
-        spec: {
-          requirements,
-          nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name },
-          // Its default (720h) never matters in a test; stated so nothing expires mid-run.
-          expireAfter: 'Never',
-        },
-      },
-      limits: { cpu: cpuLimit },
-      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter },
-    },
-  } as KubernetesObject;
+/**
+ * eksflow's own NodePool, as the add-on applies it, with one substitution this test bed needs
+ * and says openly: its nodeClassRef names the KWOK provider's KWOKNodeClass instead of the
+ * EC2NodeClass (the KWOK provider launches no EC2 instances and serves no EC2NodeClass). When
+ * no instance types are given, every linux/amd64 KWOK type is allowed instead of EC2's c, m, r
+ * families (labels KWOK's types do not carry).
+ */
+function nodePool(options: KarpenterNodePoolOptions = { capacityTypes: ['on-demand'], consolidateAfter: '5s' }): KubernetesObject {
+  const pool = karpenterNodePool(options, { nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: karpenterNodePoolName } });
+  if (!options.instanceTypes) {
+    const template = (pool.spec.template as { spec: { requirements: { key: string }[] } }).spec;
+    template.requirements = template.requirements.filter((r) => !r.key.startsWith('karpenter.k8s.aws/'));
+  }
+  return pool as KubernetesObject;
 }

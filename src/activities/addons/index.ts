@@ -5,6 +5,8 @@ import { errorTypes } from '../../domain/errors';
 import { awsLoadBalancerControllerPolicy } from '../../domain/iam-policies/aws-load-balancer-controller';
 import { fluentBitPolicy } from '../../domain/iam-policies/cloudwatch';
 import { clusterAutoscalerPolicy } from '../../domain/iam-policies/cluster-autoscaler';
+import { karpenterControllerPolicy, karpenterQueueName } from '../../domain/iam-policies/karpenter';
+import { roleNames } from '../../domain/names';
 import type { PolicyDocument } from '../../domain/iam-policies/policy-document';
 import type { ResourceRef } from '../../domain/ledger';
 import type { EnsuredResource, EnsureIrsaRoleInput } from '../iam-roles';
@@ -13,6 +15,7 @@ import { awsLoadBalancerController } from './aws-load-balancer-controller';
 import { cloudwatchAddon } from './cloudwatch';
 import { clusterAutoscalerAddon } from './cluster-autoscaler';
 import { dashboard } from './dashboard';
+import { karpenterAddon } from './karpenter';
 import { metricsServer } from './metrics-server';
 import { verticalPodAutoscalerAddon } from './vertical-pod-autoscaler';
 
@@ -23,6 +26,7 @@ const factories: Partial<Record<AddonName, AddonFactory>> = {
   cloudwatch: cloudwatchAddon,
   'vertical-pod-autoscaler': verticalPodAutoscalerAddon,
   'cluster-autoscaler': clusterAutoscalerAddon,
+  karpenter: karpenterAddon,
 };
 
 /** Which add-on, in which environment: all an add-on activity needs, small enough for history. */
@@ -34,7 +38,7 @@ export interface AddonRequest {
 const partitionOf = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
 /** The policy documents an add-on's IRSA role carries, made here so they never enter workflow history. */
-export function inlinePolicyFor(need: IamNeed, context: Pick<AddonContext, 'cluster' | 'region'>): Record<string, PolicyDocument> {
+export function inlinePolicyFor(need: IamNeed, context: Pick<AddonContext, 'cluster' | 'region' | 'options'>, account = '*'): Record<string, PolicyDocument> {
   switch (need.inlinePolicy) {
     case undefined:
       return {};
@@ -44,8 +48,22 @@ export function inlinePolicyFor(need: IamNeed, context: Pick<AddonContext, 'clus
       return { 'cluster-autoscaler': clusterAutoscalerPolicy(context.cluster) };
     case 'fluent-bit':
       return { 'fluent-bit': fluentBitPolicy(context.region, undefined, context.cluster, partitionOf(context.region)) };
+    case 'karpenter': {
+      // The node role and queue have names of their own: their ARNs are known before they exist.
+      const partition = partitionOf(context.region);
+      const queue = context.options.karpenter?.interruptionQueue !== false ? `arn:${partition}:sqs:${context.region}:${account}:${karpenterQueueName(context.cluster)}` : undefined;
+      return {
+        karpenter: karpenterControllerPolicy({
+          cluster: context.cluster, region: context.region, partition, account, nodeRoleArn: `arn:${partition}:iam::${account}:role/${roleNames.karpenterNode(context.cluster)}`,
+          ...(queue ? { queueArn: queue } : {}),
+        }),
+      };
+    }
   }
 }
+
+/** The account of an IAM ARN (arn:aws:iam::123456789012:oidc-provider/…), or `*` when it names none. */
+const accountOf = (arn: string) => arn.split(':')[4] || '*';
 
 export function resolveAddon(addon: AddonName, options: AddonsSpec, version: KubernetesMinor): ResolvedAddon {
   const definition = addonCatalog.get(addon);
@@ -70,7 +88,7 @@ export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureI
     if (!iam) throw ApplicationFailure.nonRetryable(`${input.addon} calls no AWS API and needs no role`, errorTypes.invalidPlan);
     return ensureIrsaRole({
       owner: input.context.owner, region: input.context.region, environment: input.context.cluster, namespace: iam.namespace, serviceAccount: iam.serviceAccount,
-      oidcProviderArn: input.oidcProviderArn, issuerUrl: input.issuerUrl, inlinePolicies: inlinePolicyFor(iam, input.context),
+      oidcProviderArn: input.oidcProviderArn, issuerUrl: input.issuerUrl, inlinePolicies: inlinePolicyFor(iam, input.context, accountOf(input.oidcProviderArn)),
       managedPolicyArns: iam.managedPolicyArns ?? [], ...(input.tags ? { tags: input.tags } : {}),
     });
   }

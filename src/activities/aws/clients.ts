@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -12,6 +14,7 @@ import { eksApi } from './eks';
 import { iamApi } from './iam';
 import { nodeLaunchApi } from './launch-templates';
 import { kmsApi } from './kms';
+import { karpenterAwsApi } from './karpenter';
 import { logsApi } from './logs';
 import { defaultPatience, type Patience } from './not-yet';
 import { networkLeftoversApi } from './network-leftovers';
@@ -52,7 +55,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes'> & Required<Pick<ActivityDeps, 'nodeLaunch' | 'kms'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'karpenter'> & Required<Pick<ActivityDeps, 'nodeLaunch' | 'kms'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -68,6 +71,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
     selfManagedNodes: delegating(() => current().selfManagedNodes!),
     nodeLaunch: delegating(() => current().nodeLaunch),
     kms: delegating(() => current().kms),
+    karpenter: delegating(() => current().karpenter!),
   };
 }
 
@@ -91,5 +95,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     selfManagedNodes: selfManagedNodesApi({ ec2, iam, eks, autoscaling: new AutoScalingClient(config()), ssm: new SSMClient(config()) }),
     nodeLaunch: nodeLaunchApi(ec2),
     kms: kmsApi(new KMSClient(config())),
+    karpenter: karpenterAwsApi({ sqs: new SQSClient(config()), events: new EventBridgeClient(config()), ec2, iam: new IAMClient(config()) }),
   };
 }

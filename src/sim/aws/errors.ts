@@ -1,6 +1,6 @@
 import type { TransientFault } from '../faults';
 
-export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm' | 'kms';
+export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm' | 'kms' | 'sqs' | 'events';
 
 /**
  * An error shaped like the AWS SDK v3's service exceptions: the same `name`, `$fault` and
@@ -50,6 +50,15 @@ export const logsError = {
   invalidParameter: error('InvalidParameterException', 400),
 };
 
+// SQS's JSON protocol names the missing queue QueueDoesNotExist (AWS.SimpleQueueService.NonExistentQueue in the query protocol's code).
+export const sqsError = {
+  queueDoesNotExist: error('QueueDoesNotExist', 400),
+};
+
+export const eventsError = {
+  resourceNotFound: error('ResourceNotFoundException', 400),
+};
+
 export const ec2Error = {
   dependencyViolation: error('DependencyViolation', 400),
   invalidParameterValue: error('InvalidParameterValue', 400),
@@ -85,11 +94,14 @@ const throttling: Record<AwsService, [string, number]> = {
   eks: ['ThrottlingException', 429], iam: ['Throttling', 400], ecr: ['ThrottlingException', 400],
   ec2: ['RequestLimitExceeded', 503], elbv2: ['Throttling', 400], logs: ['ThrottlingException', 400],
   autoscaling: ['Throttling', 400], ssm: ['ThrottlingException', 400], kms: ['ThrottlingException', 400],
+  // SQS's RequestThrottled (SQS API reference, common errors); EventBridge's ThrottlingException.
+  sqs: ['RequestThrottled', 403], events: ['ThrottlingException', 400],
 };
 const serverError: Record<AwsService, [string, number]> = {
   eks: ['ServerException', 500], iam: ['ServiceFailureException', 500], ecr: ['ServerException', 500],
   ec2: ['InternalError', 500], elbv2: ['InternalFailure', 500], logs: ['ServiceUnavailableException', 503],
   autoscaling: ['InternalFailure', 500], ssm: ['InternalServerError', 500], kms: ['KMSInternalException', 500],
+  sqs: ['InternalError', 500], events: ['InternalException', 500],
 };
 
 export function transientError(service: AwsService, api: string, fault: TransientFault): SimulatedAwsError {

@@ -10,6 +10,7 @@ import type { ClusterEndpoint } from './eks-state';
 import { DetectionLog } from './detection-log';
 import { AwsGateway } from './gateway';
 import { SimulatedIam } from './iam';
+import { SimulatedKarpenterAws } from './karpenter';
 import { SimulatedLogs } from './logs';
 import { SimulatedKms } from './kms';
 import { SimulatedNetworkLeftovers } from './network-leftovers';
@@ -64,7 +65,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms' | 'karpenter'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -115,6 +116,8 @@ export class SimulatedAws {
   readonly autoscaling: SimulatedAutoScaling;
   /** EC2 launch templates and key pairs (src/sim/aws/launch-templates.ts). */
   readonly nodeLaunch: SimulatedNodeLaunch;
+  /** SQS, EventBridge, and the EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). */
+  readonly karpenter: SimulatedKarpenterAws;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -135,6 +138,7 @@ export class SimulatedAws {
     this.logs = new SimulatedLogs(context, gateway);
     this.kms = new SimulatedKms(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
+    this.karpenter = new SimulatedKarpenterAws(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
@@ -165,7 +169,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms, karpenter: this.karpenter };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */

@@ -54,6 +54,9 @@ export function managedAddonObjects(addonName: string, version: string): ObjectD
 /** CRDs the catalog's gates name, with the kind and versions their charts define. */
 const knownCrds: Record<string, { kind: string; versions: string[]; scope: 'Namespaced' | 'Cluster' }> = {
   'verticalpodautoscalers.autoscaling.k8s.io': { kind: 'VerticalPodAutoscaler', versions: ['v1', 'v1beta2'], scope: 'Namespaced' },
+  // The karpenter chart's crds/ (1.14.1): both cluster-scoped, served at v1.
+  'nodepools.karpenter.sh': { kind: 'NodePool', versions: ['v1'], scope: 'Cluster' },
+  'ec2nodeclasses.karpenter.k8s.aws': { kind: 'EC2NodeClass', versions: ['v1'], scope: 'Cluster' },
 };
 
 /** Webhooks a chart registers that the simulated apiserver plays (see sim/kube/admission.ts). */
