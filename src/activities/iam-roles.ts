@@ -15,6 +15,8 @@ export interface EnsureRoleInput {
   /** Policies written into the role itself, by policy name. @default none */
   inlinePolicies?: Record<string, object>;
   tags?: Record<string, string>;
+  /** The role's IAM permissions boundary, a managed policy ARN. @default none */
+  permissionsBoundary?: string;
 }
 
 export interface EnsureIrsaRoleInput {
@@ -36,6 +38,8 @@ export interface EnsureIrsaRoleInput {
   /** @default none */
   managedPolicyArns?: string[];
   tags?: Record<string, string>;
+  /** @default none */
+  permissionsBoundary?: string;
 }
 
 export interface EnsuredResource {
@@ -54,7 +58,14 @@ export function createIamRoleActivities(iam: IamApi) {
     } else {
       role = await iam.createRole({
         name: input.name, description: input.description, trustPolicy: JSON.stringify(input.trustPolicy), tags: ownershipTags(input.owner, input.tags),
+        ...(input.permissionsBoundary ? { permissionsBoundary: input.permissionsBoundary } : {}),
       });
+    }
+    // A role of this environment's with another boundary (or none) gets the spec's. One the spec
+    // gives none for keeps what it has: old specs name no boundary, and eksflow does not take
+    // away one set by hand (IAM CreateRole/PutRolePermissionsBoundary, PermissionsBoundary).
+    if (input.permissionsBoundary && role.permissionsBoundary !== input.permissionsBoundary) {
+      await iam.putRolePermissionsBoundary(input.name, input.permissionsBoundary);
     }
     // Attaching is idempotent; doing it on adoption too repairs a run cut off between the two calls.
     const attached = new Set(await iam.attachedPolicies(input.name));
@@ -79,6 +90,7 @@ export function createIamRoleActivities(iam: IamApi) {
       managedPolicyArns: input.managedPolicyArns ?? [],
       inlinePolicies: input.inlinePolicies,
       tags: input.tags,
+      ...(input.permissionsBoundary ? { permissionsBoundary: input.permissionsBoundary } : {}),
     });
   }
 

@@ -49,7 +49,9 @@ export function createWorkloadIdentityActivities(roles: RoleMakers, tools: Addon
     const sa = input.serviceAccount;
     const { managedPolicyArns, inlinePolicies } = workloadPermissions(sa, input.region);
     const name = workloadRoleName(input.environment, sa);
-    const tags = input.tags ? { tags: input.tags } : {};
+    // The environment's tags, then the service account's own (ownershipTags puts eksflow's last, so they win).
+    const merged = input.tags || sa.tags ? { ...input.tags, ...sa.tags } : undefined;
+    const tags = { ...(merged ? { tags: merged } : {}), ...(sa.permissionsBoundary ? { permissionsBoundary: sa.permissionsBoundary } : {}) };
     if (sa.identity === 'irsa') {
       return roles.ensureIrsaRole({
         owner: input.owner, region: input.region, environment: input.environment, namespace: sa.namespace, serviceAccount: sa.name, name,
@@ -67,7 +69,11 @@ export function createWorkloadIdentityActivities(roles: RoleMakers, tools: Addon
    * annotated with the role for IRSA. One that exists without this environment's ownership
    * annotations is refused, not taken over.
    */
-  async function applyServiceAccount(input: { owner: Owner; region: string; cluster: string; namespace: string; name: string; roleArn?: string }): Promise<EnsuredResource> {
+  async function applyServiceAccount(input: {
+    owner: Owner; region: string; cluster: string; namespace: string; name: string; roleArn?: string;
+    /** The spec's labels for the ServiceAccount; eksflow's own (managed-by, environment) win on a clash. @default none */
+    labels?: Record<string, string>;
+  }): Promise<EnsuredResource> {
     const config = await kube.forCluster(input.cluster);
     const core = config.makeApiClient(CoreV1Api);
     const objects = KubernetesObjectApi.makeApiClient(config);
@@ -88,7 +94,7 @@ export function createWorkloadIdentityActivities(roles: RoleMakers, tools: Addon
     const annotations = { ...ownershipTags({ environmentId: input.owner.environmentId, runId }),
       ...(input.roleArn ? { [roleArnAnnotation]: input.roleArn } : {}) };
     const serviceAccount: V1ServiceAccount & { apiVersion: string; kind: string; metadata: { name: string } } = {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: input.name, namespace: input.namespace, labels, annotations },
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: input.name, namespace: input.namespace, labels: { ...input.labels, ...labels }, annotations },
     };
     await apply(serviceAccount);
     return { ref, made };
@@ -110,16 +116,23 @@ export function createWorkloadIdentityActivities(roles: RoleMakers, tools: Addon
    * ListPodIdentityAssociations and adopted only when its tags say it is this environment's;
    * anyone else's is refused, by its ID.
    */
-  async function ensurePodIdentityAssociation(input: { owner: Owner; region: string; cluster: string; namespace: string; serviceAccount: string; roleArn: string; tags?: Record<string, string> }): Promise<EnsuredResource & { associationId: string }> {
+  async function ensurePodIdentityAssociation(input: {
+    owner: Owner; region: string; cluster: string; namespace: string; serviceAccount: string; roleArn: string; tags?: Record<string, string>;
+    /** Cross-account role chaining: EKS has roleArn assume this role for the pods. @default none */
+    targetRoleArn?: string;
+    /** @default false */
+    disableSessionTags?: boolean;
+  }): Promise<EnsuredResource & { associationId: string; externalId?: string }> {
     const ref = (arn: string) => ({ kind: 'pod-identity-association' as const, name: `${input.cluster}/${input.namespace}/${input.serviceAccount}`, region: input.region, arn });
     const existing = await findAssociation(input.cluster, input.namespace, input.serviceAccount);
     if (existing) {
       const { madeByThisRun } = adoptOrRefuse(`the pod identity association ${existing.associationId} of ${input.namespace}/${input.serviceAccount}`, existing.tags, input.owner);
-      return { ref: ref(existing.associationArn), made: madeByThisRun, associationId: existing.associationId };
+      return { ref: ref(existing.associationArn), made: madeByThisRun, associationId: existing.associationId, ...externalIdOf(existing) };
     }
     const created = await eks.createPodIdentityAssociation({
       cluster: input.cluster, namespace: input.namespace, serviceAccount: input.serviceAccount, roleArn: input.roleArn, tags: ownershipTags(input.owner, input.tags),
       clientRequestToken: clientRequestToken(input.owner.runId, `${input.cluster}/${input.namespace}/${input.serviceAccount}`),
+      ...(input.targetRoleArn ? { targetRoleArn: input.targetRoleArn } : {}), ...(input.disableSessionTags ? { disableSessionTags: true } : {}),
     }).catch(async (error: unknown) => {
       // Made between the look and the create (another attempt of this activity): look again.
       if (!(error instanceof Error && /ResourceInUseException/.test(error.message))) throw error;
@@ -128,8 +141,11 @@ export function createWorkloadIdentityActivities(roles: RoleMakers, tools: Addon
       adoptOrRefuse(`the pod identity association ${raced.associationId} of ${input.namespace}/${input.serviceAccount}`, raced.tags, input.owner);
       return raced;
     });
-    return { ref: ref(created.associationArn), made: ownershipOf(created.tags, input.owner) === 'created-by-this-run', associationId: created.associationId };
+    return { ref: ref(created.associationArn), made: ownershipOf(created.tags, input.owner) === 'created-by-this-run', associationId: created.associationId, ...externalIdOf(created) };
   }
+
+  /** The external ID EKS gives a chained association, for the target role's trust policy (sts:ExternalId). */
+  const externalIdOf = (association: { externalId?: string }) => (association.externalId ? { externalId: association.externalId } : {});
 
   async function findAssociation(cluster: string, namespace: string, serviceAccount: string) {
     const [summary] = await eks.listPodIdentityAssociations(cluster, { namespace, serviceAccount });

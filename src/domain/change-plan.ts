@@ -101,7 +101,7 @@ function refuseFixedFields(b: ChangeBuilder): void {
   if (live.region !== next.region) b.refuse('/region', `an EKS cluster cannot move from ${live.region} to ${next.region}; ${createAnew}`);
   if (!same(live.network, next.network)) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in; ${createAnew}`);
   else b.unchanged.push('network');
-  for (const field of ['tags', 'serviceAccounts'] as const) {
+  for (const field of ['tags', 'serviceAccounts', 'permissionsBoundaries'] as const) {
     if (!same(live[field], next[field])) b.refuse(`/${field}`, `${field} cannot be changed by apply yet; the way out: apply the spec with the live ${field}, or create a new environment with the new ones`);
     else if (live[field] !== undefined) b.unchanged.push(field);
   }

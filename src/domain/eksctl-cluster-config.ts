@@ -2,7 +2,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
 import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
 import { controlPlaneLogTypes, parseEnvironmentSpec, supportedKubernetesVersions, type ParseResult, type SpecError } from './environment-spec';
-import { translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
+import { translateIamBoundaries, translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
 import { nodeGroupPaths, nodeGroupRefusals, quote, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
 import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
@@ -47,9 +47,7 @@ const refusals: Record<string, string> = {
   '/gitops': 'GitOps bootstrapping (Flux) needs your git provider\'s credentials, which eksflow does not hold; bootstrap Flux after the environment is ready (flux bootstrap github …), and remove gitops',
   ...workloadIdentityRefusals,
   '/iam/serviceRoleARN': 'eksflow makes the cluster IAM role (<name>-cluster) itself, so its trust and ownership are known; remove serviceRoleARN',
-  '/iam/serviceRolePermissionsBoundary': notBuilt('a permissions boundary on the cluster role'),
   '/iam/fargatePodExecutionRoleARN': 'eksflow makes the Fargate pod execution role (<name>-fargate) itself; remove fargatePodExecutionRoleARN',
-  '/iam/fargatePodExecutionRolePermissionsBoundary': notBuilt('a permissions boundary on the Fargate pod execution role'),
   '/iam/vpcResourceControllerPolicy': 'eksflow always attaches AmazonEKSVPCResourceController to the cluster role; remove vpcResourceControllerPolicy',
   '/privateCluster': 'fully private clusters (no outbound internet, VPC endpoints for every AWS API) are not offered yet; use vpc.clusterEndpoints with privateAccess and nodes with privateNetworking',
   '/outpost': 'AWS Outposts (EKS local clusters) are not supported: eksflow builds clusters in AWS Regions',
@@ -274,6 +272,7 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   translateClusterSettings(config, read);
   translateAccessConfig(config, read);
   translateWorkloadIdentity(config, read);
+  translateIamBoundaries(config, read);
 
   const logging = mapping(mapping(config.cloudWatch, '/cloudWatch')?.clusterLogging, '/cloudWatch/clusterLogging');
   const enableTypes = list(logging?.enableTypes, '/cloudWatch/clusterLogging/enableTypes');

@@ -20,22 +20,16 @@ const sa = '/iam/serviceAccounts/*';
 const pia = '/iam/podIdentityAssociations/*';
 
 export const workloadIdentitySupportedPaths = [
-  `${sa}/metadata/name`, `${sa}/metadata/namespace`, `${sa}/attachPolicyARNs`, `${sa}/attachPolicy`, `${sa}/wellKnownPolicies`, `${sa}/roleName`, `${sa}/roleOnly`,
+  `${sa}/metadata/name`, `${sa}/metadata/namespace`, `${sa}/metadata/labels`, `${sa}/attachPolicyARNs`, `${sa}/attachPolicy`, `${sa}/wellKnownPolicies`, `${sa}/roleName`, `${sa}/roleOnly`,
+  `${sa}/attachRoleARN`, `${sa}/permissionsBoundary`, `${sa}/tags`,
   `${pia}/namespace`, `${pia}/serviceAccountName`, `${pia}/roleName`, `${pia}/permissionPolicyARNs`, `${pia}/permissionPolicy`, `${pia}/wellKnownPolicies`, `${pia}/createServiceAccount`,
+  `${pia}/roleARN`, `${pia}/permissionsBoundaryARN`, `${pia}/targetRoleARN`, `${pia}/disableSessionTags`, `${pia}/tags`,
+  // translateIamBoundaries
+  '/iam/serviceRolePermissionsBoundary', '/iam/fargatePodExecutionRolePermissionsBoundary',
 ];
 
-const ownRole = 'eksflow makes each service account\'s role itself, so its trust is bound to that ServiceAccount; give the policies instead (attachPolicyARNs, attachPolicy, wellKnownPolicies)';
 export const workloadIdentityRefusals: Record<string, string> = {
-  [`${sa}/attachRoleARN`]: ownRole,
-  [`${sa}/permissionsBoundary`]: 'permissions boundaries are not supported by eksflow; remove it',
-  [`${sa}/metadata/labels`]: 'eksflow labels the ServiceAccounts it makes itself (managed-by, environment); remove labels',
   [`${sa}/metadata/annotations`]: 'eksflow annotates the ServiceAccount with its role itself; remove annotations',
-  [`${sa}/tags`]: 'the environment\'s tags (metadata.tags) go on every role eksflow makes; per-role tags are not supported',
-  [`${pia}/roleARN`]: ownRole.replace('(attachPolicyARNs, attachPolicy, wellKnownPolicies)', '(permissionPolicyARNs, permissionPolicy, wellKnownPolicies)'),
-  [`${pia}/targetRoleARN`]: 'cross-account role chaining (targetRoleARN) is not supported by eksflow; grant the permissions on the association\'s own role',
-  [`${pia}/disableSessionTags`]: 'eksflow keeps EKS Pod Identity\'s session tags; remove disableSessionTags',
-  [`${pia}/permissionsBoundaryARN`]: 'permissions boundaries are not supported by eksflow; remove it',
-  [`${pia}/tags`]: 'the environment\'s tags (metadata.tags) go on every role and association eksflow makes; per-association tags are not supported',
 };
 
 function wellKnown(value: unknown, at: string, { mapping, fail }: Readers): string[] | undefined {
@@ -63,11 +57,14 @@ export function translateWorkloadIdentity(config: Fields, read: Readers): void {
     const to = `/serviceAccounts/${accounts.length}`;
     put(to, undefined, at);
     // eksctl: "if no namespace is set, "default" will be used".
+    // attachRoleARN: eksctl "only annotates the service account" with a role of the user's (ClusterIAMServiceAccount.AttachRoleARN).
     accounts.push(defined({
       namespace: metadata.namespace ?? 'default', name: metadata.name, identity: 'irsa', roleName: entry.roleName,
       managedPolicyArns: entry.attachPolicyARNs, inlinePolicy: entry.attachPolicy, wellKnownPolicies: wellKnown(entry.wellKnownPolicies, `${at}/wellKnownPolicies`, read),
+      labels: metadata.labels, roleArn: entry.attachRoleARN, permissionsBoundary: entry.permissionsBoundary, tags: entry.tags,
     }));
-    for (const [field, from] of [['namespace', 'metadata/namespace'], ['name', 'metadata/name'], ['roleName', 'roleName'], ['managedPolicyArns', 'attachPolicyARNs'], ['inlinePolicy', 'attachPolicy'], ['wellKnownPolicies', 'wellKnownPolicies']]) {
+    for (const [field, from] of [['namespace', 'metadata/namespace'], ['name', 'metadata/name'], ['roleName', 'roleName'], ['managedPolicyArns', 'attachPolicyARNs'], ['inlinePolicy', 'attachPolicy'], ['wellKnownPolicies', 'wellKnownPolicies'],
+      ['labels', 'metadata/labels'], ['roleArn', 'attachRoleARN'], ['permissionsBoundary', 'permissionsBoundary'], ['tags', 'tags']]) {
       put(`${to}/${field}`, undefined, `${at}/${from}`);
     }
   });
@@ -78,15 +75,33 @@ export function translateWorkloadIdentity(config: Fields, read: Readers): void {
     flag(entry.createServiceAccount, `${at}/createServiceAccount`);
     const to = `/serviceAccounts/${accounts.length}`;
     put(to, undefined, at);
+    // disableSessionTags: false is EKS's default, so only true is carried.
+    const disableSessionTags = flag(entry.disableSessionTags, `${at}/disableSessionTags`) === true ? true : undefined;
     accounts.push(defined({
       namespace: entry.namespace, name: entry.serviceAccountName, identity: 'pod-identity', roleName: entry.roleName,
       managedPolicyArns: entry.permissionPolicyARNs, inlinePolicy: entry.permissionPolicy, wellKnownPolicies: wellKnown(entry.wellKnownPolicies, `${at}/wellKnownPolicies`, read),
+      roleArn: entry.roleARN, permissionsBoundary: entry.permissionsBoundaryARN, targetRoleArn: entry.targetRoleARN, disableSessionTags, tags: entry.tags,
     }));
-    for (const [field, from] of [['namespace', 'namespace'], ['name', 'serviceAccountName'], ['roleName', 'roleName'], ['managedPolicyArns', 'permissionPolicyARNs'], ['inlinePolicy', 'permissionPolicy'], ['wellKnownPolicies', 'wellKnownPolicies']]) {
+    for (const [field, from] of [['namespace', 'namespace'], ['name', 'serviceAccountName'], ['roleName', 'roleName'], ['managedPolicyArns', 'permissionPolicyARNs'], ['inlinePolicy', 'permissionPolicy'], ['wellKnownPolicies', 'wellKnownPolicies'],
+      ['roleArn', 'roleARN'], ['permissionsBoundary', 'permissionsBoundaryARN'], ['targetRoleArn', 'targetRoleARN'], ['disableSessionTags', 'disableSessionTags'], ['tags', 'tags']]) {
       put(`${to}/${field}`, undefined, `${at}/${from}`);
     }
   });
   if (accounts.length > 0) put('/serviceAccounts', accounts, '/iam');
+}
+
+/**
+ * Puts `/permissionsBoundaries` from eksctl's iam.serviceRolePermissionsBoundary (the cluster
+ * role's) and iam.fargatePodExecutionRolePermissionsBoundary (the Fargate pod execution role's);
+ * eksctl sets them as the roles' PermissionsBoundary (pkg/apis/eksctl.io/v1alpha5 ClusterIAM).
+ */
+export function translateIamBoundaries(config: Fields, read: Pick<Readers, 'put' | 'mapping'>): void {
+  const iam = read.mapping(config.iam, '/iam');
+  const boundaries = defined({ clusterRole: iam?.serviceRolePermissionsBoundary, fargateRole: iam?.fargatePodExecutionRolePermissionsBoundary });
+  if (Object.keys(boundaries).length === 0) return;
+  read.put('/permissionsBoundaries', boundaries, '/iam');
+  if (boundaries.clusterRole !== undefined) read.put('/permissionsBoundaries/clusterRole', undefined, '/iam/serviceRolePermissionsBoundary');
+  if (boundaries.fargateRole !== undefined) read.put('/permissionsBoundaries/fargateRole', undefined, '/iam/fargatePodExecutionRolePermissionsBoundary');
 }
 
 /**
@@ -100,6 +115,9 @@ export function workloadIdentityInConfigTerms(message: string, origin: string, o
   return message
     .replace(/\bmanagedPolicyArns\b/g, pod ? 'permissionPolicyARNs' : 'attachPolicyARNs')
     .replace(/\binlinePolicy\b/g, pod ? 'permissionPolicy' : 'attachPolicy')
+    .replace(/\broleArn\b/g, pod ? 'roleARN' : 'attachRoleARN')
+    .replace(/\bpermissionsBoundary\b/g, pod ? 'permissionsBoundaryARN' : 'permissionsBoundary')
+    .replace(/\btargetRoleArn\b/g, 'targetRoleARN')
     .replace(/\/serviceAccounts\/\d+/g, (path) => origins.get(path) ?? path);
 }
 

@@ -2,7 +2,7 @@ import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, typ
 import { Value } from '@sinclair/typebox/value';
 import { Access, accessProblems } from './access-entries';
 import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
-import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
+import { PermissionsBoundaryArn, ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { clusterSettingsProblems } from './cluster-settings-rules';
@@ -220,6 +220,10 @@ export const EnvironmentSpec = Type.Object({
   region: Region,
   kubernetesVersion: literals(supportedKubernetesVersions, { default: defaultKubernetesVersion }),
   tags: Type.Optional(Tags),
+  permissionsBoundaries: Type.Optional(Type.Object({
+    clusterRole: Type.Optional(PermissionsBoundaryArn),
+    fargateRole: Type.Optional(PermissionsBoundaryArn),
+  }, { additionalProperties: false, description: 'IAM permissions boundaries on the roles eksflow makes for the cluster (EKS control plane) and for Fargate pods' })),
   network: Network,
   controlPlaneLogging: Type.Array(literals(controlPlaneLogTypes), { uniqueItems: true, default: [] }),
   ...clusterSettings,

@@ -48,14 +48,17 @@ export function addWorkloadIdentitySteps(spec: EnvironmentSpec, add: AddStep, at
   const forApp: string[] = [];
   for (const sa of serviceAccounts) {
     const key = serviceAccountKey(sa);
-    const role = workloadStepIds.role(sa);
+    // A roleArn is the user's own role: no step makes it (nor, in teardown, deletes it).
+    const role = sa.roleArn === undefined ? workloadStepIds.role(sa) : undefined;
+    const roleName = sa.roleArn === undefined ? 'its role' : sa.roleArn;
     if (sa.identity === 'irsa') {
-      add(role, 'workload-role', `ensure IAM role for ${key} (IRSA: trusts the cluster's OIDC provider for this ServiceAccount only)`, [at.oidcProvider], key);
-      add(workloadStepIds.serviceAccount(sa), 'service-account', `apply ServiceAccount ${key} annotated with its role`, [role, at.kubeApi ?? at.cluster], key);
+      if (role) add(role, 'workload-role', `ensure IAM role for ${key} (IRSA: trusts the cluster's OIDC provider for this ServiceAccount only)`, [at.oidcProvider], key);
+      add(workloadStepIds.serviceAccount(sa), 'service-account', `apply ServiceAccount ${key} annotated with ${roleName}`, [role, at.kubeApi ?? at.cluster], key);
     } else {
-      add(role, 'workload-role', `ensure IAM role for ${key} (Pod Identity: trusts ${'pods.eks.amazonaws.com'})`, [], key);
+      if (role) add(role, 'workload-role', `ensure IAM role for ${key} (Pod Identity: trusts ${'pods.eks.amazonaws.com'})`, [], key);
       add(workloadStepIds.serviceAccount(sa), 'service-account', `apply ServiceAccount ${key}`, [at.kubeApi ?? at.cluster], key);
-      add(workloadStepIds.association(sa), 'pod-identity-association', `associate ${key} with its role (EKS Pod Identity)`, [role, at.cluster, agent], key);
+      const chained = sa.targetRoleArn ? `, which assumes ${sa.targetRoleArn}` : '';
+      add(workloadStepIds.association(sa), 'pod-identity-association', `associate ${key} with ${roleName}${chained} (EKS Pod Identity)`, [role, at.cluster, agent], key);
     }
     if (spec.app?.serviceAccount === sa.name && (spec.app.namespace ?? spec.app.name) === sa.namespace) {
       forApp.push(workloadStepIds.serviceAccount(sa), ...(sa.identity === 'pod-identity' ? [workloadStepIds.association(sa)] : []));

@@ -18,6 +18,24 @@ const PolicyArn = Type.String({
   pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::(aws|[0-9]{12}):policy/[\\w+=,.@/-]{1,512}$',
   description: 'an IAM policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/my-policy',
 });
+/** An IAM role ARN (a role of the user's own, or a cross-account target role). */
+export const RoleArn = Type.String({
+  pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$',
+  description: 'an IAM role ARN, such as arn:aws:iam::123456789012:role/my-role',
+});
+/** A permissions boundary: a managed policy ARN, as IAM's CreateRole PermissionsBoundary takes one. */
+export const PermissionsBoundaryArn = Type.String({ ...PolicyArn, description: `${PolicyArn.description}; the most the role may ever be allowed (an IAM permissions boundary)` });
+// Kubernetes label syntax (apimachinery's validation: an optional DNS prefix and "/", a name of ≤ 63; values ≤ 63, may be empty), as the spec's other labels.
+const Labels = Type.Record(
+  Type.String({ minLength: 1, maxLength: 253, pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$' }),
+  Type.String({ maxLength: 63, pattern: '^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$' }),
+  { additionalProperties: false, maxProperties: 50, description: 'Kubernetes labels on the ServiceAccount (keys [prefix/]name, values ≤ 63 characters); eksflow\'s own labels (app.kubernetes.io/managed-by, eksflow.io/environment) win over these' },
+);
+const Tags = Type.Record(
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^(?!aws:)(?!eksflow\\.io/)[A-Za-z0-9 _.:/=+\\-@]+$' }),
+  Type.String({ maxLength: 256 }),
+  { additionalProperties: false, maxProperties: 40, description: 'AWS tags on the role eksflow makes for this ServiceAccount and on its pod identity association, over the environment\'s tags (keys not starting with aws: or eksflow.io/)' },
+);
 const OneOrMore = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]);
 
 /** An identity-based policy document, as IAM takes one (no Principal: the role is the principal). */
@@ -47,6 +65,20 @@ export const ServiceAccount = Type.Object({
     uniqueItems: true, description: `eksctl's well-known policies, as eksctl attaches them: ${wellKnownPolicyNames.join(', ')}`,
   })),
   roleName: Type.Optional(Type.String({ pattern: '^[\\w+=,.@-]{1,64}$', description: 'the IAM role\'s name, 1 to 64 letters, digits and +=,.@_-; <environment>-<namespace>-<name> when left out' })),
+  labels: Type.Optional(Labels),
+  roleArn: Type.Optional(Type.String({
+    ...RoleArn,
+    // eksflow then makes no role: it annotates the ServiceAccount with this one (irsa) or
+    // associates it (pod-identity), and never changes or deletes it (serviceAccountProblems).
+    description: `${RoleArn.description}: a role of your own, which eksflow uses and never changes`,
+  })),
+  permissionsBoundary: Type.Optional(PermissionsBoundaryArn),
+  tags: Type.Optional(Tags),
+  targetRoleArn: Type.Optional(Type.String({
+    ...RoleArn,
+    description: `${RoleArn.description}, in this or another account: pod-identity only; EKS has the association's role assume it (role chaining) and hands the pods its credentials`,
+  })),
+  disableSessionTags: Type.Optional(Type.Boolean({ description: 'pod-identity only: EKS Pod Identity adds no session tags (cluster, namespace, ServiceAccount…) when it assumes the role. @default false' })),
 }, { additionalProperties: false });
 
 export type ServiceAccountSpec = Static<typeof ServiceAccount>;
@@ -95,8 +127,21 @@ export function serviceAccountProblems(serviceAccounts: readonly ServiceAccountS
     const first = seen.get(key);
     if (first !== undefined) problems.push({ path: `/serviceAccounts/${i}/name`, message: `${key} is already listed at /serviceAccounts/${first}; one entry per ServiceAccount` });
     else seen.set(key, i);
-    if (!sa.managedPolicyArns?.length && !sa.inlinePolicy && !sa.wellKnownPolicies?.length) {
-      problems.push({ path: `/serviceAccounts/${i}`, message: 'grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies' });
+    const grants = (['managedPolicyArns', 'inlinePolicy', 'wellKnownPolicies'] as const).filter((field) => sa[field] !== undefined);
+    if (sa.roleArn !== undefined) {
+      // The role is the user's: eksflow would not change a role it does not own, so it neither
+      // attaches policies to it, names it, bounds it nor tags it.
+      for (const field of [...grants, 'roleName', 'permissionsBoundary'] as const) {
+        if (sa[field] !== undefined) problems.push({ path: `/serviceAccounts/${i}/${field}`, message: `goes on the role eksflow makes, and with roleArn it makes none (eksflow would not change a role it does not own); remove ${field}, or roleArn to have eksflow make the role` });
+      }
+      if (sa.tags !== undefined && sa.identity === 'irsa') problems.push({ path: `/serviceAccounts/${i}/tags`, message: 'go on the role eksflow makes (and a pod identity association), and with roleArn and irsa there is neither; remove tags' });
+    } else if (!sa.managedPolicyArns?.length && !sa.inlinePolicy && !sa.wellKnownPolicies?.length) {
+      problems.push({ path: `/serviceAccounts/${i}`, message: 'grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies, or roleArn (a role of your own)' });
+    }
+    if (sa.identity === 'irsa') {
+      for (const field of ['targetRoleArn', 'disableSessionTags'] as const) {
+        if (sa[field] !== undefined) problems.push({ path: `/serviceAccounts/${i}/${field}`, message: 'is an EKS Pod Identity setting; use identity pod-identity, or remove it' });
+      }
     }
     if (Array.isArray(sa.wellKnownPolicies) || Array.isArray(sa.inlinePolicy?.Statement)) {
       const inline = Object.values(workloadPermissions(sa, region).inlinePolicies).reduce((sum, d) => sum + policySize(d), 0);

@@ -327,9 +327,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies, inlinePolicies?: Record<string, object>): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
+    // The spec's permissionsBoundaries (eksctl's iam.serviceRolePermissionsBoundary and
+    // fargatePodExecutionRolePermissionsBoundary); the input has no key when it names none.
+    const boundary = which === 'cluster' ? spec.permissionsBoundaries?.clusterRole : which === 'fargate' ? spec.permissionsBoundaries?.fargateRole : undefined;
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `${role.purpose} of ${spec.name}`, tags: spec.tags,
       trustPolicy: assumedBy(role.service), managedPolicyArns: [...policies, ...extraPolicies], ...(inlinePolicies ? { inlinePolicies } : {}),
+      ...(boundary ? { permissionsBoundary: boundary } : {}),
     }));
     return ensured.arn;
   }
@@ -508,18 +512,21 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     },
     'service-account': async (step) => {
       const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
-      const roleArn = sa.identity === 'irsa' ? outputs.workloadRoles![step.subject!] : undefined;
+      // roleArn: the user's own role, which no step made.
+      const roleArn = sa.identity === 'irsa' ? sa.roleArn ?? outputs.workloadRoles![step.subject!] : undefined;
       await create(step, { kind: 'service-account', name: `${spec.name}/${step.subject}`, region: spec.region }, () => aws.applyServiceAccount({
-        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, name: sa.name, ...(roleArn ? { roleArn } : {}),
+        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, name: sa.name, ...(roleArn ? { roleArn } : {}), ...(sa.labels ? { labels: sa.labels } : {}),
       }));
       if (roleArn) update(step.id, { detail: `eks.amazonaws.com/role-arn: ${roleArn}` });
     },
     'pod-identity-association': async (step) => {
       const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
       const associated = await create(step, { kind: 'pod-identity-association', name: `${spec.name}/${step.subject}`, region: spec.region }, () => aws.ensurePodIdentityAssociation({
-        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, serviceAccount: sa.name, roleArn: outputs.workloadRoles![step.subject!]!, ...(spec.tags ? { tags: spec.tags } : {}),
+        owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, serviceAccount: sa.name, roleArn: sa.roleArn ?? outputs.workloadRoles![step.subject!]!,
+        ...(spec.tags || sa.tags ? { tags: { ...spec.tags, ...sa.tags } } : {}),
+        ...(sa.targetRoleArn ? { targetRoleArn: sa.targetRoleArn } : {}), ...(sa.disableSessionTags ? { disableSessionTags: true } : {}),
       }));
-      update(step.id, { detail: `association ${associated.associationId}` });
+      update(step.id, { detail: `association ${associated.associationId}${associated.externalId ? ` (external ID ${associated.externalId} for ${sa.targetRoleArn}'s trust policy)` : ''}` });
     },
     // Merges with the core add-ons' step for eks-pod-identity-agent once they land (issue 15, item 5).
     'pod-identity-agent': async (step) => {

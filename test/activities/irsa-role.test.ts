@@ -119,3 +119,36 @@ test('deleteRole removes the role with its inline policy', async () => {
   assert.equal(recreated.role.made, true);
   assert.deepEqual(JSON.parse((await api.getRolePolicy(role.ref.name, 'aws-load-balancer-controller'))!), policies['aws-load-balancer-controller']);
 });
+
+// Permissions boundaries (issue 17: eksctl's iam.serviceAccounts[].permissionsBoundary,
+// serviceRolePermissionsBoundary, fargatePodExecutionRolePermissionsBoundary), on moto's IAM:
+// CreateRole with PermissionsBoundary, and PutRolePermissionsBoundary on a role of this environment's.
+test('a role is made with its permissions boundary, and an own role with another boundary gets the spec\'s', async () => {
+  const iam = new IAMClient(bed.aws.clientConfig);
+  const { ensureRole, ensureIrsaRole, ensureOidcProvider } = activities();
+  const boundaryOf = async (name: string) => (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.PermissionsBoundary?.PermissionsBoundaryArn;
+  const [first, second] = await Promise.all(['boundary-a', 'boundary-b'].map(async (name) => (await iam.send(new CreatePolicyCommand({
+    PolicyName: name, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+  }))).Policy!.Arn!));
+  const input = {
+    owner, region, name: 'demo-cluster-bounded', description: 'EKS control plane of demo', managedPolicyArns: [],
+    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+  };
+  await ensureRole({ ...input, permissionsBoundary: first });
+  assert.equal(await boundaryOf(input.name), first);
+  await ensureRole({ ...input, owner: { ...owner, runId: 'run-2' }, permissionsBoundary: second });
+  assert.equal(await boundaryOf(input.name), second, 'adopted and given the spec\'s boundary');
+  await ensureRole({ ...input, owner: { ...owner, runId: 'run-3' } });
+  assert.equal(await boundaryOf(input.name), second, 'a spec with no boundary takes none away');
+  await ensureRole({ ...input, name: 'demo-unbounded' });
+  assert.equal(await boundaryOf('demo-unbounded'), undefined, 'no boundary asked, none set');
+
+  const provider = await ensureOidcProvider({ owner, region, issuerUrl });
+  const irsa = await ensureIrsaRole({
+    owner, region, environment: 'demo', namespace: 'shop', serviceAccount: 'reader', oidcProviderArn: provider.arn, issuerUrl,
+    managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'], permissionsBoundary: first,
+  });
+  assert.equal(await boundaryOf(irsa.ref.name), first);
+  const api = activities().api;
+  assert.equal((await api.getRole(irsa.ref.name))?.permissionsBoundary, first, 'GetRole reads it back');
+});

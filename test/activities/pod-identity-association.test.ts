@@ -52,3 +52,20 @@ test('someone else\'s association for the ServiceAccount is refused by its ID, a
   assert.deepEqual(await activities.deletePodIdentityAssociation({ environmentId: owner.environmentId, cluster: 'demo', namespace: 'shop', serviceAccount: 'cache' }), { outcome: 'not-ours' });
   assert.deepEqual((await sim.apis.eks.listPodIdentityAssociations('demo')).map((a) => a.associationId), [theirs.associationId]);
 });
+
+// CreatePodIdentityAssociation's targetRoleArn and disableSessionTags (EKS API reference): the
+// association answers them, with an externalId for the target role's trust policy.
+test('a chained association carries its target role, an external ID and disableSessionTags; a plain one neither', async () => {
+  const { sim, roleArn, activities } = await bed();
+  const targetRoleArn = 'arn:aws:iam::444455556666:role/role-b';
+  const chained = await activities.ensurePodIdentityAssociation({ owner, region, cluster: 'demo', namespace: 'shop', serviceAccount: 'cross', roleArn, targetRoleArn, disableSessionTags: true });
+  assert.match(chained.externalId ?? '', /^[0-9a-f-]{36}$/);
+  const described = await sim.apis.eks.describePodIdentityAssociation('demo', chained.associationId);
+  assert.deepEqual({ target: described?.targetRoleArn, externalId: described?.externalId, disable: described?.disableSessionTags, role: described?.roleArn },
+    { target: targetRoleArn, externalId: chained.externalId, disable: true, role: roleArn });
+  const plain = await activities.ensurePodIdentityAssociation({ owner, region, cluster: 'demo', namespace: 'shop', serviceAccount: 'plain', roleArn });
+  const plainDescribed = await sim.apis.eks.describePodIdentityAssociation('demo', plain.associationId);
+  assert.deepEqual([plain.externalId, plainDescribed?.targetRoleArn, plainDescribed?.externalId, plainDescribed?.disableSessionTags], [undefined, undefined, undefined, undefined]);
+  const adopted = await activities.ensurePodIdentityAssociation({ owner: { ...owner, runId: 'run-2' }, region, cluster: 'demo', namespace: 'shop', serviceAccount: 'cross', roleArn, targetRoleArn });
+  assert.equal(adopted.externalId, chained.externalId, 'a later run adopting it reads the same external ID');
+});

@@ -122,3 +122,62 @@ test('a failure right after the pod identity association is made rolls back the 
   assert.deepEqual({ clusters: left.clusters, roles: rolesOf('wi-fails') }, { clusters: [], roles: [] });
   assert.equal(bed.cloud.kube.cluster('wi-fails'), undefined);
 });
+
+// Issue 17 (eksctl parity: examples 13, 17 and 39): a role of the user's own (roleArn) used as it
+// is, labels on the ServiceAccount, permission boundaries on every role eksflow makes for these,
+// and Pod Identity's cross-account target role and disableSessionTags.
+test('roleArn, labels, permission boundaries and a chained association: provisioned, and teardown leaves the user\'s roles as they were', async () => {
+  const { iam, eks } = bed.cloud.aws;
+  const boundary = 'arn:aws:iam::123456789012:policy/team-boundary';
+  iam.addManagedPolicy(boundary);
+  const irsaTrust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  const userIrsaRole = await iam.createRole({ name: 'users-app-role', trustPolicy: irsaTrust, description: 'the user\'s', tags: { team: 'a' } });
+  await iam.attachPolicy('users-app-role', 'arn:aws:iam::aws:policy/ReadOnlyAccess');
+  const userPodRole = await iam.createRole({ name: 'users-pod-role', trustPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] }), description: 'the user\'s', tags: {} });
+  const targetRoleArn = 'arn:aws:iam::444455556666:role/role-b';
+  const own = { namespace: 'shop', name: 'own', identity: 'irsa', roleArn: userIrsaRole.arn, labels: { 'aws-usage': 'application', 'app.kubernetes.io/managed-by': 'someone-else' } };
+  const chained = { namespace: 'shop', name: 'chained', identity: 'pod-identity', roleArn: userPodRole.arn, targetRoleArn, disableSessionTags: true, tags: { team: 'b' } };
+  const bounded = { namespace: 'shop', name: 'bounded', identity: 'irsa', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'], permissionsBoundary: boundary, tags: { team: 'c' } };
+  const parsed = parseEnvironmentSpec({
+    name: 'wib', region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } },
+    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
+    fargateProfiles: [{ name: 'batch', selectors: [{ namespace: 'batch' }] }],
+    permissionsBoundaries: { clusterRole: boundary, fargateRole: boundary },
+    serviceAccounts: [own, chained, bounded],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const handle = await start(parsed.spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs: 240_000, intervalMs: 200 });
+  assert.deepEqual(ready.steps.map((s) => s.id).filter((id) => id.startsWith('iam:workload-role/')), [workloadStepIds.role(bounded)], 'a role step only for the role eksflow makes');
+
+  // IAM: boundaries on the cluster, Fargate and workload roles; no role made for the user's.
+  assert.deepEqual(rolesOf('wib').sort(), ['wib-cluster', 'wib-fargate', 'wib-node', 'wib-shop-bounded']);
+  for (const name of ['wib-cluster', 'wib-fargate', 'wib-shop-bounded']) assert.equal((await iam.getRole(name))?.permissionsBoundary, boundary, name);
+  assert.equal((await iam.getRole('wib-node'))?.permissionsBoundary, undefined, 'the node role is not bounded by these');
+  assert.equal((await iam.getRole('wib-shop-bounded'))?.tags.team, 'c');
+
+  // Kubernetes: the user's role in the annotation; the spec's labels, eksflow's own winning.
+  const core = (await bed.cloud.deps.kube.forCluster('wib')).makeApiClient(CoreV1Api);
+  const ownAccount = await core.readNamespacedServiceAccount({ name: 'own', namespace: 'shop' });
+  assert.equal(ownAccount.metadata?.annotations?.[roleArnAnnotation], userIrsaRole.arn);
+  assert.equal(ownAccount.metadata?.labels?.['aws-usage'], 'application');
+  assert.equal(ownAccount.metadata?.labels?.['app.kubernetes.io/managed-by'], 'eksflow');
+
+  // EKS: the chained association with the user's role, the target role, no session tags, its tags.
+  const [summary] = await eks.listPodIdentityAssociations('wib', { namespace: 'shop', serviceAccount: 'chained' });
+  const association = (await eks.describePodIdentityAssociation('wib', summary!.associationId))!;
+  assert.deepEqual({ role: association.roleArn, target: association.targetRoleArn, noTags: association.disableSessionTags, team: association.tags.team, hasExternalId: typeof association.externalId },
+    { role: userPodRole.arn, target: targetRoleArn, noTags: true, team: 'b', hasExternalId: 'string' });
+
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  assert.deepEqual(rolesOf('wib'), []);
+  assert.ok(await iam.getRole('users-app-role'), 'the user\'s IRSA role is left');
+  assert.ok(await iam.getRole('users-pod-role'), 'the user\'s Pod Identity role is left');
+  assert.deepEqual(await iam.attachedPolicies('users-app-role'), ['arn:aws:iam::aws:policy/ReadOnlyAccess'], 'and untouched');
+  assert.equal((await iam.getRole('users-app-role'))?.permissionsBoundary, undefined);
+});

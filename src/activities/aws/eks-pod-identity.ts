@@ -15,6 +15,12 @@ export interface PodIdentityAssociation {
   associationId: string;
   associationArn: string;
   tags: Record<string, string>;
+  /** The role EKS has `roleArn` assume for the pods (role chaining), when there is one. */
+  targetRoleArn?: string;
+  /** Set with targetRoleArn: the target role's trust policy names it as sts:ExternalId. */
+  externalId?: string;
+  /** True when EKS adds no session tags on assuming the role. */
+  disableSessionTags?: boolean;
 }
 
 export interface CreatePodIdentityAssociationInput {
@@ -24,6 +30,10 @@ export interface CreatePodIdentityAssociationInput {
   roleArn: string;
   tags: Record<string, string>;
   clientRequestToken: string;
+  /** @default none */
+  targetRoleArn?: string;
+  /** @default false */
+  disableSessionTags?: boolean;
 }
 
 /** ListPodIdentityAssociations' summaries: no role, no tags (DescribePodIdentityAssociation has them). */
@@ -47,6 +57,8 @@ export interface PodIdentityApi {
 export const toPodIdentityAssociation = (a: SdkAssociation): PodIdentityAssociation => ({
   cluster: a.clusterName!, namespace: a.namespace!, serviceAccount: a.serviceAccount!, roleArn: a.roleArn!,
   associationId: a.associationId!, associationArn: a.associationArn!, tags: a.tags ?? {},
+  ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}), ...(a.externalId ? { externalId: a.externalId } : {}),
+  ...(a.disableSessionTags ? { disableSessionTags: true } : {}),
 });
 
 /** The SDK-backed calls; `CreatePodIdentityAssociation` waits out a role still propagating (aws-fault-catalog 5). */
@@ -56,6 +68,7 @@ export function podIdentityCalls(client: EKSClient, notYet: NotYetByCall): PodId
       const created = await aws(`CreatePodIdentityAssociation ${input.cluster}/${input.namespace}/${input.serviceAccount}`, () => client.send(new CreatePodIdentityAssociationCommand({
         clusterName: input.cluster, namespace: input.namespace, serviceAccount: input.serviceAccount, roleArn: input.roleArn,
         tags: input.tags, clientRequestToken: input.clientRequestToken,
+        ...(input.targetRoleArn ? { targetRoleArn: input.targetRoleArn } : {}), ...(input.disableSessionTags ? { disableSessionTags: true } : {}),
       })), notYet.CreatePodIdentityAssociation);
       return toPodIdentityAssociation(created.association!);
     },

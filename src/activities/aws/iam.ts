@@ -1,7 +1,7 @@
 import {
   AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreateRoleCommand, DeleteOpenIDConnectProviderCommand, DeleteRoleCommand,
   DeleteRolePolicyCommand, DetachRolePolicyCommand, GetOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand,
-  ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, type IAMClient, type Tag,
+  ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand, type IAMClient, type Tag,
 } from '@aws-sdk/client-iam';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, type Patience } from './not-yet';
@@ -11,6 +11,8 @@ export interface Role {
   name: string;
   arn: string;
   tags: Record<string, string>;
+  /** The role's permissions boundary (a policy ARN), when it has one. */
+  permissionsBoundary?: string;
 }
 
 export interface OidcProvider {
@@ -23,7 +25,9 @@ export interface OidcProvider {
 /** The IAM calls eksflow makes, and nothing else: a simulated cloud implements the same. */
 export interface IamApi {
   getRole(name: string): Promise<Role | undefined>;
-  createRole(input: { name: string; trustPolicy: string; description: string; tags: Record<string, string> }): Promise<Role>;
+  createRole(input: { name: string; trustPolicy: string; description: string; tags: Record<string, string>; permissionsBoundary?: string }): Promise<Role>;
+  /** Sets (or replaces) the role's permissions boundary. */
+  putRolePermissionsBoundary(role: string, policyArn: string): Promise<void>;
   listRoles(pathPrefix?: string): Promise<Role[]>;
   attachedPolicies(role: string): Promise<string[]>;
   attachPolicy(role: string, policyArn: string): Promise<void>;
@@ -51,13 +55,18 @@ export function iamApi(client: IAMClient, patience: Patience = defaultPatience):
       if (!found?.Role) return undefined;
       // GetRole returns tags on AWS; moto omits them, so ask ListRoleTags when they are missing.
       const tags = found.Role.Tags ? fromTagList(found.Role.Tags) : await roleTags(name);
-      return { name, arn: found.Role.Arn!, tags };
+      const boundary = found.Role.PermissionsBoundary?.PermissionsBoundaryArn;
+      return { name, arn: found.Role.Arn!, tags, ...(boundary ? { permissionsBoundary: boundary } : {}) };
     },
-    async createRole({ name, trustPolicy, description, tags }) {
+    async createRole({ name, trustPolicy, description, tags, permissionsBoundary }) {
       const created = await aws(`CreateRole ${name}`, () => client.send(new CreateRoleCommand({
         RoleName: name, AssumeRolePolicyDocument: trustPolicy, Description: description, Tags: toTagList(tags),
+        ...(permissionsBoundary ? { PermissionsBoundary: permissionsBoundary } : {}),
       })), notYet.CreateRole);
-      return { name, arn: created.Role!.Arn!, tags };
+      return { name, arn: created.Role!.Arn!, tags, ...(permissionsBoundary ? { permissionsBoundary } : {}) };
+    },
+    async putRolePermissionsBoundary(role, policyArn) {
+      await aws(`PutRolePermissionsBoundary ${role}`, () => client.send(new PutRolePermissionsBoundaryCommand({ RoleName: role, PermissionsBoundary: policyArn })));
     },
     async listRoles(pathPrefix) {
       const roles = await allPages(async (marker) => {

@@ -19,7 +19,11 @@ interface AssociationRecord extends PodIdentityAssociation {
  * ResourceNotFoundException for an unknown cluster or association, IDs as `a-` and 17
  * characters, and every association gone with its cluster. The exact wording of the
  * ResourceInUseException and not-found messages is not in the catalog: they say what AWS says,
- * not necessarily how.
+ * not necessarily how. Cross-account role chaining as the API reference has it
+ * (CreatePodIdentityAssociation targetRoleArn, disableSessionTags; PodIdentityAssociation
+ * externalId): the target role is kept and answered with an `externalId` (a UUID here) for the
+ * target role's trust policy; EKS checks the target role only when pods assume it, so the sim
+ * takes any. disableSessionTags is kept and answered when true (as the SDK-backed adapter reads it: false and absent alike).
  */
 export class PodIdentityState {
   // Per cluster record: a cluster deleted and made again starts with none, as on EKS.
@@ -59,6 +63,8 @@ export class PodIdentityState {
       cluster: input.cluster, namespace: input.namespace, serviceAccount: input.serviceAccount, roleArn: input.roleArn, associationId,
       associationArn: `arn:aws:eks:${this.context.region}:${this.context.accountId}:podidentityassociation/${input.cluster}/${associationId}`,
       tags: { ...input.tags }, token: input.clientRequestToken,
+      ...(input.disableSessionTags ? { disableSessionTags: true } : {}),
+      ...(input.targetRoleArn ? { targetRoleArn: input.targetRoleArn, externalId: this.context.ids.uuid() } : {}),
     };
     associations.set(associationId, association);
     return view(association);

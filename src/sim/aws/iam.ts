@@ -18,6 +18,7 @@ interface RoleRecord {
   tags: Record<string, string>;
   attached: Set<string>;
   inline: Map<string, string>;
+  permissionsBoundary?: string;
   /** Simulated time from which EKS can assume the role (aws-fault-catalog 1-3); unset: at once. */
   settlesAt?: number;
   /** Simulated time from which EKS sees the policies last attached (aws-fault-catalog 1). */
@@ -88,7 +89,19 @@ export class SimulatedIam implements IamApi {
     return role;
   }
 
-  private view = (role: RoleRecord): Role => ({ name: role.name, arn: role.arn, tags: { ...role.tags } });
+  private view = (role: RoleRecord): Role => ({
+    name: role.name, arn: role.arn, tags: { ...role.tags }, ...(role.permissionsBoundary ? { permissionsBoundary: role.permissionsBoundary } : {}),
+  });
+
+  /**
+   * A permissions boundary must be a managed policy that exists: IAM answers NoSuchEntity
+   * otherwise (CreateRole and PutRolePermissionsBoundary, IAM API reference: "NoSuchEntity",
+   * the same words as AttachRolePolicy's).
+   */
+  private boundary(policyArn: string): string {
+    if (!managedPolicies.has(policyArn) && !this.extraPolicies.has(policyArn)) throw iamError.noSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
+    return policyArn;
+  }
 
   // --- what the simulated cloud's other services and tests ask of IAM directly
 
@@ -156,19 +169,27 @@ export class SimulatedIam implements IamApi {
     return this.call('getRole', name, (request) => awsOrUndefined(`GetRole ${name}`, () => request('GetRole', () => this.view(this.role(name)))));
   }
 
-  createRole({ name, trustPolicy, description, tags }: { name: string; trustPolicy: string; description: string; tags: Record<string, string> }) {
+  createRole({ name, trustPolicy, description, tags, permissionsBoundary }: { name: string; trustPolicy: string; description: string; tags: Record<string, string>; permissionsBoundary?: string }) {
     return this.call('createRole', name, (request) => aws(`CreateRole ${name}`, () => request('CreateRole', () => {
       if (this.roles.has(name)) throw iamError.entityAlreadyExists(`Role with name ${name} already exists.`);
       if (!parsesAsJson(trustPolicy)) throw iamError.malformedPolicy('This policy contains invalid Json');
       this.checkPrincipals(trustPolicy);
+      if (permissionsBoundary) this.boundary(permissionsBoundary);
       const settlesAt = this.propagatedAt(name);
       const role: RoleRecord = {
         name, arn: `arn:aws:iam::${this.context.accountId}:role/${name}`, path: '/', trustPolicy, description, tags: { ...tags }, attached: new Set(), inline: new Map(),
-        ...(settlesAt !== undefined ? { settlesAt } : {}),
+        ...(settlesAt !== undefined ? { settlesAt } : {}), ...(permissionsBoundary ? { permissionsBoundary } : {}),
       };
       this.roles.set(name, role);
       return this.view(role);
     }), this.context.notYet.CreateRole));
+  }
+
+  putRolePermissionsBoundary(role: string, policyArn: string) {
+    return this.call('putRolePermissionsBoundary', role, (request) => aws(`PutRolePermissionsBoundary ${role}`, () => request('PutRolePermissionsBoundary', () => {
+      const record = this.role(role);
+      record.permissionsBoundary = this.boundary(policyArn);
+    })));
   }
 
   listRoles(pathPrefix?: string) {
