@@ -48,7 +48,7 @@ export function createAccessEntryActivities(eks: EksApi) {
     if (!existing) {
       try {
         existing = await eks.createAccessEntry({
-          cluster, principalArn: entry.principalArn, type: entry.type, kubernetesGroups: entry.kubernetesGroups ?? [], tags: ownershipTags(owner, input.tags),
+          cluster, principalArn: entry.principalArn, type: entry.type, kubernetesGroups: entry.kubernetesGroups ?? [], ...(entry.username ? { username: entry.username } : {}), tags: ownershipTags(owner, input.tags),
           clientRequestToken: clientRequestToken(owner.runId, `access-${cluster}-${entry.principalArn}`),
         });
       } catch (error) {

@@ -19,7 +19,7 @@ export function createFargateActivities(eks: EksApi) {
     }
     const created = await eks.createFargateProfile({
       cluster, name: profile.name, podExecutionRoleArn: input.podExecutionRoleArn, subnetIds: input.subnetIds,
-      selectors: profile.selectors, tags: ownershipTags(owner, input.tags),
+      selectors: profile.selectors, tags: ownershipTags(owner, { ...profile.tags, ...input.tags }),
       clientRequestToken: clientRequestToken(owner.runId, `fp-${cluster}-${profile.name}`),
     });
     return { ref: ref(created.arn), made: true, status: created.status };

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse } from 'yaml';
 import type { Payload } from './api-client';
+import { completeClusterConfig, type LocalOptions } from './cluster-config-local';
 import { CliError, exitCodes } from './exit-codes';
 
 /**
@@ -10,7 +11,7 @@ import { CliError, exitCodes } from './exit-codes';
  * problems come back at ClusterConfig paths), or an EnvironmentSpec written in YAML, sent as
  * JSON. `-` reads standard input, told apart the same way as YAML (JSON is YAML too).
  */
-export async function specPayload(file: string): Promise<Payload> {
+export async function specPayload(file: string, local: LocalOptions = {}): Promise<Payload> {
   const kind = file === '-' ? '.yaml' : extname(file).toLowerCase();
   if (!['.json', '.yaml', '.yml'].includes(kind)) {
     throw new CliError(`${file}: name the spec file .json (an EnvironmentSpec) or .yaml/.yml (an EnvironmentSpec or an eksctl ClusterConfig)`, exitCodes.refused);
@@ -30,7 +31,9 @@ export async function specPayload(file: string): Promise<Payload> {
   } catch (error) {
     throw new CliError(`${file} is not valid YAML: ${(error as Error).message}`, exitCodes.refused);
   }
-  if (isClusterConfig(document)) return { contentType: 'application/yaml', text };
+  // Keys named by path are read here, on the user's machine: the API never reads paths.
+  if (isClusterConfig(document)) return { contentType: 'application/yaml', text: (await completeClusterConfig(text, local)).text };
+  if (local.kubernetesVersion !== undefined) throw new CliError('--kubernetes-version is for an eksctl ClusterConfig; in an EnvironmentSpec, set kubernetesVersion', exitCodes.refused);
   return { contentType: 'application/json', text: JSON.stringify(document) };
 }
 

@@ -10,13 +10,11 @@ import type { Readers } from './eksctl-cluster-config';
 const entry = '/accessConfig/accessEntries/*';
 export const accessConfigPaths = [
   '/accessConfig/authenticationMode', '/accessConfig/bootstrapClusterCreatorAdminPermissions',
-  `${entry}/principalARN`, `${entry}/type`, `${entry}/kubernetesGroups`,
+  `${entry}/principalARN`, `${entry}/type`, `${entry}/kubernetesGroups`, `${entry}/username`,
   `${entry}/accessPolicies/*/policyARN`, `${entry}/accessPolicies/*/accessScope/type`, `${entry}/accessPolicies/*/accessScope/namespaces`,
 ];
 
-export const accessConfigRefusals: Record<string, string> = {
-  [`${entry}/username`]: 'a custom Kubernetes username is not supported: EKS derives one from the principal; bind RBAC to its kubernetesGroups instead',
-};
+export const accessConfigRefusals: Record<string, string> = {};
 
 export function translateAccessConfig(config: Record<string, unknown>, { put, fail, mapping, list, flag }: Readers): void {
   const access = mapping(config.accessConfig, '/accessConfig');
@@ -41,6 +39,7 @@ export function translateAccessConfig(config: Record<string, unknown>, { put, fa
     put(`${to}/principalArn`, given.principalARN, `${at}/principalARN`);
     put(`${to}/type`, given.type, `${at}/type`);
     put(`${to}/kubernetesGroups`, given.kubernetesGroups, `${at}/kubernetesGroups`);
+    put(`${to}/username`, given.username, `${at}/username`);
     put(`${to}/accessPolicies`, [], `${at}/accessPolicies`);
     (list(given.accessPolicies, `${at}/accessPolicies`) ?? []).forEach((policy, j) => {
       const pat = `${at}/accessPolicies/${j}`;

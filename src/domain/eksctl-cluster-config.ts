@@ -1,8 +1,11 @@
 import { isScalar, parseAllDocuments } from 'yaml';
 import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
 import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
-import { controlPlaneLogTypes, parseEnvironmentSpec, type ParseResult, type SpecError } from './environment-spec';
+import { controlPlaneLogTypes, parseEnvironmentSpec, supportedKubernetesVersions, type ParseResult, type SpecError } from './environment-spec';
 import { translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
+import { nodeGroupPaths, nodeGroupRefusals, quote, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
+import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
+import { eksctlFieldNames, nearest } from './eksctl-fields';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -19,72 +22,84 @@ const supportedPaths = [
   '/metadata/name', '/metadata/region', '/metadata/version', '/metadata/tags',
   '/availabilityZones',
   '/iam/withOIDC',
-  '/vpc/cidr', '/vpc/nat/gateway', '/vpc/securityGroup', '/vpc/subnets/private/*/id', '/vpc/subnets/public/*/id',
-  ...['name', 'instanceType', 'instanceTypes', 'spot', 'minSize', 'desiredCapacity', 'maxSize', 'volumeSize',
-    'labels', 'taints/*/key', 'taints/*/value', 'taints/*/effect', 'ssh/allow', 'ssh/publicKey', 'amiFamily',
-  ].map((field) => `/managedNodeGroups/*/${field}`),
-  '/fargateProfiles/*/name', '/fargateProfiles/*/selectors/*/namespace', '/fargateProfiles/*/selectors/*/labels',
+  '/vpc/id', '/vpc/cidr', '/vpc/nat/gateway', '/vpc/securityGroup',
+  ...['private', 'public'].flatMap((kind) => ['id', 'cidr', 'az'].map((field) => `/vpc/subnets/${kind}/*/${field}`)),
+  ...nodeGroupPaths,
+  '/fargateProfiles/*/name', '/fargateProfiles/*/selectors/*/namespace', '/fargateProfiles/*/selectors/*/labels', '/fargateProfiles/*/tags',
   '/cloudWatch/clusterLogging/enableTypes',
   '/addons/*/name',
   ...accessConfigPaths,
   // Read for the core add-ons (translateAddons refuses them, by path, for the others).
   ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
   ...workloadIdentitySupportedPaths,
+  ...clusterSettingPaths,
 ];
 
-const notSupported = 'is not supported by eksflow';
-const placement = 'per-group placement is not supported: node groups and Fargate profiles use the environment\'s network';
+const notBuilt = (what: string) => `${what} is not offered by eksflow yet; remove it`;
 
-// Why well-known eksctl settings are refused. A `*` entry refuses each key of that mapping, so
-// the path names the exact setting.
+// Why eksctl settings eksflow does not build are refused, each with the way out. A `*` entry
+// refuses each key of that mapping, so the path names the exact setting.
 const refusals: Record<string, string> = {
   '/addons/*/attachPolicy': 'inline policies for an add-on\'s role are not supported: give managed policies in attachPolicyARNs',
-  '/addons/*/podIdentityAssociations': 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
-  '/addons/*/useDefaultPodIdentityAssociations': 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
-  '/addonsConfig': 'eksflow decides add-on defaults itself; remove addonsConfig',
-  '/nodeGroups': 'self-managed node groups are not supported; use managedNodeGroups',
-  '/autoModeConfig': 'EKS Auto Mode is not supported by eksflow; use managedNodeGroups',
-  '/karpenter': 'Karpenter is not supported by eksflow yet; an EnvironmentSpec can ask for the cluster-autoscaler add-on instead',
-  '/gitops': 'GitOps (Flux) bootstrapping is not supported by eksflow',
+  '/addons/*/podIdentityAssociations': 'pod identity associations for add-ons are not offered yet: bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
+  '/addons/*/useDefaultPodIdentityAssociations': 'pod identity associations for add-ons are not offered yet: bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
+  '/addonsConfig': 'eksflow decides add-on defaults itself (it installs the core add-ons it lists in eksAddons); remove addonsConfig',
+  '/gitops': 'GitOps bootstrapping (Flux) needs your git provider\'s credentials, which eksflow does not hold; bootstrap Flux after the environment is ready (flux bootstrap github …), and remove gitops',
   ...workloadIdentityRefusals,
-  '/iam/serviceRoleARN': 'eksflow makes the cluster IAM role (<name>-cluster) itself',
-  '/secretsEncryption': 'envelope encryption of secrets with your own KMS key is not supported by eksflow',
-  '/privateCluster': 'fully private clusters are not supported by eksflow',
-  '/vpc/id': 'an existing VPC is given by its subnets (vpc.subnets); remove vpc.id',
-  '/vpc/clusterEndpoints': 'API endpoint access is not configurable in eksflow',
-  '/vpc/publicAccessCIDRs': 'API endpoint access is not configurable in eksflow',
-  '/managedNodeGroups/*/iam/*': 'eksflow makes one node IAM role (<name>-node) for every node group; custom roles and policies are not supported',
-  '/managedNodeGroups/*/ssh/publicKeyPath': 'eksflow needs the key inline: give it in ssh.publicKey',
-  '/managedNodeGroups/*/ssh/publicKeyName': 'EC2 key pairs are not supported: give the key inline in ssh.publicKey',
-  '/managedNodeGroups/*/ami': 'custom AMIs are not supported; choose amiFamily AmazonLinux2023 or Bottlerocket',
-  '/managedNodeGroups/*/launchTemplate': 'launch templates are not supported by eksflow',
-  '/managedNodeGroups/*/instanceSelector': 'instance selectors are not supported; list instanceTypes',
-  '/managedNodeGroups/*/availabilityZones': placement,
-  '/managedNodeGroups/*/subnets': placement,
-  '/fargateProfiles/*/subnets': placement,
-  '/fargateProfiles/*/podExecutionRoleARN': 'eksflow makes the Fargate pod execution role (<name>-fargate) itself',
+  '/iam/serviceRoleARN': 'eksflow makes the cluster IAM role (<name>-cluster) itself, so its trust and ownership are known; remove serviceRoleARN',
+  '/iam/serviceRolePermissionsBoundary': notBuilt('a permissions boundary on the cluster role'),
+  '/iam/fargatePodExecutionRoleARN': 'eksflow makes the Fargate pod execution role (<name>-fargate) itself; remove fargatePodExecutionRoleARN',
+  '/iam/fargatePodExecutionRolePermissionsBoundary': notBuilt('a permissions boundary on the Fargate pod execution role'),
+  '/iam/vpcResourceControllerPolicy': 'eksflow always attaches AmazonEKSVPCResourceController to the cluster role; remove vpcResourceControllerPolicy',
+  '/privateCluster': 'fully private clusters (no outbound internet, VPC endpoints for every AWS API) are not offered yet; use vpc.clusterEndpoints with privateAccess and nodes with privateNetworking',
+  '/outpost': 'AWS Outposts (EKS local clusters) are not supported: eksflow builds clusters in AWS Regions',
+  '/localZones': notBuilt('subnets in Local Zones'),
+  '/remoteNetworkConfig': notBuilt('EKS Hybrid Nodes (remoteNetworkConfig)'),
+  '/capabilities': notBuilt('EKS capabilities (managed ACK, kro, Argo CD)'),
+  '/vpc/sharedNodeSecurityGroup': 'eksflow uses the cluster security group EKS makes for nodes; remove sharedNodeSecurityGroup',
+  '/vpc/manageSharedNodeSecurityGroupRules': 'eksflow uses the cluster security group EKS makes for nodes; remove manageSharedNodeSecurityGroupRules',
+  '/vpc/extraCIDRs': notBuilt('secondary VPC CIDR blocks'),
+  '/vpc/extraIPv6CIDRs': notBuilt('secondary VPC IPv6 CIDR blocks'),
+  '/vpc/ipv6Cidr': 'an IPv6 block of your own (BYOIP) is not offered: autoAllocateIPv6 gives the VPC an Amazon-provided block',
+  '/vpc/ipv6Pool': 'an IPv6 block of your own (BYOIP) is not offered: autoAllocateIPv6 gives the VPC an Amazon-provided block',
+  '/vpc/subnets/private/*/cidrBlock': 'eksctl names it cidr; give id (and cidr as a check)',
+  '/fargateProfiles/*/subnets': 'Fargate profiles use the environment\'s private subnets; remove subnets',
+  '/fargateProfiles/*/podExecutionRoleARN': 'eksflow makes the Fargate pod execution role (<name>-fargate) itself; remove podExecutionRoleARN',
+  '/fargateProfiles/*/status': 'is status eksctl reports, not a setting; remove it',
+  '/metadata/annotations': 'annotations configure eksctl itself; eksflow has no use for them: remove them',
+  '/metadata/accountID': 'eksflow uses the account of the credentials it runs with; remove accountID',
+  '/status': 'is status eksctl writes, not a setting; remove it',
+  ...nodeGroupRefusals,
   ...accessConfigRefusals,
+  ...clusterSettingRefusals,
 };
 
-// What eksctl fills in when a managed node group leaves it out.
-const eksctlDefaults = { instanceType: 'm5.large', nodes: 2, volumeSize: 80, amiFamily: 'AmazonLinux2023' };
-
 const natGateways = new Map([['Single', 'single'], ['HighlyAvailable', 'perAz'], ['Disable', 'none']]);
-const taintEffects = new Map([['NoSchedule', 'NO_SCHEDULE'], ['NoExecute', 'NO_EXECUTE'], ['PreferNoSchedule', 'PREFER_NO_SCHEDULE']]);
-// Graviton families put a `g` right after the generation digit: m7g, c6gn, t4g, x2gd; a1 predates that.
-const graviton = /^(a1|[a-z]+[0-9]+g[a-z]*)\./;
+// eksctl's VPC when the ClusterConfig leaves it out (pkg/apis/eksctl.io/v1alpha5/vpc.go DefaultCIDR;
+// pkg/az: three zones where the region has them).
+export const eksctlVpcDefaults = { cidr: '192.168.0.0/16', zones: 3 };
+// Regions with fewer than three zones a new account may use (eksctl pkg/az: it then takes two).
+const twoZoneRegions: ReadonlySet<string> = new Set(['us-west-1', 'ca-west-1', 'ap-northeast-3']);
 
 /**
  * Translates a ClusterConfig, given as YAML text or as an already-parsed object, and validates
  * the result as any EnvironmentSpec is. Every problem is reported at its ClusterConfig path.
  */
-export function translateClusterConfig(input: unknown): ParseResult {
+export interface TranslateOptions {
+  /**
+   * The Kubernetes version to build instead of metadata.version: the way out for a config
+   * written for a version EKS no longer supports (`eksflow plan -f cluster.yaml --kubernetes-version 1.33`).
+   */
+  kubernetesVersion?: string;
+}
+
+export function translateClusterConfig(input: unknown, options: TranslateOptions = {}): ParseResult {
   const read = typeof input === 'string' ? readYaml(input) : { config: input };
   if ('errors' in read) return { ok: false, errors: read.errors };
   const { config } = read;
   if (!isFields(config)) return { ok: false, errors: [{ path: '', message: 'a ClusterConfig must be a mapping (an object)' }] };
 
-  const { spec, origins, errors: translationErrors } = translate(config);
+  const { spec, origins, errors: translationErrors } = translate(config, options);
   const refused = [...headerErrors(config), ...unsupportedFields(config, fieldTree, ''), ...translationErrors];
   const result = parseEnvironmentSpec(spec);
   if (result.ok && refused.length === 0) return result;
@@ -101,12 +116,16 @@ export function translateClusterConfig(input: unknown): ParseResult {
 
 function readYaml(text: string): { config: unknown } | { errors: SpecError[] } {
   const refuse = (message: string) => ({ errors: [{ path: '', message }] });
-  const documents = parseAllDocuments(text);
+  // YAML 1.1 merge keys (<<: *defaults) are common in hand-written configs, and eksctl's YAML library reads them.
+  const parsed = parseAllDocuments(text, { merge: true });
+  const documents = Array.isArray(parsed) ? parsed : [parsed];
   const problems = documents.flatMap((document) => document.errors);
   // The YAML library's messages end with a quoted excerpt; its first line has the reason and position.
   if (problems.length > 0) return { errors: problems.map((problem) => ({ path: '', message: `not valid YAML: ${problem.message.split('\n')[0]?.replace(/:$/, '')}` })) };
-  const document = documents[0];
-  if (!document || documents.length !== 1) return refuse(`expected one YAML document holding a ClusterConfig, found ${documents.length}`);
+  // A document with nothing in it (a trailing `---`, or comments only) holds no config.
+  const held = documents.filter((document) => document.contents !== null && !(isScalar(document.contents) && document.contents.value === null));
+  const document = held[0];
+  if (!document || held.length !== 1) return refuse(`expected one YAML document holding a ClusterConfig, found ${held.length}`);
   let config: unknown;
   try {
     config = document.toJS();
@@ -148,26 +167,43 @@ function buildFieldTree(): FieldNode {
 const fieldTree = buildFieldTree();
 const hasSupported = (node: FieldNode): boolean => node.supported === true || [...node.children.values()].some(hasSupported);
 
-function unsupportedFields(value: unknown, node: FieldNode, path: string): SpecError[] {
+function unsupportedFields(value: unknown, node: FieldNode, path: string, pattern = ''): SpecError[] {
   if (node.supported) return [];
   if (node.refusal !== undefined) return [{ path, message: node.refusal }];
   const any = node.children.get('*');
   const isList = Array.isArray(value);
   if (typeof value !== 'object' || value === null || (isList && !any)) {
     // The translation reports a wrong shape where it reads; elsewhere a stray value is refused here.
-    return value === null || value === undefined || hasSupported(node) ? [] : [{ path, message: any?.refusal ?? notSupported }];
+    return value === null || value === undefined || hasSupported(node) ? [] : [{ path, message: any?.refusal ?? unknownField(path, pattern) }];
   }
   const entries = isList ? value.map((item, i) => [String(i), item] as const) : Object.entries(value);
   return entries.flatMap(([key, child]) => {
-    const childNode = (isList ? undefined : node.children.get(key)) ?? any;
+    const named = isList ? undefined : node.children.get(key);
+    const childNode = named ?? any;
     const childPath = `${path}/${pointerSegment(key)}`;
-    return childNode ? unsupportedFields(child, childNode, childPath) : [{ path: childPath, message: notSupported }];
+    const childPattern = `${pattern}/${named ? pointerSegment(key) : '*'}`;
+    if (childNode) return unsupportedFields(child, childNode, childPath, childPattern);
+    return [{ path: childPath, message: unknownField(childPath, pattern, key, node) }];
   });
+}
+
+/**
+ * Why a key is refused when no rule names it: an eksctl setting eksflow does not read, or no
+ * ClusterConfig field at all (a typo: the nearest known name is suggested).
+ */
+function unknownField(path: string, parentPattern: string, key?: string, parent?: FieldNode): string {
+  const known = eksctlFieldNames[parentPattern];
+  if (key === undefined) return `is an eksctl setting eksflow does not build; remove it (${path})`;
+  if (known?.includes(key)) return `is an eksctl setting eksflow does not build yet; remove it`;
+  const candidates = [...(known ?? []), ...(parent ? [...parent.children.keys()] : [])];
+  const guess = nearest(key, candidates);
+  const where = parentPattern === '' ? 'a ClusterConfig field' : `a field of ${parentPattern.replace(/^\//, '')}`;
+  return guess ? `is not ${where}: did you mean ${guess}?` : `is not ${where}${known ? ` (eksctl has ${known.join(', ')})` : ''}; remove it`;
 }
 
 interface Translation { spec: Fields; origins: Map<string, string>; errors: SpecError[] }
 
-function translate(config: Fields): Translation {
+function translate(config: Fields, options: TranslateOptions): Translation {
   const spec: Fields = {};
   const origins = new Map<string, string>(); // spec path → the ClusterConfig path it came from
   const errors: SpecError[] = [];
@@ -192,7 +228,10 @@ function translate(config: Fields): Translation {
   put('/name', metadata.name, '/metadata/name');
   put('/region', metadata.region, '/metadata/region');
   // Unquoted in an already-parsed object, 1.30 arrives as 1.3; EKS has no one-digit minor versions.
-  put('/kubernetesVersion', typeof metadata.version === 'number' ? metadata.version.toFixed(2) : metadata.version, '/metadata/version');
+  const version = options.kubernetesVersion ?? (typeof metadata.version === 'number' ? metadata.version.toFixed(2) : metadata.version);
+  put('/kubernetesVersion', version, '/metadata/version');
+  const eol = endOfLife(version);
+  if (eol) fail('/metadata/version', eol);
   put('/tags', metadata.tags, '/metadata/tags');
 
   const iam = mapping(config.iam, '/iam');
@@ -200,14 +239,20 @@ function translate(config: Fields): Translation {
     fail('/iam/withOIDC', 'eksflow always associates an IAM OIDC provider with the cluster (add-ons use IRSA); remove withOIDC or set it to true');
   }
 
-  translateNetwork(config, read);
+  const subnetAliases = translateNetwork(config, read);
+  // Managed groups first, then self-managed ones, each traced to where it was written.
   put('/nodeGroups', [], '/managedNodeGroups');
-  (list(config.managedNodeGroups, '/managedNodeGroups') ?? []).forEach((group, i) => {
-    const at = `/managedNodeGroups/${i}`;
-    if (isFields(group)) return translateNodeGroup(group, at, `/nodeGroups/${i}`, read);
-    fail(at, 'must be a mapping');
-    put(`/nodeGroups/${i}`, group, at); // keeps later groups at their own index
-  });
+  let next = 0;
+  for (const source of ['managedNodeGroups', 'nodeGroups'] as NodeGroupSource[]) {
+    (list(config[source], `/${source}`) ?? []).forEach((group, i) => {
+      const at = `/${source}/${i}`;
+      const to = `/nodeGroups/${next++}`;
+      if (isFields(group)) return translateNodeGroup(group, source, at, to, subnetAliases, read);
+      fail(at, 'must be a mapping');
+      put(to, group, at); // keeps later groups at their own index
+    });
+  }
+  natForPrivateNodes(config, spec, read);
 
   // A Fargate profile has the same shape and paths in both: copy the supported parts.
   put('/fargateProfiles', [], '/fargateProfiles');
@@ -222,10 +267,11 @@ function translate(config: Fields): Translation {
       fail(`${at}/selectors/${j}`, 'must be a mapping');
       return selector;
     });
-    put(at, defined({ name: profile.name, selectors }), at);
+    put(at, defined({ name: profile.name, selectors, tags: profile.tags }), at);
   });
 
   translateAddons(config, read);
+  translateClusterSettings(config, read);
   translateAccessConfig(config, read);
   translateWorkloadIdentity(config, read);
 
@@ -321,91 +367,87 @@ export interface Readers {
   flag: (value: unknown, path: string) => boolean | undefined;
 }
 
-function translateNetwork(config: Fields, { put, trace, fail, mapping, list }: Readers) {
+function translateNetwork(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): Map<string, string> {
+  const aliases = new Map<string, string>();
   const vpc = mapping(config.vpc, '/vpc') ?? {};
   const subnets = mapping(vpc.subnets, '/vpc/subnets');
   put('/network', {}, '/vpc');
+  const controlPlaneSubnets = list(vpc.controlPlaneSubnetIDs, '/vpc/controlPlaneSubnetIDs');
+  if (controlPlaneSubnets) put('/network/controlPlaneSubnetIds', controlPlaneSubnets, '/vpc/controlPlaneSubnetIDs');
+  const securityGroups = [
+    ...(vpc.securityGroup === undefined ? [] : [['/vpc/securityGroup', vpc.securityGroup] as const]),
+    ...(list(vpc.controlPlaneSecurityGroupIDs, '/vpc/controlPlaneSecurityGroupIDs') ?? []).map((id, i) => [`/vpc/controlPlaneSecurityGroupIDs/${i}`, id] as const),
+  ];
   if (subnets) {
+    if (securityGroups.length > 0) {
+      put('/network/securityGroupIds', securityGroups.map(([, id]) => id), securityGroups[0]![0]);
+      securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
+    }
     const ids: [string, unknown][] = [];
+    const publicIds: unknown[] = [];
     for (const kind of ['private', 'public']) {
-      for (const [zone, subnet] of Object.entries(mapping(subnets[kind], `/vpc/subnets/${kind}`) ?? {})) {
-        const at = `/vpc/subnets/${kind}/${pointerSegment(zone)}`;
+      for (const [key, subnet] of Object.entries(mapping(subnets[kind], `/vpc/subnets/${kind}`) ?? {})) {
+        const at = `/vpc/subnets/${kind}/${pointerSegment(key)}`;
         const id = isFields(subnet) ? subnet.id : undefined;
-        if (id === undefined) fail(at, 'must give the id of an existing subnet, e.g. { id: subnet-0123456789abcdef0 }');
-        else ids.push([`${at}/id`, id]);
+        // eksctl can find a subnet by its CIDR alone; eksflow takes existing subnets by ID only.
+        if (id === undefined) fail(at, 'must give the id of the existing subnet, e.g. { id: subnet-0123456789abcdef0 }: eksflow takes existing subnets by ID (a cidr is only checked against it)');
+        else {
+          ids.push([`${at}/id`, id]);
+          if (kind === 'public') publicIds.push(id);
+          if (typeof id === 'string') aliases.set(key, id);
+        }
       }
     }
+    put('/network/vpcId', vpc.id, '/vpc/id');
     put('/network/subnetIds', ids.map(([, id]) => id), '/vpc/subnets');
     ids.forEach(([origin], i) => trace(`/network/subnetIds/${i}`, origin));
-    if (vpc.securityGroup !== undefined) {
-      put('/network/securityGroupIds', [vpc.securityGroup], '/vpc/securityGroup');
-      trace('/network/securityGroupIds/0', '/vpc/securityGroup');
-    }
-    for (const field of ['cidr', 'nat']) {
+    if (publicIds.length > 0) put('/network/publicSubnetIds', publicIds, '/vpc/subnets/public');
+    // vpc.cidr and each subnet's cidr and az are eksctl's checks of what the IDs name; the
+    // subnets' own VPC and zones are what eksflow uses.
+    for (const field of ['nat', 'autoAllocateIPv6', 'hostnameType', 'controlPlaneOnPrivateSubnets']) {
       if (vpc[field] !== undefined) fail(`/vpc/${field}`, 'is for a VPC eksflow creates, which cannot be combined with existing vpc.subnets');
     }
     if (config.availabilityZones !== undefined) fail('/availabilityZones', 'the Availability Zones come from vpc.subnets; availabilityZones is only for a VPC eksflow creates');
-    return;
+    return aliases;
   }
-  if (vpc.securityGroup !== undefined) fail('/vpc/securityGroup', 'an existing security group needs existing subnets (vpc.subnets); without them eksflow creates the VPC');
+  if (vpc.id !== undefined) fail('/vpc/id', 'an existing VPC needs its subnets too: give vpc.subnets (private and/or public, each with its id)');
+  if (securityGroups.length > 0) fail(securityGroups[0]![0], 'an existing security group needs existing subnets (vpc.subnets); without them eksflow creates the VPC');
   const gateway = mapping(vpc.nat, '/vpc/nat')?.gateway;
   const natGateway = gateway === undefined ? undefined : natGateways.get(String(gateway));
   if (gateway !== undefined && natGateway === undefined) fail('/vpc/nat/gateway', `must be one of ${[...natGateways.keys()].join(', ')}`);
+  const zones = list(config.availabilityZones, '/availabilityZones');
+  const region = isFields(config.metadata) ? String(config.metadata.region) : '';
   put('/network/vpc', {}, '/vpc');
-  put('/network/vpc/cidr', vpc.cidr, '/vpc/cidr');
+  put('/network/vpc/cidr', vpc.cidr ?? eksctlVpcDefaults.cidr, '/vpc/cidr');
   put('/network/vpc/natGateway', natGateway ?? gateway, '/vpc/nat/gateway');
-  put('/network/vpc/zones', list(config.availabilityZones, '/availabilityZones'), '/availabilityZones');
+  put('/network/vpc/zones', zones, '/availabilityZones');
+  if (!zones) put('/network/vpc/availabilityZones', twoZoneRegions.has(region) ? 2 : eksctlVpcDefaults.zones, '/availabilityZones');
+  put('/network/vpc/ipv6', flag(vpc.autoAllocateIPv6, '/vpc/autoAllocateIPv6'), '/vpc/autoAllocateIPv6');
+  put('/network/vpc/hostnameType', vpc.hostnameType, '/vpc/hostnameType');
+  put('/network/vpc/controlPlaneOnPrivateSubnets', flag(vpc.controlPlaneOnPrivateSubnets, '/vpc/controlPlaneOnPrivateSubnets'), '/vpc/controlPlaneOnPrivateSubnets');
+  return aliases;
 }
 
-function translateNodeGroup(group: Fields, at: string, to: string, { put, trace, fail, mapping, list, flag }: Readers) {
-  put(to, {}, at);
-  put(`${to}/name`, group.name, `${at}/name`);
+/** Nodes in private subnets of a VPC without NAT gateways have no route to EKS, ECR or the internet. */
+function natForPrivateNodes(config: Fields, spec: Fields, { fail }: Readers) {
+  const network = spec.network as Fields | undefined;
+  const vpc = network?.vpc as Fields | undefined;
+  if (vpc?.natGateway !== 'none') return;
+  const groups = Array.isArray(spec.nodeGroups) ? spec.nodeGroups as Fields[] : [];
+  const privateOnes = groups.filter((group) => isFields(group) && group.privateNetworking !== false).map((group) => String(group.name));
+  const profiles = Array.isArray(spec.fargateProfiles) ? spec.fargateProfiles.length : 0;
+  if (privateOnes.length === 0 && profiles === 0) return;
+  const who = [...privateOnes.map((name) => `node group ${name}`), ...(profiles > 0 ? ['the Fargate profiles'] : [])].join(', ');
+  fail('/vpc/nat/gateway', `is Disable, but ${who} run in private subnets, which then have no route out to EKS, ECR or the internet (nodes never join); VPC endpoints are not offered yet: use Single or HighlyAvailable, or put the nodes in public subnets (privateNetworking: false)`);
+}
 
-  if (group.instanceType !== undefined && group.instanceTypes !== undefined) fail(`${at}/instanceTypes`, 'give instanceType or instanceTypes, not both');
-  const single = group.instanceType !== undefined;
-  const typesAt = `${at}/${single ? 'instanceType' : 'instanceTypes'}`;
-  const instanceTypes = single ? [group.instanceType] : (group.instanceTypes ?? [eksctlDefaults.instanceType]);
-  put(`${to}/instanceTypes`, instanceTypes, typesAt);
-  if (single) trace(`${to}/instanceTypes/0`, typesAt);
-
-  if (flag(group.spot, `${at}/spot`)) put(`${to}/capacityType`, 'SPOT', `${at}/spot`);
-
-  // eksctl: desired defaults to minSize, else two nodes; min and max follow desired when left out.
-  const given = (first: string, fallback: string) => (group[first] !== undefined ? first : fallback);
-  const desiredFrom = given('desiredCapacity', group.minSize !== undefined ? 'minSize' : 'desiredCapacity');
-  for (const [size, from] of [['desiredSize', desiredFrom], ['minSize', given('minSize', desiredFrom)], ['maxSize', given('maxSize', desiredFrom)]] as const) {
-    put(`${to}/${size}`, group[from] ?? eksctlDefaults.nodes, `${at}/${from}`);
-  }
-  put(`${to}/diskSize`, group.volumeSize ?? eksctlDefaults.volumeSize, `${at}/volumeSize`);
-  put(`${to}/labels`, group.labels, `${at}/labels`);
-
-  const taints = list(group.taints, `${at}/taints`)?.map((taint, j) => {
-    if (!isFields(taint)) return taint;
-    const effect = taintEffects.get(String(taint.effect));
-    if (!effect) fail(`${at}/taints/${j}/effect`, `must be one of ${[...taintEffects.keys()].join(', ')}`);
-    return defined({ key: taint.key, value: taint.value, effect: effect ?? taint.effect });
-  });
-  put(`${to}/taints`, taints, `${at}/taints`);
-
-  const ssh = mapping(group.ssh, `${at}/ssh`);
-  const allow = flag(ssh?.allow, `${at}/ssh/allow`);
-  if (ssh?.publicKey === undefined) {
-    if (allow) fail(`${at}/ssh/allow`, 'eksflow needs the key inline: give it in ssh.publicKey');
-  } else if (allow === false) {
-    fail(`${at}/ssh/allow`, 'is false, yet ssh.publicKey is given; remove one of them');
-  } else {
-    put(`${to}/sshPublicKey`, ssh.publicKey, `${at}/ssh/publicKey`);
-  }
-
-  const types = Array.isArray(instanceTypes) ? instanceTypes.filter((type): type is string => typeof type === 'string') : [];
-  const arm = types.filter((type) => graviton.test(type));
-  if (arm.length > 0 && arm.length < types.length) fail(typesAt, 'mixes Graviton (arm64) and x86_64 instance types; a node group runs one architecture');
-  const architecture = arm.length > 0 ? 'ARM_64' : 'x86_64';
-  const family = group.amiFamily ?? eksctlDefaults.amiFamily;
-  if (family === 'AmazonLinux2023') put(`${to}/amiType`, `AL2023_${architecture}_STANDARD`, `${at}/amiFamily`);
-  else if (family === 'Bottlerocket') put(`${to}/amiType`, `BOTTLEROCKET_${architecture}`, `${at}/amiFamily`);
-  else if (family === 'AmazonLinux2') fail(`${at}/amiFamily`, 'AL2 AMIs are end-of-life on EKS; use AmazonLinux2023');
-  else fail(`${at}/amiFamily`, `${JSON.stringify(family)} is not supported by eksflow; use AmazonLinux2023 or Bottlerocket`);
+/** Why a Kubernetes version is refused as past EKS support, or undefined. */
+function endOfLife(version: unknown): string | undefined {
+  if (typeof version !== 'string' || !/^1\.[0-9]+$/.test(version)) return undefined;
+  const [oldest] = supportedKubernetesVersions;
+  const newest = supportedKubernetesVersions[supportedKubernetesVersions.length - 1];
+  if (Number(version.split('.')[1]) >= Number(oldest.split('.')[1])) return undefined;
+  return `Kubernetes ${version} is past the end of EKS support (EKS supports ${oldest} to ${newest}, extended support included); set metadata.version to one of them, or plan with --kubernetes-version ${oldest}`;
 }
 
 /** A validation error, moved to the ClusterConfig path its value came from and worded in eksctl's terms. */
@@ -416,10 +458,12 @@ function inConfigTerms(error: SpecError, spec: Fields, origins: Map<string, stri
     // Say what was read: YAML can turn what was written into something else (1.30 into 1.3).
     const value = getAt(spec, error.path);
     const mentioned = error.message.split(/[\s"(),]+/).includes(String(value));
-    const shown = ['string', 'number', 'boolean'].includes(typeof value) && !mentioned ? ` (got ${JSON.stringify(value)})` : '';
+    const shown = ['string', 'number', 'boolean'].includes(typeof value) && !mentioned ? ` (got ${quote(value)})` : '';
     const message = workloadIdentityInConfigTerms(
-      error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize').replace(/\/nodeGroups\//g, '/managedNodeGroups/'), origin, origins);
-    return { path: origin + error.path.slice(prefix.length), message: message + shown };
+      error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize'), origin, origins);
+    // Spec paths named in the message (a duplicate's first use) are put as they were written too.
+    const written = message.replace(/\/nodeGroups\/[0-9]+/g, (path) => origins.get(path) ?? path);
+    return { path: origin + error.path.slice(prefix.length), message: written + shown };
   }
   return { path: '', message: `in the translated EnvironmentSpec at ${error.path}: ${error.message}` };
 }

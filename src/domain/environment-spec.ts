@@ -6,6 +6,7 @@ import { ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from 
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
+import { nearest } from './eksctl-fields';
 
 export { amiTypes } from './node-group-settings';
 
@@ -70,11 +71,11 @@ const Taint = Type.Object({
 
 export const NodeGroup = Type.Object({
   name: ResourceName,
-  instanceTypes: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+  instanceTypes: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' }), { maxItems: 20, uniqueItems: true, description: 'at least one, unless launchTemplate or instanceSelector chooses them' }),
   capacityType: literals(['ON_DEMAND', 'SPOT'] as const, { default: 'ON_DEMAND' }),
   minSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
-  maxSize: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxSize: Type.Integer({ minimum: 0, maximum: 1000, description: 'at least 1 for a managed group (EKS); a self-managed group may be 0' }),
   diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
   amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami' }),
   labels: Type.Optional(KubernetesLabels),
@@ -89,6 +90,7 @@ export const FargateProfile = Type.Object({
     namespace: ResourceName,
     labels: Type.Optional(KubernetesLabels),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 5 }),
+  tags: Type.Optional({ ...Tags, description: 'tags for this profile, beside the environment\'s' }),
 }, { additionalProperties: false });
 
 const EcrRepositoryName = Type.String({ pattern: '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$', minLength: 2, maxLength: 256 });
@@ -267,18 +269,23 @@ function schemaErrors(schema: TSchema, value: unknown): SpecError[] {
     // One message per path: a failed union or pattern reports each alternative, which says less.
     if (seen.has(error.path)) continue;
     seen.add(error.path);
-    errors.push({ path: error.path, message: explain(error.schema, error.message) });
+    errors.push({ path: error.path, message: explain(error.schema, error.message, error.path.slice(error.path.lastIndexOf('/') + 1)) });
   }
   return errors;
 }
 
 /** TypeBox's messages, made to say what would be accepted. */
-function explain(schema: TSchema, message: string): string {
+function explain(schema: TSchema, message: string, key = ''): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
   if (message === 'Unexpected property' && schema.description === EksAddons.description) return `is not a core EKS add-on eksflow installs (${coreAddonNames.join(', ')}); other add-ons go under addons`;
-  if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
+  if (message === 'Unexpected property' && schema.description === Addons.description) return `is not an add-on eksflow offers (${addonNames.join(', ')})`;
+  if (message === 'Unexpected property') {
+    const known = Object.keys((schema.properties ?? {}) as Record<string, unknown>);
+    const guess = nearest(key.replaceAll('~1', '/').replaceAll('~0', '~'), known);
+    return guess ? `is not a known field: did you mean ${guess}?` : `is not a known field (known here: ${known.join(', ')})`;
+  }
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
 }
@@ -314,6 +321,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     if (minSize > desiredSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is below minSize ${minSize}` });
     if (desiredSize > maxSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is above maxSize ${maxSize}` });
     if (minSize > maxSize) errors.push({ path: `/nodeGroups/${i}/minSize`, message: `minSize ${minSize} is above maxSize ${maxSize}` });
+    // EKS CreateNodegroup: scalingConfig.maxSize has a minimum of 1; an Auto Scaling group takes 0.
+    if (maxSize < 1 && group.kind !== 'self-managed') errors.push({ path: `/nodeGroups/${i}/maxSize`, message: 'must be at least 1 for a managed group (EKS); only a self-managed group (kind: self-managed) may have maxSize 0' });
   });
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
@@ -349,9 +358,17 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
     }
   }
-  // EKS Auto Mode runs the pods on its own node pools (src/domain/auto-mode.ts).
-  if (Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0 && !isObject(spec.autoMode)) {
-    errors.push({ path: '/nodeGroups', message: 'an environment needs somewhere to run pods: at least one node group or Fargate profile, or autoMode' });
+  nodeGroups.forEach((group, i) => {
+    if (Array.isArray(group.instanceTypes) && group.instanceTypes.length === 0 && !group.launchTemplate && !group.instanceSelector) {
+      errors.push({ path: `/nodeGroups/${i}/instanceTypes`, message: 'names no instance type: list at least one, or let launchTemplate or instanceSelector choose them' });
+    }
+  });
+  // A cluster with no compute is fine on its own (eksctl makes them: node groups come later),
+  // but then nothing can run the app or the add-ons' pods.
+  const noCompute = Array.isArray(spec.nodeGroups) && Array.isArray(spec.fargateProfiles) && spec.nodeGroups.length === 0 && spec.fargateProfiles.length === 0 && !isObject((spec as Record<string, unknown>).autoMode);
+  const needsPods = [...(isObject(spec.app) ? ['the app'] : []), ...(isObject(spec.addons) ? Object.keys(spec.addons).map((name) => `add-on ${name}`) : [])];
+  if (noCompute && needsPods.length > 0) {
+    errors.push({ path: '/nodeGroups', message: `${needsPods.join(', ')} need somewhere to run pods: add a node group or a Fargate profile (or use autoMode)` });
   }
   // eksctl's ValidateAutoModeConfig: a node role is for the built-in pools' nodes.
   if (isObject(spec.autoMode) && Array.isArray(spec.autoMode.nodePools) && spec.autoMode.nodePools.length === 0 && spec.autoMode.nodeRoleArn !== undefined) {

@@ -62,11 +62,27 @@ export const InstanceMetadata = Type.Object({
 
 export const CustomAmi = Type.Object({
   id: Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' }),
-  family: literals(['AmazonLinux2023', 'Bottlerocket', 'WindowsServer2019', 'WindowsServer2022', 'WindowsServer2025', 'Ubuntu'] as const, {
-    description: 'how its nodes bootstrap: nodeadm, Bottlerocket settings, the Windows bootstrap script, or bootstrap.sh',
+  // AmazonLinux2 and Ubuntu only as AMIs of your own: EKS publishes no AL2 AMIs past Kubernetes 1.32.
+  family: literals(['AmazonLinux2023', 'Bottlerocket', 'WindowsServer2019', 'WindowsServer2022', 'WindowsServer2025', 'AmazonLinux2', 'Ubuntu'] as const, {
+    description: 'how its nodes bootstrap: nodeadm (AmazonLinux2023), Bottlerocket settings, the Windows bootstrap script, or /etc/eks/bootstrap.sh (AmazonLinux2, Ubuntu)',
   }),
   overrideBootstrapCommand: Type.Optional(Type.String({ minLength: 1, maxLength: 16384, description: 'run instead of eksflow\'s bootstrap' })),
 }, { additionalProperties: false, description: 'an AMI of your own (managed groups get it through a launch template, amiType CUSTOM)' });
+
+// EKS NodeRepairConfig (CreateNodegroup): a threshold and a parallelism, each as a count or a percentage.
+export const NodeRepair = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  maxUnhealthyNodeThresholdCount: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxUnhealthyNodeThresholdPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  maxParallelNodesRepairedCount: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxParallelNodesRepairedPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  overrides: Type.Optional(Type.Array(Type.Object({
+    nodeMonitoringCondition: Type.String({ minLength: 1, maxLength: 128 }),
+    nodeUnhealthyReason: Type.String({ minLength: 1, maxLength: 128 }),
+    minRepairWaitTimeMins: Type.Integer({ minimum: 1, maximum: 10080 }),
+    repairAction: literals(['Replace', 'Reboot', 'NoAction'] as const, { description: 'EKS RepairAction' }),
+  }, { additionalProperties: false }), { maxItems: 20 })),
+}, { additionalProperties: false, description: 'EKS node auto repair (managed groups): unhealthy nodes are replaced or rebooted' });
 
 export const UpdateConfig = Type.Object({
   maxUnavailable: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -127,7 +143,7 @@ export const nodeGroupSettings = {
   securityGroupIds: Type.Optional(Type.Array(SecurityGroupId, { maxItems: 5, uniqueItems: true, description: 'attached to the nodes beside the cluster security group' })),
   instanceMetadata: Type.Optional(InstanceMetadata),
   updateConfig: Type.Optional(UpdateConfig),
-  nodeRepair: Type.Optional(Type.Boolean({ description: 'EKS node auto repair (managed groups)' })),
+  nodeRepair: Type.Optional(NodeRepair),
   iam: Type.Optional(NodeIam),
   ssh: Type.Optional(Ssh),
   instanceSelector: Type.Optional(InstanceSelector),

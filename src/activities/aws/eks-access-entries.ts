@@ -22,6 +22,7 @@ export interface CreateAccessEntryInput {
   principalArn: string;
   type: string;
   kubernetesGroups: string[];
+  username?: string;
   tags: Record<string, string>;
   clientRequestToken: string;
 }
@@ -68,6 +69,7 @@ export function accessEntryApi(client: EKSClient, notYet: NotYetByCall): AccessE
       const created = await aws(`CreateAccessEntry ${input.cluster}/${input.principalArn}`, () => client.send(new CreateAccessEntryCommand({
         clusterName: input.cluster, principalArn: input.principalArn, type: input.type,
         ...(input.kubernetesGroups.length > 0 ? { kubernetesGroups: input.kubernetesGroups } : {}),
+        ...(input.username ? { username: input.username } : {}),
         tags: input.tags, clientRequestToken: input.clientRequestToken,
       })), notYet.CreateAccessEntry);
       return toEntry(created.accessEntry!);

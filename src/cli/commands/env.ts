@@ -38,10 +38,11 @@ export function registerEnvCommands(program: Command): void {
     .requiredOption('-f, --file <file>', 'an EnvironmentSpec (.json or .yaml) or an eksctl ClusterConfig (.yaml); - reads stdin')
     .option('--idempotency-key <key>', 'asking again with the same key and spec returns the same environment, never a second one')
     .option('--watch', 'follow the steps until the environment is ready (exit 0) or has failed (exit 1)')
-    .action(async (options: { file: string; idempotencyKey?: string; watch?: boolean }, command: Command) => {
+    .option('--kubernetes-version <version>', 'build this Kubernetes version instead of a ClusterConfig\'s metadata.version')
+    .action(async (options: { file: string; idempotencyKey?: string; watch?: boolean; kubernetesVersion?: string }, command: Command) => {
       const context = contextOf(command);
       const api = context.api();
-      const accepted = await api.post<Static<typeof Accepted>>('/v1/environments', await specPayload(options.file),
+      const accepted = await api.post<Static<typeof Accepted>>('/v1/environments', await specPayload(options.file, { kubernetesVersion: options.kubernetesVersion }),
         options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {});
       if (context.json) context.print(JSON.stringify(accepted, null, options.watch ? 0 : 2));
       else {

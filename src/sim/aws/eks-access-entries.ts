@@ -95,6 +95,7 @@ export class AccessEntryState {
     this.checkPrincipal(input.principalArn);
     if (!entryTypes.has(input.type)) throw eksError.invalidParameter(`The access entry type ${input.type} is not valid.`);
     if (input.type !== 'STANDARD' && input.kubernetesGroups.length > 0) throw eksError.invalidParameter(`Kubernetes groups cannot be specified for access entries of type ${input.type}.`);
+    if (input.type !== 'STANDARD' && input.username) throw eksError.invalidParameter(`A username cannot be specified for access entries of type ${input.type}.`);
     const system = input.kubernetesGroups.find((group) => group.startsWith('system:'));
     if (system) throw eksError.invalidParameter(`The kubernetes group ${system} is not allowed: groups cannot start with system:.`);
     const { accountId, region } = this.context;
