@@ -17,6 +17,14 @@ import { coreAddonNames } from './eks-addons';
  * (auto-configure-nlb); EKS API reference CreateCluster (computeConfig, storageConfig,
  * kubernetesNetworkConfig.elasticLoadBalancing); eksctl pkg/apis/eksctl.io/v1alpha5/auto_mode.go
  * and pkg/cfn/builder/auto_mode.go, roles/auto-mode-node-role.yaml.
+ *
+ * Compute readiness: an Auto Mode cluster has no nodes until pods are pending, so add-ons and
+ * the app wait for the cluster ACTIVE and the Kubernetes API answering (k8s:api-ready), not for
+ * nodes; the app's rollout then shows that Auto Mode launched capacity. The built-in NodePools
+ * (nodepools.karpenter.sh general-purpose, system) are not looked for separately: EKS makes them
+ * with the cluster from computeConfig.nodePools, and one missing would show as the rollout's
+ * Pending pods with their scheduler reason. The access modes eksflow offers (API,
+ * API_AND_CONFIG_MAP) are both ones Auto Mode takes.
  */
 
 const awsManaged = (name: string) => `arn:aws:iam::aws:policy/${name}`;

@@ -77,3 +77,22 @@ test('the tutorial app comes up on an Auto Mode cluster, its NLB made by Auto Mo
   const left = bed.cloud.aws.inventory();
   assert.deepEqual({ ...left, roles: left.roles.filter((r) => !r.startsWith('AWSServiceRole')) }, { clusters: [], nodegroups: [], fargateProfiles: [], roles: [], oidcProviders: [], repositories: [], vpcs: [], logGroups: [] });
 });
+
+test('a failure right after CreateCluster rolls back the Auto Mode cluster and both roles, the node role after the cluster', async () => {
+  // EKS makes the cluster, then the answer is lost and the step fails for good.
+  bed.cloud.aws.faults.failStep('CreateCluster', { when: 'after' });
+  const failing = parseEnvironmentSpec({ ...tutorial, name: 'auto-fails', nodeGroups: [], autoMode: {}, addons: {}, app: undefined, image: undefined, autoscaling: undefined });
+  if (!failing.ok) throw new Error(JSON.stringify(failing.errors));
+  const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: 'team-a.auto-fails', args: [{ environmentId: 'team-a/auto-fails', spec: failing.spec, timeScale: speedup }],
+  });
+  await assert.rejects(handle.result());
+  bed.cloud.aws.faults.clearFailSteps();
+  const progress = await handle.query(progressQuery);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  for (const name of ['auto-fails-cluster', 'auto-fails-node']) {
+    assert.equal(progress.ledger.find((e) => e.kind === 'iam-role' && e.name === name)?.state, 'compensated', `${name}: ${JSON.stringify(progress.ledger)}`);
+  }
+  const left = bed.cloud.aws.inventory();
+  assert.deepEqual({ clusters: left.clusters, roles: left.roles.filter((r) => r.startsWith('auto-fails-')), vpcs: left.vpcs }, { clusters: [], roles: [], vpcs: [] });
+});
