@@ -1,3 +1,4 @@
+import { isSelfManaged } from './self-managed-nodes';
 import { changeStepIds, differingKeys, fromTo, mapChange, same, show, type ChangeBuilder } from './change-plan-builder';
 import type { ChangeContext } from './change-plan';
 import type { FargateProfileSpec, NodeGroupSpec } from './environment-spec';
@@ -88,8 +89,15 @@ export function addComputeChanges(b: ChangeBuilder, context: ChangeContext, { up
     b.add({ id: changeStepIds.nodegroupDelete(name), kind: 'nodegroup-delete', action, title: `delete node group ${name} and wait until it is gone`, change, dependsOn: [drain], subject: specName });
   };
 
+  const selfManagedRefusal = (name: string) => `self-managed node group ${name} cannot be added, changed or removed by apply yet: scale it (scaleNodeGroup), or recreate the environment`;
   next.nodeGroups.forEach((group, i) => {
     const before = live.nodeGroups.find((g) => g.name === group.name);
+    // Self-managed groups (an Auto Scaling group eksflow made) have no change steps yet.
+    if (isSelfManaged(group) || (before && isSelfManaged(before))) {
+      if (!before || differingKeys(before, group).length > 0 || upgradedTo) b.refuse(`/nodeGroups/${i}`, selfManagedRefusal(group.name));
+      else b.unchanged.push(`nodeGroups/${group.name}`);
+      return;
+    }
     if (!before) {
       b.accounted.add('nodeGroups');
       create(group, group.name, 'add', `new node group ${group.name}`);
@@ -131,6 +139,10 @@ export function addComputeChanges(b: ChangeBuilder, context: ChangeContext, { up
     ? b.add({ id: stepIds.corednsOnFargate, kind: 'coredns-fargate', action: 'update', title: 'run CoreDNS on Fargate (compute-type annotation) and wait until its replicas are Ready', change: 'no node group is left to run CoreDNS: it moves onto the Fargate profile that selects it', dependsOn: fargate })
     : undefined;
   for (const group of live.nodeGroups.filter((g) => !next.nodeGroups.some((n) => n.name === g.name))) {
+    if (isSelfManaged(group)) {
+      b.refuse('/nodeGroups', selfManagedRefusal(group.name));
+      continue;
+    }
     b.accounted.add('nodeGroups');
     const named = eksName(group.name) === group.name ? group.name : `${group.name} (${eksName(group.name)})`;
     retire(eksName(group.name), group.name, 'remove', `node group ${named} is removed; its pods are rescheduled on the compute that remains`, [...created, coredns]);

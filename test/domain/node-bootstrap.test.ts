@@ -118,3 +118,20 @@ test('settings of the other kind are refused with the reason; a managed-only spe
   const ids = planEnvironment(plain.spec).steps.map((s) => s.id);
   assert.ok(ids.includes(stepIds.nodeRole) && !ids.includes(stepIds.windowsIpam));
 });
+
+test('a change that adds, changes or removes a self-managed group is refused with the way out; one that leaves it alone is not', async () => {
+  const { planChange, ChangeRefusedError } = await import('../../src/domain/change-plan');
+  const managed = { name: 'm', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 };
+  const selfManaged = { name: 's', kind: 'self-managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 };
+  const parsed = (groups: Record<string, unknown>[], extra: Record<string, unknown> = {}) => {
+    const result = parseEnvironmentSpec({ name: 'dev', region: 'us-east-1', network: { vpc: {} }, nodeGroups: groups, ...extra });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.spec;
+  };
+  const live = parsed([managed, selfManaged]);
+  for (const next of [parsed([managed]), parsed([managed, { ...selfManaged, maxSize: 3 }]), parsed([managed, selfManaged, { ...selfManaged, name: 't' }])]) {
+    assert.throws(() => planChange(live, next, {}), (error: unknown) => error instanceof ChangeRefusedError && error.problems.some((p) => /self-managed node group/.test(p.message)));
+  }
+  const plan = planChange(live, parsed([managed, selfManaged], { controlPlaneLogging: ['api'] }), {});
+  assert.ok(!plan.steps.some((s) => s.subject === 's'));
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import type { provisionEnvironment } from '../../src/workflows';
@@ -15,6 +16,7 @@ import { simWorkerBed } from '../support/sim-worker-bed';
 
 const taskQueue = 'self-managed-on-sim';
 const bed = simWorkerBed({ speedup: 100, seed: 'self-managed', taskQueue });
+afterEach(() => bed.cloud.aws.faults.clearFailSteps());
 
 function specOf(name: string): EnvironmentSpec {
   const parsed = parseEnvironmentSpec({
@@ -92,4 +94,26 @@ test('Linux and Windows self-managed groups beside a managed one: provisioned, R
   assert.deepEqual(bed.cloud.aws.autoscaling.inventory(), { autoScalingGroups: [], launchTemplates: [], instanceProfiles: [] });
   const inventory = bed.cloud.aws.inventory();
   assert.deepEqual([inventory.clusters, inventory.nodegroups, inventory.roles, inventory.vpcs], [[], [], [], []]);
+});
+
+test('a failed Auto Scaling group rolls back what the run made, newest first, the other group\'s parts included', async () => {
+  const name = 'refused';
+  // Auto Scaling refuses the Windows group for good (the request never takes effect).
+  bed.cloud.aws.faults.failStep('createAutoScalingGroup', { resource: `${name}-win` });
+  const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec: specOf(name) }],
+  });
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  const failed = progress.steps.find((s) => s.id === 'ec2:self-managed-nodegroup/win')!;
+  assert.equal(failed.state, 'compensated', 'what it made before the failure was deleted');
+  assert.match(failed.lastError ?? '', /injected failure of createAutoScalingGroup/);
+  for (const kind of ['launch-template', 'instance-profile']) {
+    assert.deepEqual(progress.ledger.filter((e) => e.kind === kind).map((e) => e.state), ['compensated', 'compensated'], kind);
+  }
+  assert.ok(progress.ledger.filter((e) => e.kind === 'autoscaling-group').every((e) => e.state === 'compensated'), JSON.stringify(progress.ledger));
+  assert.deepEqual(bed.cloud.aws.autoscaling.inventory(), { autoScalingGroups: [], launchTemplates: [], instanceProfiles: [] });
+  assert.deepEqual(bed.cloud.aws.inventory().roles, []);
 });
