@@ -8,6 +8,7 @@ import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { amiTypeMismatch, defaultAmiType } from './ami-types';
 import { managedNodeGroupProblems } from './managed-launch-template';
+import { nodeGroupIamProblems } from './node-group-iam';
 
 export { amiTypes } from './node-group-settings';
 
@@ -336,6 +337,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
     if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
   });
+  errors.push(...nodeGroupIamProblems(nodeGroups));
   errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));

@@ -4,6 +4,7 @@ import { addCoreAddonSteps } from './eks-addons-plan';
 import type { AppSpec, EnvironmentSpec, ImageBuildSpec } from './environment-spec';
 import { formatDuration, latencyTable, type StepKind } from './latency';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
+import { hasOwnNodeRole, nodeGroupRoleName } from './node-group-iam';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
 export interface PlanStep {
@@ -47,6 +48,8 @@ export const stepIds = {
   network: 'vpc:network',
   clusterRole: 'iam:cluster-role',
   nodeRole: 'iam:node-role',
+  /** A node group's own node role (its spec's iam). */
+  nodeGroupRole: (name: string) => `iam:node-role/${name}`,
   fargateRole: 'iam:fargate-pod-execution-role',
   ecrRepository: 'ecr:repository',
   imageImport: 'ecr:image-import',
@@ -137,7 +140,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   if (kubeApi) add(kubeApi, 'kube-api-ready', 'wait until the Kubernetes API answers /readyz 6 times in a row', [stepIds.cluster]);
   for (const group of spec.nodeGroups) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
-    add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network], group.name);
+    // Only groups with iam have a role of their own: other specs plan as before.
+    const groupRole = hasOwnNodeRole(group) ? stepIds.nodeGroupRole(group.name) : undefined;
+    if (groupRole) add(groupRole, 'node-role', `ensure IAM role ${nodeGroupRoleName(name, group.name)} for the nodes of ${group.name} (${[...(group.iam?.withAddonPolicies ?? []), ...(group.iam?.attachPolicyArns ?? [])].join(', ')})`, [], group.name);
+    add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network, groupRole], group.name);
     add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name), kubeApi], group.name);
   }
   // EKS runs one Fargate profile operation per cluster at a time: chain them.

@@ -8,7 +8,6 @@ import type { SpecError } from './environment-spec';
 export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
   kind: 'self-managed node groups are being built (issue 17 item 1); use a managed group for now',
   propagateAsgTags: 'ASG tag propagation is being built (issue 17 item 3)',
-  iam: 'per-group node IAM policies are being built (issue 17 item 3)',
   instanceSelector: 'instance selectors are being built (issue 17 item 3); list instanceTypes',
   instancesDistribution: 'mixed instances are being built (issue 17 item 1)',
   targetGroupArns: 'target group attachment is being built (issue 17 item 1)',
