@@ -11,6 +11,7 @@ import { nearest } from './eksctl-fields';
 import { selfManagedRuleErrors } from './self-managed-nodes';
 import { amiTypeMismatch, defaultAmiType } from './ami-types';
 import { managedNodeGroupProblems } from './managed-launch-template';
+import { nodeGroupIamProblems } from './node-group-iam';
 
 export { amiTypes } from './node-group-settings';
 
@@ -369,6 +370,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
     if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
   });
+  errors.push(...nodeGroupIamProblems(nodeGroups));
   errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));

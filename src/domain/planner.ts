@@ -11,6 +11,7 @@ import { checkPodCapacity, type PlanWarning } from './pod-capacity';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
 import { isSelfManaged } from './self-managed-nodes';
 import { isWindowsGroup } from './node-bootstrap';
+import { hasOwnNodeRole, nodeGroupRoleName } from './node-group-iam';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
 export interface PlanStep {
@@ -58,6 +59,8 @@ export const stepIds = {
   network: 'vpc:network',
   clusterRole: 'iam:cluster-role',
   nodeRole: 'iam:node-role',
+  /** A node group's own node role (its spec's iam). */
+  nodeGroupRole: (name: string) => `iam:node-role/${name}`,
   fargateRole: 'iam:fargate-pod-execution-role',
   ecrRepository: 'ecr:repository',
   imageImport: 'ecr:image-import',
@@ -187,7 +190,10 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
       add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.selfManagedNodegroup(group.name), kubeApi, windows ? windowsIpam : undefined], group.name);
       continue;
     }
-    add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network], group.name);
+    // Only groups with iam have a role of their own: other specs plan as before.
+    const groupRole = hasOwnNodeRole(group) ? stepIds.nodeGroupRole(group.name) : undefined;
+    if (groupRole) add(groupRole, 'node-role', `ensure IAM role ${nodeGroupRoleName(name, group.name)} for the nodes of ${group.name} (${[...(group.iam?.withAddonPolicies ?? []), ...(group.iam?.attachPolicyArns ?? [])].join(', ')})`, [], group.name);
+    add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network, groupRole], group.name);
     add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name), kubeApi], group.name);
   }
   // EKS runs one Fargate profile operation per cluster at a time: chain them.

@@ -8,6 +8,8 @@ import { accessEntryLedgerName } from '../domain/access-entries';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
+import { hasOwnNodeRole, nodeGroupGrant, nodeGroupRoleName } from '../domain/node-group-iam';
+import { partitionOf } from '../domain/eks-addons';
 import { managedLaunchTemplateName, needsOwnLaunchTemplate, nodeKeyPairName, nodePublicKey, usesManagedNodeSettings } from '../domain/managed-launch-template';
 import { karpenterNodeRolePolicies, karpenterQueueName } from '../domain/iam-policies/karpenter';
 import { karpenterNodePoolName } from '../domain/karpenter';
@@ -137,6 +139,8 @@ interface Outputs {
   secretsKeyArn?: string;
   /** The core EKS add-ons as the run's check resolved them, and their IRSA roles. */
   eksAddons?: CoreAddonOutputs['eksAddons']; eksAddonRoles?: CoreAddonOutputs['eksAddonRoles'];
+  /** Node groups' own node roles (their spec's iam), by spec name. */
+  nodeGroupRoleArns?: Record<string, string>;
   /** A node group's EKS name, by spec name, once a change has replaced it (it lives under a new name). */
   nodegroupNames?: Record<string, string>;
   /** The role Karpenter's nodes run as (addons.karpenter). */
@@ -324,6 +328,19 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return { subnetIds, launchTemplate, remoteAccess, detail: details.join('; ') };
   }
 
+  /** A node group's own role: the node policies, its attachPolicyArns and its add-on policies (src/domain/node-group-iam.ts). */
+  async function ensureNodeGroupRole(step: PlanStep): Promise<void> {
+    const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
+    const name = nodeGroupRoleName(spec.name, group.name);
+    const grant = nodeGroupGrant(group.iam!, partitionOf(spec.region));
+    const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
+      owner, region: spec.region, name, description: `node role of node group ${group.name} of ${spec.name}`, tags: spec.tags,
+      trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: grant.managedPolicyArns, inlinePolicies: grant.inlinePolicies,
+    }));
+    outputs.nodeGroupRoleArns = { ...outputs.nodeGroupRoleArns, [group.name]: ensured.arn };
+    update(step.id, { detail: `${grant.managedPolicyArns.length} managed policies${Object.keys(grant.inlinePolicies).length ? `; inline ${Object.keys(grant.inlinePolicies).join(', ')}` : ''}` });
+  }
+
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies, inlinePolicies?: Record<string, object>): Promise<string> {
     const role = serviceRoles[which];
     const name = role.name(spec.name);
@@ -390,7 +407,11 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       update(step.id, { detail: key.arn });
     },
     // Auto Mode's nodes (without node groups) take only the minimal policies AWS documents for them.
-    'node-role': async (step) => void (outputs.nodeRoleArn = await ensureServiceRole(step, 'node', [], spec.autoMode && spec.nodeGroups.length === 0 ? autoModeNodePolicies : serviceRoles.node.policies)),
+    'node-role': async (step) => {
+      // A group's own role (its spec's iam) has the group as its subject; the shared role none.
+      if (step.subject) return ensureNodeGroupRole(step);
+      outputs.nodeRoleArn = await ensureServiceRole(step, 'node', [], spec.autoMode && spec.nodeGroups.length === 0 ? autoModeNodePolicies : serviceRoles.node.policies);
+    },
     'fargate-role': async (step) => void (outputs.fargateRoleArn = await ensureServiceRole(step, 'fargate')),
     'fargate-profile': async (step) => {
       // The EKS name is the step's: the spec's, or a replacement's new one (a profile cannot be updated).
@@ -482,8 +503,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // groups that use one take this path, so runs of earlier specs make their groups as before.
       const launch = usesManagedNodeSettings(group) && patched('managed-node-settings') ? await prepareManagedNodegroup(step, group) : undefined;
       const groupTags = launch && group.tags ? { ...group.tags, ...tags } : tags;
+      const groupRoleArn = outputs.nodeGroupRoleArns?.[step.subject!];
+      if (hasOwnNodeRole(group) && !groupRoleArn) {
+        // A change that adds such a group plans no role step for it (yet): never fall back to the shared role silently.
+        throw ApplicationFailure.nonRetryable(`node group ${group.name}'s own node role (iam) was not made in this run: add the group with iam when the environment is made`, errorTypes.invalidSpec);
+      }
       await create(step, { kind: 'eks-nodegroup', name: `${spec.name}/${group.name}`, region: spec.region }, () => aws.ensureNodegroup({
-        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: outputs.nodeRoleArn!, subnetIds: launch?.subnetIds ?? outputs.workerSubnetIds, ...(groupTags ? { tags: groupTags } : {}),
+        owner, region: spec.region, cluster: spec.name, group, nodeRoleArn: groupRoleArn ?? outputs.nodeRoleArn!, subnetIds: launch?.subnetIds ?? outputs.workerSubnetIds, ...(groupTags ? { tags: groupTags } : {}),
         ...(launch?.launchTemplate ? { launchTemplate: launch.launchTemplate } : {}), ...(launch?.remoteAccess ? { remoteAccess: launch.remoteAccess } : {}),
       }));
       // What the group was made with stays on the step beside its status.

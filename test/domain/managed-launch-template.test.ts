@@ -94,3 +94,24 @@ test('ssh: key and allow disagreeing, SSM, and volumes that take no iops are ref
   assert.match(errorsOf(withGroup({ volume: { type: 'gp2', iops: 3000 } }))[0]!.message, /gp2 volumes take no iops/);
   assert.match(errorsOf(withGroup({ ami: { id: 'ami-0123456789abcdef0', family: 'Ubuntu' } }))[0]!.message, /not available yet for managed groups/);
 });
+
+test('a group\'s iam gives it a node role of its own: the node policies, eksctl\'s add-on statements, AWS managed policies, its own ARNs', async () => {
+  const { nodeGroupGrant, nodeGroupRoleName } = await import('../../src/domain/node-group-iam');
+  const { planEnvironment } = await import('../../src/domain/planner');
+  const group = groupOf({ iam: { withAddonPolicies: ['autoScaler', 'ebs', 'cloudWatch', 'xRay', 'imageBuilder'], attachPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] } });
+  const grant = nodeGroupGrant(group.iam!);
+  assert.deepEqual(grant.managedPolicyArns, [
+    'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', 'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+    'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser', 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess',
+    'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+  ]);
+  assert.deepEqual(Object.keys(grant.inlinePolicies), ['PolicyAutoScaling', 'PolicyEBSCSIController']);
+  assert.equal(nodeGroupRoleName('demo', 'ng'), 'demo-node-ng');
+  const parsed = parseEnvironmentSpec(withGroup({ iam: { withAddonPolicies: ['autoScaler'] } }));
+  assert.ok(parsed.ok);
+  const plan = planEnvironment(parsed.spec);
+  assert.deepEqual(plan.steps.find((s) => s.id === 'eks:nodegroup/ng')!.dependsOn, ['eks:cluster', 'iam:node-role', 'vpc:network', 'iam:node-role/ng']);
+  assert.match(plan.steps.find((s) => s.id === 'iam:node-role/ng')!.title, /ensure IAM role demo-node-ng for the nodes of ng \(autoScaler\)/);
+  assert.match(errorsOf(withGroup({ iam: { withAddonPolicies: ['appMesh'] } }))[0]!.message, /appMesh: AWS App Mesh reached its end of support/);
+  assert.match(errorsOf(withGroup({ iam: { permissionsBoundary: 'arn:aws:iam::123456789012:policy/boundary' } }))[0]!.message, /not available yet/);
+});

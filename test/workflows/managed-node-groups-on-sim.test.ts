@@ -29,6 +29,7 @@ function specOf(name: string, launchTemplateName: string): EnvironmentSpec {
         name: 'tuned', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 3, diskSize: 50,
         volume: { type: 'gp3', iops: 4000, encrypted: true }, maxPodsPerNode: 58, ssh: { publicKey }, tags: { team: 'web' },
         updateConfig: { maxUnavailablePercentage: 50 }, nodeRepair: true, availabilityZones: ['us-east-1a'],
+        iam: { withAddonPolicies: ['autoScaler', 'cloudWatch'], attachPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] },
       },
       { name: 'gpu', instanceTypes: ['g5.xlarge'], minSize: 0, desiredSize: 1, maxSize: 1, privateNetworking: false },
     ],
@@ -77,6 +78,14 @@ test('the seed\'s launch-template group, a tuned group with eksflow\'s template 
   assert.equal(tuned.nodeRepair, true);
   assert.equal(tuned.tags.team, 'web');
   assert.deepEqual(tuned.subnetIds.map((id) => bed.cloud.aws.vpc.subnet(id)!.zone), ['us-east-1a'], 'only its zone');
+  // Its own node role, with the add-on policies; the other groups keep the shared one.
+  const { iam } = bed.cloud.aws.apis();
+  assert.equal(tuned.nodeRoleArn, (await iam.getRole(`${name}-node-tuned`))!.arn);
+  assert.deepEqual((await iam.attachedPolicies(`${name}-node-tuned`)).sort(), [
+    'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly', 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', 'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
+    'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+  ]);
+  assert.equal(templated.nodeRoleArn, (await iam.getRole(`${name}-node`))!.arn);
 
   // The GPU group: the NVIDIA AMI, in the public subnets.
   const gpu = state.nodegroup(name, 'gpu');
@@ -95,6 +104,7 @@ test('the seed\'s launch-template group, a tuned group with eksflow\'s template 
   assert.equal(bed.cloud.aws.nodeLaunch.launchTemplate({ name: `eksflow-${name}-tuned` }), undefined);
   assert.equal(bed.cloud.aws.nodeLaunch.keyPair(`eksflow-${name}-tuned`), undefined);
   assert.equal(bed.cloud.aws.nodeLaunch.launchTemplate({ id: teamLaunchTemplate })?.name, 'team-nodes', 'the team\'s template is never deleted');
+  assert.equal(await iam.getRole(`${name}-node-tuned`), undefined, 'the group\'s own role went too');
 });
 
 test('a launch template that does not exist fails the group\'s step for good, naming it, and the run rolls back', async () => {

@@ -47,7 +47,9 @@ const managedPolicies = new Set<string>([
   cloudWatchAgentServerPolicyArn,
   ...['AmazonEKSServicePolicy', 'AmazonEKSVPCResourceController', 'AmazonSSMManagedInstanceCore', 'AdministratorAccess', 'ReadOnlyAccess',
     'AmazonEC2ContainerRegistryPowerUser', 'AmazonEC2ContainerRegistryFullAccess', 'ElasticLoadBalancingFullAccess', 'CloudWatchAgentAdminPolicy',
-    'service-role/AmazonEBSCSIDriverPolicy'].map((name) => awsManagedPolicyArn(name)),
+    'service-role/AmazonEBSCSIDriverPolicy',
+    // Node groups' withAddonPolicies (src/domain/node-group-iam.ts).
+    'AWSXRayDaemonWriteAccess', 'AmazonFSxFullAccess', 'AmazonS3ReadOnlyAccess'].map((name) => awsManagedPolicyArn(name)),
 ]);
 
 /** The `Federated` principals (OIDC providers) a trust policy names. */
