@@ -296,17 +296,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
    * takes no remote access: the key goes in the template (as eksctl does).
    */
   async function prepareManagedNodegroup(step: PlanStep, group: EnvironmentSpec['nodeGroups'][number]) {
-    const privateSubnets = outputs.workerSubnetIds;
-    const publicSubnets = outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
-    let subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
-    if (group.availabilityZones) subnetIds = (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds;
-    const publicKey = nodePublicKey(group);
-    const keyPair = nodeKeyPairName(spec.name, group.name);
-    const keyName = publicKey !== undefined
-      ? (await create(step, { kind: 'ec2-key-pair', name: keyPair, region: spec.region }, () => aws.ensureNodeKeyPair({
-        owner, region: spec.region, name: keyPair, publicKey, ...(spec.tags ? { tags: spec.tags } : {}),
-      }))).keyName
-      : group.ssh?.allow === false ? undefined : group.ssh?.keyName;
+    const subnetIds = await groupSubnetIds(group);
+    const keyName = await groupKeyName(step, group);
     let launchTemplate: { id: string; version: string } | undefined;
     const details: string[] = [];
     if (group.launchTemplate) {
@@ -339,6 +330,24 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     }));
     outputs.nodeGroupRoleArns = { ...outputs.nodeGroupRoleArns, [group.name]: ensured.arn };
     update(step.id, { detail: `${grant.managedPolicyArns.length} managed policies${Object.keys(grant.inlinePolicies).length ? `; inline ${Object.keys(grant.inlinePolicies).join(', ')}` : ''}` });
+  }
+
+  /** A node group's subnets: private, or public with privateNetworking false; the spec's own subnetIds; only those in its availabilityZones. */
+  async function groupSubnetIds(group: EnvironmentSpec['nodeGroups'][number]): Promise<string[]> {
+    const privateSubnets = outputs.workerSubnetIds;
+    const publicSubnets = outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
+    const subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
+    return group.availabilityZones ? (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds : subnetIds;
+  }
+
+  /** The EC2 key pair a group's nodes get: its public key imported (ledgered), or the key pair it names. */
+  async function groupKeyName(step: PlanStep, group: EnvironmentSpec['nodeGroups'][number]): Promise<string | undefined> {
+    const publicKey = nodePublicKey(group);
+    const keyPair = nodeKeyPairName(spec.name, group.name);
+    if (publicKey === undefined) return group.ssh?.allow === false ? undefined : group.ssh?.keyName;
+    return (await create(step, { kind: 'ec2-key-pair', name: keyPair, region: spec.region }, () => aws.ensureNodeKeyPair({
+      owner, region: spec.region, name: keyPair, publicKey, ...(spec.tags ? { tags: spec.tags } : {}),
+    }))).keyName;
   }
 
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies, inlinePolicies?: Record<string, object>): Promise<string> {
@@ -658,19 +667,25 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const roleName = selfManagedRoleName(spec.name, group.name);
       const name = selfManagedName(spec.name, group.name);
       const windows = isWindowsGroup(group);
+      // The group's own role: the node policies, and what its iam asks for (attachPolicyArns, eksctl's add-on policies).
+      const grant = group.iam ? nodeGroupGrant(group.iam, partitionOf(spec.region)) : { managedPolicyArns: [...serviceRoles.node.policies], inlinePolicies: {} };
       const role = await create(step, { kind: 'iam-role', name: roleName, region: spec.region }, () => aws.ensureRole({
         owner, region: spec.region, name: roleName, description: `nodes of self-managed group ${group.name} of ${spec.name}`, tags: spec.tags,
-        trustPolicy: assumedBy(serviceRoles.node.service), managedPolicyArns: [...serviceRoles.node.policies, ...(group.iam?.attachPolicyArns ?? [])],
+        trustPolicy: assumedBy(serviceRoles.node.service), managedPolicyArns: grant.managedPolicyArns,
+        ...(Object.keys(grant.inlinePolicies).length > 0 ? { inlinePolicies: grant.inlinePolicies } : {}),
       }));
+      const keyName = await groupKeyName(step, group);
+      const subnetIds = await groupSubnetIds(group);
+      const placed = keyName === undefined ? group : { ...group, ssh: { ...group.ssh, allow: group.ssh?.allow ?? false, keyName } };
       const profile = await create(step, { kind: 'instance-profile', name: roleName, region: spec.region }, () => aws.ensureNodeInstanceProfile({
         owner, region: spec.region, name: roleName, roleName, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       const template = await create(step, { kind: 'launch-template', name, region: spec.region }, () => aws.ensureNodeLaunchTemplate({
-        owner, region: spec.region, cluster: spec.name, kubernetesVersion: spec.kubernetesVersion, name, group, instanceProfileArn: profile.arn, securityGroupIds,
+        owner, region: spec.region, cluster: spec.name, kubernetesVersion: spec.kubernetesVersion, name, group: placed, instanceProfileArn: profile.arn, securityGroupIds,
         ...(spec.network.vpc ? { vpcCidr: spec.network.vpc.cidr } : {}), ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       await create(step, { kind: 'autoscaling-group', name, region: spec.region }, () => aws.ensureAutoScalingGroup({
-        owner, region: spec.region, cluster: spec.name, name, group, launchTemplateId: template.launchTemplateId, subnetIds: outputs.workerSubnetIds, ...(spec.tags ? { tags: spec.tags } : {}),
+        owner, region: spec.region, cluster: spec.name, name, group, launchTemplateId: template.launchTemplateId, subnetIds, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       // Self-managed nodes join through an access entry of their role's type (AWS docs, "Create access entries"):
       // EKS makes one itself only for managed node groups.
