@@ -101,6 +101,11 @@ function refuseFixedFields(b: ChangeBuilder): void {
   if (live.region !== next.region) b.refuse('/region', `an EKS cluster cannot move from ${live.region} to ${next.region}; ${createAnew}`);
   if (!same(live.network, next.network)) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in; ${createAnew}`);
   else b.unchanged.push('network');
+  // Karpenter's AWS side (node role, queue, tags, access entry) is planned only at creation, and
+  // its instances are terminated only at teardown: it is not added, changed or removed by apply yet.
+  if (!same(live.addons.karpenter, next.addons.karpenter)) {
+    b.refuse('/addons/karpenter', `Karpenter cannot be added, changed or removed by apply yet (apply the spec with the live addons.karpenter); ${createAnew}`);
+  }
   for (const field of ['tags', 'serviceAccounts', 'permissionsBoundaries'] as const) {
     if (!same(live[field], next[field])) b.refuse(`/${field}`, `${field} cannot be changed by apply yet; the way out: apply the spec with the live ${field}, or create a new environment with the new ones`);
     else if (live[field] !== undefined) b.unchanged.push(field);

@@ -4,6 +4,8 @@ import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/env
 import { policySize, policySizeLimits } from '../../src/domain/iam-policies/policy-document';
 import { karpenterControllerPolicy } from '../../src/domain/iam-policies/karpenter';
 import { karpenterStepIds } from '../../src/domain/karpenter-plan';
+import type { ChangeRefusedError} from '../../src/domain/change-plan';
+import { planChange } from '../../src/domain/change-plan';
 import { planEnvironment, stepIds } from '../../src/domain/planner';
 
 const base = {
@@ -56,4 +58,14 @@ test('both node autoscalers are refused, naming the pair', () => {
 test('the controller policy fits a role\'s inline policy limit', () => {
   const policy = karpenterControllerPolicy({ cluster: 'a'.repeat(100), region: 'ap-southeast-2', partition: 'aws', account: '123456789012', nodeRoleArn: `arn:aws:iam::123456789012:role/${'a'.repeat(64)}`, queueArn: 'arn:aws:sqs:ap-southeast-2:123456789012:q' });
   assert.ok(policySize(policy) < policySizeLimits.roleInline, `${policySize(policy)} characters`);
+});
+
+test('a change cannot add, change or remove Karpenter: its AWS side is made only with the environment', () => {
+  const without = spec({});
+  const withKarpenter = spec({ addons: { karpenter: {} } });
+  for (const [live, next] of [[without, withKarpenter], [withKarpenter, without], [withKarpenter, spec({ addons: { karpenter: { interruptionQueue: false } } })]] as const) {
+    assert.throws(() => planChange(live, next), (error: ChangeRefusedError) => error.problems.some((p) => p.path === '/addons/karpenter' && /cannot be added, changed or removed by apply yet/.test(p.message)));
+  }
+  // A change elsewhere leaves it alone.
+  assert.ok(planChange(withKarpenter, spec({ addons: { karpenter: {} }, controlPlaneLogging: ['api'] })).steps.length > 0);
 });
