@@ -406,6 +406,13 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
       errors.push({ path: '/app/serviceAccount', message: `${namespace}/${spec.app.serviceAccount} is not in serviceAccounts; list it there (in the app's namespace ${namespace})` });
     }
   }
+  // Public nodes go in the public subnets: those of the VPC eksflow makes, or network.publicSubnetIds.
+  const network = isObject(spec.network) ? spec.network as NetworkSpec : undefined;
+  nodeGroups.forEach((group, i) => {
+    if (group.privateNetworking === false && !group.subnetIds && network && !network.vpc && !(network.publicSubnetIds?.length)) {
+      errors.push({ path: `/nodeGroups/${i}/privateNetworking`, message: 'false puts nodes in public subnets, and network names none: list them in network.publicSubnetIds (vpc.subnets.public in a ClusterConfig), give the group subnetIds, or set privateNetworking to true' });
+    }
+  });
   nodeGroups.forEach((group, i) => {
     if (Array.isArray(group.instanceTypes) && group.instanceTypes.length === 0 && !group.launchTemplate && !group.instanceSelector) {
       errors.push({ path: `/nodeGroups/${i}/instanceTypes`, message: 'names no instance type: list at least one, or let launchTemplate or instanceSelector choose them' });

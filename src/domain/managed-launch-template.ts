@@ -185,9 +185,6 @@ export function managedNodeGroupProblems(groups: readonly ManagedGroup[], networ
       }
       if (ssh.enableSsm !== undefined) problems.push({ path: at('ssh/enableSsm'), message: 'is not available yet: per-group node roles are being built (issue 17 item 3); attach AmazonSSMManagedInstanceCore to the node role yourself' });
     }
-    if (group.privateNetworking === false && network && !network.vpc) {
-      problems.push({ path: at('privateNetworking'), message: 'false puts nodes in public subnets eksflow knows only in a VPC it makes: give subnetIds of public subnets instead, or use network.vpc' });
-    }
     if (Array.isArray(group.subnetIds)) {
       if (network?.vpc) problems.push({ path: at('subnetIds'), message: 'names subnets of a VPC eksflow has not made yet; choose them by availabilityZones and privateNetworking instead' });
       else if (Array.isArray(network?.subnetIds)) {
