@@ -111,10 +111,11 @@ export function accessProblems(access: unknown): SpecError[] {
     const policies = Array.isArray(entry.accessPolicies) ? entry.accessPolicies : [];
     const groups = Array.isArray(entry.kubernetesGroups) ? entry.kubernetesGroups : [];
     if (entry.type === 'STANDARD' || entry.type === undefined) {
-      if (policies.length === 0 && groups.length === 0) {
-        errors.push({ path: `${at}/accessPolicies`, message: 'the entry grants nothing: give at least one access policy (e.g. { "policy": "AmazonEKSViewPolicy" }) or kubernetesGroups bound by RBAC of your own' });
+      // A username alone is an identity that RBAC of your own binds (as an aws-auth mapping with no groups).
+      if (policies.length === 0 && groups.length === 0 && typeof entry.username !== 'string') {
+        errors.push({ path: `${at}/accessPolicies`, message: 'the entry grants nothing: give at least one access policy (e.g. { "policy": "AmazonEKSViewPolicy" }), kubernetesGroups or a username bound by RBAC of your own' });
       }
-    } else if (policies.length > 0 || groups.length > 0) {
+    } else if (policies.length > 0 || groups.length > 0 || entry.username !== undefined) {
       errors.push({ path: `${at}/type`, message: `${String(entry.type)} entries let nodes of that role join the cluster and take no access policies or groups; use type STANDARD for a person or a tool` });
     }
     groups.forEach((group, j) => {

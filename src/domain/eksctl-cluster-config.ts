@@ -121,7 +121,7 @@ function readYaml(text: string): { config: unknown } | { errors: SpecError[] } {
   // The YAML library's messages end with a quoted excerpt; its first line has the reason and position.
   if (problems.length > 0) return { errors: problems.map((problem) => ({ path: '', message: `not valid YAML: ${problem.message.split('\n')[0]?.replace(/:$/, '')}` })) };
   // A document with nothing in it (a trailing `---`, or comments only) holds no config.
-  const held = documents.filter((document) => document.contents !== null);
+  const held = documents.filter((document) => document.contents !== null && !(isScalar(document.contents) && document.contents.value === null));
   const document = held[0];
   if (!document || held.length !== 1) return refuse(`expected one YAML document holding a ClusterConfig, found ${held.length}`);
   let config: unknown;
@@ -377,11 +377,11 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
     ...(vpc.securityGroup === undefined ? [] : [['/vpc/securityGroup', vpc.securityGroup] as const]),
     ...(list(vpc.controlPlaneSecurityGroupIDs, '/vpc/controlPlaneSecurityGroupIDs') ?? []).map((id, i) => [`/vpc/controlPlaneSecurityGroupIDs/${i}`, id] as const),
   ];
-  if (securityGroups.length > 0) {
-    put('/network/securityGroupIds', securityGroups.map(([, id]) => id), securityGroups[0]![0]);
-    securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
-  }
   if (subnets) {
+    if (securityGroups.length > 0) {
+      put('/network/securityGroupIds', securityGroups.map(([, id]) => id), securityGroups[0]![0]);
+      securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
+    }
     const ids: [string, unknown][] = [];
     const publicIds: unknown[] = [];
     for (const kind of ['private', 'public']) {
@@ -433,7 +433,7 @@ function natForPrivateNodes(config: Fields, spec: Fields, { fail }: Readers) {
   const vpc = network?.vpc as Fields | undefined;
   if (vpc?.natGateway !== 'none') return;
   const groups = Array.isArray(spec.nodeGroups) ? spec.nodeGroups as Fields[] : [];
-  const privateOnes = groups.filter((group) => isFields(group) && group.privateNetworking === true).map((group) => String(group.name));
+  const privateOnes = groups.filter((group) => isFields(group) && group.privateNetworking !== false).map((group) => String(group.name));
   const profiles = Array.isArray(spec.fargateProfiles) ? spec.fargateProfiles.length : 0;
   if (privateOnes.length === 0 && profiles === 0) return;
   const who = [...privateOnes.map((name) => `node group ${name}`), ...(profiles > 0 ? ['the Fargate profiles'] : [])].join(', ');
@@ -460,7 +460,9 @@ function inConfigTerms(error: SpecError, spec: Fields, origins: Map<string, stri
     const shown = ['string', 'number', 'boolean'].includes(typeof value) && !mentioned ? ` (got ${quote(value)})` : '';
     const message = workloadIdentityInConfigTerms(
       error.message.replace(/\bdesiredSize\b/g, 'desiredCapacity').replace(/\bdiskSize\b/g, 'volumeSize'), origin, origins);
-    return { path: origin + error.path.slice(prefix.length), message: message + shown };
+    // Spec paths named in the message (a duplicate's first use) are put as they were written too.
+    const written = message.replace(/\/nodeGroups\/[0-9]+/g, (path) => origins.get(path) ?? path);
+    return { path: origin + error.path.slice(prefix.length), message: written + shown };
   }
   return { path: '', message: `in the translated EnvironmentSpec at ${error.path}: ${error.message}` };
 }

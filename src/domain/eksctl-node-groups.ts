@@ -17,7 +17,7 @@ const base = [
   'name', 'instanceType', 'minSize', 'desiredCapacity', 'maxSize', 'volumeSize', 'volumeType', 'volumeIOPS', 'volumeThroughput',
   'volumeEncrypted', 'volumeKmsKeyID', 'volumeName', 'labels', 'taints', 'amiFamily', 'ami', 'privateNetworking', 'tags',
   'availabilityZones', 'subnets', 'preBootstrapCommands', 'overrideBootstrapCommand', 'maxPodsPerNode', 'disableIMDSv1',
-  'disablePodIMDS', 'propagateASGTags', 'instanceSelector', 'bottlerocket', 'containerRuntime',
+  'disablePodIMDS', 'propagateASGTags', 'instanceSelector', 'bottlerocket', 'containerRuntime', 'instanceName',
   'ssh/allow', 'ssh/publicKey', 'ssh/publicKeyName', 'ssh/sourceSecurityGroupIds', 'ssh/enableSsm',
   'securityGroups/attachIDs', 'securityGroups/withShared', 'securityGroups/withLocal',
   'iam/attachPolicyARNs', 'iam/withAddonPolicies', 'iam/instanceRolePermissionsBoundary',
@@ -101,9 +101,17 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
   translateVolume(group, at, to, read);
   put(`${to}/labels`, group.labels, `${at}/labels`);
   put(`${to}/taints`, translateTaints(group.taints, `${at}/taints`, read), `${at}/taints`);
-  put(`${to}/tags`, group.tags, `${at}/tags`);
+  // eksctl names the instances with instanceName (their Name tag). A self-managed group's tags
+  // reach its instances (the Auto Scaling group propagates them at launch); a managed group's do not.
+  if (group.instanceName !== undefined && managed) {
+    fail(`${at}/instanceName`, 'a managed group\'s tags do not reach its instances, so eksflow cannot name them; use a self-managed group (nodeGroups), whose tags (Name included) do');
+  }
+  const tags = group.instanceName === undefined || managed ? group.tags : { ...(isFields(group.tags) ? group.tags : {}), Name: group.instanceName };
+  put(`${to}/tags`, tags, `${at}/${group.tags === undefined && group.instanceName !== undefined ? 'instanceName' : 'tags'}`);
   // eksctl puts nodes in public subnets unless privateNetworking (defaults.go: PrivateNetworking false).
-  put(`${to}/privateNetworking`, flag(group.privateNetworking, `${at}/privateNetworking`) ?? false, `${at}/privateNetworking`);
+  // The spec's own default is private, so only the public choice is written.
+  const privateNodes = flag(group.privateNetworking, `${at}/privateNetworking`) ?? false;
+  put(`${to}/privateNetworking`, privateNodes ? undefined : false, `${at}/privateNetworking`);
   put(`${to}/availabilityZones`, group.availabilityZones, `${at}/availabilityZones`);
   const subnets = list(group.subnets, `${at}/subnets`);
   if (subnets) {
@@ -224,13 +232,16 @@ function translateIam(group: Fields, at: string, to: string, { put, fail, mappin
   const iam = mapping(group.iam, `${at}/iam`);
   if (!iam) return;
   const policies = mapping(iam.withAddonPolicies, `${at}/iam/withAddonPolicies`);
-  const wanted = Object.entries(policies ?? {}).filter(([name, on]) => {
-    if (!withAddonPolicyNames.includes(name)) fail(`${at}/iam/withAddonPolicies/${pointer(name)}`, `is not an eksctl add-on policy; eksctl has ${withAddonPolicyNames.join(', ')}`);
-    return on === true && withAddonPolicyNames.includes(name);
-  }).map(([name]) => name);
+  const wanted = new Set<string>();
+  for (const [given, on] of Object.entries(policies ?? {})) {
+    // albIngress is eksctl's older name for awsLoadBalancerController (v1alpha5 DeprecatedALBIngress).
+    const name = given === 'albIngress' ? 'awsLoadBalancerController' : given;
+    if (!withAddonPolicyNames.includes(name)) fail(`${at}/iam/withAddonPolicies/${pointer(given)}`, `is not an eksctl add-on policy; eksctl has ${withAddonPolicyNames.join(', ')}`);
+    else if (on === true) wanted.add(name);
+  }
   const fields = defined({
     attachPolicyArns: iam.attachPolicyARNs,
-    withAddonPolicies: wanted.length > 0 ? wanted : undefined,
+    withAddonPolicies: wanted.size > 0 ? [...wanted] : undefined,
     permissionsBoundary: iam.instanceRolePermissionsBoundary,
   });
   if (Object.keys(fields).length > 0) put(`${to}/iam`, fields, `${at}/iam`);

@@ -6,6 +6,7 @@ import { PermissionsBoundaryArn, ServiceAccount, serviceAccountProblems, type Se
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
 import { settingsInProgressErrors } from './settings-in-progress';
+import { nearest } from './eksctl-fields';
 
 export { amiTypes } from './node-group-settings';
 
@@ -74,7 +75,7 @@ export const NodeGroup = Type.Object({
   capacityType: literals(['ON_DEMAND', 'SPOT'] as const, { default: 'ON_DEMAND' }),
   minSize: Type.Integer({ minimum: 0, maximum: 1000 }),
   desiredSize: Type.Integer({ minimum: 0, maximum: 1000 }),
-  maxSize: Type.Integer({ minimum: 1, maximum: 1000 }),
+  maxSize: Type.Integer({ minimum: 0, maximum: 1000, description: 'at least 1 for a managed group (EKS); a self-managed group may be 0' }),
   diskSize: Type.Integer({ minimum: 1, maximum: 16384, default: 20, description: 'GiB' }),
   amiType: literals(amiTypes, { default: 'AL2023_x86_64_STANDARD', description: 'CUSTOM with ami' }),
   labels: Type.Optional(KubernetesLabels),
@@ -272,18 +273,23 @@ function schemaErrors(schema: TSchema, value: unknown): SpecError[] {
     // One message per path: a failed union or pattern reports each alternative, which says less.
     if (seen.has(error.path)) continue;
     seen.add(error.path);
-    errors.push({ path: error.path, message: explain(error.schema, error.message) });
+    errors.push({ path: error.path, message: explain(error.schema, error.message, error.path.slice(error.path.lastIndexOf('/') + 1)) });
   }
   return errors;
 }
 
 /** TypeBox's messages, made to say what would be accepted. */
-function explain(schema: TSchema, message: string): string {
+function explain(schema: TSchema, message: string, key = ''): string {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((alternative) => alternative.const as unknown);
   if (options?.every((option) => typeof option === 'string')) return `must be one of ${options.join(', ')}`;
   if (schema.patternProperties) return `is not an allowed key (${schema.description ?? 'see the schema'})`;
   if (message === 'Unexpected property' && schema.description === EksAddons.description) return `is not a core EKS add-on eksflow installs (${coreAddonNames.join(', ')}); other add-ons go under addons`;
-  if (message === 'Unexpected property') return schema.description === Addons.description ? `is not an add-on eksflow offers (${addonNames.join(', ')})` : 'is not a known field';
+  if (message === 'Unexpected property' && schema.description === Addons.description) return `is not an add-on eksflow offers (${addonNames.join(', ')})`;
+  if (message === 'Unexpected property') {
+    const known = Object.keys((schema.properties ?? {}) as Record<string, unknown>);
+    const guess = nearest(key.replaceAll('~1', '/').replaceAll('~0', '~'), known);
+    return guess ? `is not a known field: did you mean ${guess}?` : `is not a known field (known here: ${known.join(', ')})`;
+  }
   const description = schema.description as string | undefined;
   return description && !message.includes(description) ? `${message} (${description})` : message;
 }
@@ -319,6 +325,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     if (minSize > desiredSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is below minSize ${minSize}` });
     if (desiredSize > maxSize) errors.push({ path: `/nodeGroups/${i}/desiredSize`, message: `desiredSize ${desiredSize} is above maxSize ${maxSize}` });
     if (minSize > maxSize) errors.push({ path: `/nodeGroups/${i}/minSize`, message: `minSize ${minSize} is above maxSize ${maxSize}` });
+    // EKS CreateNodegroup: scalingConfig.maxSize has a minimum of 1; an Auto Scaling group takes 0.
+    if (maxSize < 1 && group.kind !== 'self-managed') errors.push({ path: `/nodeGroups/${i}/maxSize`, message: 'must be at least 1 for a managed group (EKS); only a self-managed group (kind: self-managed) may have maxSize 0' });
   });
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));

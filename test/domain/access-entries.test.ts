@@ -118,16 +118,14 @@ test('translator: eksctl\'s 40-access-entries.yaml — its accessConfig translat
   const result = translateClusterConfig(text);
   assert.equal(result.ok, false);
   const errors = result.ok ? [] : result.errors;
-  // The rest of the file is outside access entries: an old Kubernetes version and self-managed nodes.
+  // The rest of the file is outside access entries: a Kubernetes version EKS no longer supports.
   assert.deepEqual(errors.filter((e) => e.path.startsWith('/accessConfig')).map((e) => e.path), ['/accessConfig/bootstrapClusterCreatorAdminPermissions']);
   assert.match(errors.find((e) => e.path === '/accessConfig/bootstrapClusterCreatorAdminPermissions')!.message, /creator's admin access; remove it or set it to true/);
-  assert.deepEqual(errors.map((e) => e.path).sort(), ['/accessConfig/bootstrapClusterCreatorAdminPermissions', '/managedNodeGroups', '/metadata/version', '/nodeGroups']);
+  assert.deepEqual(errors.map((e) => e.path).sort(), ['/accessConfig/bootstrapClusterCreatorAdminPermissions', '/metadata/version']);
 
   // The same file with those parts made eksflow's (the accessConfig untouched but for the bootstrap flag) is accepted whole.
   const config = parse(text) as { metadata: { version: string }; nodeGroups?: unknown; managedNodeGroups?: unknown; accessConfig: { bootstrapClusterCreatorAdminPermissions?: boolean } };
   config.metadata.version = '1.35';
-  config.managedNodeGroups = config.nodeGroups;
-  delete config.nodeGroups;
   delete config.accessConfig.bootstrapClusterCreatorAdminPermissions;
   const accepted = translateClusterConfig(config);
   assert.ok(accepted.ok, JSON.stringify(!accepted.ok && accepted.errors));
@@ -160,6 +158,9 @@ test('translator: accessConfig mistakes are reported at their ClusterConfig path
   assert.match(errors['/accessConfig/authenticationMode']!, /CONFIG_MAP alone cannot hold access entries; use API or API_AND_CONFIG_MAP/);
   assert.match(errors['/accessConfig/accessEntries/0/accessPolicies/0/policyARN']!, /must be one of the EKS access policies eksflow grants: arn:aws:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy/);
   assert.match(errors['/accessConfig/accessEntries/1/principalARN']!, /IAM user or role ARN/);
-  assert.match(errors['/accessConfig/accessEntries/1/username']!, /custom Kubernetes username is not supported/);
+  // A username is taken (CreateAccessEntry username); one EKS reserves is refused.
+  assert.equal(errors['/accessConfig/accessEntries/1/username'], undefined);
+  const reserved = translateClusterConfig({ ...config, accessConfig: { accessEntries: [{ principalARN: admin, username: 'system:admin' }] } });
+  assert.match(reserved.ok ? '' : reserved.errors.find((e) => e.path === '/accessConfig/accessEntries/0/username')?.message ?? '', /not starting with system:, eks:, aws:, amazon: or iam:/);
   assert.match(errors['/accessConfig/accessEntries/1/accessPolicies/0/accessScope/namespaces']!, /a namespace scope needs the namespaces/);
 });

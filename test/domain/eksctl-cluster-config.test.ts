@@ -73,18 +73,19 @@ const tutorialSpec: EnvironmentSpec = {
   tags: { team: 'builders' },
   network: {
     subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2', 'subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    publicSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
     securityGroupIds: ['sg-0123456789abcdef0'],
   },
   controlPlaneLogging: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
   nodeGroups: [
     {
       name: 'on-demand', instanceTypes: ['m5.large'], capacityType: 'ON_DEMAND', minSize: 1, desiredSize: 2, maxSize: 4,
-      diskSize: 50, amiType: 'AL2023_x86_64_STANDARD', labels: { role: 'general' },
-      sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7builder builder@example.com',
+      diskSize: 50, amiType: 'AL2023_x86_64_STANDARD', labels: { role: 'general' }, privateNetworking: false,
+      ssh: { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7builder builder@example.com', allow: true },
     },
     {
       name: 'spot', instanceTypes: ['m5.large', 'm5a.large', 'm6i.large'], capacityType: 'SPOT', minSize: 0, desiredSize: 1, maxSize: 5,
-      diskSize: 80, amiType: 'BOTTLEROCKET_x86_64', taints: [{ key: 'spot', value: 'true', effect: 'NO_SCHEDULE' }],
+      diskSize: 80, amiType: 'BOTTLEROCKET_x86_64', taints: [{ key: 'spot', value: 'true', effect: 'NO_SCHEDULE' }], privateNetworking: false,
     },
   ],
   fargateProfiles: [{ name: 'fp-default', selectors: [{ namespace: 'default' }, { namespace: 'kube-system', labels: { tier: 'system' } }] }],
@@ -128,24 +129,28 @@ test('an already-parsed ClusterConfig translates like its YAML text', () => {
   assert.deepEqual(parsed, before, 'the caller\'s object is left unchanged');
 });
 
-test('version 1.30 stays "1.30" and is refused with the versions eksflow offers', () => {
+test('version 1.30 stays "1.30" and is refused as past EKS support, with the supported range and the way out', () => {
   for (const version of ['"1.30"', '1.30']) {
     const errors = errorsOf(tutorial.replace('version: "1.33"', `version: ${version}`));
     assert.deepEqual(errors.map((error) => error.path), ['/metadata/version'], `version: ${version}`);
-    assert.equal(errors[0]?.message, 'must be one of 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (got "1.30")');
+    assert.equal(errors[0]?.message, 'Kubernetes 1.30 is past the end of EKS support (EKS supports 1.31 to 1.36, extended support included); set metadata.version to one of them, or plan with --kubernetes-version 1.31');
   }
+  // The way out: the version the user chooses instead, as `--kubernetes-version` sends it.
+  assert.equal(translateClusterConfig(tutorial.replace('version: "1.33"', 'version: "1.30"'), { kubernetesVersion: '1.31' }).ok, true);
+  // A version past the newest is no end-of-life: the versions on offer are named.
+  assert.equal(messageAt(errorsOf(tutorial.replace('version: "1.33"', 'version: "1.40"')), '/metadata/version'), 'must be one of 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (got "1.40")');
 });
 
 test('an unquoted version keeps the digits as written in YAML', () => {
   assert.equal(specOf(tutorial.replace('version: "1.33"', 'version: 1.34')).kubernetesVersion, '1.34');
   // Written as 1.3 it is 1.3, not 1.30.
-  assert.match(messageAt(errorsOf(tutorial.replace('version: "1.33"', 'version: 1.3')), '/metadata/version') ?? '', /\(got "1\.3"\)$/);
+  assert.match(messageAt(errorsOf(tutorial.replace('version: "1.33"', 'version: 1.3')), '/metadata/version') ?? '', /^Kubernetes 1\.3 is past the end of EKS support/);
 });
 
 test('a numeric version in a parsed object keeps its two-digit minor', () => {
   const config = parse(tutorial) as { metadata: Record<string, unknown> };
   config.metadata.version = 1.3;
-  assert.match(messageAt(errorsOf(config), '/metadata/version') ?? '', /\(got "1\.30"\)$/);
+  assert.match(messageAt(errorsOf(config), '/metadata/version') ?? '', /^Kubernetes 1\.30 is past/);
   config.metadata.version = 1.35;
   assert.equal(specOf(config).kubernetesVersion, '1.35');
 });
@@ -163,7 +168,7 @@ test('a node group with no sizes gets eksctl\'s defaults', () => {
   const spec = specOf(withGroup(''));
   assert.deepEqual(spec.nodeGroups, [{
     name: 'general', instanceTypes: ['m5.large'], capacityType: 'ON_DEMAND', minSize: 2, desiredSize: 2, maxSize: 2,
-    diskSize: 80, amiType: 'AL2023_x86_64_STANDARD',
+    diskSize: 80, amiType: 'AL2023_x86_64_STANDARD', privateNetworking: false,
   }]);
 });
 
@@ -172,8 +177,17 @@ test('minSize alone sets desired, and min and max follow it', () => {
   assert.deepEqual([group?.minSize, group?.desiredSize, group?.maxSize], [3, 3, 6]);
 });
 
-test('without vpc eksflow creates a VPC with its defaults', () => {
-  assert.deepEqual(specOf(withGroup('')).network, { vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } });
+test('without vpc eksflow creates the VPC eksctl would: 192.168.0.0/16 in three zones (two where the region has two)', () => {
+  assert.deepEqual(specOf(withGroup('')).network, { vpc: { cidr: '192.168.0.0/16', availabilityZones: 3, natGateway: 'single' } });
+  assert.equal(specOf(withGroup('').replace('region: eu-west-1', 'region: us-west-1')).network.vpc?.availabilityZones, 2);
+});
+
+test('nat Disable with nodes in private subnets is refused: they would have no route out', () => {
+  const errors = errorsOf(withGroup('privateNetworking: true', 'vpc:\n  nat: { gateway: Disable }'));
+  assert.deepEqual(errors.map((error) => error.path), ['/vpc/nat/gateway']);
+  assert.match(errors[0]!.message, /node group general run in private subnets.*Single or HighlyAvailable/);
+  // Public nodes need no NAT gateway.
+  assert.equal(specOf(withGroup('', 'vpc:\n  nat: { gateway: Disable }')).network.vpc?.natGateway, 'none');
 });
 
 test('vpc.cidr, vpc.nat and availabilityZones describe the VPC to create', () => {
@@ -187,15 +201,16 @@ test('vpc.cidr, vpc.nat and availabilityZones describe the VPC to create', () =>
 
 test('existing subnets cannot be combined with a VPC to create', () => {
   const top = 'availabilityZones: [eu-west-1a, eu-west-1b]\nvpc:\n  cidr: 10.0.0.0/16\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { id: subnet-0aaaaaaaaaaaaaaa2 }';
-  assert.deepEqual(pathsOf(withGroup('', top)), ['/availabilityZones', '/vpc/cidr']);
+  // vpc.cidr beside existing subnets is eksctl's check of the VPC they are in; zones come from the subnets.
+  assert.deepEqual(pathsOf(withGroup('', top)), ['/availabilityZones']);
   assert.deepEqual(pathsOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0')), ['/vpc/securityGroup']);
 });
 
 test('a subnet without an id is refused at its Availability Zone', () => {
   const top = 'vpc:\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { cidr: 10.0.1.0/24 }';
   const errors = errorsOf(withGroup('', top));
-  assert.deepEqual(errors.map((error) => error.path).sort(), ['/vpc/subnets', '/vpc/subnets/private/eu-west-1b', '/vpc/subnets/private/eu-west-1b/cidr']);
-  assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /id of an existing subnet/);
+  assert.deepEqual(errors.map((error) => error.path).sort(), ['/vpc/subnets', '/vpc/subnets/private/eu-west-1b']);
+  assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /id of the existing subnet/);
   assert.match(messageAt(errors, '/vpc/subnets') ?? '', /greater or equal to 2/, 'one subnet is too few');
 });
 
@@ -244,34 +259,56 @@ fargateProfiles:
     '/fargateProfiles/0/podExecutionRoleARN',
     '/gitops',
     '/iam/serviceAccounts/0',
-    '/karpenter',
-    '/managedNodeGroups/0/privateNetworking',
-    '/managedNodeGroups/1/iam/attachPolicyARNs',
-    '/managedNodeGroups/1/iam/withAddonPolicies',
+    '/karpenter/version',
     '/managedNodeGroups/1/ssh/publicKeyPath',
     '/metadata/annotations',
-    '/nodeGroups',
     '/privateCluster',
-    '/secretsEncryption',
-    '/vpc/clusterEndpoints',
   ]);
-  assert.equal(messageAt(errors, '/nodeGroups'), 'self-managed node groups are not supported; use managedNodeGroups');
   // Service accounts are translated now (test/domain/workload-identity.test.ts); one that grants nothing is refused, in eksctl's field names.
-  assert.equal(messageAt(errors, '/iam/serviceAccounts/0'), 'grants nothing: give attachPolicyARNs, attachPolicy or wellKnownPolicies');
-  assert.match(messageAt(errors, '/gitops') ?? '', /Flux\) bootstrapping is not supported/);
-  assert.match(messageAt(errors, '/karpenter') ?? '', /Karpenter is not supported/);
-  assert.match(messageAt(errors, '/secretsEncryption') ?? '', /KMS key is not supported/);
-  assert.match(messageAt(errors, '/privateCluster') ?? '', /private clusters are not supported/);
-  assert.match(messageAt(errors, '/managedNodeGroups/1/iam/attachPolicyARNs') ?? '', /node IAM role/);
-  assert.match(messageAt(errors, '/managedNodeGroups/1/ssh/publicKeyPath') ?? '', /ssh\.publicKey/);
-  assert.equal(messageAt(errors, '/metadata/annotations'), 'is not supported by eksflow');
-  assert.equal(messageAt(errors, '/managedNodeGroups/0/privateNetworking'), 'is not supported by eksflow');
+  assert.match(messageAt(errors, '/iam/serviceAccounts/0') ?? '', /^grants nothing: give attachPolicyARNs/);
+  assert.match(messageAt(errors, '/gitops') ?? '', /git provider's credentials.*flux bootstrap/);
+  assert.match(messageAt(errors, '/karpenter/version') ?? '', /eksflow installs Karpenter 1\.14\.1/);
+  assert.match(messageAt(errors, '/privateCluster') ?? '', /fully private clusters .* not offered yet; use vpc\.clusterEndpoints/);
+  assert.match(messageAt(errors, '/managedNodeGroups/1/ssh/publicKeyPath') ?? '', /the API never reads paths: `eksflow plan -f`/);
+  assert.match(messageAt(errors, '/metadata/annotations') ?? '', /configure eksctl itself/);
+});
+
+test('a key eksctl does not know either is a typo: the nearest known name is suggested', () => {
+  const errors = errorsOf(withGroup('instanceTyp: m5.large\nminsize: 1', 'managedNodeGroup: []\nvpc: { natt: { gateway: Single } }'));
+  assert.equal(messageAt(errors, '/managedNodeGroup'), 'is not a ClusterConfig field: did you mean managedNodeGroups?');
+  assert.equal(messageAt(errors, '/managedNodeGroups/0/instanceTyp'), 'is not a field of managedNodeGroups/*: did you mean instanceType?');
+  assert.equal(messageAt(errors, '/managedNodeGroups/0/minsize'), 'is not a field of managedNodeGroups/*: did you mean minSize?');
+  assert.equal(messageAt(errors, '/vpc/natt'), 'is not a field of vpc: did you mean nat?');
+  // Far from every name: no guess, the names eksctl has instead.
+  assert.match(messageAt(errorsOf(withGroup('', 'zzzzzzzzzz: 1')), '/zzzzzzzzzz') ?? '', /^is not a ClusterConfig field \(eksctl has apiVersion, kind, metadata/);
+  // An eksctl setting eksflow does not build is told apart from a typo.
+  assert.match(messageAt(errorsOf(withGroup('asgSuspendProcesses: [AZRebalance]')), '/managedNodeGroups/0/asgSuspendProcesses') ?? '', /^is an eksctl setting eksflow does not build yet/);
+});
+
+test('YAML merge keys and a trailing document separator are read as eksctl reads them', () => {
+  const merged = `
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata: { name: demo, region: eu-west-1 }
+x-defaults: &defaults
+  instanceType: m5.xlarge
+  desiredCapacity: 3
+managedNodeGroups:
+  - <<: *defaults
+    name: a
+---
+`;
+  const errors = errorsOf(merged);
+  // The anchor's own holder is no ClusterConfig field, but the merge itself is read.
+  assert.deepEqual(errors.map((error) => error.path), ['/x-defaults']);
+  const spec = specOf(merged.replace(/x-defaults: &defaults\n {2}instanceType: m5.xlarge\n {2}desiredCapacity: 3\n/, '').replace('  - <<: *defaults\n', '  - <<: { instanceType: m5.xlarge, desiredCapacity: 3 }\n'));
+  assert.deepEqual([spec.nodeGroups[0]?.instanceTypes, spec.nodeGroups[0]?.desiredSize], [['m5.xlarge'], 3]);
 });
 
 test('an unsupported field is refused even when it holds a scalar or sits in a list', () => {
   // (accessConfig was the example here until eksflow took it: test/domain/access-entries.test.ts.)
-  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'zonalShiftConfig: { enabled: true }')), [
-    '/managedNodeGroups/0/iam', '/zonalShiftConfig',
+  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'localZones: [us-west-2-lax-1a]')), [
+    '/localZones', '/managedNodeGroups/0/iam',
   ]);
   const top = 'fargateProfiles:\n  - name: fp\n    selectors:\n      - namespace: default\n        podLabels: { a: b }';
   assert.deepEqual(pathsOf(withGroup('', top)), ['/fargateProfiles/0/selectors/0/podLabels']);
@@ -314,30 +351,42 @@ test('withOIDC false is refused: eksflow always associates an OIDC provider', ()
   assert.deepEqual(pathsOf(withGroup('', 'iam: { withOIDC: "yes" }')), ['/iam/withOIDC']);
 });
 
-test('AmazonLinux2 and other AMI families are refused', () => {
+test('AmazonLinux2 and Ubuntu need an AMI of your own; unknown families are refused with the ones eksflow builds', () => {
   assert.deepEqual(errorsOf(withGroup('amiFamily: AmazonLinux2')), [
-    { path: '/managedNodeGroups/0/amiFamily', message: 'AL2 AMIs are end-of-life on EKS; use AmazonLinux2023' },
+    { path: '/managedNodeGroups/0/amiFamily', message: 'AmazonLinux2 nodes need an AMI of your own (give ami): EKS publishes no AL2 AMIs past Kubernetes 1.32; or use AmazonLinux2023 or Bottlerocket' },
   ]);
-  assert.deepEqual(errorsOf(withGroup('amiFamily: Ubuntu2204')), [
-    { path: '/managedNodeGroups/0/amiFamily', message: '"Ubuntu2204" is not supported by eksflow; use AmazonLinux2023 or Bottlerocket' },
-  ]);
+  const custom = specOf(withGroup('amiFamily: AmazonLinux2\nami: ami-0e124de4755b2734d\noverrideBootstrapCommand: /etc/eks/bootstrap.sh demo')).nodeGroups[0];
+  assert.deepEqual([custom?.amiType, custom?.ami], ['CUSTOM', { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2', overrideBootstrapCommand: '/etc/eks/bootstrap.sh demo' }]);
+  assert.match(messageAt(errorsOf(withGroup('amiFamily: Ubuntu2204')), '/managedNodeGroups/0/amiFamily') ?? '', /^Ubuntu2204 nodes need an AMI of your own/);
+  assert.match(messageAt(errorsOf(withGroup('amiFamily: Windows')), '/managedNodeGroups/0/amiFamily') ?? '', /^"Windows" is not an AMI family eksflow builds; use one of AmazonLinux2023, Bottlerocket, WindowsServer2019FullContainer/);
+  assert.equal(specOf(withGroup('amiFamily: WindowsServer2022CoreContainer')).nodeGroups[0]?.amiType, 'WINDOWS_CORE_2022_x86_64');
 });
 
-test('ssh.allow without a public key is refused: eksflow needs the key inline', () => {
+test('ssh.allow without a public key is refused: only the user\'s machine has the default key', () => {
   assert.deepEqual(errorsOf(withGroup('ssh: { allow: true }')), [
-    { path: '/managedNodeGroups/0/ssh/allow', message: 'eksflow needs the key inline: give it in ssh.publicKey' },
+    { path: '/managedNodeGroups/0/ssh/allow', message: 'names no key: eksctl would read ~/.ssh/id_rsa.pub, which only your machine has; `eksflow plan -f` and `eksflow env create -f` read it and send it as ssh.publicKey, or give ssh.publicKey or ssh.publicKeyName' },
   ]);
-  assert.deepEqual(pathsOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }')), ['/managedNodeGroups/0/ssh/allow']);
-  assert.equal(specOf(withGroup('ssh: { allow: false }')).nodeGroups[0]?.sshPublicKey, undefined);
-  assert.equal(specOf(withGroup('ssh: { publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.sshPublicKey, 'ssh-ed25519 AAAA');
+  // allow false with a key installs the key without opening port 22 (eksctl: the security group rule is not made).
+  assert.deepEqual(specOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: false });
+  assert.equal(specOf(withGroup('ssh: { allow: false }')).nodeGroups[0]?.ssh, undefined);
+  assert.deepEqual(specOf(withGroup('ssh: { publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: true });
+  // An EC2 key pair installed without opening port 22 (eksctl: allow false), and SSM access.
+  assert.deepEqual(specOf(withGroup('ssh: { publicKeyName: dev, allow: false }')).nodeGroups[0]?.ssh, { keyName: 'dev', allow: false });
+  assert.deepEqual(specOf(withGroup('ssh: { enableSsm: true }')).nodeGroups[0]?.ssh, { enableSsm: true, allow: false });
 });
 
-test('Graviton instance types get the ARM AMI of their family', () => {
+test('AMI types are chosen as eksctl chooses them: Graviton to ARM, GPU families to NVIDIA, Inferentia and Trainium to Neuron', () => {
   const amiType = (extra: string) => specOf(withGroup(extra)).nodeGroups[0]?.amiType;
   assert.equal(amiType('instanceType: m7g.large'), 'AL2023_ARM_64_STANDARD');
   assert.equal(amiType('instanceTypes: [c6gn.xlarge, t4g.medium, r8gd.large]'), 'AL2023_ARM_64_STANDARD');
   assert.equal(amiType('instanceType: t4g.small\namiFamily: Bottlerocket'), 'BOTTLEROCKET_ARM_64');
-  assert.equal(amiType('instanceType: g5.xlarge'), 'AL2023_x86_64_STANDARD', 'g5 is a GPU family, not Graviton');
+  assert.equal(amiType('instanceType: g5.xlarge'), 'AL2023_x86_64_NVIDIA', 'g5 is an NVIDIA GPU family, not Graviton');
+  assert.equal(amiType('instanceType: p4d.24xlarge'), 'AL2023_x86_64_NVIDIA');
+  assert.equal(amiType('instanceType: g5g.xlarge'), 'AL2023_ARM_64_NVIDIA', 'g5g: Graviton with NVIDIA GPUs');
+  assert.equal(amiType('instanceType: g4dn.xlarge\namiFamily: Bottlerocket'), 'BOTTLEROCKET_x86_64_NVIDIA');
+  assert.equal(amiType('instanceType: inf2.xlarge'), 'AL2023_x86_64_NEURON');
+  assert.equal(amiType('instanceType: trn1.2xlarge'), 'AL2023_x86_64_NEURON');
+  assert.match(messageAt(errorsOf(withGroup('instanceTypes: [g5.xlarge, m5.large]')), '/managedNodeGroups/0/instanceTypes') ?? '', /mixes NVIDIA and plain instance types/);
   assert.equal(amiType('instanceType: m5.large\namiFamily: AmazonLinux2023'), 'AL2023_x86_64_STANDARD');
   assert.deepEqual(pathsOf(withGroup('instanceTypes: [m7g.large, m5.large]')), ['/managedNodeGroups/0/instanceTypes']);
 });
@@ -366,9 +415,7 @@ test('control-plane log types are read by name, and "all" means every type', () 
   assert.deepEqual(errorsOf(withGroup('', 'cloudWatch:\n  clusterLogging:\n    enableTypes: [api, kubelet]')), [
     { path: '/cloudWatch/clusterLogging/enableTypes/1', message: 'must be one of api, audit, authenticator, controllerManager, scheduler, or "*" for all of them' },
   ]);
-  assert.deepEqual(pathsOf(withGroup('', 'cloudWatch:\n  clusterLogging:\n    enableTypes: [api]\n    logRetentionInDays: 7')), [
-    '/cloudWatch/clusterLogging/logRetentionInDays',
-  ]);
+  assert.equal(specOf(withGroup('', 'cloudWatch:\n  clusterLogging:\n    enableTypes: [api]\n    logRetentionInDays: 7')).controlPlaneLogRetentionDays, 7);
 });
 
 test('size rules broken in the spec are reported at the node group\'s own fields', () => {
@@ -395,6 +442,7 @@ test('schema errors are reported at the ClusterConfig path the value came from',
     '/managedNodeGroups/1/name',
     '/metadata/name',
     '/metadata/region',
+    '/vpc/subnets/public/1',
     '/vpc/subnets/public/us-east-1b/id',
   ]);
   assert.match(messageAt(errors, '/metadata/name') ?? '', /DNS-1123.*\(got "Awesome_Builder"\)$/);
@@ -408,7 +456,7 @@ test('translation, unsupported-field and validation errors all come back togethe
     '/managedNodeGroups/0/amiFamily',
     '/managedNodeGroups/0/desiredCapacity',
     '/managedNodeGroups/0/desiredCapacity',
-    '/managedNodeGroups/0/launchTemplate',
+    '/managedNodeGroups/0/launchTemplate/id',
   ]);
   // minSize was left out, so it follows desiredCapacity, and so does the blame.
   assert.deepEqual(errors.filter((error) => error.path === '/managedNodeGroups/0/desiredCapacity').map((error) => error.message), [
@@ -417,10 +465,12 @@ test('translation, unsupported-field and validation errors all come back togethe
   ]);
 });
 
-test('a config with no node group or Fargate profile says it needs one', () => {
-  const errors = errorsOf(withGroup('').replace(/managedNodeGroups:[\s\S]*$/, ''));
+test('a cluster with no node groups is accepted, as eksctl makes it; add-ons then need somewhere to run', () => {
+  const bare = withGroup('').replace(/managedNodeGroups:[\s\S]*$/, '');
+  assert.deepEqual(specOf(bare).nodeGroups, []);
+  const errors = errorsOf(`${bare}addons:\n  - name: metrics-server\n`);
   assert.deepEqual(errors.map((error) => error.path), ['/managedNodeGroups']);
-  assert.match(errors[0]?.message ?? '', /at least one node group or Fargate profile/);
+  assert.match(errors[0]?.message ?? '', /add-on metrics-server need somewhere to run pods: add a node group or a Fargate profile/);
 });
 
 test('wrong shapes are refused where they are read', () => {
@@ -471,7 +521,7 @@ test('EKS add-ons: the catalog\'s taken as they are (their settings refused); th
     attachPolicy: { Version: '2012-10-17', Statement: [] }
   - name: kube-proxy
     version: recent`)).map((e) => [e.path, e.message]), [
-    ['/addons/0/podIdentityAssociations', 'pod identity associations are not supported yet (workload identity, issue 15 item 4): bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN'],
+    ['/addons/0/podIdentityAssociations', 'pod identity associations for add-ons are not offered yet: bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN'],
     ['/addons/0/attachPolicy', 'inline policies for an add-on\'s role are not supported: give managed policies in attachPolicyARNs'],
     ['/addons/0/wellKnownPolicies/autoScaler', 'well-known policies are not supported for coredns: give managed policies in attachPolicyARNs'],
     ['/addons/0/resolveConflicts', 'EKS takes preserve only when updating an add-on; eksflow creates it: use none or overwrite'],

@@ -70,7 +70,11 @@ test('messages say what would be accepted', () => {
   const messages = Object.fromEntries(errorsOf({ ...minimal, kubernetesVersion: '1.20', onFailure: 'explode', surprise: 1 }).map((e) => [e.path, e.message]));
   assert.equal(messages['/kubernetesVersion'], 'must be one of 1.31, 1.32, 1.33, 1.34, 1.35, 1.36');
   assert.equal(messages['/onFailure'], 'must be one of rollback, keep');
-  assert.equal(messages['/surprise'], 'is not a known field');
+  assert.match(messages['/surprise'] ?? '', /^is not a known field \(known here: name, region, kubernetesVersion/);
+  // A near miss is a typo: the nearest known field is named.
+  const typos = Object.fromEntries(errorsOf({ ...minimal, nodeGroup: [], nodeGroups: [{ ...minimal.nodeGroups[0], diskSiz: 30 }] }).map((e) => [e.path, e.message]));
+  assert.equal(typos['/nodeGroup'], 'is not a known field: did you mean nodeGroups?');
+  assert.equal(typos['/nodeGroups/0/diskSiz'], 'is not a known field: did you mean diskSize?');
 });
 
 test('node group sizes must satisfy min ≤ desired ≤ max', () => {
@@ -160,8 +164,12 @@ test('tags may not use the aws: or eksflow.io/ prefixes', () => {
   assert.deepEqual(paths({ ...minimal, tags: { 'eksflow.io/owner': 'x' } }), ['/tags/eksflow.io~1owner'], 'a JSON pointer escapes / as ~1');
 });
 
-test('an environment needs node groups or Fargate profiles', () => {
-  assert.deepEqual(paths({ ...minimal, nodeGroups: [] }), ['/nodeGroups']);
+test('a cluster alone needs no compute; an app or add-ons need node groups, Fargate profiles or Auto Mode', () => {
+  // eksctl makes clusters with no node groups (examples/02-custom-vpc-cidr-no-nodes.yaml): groups come later.
+  assert.ok(parseEnvironmentSpec({ ...minimal, nodeGroups: [] }).ok);
+  const errors = errorsOf({ ...minimal, nodeGroups: [], addons: { 'metrics-server': {} } });
+  assert.deepEqual(errors.map((e) => e.path), ['/nodeGroups']);
+  assert.match(errors[0]!.message, /add-on metrics-server need somewhere to run pods/);
   assert.ok(parseEnvironmentSpec({ ...minimal, nodeGroups: [], fargateProfiles: [{ name: 'fp', selectors: [{ namespace: 'default' }] }] }).ok);
 });
 

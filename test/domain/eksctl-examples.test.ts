@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { examplesTable, translateExamples, type ExampleResult } from '../support/eksctl-examples';
+
+// eksctl's own 49 example configs (eksctl-io/eksctl examples/, ../shared/upstream/eksctl-examples),
+// each as the eksflow CLI would send it. Every refusal kept is listed here with the paths it is
+// made at, so a regression (or a refusal that goes away) fails this test and shows in the table.
+const refused: Record<string, string[]> = {
+  '12-gitops-toolkit.yaml': ['/gitops'],
+  // Placeholder IDs no AWS account has (sg-1, ami-custom, lt-1234): EKS and EC2 would refuse them.
+  '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id'],
+  '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1'],
+  '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
+  '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
+  '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version'],
+  '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
+  '33-local-zones.yaml': ['/localZones', '/nodeGroups/0/localZones'],
+  '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
+  '35-outposts.yaml': ['/outpost'],
+  '36-outposts-vpc.yaml': ['/outpost', '/vpc/id', '/vpc/subnets', '/vpc/subnets/private/outpost-subnet-1/id'],
+  '37-outposts-fully-private.yaml': ['/privateCluster', '/outpost', '/metadata/version'],
+  '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs/0', '/vpc/controlPlaneSubnetIDs/1', '/vpc/controlPlaneSecurityGroupIDs/1', '/vpc'],
+  '40-access-entries.yaml': ['/metadata/version', '/accessConfig/bootstrapClusterCreatorAdminPermissions'],
+  '43-hybrid-nodes.yaml': ['/remoteNetworkConfig'],
+  '44-node-repair.yaml': ['/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction', '/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/1/repairAction', '/managedNodeGroups/4/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction'],
+  '47-auto-mode-with-ack-kro-capabilities.yaml': ['/capabilities'],
+  '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities'],
+};
+// Refused as written only because EKS no longer supports their Kubernetes version.
+const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml']);
+
+let results: ExampleResult[] | undefined;
+const translated = async () => (results ??= await translateExamples());
+
+test('eksctl\'s example configs: the per-example table, every refusal expected and at its path', async (t) => {
+  const all = await translated();
+  t.diagnostic(`\n${examplesTable(all)}`);
+  assert.equal(all.length, 49, 'the 49 examples in ../shared/upstream/eksctl-examples');
+  for (const result of all) {
+    const expected = refused[result.file];
+    if (expected) {
+      assert.equal(result.outcome, 'refused', `${result.file} is refused`);
+      assert.deepEqual(result.errors.map((error) => error.path).sort(), [...expected].sort(), `${result.file}: refused at exactly these paths`);
+    } else if (versionOnly.has(result.file)) {
+      assert.equal(result.outcome, 'accepted-with-version', `${result.file}: refused only for its Kubernetes version`);
+      assert.deepEqual(result.errors.map((error) => error.path), ['/metadata/version']);
+    } else {
+      assert.equal(result.outcome, 'accepted', `${result.file} is accepted: ${result.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+    }
+  }
+});
+
+test('every refusal of an example gives a reason and a way out, and quotes at most a short prefix of a bad value', async () => {
+  for (const result of await translated()) {
+    for (const error of result.errors) {
+      assert.ok(error.path.startsWith('/'), `${result.file}: ${error.message} names its path`);
+      assert.doesNotMatch(error.message, /^is not supported by eksflow$/, `${result.file} ${error.path}: a reason, not just "not supported"`);
+      assert.ok(error.message.length >= 30, `${result.file} ${error.path}: "${error.message}" says why`);
+      for (const quoted of error.message.match(/"[^"]*"/g) ?? []) assert.ok(quoted.length <= 42, `${result.file} ${error.path}: quotes ${quoted}`);
+    }
+  }
+});
+
+test('the ssh keys eksctl reads from the user\'s machine are read by the CLI, not the API', async () => {
+  const sshExample = (await translated()).find((result) => result.file === '07-ssh-keys.yaml')!;
+  // ng-1 names ~/.ssh/id_rsa_tests.pub; ng-2 allows SSH with no key, which means ~/.ssh/id_rsa.pub.
+  assert.deepEqual(sshExample.keysRead, ['nodeGroups[0] ~/.ssh/id_rsa_tests.pub', 'nodeGroups[1] ~/.ssh/id_rsa.pub']);
+});
