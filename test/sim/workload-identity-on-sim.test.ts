@@ -181,3 +181,25 @@ test('roleArn, labels, permission boundaries and a chained association: provisio
   assert.deepEqual(await iam.attachedPolicies('users-app-role'), ['arn:aws:iam::aws:policy/ReadOnlyAccess'], 'and untouched');
   assert.equal((await iam.getRole('users-app-role'))?.permissionsBoundary, undefined);
 });
+
+test('a rollback after associating a user\'s own role deletes the association and the ServiceAccount, and leaves the role', async () => {
+  const { iam } = bed.cloud.aws;
+  const userRole = await iam.createRole({ name: 'users-rollback-role', trustPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] }), description: 'the user\'s', tags: {} });
+  bed.cloud.aws.faults.failStep('CreatePodIdentityAssociation', { when: 'after' });
+  const parsed = parseEnvironmentSpec({
+    name: 'wir', region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } },
+    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
+    serviceAccounts: [{ namespace: 'shop', name: 'cache', identity: 'pod-identity', roleArn: userRole.arn }],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const handle = await start(parsed.spec);
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  assert.equal(progress.phase, 'rolled-back');
+  const entry = (kind: string, name: string) => progress.ledger.find((e) => e.kind === kind && e.name === name);
+  assert.equal(entry('pod-identity-association', 'wir/shop/cache')?.state, 'compensated');
+  assert.equal(entry('iam-role', 'users-rollback-role'), undefined, 'the user\'s role is in no ledger entry');
+  assert.deepEqual(rolesOf('wir'), []);
+  assert.ok(await iam.getRole('users-rollback-role'), 'the user\'s role is left');
+});
