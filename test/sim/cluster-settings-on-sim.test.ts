@@ -19,7 +19,7 @@ afterEach(() => bed.cloud.aws.faults.clearFailSteps());
 
 function specOf(name: string): EnvironmentSpec {
   const parsed = parseEnvironmentSpec({
-    name, region: 'us-east-1', network: { vpc: { cidr: '10.0.0.0/16', natGateway: 'none', availabilityZones: 2, controlPlaneOnPrivateSubnets: true } },
+    name, region: 'us-east-1', network: { vpc: { cidr: '10.0.0.0/16', natGateway: 'none', availabilityZones: 2, controlPlaneOnPrivateSubnets: true, hostnameType: 'resource-name' } },
     nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
     endpointAccess: { public: true, private: true, publicAccessCidrs: ['203.0.113.0/24'] },
     secretsEncryption: {},
@@ -36,7 +36,7 @@ const start = (spec: EnvironmentSpec) => bed.server.env.client.workflow.start<ty
   taskQueue, workflowId: `team-a.${spec.name}`, args: [{ environmentId: `team-a/${spec.name}`, spec, timeScale: speedup }],
 });
 
-test('an environment with endpoint, encryption, network, support, tier and log settings is created with them, and teardown schedules its key\'s deletion', async () => {
+test('an environment with endpoint, encryption, network, support, tier, log, identity provider and subnet settings is created with them, and teardown schedules its key\'s deletion', async () => {
   const spec = specOf('settings');
   const handle = await start(spec);
   const ready = await waitFor('the environment to be ready', async () => {
@@ -65,6 +65,10 @@ test('an environment with endpoint, encryption, network, support, tier and log s
   const record = eks.state.clusters.get('settings')!;
   const privateSubnets = vpc.parts().subnets.filter((s) => s.tags['eksflow.io/subnet-role'] === 'private').map((s) => s.id).sort();
   assert.deepEqual([...record.subnetIds].sort(), privateSubnets);
+  // Every subnet names its instances by resource name (ModifySubnetAttribute PrivateDnsHostnameTypeOnLaunch).
+  const subnets = vpc.parts().subnets.filter((s) => s.tags['eksflow.io/environment'] === 'team-a/settings');
+  assert.equal(subnets.length, 4);
+  assert.deepEqual([...new Set(subnets.map((s) => s.hostnameType))], ['resource-name']);
   // The cluster role may use the key.
   const policy = JSON.parse((await iam.getRolePolicy('settings-cluster', 'secrets-encryption'))!);
   assert.deepEqual(policy.Statement[0].Resource, key.arn);
