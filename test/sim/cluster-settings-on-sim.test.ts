@@ -108,3 +108,50 @@ test('a run that fails after the identity provider is associated disassociates i
   assert.equal(key?.state, 'PendingDeletion');
   assert.deepEqual(bed.cloud.aws.inventory().clusters.filter((c) => c === 'settings-fails'), []);
 });
+
+/** A network made outside the environment (another owner's tags), as an existing VPC is. */
+async function existingNetwork(owner: string, cidr: string) {
+  return bed.cloud.aws.vpc.ensureNetwork({
+    cidr, zones: ['us-east-1a', 'us-east-1b'], natGateway: 'none', cluster: owner, tags: { 'eksflow.io/environment': `shared/${owner}`, Name: owner },
+  });
+}
+
+function existingSpec(name: string, network: Record<string, unknown>): EnvironmentSpec {
+  const parsed = parseEnvironmentSpec({ name, region: 'us-east-1', network, nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }] });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec;
+}
+
+test('an existing VPC: its subnets are checked, the control plane goes in controlPlaneSubnetIds and nodes in the subnets not listed as public', async () => {
+  const net = await existingNetwork('landing-zone', '10.10.0.0/16');
+  const spec = existingSpec('existing', {
+    vpcId: net.vpcId, subnetIds: [...net.publicSubnetIds, ...net.privateSubnetIds], publicSubnetIds: net.publicSubnetIds, controlPlaneSubnetIds: net.privateSubnetIds,
+  });
+  const handle = await start(spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    return ['ready', 'rolled-back', 'failed'].includes(progress.phase) && progress;
+  }, { timeoutMs: 240_000, intervalMs: 200 });
+  assert.equal(ready.phase, 'ready', JSON.stringify(ready.steps.filter((s) => s.lastError)));
+  const cluster = bed.cloud.aws.eks.state.clusters.get('existing')!;
+  assert.deepEqual([...cluster.subnetIds].sort(), [...net.privateSubnetIds].sort());
+  assert.deepEqual([...cluster.nodegroups.get('general')!.subnetIds].sort(), [...net.privateSubnetIds].sort());
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  assert.ok(bed.cloud.aws.vpc.vpcIds().includes(net.vpcId), 'the existing VPC is not the environment\'s to delete');
+});
+
+test('an existing VPC given with a subnet of another VPC fails for good before the cluster is made, naming the subnet', async () => {
+  const mine = await existingNetwork('zone-a', '10.20.0.0/16');
+  const theirs = await existingNetwork('zone-b', '10.30.0.0/16');
+  const stray = theirs.privateSubnetIds[0]!;
+  const spec = existingSpec('stray', { vpcId: mine.vpcId, subnetIds: [...mine.privateSubnetIds, stray] });
+  const handle = await start(spec);
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  const step = progress.steps.find((s) => s.id === stepIds.cluster)!;
+  assert.match(step.lastError ?? '', new RegExp(`subnet ${stray} is in ${theirs.vpcId}, not in ${mine.vpcId}`));
+  assert.equal(step.attempts, 1, 'not retried');
+  assert.deepEqual(bed.cloud.aws.inventory().clusters.filter((c) => c === 'stray'), []);
+});
