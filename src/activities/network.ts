@@ -41,6 +41,7 @@ export function createNetworkActivities(vpc: VpcApi) {
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
       ...(existing ? { vpcId: existing.vpcId } : {}),
+      ...(input.vpc.hostnameType ? { hostnameType: input.vpc.hostnameType } : {}),
     });
     return { ref: ref(network.vpcId), made, ...network };
   }

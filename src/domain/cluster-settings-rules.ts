@@ -56,9 +56,11 @@ export function clusterCreateSettings(spec: SettingsSpec, secretsKeyArn?: string
 }
 
 /**
- * The worker must reach a private-only endpoint from inside the VPC (peering, VPN or a host
- * there): eksctl warns the same when public access is off (pkg/ctl/utils update-cluster-vpc-config,
- * "eksctl must be run from within the VPC"). Said in the plan, not refused.
+ * With the public endpoint off, "all traffic to the cluster's API server must originate from
+ * within your VPC or from a network directly connected to it" (EKS Best Practices Guide, cluster
+ * endpoint access): the worker talks to the API (nodes, add-ons, the app), so it must run there.
+ * eksctl's cluster-endpoint docs say the same of eksctl itself (it will not create a private-only
+ * cluster it could not then reach). Said in the plan, not refused.
  */
 export function privateEndpointNote(access: EndpointAccessSpec | undefined): string | undefined {
   return access && !access.public ? 'public endpoint off: the eksflow worker must run inside the VPC (or reach it privately) to talk to the Kubernetes API' : undefined;
@@ -122,6 +124,8 @@ export function clusterSettingsProblems(spec: Partial<EnvironmentSpec>): SpecErr
     }
   }
   if (k8sNetwork?.ipFamily === 'ipv6') {
+    // Until eksflow makes IPv6 VPCs and gives the VPC CNI its IPv6 permissions (ec2:AssignIpv6Addresses, not in AmazonEKS_CNI_Policy).
+    errors.push({ path: '/kubernetesNetwork/ipFamily', message: 'ipv6 is not available yet: IPv6 VPCs and the VPC CNI\'s IPv6 permissions are being built (issue 17 item 4); use ipv4' });
     // eksctl refuses an IPv6 cluster without these managed add-ons defined (eksctl userdocs "IPv6 Support":
     // OIDC on, vpc-cni, coredns and kube-proxy listed); pods get IPv6 addresses only from a dual-stack VPC.
     if (network?.vpc && network.vpc.ipv6 !== true) {

@@ -60,6 +60,7 @@ test('IPv6 needs an IPv6 VPC and the vpc-cni, coredns and kube-proxy add-ons, an
   const messages = errors.filter((e) => e.path === '/kubernetesNetwork/ipFamily').map((e) => e.message);
   assert.ok(messages.some((m) => /set network\.vpc\.ipv6 to true/.test(m)), messages.join('; '));
   assert.ok(messages.some((m) => /add eksAddons\.coredns: \{\}, eksAddons\.kube-proxy: \{\}/.test(m)), messages.join('; '));
+  assert.ok(messages.some((m) => /ipv6 is not available yet/.test(m)), 'refused until IPv6 VPCs are built');
 });
 
 test('control-plane log retention is one of CloudWatch Logs\' and needs logs to keep', () => {

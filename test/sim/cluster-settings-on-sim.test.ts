@@ -19,7 +19,7 @@ afterEach(() => bed.cloud.aws.faults.clearFailSteps());
 
 function specOf(name: string): EnvironmentSpec {
   const parsed = parseEnvironmentSpec({
-    name, region: 'us-east-1', network: { vpc: { cidr: '10.0.0.0/16', natGateway: 'none', availabilityZones: 2, controlPlaneOnPrivateSubnets: true } },
+    name, region: 'us-east-1', network: { vpc: { cidr: '10.0.0.0/16', natGateway: 'none', availabilityZones: 2, controlPlaneOnPrivateSubnets: true, hostnameType: 'resource-name' } },
     nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
     endpointAccess: { public: true, private: true, publicAccessCidrs: ['203.0.113.0/24'] },
     secretsEncryption: {},
@@ -36,7 +36,7 @@ const start = (spec: EnvironmentSpec) => bed.server.env.client.workflow.start<ty
   taskQueue, workflowId: `team-a.${spec.name}`, args: [{ environmentId: `team-a/${spec.name}`, spec, timeScale: speedup }],
 });
 
-test('an environment with endpoint, encryption, network, support, tier and log settings is created with them, and teardown schedules its key\'s deletion', async () => {
+test('an environment with endpoint, encryption, network, support, tier, log, identity provider and subnet settings is created with them, and teardown schedules its key\'s deletion', async () => {
   const spec = specOf('settings');
   const handle = await start(spec);
   const ready = await waitFor('the environment to be ready', async () => {
@@ -65,6 +65,10 @@ test('an environment with endpoint, encryption, network, support, tier and log s
   const record = eks.state.clusters.get('settings')!;
   const privateSubnets = vpc.parts().subnets.filter((s) => s.tags['eksflow.io/subnet-role'] === 'private').map((s) => s.id).sort();
   assert.deepEqual([...record.subnetIds].sort(), privateSubnets);
+  // Every subnet names its instances by resource name (ModifySubnetAttribute PrivateDnsHostnameTypeOnLaunch).
+  const subnets = vpc.parts().subnets.filter((s) => s.tags['eksflow.io/environment'] === 'team-a/settings');
+  assert.equal(subnets.length, 4);
+  assert.deepEqual([...new Set(subnets.map((s) => s.hostnameType))], ['resource-name']);
   // The cluster role may use the key.
   const policy = JSON.parse((await iam.getRolePolicy('settings-cluster', 'secrets-encryption'))!);
   assert.deepEqual(policy.Statement[0].Resource, key.arn);
@@ -103,4 +107,51 @@ test('a run that fails after the identity provider is associated disassociates i
   const key = bed.cloud.aws.kms.inventory().find((k) => k.tags['eksflow.io/environment'] === 'team-a/settings-fails');
   assert.equal(key?.state, 'PendingDeletion');
   assert.deepEqual(bed.cloud.aws.inventory().clusters.filter((c) => c === 'settings-fails'), []);
+});
+
+/** A network made outside the environment (another owner's tags), as an existing VPC is. */
+async function existingNetwork(owner: string, cidr: string) {
+  return bed.cloud.aws.vpc.ensureNetwork({
+    cidr, zones: ['us-east-1a', 'us-east-1b'], natGateway: 'none', cluster: owner, tags: { 'eksflow.io/environment': `shared/${owner}`, Name: owner },
+  });
+}
+
+function existingSpec(name: string, network: Record<string, unknown>): EnvironmentSpec {
+  const parsed = parseEnvironmentSpec({ name, region: 'us-east-1', network, nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }] });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec;
+}
+
+test('an existing VPC: its subnets are checked, the control plane goes in controlPlaneSubnetIds and nodes in the subnets not listed as public', async () => {
+  const net = await existingNetwork('landing-zone', '10.10.0.0/16');
+  const spec = existingSpec('existing', {
+    vpcId: net.vpcId, subnetIds: [...net.publicSubnetIds, ...net.privateSubnetIds], publicSubnetIds: net.publicSubnetIds, controlPlaneSubnetIds: net.privateSubnetIds,
+  });
+  const handle = await start(spec);
+  const ready = await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    return ['ready', 'rolled-back', 'failed'].includes(progress.phase) && progress;
+  }, { timeoutMs: 240_000, intervalMs: 200 });
+  assert.equal(ready.phase, 'ready', JSON.stringify(ready.steps.filter((s) => s.lastError)));
+  const cluster = bed.cloud.aws.eks.state.clusters.get('existing')!;
+  assert.deepEqual([...cluster.subnetIds].sort(), [...net.privateSubnetIds].sort());
+  assert.deepEqual([...cluster.nodegroups.get('general')!.subnetIds].sort(), [...net.privateSubnetIds].sort());
+  await handle.signal('teardown', { reason: 'done' });
+  await handle.result();
+  assert.ok(bed.cloud.aws.vpc.vpcIds().includes(net.vpcId), 'the existing VPC is not the environment\'s to delete');
+});
+
+test('an existing VPC given with a subnet of another VPC fails for good before the cluster is made, naming the subnet', async () => {
+  const mine = await existingNetwork('zone-a', '10.20.0.0/16');
+  const theirs = await existingNetwork('zone-b', '10.30.0.0/16');
+  const stray = theirs.privateSubnetIds[0]!;
+  const spec = existingSpec('stray', { vpcId: mine.vpcId, subnetIds: [...mine.privateSubnetIds, stray] });
+  const handle = await start(spec);
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  const step = progress.steps.find((s) => s.id === stepIds.cluster)!;
+  assert.match(step.lastError ?? '', new RegExp(`subnet ${stray} is in ${theirs.vpcId}, not in ${mine.vpcId}`));
+  assert.equal(step.attempts, 1, 'not retried');
+  assert.deepEqual(bed.cloud.aws.inventory().clusters.filter((c) => c === 'stray'), []);
 });

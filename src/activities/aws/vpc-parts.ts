@@ -50,6 +50,8 @@ export interface NetworkRequests {
   subnets(vpcId: string): Promise<(TaggedPart & { zone: string; cidr: string })[]>;
   createSubnet(input: { vpcId: string; zone: string; cidr: string; tags: Record<string, string> }): Promise<string>;
   createTags(resourceIds: string[], tags: Record<string, string>): Promise<void>;
+  /** ModifySubnetAttribute PrivateDnsHostnameTypeOnLaunch: how instances launched in the subnet are named. Idempotent. */
+  setSubnetHostnameType(subnetId: string, hostnameType: 'ip-name' | 'resource-name'): Promise<void>;
   routeTables(vpcId: string): Promise<RouteTablePart[]>;
   createRouteTable(input: { vpcId: string; tags: Record<string, string>; clientToken: string }): Promise<string>;
   createRoute(tableId: string, destination: string, target: { gatewayId: string } | { natGatewayId: string }): Promise<void>;
@@ -74,6 +76,8 @@ export interface NetworkInput {
   cluster: string;
   /** The environment's VPC when it was found: its parts are completed rather than a new VPC made. */
   vpcId?: string;
+  /** Each subnet's PrivateDnsHostnameTypeOnLaunch, set on every pass. @default EC2's own (ip-name), untouched */
+  hostnameType?: 'ip-name' | 'resource-name';
 }
 
 export interface NetworkParts {
@@ -174,6 +178,11 @@ export async function ensureNetworkParts(calls: NetworkRequests, input: NetworkI
   for (const [i, zone] of zones.entries()) {
     publicSubnets.push(await subnet(zone, i, 'public'));
     privateSubnets.push(await subnet(zone, zones.length + i, 'private'));
+  }
+
+  // eksctl's vpc.hostnameType sets the same attribute on the subnets it makes (ModifySubnetAttribute takes one attribute a call).
+  if (input.hostnameType) {
+    for (const id of [...publicSubnets, ...privateSubnets]) await ec2('ModifySubnetAttribute', () => calls.setSubnetHostnameType(id, input.hostnameType!));
   }
 
   const tables = await ec2('DescribeRouteTables', () => calls.routeTables(vpcId));

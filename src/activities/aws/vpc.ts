@@ -3,7 +3,7 @@ import {
   CreateRouteCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DeleteInternetGatewayCommand, DeleteNatGatewayCommand,
   DeleteRouteTableCommand, DeleteSubnetCommand, DeleteVpcCommand, DescribeAddressesCommand, DescribeAvailabilityZonesCommand,
   DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
-  DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, ReplaceRouteCommand, type EC2Client, type Filter, type Tag,
+  DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifySubnetAttributeCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, ReplaceRouteCommand, type EC2Client, type Filter, type Tag,
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
@@ -96,6 +96,7 @@ export function networkRequests(ec2: EC2Client): NetworkRequests {
       .map((s) => ({ id: s.SubnetId!, tags: tagsOf(s.Tags), zone: s.AvailabilityZone!, cidr: s.CidrBlock! })),
     createSubnet: async ({ vpcId, zone, cidr, tags }) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, AvailabilityZone: zone, CidrBlock: cidr, TagSpecifications: spec('subnet', tags) }))).Subnet!.SubnetId!,
     createTags: async (ids, tags) => void await ec2.send(new CreateTagsCommand({ Resources: ids, Tags: ec2Tags(tags) })),
+    setSubnetHostnameType: async (subnetId, hostnameType) => void await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: subnetId, PrivateDnsHostnameTypeOnLaunch: hostnameType })),
     routeTables: async (vpcId) => ((await ec2.send(new DescribeRouteTablesCommand({ Filters: byVpc(vpcId) }))).RouteTables ?? []).map((t) => ({
       id: t.RouteTableId!, tags: tagsOf(t.Tags), main: (t.Associations ?? []).some((a) => a.Main),
       routes: Object.fromEntries((t.Routes ?? []).filter((r) => r.DestinationCidrBlock).map((r) => [r.DestinationCidrBlock!, {

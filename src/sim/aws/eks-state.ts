@@ -55,8 +55,9 @@ function autoModeOf(input: CreateClusterInput): ClusterRecord['autoMode'] {
 }
 
 /**
- * CreateCluster's checks of the cluster settings, in EKS's words where they are documented
- * (CreateCluster API reference: VpcConfigRequest, KubernetesNetworkConfigRequest).
+ * CreateCluster's checks of the cluster settings, as the CreateCluster API reference states the
+ * rules (VpcConfigRequest, KubernetesNetworkConfigRequest); the messages are ours, EKS's exact
+ * words not being published.
  */
 function checkSettings(settings: ClusterCreateSettings | undefined): void {
   const access = settings?.endpointAccess;

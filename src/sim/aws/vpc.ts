@@ -12,6 +12,8 @@ interface SubnetRecord {
   zone: string;
   cidr: string;
   tags: Record<string, string>;
+  /** PrivateDnsHostnameTypeOnLaunch; EC2's default is ip-name. */
+  hostnameType?: 'ip-name' | 'resource-name';
 }
 
 interface VpcRecord {
@@ -121,7 +123,7 @@ export class SimulatedVpc implements VpcApi {
   parts() {
     return {
       vpcs: [...this.vpcs.values()].map((v) => ({ id: v.id, tags: { ...v.tags } })),
-      subnets: [...this.subnets.values()].map((s) => ({ id: s.id, vpcId: s.vpcId, zone: s.zone, tags: { ...s.tags } })),
+      subnets: [...this.subnets.values()].map((s) => ({ id: s.id, vpcId: s.vpcId, zone: s.zone, tags: { ...s.tags }, hostnameType: s.hostnameType ?? 'ip-name' })),
       internetGateways: [...this.internetGateways].map(([id, g]) => ({ id, vpcId: g.vpcId, tags: { ...g.tags } })),
       routeTables: [...this.routeTables].map(([id, t]) => ({ id, vpcId: t.vpcId, tags: { ...t.tags }, routes: Object.fromEntries(t.routes), subnetIds: [...t.associations.values()] })),
       addresses: [...this.addresses].map(([allocationId, a]) => ({ allocationId, natGatewayId: a.natGatewayId, tags: { ...a.tags } })),
@@ -228,6 +230,11 @@ export class SimulatedVpc implements VpcApi {
         const id = ids.ec2('subnet');
         this.subnets.set(id, { id, vpcId, zone, cidr, tags: { ...tags } });
         return id;
+      }),
+      setSubnetHostnameType: (subnetId, hostnameType) => request('ModifySubnetAttribute', () => {
+        const subnet = this.subnets.get(subnetId);
+        if (!subnet) throw ec2ClientError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+        subnet.hostnameType = hostnameType;
       }),
       createTags: (resourceIds, tags) => request('CreateTags', () => {
         for (const id of resourceIds) {
