@@ -335,7 +335,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   /** A node group's subnets: private, or public with privateNetworking false; the spec's own subnetIds; only those in its availabilityZones. */
   async function groupSubnetIds(group: EnvironmentSpec['nodeGroups'][number]): Promise<string[]> {
     const privateSubnets = outputs.workerSubnetIds;
-    const publicSubnets = outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
+    const publicSubnets = outputs.publicSubnetIds ?? outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
     const subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
     return group.availabilityZones ? (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds : subnetIds;
   }

@@ -202,13 +202,15 @@ test('vpc.cidr, vpc.nat and availabilityZones describe the VPC to create', () =>
 test('existing subnets cannot be combined with a VPC to create', () => {
   const top = 'availabilityZones: [eu-west-1a, eu-west-1b]\nvpc:\n  cidr: 10.0.0.0/16\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { id: subnet-0aaaaaaaaaaaaaaa2 }';
   // vpc.cidr beside existing subnets is eksctl's check of the VPC they are in; zones come from the subnets.
-  assert.deepEqual(pathsOf(withGroup('', top)), ['/availabilityZones']);
+  assert.deepEqual(pathsOf(withGroup('privateNetworking: true', top)), ['/availabilityZones']);
+  // Only private subnets given: eksctl's public nodes have nowhere to go (eksctl refuses it too).
+  assert.match(messageAt(errorsOf(withGroup('', top.replace('availabilityZones: [eu-west-1a, eu-west-1b]\n', ''))), '/managedNodeGroups/0/privateNetworking') ?? '', /network names none: list them in network\.publicSubnetIds \(vpc\.subnets\.public in a ClusterConfig\)/);
   assert.deepEqual(pathsOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0')), ['/vpc/securityGroup']);
 });
 
 test('a subnet without an id is refused at its Availability Zone', () => {
   const top = 'vpc:\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { cidr: 10.0.1.0/24 }';
-  const errors = errorsOf(withGroup('', top));
+  const errors = errorsOf(withGroup('privateNetworking: true', top));
   assert.deepEqual(errors.map((error) => error.path).sort(), ['/vpc/subnets', '/vpc/subnets/private/eu-west-1b']);
   assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /id of the existing subnet/);
   assert.match(messageAt(errors, '/vpc/subnets') ?? '', /greater or equal to 2/, 'one subnet is too few');
@@ -355,7 +357,10 @@ test('AmazonLinux2 and Ubuntu need an AMI of your own; unknown families are refu
   assert.deepEqual(errorsOf(withGroup('amiFamily: AmazonLinux2')), [
     { path: '/managedNodeGroups/0/amiFamily', message: 'AmazonLinux2 nodes need an AMI of your own (give ami): EKS publishes no AL2 AMIs past Kubernetes 1.32; or use AmazonLinux2023 or Bottlerocket' },
   ]);
-  const custom = specOf(withGroup('amiFamily: AmazonLinux2\nami: ami-0e124de4755b2734d\noverrideBootstrapCommand: /etc/eks/bootstrap.sh demo')).nodeGroups[0];
+  // An AL2 AMI of your own runs in a self-managed group (its bootstrap.sh); managed groups bootstrap AL2023 and Bottlerocket only.
+  const al2 = 'amiFamily: AmazonLinux2\nami: ami-0e124de4755b2734d\noverrideBootstrapCommand: /etc/eks/bootstrap.sh demo';
+  assert.match(messageAt(errorsOf(withGroup(al2)), '/managedNodeGroups/0/ami/family') ?? '', /not available yet for managed groups: .* or use a self-managed group/);
+  const custom = specOf(withGroup(al2).replace('managedNodeGroups:', 'nodeGroups:')).nodeGroups[0];
   assert.deepEqual([custom?.amiType, custom?.ami], ['CUSTOM', { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2', overrideBootstrapCommand: '/etc/eks/bootstrap.sh demo' }]);
   assert.match(messageAt(errorsOf(withGroup('amiFamily: Ubuntu2204')), '/managedNodeGroups/0/amiFamily') ?? '', /^Ubuntu2204 nodes need an AMI of your own/);
   assert.match(messageAt(errorsOf(withGroup('amiFamily: Windows')), '/managedNodeGroups/0/amiFamily') ?? '', /^"Windows" is not an AMI family eksflow builds; use one of AmazonLinux2023, Bottlerocket, WindowsServer2019FullContainer/);
@@ -367,12 +372,15 @@ test('ssh.allow without a public key is refused: only the user\'s machine has th
     { path: '/managedNodeGroups/0/ssh/allow', message: 'names no key: eksctl would read ~/.ssh/id_rsa.pub, which only your machine has; `eksflow plan -f` and `eksflow env create -f` read it and send it as ssh.publicKey, or give ssh.publicKey or ssh.publicKeyName' },
   ]);
   // allow false with a key installs the key without opening port 22 (eksctl: the security group rule is not made).
-  assert.deepEqual(specOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: false });
+  assert.deepEqual(specOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }').replace('managedNodeGroups:', 'nodeGroups:')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: false });
+  // A managed group's key goes through EKS's remote access, which opens port 22: a key with allow false is a contradiction there.
+  assert.match(messageAt(errorsOf(withGroup('ssh: { allow: false, publicKey: ssh-ed25519 AAAA }')), '/managedNodeGroups/0/ssh/allow') ?? '', /is false, yet a key/);
   assert.equal(specOf(withGroup('ssh: { allow: false }')).nodeGroups[0]?.ssh, undefined);
   assert.deepEqual(specOf(withGroup('ssh: { publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: true });
-  // An EC2 key pair installed without opening port 22 (eksctl: allow false), and SSM access.
-  assert.deepEqual(specOf(withGroup('ssh: { publicKeyName: dev, allow: false }')).nodeGroups[0]?.ssh, { keyName: 'dev', allow: false });
-  assert.deepEqual(specOf(withGroup('ssh: { enableSsm: true }')).nodeGroups[0]?.ssh, { enableSsm: true, allow: false });
+  // An EC2 key pair installed on self-managed nodes without opening port 22 (eksctl: allow false).
+  assert.deepEqual(specOf(withGroup('ssh: { publicKeyName: dev, allow: false }').replace('managedNodeGroups:', 'nodeGroups:')).nodeGroups[0]?.ssh, { keyName: 'dev', allow: false });
+  // SSM access is translated, and refused until node roles take it, with the way out.
+  assert.match(messageAt(errorsOf(withGroup('ssh: { enableSsm: true }')), '/managedNodeGroups/0/ssh/enableSsm') ?? '', /AmazonSSMManagedInstanceCore/);
 });
 
 test('AMI types are chosen as eksctl chooses them: Graviton to ARM, GPU families to NVIDIA, Inferentia and Trainium to Neuron', () => {
@@ -534,7 +542,8 @@ const eksctlExamples = eksctlExamplesDir;
 for (const file of ['25-addons.yaml', '30-vpc-with-ip-family.yaml', '39-pod-identity-association.yaml']) {
   test(`eksctl's ${file}: every addons entry is taken`, () => {
     const text = readFileSync(`${eksctlExamples}/${file}`, 'utf8');
-    const errors = errorsOf(text);
+    const result = translateClusterConfig(text);
+    const errors = result.ok ? [] : result.errors;
     assert.deepEqual(errors.filter((e) => e.path.startsWith('/addons') && !(file.startsWith('30-') && e.path === '/addons/0/attachPolicy')), [],
       'no addons entry is refused (30\'s inline attachPolicy aside: eksflow takes managed policy ARNs)');
   });

@@ -6,22 +6,34 @@ import { examplesTable, translateExamples, type ExampleResult } from '../support
 // each as the eksflow CLI would send it. Every refusal kept is listed here with the paths it is
 // made at, so a regression (or a refusal that goes away) fails this test and shows in the table.
 const refused: Record<string, string[]> = {
+  // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
+  '02-custom-vpc-cidr-no-nodes.yaml': ['/vpc/autoAllocateIPv6'],
+  // eksflow makes no security group opening port 22 for self-managed nodes yet, nor takes SSM access.
+  '07-ssh-keys.yaml': ['/nodeGroups/0/ssh/allow', '/nodeGroups/1/ssh/allow', '/nodeGroups/2/ssh/allow', '/nodeGroups/3/ssh/allow', '/nodeGroups/5/ssh/enableSsm'],
+  // Flux bootstrapping needs the user's git provider credentials.
   '12-gitops-toolkit.yaml': ['/gitops'],
-  // Placeholder IDs no AWS account has (sg-1, ami-custom, lt-1234): EKS and EC2 would refuse them.
-  '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id'],
-  '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1'],
+  // Placeholder accounts no AWS ARN has (123, 11111; sg-1, ami-custom, lt-1234): IAM, EC2 and EKS would refuse them.
+  '13-iamserviceaccounts.yaml': ['/iam/serviceAccounts/10/attachRoleARN'],
+  '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id', '/managedNodeGroups/0/ssh/sourceSecurityGroupIds', '/managedNodeGroups/2/ami/family'],
+  '17-permissions-boundary.yaml': ['/iam/serviceRolePermissionsBoundary', '/iam/fargatePodExecutionRolePermissionsBoundary', '/nodeGroups/0/iam/permissionsBoundary', '/iam/serviceAccounts/0/permissionsBoundary'],
+  '20-bottlerocket.yaml': ['/nodeGroups/1/ssh/allow'],
+  '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1', '/managedNodeGroups/1/ami/family'],
   '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
+  '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
-  '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version'],
+  '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
   '33-local-zones.yaml': ['/localZones', '/nodeGroups/0/localZones'],
   '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
+  // Outposts, and Kubernetes versions past EKS support (with other refusals beside).
   '35-outposts.yaml': ['/outpost'],
   '36-outposts-vpc.yaml': ['/outpost', '/vpc/id', '/vpc/subnets', '/vpc/subnets/private/outpost-subnet-1/id'],
   '37-outposts-fully-private.yaml': ['/privateCluster', '/outpost', '/metadata/version'],
-  '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs/0', '/vpc/controlPlaneSubnetIDs/1', '/vpc/controlPlaneSecurityGroupIDs/1', '/vpc'],
+  '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs/0', '/vpc/controlPlaneSubnetIDs/1', '/vpc/controlPlaneSubnetIDs'],
+  // eksflow's worker needs the creator's admin access it would switch off.
   '40-access-entries.yaml': ['/metadata/version', '/accessConfig/bootstrapClusterCreatorAdminPermissions'],
   '43-hybrid-nodes.yaml': ['/remoteNetworkConfig'],
+  // Repair actions EKS does not have (Terminate, Restart).
   '44-node-repair.yaml': ['/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction', '/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/1/repairAction', '/managedNodeGroups/4/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction'],
   '47-auto-mode-with-ack-kro-capabilities.yaml': ['/capabilities'],
   '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities'],
@@ -40,7 +52,7 @@ test('eksctl\'s example configs: the per-example table, every refusal expected a
     const expected = refused[result.file];
     if (expected) {
       assert.equal(result.outcome, 'refused', `${result.file} is refused`);
-      assert.deepEqual(result.errors.map((error) => error.path).sort(), [...expected].sort(), `${result.file}: refused at exactly these paths`);
+      assert.deepEqual([...new Set(result.errors.map((error) => error.path))].sort(), [...expected].sort(), `${result.file}: refused at exactly these paths`);
     } else if (versionOnly.has(result.file)) {
       assert.equal(result.outcome, 'accepted-with-version', `${result.file}: refused only for its Kubernetes version`);
       assert.deepEqual(result.errors.map((error) => error.path), ['/metadata/version']);

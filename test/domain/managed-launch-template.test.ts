@@ -84,7 +84,7 @@ test('placement: zones must be the environment\'s, subnetIds its own, public sub
   assert.match(errorsOf(withGroup({ subnetIds: ['subnet-0123456789abcdef0'] }))[0]!.message, /a VPC eksflow has not made yet/);
   const existing = { name: 'demo', region: 'us-east-1', network: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] } };
   assert.match(errorsOf(withGroup({ subnetIds: ['subnet-0123456789abcdef9'] }, existing))[0]!.message, /subnet-0123456789abcdef9 is not among network.subnetIds/);
-  assert.match(errorsOf(withGroup({ privateNetworking: false }, existing))[0]!.message, /public subnets eksflow knows only in a VPC it makes/);
+  assert.match(errorsOf(withGroup({ privateNetworking: false }, existing))[0]!.message, /false puts nodes in public subnets, and network names none: list them in network.publicSubnetIds/);
   assert.equal(parseEnvironmentSpec(withGroup({ subnetIds: ['subnet-0123456789abcdef1'] }, existing)).ok, true);
 });
 
