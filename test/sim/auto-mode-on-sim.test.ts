@@ -8,8 +8,7 @@ import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
 import { stepIds } from '../../src/domain/planner';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
-import { waitFor } from '../support/process';
-import { simWorkerBed } from '../support/sim-worker-bed';
+import { simWorkerBed, untilReady } from '../support/sim-worker-bed';
 
 // The tutorial's app on an EKS Auto Mode cluster, by the real workflow and activities on the
 // simulated cloud: no node group, no Load Balancer Controller, no cluster-autoscaler; Auto Mode's
@@ -30,14 +29,7 @@ test('the tutorial app comes up on an Auto Mode cluster, its NLB made by Auto Mo
   const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: 'team-a.auto', args: [{ environmentId: 'team-a/auto', spec, timeScale: speedup }],
   });
-  const ready = await waitFor('the Auto Mode environment to be ready', async () => {
-    const progress = await handle.query(progressQuery);
-    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
-    return progress.phase === 'ready' && progress;
-  }, { timeoutMs: 240_000, intervalMs: 500 }).catch(async (error: unknown) => {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(progress?.steps.map((s) => [s.id, s.state, s.detail ?? s.lastError ?? '']))}`);
-  });
+  const ready = await untilReady(handle, 'the Auto Mode environment');
   assert.ok(ready.steps.every((s) => s.state === 'done'), JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
   const ids = ready.steps.map((s) => s.id);
   assert.ok(ids.includes(stepIds.nodeRole), 'eksflow made the node role');

@@ -8,10 +8,9 @@ import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import type { EnvironmentSpec } from '../../src/domain/environment-spec';
 import { planEnvironment } from '../../src/domain/planner';
 import type { provisionEnvironment } from '../../src/workflows';
-import { progressQuery, type Progress } from '../../src/workflows/messages';
-import { waitFor } from '../support/process';
+import type { Progress } from '../../src/workflows/messages';
 import { repoRoot } from '../support/paths';
-import { simWorkerBed } from '../support/sim-worker-bed';
+import { simWorkerBed, untilReady } from '../support/sim-worker-bed';
 
 // The seed's clusters written as eksctl ClusterConfigs (examples/eksctl/), each read as the CLI
 // sends it (ssh keys read on the user's machine: here a fixture home), translated, planned and
@@ -36,14 +35,7 @@ async function provisionAndTearDown(spec: EnvironmentSpec, check: (ready: Progre
   const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: `team-a.${spec.name}`, args: [{ environmentId: `team-a/${spec.name}`, spec, timeScale: speedup }],
   });
-  const ready = await waitFor(`${spec.name} to be ready`, async () => {
-    const progress = await handle.query(progressQuery);
-    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
-    return progress.phase === 'ready' && progress;
-  }, { timeoutMs: 240_000, intervalMs: 500 }).catch(async (error: unknown) => {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(progress?.steps.map((s) => [s.id, s.state, s.detail ?? s.lastError ?? '']))}`);
-  });
+  const ready = await untilReady(handle, spec.name);
   assert.ok(ready.steps.every((s) => s.state === 'done'), JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
   await check(ready);
   await handle.signal('teardown', { reason: 'done' });

@@ -7,7 +7,7 @@ import { stepIds } from '../../src/domain/planner';
 import type { provisionEnvironment } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import { waitFor } from '../support/process';
-import { simWorkerBed } from '../support/sim-worker-bed';
+import { simWorkerBed, untilReady } from '../support/sim-worker-bed';
 
 // The tutorial's environment, every add-on and the app, provisioned and torn down by the real
 // workflow and activities on the simulated cloud: no AWS, no kube-apiserver, no helm binary.
@@ -24,14 +24,7 @@ test('the tutorial environment comes up on the simulated cloud, app URL and all,
   const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
     taskQueue, workflowId: 'team-a.tutorial', args: [{ environmentId: 'team-a/tutorial', spec, timeScale: speedup }],
   });
-  const ready = await waitFor('the tutorial environment to be ready', async () => {
-    const progress = await handle.query(progressQuery);
-    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
-    return progress.phase === 'ready' && progress;
-  }, { timeoutMs: 240_000, intervalMs: 500 }).catch(async (error: unknown) => {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(progress?.steps.map((s) => [s.id, s.state, s.detail ?? s.lastError ?? '']))}`);
-  });
+  const ready = await untilReady(handle, 'the tutorial environment');
   assert.ok(ready.steps.every((s) => s.state === 'done'), JSON.stringify(ready.steps.filter((s) => s.state !== 'done')));
   assert.match(ready.appUrl ?? '', /^http:\/\/k8s-awesomeb.*\.elb\.us-east-1\.amazonaws\.com(:80)?\/?$/);
   const before = bed.cloud.aws.inventory();

@@ -1,8 +1,11 @@
 import { after, before } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startSimulatedCloud, type SimulatedCloud } from '../../src/sim/cloud';
 import { workflowWorkerOptions } from '../../worker';
+import { progressQuery, type Progress } from '../../src/workflows/messages';
+import { waitFor } from './process';
 import { devServer, type DevServer } from './temporal';
 
 export interface SimWorkerBed {
@@ -29,4 +32,19 @@ export function simWorkerBed({ speedup, seed, taskQueue }: { speedup: number; se
     await Promise.all([bed.server?.teardown(), bed.cloud?.close()]);
   });
   return bed;
+}
+
+/**
+ * A provisioning run's progress once it is ready, its steps named when it fails, rolls back or
+ * is not ready within `timeoutMs`: what every whole-run test on the simulated cloud waits for.
+ */
+export async function untilReady(handle: WorkflowHandle, what: string, timeoutMs = 240_000): Promise<Progress> {
+  return waitFor(`${what} to be ready`, async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'rolled-back' || progress.phase === 'failed') throw new Error(`the run ${progress.phase}: ${JSON.stringify(progress.steps.filter((s) => s.lastError))}`);
+    return progress.phase === 'ready' && progress;
+  }, { timeoutMs, intervalMs: 500 }).catch(async (error: unknown) => {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(progress?.steps.map((s) => [s.id, s.state, s.detail ?? s.lastError ?? '']))}`);
+  });
 }
