@@ -115,7 +115,7 @@ for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud
       const lt = activities();
       const template = await lt.ensureManagedLaunchTemplate({ owner, region: 'us-east-1', environment: 'demo', cluster: 'demo', group: groupOf({ volume: { type: 'gp3' } }) });
       const withTemplate = await lt.ensureNodegroup({
-        owner, region: 'us-east-1', cluster: 'demo', group: groupOf({ volume: { type: 'gp3' }, updateConfig: { maxUnavailable: 2 }, nodeRepair: true }), nodeRoleArn: nodeRole, subnetIds: network.privateSubnetIds,
+        owner, region: 'us-east-1', cluster: 'demo', group: groupOf({ volume: { type: 'gp3' }, updateConfig: { maxUnavailable: 2 }, nodeRepair: { enabled: true } }), nodeRoleArn: nodeRole, subnetIds: network.privateSubnetIds,
         launchTemplate: { id: template.id, version: template.version },
       });
       assert.equal(withTemplate.made, true);

@@ -28,7 +28,7 @@ function specOf(name: string, launchTemplateName: string): EnvironmentSpec {
       {
         name: 'tuned', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 3, diskSize: 50,
         volume: { type: 'gp3', iops: 4000, encrypted: true }, maxPodsPerNode: 58, ssh: { publicKey }, tags: { team: 'web' },
-        updateConfig: { maxUnavailablePercentage: 50 }, nodeRepair: true, availabilityZones: ['us-east-1a'],
+        updateConfig: { maxUnavailablePercentage: 50 }, nodeRepair: { enabled: true }, availabilityZones: ['us-east-1a'],
         iam: { withAddonPolicies: ['autoScaler', 'cloudWatch'], attachPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] },
       },
       { name: 'gpu', instanceTypes: ['g5.xlarge'], minSize: 0, desiredSize: 1, maxSize: 1, privateNetworking: false },
@@ -75,7 +75,7 @@ test('the seed\'s launch-template group, a tuned group with eksflow\'s template 
   assert.equal(own.tags[ownershipTagKeys.environment], `team-a/${name}`);
   assert.deepEqual(bed.cloud.aws.nodeLaunch.keyPair(`eksflow-${name}-tuned`)?.name, `eksflow-${name}-tuned`);
   assert.deepEqual(tuned.updateConfig, { maxUnavailablePercentage: 50 });
-  assert.equal(tuned.nodeRepair, true);
+  assert.deepEqual(tuned.nodeRepair, { enabled: true });
   assert.equal(tuned.tags.team, 'web');
   assert.deepEqual(tuned.subnetIds.map((id) => bed.cloud.aws.vpc.subnet(id)!.zone), ['us-east-1a'], 'only its zone');
   // Its own node role, with the add-on policies; the other groups keep the shared one.
