@@ -136,7 +136,7 @@ test('bodies that are not a spec at all: wrong media types, broken JSON, broken 
     ['wrong apiVersion', { ...clusterConfig, apiVersion: 'eksctl.io/v1alpha4' }], ['wrong kind', { ...clusterConfig, kind: 'NodeGroup' }],
     ['no metadata', { ...clusterConfig, metadata: undefined }], ['a bad name', { ...clusterConfig, metadata: { ...clusterConfig.metadata, name: 'Bad_Name' } }],
     ['an unknown version', { ...clusterConfig, metadata: { ...clusterConfig.metadata, version: '1.19' } }],
-    ['self-managed nodeGroups', { ...clusterConfig, nodeGroups: [{ name: 'x' }] }], ['gitops', { ...clusterConfig, gitops: { flux: {} } }],
+    ['a Windows group with no Linux one', { ...clusterConfig, managedNodeGroups: undefined, nodeGroups: [{ name: 'x', amiFamily: 'WindowsServer2022FullContainer' }] }], ['gitops', { ...clusterConfig, gitops: { flux: {} } }],
     ['karpenter', { ...clusterConfig, karpenter: { version: '1.0' } }], ['iam.serviceAccounts', { ...clusterConfig, iam: { serviceAccounts: [{ metadata: { name: 'a' } }] } }],
     ['secretsEncryption', { ...clusterConfig, secretsEncryption: { keyARN: 'arn:aws:kms:us-east-1:1:key/x' } }], ['privateCluster', { ...clusterConfig, privateCluster: { enabled: true } }],
     ['vpc.id', { ...clusterConfig, vpc: { id: 'vpc-1' } }], ['a launch template', { ...clusterConfig, managedNodeGroups: [{ name: 'g', launchTemplate: { id: 'lt-1' } }] }],

@@ -31,7 +31,7 @@ const cases: { label: string; spec: unknown; error: string; path: string; messag
   { label: 'an unknown identity', spec: { ...base, serviceAccounts: [{ ...reader, identity: 'oidc' }] }, error: 'InvalidSpec',
     path: '/serviceAccounts/0/identity', message: /^must be one of irsa, pod-identity$/ },
   { label: 'no permission at all', spec: { ...base, serviceAccounts: [{ namespace: 'shop', name: 'reader', identity: 'irsa' }] }, error: 'InvalidSpec',
-    path: '/serviceAccounts/0', message: /^grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies$/ },
+    path: '/serviceAccounts/0', message: /^grants nothing: give managedPolicyArns, inlinePolicy or wellKnownPolicies, or roleArn \(a role of your own\)$/ },
   { label: 'one ServiceAccount twice', spec: { ...base, serviceAccounts: [reader, { ...reader, identity: 'pod-identity' }] }, error: 'InvalidSpec',
     path: '/serviceAccounts/1/name', message: /^shop\/reader is already listed at \/serviceAccounts\/0; one entry per ServiceAccount$/ },
   { label: 'a policy name for a policy ARN', spec: { ...base, serviceAccounts: [{ ...reader, managedPolicyArns: ['ReadOnlyAccess'] }] }, error: 'InvalidSpec',
@@ -80,7 +80,7 @@ test('in an eksctl ClusterConfig, the same refusals come at its own paths and in
     const response = await post(url, stringify(config));
     assert.equal(response.statusCode, 400, response.body);
     assert.deepEqual(response.json<Refusal>().errors, [
-      { path: '/iam/serviceAccounts/0', message: 'grants nothing: give attachPolicyARNs, attachPolicy or wellKnownPolicies' },
+      { path: '/iam/serviceAccounts/0', message: 'grants nothing: give attachPolicyARNs, attachPolicy or wellKnownPolicies, or attachRoleARN (a role of your own)' },
       { path: '/iam/podIdentityAssociations/1/serviceAccountName', message: 'shop/cache is already listed at /iam/podIdentityAssociations/0; one entry per ServiceAccount (got "cache")' },
     ], url);
   }
