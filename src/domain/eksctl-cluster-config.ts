@@ -3,7 +3,8 @@ import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from '
 import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
 import { controlPlaneLogTypes, parseEnvironmentSpec, supportedKubernetesVersions, type ParseResult, type SpecError } from './environment-spec';
 import { translateIamBoundaries, translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
-import { nodeGroupPaths, nodeGroupRefusals, quote, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
+import { nodeGroupPaths, nodeGroupRefusals, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
+import { defined, isFields, pointerSegment, quote, type Fields } from './eksctl-values';
 import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
 
@@ -13,7 +14,6 @@ import { eksctlFieldNames, nearest } from './eksctl-fields';
  * config that translates cleanly builds what eksctl would have built.
  */
 
-type Fields = Record<string, unknown>;
 
 // The parts of a ClusterConfig eksflow reads. `*` is any list index or map key. A listed path is
 // read whole (so any keys under /metadata/tags are fine); anything off these paths is refused.
@@ -467,17 +467,8 @@ function inConfigTerms(error: SpecError, spec: Fields, origins: Map<string, stri
   return { path: '', message: `in the translated EnvironmentSpec at ${error.path}: ${error.message}` };
 }
 
-function isFields(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function defined(fields: Fields): Fields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
 
-function pointerSegment(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
 
 function setAt(root: Fields, pointer: string, value: unknown) {
   const keys = pointer.split('/').slice(1);

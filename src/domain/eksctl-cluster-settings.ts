@@ -1,5 +1,5 @@
 import type { Readers } from './eksctl-cluster-config';
-import { quote } from './eksctl-node-groups';
+import { defined, quote, type Fields } from './eksctl-values';
 
 /**
  * eksctl's cluster-wide settings (pkg/apis/eksctl.io/v1alpha5/types.go ClusterConfig) read as
@@ -8,7 +8,6 @@ import { quote } from './eksctl-node-groups';
  * iamIdentityMappings (as access entries).
  */
 
-type Fields = Record<string, unknown>;
 
 export const clusterSettingPaths = [
   '/vpc/clusterEndpoints/publicAccess', '/vpc/clusterEndpoints/privateAccess', '/vpc/publicAccessCIDRs',
@@ -147,6 +146,3 @@ function translateIdentityMappings(config: Fields, { put, fail, mapping, list }:
   });
 }
 
-function defined(fields: Fields): Fields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}

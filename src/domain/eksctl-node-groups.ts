@@ -1,5 +1,6 @@
 import { amiTypeFor, type AmiFamily } from './ami-types';
 import type { Readers } from './eksctl-cluster-config';
+import { defined, isFields, pointerSegment as pointer, quote, type Fields } from './eksctl-values';
 
 /**
  * eksctl's `managedNodeGroups` and self-managed `nodeGroups` (pkg/apis/eksctl.io/v1alpha5/types.go:
@@ -7,7 +8,6 @@ import type { Readers } from './eksctl-cluster-config';
  * self-managed. What a group leaves out is what eksctl fills in (pkg/apis/eksctl.io/v1alpha5/defaults.go).
  */
 
-type Fields = Record<string, unknown>;
 export type NodeGroupSource = 'managedNodeGroups' | 'nodeGroups';
 
 // eksctl's defaults (defaults.go: DefaultNodeType, DefaultNodeCount, DefaultNodeVolumeSize).
@@ -283,20 +283,6 @@ function translateSelector(selector: Fields, at: string, to: string, { put, fail
   put(to, defined({ vCpus: selector.vCPUs, memoryGiB, gpus: selector.gpus, cpuArchitecture: architecture }), at);
 }
 
-function isFields(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function defined(fields: Fields): Fields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
 
-function pointer(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
 
-/** A value as a message shows it: at most a short prefix. */
-export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
-}
