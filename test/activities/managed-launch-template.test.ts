@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { createManagedLaunchTemplateActivities } from '../../src/activities/managed-launch-template';
 import { createNodegroupActivities } from '../../src/activities/nodegroups';
 import { parseEnvironmentSpec, type NodeGroupSpec } from '../../src/domain/environment-spec';
@@ -10,6 +9,7 @@ import { assumedBy } from '../../src/domain/service-roles';
 import type { AwsApis } from '../../src/sim/aws';
 import { motoBackend, simulatedBackend, type AwsBackend } from '../contract/aws-backends';
 import { openSshPublicKey } from '../support/ssh-keys';
+import { rejectsAs } from '../sim/aws/fixtures';
 
 // A managed group's launch template, key pair and placement activities, and CreateNodegroup
 // with a launch template, on moto (CreateLaunchTemplate, ImportKeyPair, DescribeSubnets, EKS
@@ -27,15 +27,6 @@ function groupOf(group: Record<string, unknown>): NodeGroupSpec {
   return parsed.spec.nodeGroups[0]!;
 }
 
-async function rejectsWith(promise: Promise<unknown>, expected: { type: string; message: RegExp; nonRetryable?: boolean }) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    assert.equal(error.type, expected.type);
-    assert.match(error.message, expected.message);
-    if (expected.nonRetryable !== undefined) assert.equal(error.nonRetryable, expected.nonRetryable);
-    return true;
-  });
-}
 
 for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud', simulatedBackend]] as const) {
   describe(`on ${label}`, () => {
@@ -69,7 +60,7 @@ for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud
       assert.match(made.id, /^lt-[0-9a-f]+$/);
       const again = await lt.ensureManagedLaunchTemplate({ owner: laterRun, region: 'us-east-1', environment: 'demo', cluster: 'demo', group });
       assert.deepEqual({ id: again.id, made: again.made }, { id: made.id, made: false });
-      await rejectsWith(lt.ensureManagedLaunchTemplate({ owner: stranger, region: 'us-east-1', environment: 'demo', cluster: 'demo', group }), {
+      await rejectsAs(lt.ensureManagedLaunchTemplate({ owner: stranger, region: 'us-east-1', environment: 'demo', cluster: 'demo', group }), {
         type: errorTypes.resourceNotOwned, message: /launch template eksflow-demo-tuned already exists and is not this environment's/, nonRetryable: true,
       });
       assert.deepEqual(await lt.deleteManagedLaunchTemplate({ environmentId: stranger.environmentId, name: 'eksflow-demo-tuned' }), { outcome: 'not-ours' });
@@ -83,10 +74,10 @@ for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud
       const team = await apis().nodeLaunch.createLaunchTemplate({ name: 'team-nodes', data: {}, tags: { team: 'platform' }, clientToken: 'team' });
       assert.deepEqual(await lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { name: 'team-nodes' } }), { id: team.id, name: 'team-nodes', version: '1' });
       assert.deepEqual(await lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { id: team.id, version: '$Latest' } }), { id: team.id, name: 'team-nodes', version: '$Latest' });
-      await rejectsWith(lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { name: 'nobody-made-this' } }), {
+      await rejectsAs(lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { name: 'nobody-made-this' } }), {
         type: errorTypes.launchTemplateNotFound, message: /^launch template nobody-made-this does not exist in us-east-1/, nonRetryable: true,
       });
-      await rejectsWith(lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { id: 'lt-0123456789abcdef0' } }), { type: errorTypes.launchTemplateNotFound, message: /lt-0123456789abcdef0/ });
+      await rejectsAs(lt.checkLaunchTemplate({ region: 'us-east-1', launchTemplate: { id: 'lt-0123456789abcdef0' } }), { type: errorTypes.launchTemplateNotFound, message: /lt-0123456789abcdef0/ });
     });
 
     test('a public key becomes an ownership-tagged key pair, adopted again, deleted only by its own', async () => {
@@ -107,7 +98,7 @@ for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud
       const { subnetIds } = await lt.nodegroupSubnets({ subnetIds: network.privateSubnetIds, zones: [zones[1]!] });
       assert.equal(subnetIds.length, 1);
       assert.deepEqual(await apis().nodeLaunch.subnetZones(subnetIds), { [subnetIds[0]!]: zones[1] });
-      await rejectsWith(lt.nodegroupSubnets({ subnetIds: network.privateSubnetIds, zones: ['us-east-1f'] }), { type: errorTypes.invalidSpec, message: /not in us-east-1f: change availabilityZones/, nonRetryable: true });
+      await rejectsAs(lt.nodegroupSubnets({ subnetIds: network.privateSubnetIds, zones: ['us-east-1f'] }), { type: errorTypes.invalidSpec, message: /not in us-east-1f: change availabilityZones/, nonRetryable: true });
     });
 
     test('CreateNodegroup takes a launch template without diskSize, a key as remote access, updateConfig and node repair; EKS refuses diskSize beside a template', async () => {

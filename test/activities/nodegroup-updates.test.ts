@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { createNodegroupUpdateActivities } from '../../src/activities/nodegroup-updates';
 import { errorTypes } from '../../src/domain/errors';
@@ -9,6 +8,7 @@ import { assumedBy } from '../../src/domain/service-roles';
 import type { AwsApis } from '../../src/sim/aws';
 import { activeCluster, manualSim, nodegroupInput, type ManualSim } from '../sim/aws/fixtures';
 import { moto, type Moto } from '../support/moto';
+import { rejectsAs } from '../sim/aws/fixtures';
 
 // The Day-2 update activities: on moto where it has the call (UpdateNodegroupConfig, and
 // DescribeNodegroup to see it), on the simulated EKS for the rest (DescribeUpdate, version
@@ -19,15 +19,6 @@ const owner: Owner = { environmentId: 'team/demo', runId: 'run-1' };
 const laterRun: Owner = { ...owner, runId: 'run-2' };
 const stranger: Owner = { environmentId: 'team/other', runId: 'run-9' };
 
-async function rejectsWith(promise: Promise<unknown>, expected: { type: string; message: RegExp; nonRetryable?: boolean }) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    assert.equal(error.type, expected.type);
-    assert.match(error.message, expected.message);
-    if (expected.nonRetryable !== undefined) assert.equal(error.nonRetryable, expected.nonRetryable);
-    return true;
-  });
-}
 
 const notOurs = { type: errorTypes.resourceNotOwned, message: /is not this environment's; eksflow will not change it/, nonRetryable: true };
 
@@ -76,14 +67,14 @@ describe('on moto', () => {
 
   test("another environment's node group or cluster is refused, non-retryably, before anything is sent", async () => {
     const activities = await groups();
-    await rejectsWith(activities.updateNodegroupConfig({ owner, cluster: 'demo', name: 'theirs', requestId: 'r', scaling: { minSize: 0, desiredSize: 0, maxSize: 1 } }), {
+    await rejectsAs(activities.updateNodegroupConfig({ owner, cluster: 'demo', name: 'theirs', requestId: 'r', scaling: { minSize: 0, desiredSize: 0, maxSize: 1 } }), {
       ...notOurs, message: /^node group theirs of cluster demo is not this environment's; eksflow will not change it$/,
     });
     // Refused on ownership, not on moto's missing UpdateNodegroupVersion: the check comes first.
-    await rejectsWith(activities.updateNodegroupVersion({ owner, cluster: 'demo', name: 'theirs', requestId: 'r', version: '1.35' }), notOurs);
-    await rejectsWith(activities.tagNodegroup({ owner, cluster: 'demo', name: 'theirs', tags: { cost: 'x' } }), notOurs);
-    await rejectsWith(activities.updateClusterVersion({ owner: stranger, cluster: 'demo', version: '1.36', requestId: 'r' }), { ...notOurs, message: /^cluster demo is not this environment's/ });
-    await rejectsWith(activities.updateNodegroupConfig({ owner, cluster: 'demo', name: 'missing', requestId: 'r', labels: { addOrUpdate: { a: 'b' } } }), {
+    await rejectsAs(activities.updateNodegroupVersion({ owner, cluster: 'demo', name: 'theirs', requestId: 'r', version: '1.35' }), notOurs);
+    await rejectsAs(activities.tagNodegroup({ owner, cluster: 'demo', name: 'theirs', tags: { cost: 'x' } }), notOurs);
+    await rejectsAs(activities.updateClusterVersion({ owner: stranger, cluster: 'demo', version: '1.36', requestId: 'r' }), { ...notOurs, message: /^cluster demo is not this environment's/ });
+    await rejectsAs(activities.updateNodegroupConfig({ owner, cluster: 'demo', name: 'missing', requestId: 'r', labels: { addOrUpdate: { a: 'b' } } }), {
       type: errorTypes.invalidSpec, message: /node group missing of cluster demo does not exist/, nonRetryable: true,
     });
     const theirs = await apis.eks.describeNodegroup('demo', 'theirs');
@@ -106,7 +97,7 @@ describe('on the simulated cloud', () => {
     const input = { owner, cluster: 'demo', name: 'general', requestId: 'label-web', labels: { addOrUpdate: { tier: 'web' } } };
     const first = await activities.updateNodegroupConfig(input);
     assert.deepEqual(await activities.updateNodegroupConfig(input), first, 'the same request: the same update');
-    await rejectsWith(activities.updateNodegroupConfig({ ...input, requestId: 'label-api', labels: { addOrUpdate: { tier: 'api' } } }), {
+    await rejectsAs(activities.updateNodegroupConfig({ ...input, requestId: 'label-api', labels: { addOrUpdate: { tier: 'api' } } }), {
       type: errorTypes.awsClientError, message: new RegExp(`ResourceInUseException: Cannot update because nodegroup general currently has update ${first.updateId} in progress`),
     });
     const ref = { cluster: 'demo', nodegroup: 'general', updateId: first.updateId };
@@ -117,7 +108,7 @@ describe('on the simulated cloud', () => {
     });
     assert.deepEqual(await activities.updateNodegroupConfig(input), first, 'asked again after it finished: still that update, nothing new');
     assert.equal((await bed.apis.eks.describeNodegroup('demo', 'general'))?.status, 'ACTIVE');
-    await rejectsWith(activities.describeUpdate({ ...ref, updateId: '00000000-0000-0000-0000-000000000000' }), {
+    await rejectsAs(activities.describeUpdate({ ...ref, updateId: '00000000-0000-0000-0000-000000000000' }), {
       type: errorTypes.resourceFailed, message: /EKS knows no update demo\/general\/00000000/, nonRetryable: true,
     });
   });
@@ -131,7 +122,7 @@ describe('on the simulated cloud', () => {
       { removeKeys: [ownershipTagKeys.environment] }, { tags: { [ownershipTagKeys.environment]: 'team/other' } }, { tags: { [ownershipTagKeys.createdByRun]: 'x' } },
     ];
     for (const change of forged) {
-      await rejectsWith(activities.tagNodegroup({ owner, cluster: 'demo', name: 'general', ...change }), {
+      await rejectsAs(activities.tagNodegroup({ owner, cluster: 'demo', name: 'general', ...change }), {
         type: errorTypes.invalidSpec, message: /^eksflow\.io\/[a-z-]+: eksflow's ownership tags, .* they are not changed or removed$/, nonRetryable: true,
       });
     }
@@ -141,10 +132,10 @@ describe('on the simulated cloud', () => {
   test('versions: the control plane one minor up, then its node groups, never past it; a version with a launch template is refused', async () => {
     const { bed, activities } = await ready();
     const group = { owner, cluster: 'demo', name: 'general' };
-    await rejectsWith(activities.updateNodegroupVersion({ ...group, requestId: 'too-soon', version: '1.36' }), {
+    await rejectsAs(activities.updateNodegroupVersion({ ...group, requestId: 'too-soon', version: '1.36' }), {
       type: errorTypes.awsClientError, message: /InvalidParameterException: Requested Kubernetes version 1\.36 is newer than the version of cluster demo \(1\.35\)/, nonRetryable: true,
     });
-    await rejectsWith(activities.updateClusterVersion({ owner, cluster: 'demo', version: '1.34', requestId: 'down' }), {
+    await rejectsAs(activities.updateClusterVersion({ owner, cluster: 'demo', version: '1.34', requestId: 'down' }), {
       type: errorTypes.awsClientError, message: /Unsupported Kubernetes minor version update from 1\.35 to 1\.34/,
     });
     const controlPlane = await activities.updateClusterVersion({ owner, cluster: 'demo', version: '1.36', requestId: 'cp-1.36' });
@@ -153,7 +144,7 @@ describe('on the simulated cloud', () => {
     assert.equal((await activities.describeUpdate({ cluster: 'demo', updateId: controlPlane.updateId })).status, 'Successful');
     assert.equal((await bed.apis.eks.describeCluster('demo'))?.version, '1.36');
 
-    await rejectsWith(activities.updateNodegroupVersion({ ...group, requestId: 'combined', version: '1.36', launchTemplate: { name: 'nodes', version: '3' } }), {
+    await rejectsAs(activities.updateNodegroupVersion({ ...group, requestId: 'combined', version: '1.36', launchTemplate: { name: 'nodes', version: '3' } }), {
       type: errorTypes.awsClientError, message: /InvalidParameterException: Version and ReleaseVersion updates cannot be combined with other updates/, nonRetryable: true,
     });
     const nodes = await activities.updateNodegroupVersion({ ...group, requestId: 'ng-1.36', version: '1.36' });
@@ -196,7 +187,7 @@ describe('on the simulated cloud', () => {
     await bed.apis.eks.createAddon({ cluster: 'demo', name: 'coredns', version: 'v1.12.4-eksbuild.1', tags: ownershipTags(owner), clientRequestToken: 'dns' });
     await bed.apis.eks.createAddon({ cluster: 'demo', name: 'kube-proxy', version: 'v1.35.0-eksbuild.2', tags: { team: 'someone-else' }, clientRequestToken: 'kp' });
     settle(bed, 'addon.create', 'demo/coredns');
-    await rejectsWith(activities.updateEksAddon({ owner, cluster: 'demo', name: 'kube-proxy', requestId: 'kp', version: 'v1.35.0-eksbuild.2' }), notOurs);
+    await rejectsAs(activities.updateEksAddon({ owner, cluster: 'demo', name: 'kube-proxy', requestId: 'kp', version: 'v1.35.0-eksbuild.2' }), notOurs);
     const { updateId } = await activities.updateEksAddon({ owner, cluster: 'demo', name: 'coredns', requestId: 'dns-1.13', version: 'v1.13.1-eksbuild.1' });
     settle(bed, 'addon.update', 'demo/coredns');
     assert.equal((await activities.describeUpdate({ cluster: 'demo', addon: 'coredns', updateId })).status, 'Successful');
