@@ -1,3 +1,4 @@
+import { addSelfManagedChanges, retireSelfManaged } from './change-plan-self-managed';
 import { isSelfManaged } from './self-managed-nodes';
 import { changeStepIds, differingKeys, fromTo, mapChange, same, show, type ChangeBuilder } from './change-plan-builder';
 import type { ChangeContext } from './change-plan';
@@ -89,13 +90,12 @@ export function addComputeChanges(b: ChangeBuilder, context: ChangeContext, { up
     b.add({ id: changeStepIds.nodegroupDelete(name), kind: 'nodegroup-delete', action, title: `delete node group ${name} and wait until it is gone`, change, dependsOn: [drain], subject: specName });
   };
 
-  const selfManagedRefusal = (name: string) => `self-managed node group ${name} cannot be added, changed or removed by apply yet: scale it (scaleNodeGroup), or recreate the environment`;
   next.nodeGroups.forEach((group, i) => {
     const before = live.nodeGroups.find((g) => g.name === group.name);
-    // Self-managed groups (an Auto Scaling group eksflow made) have no change steps yet.
+    // Self-managed groups (an Auto Scaling group eksflow made): their own steps (below).
     if (isSelfManaged(group) || (before && isSelfManaged(before))) {
-      if (!before || differingKeys(before, group).length > 0 || upgradedTo) b.refuse(`/nodeGroups/${i}`, selfManagedRefusal(group.name));
-      else b.unchanged.push(`nodeGroups/${group.name}`);
+      const made = addSelfManagedChanges(b, i, before, group, upgradedTo);
+      if (made) created.push(made);
       return;
     }
     if (!before) {
@@ -140,7 +140,7 @@ export function addComputeChanges(b: ChangeBuilder, context: ChangeContext, { up
     : undefined;
   for (const group of live.nodeGroups.filter((g) => !next.nodeGroups.some((n) => n.name === g.name))) {
     if (isSelfManaged(group)) {
-      b.refuse('/nodeGroups', selfManagedRefusal(group.name));
+      retireSelfManaged(b, group, [...created, coredns]);
       continue;
     }
     b.accounted.add('nodeGroups');

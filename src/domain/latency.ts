@@ -17,7 +17,7 @@ export const stepKinds = [
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
   // Self-managed node groups (src/domain/self-managed-nodes.ts) and Windows IPAM for their Windows nodes.
-  'self-managed-nodegroup', 'windows-ipam',
+  'self-managed-nodegroup', 'windows-ipam', 'self-managed-scale', 'self-managed-nodegroup-delete',
   // Cluster settings (src/domain/cluster-settings.ts).
   'kms-key', 'identity-provider',
   // Karpenter's AWS side (src/domain/karpenter-plan.ts).
@@ -62,6 +62,10 @@ export const latencyTable: Record<StepKind, Latency> = {
   'self-managed-nodegroup': { medianSeconds: 90, p90Seconds: 240 },
   // One ConfigMap merge patch.
   'windows-ipam': { medianSeconds: 2, p90Seconds: 10 },
+  // UpdateAutoScalingGroup answers at once; new instances then launch and join as a group's first ones do.
+  'self-managed-scale': { medianSeconds: 90, p90Seconds: 240 },
+  // The Auto Scaling group's instances terminated (deleteAutoScalingGroup waits until it is gone), then its launch template, profile and role.
+  'self-managed-nodegroup-delete': { medianSeconds: 120, p90Seconds: 420 },
   // VPC, subnets, route tables and a NAT gateway; the NAT gateway dominates.
   network: { medianSeconds: 120, p90Seconds: 240 },
   // IAM is eventually consistent: a new role is usable everywhere after ~10 s.

@@ -7,6 +7,9 @@ import type { Ledger, LedgerEntry, ResourceKind } from '../domain/ledger';
 import type { Owner } from '../domain/ownership';
 import type { PlanStep } from '../domain/planner';
 import { describeBlockers } from '../domain/drain-blockers';
+import { selfManagedNodegroupLabel } from '../domain/node-bootstrap';
+import { stepIds } from '../domain/planner';
+import { isSelfManaged, selfManagedName } from '../domain/self-managed-nodes';
 import type { NodegroupScaling } from './messages';
 import { deleteAll, type DeleteOptions } from './delete-resources';
 
@@ -38,7 +41,8 @@ export interface ChangeTools {
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
   aws: Pick<Activities, 'updateClusterVersion' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
-    | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'>;
+    | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'
+    | 'scaleAutoScalingGroup' | 'describeAutoScalingGroup'>;
   /** Waits inside one activity, heartbeating. */
   waits: Pick<Activities, 'waitForNodesReady'>;
   /** Drains: as long as the pods take to leave, heartbeating; a stuck one fails with its blockers (DrainBlocked). */
@@ -120,13 +124,43 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
     },
     drain: async (step) => {
       const eksName = afterSlash(step.id);
-      const drained = await t.drains.drainNodes({ cluster, selector: selectorOf(eksName), stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
+      // A self-managed group's nodes carry no EKS label: the one their kubelet registers finds them.
+      const was = groupOf(t.live, step.subject);
+      const selector = was && isSelfManaged(was) ? `${selfManagedNodegroupLabel}=${was.name}` : selectorOf(eksName);
+      const drained = await t.drains.drainNodes({ cluster, selector, stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
       t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes.length} nodes${drained.forced.length ? `; deleted past their PodDisruptionBudgets (force): ${drained.forced.join(', ')}` : ''}` });
     },
     'nodegroup-delete': async (step) => {
       const eksName = afterSlash(step.id);
       await removeThroughLedger(step, 'eks-nodegroup', `${cluster}/${eksName}`);
       if (step.action === 'remove' && step.subject) t.scaling.delete(step.subject);
+    },
+    // Self-managed groups (src/domain/change-plan-self-managed.ts): only changes to specs with such groups plan these.
+    'self-managed-scale': async (step) => {
+      const group = groupOf(t.next(), step.subject)!;
+      const name = selfManagedName(cluster, group.name);
+      const scaling = { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize };
+      await t.aws.scaleAutoScalingGroup({ environmentId: t.owner.environmentId, name, scaling });
+      await t.waitUntil(step, async () => {
+        const g = await t.aws.describeAutoScalingGroup({ name });
+        return { ...g, status: g.inService === group.desiredSize && g.instances === group.desiredSize ? 'sized' : 'scaling' };
+      }, (g) => g.status === 'sized', (g) => `Auto Scaling group ${name}: ${g.inService}/${group.desiredSize} instances InService`);
+      const ready = await t.waits.waitForNodesReady({ cluster, group: group.name, desired: group.desiredSize, selector: `${selfManagedNodegroupLabel}=${group.name}` });
+      t.scaling.set(group.name, scaling);
+      t.update(step.id, { detail: `${step.change}; ${ready.ready}/${ready.desired} nodes Ready` });
+    },
+    'self-managed-nodegroup-delete': async (step) => {
+      // Every part the group's creation ledgered (access entry, Auto Scaling group, launch
+      // template, instance profile, role…), newest first, each ownership-checked as a teardown's.
+      const made = t.ledger.entries().filter((e) => e.step === stepIds.selfManagedNodegroup(step.subject!) && (e.state === 'confirmed' || e.state === 'intended')).reverse();
+      if (made.length === 0) {
+        t.update(step.id, { detail: `self-managed node group ${step.subject} has nothing of this environment's in the ledger to delete` });
+        return;
+      }
+      const failed = await deleteAll(t.ledger, made, ['deleted', 'delete-failed'], t.deleting);
+      if (failed.length > 0) throw ApplicationFailure.nonRetryable(`could not delete self-managed node group ${step.subject}: ${failed.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`, errorTypes.resourceFailed);
+      t.scaling.delete(step.subject!);
+      t.update(step.id, { detail: `deleted ${made.map((e) => `${e.kind} ${e.name}`).join(', ')}` });
     },
     'fargate-profile-delete': (step) => removeThroughLedger(step, 'eks-fargate-profile', `${cluster}/${afterSlash(step.id)}`),
     'addon-remove': (step) => removeThroughLedger(step, 'addon', `${cluster}/${step.subject}`),

@@ -1196,6 +1196,8 @@ const changeStepKinds: ReadonlySet<string> = new Set([
   'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'image-build', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
   'workload-role', 'service-account', 'pod-identity-association', 'pod-identity-agent', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'access-entry', 'kube-api-ready',
   'coredns-fargate', 'eks-addons-check', 'eks-addon', 'nodes-ready',
+  // Self-managed node groups (src/domain/change-plan-self-managed.ts).
+  'self-managed-nodegroup', 'windows-ipam', 'self-managed-scale', 'self-managed-nodegroup-delete',
 ]);
 
 /** How often a ready environment is compared with its spec when the spec does not say. */

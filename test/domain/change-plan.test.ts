@@ -511,3 +511,49 @@ test('a change after which the pods cannot fit the node groups even at maxSize i
   assert.match(error.problems[0]!.message, /^the pods do not fit even at maxSize: 31 pods .* and only 30 free slots .*maxSize of general 3 or more/);
   assert.match(refused(() => planChange(withApp(12, 2), withApp(12, 1))).problems[0]!.message, /^the pods do not fit even at maxSize: 16 pods .* only 15 free slots/, "maxSize lowered");
 });
+
+// Self-managed groups (src/domain/change-plan-self-managed.ts).
+const linux: Json = { name: 'linux', kind: 'self-managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 2, maxSize: 4 };
+const windows: Json = { name: 'win', kind: 'self-managed', amiType: 'WINDOWS_CORE_2022_x86_64', instanceTypes: ['m5.xlarge'], minSize: 1, desiredSize: 1, maxSize: 2 };
+
+test('a self-managed group added by apply: its creation step then its nodes Ready; the first Windows group switches Windows IPAM on first', () => {
+  const live = spec();
+  const plan = planChange(live, spec({ nodeGroups: [...small.nodeGroups, linux, windows] }));
+  const group = stepOf(plan, stepIds.selfManagedNodegroup('linux'));
+  assert.equal(group.kind, 'self-managed-nodegroup');
+  assert.equal(group.action, 'add');
+  assert.ok(before(plan, stepIds.selfManagedNodegroup('linux'), stepIds.nodesReady('linux')));
+  assert.equal(stepOf(plan, stepIds.windowsIpam).kind, 'windows-ipam');
+  assert.ok(before(plan, stepIds.windowsIpam, stepIds.nodesReady('win')), 'Windows pods get IPs only once IPAM is on');
+  assert.ok(!before(plan, stepIds.windowsIpam, stepIds.nodesReady('linux')));
+  // A second Windows group when one runs already: no IPAM step.
+  const withWindows = spec({ nodeGroups: [...small.nodeGroups, linux, windows] });
+  const again = planChange(withWindows, spec({ nodeGroups: [...small.nodeGroups, linux, windows, { ...windows, name: 'win2' }] }));
+  assert.deepEqual(ids(again), [stepIds.selfManagedNodegroup('win2'), stepIds.nodesReady('win2')]);
+});
+
+test('a self-managed group resized by apply: UpdateAutoScalingGroup in place; removed: drained, then its parts deleted', () => {
+  const live = spec({ nodeGroups: [...small.nodeGroups, linux] });
+  const resized = planChange(live, spec({ nodeGroups: [...small.nodeGroups, { ...linux, desiredSize: 3, maxSize: 5 }] }));
+  assert.deepEqual(ids(resized), ['ec2:self-managed-scale/linux']);
+  assert.match(resized.steps[0]!.change, /desiredSize 2 → 3/);
+  assert.match(resized.steps[0]!.change, /maxSize 4 → 5/);
+
+  const removed = planChange(live, spec());
+  assert.deepEqual(ids(removed), [changeStepIds.drain('linux'), 'ec2:self-managed-nodegroup-delete/linux']);
+  assert.ok(before(removed, changeStepIds.drain('linux'), 'ec2:self-managed-nodegroup-delete/linux'));
+  assert.equal(stepOf(removed, 'ec2:self-managed-nodegroup-delete/linux').kind, 'self-managed-nodegroup-delete');
+  // Removed while another group is added: the new nodes are Ready before the old ones drain.
+  const swapped = planChange(live, spec({ nodeGroups: [...small.nodeGroups, { ...linux, name: 'linux-2', instanceTypes: ['c5.large'] }] }));
+  assert.ok(before(swapped, stepIds.nodesReady('linux-2'), changeStepIds.drain('linux')));
+});
+
+test('what a self-managed group cannot change in place is refused with the way out; so is a change of kind and a version upgrade', () => {
+  const live = spec({ nodeGroups: [...small.nodeGroups, linux] });
+  const types = refused(() => planChange(live, spec({ nodeGroups: [...small.nodeGroups, { ...linux, instanceTypes: ['c5.large'] }] })));
+  assert.ok(types.problems.some((p) => p.path === '/nodeGroups/1/instanceTypes' && /add a self-managed group with the new instanceTypes and remove this one/.test(p.message)), JSON.stringify(types.problems));
+  const kind = refused(() => planChange(live, spec({ nodeGroups: [...small.nodeGroups, { ...linux, kind: 'managed' }] })));
+  assert.ok(kind.problems.some((p) => p.path === '/nodeGroups/1/kind'), JSON.stringify(kind.problems));
+  const upgrade = refused(() => planChange(live, spec({ kubernetesVersion: '1.34', nodeGroups: [...small.nodeGroups, linux] })));
+  assert.ok(upgrade.problems.some((p) => p.path === '/nodeGroups/1' && /cannot be rolled onto Kubernetes 1.34/.test(p.message)), JSON.stringify(upgrade.problems));
+});
