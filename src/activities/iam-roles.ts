@@ -3,6 +3,7 @@ import { roleNames } from '../domain/names';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { IamApi } from './aws/iam';
 import { irsaTrustPolicy } from './oidc-provider';
+import { podIdentityTrustPolicy } from '../domain/workload-identity';
 import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export interface EnsureRoleInput {
@@ -94,10 +95,28 @@ export function createIamRoleActivities(iam: IamApi) {
     });
   }
 
+  /**
+   * The same service account's role trusting EKS Pod Identity instead (EKS user guide,
+   * pod-id-role.html): under the same name, so a repeat finds it; an association binds it.
+   */
+  async function ensurePodIdentityRole(input: Omit<EnsureIrsaRoleInput, 'oidcProviderArn' | 'issuerUrl'>): Promise<EnsuredResource & { arn: string }> {
+    return ensureRole({
+      owner: input.owner,
+      region: input.region,
+      name: input.name ?? roleNames.irsa(input.environment, input.namespace, input.serviceAccount),
+      description: `EKS Pod Identity role of ${input.namespace}/${input.serviceAccount} in environment ${input.environment}`,
+      trustPolicy: podIdentityTrustPolicy(),
+      managedPolicyArns: input.managedPolicyArns ?? [],
+      inlinePolicies: input.inlinePolicies,
+      tags: input.tags,
+      ...(input.permissionsBoundary ? { permissionsBoundary: input.permissionsBoundary } : {}),
+    });
+  }
+
   /** Deletes the role with its policies, only when it carries this environment's tag. */
   async function deleteRole(input: DeleteOwner & { name: string }): Promise<DeleteOutcome> {
     return deleteIfOurs(await iam.getRole(input.name), input, () => iam.deleteRole(input.name));
   }
 
-  return { ensureRole, ensureIrsaRole, deleteRole };
+  return { ensureRole, ensureIrsaRole, ensurePodIdentityRole, deleteRole };
 }

@@ -112,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
     ...buildActivities(deps),
     ...helm,
     ...createEksAddonActivities(deps.eks, pace),
-    ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole),
+    ...createAddonActivities({ kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }, roles.ensureIrsaRole, roles.ensurePodIdentityRole),
     ...createWorkloadIdentityActivities(roles, { kube: deps.kube, helm, eks: deps.eks, logs: deps.logs, pace }),
     ...createAppActivities(deps.kube, pace),
     ...createAutoscalingCheckActivities(deps.kube),

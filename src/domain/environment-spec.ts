@@ -191,6 +191,10 @@ const KarpenterOptions = Type.Object({
     consolidateAfter: Type.String({ pattern: '^([1-9][0-9]{0,3}(s|m|h))+$', default: '1m', description: 'how long a node stays empty or underutilized before consolidation removes it' }),
   }, { additionalProperties: false, default: {}, description: 'the NodePool eksflow applies (karpenter.sh/v1 `default`)' }),
   interruptionQueue: Type.Boolean({ default: true, description: 'an SQS queue `<env>-karpenter` fed by EventBridge (spot interruption, rebalance, scheduled change, instance state) that Karpenter drains nodes from ahead of time' }),
+  // No default: specs written before it parse as they did (a default would show as a change to apply).
+  identity: Type.Optional(literals(['irsa', 'pod-identity'] as const, {
+    description: 'how the controller gets its AWS credentials: irsa (a role trusting the cluster\'s OIDC provider for kube-system/karpenter, the default) or pod-identity (a role trusting pods.eks.amazonaws.com, an EKS Pod Identity association and the eks-pod-identity-agent add-on)',
+  })),
 }, { additionalProperties: false });
 
 export const Addons = Type.Object({

@@ -11,7 +11,7 @@ export const stepKinds = [
   'access-entry',
   'eks-addons-check', 'eks-addon',
   // Workload identity (src/domain/workload-identity.ts).
-  'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association',
+  'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association', 'addon-pod-identity-role',
   // Changes to a ready environment (src/domain/change-plan.ts).
   'upgrade-precheck', 'cluster-version', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
@@ -120,6 +120,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   // waitAddonCreated allows 20 min). DEGRADED with no nodes is waited through, not failed on.
   'eks-addon': { medianSeconds: 90, p90Seconds: 180 },
   'workload-role': { medianSeconds: 10, p90Seconds: 20 },
+  // An add-on's Pod Identity role: CreateRole and its policies, as an IRSA role.
+  'addon-pod-identity-role': { medianSeconds: 10, p90Seconds: 20 },
   // One server-side apply.
   'service-account': { medianSeconds: 2, p90Seconds: 5 },
   // An EKS add-on whose DaemonSet pods come up on the nodes there are.

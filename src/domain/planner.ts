@@ -9,6 +9,7 @@ import { formatDuration, latencyTable, type StepKind } from './latency';
 import { withExtraLimits, type InstanceNetworkLimits } from './max-pods';
 import { checkPodCapacity, type PlanWarning } from './pod-capacity';
 import { addWorkloadIdentitySteps, workloadIdentityProblems } from './workload-identity-plan';
+import { addAddonPodIdentitySteps, addonPodIdentityProblems, addonUsesPodIdentity } from './addon-pod-identity';
 import { isSelfManaged } from './self-managed-nodes';
 import { isWindowsGroup } from './node-bootstrap';
 import { hasOwnNodeRole, nodeGroupRoleName } from './node-group-iam';
@@ -249,12 +250,14 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
   // Only specs with addons.karpenter have these: other plans are unchanged.
   const karpenterNeeds = addKarpenterSteps(spec, add, { cluster: stepIds.cluster, network: spec.network.vpc ? stepIds.network : undefined });
   for (const addon of requestedAddons(spec)) {
-    const irsa = addon.iam ? stepIds.irsaRole(addon.name) : undefined;
-    if (addon.iam) add(irsa!, 'irsa-role', `ensure IAM role for ${addon.iam.namespace}/${addon.iam.serviceAccount} (IRSA)`, [stepIds.oidcProvider], addon.name);
+    // Karpenter with identity pod-identity: its role trusts EKS Pod Identity and an association binds it (src/domain/addon-pod-identity.ts).
+    const podIdentity = addon.iam && addonUsesPodIdentity(spec, addon.name) ? addAddonPodIdentitySteps(spec, add, addon.name, addon.iam, { cluster: stepIds.cluster, compute }) : undefined;
+    const irsa = addon.iam && !podIdentity ? stepIds.irsaRole(addon.name) : undefined;
+    if (irsa) add(irsa, 'irsa-role', `ensure IAM role for ${addon.iam!.namespace}/${addon.iam!.serviceAccount} (IRSA)`, [stepIds.oidcProvider], addon.name);
     const how = addon.install.method === 'helm' ? `Helm chart ${addon.install.chart.name} ${addon.install.chart.version}`
       : addon.install.method === 'eks-addon' ? `EKS add-on ${addon.install.addonName} ${addon.install.version}` : 'manifests';
     add(stepIds.addon(addon.name), 'addon', `install ${addon.title} (${how}) and wait until ready`, [
-      stepIds.cluster, ...compute, irsa, ...addon.dependsOn.map(stepIds.addon), ...(addon.interceptsServices ? [] : interceptors),
+      stepIds.cluster, ...compute, irsa, podIdentity, ...addon.dependsOn.map(stepIds.addon), ...(addon.interceptsServices ? [] : interceptors),
       ...(addon.name === 'karpenter' ? karpenterNeeds : []),
     ], addon.name);
   }
@@ -280,7 +283,7 @@ function addAddonsAndApp(spec: EnvironmentSpec, add: AddStep, fargateCompute: st
  * The planner refuses a new environment with them; a change plan refuses a changed spec.
  */
 export function planProblems(spec: EnvironmentSpec): { path: string; message: string }[] {
-  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec), ...autoModeProblems(spec)];
+  const problems = [...addonProblems(spec), ...workloadIdentityProblems(spec), ...autoModeProblems(spec), ...addonPodIdentityProblems(spec)];
   if (spec.autoscaling) {
     // Karpenter scales nodes too: its NodePool is what the active probe makes grow.
     const nodeScaler = spec.addons['cluster-autoscaler'] ?? spec.addons.karpenter;

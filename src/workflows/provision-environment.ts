@@ -129,6 +129,8 @@ interface Outputs {
   vpcId?: string; appUrl?: string;
   /** Each add-on's IRSA role, by add-on. */
   addonRoles?: Partial<Record<AddonName, string>>;
+  /** Roles of add-ons that use EKS Pod Identity (src/domain/addon-pod-identity.ts): bound by an association, never annotated. */
+  addonPodIdentityRoles?: Partial<Record<AddonName, string>>;
   /** Each service account's role, by namespace/name. */
   workloadRoles?: Record<string, string>;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
@@ -524,6 +526,18 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       // What the group was made with stays on the step beside its status.
       await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `${launch ? `${launch.detail}; ` : ''}node group ${g.status}`, failedState);
     },
+    // An add-on's role under EKS Pod Identity (src/domain/addon-pod-identity.ts): only specs asking for it plan this step.
+    'addon-pod-identity-role': async (step) => {
+      const addon = step.subject as AddonName;
+      const { iam } = addons.get(addon)!;
+      const name = roleNames.irsa(spec.name, iam!.namespace, iam!.serviceAccount);
+      // The account the policies name: the cluster role's (no OIDC provider's ARN is involved).
+      const account = outputs.clusterRoleArn!.split(':')[4]!;
+      const role = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureAddonRole({
+        addon, context: addonContext(), podIdentity: { account }, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      outputs.addonPodIdentityRoles = { ...outputs.addonPodIdentityRoles, [addon]: role.arn };
+    },
     'irsa-role': async (step) => {
       if (isCoreAddon(step.subject)) return coreAddons.role(step, step.subject);
       const addon = step.subject as AddonName;
@@ -555,6 +569,17 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       if (roleArn) update(step.id, { detail: `eks.amazonaws.com/role-arn: ${roleArn}` });
     },
     'pod-identity-association': async (step) => {
+      // An add-on's association (src/domain/addon-pod-identity.ts): its subject is the add-on's name.
+      if (!step.subject!.includes('/')) {
+        const addon = step.subject as AddonName;
+        const { iam } = addons.get(addon)!;
+        const associated = await create(step, { kind: 'pod-identity-association', name: `${spec.name}/${iam!.namespace}/${iam!.serviceAccount}`, region: spec.region }, () => aws.ensurePodIdentityAssociation({
+          owner, region: spec.region, cluster: spec.name, namespace: iam!.namespace, serviceAccount: iam!.serviceAccount, roleArn: outputs.addonPodIdentityRoles![addon]!,
+          ...(spec.tags ? { tags: spec.tags } : {}),
+        }));
+        update(step.id, { detail: `association ${associated.associationId} of ${iam!.namespace}/${iam!.serviceAccount} with ${outputs.addonPodIdentityRoles![addon]}` });
+        return;
+      }
       const sa = spec.serviceAccounts!.find((s) => serviceAccountKey(s) === step.subject)!;
       const associated = await create(step, { kind: 'pod-identity-association', name: `${spec.name}/${step.subject}`, region: spec.region }, () => aws.ensurePodIdentityAssociation({
         owner, region: spec.region, cluster: spec.name, namespace: sa.namespace, serviceAccount: sa.name, roleArn: sa.roleArn ?? outputs.workloadRoles![step.subject!]!,

@@ -69,3 +69,20 @@ test('a change cannot add, change or remove Karpenter: its AWS side is made only
   // A change elsewhere leaves it alone.
   assert.ok(planChange(withKarpenter, spec({ addons: { karpenter: {} }, controlPlaneLogging: ['api'] })).steps.length > 0);
 });
+
+test('Karpenter with identity pod-identity: a Pod Identity role, the agent and the association before the controller, no IRSA role; refused where the controller would run on Fargate', () => {
+  const plan = planEnvironment(spec({ addons: { karpenter: { identity: 'pod-identity' } } }));
+  const ids = plan.steps.map((s) => s.id);
+  assert.ok(!ids.includes(stepIds.irsaRole('karpenter')), 'no IRSA role');
+  assert.equal(plan.steps.find((s) => s.id === 'iam:pod-identity/karpenter')?.kind, 'addon-pod-identity-role');
+  assert.deepEqual(depsOf(plan, 'eks:pod-identity-association/kube-system/karpenter'), ['iam:pod-identity/karpenter', stepIds.cluster, 'eks:addon/eks-pod-identity-agent']);
+  assert.ok(depsOf(plan, stepIds.addon('karpenter'))!.includes('eks:pod-identity-association/kube-system/karpenter'));
+  // The agent once, when the core add-ons install it too.
+  const withAgent = planEnvironment(spec({ addons: { karpenter: { identity: 'pod-identity' } }, eksAddons: { 'eks-pod-identity-agent': {} } }));
+  assert.equal(withAgent.steps.filter((s) => s.id === 'eks:addon/eks-pod-identity-agent').length, 1);
+  // Without it the plan is what it was: IRSA.
+  assert.ok(planEnvironment(spec({ addons: { karpenter: {} } })).steps.some((s) => s.id === stepIds.irsaRole('karpenter')));
+  assert.throws(() => planEnvironment(spec({
+    nodeGroups: [], fargateProfiles: [{ name: 'system', selectors: [{ namespace: 'kube-system' }] }], addons: { karpenter: { identity: 'pod-identity' } },
+  })), /\/addons\/karpenter\/identity: EKS Pod Identity works only on EC2 nodes/);
+});

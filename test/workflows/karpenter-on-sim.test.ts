@@ -77,3 +77,38 @@ test('Karpenter\'s AWS side and controller are provisioned, and torn down with w
   assert.deepEqual(await karpenterAws.instancesTagged(owned), []);
   assert.deepEqual(await karpenterAws.instanceProfilesUnder('/karpenter/'), []);
 });
+
+test('Karpenter with identity pod-identity: its role trusts EKS Pod Identity, an association binds kube-system/karpenter, the chart\'s ServiceAccount carries no IRSA annotation; the teardown removes both', async () => {
+  const name = 'podid';
+  const parsed = parseEnvironmentSpec({ ...structuredClone(specOf(name)), addons: { karpenter: { identity: 'pod-identity', nodePool: { capacityTypes: ['on-demand'] } } } });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec: parsed.spec }],
+  });
+  await waitFor('the environment to be ready', async () => {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'failed' || progress.phase === 'rolled-back') throw new Error(JSON.stringify(progress.steps.filter((s) => s.state === 'failed')));
+    return progress.phase === 'ready';
+  }, { timeoutMs: 240_000, intervalMs: 200 });
+  const progress = await handle.query(progressQuery);
+  const step = (id: string) => progress.steps.find((s) => s.id === id)!;
+  for (const id of ['iam:pod-identity/karpenter', 'eks:addon/eks-pod-identity-agent', 'eks:pod-identity-association/kube-system/karpenter', 'addon:karpenter']) assert.equal(step(id)?.state, 'done', id);
+  assert.ok(step('addon:karpenter').startedAt! >= step('eks:pod-identity-association/kube-system/karpenter').endedAt!, 'the controller starts once its credentials are bound');
+
+  const { eks, iam } = bed.cloud.aws.apis();
+  const role = await iam.getRole('podid-kube-system-karpenter');
+  assert.ok(role, 'the controller\'s role');
+  const trust = JSON.parse(await bed.cloud.aws.iam.trustPolicyOf('podid-kube-system-karpenter')) as { Statement: { Principal: { Service?: string; Federated?: string } }[] };
+  assert.deepEqual(trust.Statement.map((s) => s.Principal), [{ Service: 'pods.eks.amazonaws.com' }]);
+  const associations = await eks.listPodIdentityAssociations(name, { namespace: 'kube-system', serviceAccount: 'karpenter' });
+  assert.equal(associations.length, 1);
+  const kube = await bed.cloud.deps.kube.forCluster(name);
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const sa = await kube.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: 'karpenter', namespace: 'kube-system' });
+  assert.equal(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn'], undefined, 'Pod Identity needs no annotation (and an IRSA one would win over it)');
+
+  await handle.signal('teardown', { reason: 'done with it' });
+  const result = await handle.result();
+  assert.deepEqual(result.ledger.filter((e) => e.kind === 'pod-identity-association').map((e) => e.state), ['deleted']);
+  assert.equal(await iam.getRole('podid-kube-system-karpenter'), undefined);
+});

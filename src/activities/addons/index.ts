@@ -74,18 +74,31 @@ export function resolveAddon(addon: AddonName, options: AddonsSpec, version: Kub
 }
 
 type EnsureIrsaRole = (input: EnsureIrsaRoleInput) => Promise<EnsuredResource & { arn: string }>;
+type EnsurePodIdentityRole = (input: Omit<EnsureIrsaRoleInput, 'oidcProviderArn' | 'issuerUrl'>) => Promise<EnsuredResource & { arn: string }>;
 
 /** Every add-on behind one set of activities, dispatched by name through the catalog. */
-export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureIrsaRole) {
+export function createAddonActivities(tools: AddonTools, ensureIrsaRole: EnsureIrsaRole, ensurePodIdentityRole?: EnsurePodIdentityRole) {
   const moduleOf = ({ addon, context }: AddonRequest) => {
     const resolved = resolveAddon(addon, context.options, context.kubernetesVersion);
     return factories[addon]!(tools, resolved);
   };
 
-  /** The IRSA role an add-on's ServiceAccount assumes, with the permissions the catalog names. */
-  async function ensureAddonRole(input: { addon: AddonName; context: Omit<AddonContext, 'roleArn'>; oidcProviderArn: string; issuerUrl: string; tags?: Record<string, string> }) {
+  /**
+   * The role an add-on's ServiceAccount assumes, with the permissions the catalog names: an IRSA
+   * role, or with `podIdentity` one trusting EKS Pod Identity (its account given, for the policies
+   * that name the account's own ARNs, as no OIDC provider's ARN carries it then).
+   */
+  async function ensureAddonRole(input: { addon: AddonName; context: Omit<AddonContext, 'roleArn'>; oidcProviderArn?: string; issuerUrl?: string; podIdentity?: { account: string }; tags?: Record<string, string> }) {
     const { iam } = resolveAddon(input.addon, input.context.options, input.context.kubernetesVersion);
     if (!iam) throw ApplicationFailure.nonRetryable(`${input.addon} calls no AWS API and needs no role`, errorTypes.invalidPlan);
+    if (input.podIdentity) {
+      if (!ensurePodIdentityRole) throw ApplicationFailure.nonRetryable('this worker makes no Pod Identity roles', errorTypes.invalidPlan);
+      return ensurePodIdentityRole({
+        owner: input.context.owner, region: input.context.region, environment: input.context.cluster, namespace: iam.namespace, serviceAccount: iam.serviceAccount,
+        inlinePolicies: inlinePolicyFor(iam, input.context, input.podIdentity.account), managedPolicyArns: iam.managedPolicyArns ?? [], ...(input.tags ? { tags: input.tags } : {}),
+      });
+    }
+    if (!input.oidcProviderArn || !input.issuerUrl) throw ApplicationFailure.nonRetryable(`${input.addon}'s IRSA role needs the cluster's OIDC provider`, errorTypes.invalidPlan);
     return ensureIrsaRole({
       owner: input.context.owner, region: input.context.region, environment: input.context.cluster, namespace: iam.namespace, serviceAccount: iam.serviceAccount,
       oidcProviderArn: input.oidcProviderArn, issuerUrl: input.issuerUrl, inlinePolicies: inlinePolicyFor(iam, input.context, accountOf(input.oidcProviderArn)),
