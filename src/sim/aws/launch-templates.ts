@@ -145,6 +145,8 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
   createSecurityGroup(input: { name: string; description: string; vpcId: string; tags: Record<string, string> }) {
     return this.call('createSecurityGroup', input.name, (request) => aws(`CreateSecurityGroup ${input.name}`, () => request('CreateSecurityGroup', () => {
       if (this.ec2?.vpcCidr(input.vpcId) === undefined) throw ec2Error.vpcNotFound(`The vpc ID '${input.vpcId}' does not exist`);
+      // The adapter always sends TagSpecifications; EC2 (and moto) refuse one without tags.
+      if (Object.keys(input.tags).length === 0) throw ec2Error.invalidParameterValue('Tag specification must have at least one tag');
       const id = this.groups().addSecurityGroup(input);
       return { id, name: input.name, vpcId: input.vpcId, tags: { ...input.tags } };
     })));
