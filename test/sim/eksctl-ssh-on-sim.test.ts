@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
 import { completeClusterConfig } from '../../src/cli/cluster-config-local';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
-import type { EnvironmentSpec } from '../../src/domain/environment-spec';
+import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { managedLaunchTemplateName } from '../../src/domain/managed-launch-template';
 import { sshSecurityGroupName } from '../../src/domain/node-ssh-access';
 import { nodeGroupRoleName } from '../../src/domain/node-group-iam';
 import { selfManagedName, selfManagedRoleName } from '../../src/domain/self-managed-nodes';
 import type { provisionEnvironment } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
 import { repoRoot } from '../support/paths';
 import { simWorkerBed, untilReady } from '../support/sim-worker-bed';
 import { openSshPublicKey } from '../support/ssh-keys';
@@ -29,6 +31,7 @@ mkdirSync(join(home, '.ssh'));
 writeFileSync(join(home, '.ssh', 'id_rsa.pub'), `${openSshPublicKey()}\n`);
 writeFileSync(join(home, '.ssh', 'id_rsa_tests.pub'), `${openSshPublicKey()}\n`);
 after(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => bed.cloud.aws.faults.clearFailSteps());
 
 async function specOf(file: string): Promise<EnvironmentSpec> {
   const { text } = await completeClusterConfig(readFileSync(join(repoRoot, 'examples', 'eksctl', file), 'utf8'), { home });
@@ -106,4 +109,33 @@ test('eksctl\'s 20-bottlerocket: the group reachable over SSH gets port 22 in it
     assert.ok(templateGroups('bottlerocket-demo', 'ng2-public-ssh').includes(ssh!.id));
     assert.equal(await sshGroup('bottlerocket-demo', 'ng1-public'), undefined);
   });
+});
+
+test('a failed Auto Scaling group rolls back the SSH security groups the run made, after the groups and templates that use them', async () => {
+  const name = 'ssh-refused';
+  const parsed = parseEnvironmentSpec({
+    name, region: 'us-east-1', network: { vpc: { natGateway: 'none', availabilityZones: 2 } },
+    nodeGroups: [
+      { name: 'managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, maxPodsPerNode: 30, privateNetworking: false, ssh: { publicKey: openSshPublicKey() } },
+      { name: 'self', kind: 'self-managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2, ssh: { publicKey: openSshPublicKey() } },
+    ],
+  });
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  // Auto Scaling refuses the self-managed group for good, after its SSH security group and launch template are made.
+  bed.cloud.aws.faults.failStep('createAutoScalingGroup', { resource: `${name}-self` });
+  const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
+    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec: parsed.spec, timeScale: speedup }],
+  });
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, `the run failed: ${String(error)}`);
+  const progress = await handle.query(progressQuery);
+  assert.equal(progress.phase, 'rolled-back', JSON.stringify(progress.ledger));
+  const groups = progress.ledger.filter((e) => e.kind === 'ssh-security-group');
+  assert.deepEqual(groups.map((e) => e.name).sort(), [sshSecurityGroupName(name, 'self')].concat(groups.length === 2 ? [sshSecurityGroupName(name, 'managed')] : []).sort());
+  assert.ok(groups.every((e) => e.state === 'compensated'), JSON.stringify(groups));
+  // Newest first: each group's security group was made before its launch template, so it is compensated after it.
+  const kinds = progress.ledger.map((e) => e.kind);
+  assert.ok(kinds.indexOf('ssh-security-group') < kinds.indexOf('launch-template'), JSON.stringify(kinds));
+  assert.equal(bed.cloud.aws.network.counts().securityGroups, 0);
+  assert.deepEqual(bed.cloud.aws.inventory().vpcs, []);
 });
