@@ -3,11 +3,15 @@ import type { NodeGroupSpec } from '../domain/environment-spec';
 import { errorTypes } from '../domain/errors';
 import { managedLaunchTemplate, managedLaunchTemplateName, type ClusterFacts } from '../domain/managed-launch-template';
 import { clientRequestToken } from '../domain/names';
+import { sshIngressRules, type SshAccess } from '../domain/node-ssh-access';
 import { ownershipTags, type Owner } from '../domain/ownership';
 import type { EksApi } from './aws/eks';
 import type { NodeLaunchApi } from './aws/launch-templates';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
+
+/** SSH's port: eksctl opens 22 for every node OS (pkg/cfn/builder/vpc.go sgPortSSH). */
+const sshPort = 22;
 
 /** A launch template as CreateNodegroup takes it. */
 export interface LaunchTemplateChoice {
@@ -33,6 +37,8 @@ export function createManagedLaunchTemplateActivities(nodeLaunch: NodeLaunchApi 
    */
   async function ensureManagedLaunchTemplate(input: {
     owner: Owner; region: string; environment: string; cluster: string; group: NodeGroupSpec; keyName?: string; tags?: Record<string, string>;
+    /** The group's SSH security group (ensureSshSecurityGroup), beside the cluster's. @default none */
+    sshSecurityGroupId?: string;
   }): Promise<EnsuredResource & LaunchTemplateChoice> {
     const name = managedLaunchTemplateName(input.environment, input.group.name);
     const ref = (id: string) => ({ kind: 'ec2-launch-template' as const, name, region: input.region, arn: id });
@@ -51,10 +57,10 @@ export function createManagedLaunchTemplateActivities(nodeLaunch: NodeLaunchApi 
       serviceIpv4Cidr: cluster.serviceIpv4Cidr ?? '172.20.0.0/16',
       ...(cluster.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.clusterSecurityGroupId } : {}),
     };
-    if (input.group.securityGroupIds && !facts.clusterSecurityGroupId) {
-      throw ApplicationFailure.nonRetryable(`cluster ${input.cluster} reports no cluster security group; securityGroupIds would leave the nodes without it`, errorTypes.resourceFailed);
+    if ((input.group.securityGroupIds || input.sshSecurityGroupId) && !facts.clusterSecurityGroupId) {
+      throw ApplicationFailure.nonRetryable(`cluster ${input.cluster} reports no cluster security group; the template's security groups would leave the nodes without it`, errorTypes.resourceFailed);
     }
-    const { userData, ...data } = managedLaunchTemplate(input.group, facts, input.keyName);
+    const { userData, ...data } = managedLaunchTemplate(input.group, facts, input.keyName, input.sshSecurityGroupId);
     const created = await ec2().createLaunchTemplate({
       name, tags: ownershipTags(input.owner, input.tags), clientToken: clientRequestToken(input.owner.runId, `lt-${name}`),
       data: { ...data, ...(userData !== undefined ? { userData: Buffer.from(userData).toString('base64') } : {}) },
@@ -97,6 +103,49 @@ export function createManagedLaunchTemplateActivities(nodeLaunch: NodeLaunchApi 
     return deleteIfOurs(await ec2().findKeyPair(input.name), input, () => ec2().deleteKeyPair(input.name));
   }
 
+  /**
+   * The group's SSH security group, `eksflow-<environment>-<group>-ssh` in the cluster's VPC, with
+   * TCP 22 open as eksctl opens it (src/domain/node-ssh-access.ts): made and tagged, or adopted
+   * when this environment already made it; its rules are (re)authorized either way, so a run cut
+   * off between the calls completes them. Refused when the name is someone else's.
+   */
+  async function ensureSshSecurityGroup(input: {
+    owner: Owner; region: string; name: string; vpcId: string; group: string; access: SshAccess; tags?: Record<string, string>;
+  }): Promise<EnsuredResource & { groupId: string }> {
+    const ref = (id: string) => ({ kind: 'ssh-security-group' as const, name: input.name, region: input.region, arn: id });
+    const vpcCidr = input.access.privateNetworking && !input.access.sourceSecurityGroupIds ? await ec2().vpcCidr(input.vpcId) : undefined;
+    if (input.access.privateNetworking && !input.access.sourceSecurityGroupIds && !vpcCidr) {
+      throw ApplicationFailure.nonRetryable(`VPC ${input.vpcId} does not exist: the SSH rule of group ${input.group} opens port 22 to its CIDR`, errorTypes.resourceFailed);
+    }
+    const rules = sshIngressRules(input.access, vpcCidr, input.group);
+    const inVpc = async () => (await ec2().findSecurityGroups(input.name)).find((g) => g.vpcId === input.vpcId);
+    let group = await inVpc();
+    let made = true;
+    if (group) made = adoptOrRefuse(`security group ${input.name}`, group.tags, input.owner).madeByThisRun;
+    else {
+      try {
+        group = await ec2().createSecurityGroup({
+          name: input.name, vpcId: input.vpcId, description: `SSH to the nodes of group ${input.group} (eksflow)`, tags: ownershipTags(input.owner, { ...input.tags, Name: input.name }),
+        });
+      } catch (error) {
+        // Made by an attempt whose answer was lost: ours if its tags say so.
+        if (!(error instanceof ApplicationFailure && /InvalidGroup\.Duplicate/.test(error.message))) throw error;
+        group = await inVpc();
+        if (!group) throw error;
+        made = adoptOrRefuse(`security group ${input.name}`, group.tags, input.owner).madeByThisRun;
+      }
+    }
+    await ec2().authorizeIngress(group.id, sshPort, rules);
+    return { ref: ref(group.id), made, groupId: group.id };
+  }
+
+  /** Deletes the group's SSH security group (each of that name), only when it carries this environment's tag. */
+  async function deleteSshSecurityGroup(input: DeleteOwner & { name: string }): Promise<DeleteOutcome> {
+    // The name is unique in a VPC only: another VPC's group of the name is someone else's unless its tags say otherwise.
+    const outcomes = await Promise.all((await ec2().findSecurityGroups(input.name)).map((group) => deleteIfOurs(group, input, () => ec2().deleteSecurityGroup(group.id))));
+    return outcomes.find((o) => o.outcome === 'deleted') ?? outcomes[0] ?? { outcome: 'absent' };
+  }
+
   /** The subnets among these in the given zones; a zone with none of them fails for good, naming what there is. */
   async function nodegroupSubnets(input: { subnetIds: string[]; zones: string[] }): Promise<{ subnetIds: string[] }> {
     const zoneOf = await ec2().subnetZones(input.subnetIds);
@@ -108,5 +157,5 @@ export function createManagedLaunchTemplateActivities(nodeLaunch: NodeLaunchApi 
     return { subnetIds: input.subnetIds.filter((id) => input.zones.includes(zoneOf[id]!)) };
   }
 
-  return { ensureManagedLaunchTemplate, deleteManagedLaunchTemplate, checkLaunchTemplate, ensureNodeKeyPair, deleteNodeKeyPair, nodegroupSubnets };
+  return { ensureManagedLaunchTemplate, deleteManagedLaunchTemplate, checkLaunchTemplate, ensureNodeKeyPair, deleteNodeKeyPair, nodegroupSubnets, ensureSshSecurityGroup, deleteSshSecurityGroup };
 }

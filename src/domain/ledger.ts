@@ -35,6 +35,8 @@ export const resourceKinds = [
   // ("cluster/resource-id"), and the instances and instance profiles Karpenter itself made
   // for the cluster (the cluster's name), terminated and deleted by their tags.
   'interruption-queue', 'discovery-tag', 'karpenter-nodes',
+  // A node group's SSH security group eksflow makes (`eksflow-<environment>-<group>-ssh`, src/domain/node-ssh-access.ts), by name.
+  'ssh-security-group',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -70,7 +70,7 @@ const isBottlerocket = (group: ManagedGroup) => group.amiType.startsWith('BOTTLE
  * which holds images and pods (eksctl's choice too). Security groups are the cluster's plus the
  * group's (EKS adds its own only when the template names none: launch template docs).
  */
-export function managedLaunchTemplate(group: ManagedGroup, cluster: ClusterFacts, keyName?: string): ManagedLaunchTemplate {
+export function managedLaunchTemplate(group: ManagedGroup, cluster: ClusterFacts, keyName?: string, sshSecurityGroupId?: string): ManagedLaunchTemplate {
   const volume = group.volume;
   const volumeType = volume?.type ?? 'gp3';
   const template: ManagedLaunchTemplate = {
@@ -88,7 +88,11 @@ export function managedLaunchTemplate(group: ManagedGroup, cluster: ClusterFacts
   };
   if (group.ami) template.imageId = group.ami.id;
   if (keyName) template.keyName = keyName;
-  if (group.securityGroupIds) template.securityGroupIds = [...(cluster.clusterSecurityGroupId ? [cluster.clusterSecurityGroupId] : []), ...group.securityGroupIds];
+  // The SSH security group eksflow made for the group (src/domain/node-ssh-access.ts) goes beside
+  // the cluster's and the group's, as eksctl's "remoteAccess" group does (managed_launch_template.go).
+  if (group.securityGroupIds || sshSecurityGroupId) {
+    template.securityGroupIds = [...(cluster.clusterSecurityGroupId ? [cluster.clusterSecurityGroupId] : []), ...(group.securityGroupIds ?? []), ...(sshSecurityGroupId ? [sshSecurityGroupId] : [])];
+  }
   if (group.instanceMetadata) {
     template.metadataOptions = { httpTokens: group.instanceMetadata.httpTokens, httpPutResponseHopLimit: group.instanceMetadata.httpPutResponseHopLimit, httpEndpoint: 'enabled' };
   }
@@ -180,10 +184,6 @@ export function managedNodeGroupProblems(groups: readonly ManagedGroup[], networ
       if (ssh.sourceSecurityGroupIds !== undefined && ssh.publicKey === undefined && ssh.keyName === undefined && group.sshPublicKey === undefined) {
         problems.push({ path: at('ssh/sourceSecurityGroupIds'), message: 'open SSH to them with a key: give ssh.publicKey or ssh.keyName' });
       }
-      if (ssh.sourceSecurityGroupIds && own.length > 0) {
-        problems.push({ path: at('ssh/sourceSecurityGroupIds'), message: `with a launch template (${own.join(', ')} need one) EKS opens no SSH port itself: give a security group allowing port 22 in securityGroupIds instead` });
-      }
-      if (ssh.enableSsm !== undefined) problems.push({ path: at('ssh/enableSsm'), message: 'is not available yet: per-group node roles are being built (issue 17 item 3); attach AmazonSSMManagedInstanceCore to the node role yourself' });
     }
     if (Array.isArray(group.subnetIds)) {
       if (network?.vpc) problems.push({ path: at('subnetIds'), message: 'names subnets of a VPC eksflow has not made yet; choose them by availabilityZones and privateNetworking instead' });

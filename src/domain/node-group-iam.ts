@@ -3,6 +3,7 @@ import { wellKnownGrant, type WellKnownPolicyName } from './iam-policies/eksctl-
 import { awsManagedPolicyArn, type PolicyDocument } from './iam-policies/policy-document';
 import { boundedName } from './names';
 import { serviceRoles } from './service-roles';
+import { ssmManagedInstanceCore } from './node-ssh-access';
 
 /**
  * A node group's own node role, for `iam` (attachPolicyArns, withAddonPolicies): the worker,
@@ -34,8 +35,16 @@ export const refusedAddonPolicies: Partial<Record<AddonPolicy, string>> = {
 
 export const nodeGroupRoleName = (environment: string, group: string): string => boundedName([environment, 'node', group], 64);
 
-/** Whether the group gets a node role of its own. */
-export const hasOwnNodeRole = (group: Pick<NodeGroupSpec, 'iam'>): boolean => (group.iam?.attachPolicyArns?.length ?? 0) > 0 || (group.iam?.withAddonPolicies?.length ?? 0) > 0;
+/**
+ * Whether the group gets a node role of its own: for policies beyond the node's, a permissions
+ * boundary (eksctl's iam.instanceRolePermissionsBoundary, set as the role's PermissionsBoundary:
+ * pkg/cfn/builder/iam.go), or SSM Session Manager (ssh.enableSsm, src/domain/node-ssh-access.ts).
+ */
+export const hasOwnNodeRole = (group: Pick<NodeGroupSpec, 'iam'> & Partial<Pick<NodeGroupSpec, 'ssh'>>): boolean => (group.iam?.attachPolicyArns?.length ?? 0) > 0
+  || (group.iam?.withAddonPolicies?.length ?? 0) > 0 || group.iam?.permissionsBoundary !== undefined || group.ssh?.enableSsm === true;
+
+/** The policies a group's own role adds to its grant: AmazonSSMManagedInstanceCore with ssh.enableSsm. */
+export const nodeRoleExtraPolicies = (group: Partial<Pick<NodeGroupSpec, 'ssh'>>, partition = 'aws'): string[] => (group.ssh?.enableSsm === true ? [ssmManagedInstanceCore(partition)] : []);
 
 /** The group's node role's policies: the shared node role's, its attachPolicyArns, and its add-on policies. Pure. */
 export function nodeGroupGrant(iam: NonNullable<NodeGroupSpec['iam']>, partition = 'aws'): { managedPolicyArns: string[]; inlinePolicies: Record<string, PolicyDocument> } {
@@ -57,7 +66,6 @@ export function nodeGroupIamProblems(groups: readonly Partial<Pick<NodeGroupSpec
     if (typeof iam !== 'object' || iam === null) return [];
     const at = `/nodeGroups/${i}/iam`;
     const problems: { path: string; message: string }[] = [];
-    if (iam.permissionsBoundary !== undefined) problems.push({ path: `${at}/permissionsBoundary`, message: 'is not available yet: node roles with a permissions boundary are being built (issue 17 item 3)' });
     (Array.isArray(iam.withAddonPolicies) ? iam.withAddonPolicies : []).forEach((addon, a) => {
       const reason = refusedAddonPolicies[addon];
       if (reason) problems.push({ path: `${at}/withAddonPolicies/${a}`, message: `${addon}: ${reason}` });

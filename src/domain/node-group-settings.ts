@@ -100,7 +100,7 @@ export const NodeIam = Type.Object({
 export const Ssh = Type.Object({
   publicKey: Type.Optional(Type.String({ pattern: '^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$', description: 'an OpenSSH public key (the CLI reads publicKeyPath on your machine and sends it here)' })),
   keyName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'an existing EC2 key pair' })),
-  allow: Type.Boolean({ default: true, description: 'open port 22 (3389 on Windows) to sourceSecurityGroupIds, or to the VPC when none are given' }),
+  allow: Type.Boolean({ default: true, description: 'open port 22 (as eksctl does): to sourceSecurityGroupIds, else to the VPC for private nodes or to anywhere (IPv4 and IPv6) for public ones; false installs the key only' }),
   sourceSecurityGroupIds: Type.Optional(Type.Array(SecurityGroupId, { maxItems: 5, uniqueItems: true })),
   enableSsm: Type.Optional(Type.Boolean({ description: 'SSM Session Manager access (the node role gets AmazonSSMManagedInstanceCore)' })),
 }, { additionalProperties: false });

@@ -193,7 +193,7 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
     }
     // Only groups with iam have a role of their own: other specs plan as before.
     const groupRole = hasOwnNodeRole(group) ? stepIds.nodeGroupRole(group.name) : undefined;
-    if (groupRole) add(groupRole, 'node-role', `ensure IAM role ${nodeGroupRoleName(name, group.name)} for the nodes of ${group.name} (${[...(group.iam?.withAddonPolicies ?? []), ...(group.iam?.attachPolicyArns ?? [])].join(', ')})`, [], group.name);
+    if (groupRole) add(groupRole, 'node-role', `ensure IAM role ${nodeGroupRoleName(name, group.name)} for the nodes of ${group.name} (${[...(group.iam?.withAddonPolicies ?? []), ...(group.iam?.attachPolicyArns ?? []), ...(group.ssh?.enableSsm ? ['AmazonSSMManagedInstanceCore'] : [])].join(', ')}${group.iam?.permissionsBoundary ? `; permissions boundary ${group.iam.permissionsBoundary}` : ''})`, [], group.name);
     add(stepIds.nodegroup(group.name), 'nodegroup', `create ${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${group.name} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`, [stepIds.cluster, stepIds.nodeRole, network, groupRole], group.name);
     add(stepIds.nodesReady(group.name), 'nodes-ready', `wait for ${group.desiredSize} Ready nodes in ${group.name}`, [stepIds.nodegroup(group.name), kubeApi], group.name);
   }

@@ -94,13 +94,9 @@ export function selfManagedRuleErrors(nodeGroups: readonly Partial<NodeGroupSpec
     // Managed groups get Bottlerocket settings through a launch template of their own, not built yet.
     if (!selfManaged && group.bottlerocket !== undefined) errors.push({ path: `/nodeGroups/${i}/bottlerocket`, message: 'bottlerocket settings are honoured for self-managed groups (kind: self-managed) only, for now' });
     if (!selfManaged || !typed(group)) return;
-    // What a self-managed group's launch template and role do not carry yet: refused, never dropped.
-    if (group.iam?.permissionsBoundary !== undefined) errors.push({ path: `/nodeGroups/${i}/iam/permissionsBoundary`, message: 'is not available yet for self-managed groups: their node role is made without a permissions boundary; remove it' });
-    if (group.ssh?.enableSsm !== undefined) errors.push({ path: `/nodeGroups/${i}/ssh/enableSsm`, message: 'is not available yet: attach arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore through iam.attachPolicyArns instead' });
-    if (group.ssh?.sourceSecurityGroupIds !== undefined) errors.push({ path: `/nodeGroups/${i}/ssh/sourceSecurityGroupIds`, message: 'is not available yet for self-managed groups: eksflow installs the key but opens no port; remove it and allow SSH in a security group of your own (securityGroupIds)' });
-    // eksctl opens port 22 (3389 on Windows) in a security group of the group's own; eksflow makes none yet.
-    if (group.ssh && group.ssh.allow !== false && (group.ssh.publicKey !== undefined || group.ssh.keyName !== undefined)) {
-      errors.push({ path: `/nodeGroups/${i}/ssh/allow`, message: 'opening the SSH port of self-managed nodes is not available yet: set allow to false to install the key only, and allow SSH in a security group of your own (securityGroupIds)' });
+    // SSH: eksflow opens port 22 in a security group of the group's own (src/domain/node-ssh-access.ts).
+    if (group.ssh?.sourceSecurityGroupIds !== undefined && (group.ssh.allow === false || (group.ssh.publicKey === undefined && group.ssh.keyName === undefined))) {
+      errors.push({ path: `/nodeGroups/${i}/ssh/sourceSecurityGroupIds`, message: 'opens SSH to them only with a key and allow not false: give ssh.publicKey or ssh.keyName, or remove it' });
     }
     if (group.amiType === 'CUSTOM' && !group.ami) errors.push({ path: `/nodeGroups/${i}/ami`, message: 'amiType CUSTOM needs ami (its id and family)' });
     const family = bootstrapFamilyOf(group);

@@ -147,6 +147,10 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       return (await undo.deleteManagedLaunchTemplate({ ...owner, name: entry.name })).outcome;
     case 'ec2-key-pair':
       return (await undo.deleteNodeKeyPair({ ...owner, name: entry.name })).outcome;
+    // Only runs whose groups open SSH through a security group ledger these; made before the
+    // group's launch template, so compensation reaches it after the group and template are gone.
+    case 'ssh-security-group':
+      return (await undo.deleteSshSecurityGroup({ ...owner, name: entry.name })).outcome;
     case 'eks-identity-provider': {
       const [cluster, name] = entry.name.split('/') as [string, string];
       // EKS takes no disassociation while the association is still in progress: waited out first.

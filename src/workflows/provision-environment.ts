@@ -8,7 +8,8 @@ import { accessEntryLedgerName } from '../domain/access-entries';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
-import { hasOwnNodeRole, nodeGroupGrant, nodeGroupRoleName } from '../domain/node-group-iam';
+import { hasOwnNodeRole, nodeGroupGrant, nodeGroupRoleName, nodeRoleExtraPolicies } from '../domain/node-group-iam';
+import { needsSshSecurityGroup, sshAccessOf, sshSecurityGroupName } from '../domain/node-ssh-access';
 import { partitionOf } from '../domain/eks-addons';
 import { managedLaunchTemplateName, needsOwnLaunchTemplate, nodeKeyPairName, nodePublicKey, usesManagedNodeSettings } from '../domain/managed-launch-template';
 import { karpenterNodeRolePolicies, karpenterQueueName } from '../domain/iam-policies/karpenter';
@@ -308,8 +309,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       details.push(`launch template ${given.name} (${given.id}) version ${given.version}, given`);
     } else if (needsOwnLaunchTemplate(group)) {
       const name = managedLaunchTemplateName(spec.name, group.name);
+      // EKS opens no SSH port for a group with a launch template: eksflow's security group does,
+      // as eksctl's does (src/domain/node-ssh-access.ts). Guarded: runs before it made none.
+      const sshGroupId = needsSshSecurityGroup(group) && patched('ssh-security-group') ? await ensureGroupSshSecurityGroup(step, group) : undefined;
+      if (sshGroupId) details.push(`SSH security group ${sshGroupId}`);
       const made = await create(step, { kind: 'ec2-launch-template', name, region: spec.region }, () => aws.ensureManagedLaunchTemplate({
         owner, region: spec.region, environment: spec.name, cluster: spec.name, group, ...(keyName ? { keyName } : {}), ...(spec.tags ? { tags: spec.tags } : {}),
+        ...(sshGroupId ? { sshSecurityGroupId: sshGroupId } : {}),
       }));
       launchTemplate = { id: made.id, version: made.version };
       details.push(`launch template ${name} (${made.id}) version ${made.version}`);
@@ -325,10 +331,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   async function ensureNodeGroupRole(step: PlanStep): Promise<void> {
     const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
     const name = nodeGroupRoleName(spec.name, group.name);
-    const grant = nodeGroupGrant(group.iam!, partitionOf(spec.region));
+    const grant = nodeGroupGrant(group.iam ?? {}, partitionOf(spec.region));
+    // ssh.enableSsm and iam.permissionsBoundary: the input has no such keys for groups without them.
+    const extra = nodeRoleExtraPolicies(group, partitionOf(spec.region));
+    if (extra.length > 0) grant.managedPolicyArns = [...new Set([...grant.managedPolicyArns, ...extra])];
+    const boundary = group.iam?.permissionsBoundary;
     const ensured = await create(step, { kind: 'iam-role', name, region: spec.region }, () => aws.ensureRole({
       owner, region: spec.region, name, description: `node role of node group ${group.name} of ${spec.name}`, tags: spec.tags,
       trustPolicy: assumedBy('ec2.amazonaws.com'), managedPolicyArns: grant.managedPolicyArns, inlinePolicies: grant.inlinePolicies,
+      ...(boundary ? { permissionsBoundary: boundary } : {}),
     }));
     outputs.nodeGroupRoleArns = { ...outputs.nodeGroupRoleArns, [group.name]: ensured.arn };
     update(step.id, { detail: `${grant.managedPolicyArns.length} managed policies${Object.keys(grant.inlinePolicies).length ? `; inline ${Object.keys(grant.inlinePolicies).join(', ')}` : ''}` });
@@ -350,6 +361,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return (await create(step, { kind: 'ec2-key-pair', name: keyPair, region: spec.region }, () => aws.ensureNodeKeyPair({
       owner, region: spec.region, name: keyPair, publicKey, ...(spec.tags ? { tags: spec.tags } : {}),
     }))).keyName;
+  }
+
+  /** The group's SSH security group in the cluster's VPC (ledgered), for its launch template: its ID. */
+  async function ensureGroupSshSecurityGroup(step: PlanStep, group: EnvironmentSpec['nodeGroups'][number]): Promise<string> {
+    const name = sshSecurityGroupName(spec.name, group.name);
+    if (!outputs.vpcId) throw ApplicationFailure.nonRetryable(`cluster ${spec.name} reports no VPC: the SSH security group of ${group.name} has nowhere to go`, errorTypes.resourceFailed);
+    return (await create(step, { kind: 'ssh-security-group', name, region: spec.region }, () => aws.ensureSshSecurityGroup({
+      owner, region: spec.region, name, vpcId: outputs.vpcId!, group: group.name, access: sshAccessOf(group), ...(spec.tags ? { tags: spec.tags } : {}),
+    }))).groupId;
   }
 
   async function ensureServiceRole(step: PlanStep, which: ServiceRole, extraPolicies: readonly string[] = [], policies: readonly string[] = serviceRoles[which].policies, inlinePolicies?: Record<string, object>): Promise<string> {
@@ -694,19 +714,27 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       const windows = isWindowsGroup(group);
       // The group's own role: the node policies, and what its iam asks for (attachPolicyArns, eksctl's add-on policies).
       const grant = group.iam ? nodeGroupGrant(group.iam, partitionOf(spec.region)) : { managedPolicyArns: [...serviceRoles.node.policies], inlinePolicies: {} };
+      // ssh.enableSsm (AmazonSSMManagedInstanceCore) and iam.permissionsBoundary, only for groups that give them.
+      const extra = nodeRoleExtraPolicies(group, partitionOf(spec.region));
+      const managedPolicyArns = extra.length > 0 ? [...new Set([...grant.managedPolicyArns, ...extra])] : grant.managedPolicyArns;
+      const boundary = group.iam?.permissionsBoundary;
       const role = await create(step, { kind: 'iam-role', name: roleName, region: spec.region }, () => aws.ensureRole({
         owner, region: spec.region, name: roleName, description: `nodes of self-managed group ${group.name} of ${spec.name}`, tags: spec.tags,
-        trustPolicy: assumedBy(serviceRoles.node.service), managedPolicyArns: grant.managedPolicyArns,
+        trustPolicy: assumedBy(serviceRoles.node.service), managedPolicyArns,
         ...(Object.keys(grant.inlinePolicies).length > 0 ? { inlinePolicies: grant.inlinePolicies } : {}),
+        ...(boundary ? { permissionsBoundary: boundary } : {}),
       }));
       const keyName = await groupKeyName(step, group);
       const subnetIds = await groupSubnetIds(group);
+      // Port 22 in a security group of the group's own, as eksctl opens it (src/domain/node-ssh-access.ts);
+      // only groups that allow SSH, which earlier specs could not, take this call.
+      const sshGroupId = needsSshSecurityGroup(group) ? await ensureGroupSshSecurityGroup(step, group) : undefined;
       const placed = keyName === undefined ? group : { ...group, ssh: { ...group.ssh, allow: group.ssh?.allow ?? false, keyName } };
       const profile = await create(step, { kind: 'instance-profile', name: roleName, region: spec.region }, () => aws.ensureNodeInstanceProfile({
         owner, region: spec.region, name: roleName, roleName, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       const template = await create(step, { kind: 'launch-template', name, region: spec.region }, () => aws.ensureNodeLaunchTemplate({
-        owner, region: spec.region, cluster: spec.name, kubernetesVersion: spec.kubernetesVersion, name, group: placed, instanceProfileArn: profile.arn, securityGroupIds,
+        owner, region: spec.region, cluster: spec.name, kubernetesVersion: spec.kubernetesVersion, name, group: placed, instanceProfileArn: profile.arn, securityGroupIds: sshGroupId ? [...securityGroupIds, sshGroupId] : securityGroupIds,
         ...(spec.network.vpc ? { vpcCidr: spec.network.vpc.cidr } : {}), ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       await create(step, { kind: 'autoscaling-group', name, region: spec.region }, () => aws.ensureAutoScalingGroup({

@@ -379,8 +379,8 @@ test('ssh.allow without a public key is refused: only the user\'s machine has th
   assert.deepEqual(specOf(withGroup('ssh: { publicKey: ssh-ed25519 AAAA }')).nodeGroups[0]?.ssh, { publicKey: 'ssh-ed25519 AAAA', allow: true });
   // An EC2 key pair installed on self-managed nodes without opening port 22 (eksctl: allow false).
   assert.deepEqual(specOf(withGroup('ssh: { publicKeyName: dev, allow: false }').replace('managedNodeGroups:', 'nodeGroups:')).nodeGroups[0]?.ssh, { keyName: 'dev', allow: false });
-  // SSM access is translated, and refused until node roles take it, with the way out.
-  assert.match(messageAt(errorsOf(withGroup('ssh: { enableSsm: true }')), '/managedNodeGroups/0/ssh/enableSsm') ?? '', /AmazonSSMManagedInstanceCore/);
+  // SSM access is translated: the group's own node role gets AmazonSSMManagedInstanceCore (src/domain/node-ssh-access.ts).
+  assert.deepEqual(specOf(withGroup('ssh: { enableSsm: true }')).nodeGroups[0]?.ssh, { enableSsm: true, allow: false });
 });
 
 test('AMI types are chosen as eksctl chooses them: Graviton to ARM, GPU families to NVIDIA, Inferentia and Trainium to Neuron', () => {

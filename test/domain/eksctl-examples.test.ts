@@ -8,15 +8,12 @@ import { examplesTable, translateExamples, type ExampleResult } from '../support
 const refused: Record<string, string[]> = {
   // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
   '02-custom-vpc-cidr-no-nodes.yaml': ['/vpc/autoAllocateIPv6'],
-  // eksflow makes no security group opening port 22 for self-managed nodes yet, nor takes SSM access.
-  '07-ssh-keys.yaml': ['/nodeGroups/0/ssh/allow', '/nodeGroups/1/ssh/allow', '/nodeGroups/2/ssh/allow', '/nodeGroups/3/ssh/allow', '/nodeGroups/5/ssh/enableSsm'],
   // Flux bootstrapping needs the user's git provider credentials.
   '12-gitops-toolkit.yaml': ['/gitops'],
   // Placeholder accounts no AWS ARN has (123, 11111; sg-1, ami-custom, lt-1234): IAM, EC2 and EKS would refuse them.
   '13-iamserviceaccounts.yaml': ['/iam/serviceAccounts/10/attachRoleARN'],
-  '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id', '/managedNodeGroups/0/ssh/sourceSecurityGroupIds', '/managedNodeGroups/2/ami/family'],
+  '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id', '/managedNodeGroups/2/ami/family'],
   '17-permissions-boundary.yaml': ['/iam/serviceRolePermissionsBoundary', '/iam/fargatePodExecutionRolePermissionsBoundary', '/nodeGroups/0/iam/permissionsBoundary', '/iam/serviceAccounts/0/permissionsBoundary'],
-  '20-bottlerocket.yaml': ['/nodeGroups/1/ssh/allow'],
   '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1', '/managedNodeGroups/1/ami/family'],
   '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
   '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],

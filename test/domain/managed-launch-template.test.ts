@@ -90,7 +90,9 @@ test('placement: zones must be the environment\'s, subnetIds its own, public sub
 
 test('ssh: key and allow disagreeing, SSM, and volumes that take no iops are refused with their reasons', () => {
   assert.match(errorsOf(withGroup({ ssh: { allow: false, keyName: 'mine' } }))[0]!.message, /is false, yet a key/);
-  assert.match(errorsOf(withGroup({ ssh: { keyName: 'mine', enableSsm: true } }))[0]!.message, /not available yet: per-group node roles/);
+  assert.equal(parseEnvironmentSpec(withGroup({ ssh: { keyName: 'mine', enableSsm: true } })).ok, true);
+  // With a launch template eksflow makes, source security groups go in its SSH security group (src/domain/node-ssh-access.ts).
+  assert.equal(parseEnvironmentSpec(withGroup({ maxPodsPerNode: 20, ssh: { keyName: 'mine', sourceSecurityGroupIds: ['sg-0123456789abcdef0'] } })).ok, true);
   assert.match(errorsOf(withGroup({ volume: { type: 'gp2', iops: 3000 } }))[0]!.message, /gp2 volumes take no iops/);
   assert.match(errorsOf(withGroup({ ami: { id: 'ami-0123456789abcdef0', family: 'Ubuntu' } }))[0]!.message, /not available yet for managed groups/);
 });
@@ -113,5 +115,8 @@ test('a group\'s iam gives it a node role of its own: the node policies, eksctl\
   assert.deepEqual(plan.steps.find((s) => s.id === 'eks:nodegroup/ng')!.dependsOn, ['eks:cluster', 'iam:node-role', 'vpc:network', 'iam:node-role/ng']);
   assert.match(plan.steps.find((s) => s.id === 'iam:node-role/ng')!.title, /ensure IAM role demo-node-ng for the nodes of ng \(autoScaler\)/);
   assert.match(errorsOf(withGroup({ iam: { withAddonPolicies: ['appMesh'] } }))[0]!.message, /appMesh: AWS App Mesh reached its end of support/);
-  assert.match(errorsOf(withGroup({ iam: { permissionsBoundary: 'arn:aws:iam::123456789012:policy/boundary' } }))[0]!.message, /not available yet/);
+  // A permissions boundary or SSM access gives the group a role of its own too, and the plan says so.
+  const bounded = parseEnvironmentSpec(withGroup({ iam: { permissionsBoundary: 'arn:aws:iam::123456789012:policy/boundary' }, ssh: { enableSsm: true } }));
+  assert.ok(bounded.ok);
+  assert.match(planEnvironment(bounded.spec).steps.find((s) => s.id === 'iam:node-role/ng')!.title, /\(AmazonSSMManagedInstanceCore; permissions boundary arn:aws:iam::123456789012:policy\/boundary\)/);
 });

@@ -1,6 +1,7 @@
 import {
-  CreateLaunchTemplateCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand,
-  ImportKeyPairCommand, type EC2Client, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
+  AuthorizeSecurityGroupIngressCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DeleteSecurityGroupCommand,
+  DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
+  ImportKeyPairCommand, type EC2Client, type IpPermission, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
 } from '@aws-sdk/client-ec2';
 import { aws, awsOrUndefined } from './errors';
 
@@ -51,6 +52,31 @@ export interface NodeLaunchApi {
   deleteKeyPair(name: string): Promise<void>;
   /** Each subnet's Availability Zone, by subnet ID. */
   subnetZones(subnetIds: string[]): Promise<Record<string, string>>;
+  /** The security groups of this name (GroupName is unique in a VPC), in any VPC. */
+  findSecurityGroups(name: string): Promise<SecurityGroup[]>;
+  /** A new security group in the VPC, tagged at creation; a name taken in that VPC is InvalidGroup.Duplicate. */
+  createSecurityGroup(input: { name: string; description: string; vpcId: string; tags: Record<string, string> }): Promise<SecurityGroup>;
+  /** TCP ingress rules on one port; a rule the group already has is left as it is (InvalidPermission.Duplicate). */
+  authorizeIngress(groupId: string, port: number, rules: IngressRule[]): Promise<void>;
+  /** Deletes it; already gone is done, still used by an instance's ENI is DependencyViolation (retried). */
+  deleteSecurityGroup(groupId: string): Promise<void>;
+  /** The VPC's primary IPv4 CIDR; undefined when there is no such VPC. */
+  vpcCidr(vpcId: string): Promise<string | undefined>;
+}
+
+export interface SecurityGroup {
+  id: string;
+  name: string;
+  vpcId: string;
+  tags: Record<string, string>;
+}
+
+/** One ingress rule's source: an IPv4 CIDR, an IPv6 CIDR or a security group. */
+export interface IngressRule {
+  cidrIpv4?: string;
+  cidrIpv6?: string;
+  sourceSecurityGroupId?: string;
+  description: string;
 }
 
 const ec2Tags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -119,6 +145,37 @@ export function nodeLaunchApi(ec2: EC2Client): NodeLaunchApi {
       if (subnetIds.length === 0) return {};
       const found = await aws(`DescribeSubnets ${subnetIds.join(',')}`, () => ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })));
       return Object.fromEntries((found.Subnets ?? []).map((s) => [s.SubnetId!, s.AvailabilityZone!]));
+    },
+    async findSecurityGroups(name) {
+      const found = await aws(`DescribeSecurityGroups ${name}`, () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] })));
+      return (found.SecurityGroups ?? []).map((g) => ({ id: g.GroupId!, name: g.GroupName!, vpcId: g.VpcId!, tags: tagsOf(g.Tags) }));
+    },
+    async createSecurityGroup({ name, description, vpcId, tags }) {
+      const created = await aws(`CreateSecurityGroup ${name}`, () => ec2.send(new CreateSecurityGroupCommand({
+        GroupName: name, Description: description, VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: ec2Tags(tags) }],
+      })));
+      return { id: created.GroupId!, name, vpcId, tags: created.Tags ? tagsOf(created.Tags) : tags };
+    },
+    async authorizeIngress(groupId, port, rules) {
+      // One rule a call: EC2 refuses the whole request when any of its rules is already there.
+      for (const rule of rules) {
+        const permission: IpPermission = {
+          IpProtocol: 'tcp', FromPort: port, ToPort: port,
+          ...(rule.cidrIpv4 ? { IpRanges: [{ CidrIp: rule.cidrIpv4, Description: rule.description }] } : {}),
+          ...(rule.cidrIpv6 ? { Ipv6Ranges: [{ CidrIpv6: rule.cidrIpv6, Description: rule.description }] } : {}),
+          ...(rule.sourceSecurityGroupId ? { UserIdGroupPairs: [{ GroupId: rule.sourceSecurityGroupId, Description: rule.description }] } : {}),
+        };
+        await aws(`AuthorizeSecurityGroupIngress ${groupId}`, () => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [permission] }))).catch((error: unknown) => {
+          if (!/InvalidPermission\.Duplicate/.test((error as Error).message)) throw error;
+        });
+      }
+    },
+    async deleteSecurityGroup(groupId) {
+      await awsOrUndefined(`DeleteSecurityGroup ${groupId}`, () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
+    },
+    async vpcCidr(vpcId) {
+      const found = await awsOrUndefined(`DescribeVpcs ${vpcId}`, () => ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })));
+      return found?.Vpcs?.[0]?.CidrBlock;
     },
   };
 }

@@ -65,6 +65,8 @@ export const ec2Error = {
   vpcNotFound: error('InvalidVpcID.NotFound', 400),
   groupNotFound: error('InvalidGroup.NotFound', 400),
   networkInterfaceNotFound: error('InvalidNetworkInterfaceID.NotFound', 400),
+  groupDuplicate: error('InvalidGroup.Duplicate', 400),
+  permissionDuplicate: error('InvalidPermission.Duplicate', 400),
 };
 
 /** EC2 launch templates, Auto Scaling and SSM, by the names their SDK clients surface (checked against moto in test/activities/self-managed-nodegroups.test.ts). */

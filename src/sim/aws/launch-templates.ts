@@ -1,7 +1,8 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
-import type { KeyPair, LaunchTemplate, LaunchTemplateData, NodeLaunchApi } from '../../activities/aws/launch-templates';
+import type { IngressRule, KeyPair, LaunchTemplate, LaunchTemplateData, NodeLaunchApi } from '../../activities/aws/launch-templates';
 import type { SimContext } from './context';
-import { SimulatedAwsError } from './errors';
+import { ec2Error, SimulatedAwsError } from './errors';
+import type { SimulatedNetworkLeftovers } from './network-leftovers';
 import type { AwsGateway, Request } from './gateway';
 
 interface LaunchTemplateRecord extends LaunchTemplate {
@@ -42,7 +43,16 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
   private readonly templates = new Map<string, LaunchTemplateRecord>();
   private readonly keyPairs = new Map<string, KeyPair & { publicKey: string }>();
 
-  constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, private readonly subnet: (id: string) => { zone: string } | undefined) {}
+  constructor(
+    private readonly context: SimContext, private readonly gateway: AwsGateway, private readonly subnet: (id: string) => { zone: string } | undefined,
+    /** EC2's security groups (kept with the cluster's own, so a VPC holding one is not deleted) and VPCs. @default none: those calls fail */
+    private readonly ec2?: { securityGroups: SimulatedNetworkLeftovers; vpcCidr: (id: string) => string | undefined },
+  ) {}
+
+  private groups(): SimulatedNetworkLeftovers {
+    if (!this.ec2) throw new Error('this simulated EC2 was made without security groups');
+    return this.ec2.securityGroups;
+  }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
     return this.gateway.operation({ service: 'ec2', method, resource }, body);
@@ -125,6 +135,54 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
       // EC2 answers DeleteKeyPair of an absent key pair with success.
       await request('DeleteKeyPair', () => void this.keyPairs.delete(name));
     });
+  }
+
+  findSecurityGroups(name: string) {
+    return this.call('findSecurityGroups', name, (request) => aws(`DescribeSecurityGroups ${name}`, () => request('DescribeSecurityGroups', () => this.groups().securityGroupsNamed(name))));
+  }
+
+  /** CreateSecurityGroup with TagSpecifications: the VPC must exist (InvalidVpcID.NotFound). */
+  createSecurityGroup(input: { name: string; description: string; vpcId: string; tags: Record<string, string> }) {
+    return this.call('createSecurityGroup', input.name, (request) => aws(`CreateSecurityGroup ${input.name}`, () => request('CreateSecurityGroup', () => {
+      if (this.ec2?.vpcCidr(input.vpcId) === undefined) throw ec2Error.vpcNotFound(`The vpc ID '${input.vpcId}' does not exist`);
+      // The adapter always sends TagSpecifications; EC2 (and moto) refuse one without tags.
+      if (Object.keys(input.tags).length === 0) throw ec2Error.invalidParameterValue('Tag specification must have at least one tag');
+      const id = this.groups().addSecurityGroup(input);
+      return { id, name: input.name, vpcId: input.vpcId, tags: { ...input.tags } };
+    })));
+  }
+
+  /** One AuthorizeSecurityGroupIngress a rule, as the SDK-backed adapter makes them; a rule already there is left as it is. */
+  authorizeIngress(groupId: string, port: number, rules: IngressRule[]) {
+    return this.call('authorizeIngress', groupId, async (request) => {
+      for (const rule of rules) {
+        const source = rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.sourceSecurityGroupId;
+        if (!source) throw ec2Error.invalidParameterValue('an ingress rule needs a CIDR or a source security group');
+        await aws(`AuthorizeSecurityGroupIngress ${groupId}`, () => request('AuthorizeSecurityGroupIngress', () => {
+          // A source group EC2 does not know is refused (AuthorizeSecurityGroupIngress: InvalidGroup.NotFound).
+          if (rule.sourceSecurityGroupId && this.groups().ingressOf(rule.sourceSecurityGroupId) === undefined) {
+            throw ec2Error.groupNotFound(`The security group '${rule.sourceSecurityGroupId}' does not exist`);
+          }
+          this.groups().authorize(groupId, `tcp ${port} ${source}`);
+        })).catch((error: unknown) => {
+          if (!/InvalidPermission\.Duplicate/.test((error as Error).message)) throw error;
+        });
+      }
+    });
+  }
+
+  deleteSecurityGroup(groupId: string) {
+    return this.call('deleteSecurityGroup', groupId, async (request) => {
+      await awsOrUndefined(`DeleteSecurityGroup ${groupId}`, () => request('DeleteSecurityGroup', () => this.groups().removeSecurityGroup(groupId)));
+    });
+  }
+
+  vpcCidr(vpcId: string) {
+    return this.call('vpcCidr', vpcId, (request) => awsOrUndefined(`DescribeVpcs ${vpcId}`, () => request('DescribeVpcs', () => {
+      const cidr = this.ec2?.vpcCidr(vpcId);
+      if (cidr === undefined) throw ec2Error.vpcNotFound(`The vpc ID '${vpcId}' does not exist`);
+      return cidr;
+    })));
   }
 
   subnetZones(subnetIds: string[]) {

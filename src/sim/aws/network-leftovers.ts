@@ -24,6 +24,13 @@ interface Placed {
   vpcId?: string;
 }
 
+/** A security group: the controllers' carry only tags; one made through CreateSecurityGroup has a name and rules. */
+interface SecurityGroupRecord extends Placed {
+  name?: string;
+  /** Ingress rules as "protocol port source" keys, so the same rule twice is seen as such. */
+  ingress: Set<string>;
+}
+
 interface NetworkInterfaceRecord extends Placed {
   subnetId?: string;
   securityGroupIds: string[];
@@ -40,7 +47,7 @@ const hasTag = (tags: Record<string, string>, key: string, value?: string) => ke
 export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
   private readonly loadBalancers = new Map<string, LoadBalancerRecord>();
   private readonly targetGroups = new Map<string, Placed>();
-  private readonly securityGroups = new Map<string, Placed>();
+  private readonly securityGroups = new Map<string, SecurityGroupRecord>();
   private readonly networkInterfaces = new Map<string, NetworkInterfaceRecord>();
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway) {}
@@ -82,8 +89,49 @@ export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
 
   createSecurityGroup({ tags, vpcId }: { tags: Record<string, string>; vpcId?: string }): string {
     const id = this.context.ids.ec2('sg');
-    this.securityGroups.set(id, { tags: { ...tags }, ...(vpcId ? { vpcId } : {}) });
+    this.securityGroups.set(id, { tags: { ...tags }, ...(vpcId ? { vpcId } : {}), ingress: new Set() });
     return id;
+  }
+
+  // --- EC2's security group calls as the simulated EC2 (src/sim/aws/launch-templates.ts) answers them
+
+  /**
+   * CreateSecurityGroup: a name unique in its VPC (InvalidGroup.Duplicate), not starting with
+   * "sg-" (EC2 API reference, CreateSecurityGroup GroupName constraints).
+   */
+  addSecurityGroup({ name, vpcId, tags }: { name: string; vpcId: string; tags: Record<string, string> }): string {
+    if (/^sg-/i.test(name)) throw ec2Error.invalidParameterValue(`Group names may not be in the format sg-*.`);
+    if ([...this.securityGroups.values()].some((g) => g.vpcId === vpcId && g.name === name)) throw ec2Error.groupDuplicate(`The security group '${name}' already exists for VPC '${vpcId}'`);
+    const id = this.context.ids.ec2('sg');
+    this.securityGroups.set(id, { name, vpcId, tags: { ...tags }, ingress: new Set() });
+    return id;
+  }
+
+  /** DescribeSecurityGroups with a group-name filter. */
+  securityGroupsNamed(name: string): { id: string; name: string; vpcId: string; tags: Record<string, string> }[] {
+    return [...this.securityGroups].filter(([, g]) => g.name === name).map(([id, g]) => ({ id, name, vpcId: g.vpcId ?? '', tags: { ...g.tags } }));
+  }
+
+  /** AuthorizeSecurityGroupIngress of one rule: unknown group InvalidGroup.NotFound, a rule already there InvalidPermission.Duplicate. */
+  authorize(id: string, rule: string): void {
+    const group = this.securityGroups.get(id);
+    if (!group) throw ec2Error.groupNotFound(`The security group '${id}' does not exist`);
+    if (group.ingress.has(rule)) throw ec2Error.permissionDuplicate(`the specified rule "${rule}" already exists`);
+    group.ingress.add(rule);
+  }
+
+  /** A security group's ingress rules, for tests. */
+  ingressOf(id: string): string[] | undefined {
+    const group = this.securityGroups.get(id);
+    return group && [...group.ingress].sort();
+  }
+
+  /** DeleteSecurityGroup: unknown InvalidGroup.NotFound, still on an ENI DependencyViolation. */
+  removeSecurityGroup(id: string): void {
+    if (!this.securityGroups.has(id)) throw ec2Error.groupNotFound(`The security group '${id}' does not exist`);
+    const user = [...this.networkInterfaces].find(([, eni]) => eni.securityGroupIds.includes(id));
+    if (user) throw ec2Error.dependencyViolation(`resource ${id} has a dependent object (${user[0]})`);
+    this.securityGroups.delete(id);
   }
 
   createNetworkInterface({ tags, subnetId, vpcId, securityGroupIds = [] }: { tags: Record<string, string>; subnetId?: string; vpcId?: string; securityGroupIds?: string[] }): string {
@@ -172,12 +220,7 @@ export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
 
   deleteSecurityGroup(id: string) {
     return this.call('ec2', 'deleteSecurityGroup', id, async (request) => {
-      await awsOrUndefined(`DeleteSecurityGroup ${id}`, () => request('DeleteSecurityGroup', () => {
-        if (!this.securityGroups.has(id)) throw ec2Error.groupNotFound(`The security group '${id}' does not exist`);
-        const user = [...this.networkInterfaces].find(([, eni]) => eni.securityGroupIds.includes(id));
-        if (user) throw ec2Error.dependencyViolation(`resource ${id} has a dependent object (${user[0]})`);
-        this.securityGroups.delete(id);
-      }));
+      await awsOrUndefined(`DeleteSecurityGroup ${id}`, () => request('DeleteSecurityGroup', () => this.removeSecurityGroup(id)));
     });
   }
 

@@ -143,7 +143,7 @@ export class SimulatedAws {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
     }, this.account.options.zones);
-    this.nodeLaunch = new SimulatedNodeLaunch(context, gateway, (id) => this.vpc.subnet(id));
+    this.nodeLaunch = new SimulatedNodeLaunch(context, gateway, (id) => this.vpc.subnet(id), { securityGroups: this.network, vpcCidr: (id) => this.vpc.vpcCidr(id) });
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
       launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name), kmsKeyUsable: (arn) => this.kms.usable(arn),

@@ -115,6 +115,11 @@ export class SimulatedVpc implements VpcApi {
     return subnet && { vpcId: subnet.vpcId, zone: subnet.zone, ...(vpcCidr ? { vpcCidr } : {}) };
   }
 
+  /** A VPC's primary CIDR; `undefined` when there is no such VPC. */
+  vpcCidr(id: string): string | undefined {
+    return this.vpcs.get(id)?.cidr;
+  }
+
   vpcIds(): string[] {
     return [...this.vpcs.keys()].sort();
   }
