@@ -6,6 +6,7 @@ import type { NatGateway, Network, VpcApi } from './aws/vpc';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse } from './ownership-check';
 import { pickableZones } from '../domain/zones';
+import { subnetReferenceKey, type FoundSubnets, type SubnetLookupSpec } from '../domain/subnet-lookups';
 
 export interface NatGatewayStatus {
   status: 'PENDING' | 'DELETING' | 'FAILED' | 'AVAILABLE' | 'GONE';
@@ -90,5 +91,26 @@ export function createNetworkActivities(vpc: VpcApi) {
     return { subnetIds: input.subnetIds };
   }
 
-  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork, checkSubnetsInVpc };
+  /**
+   * The network's subnets given by CIDR block and/or zone (network.subnetLookups), found in its
+   * VPC before anything is made: each must match exactly one subnet, or the run stops for good
+   * naming it. eksctl looks them up the same way (pkg/vpc/vpc.go describeSubnets: DescribeSubnets
+   * by vpc-id and cidr-block, or availability-zone); a CIDR matches at most one subnet of a VPC
+   * (EC2: a VPC's subnets cannot overlap), a zone alone may match several, which is ambiguous.
+   */
+  async function findSubnets(input: { vpcId: string; lookups: SubnetLookupSpec[] }): Promise<{ found: FoundSubnets }> {
+    const found: FoundSubnets = {};
+    const problems: string[] = [];
+    for (const lookup of input.lookups) {
+      const key = subnetReferenceKey(lookup);
+      const matches = await vpc.subnetsMatching({ vpcId: input.vpcId, ...(lookup.cidr ? { cidr: lookup.cidr } : {}), ...(lookup.availabilityZone ? { zone: lookup.availabilityZone } : {}) });
+      if (matches.length === 1) found[key] = matches[0]!.id;
+      else if (matches.length === 0) problems.push(`no subnet of ${input.vpcId} has ${key}`);
+      else problems.push(`${matches.length} subnets of ${input.vpcId} have ${key} (${matches.map((m) => `${m.id} ${m.cidr} ${m.zone}`).join(', ')}): give its cidr, or its id`);
+    }
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`${problems.join('; ')}`, errorTypes.invalidSpec);
+    return { found };
+  }
+
+  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork, checkSubnetsInVpc, findSubnets };
 }

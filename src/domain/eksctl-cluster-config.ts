@@ -7,6 +7,7 @@ import { nodeGroupPaths, nodeGroupRefusals, translateNodeGroup, type NodeGroupSo
 import { defined, isFields, pointerSegment, quote, type Fields } from './eksctl-values';
 import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
+import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -366,8 +367,8 @@ export interface Readers {
   flag: (value: unknown, path: string) => boolean | undefined;
 }
 
-function translateNetwork(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): Map<string, string> {
-  const aliases = new Map<string, string>();
+function translateNetwork(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): Map<string, SubnetAlias> {
+  const aliases = new Map<string, SubnetAlias>();
   const vpc = mapping(config.vpc, '/vpc') ?? {};
   const subnets = mapping(vpc.subnets, '/vpc/subnets');
   put('/network', {}, '/vpc');
@@ -383,14 +384,21 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
       securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
     }
     const ids: [string, unknown][] = [];
+    const lookups: ReturnType<typeof subnetLookupOf>[] = [];
     const publicIds: unknown[] = [];
     for (const kind of ['private', 'public']) {
       for (const [key, subnet] of Object.entries(mapping(subnets[kind], `/vpc/subnets/${kind}`) ?? {})) {
         const at = `/vpc/subnets/${kind}/${pointerSegment(key)}`;
         const id = isFields(subnet) ? subnet.id : undefined;
-        // eksctl can find a subnet by its CIDR alone; eksflow takes existing subnets by ID only.
-        if (id === undefined) fail(at, 'must give the id of the existing subnet, e.g. { id: subnet-0123456789abcdef0 }: eksflow takes existing subnets by ID (a cidr is only checked against it)');
-        else {
+        // eksctl finds a subnet given by its cidr and/or az alone (src/domain/subnet-lookups.ts).
+        if (id === undefined) {
+          const lookup = subnetLookupOf(subnet, kind === 'public', at, fail);
+          if (lookup) {
+            trace(`/network/subnetLookups/${lookups.length}`, at);
+            lookups.push(lookup);
+            aliases.set(key, { cidr: lookup.cidr, availabilityZone: lookup.availabilityZone });
+          }
+        } else {
           ids.push([`${at}/id`, id]);
           if (kind === 'public') publicIds.push(id);
           if (typeof id === 'string') aliases.set(key, id);
@@ -401,6 +409,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
     put('/network/subnetIds', ids.map(([, id]) => id), '/vpc/subnets');
     ids.forEach(([origin], i) => trace(`/network/subnetIds/${i}`, origin));
     if (publicIds.length > 0) put('/network/publicSubnetIds', publicIds, '/vpc/subnets/public');
+    if (lookups.length > 0) put('/network/subnetLookups', lookups, '/vpc/subnets');
     // vpc.cidr and each subnet's cidr and az are eksctl's checks of what the IDs name; the
     // subnets' own VPC and zones are what eksflow uses.
     for (const field of ['nat', 'autoAllocateIPv6', 'hostnameType', 'controlPlaneOnPrivateSubnets']) {

@@ -1,6 +1,7 @@
 import { amiTypeFor, type AmiFamily } from './ami-types';
 import type { Readers } from './eksctl-cluster-config';
 import { defined, isFields, pointerSegment as pointer, quote, type Fields } from './eksctl-values';
+import { groupSubnets, type SubnetAlias } from './eksctl-subnets';
 
 /**
  * eksctl's `managedNodeGroups` and self-managed `nodeGroups` (pkg/apis/eksctl.io/v1alpha5/types.go:
@@ -59,7 +60,7 @@ const taintEffects = new Map([['NoSchedule', 'NO_SCHEDULE'], ['NoExecute', 'NO_E
 const withAddonPolicyNames = ['imageBuilder', 'autoScaler', 'externalDNS', 'certManager', 'appMesh', 'appMeshPreview', 'ebs', 'fsx', 'efs', 'awsLoadBalancerController', 'xRay', 'cloudWatch'];
 
 /** The subnets a group may name: `vpc.subnets` keys (eksctl lets a group name them) → their IDs. */
-export type SubnetAliases = ReadonlyMap<string, string>;
+export type SubnetAliases = ReadonlyMap<string, SubnetAlias>;
 
 export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: string, to: string, subnetAliases: SubnetAliases, read: Readers): void {
   const { put, trace, fail, mapping, list, flag } = read;
@@ -115,10 +116,12 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
   put(`${to}/availabilityZones`, group.availabilityZones, `${at}/availabilityZones`);
   const subnets = list(group.subnets, `${at}/subnets`);
   if (subnets) {
-    put(`${to}/subnetIds`, subnets.map((subnet, j) => {
-      trace(`${to}/subnetIds/${j}`, `${at}/subnets/${j}`);
-      return typeof subnet === 'string' ? (subnetAliases.get(subnet) ?? subnet) : subnet;
-    }), `${at}/subnets`);
+    // Names of subnets the run finds (given by cidr/az) go in subnetLookups, the rest in subnetIds.
+    const { subnetIds, subnetLookups, origins } = groupSubnets(subnets, subnetAliases);
+    if (subnetIds.length > 0) put(`${to}/subnetIds`, subnetIds, `${at}/subnets`);
+    if (subnetLookups.length > 0) put(`${to}/subnetLookups`, subnetLookups, `${at}/subnets`);
+    origins.ids.forEach((j, k) => trace(`${to}/subnetIds/${k}`, `${at}/subnets/${j}`));
+    origins.lookups.forEach((j, k) => trace(`${to}/subnetLookups/${k}`, `${at}/subnets/${j}`));
   }
   put(`${to}/maxPodsPerNode`, group.maxPodsPerNode, `${at}/maxPodsPerNode`);
   put(`${to}/preBootstrapCommands`, group.preBootstrapCommands, `${at}/preBootstrapCommands`);

@@ -21,6 +21,7 @@ import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../d
 import type { Owner } from '../domain/ownership';
 import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
+import { groupSubnetIdsWithFound, networkWithFoundSubnets, type FoundSubnets } from '../domain/subnet-lookups';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { autoModeClusterPolicies, autoModeNodePolicies } from '../domain/auto-mode';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
@@ -131,6 +132,8 @@ interface Outputs {
   addonRoles?: Partial<Record<AddonName, string>>;
   /** Each service account's role, by namespace/name. */
   workloadRoles?: Record<string, string>;
+  /** The network's subnets given by CIDR and/or zone, as found before anything was made (only specs with network.subnetLookups). */
+  foundSubnets?: FoundSubnets;
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
   /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
@@ -336,7 +339,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   async function groupSubnetIds(group: EnvironmentSpec['nodeGroups'][number]): Promise<string[]> {
     const privateSubnets = outputs.workerSubnetIds;
     const publicSubnets = outputs.publicSubnetIds ?? outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
-    const subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
+    const subnetIds = groupSubnetIdsWithFound(group, outputs.foundSubnets) ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
     return group.availabilityZones ? (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds : subnetIds;
   }
 
@@ -946,6 +949,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   }, { validator: ({ spec: wanted, plan: previewed }) => validateChange(wanted, previewed, phase, spec, change, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } }) });
 
   try {
+    // Subnets given by CIDR and/or zone are found before anything is made (only specs with
+    // network.subnetLookups): none or several matching stops the run for good.
+    if (!serving && spec.network.subnetLookups && spec.network.vpcId) {
+      const { found } = await aws.findSubnets({ vpcId: spec.network.vpcId, lookups: spec.network.subnetLookups });
+      outputs.foundSubnets = found;
+      Object.assign(outputs, existingSubnetOutputs(networkWithFoundSubnets(spec.network, found)));
+    }
     if (serving) {
       // Built already: this run serves it.
     } else if (schedule === 'sequential') {

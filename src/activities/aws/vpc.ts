@@ -54,6 +54,12 @@ export interface VpcApi {
   describeNetwork(vpcId: string): Promise<Network>;
   /** The subnets of these IDs that exist, with their VPC (DescribeSubnets by a subnet-id filter: an unknown ID is left out, not an error). */
   subnetsById(subnetIds: string[]): Promise<{ id: string; vpcId: string }[]>;
+  /**
+   * The VPC's subnets with this CIDR block and/or in this zone: DescribeSubnets filtered by
+   * vpc-id, cidr-block and availability-zone, as eksctl finds a subnet given without its ID
+   * (eksctl pkg/vpc/vpc.go describeSubnets).
+   */
+  subnetsMatching(input: { vpcId: string; cidr?: string; zone?: string }): Promise<{ id: string; cidr: string; zone: string }[]>;
   /** The VPC's NAT gateways, deleted ones included (EC2 lists them for about an hour). */
   natGateways(vpcId: string): Promise<NatGateway[]>;
   /** Starts deleting the VPC's NAT gateways; EC2 takes about a minute to finish. */
@@ -169,6 +175,11 @@ export function vpcApi(ec2: EC2Client): VpcApi {
     async subnetsById(subnetIds) {
       const found = await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: subnetIds }] })));
       return (found.Subnets ?? []).map((subnet) => ({ id: subnet.SubnetId!, vpcId: subnet.VpcId! }));
+    },
+    async subnetsMatching({ vpcId, cidr, zone }) {
+      const filters = [...byVpc(vpcId), ...(cidr ? [{ Name: 'cidr-block', Values: [cidr] }] : []), ...(zone ? [{ Name: 'availability-zone', Values: [zone] }] : [])];
+      const found = await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: filters })));
+      return (found.Subnets ?? []).map((subnet) => ({ id: subnet.SubnetId!, cidr: subnet.CidrBlock!, zone: subnet.AvailabilityZone! }));
     },
     natGateways,
     deleteNatGateways,

@@ -157,6 +157,12 @@ export class SimulatedVpc implements VpcApi {
       subnetIds.flatMap((id) => { const subnet = this.subnets.get(id); return subnet ? [{ id, vpcId: subnet.vpcId }] : []; }))));
   }
 
+  subnetsMatching({ vpcId, cidr, zone }: { vpcId: string; cidr?: string; zone?: string }) {
+    return this.call('subnetsMatching', undefined, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () => [...this.subnets.values()]
+      .filter((subnet) => subnet.vpcId === vpcId && (cidr === undefined || subnet.cidr === cidr) && (zone === undefined || subnet.zone === zone))
+      .map((subnet) => ({ id: subnet.id, cidr: subnet.cidr, zone: subnet.zone })))));
+  }
+
   ensureNetwork(input: NetworkInput) {
     return this.call('ensureNetwork', input.cluster, (request) => ensureNetworkParts(this.requests(request, input.cluster), input));
   }
