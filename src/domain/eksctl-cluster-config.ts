@@ -392,7 +392,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
         const id = isFields(subnet) ? subnet.id : undefined;
         // eksctl finds a subnet given by its cidr and/or az alone (src/domain/subnet-lookups.ts).
         if (id === undefined) {
-          const lookup = subnetLookupOf(subnet, kind === 'public', at, fail);
+          const lookup = subnetLookupOf(key, subnet, kind === 'public', vpc.id, at, fail);
           if (lookup) {
             trace(`/network/subnetLookups/${lookups.length}`, at);
             lookups.push(lookup);

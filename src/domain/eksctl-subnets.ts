@@ -13,15 +13,28 @@ import type { SubnetLookupSpec, SubnetReferenceSpec } from './subnet-lookups';
 /** The subnet a name stands for: its ID, or how to find it. */
 export type SubnetAlias = string | SubnetReferenceSpec;
 
-/** A `vpc.subnets` entry without an id, as the lookup the run makes; undefined (and refused) when it names nothing to find. */
-export function subnetLookupOf(subnet: unknown, isPublic: boolean, at: string, fail: (path: string, message: string) => void): SubnetLookupSpec | undefined {
+/**
+ * A `vpc.subnets` entry without an id, as the lookup the run makes; undefined (and refused) when
+ * it names nothing to find. eksctl takes a key that is an AZ as the entry's az when it gives none
+ * (pkg/apis/eksctl.io/v1alpha5/vpc.go AZSubnetMappingFromMap), and finds an entry by its cidr
+ * when it has one, else by its az (WithCIDRs, WithAZs); both need the VPC's id ("can't describe
+ * subnet by CIDR without VPC id", pkg/vpc/vpc.go describeSubnets).
+ */
+export function subnetLookupOf(key: string, subnet: unknown, isPublic: boolean, vpcId: unknown, at: string, fail: (path: string, message: string) => void): SubnetLookupSpec | undefined {
   const entry: Fields = isFields(subnet) ? subnet : {};
-  if (entry.cidr === undefined && entry.az === undefined) {
+  const az = entry.az ?? (zoneName.test(key) ? key : undefined);
+  if (entry.cidr === undefined && az === undefined) {
     fail(at, 'names no subnet: give its id, or its cidr and/or az so eksflow finds it in vpc.id (e.g. { cidr: 192.168.160.0/19 })');
     return undefined;
   }
-  return defined({ cidr: entry.cidr, availabilityZone: entry.az, public: isPublic ? true : undefined }) as SubnetLookupSpec;
+  if (vpcId === undefined) {
+    fail(at, 'has no id, and eksflow finds a subnet by its cidr or az only in an existing VPC: give vpc.id, or the subnet\'s id');
+    return undefined;
+  }
+  return defined({ cidr: entry.cidr, availabilityZone: az, public: isPublic ? true : undefined }) as SubnetLookupSpec;
 }
+
+const zoneName = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$/;
 
 /** A node group's `subnets` as the spec's subnetIds (IDs and names of subnets given by id) and subnetLookups (names of subnets found by the run). */
 export function groupSubnets(subnets: unknown[], aliases: ReadonlyMap<string, SubnetAlias>): { subnetIds: unknown[]; subnetLookups: SubnetReferenceSpec[]; origins: { ids: number[]; lookups: number[] } } {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { parseEnvironmentSpec } from '../../src/domain/environment-spec';
 import { eksctlExamplesDir } from '../support/paths';
-import { groupSubnetIdsWithFound, networkWithFoundSubnets, subnetReferenceKey } from '../../src/domain/subnet-lookups';
+import { groupSubnetIdsWithFound, networkWithFoundSubnets, subnetReferenceKey, type SubnetLookupSpec } from '../../src/domain/subnet-lookups';
 
 const example24 = readFileSync(join(eksctlExamplesDir, '24-nodegroup-subnets.yaml'), 'utf8');
 
@@ -43,7 +43,7 @@ test('subnet lookups need the VPC they are in, and a group may name only the net
 });
 
 test('found subnets join the network (public ones as public) and the groups that name them', () => {
-  const network = { subnetIds: ['subnet-aaaaaaaa'], subnetLookups: [{ cidr: '10.0.9.0/24', public: true }, { availabilityZone: 'us-west-2b' }] };
+  const network: { subnetIds: string[]; publicSubnetIds?: string[]; subnetLookups: SubnetLookupSpec[] } = { subnetIds: ['subnet-aaaaaaaa'], subnetLookups: [{ cidr: '10.0.9.0/24', public: true }, { availabilityZone: 'us-west-2b' }] };
   const found = { [subnetReferenceKey({ cidr: '10.0.9.0/24' })]: 'subnet-bbbbbbbb', [subnetReferenceKey({ availabilityZone: 'us-west-2b' })]: 'subnet-cccccccc' };
   const joined = networkWithFoundSubnets(network, found);
   assert.deepEqual(joined.subnetIds, ['subnet-aaaaaaaa', 'subnet-bbbbbbbb', 'subnet-cccccccc']);
@@ -51,4 +51,12 @@ test('found subnets join the network (public ones as public) and the groups that
   assert.deepEqual(groupSubnetIdsWithFound({ subnetLookups: [{ availabilityZone: 'us-west-2b' }] }, found), ['subnet-cccccccc']);
   assert.deepEqual(groupSubnetIdsWithFound({ subnetIds: ['subnet-aaaaaaaa'] }, found), ['subnet-aaaaaaaa'], 'a group without lookups: as before');
   assert.equal(groupSubnetIdsWithFound({}, found), undefined);
+});
+
+test('an entry keyed by its Availability Zone with neither id nor cidr is found by that zone, as eksctl takes the key as its az', () => {
+  const config = example24.replace('private-one:\n        cidr: "192.168.160.0/19"', 'us-west-2c: {}');
+  const result = translateClusterConfig(config.replace('- private-one', '- us-west-2c'));
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  assert.deepEqual(result.spec.network.subnetLookups, [{ availabilityZone: 'us-west-2c' }]);
+  assert.deepEqual(result.spec.nodeGroups[1]!.subnetLookups, [{ availabilityZone: 'us-west-2c' }]);
 });
