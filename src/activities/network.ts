@@ -38,13 +38,35 @@ export function createNetworkActivities(vpc: VpcApi) {
       const avoided = available.filter((zone) => !pickable.includes(zone.name)).map((zone) => `${zone.name} (${zone.id})`);
       throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${pickable.length} EKS can use: ${pickable.join(', ')}${avoided.length ? `; ${avoided.join(', ')} cannot hold an EKS control plane` : ''}`, errorTypes.invalidSpec);
     }
+    if (input.vpc.localZones) await checkLocalZones(input.vpc.localZones);
     const network = await vpc.ensureNetwork({
+      ...(input.vpc.localZones ? { localZones: input.vpc.localZones } : {}),
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
       ...(existing ? { vpcId: existing.vpcId } : {}),
       ...(input.vpc.hostnameType ? { hostnameType: input.vpc.hostnameType } : {}),
     });
     return { ref: ref(network.vpcId), made, ...network };
+  }
+
+  /**
+   * Local Zones are checked before any subnet is made in them, as eksctl's ValidateLocalZones
+   * does (pkg/eks/api.go: DescribeAvailabilityZones for the names, each must be found, available
+   * and of ZoneType local-zone): a name that is no Local Zone of the region, or one whose zone
+   * group the account has not opted in to (OptInStatus not-opted-in: EC2 takes no subnet there,
+   * and eksctl, which asks without AllAvailabilityZones, does not find it), stops the run for good.
+   */
+  async function checkLocalZones(names: string[]): Promise<void> {
+    const described = new Map((await vpc.describeZones(names)).map((zone) => [zone.name, zone]));
+    const problems = names.flatMap((name) => {
+      const zone = described.get(name);
+      if (!zone) return [`${name} is not a zone of this region`];
+      if (zone.type !== 'local-zone') return [`${name} is ${zone.type === 'availability-zone' ? 'an Availability Zone' : `a ${zone.type}`}, not a Local Zone`];
+      if (zone.optInStatus === 'not-opted-in') return [`${name}'s zone group ${zone.group} is not opted in: opt in first (aws ec2 modify-availability-zone-group --group-name ${zone.group} --opt-in-status opted-in)`];
+      if (zone.state !== 'available') return [`${name} is ${zone.state}`];
+      return [];
+    });
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`Local Zones: ${problems.join('; ')}`, errorTypes.invalidSpec);
   }
 
   /**

@@ -21,7 +21,7 @@ import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
 const supportedPaths = [
   '/apiVersion', '/kind',
   '/metadata/name', '/metadata/region', '/metadata/version', '/metadata/tags',
-  '/availabilityZones',
+  '/availabilityZones', '/localZones',
   '/iam/withOIDC',
   '/vpc/id', '/vpc/cidr', '/vpc/nat/gateway', '/vpc/securityGroup',
   ...['private', 'public'].flatMap((kind) => ['id', 'cidr', 'az'].map((field) => `/vpc/subnets/${kind}/*/${field}`)),
@@ -52,7 +52,6 @@ const refusals: Record<string, string> = {
   '/iam/vpcResourceControllerPolicy': 'eksflow always attaches AmazonEKSVPCResourceController to the cluster role; remove vpcResourceControllerPolicy',
   '/privateCluster': 'fully private clusters (no outbound internet, VPC endpoints for every AWS API) are not offered yet; use vpc.clusterEndpoints with privateAccess and nodes with privateNetworking',
   '/outpost': 'AWS Outposts (EKS local clusters) are not supported: eksflow builds clusters in AWS Regions',
-  '/localZones': notBuilt('subnets in Local Zones'),
   '/remoteNetworkConfig': notBuilt('EKS Hybrid Nodes (remoteNetworkConfig)'),
   '/capabilities': notBuilt('EKS capabilities (managed ACK, kro, Argo CD)'),
   '/vpc/sharedNodeSecurityGroup': 'eksflow uses the cluster security group EKS makes for nodes; remove sharedNodeSecurityGroup',
@@ -416,6 +415,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
       if (vpc[field] !== undefined) fail(`/vpc/${field}`, 'is for a VPC eksflow creates, which cannot be combined with existing vpc.subnets');
     }
     if (config.availabilityZones !== undefined) fail('/availabilityZones', 'the Availability Zones come from vpc.subnets; availabilityZones is only for a VPC eksflow creates');
+    if (config.localZones !== undefined) fail('/localZones', 'eksflow makes Local Zone subnets only in a VPC it creates; give the Local Zone subnets in vpc.subnets instead, or leave vpc.subnets out');
     return aliases;
   }
   if (vpc.id !== undefined) fail('/vpc/id', 'an existing VPC needs its subnets too: give vpc.subnets (private and/or public, each with its id)');
@@ -429,6 +429,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
   put('/network/vpc/cidr', vpc.cidr ?? eksctlVpcDefaults.cidr, '/vpc/cidr');
   put('/network/vpc/natGateway', natGateway ?? gateway, '/vpc/nat/gateway');
   put('/network/vpc/zones', zones, '/availabilityZones');
+  put('/network/vpc/localZones', list(config.localZones, '/localZones'), '/localZones');
   if (!zones) put('/network/vpc/availabilityZones', twoZoneRegions.has(region) ? 2 : eksctlVpcDefaults.zones, '/availabilityZones');
   put('/network/vpc/ipv6', flag(vpc.autoAllocateIPv6, '/vpc/autoAllocateIPv6'), '/vpc/autoAllocateIPv6');
   put('/network/vpc/hostnameType', vpc.hostnameType, '/vpc/hostnameType');

@@ -24,7 +24,7 @@ const base = [
   'iam/attachPolicyARNs', 'iam/withAddonPolicies', 'iam/instanceRolePermissionsBoundary',
 ];
 const managedOnlyFields = ['instanceTypes', 'spot', 'launchTemplate', 'updateConfig', 'nodeRepairConfig'];
-const selfManagedOnlyFields = ['instancesDistribution', 'targetGroupARNs', 'classicLoadBalancerNames', 'asgMetricsCollection'];
+const selfManagedOnlyFields = ['localZones', 'instancesDistribution', 'targetGroupARNs', 'classicLoadBalancerNames', 'asgMetricsCollection'];
 
 export const nodeGroupPaths = [
   ...[...base, ...managedOnlyFields].map((field) => `/managedNodeGroups/*/${field}`),
@@ -40,13 +40,14 @@ export const nodeGroupRefusals: Record<string, string> = Object.fromEntries((['m
   [perGroup(source, 'iam/attachPolicy'), 'inline node policies are not offered: put the statements in a managed policy and give its ARN in iam.attachPolicyARNs'],
   [perGroup(source, 'ssh/publicKeyPath'), 'the API never reads paths: `eksflow plan -f` and `eksflow env create -f` read the key on your machine and send it as ssh.publicKey; through the API, give ssh.publicKey'],
   [perGroup(source, 'outpostARN'), 'Outposts are not supported: eksflow builds clusters and nodes in AWS Regions'],
-  [perGroup(source, 'localZones'), 'Local Zones are not offered yet: the environment\'s subnets are in the Region\'s Availability Zones; remove localZones'],
   [perGroup(source, 'kubeletExtraConfig'), 'kubelet configuration is not offered: use maxPodsPerNode, labels and taints, or your own AMI with overrideBootstrapCommand'],
   [perGroup(source, 'efaEnabled'), 'Elastic Fabric Adapter interfaces are not offered yet: remove efaEnabled'],
   [perGroup(source, 'capacityReservation'), 'capacity reservations are not offered yet: remove capacityReservation'],
   [perGroup(source, 'placement'), 'placement groups are not offered yet: remove placement'],
   [perGroup(source, 'releaseVersion'), 'eksflow uses the newest AMI release for the Kubernetes version; upgrade later with `eksflow env upgrade`'],
 ]));
+// eksctl has localZones on self-managed nodeGroups only (pkg/apis/eksctl.io/v1alpha5 NodeGroup.LocalZones).
+nodeGroupRefusals[perGroup('managedNodeGroups', 'localZones')] = 'only self-managed groups run in Local Zones (eksctl has localZones on nodeGroups only): move the group to nodeGroups';
 
 // eksctl amiFamily → the spec's AMI choice. Windows families name the Server edition and release.
 const windowsFamily = /^WindowsServer(2019|2022|2025)(Full|Core)Container$/;
@@ -114,6 +115,7 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
   const privateNodes = flag(group.privateNetworking, `${at}/privateNetworking`) ?? false;
   put(`${to}/privateNetworking`, privateNodes ? undefined : false, `${at}/privateNetworking`);
   put(`${to}/availabilityZones`, group.availabilityZones, `${at}/availabilityZones`);
+  put(`${to}/localZones`, group.localZones, `${at}/localZones`);
   const subnets = list(group.subnets, `${at}/subnets`);
   if (subnets) {
     // Names of subnets the run finds (given by cidr/az) go in subnetLookups, the rest in subnetIds.

@@ -13,6 +13,7 @@ import { amiTypeMismatch, defaultAmiType } from './ami-types';
 import { managedNodeGroupProblems } from './managed-launch-template';
 import { nodeGroupIamProblems } from './node-group-iam';
 import { SubnetLookup, subnetLookupProblems } from './subnet-lookups';
+import { LocalZoneName, localZoneProblems } from './local-zones';
 
 export { amiTypes } from './node-group-settings';
 
@@ -67,6 +68,7 @@ export const Network = Type.Object({
     ipv6: Type.Optional(Type.Boolean({ description: 'an Amazon-provided IPv6 block for the VPC and each subnet' })),
     hostnameType: Type.Optional(literals(['ip-name', 'resource-name'] as const, { description: 'how instances in the subnets are named (ip-name by default)' })),
     controlPlaneOnPrivateSubnets: Type.Optional(Type.Boolean({ description: 'the control plane\'s ENIs in the private subnets only' })),
+    localZones: Type.Optional(Type.Array(LocalZoneName, { minItems: 1, maxItems: 8, uniqueItems: true, description: 'also a public and a private subnet in each of these Local Zones (their zone group opted in), for self-managed groups with localZones' })),
   }, { additionalProperties: false, description: 'a VPC for the run to create' })),
 }, { additionalProperties: false, description: 'existing subnetIds (and securityGroupIds), or a vpc to create' });
 
@@ -375,6 +377,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   errors.push(...nodeGroupIamProblems(nodeGroups));
   errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
   errors.push(...subnetLookupProblems(isObject(spec.network) ? spec.network as NetworkSpec : undefined, nodeGroups));
+  errors.push(...localZoneProblems(isObject(spec.network) ? spec.network as NetworkSpec : undefined, spec.region, nodeGroups));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
   if (isObject(spec.image) && [spec.image.uri, spec.image.import, spec.image.build].filter(Boolean).length !== 1) {

@@ -21,6 +21,7 @@ import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../d
 import type { Owner } from '../domain/ownership';
 import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
+import { localZoneSubnetIds, type LocalZoneSubnet } from '../domain/local-zones';
 import { groupSubnetIdsWithFound, networkWithFoundSubnets, type FoundSubnets } from '../domain/subnet-lookups';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { autoModeClusterPolicies, autoModeNodePolicies } from '../domain/auto-mode';
@@ -134,6 +135,8 @@ interface Outputs {
   workloadRoles?: Record<string, string>;
   /** The network's subnets given by CIDR and/or zone, as found before anything was made (only specs with network.subnetLookups). */
   foundSubnets?: FoundSubnets;
+  /** The Local Zones' subnets the network made (only specs with network.vpc.localZones). */
+  localZoneSubnets?: LocalZoneSubnet[];
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
   /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
@@ -339,7 +342,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   async function groupSubnetIds(group: EnvironmentSpec['nodeGroups'][number]): Promise<string[]> {
     const privateSubnets = outputs.workerSubnetIds;
     const publicSubnets = outputs.publicSubnetIds ?? outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
-    const subnetIds = groupSubnetIdsWithFound(group, outputs.foundSubnets) ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
+    const subnetIds = localZoneSubnetIds(group, outputs.localZoneSubnets) ?? groupSubnetIdsWithFound(group, outputs.foundSubnets) ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
     return group.availabilityZones ? (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds : subnetIds;
   }
 
@@ -383,7 +386,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       outputs.publicSubnetIds = network.publicSubnetIds;
       outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
-      const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets`;
+      if (network.localZoneSubnets) outputs.localZoneSubnets = network.localZoneSubnets;
+      const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets${network.localZoneSubnets ? `, ${network.localZoneSubnets.length} in Local Zones` : ''}`;
       update(step.id, { detail: subnets });
       // Nodes in the private subnets reach ECR and the cluster only through NAT: the network is
       // ready once its NAT gateways are available, not when CreateNatGateway returns.

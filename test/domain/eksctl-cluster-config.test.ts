@@ -309,8 +309,8 @@ managedNodeGroups:
 
 test('an unsupported field is refused even when it holds a scalar or sits in a list', () => {
   // (accessConfig was the example here until eksflow took it: test/domain/access-entries.test.ts.)
-  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'localZones: [us-west-2-lax-1a]')), [
-    '/localZones', '/managedNodeGroups/0/iam',
+  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'gitops: enabled')), [
+    '/gitops', '/managedNodeGroups/0/iam',
   ]);
   const top = 'fargateProfiles:\n  - name: fp\n    selectors:\n      - namespace: default\n        podLabels: { a: b }';
   assert.deepEqual(pathsOf(withGroup('', top)), ['/fargateProfiles/0/selectors/0/podLabels']);
