@@ -6,6 +6,7 @@ import type { NatGateway, Network, VpcApi } from './aws/vpc';
 import type { EnsuredResource } from './iam-roles';
 import { adoptOrRefuse } from './ownership-check';
 import { pickableZones } from '../domain/zones';
+import { subnetReferenceKey, type FoundSubnets, type SubnetLookupSpec } from '../domain/subnet-lookups';
 
 export interface NatGatewayStatus {
   status: 'PENDING' | 'DELETING' | 'FAILED' | 'AVAILABLE' | 'GONE';
@@ -37,13 +38,35 @@ export function createNetworkActivities(vpc: VpcApi) {
       const avoided = available.filter((zone) => !pickable.includes(zone.name)).map((zone) => `${zone.name} (${zone.id})`);
       throw ApplicationFailure.nonRetryable(`${input.vpc.availabilityZones} Availability Zones asked for; this account offers ${pickable.length} EKS can use: ${pickable.join(', ')}${avoided.length ? `; ${avoided.join(', ')} cannot hold an EKS control plane` : ''}`, errorTypes.invalidSpec);
     }
+    if (input.vpc.localZones) await checkLocalZones(input.vpc.localZones);
     const network = await vpc.ensureNetwork({
+      ...(input.vpc.localZones ? { localZones: input.vpc.localZones } : {}),
       cidr: input.vpc.cidr, zones, natGateway: input.vpc.natGateway, cluster: input.cluster,
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
       ...(existing ? { vpcId: existing.vpcId } : {}),
       ...(input.vpc.hostnameType ? { hostnameType: input.vpc.hostnameType } : {}),
     });
     return { ref: ref(network.vpcId), made, ...network };
+  }
+
+  /**
+   * Local Zones are checked before any subnet is made in them, as eksctl's ValidateLocalZones
+   * does (pkg/eks/api.go: DescribeAvailabilityZones for the names, each must be found, available
+   * and of ZoneType local-zone): a name that is no Local Zone of the region, or one whose zone
+   * group the account has not opted in to (OptInStatus not-opted-in: EC2 takes no subnet there,
+   * and eksctl, which asks without AllAvailabilityZones, does not find it), stops the run for good.
+   */
+  async function checkLocalZones(names: string[]): Promise<void> {
+    const described = new Map((await vpc.describeZones(names)).map((zone) => [zone.name, zone]));
+    const problems = names.flatMap((name) => {
+      const zone = described.get(name);
+      if (!zone) return [`${name} is not a zone of this region`];
+      if (zone.type !== 'local-zone') return [`${name} is ${zone.type === 'availability-zone' ? 'an Availability Zone' : `a ${zone.type}`}, not a Local Zone`];
+      if (zone.optInStatus === 'not-opted-in') return [`${name}'s zone group ${zone.group} is not opted in: opt in first (aws ec2 modify-availability-zone-group --group-name ${zone.group} --opt-in-status opted-in)`];
+      if (zone.state !== 'available') return [`${name} is ${zone.state}`];
+      return [];
+    });
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`Local Zones: ${problems.join('; ')}`, errorTypes.invalidSpec);
   }
 
   /**
@@ -90,5 +113,26 @@ export function createNetworkActivities(vpc: VpcApi) {
     return { subnetIds: input.subnetIds };
   }
 
-  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork, checkSubnetsInVpc };
+  /**
+   * The network's subnets given by CIDR block and/or zone (network.subnetLookups), found in its
+   * VPC before anything is made: each must match exactly one subnet, or the run stops for good
+   * naming it. eksctl looks them up the same way (pkg/vpc/vpc.go describeSubnets: DescribeSubnets
+   * by vpc-id and cidr-block, or availability-zone); a CIDR matches at most one subnet of a VPC
+   * (EC2: a VPC's subnets cannot overlap), a zone alone may match several, which is ambiguous.
+   */
+  async function findSubnets(input: { vpcId: string; lookups: SubnetLookupSpec[] }): Promise<{ found: FoundSubnets }> {
+    const found: FoundSubnets = {};
+    const problems: string[] = [];
+    for (const lookup of input.lookups) {
+      const key = subnetReferenceKey(lookup);
+      const matches = await vpc.subnetsMatching({ vpcId: input.vpcId, ...(lookup.cidr ? { cidr: lookup.cidr } : {}), ...(lookup.availabilityZone ? { zone: lookup.availabilityZone } : {}) });
+      if (matches.length === 1) found[key] = matches[0]!.id;
+      else if (matches.length === 0) problems.push(`no subnet of ${input.vpcId} has ${key}`);
+      else problems.push(`${matches.length} subnets of ${input.vpcId} have ${key} (${matches.map((m) => `${m.id} ${m.cidr} ${m.zone}`).join(', ')}): give its cidr, or its id`);
+    }
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`${problems.join('; ')}`, errorTypes.invalidSpec);
+    return { found };
+  }
+
+  return { ensureNetwork, natGatewayStatus, deleteNatGateways, deleteNetwork, checkSubnetsInVpc, findSubnets };
 }

@@ -7,6 +7,7 @@ import { nodeGroupPaths, nodeGroupRefusals, translateNodeGroup, type NodeGroupSo
 import { defined, isFields, pointerSegment, quote, type Fields } from './eksctl-values';
 import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
+import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -20,7 +21,7 @@ import { eksctlFieldNames, nearest } from './eksctl-fields';
 const supportedPaths = [
   '/apiVersion', '/kind',
   '/metadata/name', '/metadata/region', '/metadata/version', '/metadata/tags',
-  '/availabilityZones',
+  '/availabilityZones', '/localZones',
   '/iam/withOIDC',
   '/vpc/id', '/vpc/cidr', '/vpc/nat/gateway', '/vpc/securityGroup',
   ...['private', 'public'].flatMap((kind) => ['id', 'cidr', 'az'].map((field) => `/vpc/subnets/${kind}/*/${field}`)),
@@ -51,7 +52,6 @@ const refusals: Record<string, string> = {
   '/iam/vpcResourceControllerPolicy': 'eksflow always attaches AmazonEKSVPCResourceController to the cluster role; remove vpcResourceControllerPolicy',
   '/privateCluster': 'fully private clusters (no outbound internet, VPC endpoints for every AWS API) are not offered yet; use vpc.clusterEndpoints with privateAccess and nodes with privateNetworking',
   '/outpost': 'AWS Outposts (EKS local clusters) are not supported: eksflow builds clusters in AWS Regions',
-  '/localZones': notBuilt('subnets in Local Zones'),
   '/remoteNetworkConfig': notBuilt('EKS Hybrid Nodes (remoteNetworkConfig)'),
   '/capabilities': notBuilt('EKS capabilities (managed ACK, kro, Argo CD)'),
   '/vpc/sharedNodeSecurityGroup': 'eksflow uses the cluster security group EKS makes for nodes; remove sharedNodeSecurityGroup',
@@ -366,8 +366,8 @@ export interface Readers {
   flag: (value: unknown, path: string) => boolean | undefined;
 }
 
-function translateNetwork(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): Map<string, string> {
-  const aliases = new Map<string, string>();
+function translateNetwork(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): Map<string, SubnetAlias> {
+  const aliases = new Map<string, SubnetAlias>();
   const vpc = mapping(config.vpc, '/vpc') ?? {};
   const subnets = mapping(vpc.subnets, '/vpc/subnets');
   put('/network', {}, '/vpc');
@@ -383,14 +383,21 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
       securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
     }
     const ids: [string, unknown][] = [];
+    const lookups: ReturnType<typeof subnetLookupOf>[] = [];
     const publicIds: unknown[] = [];
     for (const kind of ['private', 'public']) {
       for (const [key, subnet] of Object.entries(mapping(subnets[kind], `/vpc/subnets/${kind}`) ?? {})) {
         const at = `/vpc/subnets/${kind}/${pointerSegment(key)}`;
         const id = isFields(subnet) ? subnet.id : undefined;
-        // eksctl can find a subnet by its CIDR alone; eksflow takes existing subnets by ID only.
-        if (id === undefined) fail(at, 'must give the id of the existing subnet, e.g. { id: subnet-0123456789abcdef0 }: eksflow takes existing subnets by ID (a cidr is only checked against it)');
-        else {
+        // eksctl finds a subnet given by its cidr and/or az alone (src/domain/subnet-lookups.ts).
+        if (id === undefined) {
+          const lookup = subnetLookupOf(key, subnet, kind === 'public', vpc.id, at, fail);
+          if (lookup) {
+            trace(`/network/subnetLookups/${lookups.length}`, at);
+            lookups.push(lookup);
+            aliases.set(key, { cidr: lookup.cidr, availabilityZone: lookup.availabilityZone });
+          }
+        } else {
           ids.push([`${at}/id`, id]);
           if (kind === 'public') publicIds.push(id);
           if (typeof id === 'string') aliases.set(key, id);
@@ -401,12 +408,14 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
     put('/network/subnetIds', ids.map(([, id]) => id), '/vpc/subnets');
     ids.forEach(([origin], i) => trace(`/network/subnetIds/${i}`, origin));
     if (publicIds.length > 0) put('/network/publicSubnetIds', publicIds, '/vpc/subnets/public');
+    if (lookups.length > 0) put('/network/subnetLookups', lookups, '/vpc/subnets');
     // vpc.cidr and each subnet's cidr and az are eksctl's checks of what the IDs name; the
     // subnets' own VPC and zones are what eksflow uses.
     for (const field of ['nat', 'autoAllocateIPv6', 'hostnameType', 'controlPlaneOnPrivateSubnets']) {
       if (vpc[field] !== undefined) fail(`/vpc/${field}`, 'is for a VPC eksflow creates, which cannot be combined with existing vpc.subnets');
     }
     if (config.availabilityZones !== undefined) fail('/availabilityZones', 'the Availability Zones come from vpc.subnets; availabilityZones is only for a VPC eksflow creates');
+    if (config.localZones !== undefined) fail('/localZones', 'eksflow makes Local Zone subnets only in a VPC it creates; give the Local Zone subnets in vpc.subnets instead, or leave vpc.subnets out');
     return aliases;
   }
   if (vpc.id !== undefined) fail('/vpc/id', 'an existing VPC needs its subnets too: give vpc.subnets (private and/or public, each with its id)');
@@ -420,6 +429,7 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
   put('/network/vpc/cidr', vpc.cidr ?? eksctlVpcDefaults.cidr, '/vpc/cidr');
   put('/network/vpc/natGateway', natGateway ?? gateway, '/vpc/nat/gateway');
   put('/network/vpc/zones', zones, '/availabilityZones');
+  put('/network/vpc/localZones', list(config.localZones, '/localZones'), '/localZones');
   if (!zones) put('/network/vpc/availabilityZones', twoZoneRegions.has(region) ? 2 : eksctlVpcDefaults.zones, '/availabilityZones');
   put('/network/vpc/ipv6', flag(vpc.autoAllocateIPv6, '/vpc/autoAllocateIPv6'), '/vpc/autoAllocateIPv6');
   put('/network/vpc/hostnameType', vpc.hostnameType, '/vpc/hostnameType');

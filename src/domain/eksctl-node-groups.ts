@@ -1,6 +1,7 @@
 import { amiTypeFor, type AmiFamily } from './ami-types';
 import type { Readers } from './eksctl-cluster-config';
 import { defined, isFields, pointerSegment as pointer, quote, type Fields } from './eksctl-values';
+import { groupSubnets, type SubnetAlias } from './eksctl-subnets';
 
 /**
  * eksctl's `managedNodeGroups` and self-managed `nodeGroups` (pkg/apis/eksctl.io/v1alpha5/types.go:
@@ -23,7 +24,7 @@ const base = [
   'iam/attachPolicyARNs', 'iam/withAddonPolicies', 'iam/instanceRolePermissionsBoundary',
 ];
 const managedOnlyFields = ['instanceTypes', 'spot', 'launchTemplate', 'updateConfig', 'nodeRepairConfig'];
-const selfManagedOnlyFields = ['instancesDistribution', 'targetGroupARNs', 'classicLoadBalancerNames', 'asgMetricsCollection'];
+const selfManagedOnlyFields = ['localZones', 'instancesDistribution', 'targetGroupARNs', 'classicLoadBalancerNames', 'asgMetricsCollection'];
 
 export const nodeGroupPaths = [
   ...[...base, ...managedOnlyFields].map((field) => `/managedNodeGroups/*/${field}`),
@@ -39,13 +40,14 @@ export const nodeGroupRefusals: Record<string, string> = Object.fromEntries((['m
   [perGroup(source, 'iam/attachPolicy'), 'inline node policies are not offered: put the statements in a managed policy and give its ARN in iam.attachPolicyARNs'],
   [perGroup(source, 'ssh/publicKeyPath'), 'the API never reads paths: `eksflow plan -f` and `eksflow env create -f` read the key on your machine and send it as ssh.publicKey; through the API, give ssh.publicKey'],
   [perGroup(source, 'outpostARN'), 'Outposts are not supported: eksflow builds clusters and nodes in AWS Regions'],
-  [perGroup(source, 'localZones'), 'Local Zones are not offered yet: the environment\'s subnets are in the Region\'s Availability Zones; remove localZones'],
   [perGroup(source, 'kubeletExtraConfig'), 'kubelet configuration is not offered: use maxPodsPerNode, labels and taints, or your own AMI with overrideBootstrapCommand'],
   [perGroup(source, 'efaEnabled'), 'Elastic Fabric Adapter interfaces are not offered yet: remove efaEnabled'],
   [perGroup(source, 'capacityReservation'), 'capacity reservations are not offered yet: remove capacityReservation'],
   [perGroup(source, 'placement'), 'placement groups are not offered yet: remove placement'],
   [perGroup(source, 'releaseVersion'), 'eksflow uses the newest AMI release for the Kubernetes version; upgrade later with `eksflow env upgrade`'],
 ]));
+// eksctl has localZones on self-managed nodeGroups only (pkg/apis/eksctl.io/v1alpha5 NodeGroup.LocalZones).
+nodeGroupRefusals[perGroup('managedNodeGroups', 'localZones')] = 'only self-managed groups run in Local Zones (eksctl has localZones on nodeGroups only): move the group to nodeGroups';
 
 // eksctl amiFamily → the spec's AMI choice. Windows families name the Server edition and release.
 const windowsFamily = /^WindowsServer(2019|2022|2025)(Full|Core)Container$/;
@@ -59,7 +61,7 @@ const taintEffects = new Map([['NoSchedule', 'NO_SCHEDULE'], ['NoExecute', 'NO_E
 const withAddonPolicyNames = ['imageBuilder', 'autoScaler', 'externalDNS', 'certManager', 'appMesh', 'appMeshPreview', 'ebs', 'fsx', 'efs', 'awsLoadBalancerController', 'xRay', 'cloudWatch'];
 
 /** The subnets a group may name: `vpc.subnets` keys (eksctl lets a group name them) → their IDs. */
-export type SubnetAliases = ReadonlyMap<string, string>;
+export type SubnetAliases = ReadonlyMap<string, SubnetAlias>;
 
 export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: string, to: string, subnetAliases: SubnetAliases, read: Readers): void {
   const { put, trace, fail, mapping, list, flag } = read;
@@ -113,12 +115,15 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
   const privateNodes = flag(group.privateNetworking, `${at}/privateNetworking`) ?? false;
   put(`${to}/privateNetworking`, privateNodes ? undefined : false, `${at}/privateNetworking`);
   put(`${to}/availabilityZones`, group.availabilityZones, `${at}/availabilityZones`);
+  put(`${to}/localZones`, group.localZones, `${at}/localZones`);
   const subnets = list(group.subnets, `${at}/subnets`);
   if (subnets) {
-    put(`${to}/subnetIds`, subnets.map((subnet, j) => {
-      trace(`${to}/subnetIds/${j}`, `${at}/subnets/${j}`);
-      return typeof subnet === 'string' ? (subnetAliases.get(subnet) ?? subnet) : subnet;
-    }), `${at}/subnets`);
+    // Names of subnets the run finds (given by cidr/az) go in subnetLookups, the rest in subnetIds.
+    const { subnetIds, subnetLookups, origins } = groupSubnets(subnets, subnetAliases);
+    if (subnetIds.length > 0) put(`${to}/subnetIds`, subnetIds, `${at}/subnets`);
+    if (subnetLookups.length > 0) put(`${to}/subnetLookups`, subnetLookups, `${at}/subnets`);
+    origins.ids.forEach((j, k) => trace(`${to}/subnetIds/${k}`, `${at}/subnets/${j}`));
+    origins.lookups.forEach((j, k) => trace(`${to}/subnetLookups/${k}`, `${at}/subnets/${j}`));
   }
   put(`${to}/maxPodsPerNode`, group.maxPodsPerNode, `${at}/maxPodsPerNode`);
   put(`${to}/preBootstrapCommands`, group.preBootstrapCommands, `${at}/preBootstrapCommands`);

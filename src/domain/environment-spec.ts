@@ -12,6 +12,8 @@ import { selfManagedRuleErrors } from './self-managed-nodes';
 import { amiTypeMismatch, defaultAmiType } from './ami-types';
 import { managedNodeGroupProblems } from './managed-launch-template';
 import { nodeGroupIamProblems } from './node-group-iam';
+import { SubnetLookup, subnetLookupProblems } from './subnet-lookups';
+import { LocalZoneName, localZoneProblems } from './local-zones';
 
 export { amiTypes } from './node-group-settings';
 
@@ -55,6 +57,7 @@ export const Network = Type.Object({
   publicSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { maxItems: 16, uniqueItems: true, description: 'which of subnetIds are public (a route to an internet gateway): node groups with privateNetworking false go there' })),
   controlPlaneSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'the control plane\'s ENIs go here instead of all subnets' })),
   securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), { maxItems: 5, uniqueItems: true })),
+  subnetLookups: Type.Optional(Type.Array(SubnetLookup, { minItems: 1, maxItems: 16, description: 'existing subnets of vpcId found by their CIDR block and/or Availability Zone before anything is made; they join subnetIds' })),
   vpc: Type.Optional(Type.Object({
     cidr: Type.String({ ...Cidr, default: '10.0.0.0/16' }),
     availabilityZones: Type.Integer({ minimum: 2, maximum: 6, default: 2, description: 'public and private subnets are made in this many AZs' }),
@@ -65,6 +68,7 @@ export const Network = Type.Object({
     ipv6: Type.Optional(Type.Boolean({ description: 'an Amazon-provided IPv6 block for the VPC and each subnet' })),
     hostnameType: Type.Optional(literals(['ip-name', 'resource-name'] as const, { description: 'how instances in the subnets are named (ip-name by default)' })),
     controlPlaneOnPrivateSubnets: Type.Optional(Type.Boolean({ description: 'the control plane\'s ENIs in the private subnets only' })),
+    localZones: Type.Optional(Type.Array(LocalZoneName, { minItems: 1, maxItems: 8, uniqueItems: true, description: 'also a public and a private subnet in each of these Local Zones (their zone group opted in), for self-managed groups with localZones' })),
   }, { additionalProperties: false, description: 'a VPC for the run to create' })),
 }, { additionalProperties: false, description: 'existing subnetIds (and securityGroupIds), or a vpc to create' });
 
@@ -345,9 +349,9 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   const fargateProfiles = Array.isArray(spec.fargateProfiles) ? spec.fargateProfiles.filter(isObject) as FargateProfileSpec[] : [];
   if (isObject(spec.network)) {
     const network = spec.network as NetworkSpec;
-    if (network.vpc && (network.subnetIds || network.securityGroupIds)) {
+    if (network.vpc && (network.subnetIds || network.securityGroupIds || network.subnetLookups)) {
       errors.push({ path: '/network', message: 'give either existing subnetIds (and securityGroupIds) or a vpc to create, not both' });
-    } else if (!network.vpc && !network.subnetIds) {
+    } else if (!network.vpc && !network.subnetIds && !network.subnetLookups) {
       errors.push({ path: '/network', message: 'give existing subnetIds (at least two, in different Availability Zones) or a vpc to create' });
     }
     const zones = network.vpc?.zones;
@@ -376,6 +380,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   });
   errors.push(...nodeGroupIamProblems(nodeGroups));
   errors.push(...managedNodeGroupProblems(nodeGroups, isObject(spec.network) ? spec.network as NetworkSpec : undefined));
+  errors.push(...subnetLookupProblems(isObject(spec.network) ? spec.network as NetworkSpec : undefined, nodeGroups));
+  errors.push(...localZoneProblems(isObject(spec.network) ? spec.network as NetworkSpec : undefined, spec.region, nodeGroups));
   errors.push(...duplicateNames(nodeGroups, '/nodeGroups', 'node group'));
   errors.push(...duplicateNames(fargateProfiles, '/fargateProfiles', 'Fargate profile'));
   if (isObject(spec.image) && [spec.image.uri, spec.image.import, spec.image.build].filter(Boolean).length !== 1) {
@@ -413,7 +419,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   // Public nodes go in the public subnets: those of the VPC eksflow makes, or network.publicSubnetIds.
   const network = isObject(spec.network) ? spec.network as NetworkSpec : undefined;
   nodeGroups.forEach((group, i) => {
-    if (group.privateNetworking === false && !group.subnetIds && network && !network.vpc && !(network.publicSubnetIds?.length)) {
+    if (group.privateNetworking === false && !group.subnetIds && !group.subnetLookups && network && !network.vpc && !(network.publicSubnetIds?.length) && !network.subnetLookups?.some((lookup) => lookup.public)) {
       errors.push({ path: `/nodeGroups/${i}/privateNetworking`, message: 'false puts nodes in public subnets, and network names none: list them in network.publicSubnetIds (vpc.subnets.public in a ClusterConfig), give the group subnetIds, or set privateNetworking to true' });
     }
   });

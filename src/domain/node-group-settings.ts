@@ -1,4 +1,6 @@
 import { Type, type SchemaOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { SubnetReference } from './subnet-lookups';
+import { LocalZoneName } from './local-zones';
 
 /**
  * A node group's settings beyond its size and instance types: how its nodes are placed,
@@ -133,6 +135,8 @@ export const nodeGroupSettings = {
   privateNetworking: Type.Optional(Type.Boolean({ description: 'nodes in the private subnets (no public IPs), when left out; false puts them in the public subnets, as eksctl does by default' })),
   availabilityZones: Type.Optional(Type.Array(Zone, { minItems: 1, maxItems: 6, uniqueItems: true, description: 'only the environment\'s subnets in these zones' })),
   subnetIds: Type.Optional(Type.Array(SubnetId, { minItems: 1, maxItems: 16, uniqueItems: true, description: 'exactly these subnets (of the environment\'s VPC)' })),
+  localZones: Type.Optional(Type.Array(LocalZoneName, { minItems: 1, maxItems: 8, uniqueItems: true, description: 'a self-managed group in the subnets eksflow makes in these of network.vpc.localZones (public ones unless privateNetworking)' })),
+  subnetLookups: Type.Optional(Type.Array(SubnetReference, { minItems: 1, maxItems: 16, description: 'these of network.subnetLookups too, as found (with subnetIds, if any)' })),
   tags: Type.Optional(Tags),
   propagateAsgTags: Type.Optional(Type.Boolean({ description: 'also tag the Auto Scaling group with cluster-autoscaler node-template tags for the labels and taints, so it can scale from zero' })),
   volume: Type.Optional(Volume),

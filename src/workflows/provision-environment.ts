@@ -22,6 +22,8 @@ import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../d
 import type { Owner } from '../domain/ownership';
 import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
+import { localZoneSubnetIds, type LocalZoneSubnet } from '../domain/local-zones';
+import { groupSubnetIdsWithFound, networkWithFoundSubnets, type FoundSubnets } from '../domain/subnet-lookups';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { autoModeClusterPolicies, autoModeNodePolicies } from '../domain/auto-mode';
 import { environmentKey, phaseKey } from '../domain/search-attributes';
@@ -134,6 +136,10 @@ interface Outputs {
   addonPodIdentityRoles?: Partial<Record<AddonName, string>>;
   /** Each service account's role, by namespace/name. */
   workloadRoles?: Record<string, string>;
+  /** The network's subnets given by CIDR and/or zone, as found before anything was made (only specs with network.subnetLookups). */
+  foundSubnets?: FoundSubnets;
+  /** The Local Zones' subnets the network made (only specs with network.vpc.localZones). */
+  localZoneSubnets?: LocalZoneSubnet[];
   /** The control plane spans every given or created subnet; nodes and Fargate pods go in the private ones. */
   clusterSubnetIds: string[]; workerSubnetIds: string[];
   /** The public subnets (created, or network.publicSubnetIds): node groups with privateNetworking false go there. */
@@ -349,7 +355,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   async function groupSubnetIds(group: EnvironmentSpec['nodeGroups'][number]): Promise<string[]> {
     const privateSubnets = outputs.workerSubnetIds;
     const publicSubnets = outputs.publicSubnetIds ?? outputs.clusterSubnetIds.filter((id) => !privateSubnets.includes(id));
-    const subnetIds = group.subnetIds ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
+    const subnetIds = localZoneSubnetIds(group, outputs.localZoneSubnets) ?? groupSubnetIdsWithFound(group, outputs.foundSubnets) ?? (group.privateNetworking === false ? publicSubnets : privateSubnets);
     return group.availabilityZones ? (await aws.nodegroupSubnets({ subnetIds, zones: group.availabilityZones })).subnetIds : subnetIds;
   }
 
@@ -402,7 +408,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       outputs.publicSubnetIds = network.publicSubnetIds;
       outputs.vpcId = network.vpcId;
       outputs.workerSubnetIds = network.privateSubnetIds;
-      const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets`;
+      if (network.localZoneSubnets) outputs.localZoneSubnets = network.localZoneSubnets;
+      const subnets = `${network.vpcId}: ${network.publicSubnetIds.length} public, ${network.privateSubnetIds.length} private subnets${network.localZoneSubnets ? `, ${network.localZoneSubnets.length} in Local Zones` : ''}`;
       update(step.id, { detail: subnets });
       // Nodes in the private subnets reach ECR and the cluster only through NAT: the network is
       // ready once its NAT gateways are available, not when CreateNatGateway returns.
@@ -999,6 +1006,13 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   }, { validator: ({ spec: wanted, plan: previewed }) => validateChange(wanted, previewed, phase, spec, change, { nodegroupNames: { ...outputs.nodegroupNames }, fargateProfileNames: { ...outputs.fargateProfileNames } }) });
 
   try {
+    // Subnets given by CIDR and/or zone are found before anything is made (only specs with
+    // network.subnetLookups): none or several matching stops the run for good.
+    if (!serving && spec.network.subnetLookups && spec.network.vpcId) {
+      const { found } = await aws.findSubnets({ vpcId: spec.network.vpcId, lookups: spec.network.subnetLookups });
+      outputs.foundSubnets = found;
+      Object.assign(outputs, existingSubnetOutputs(networkWithFoundSubnets(spec.network, found)));
+    }
     if (serving) {
       // Built already: this run serves it.
     } else if (schedule === 'sequential') {

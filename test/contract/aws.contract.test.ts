@@ -291,6 +291,25 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await vpc.deleteNetwork(network.vpcId);
     });
 
+    // eksctl's vpc.subnets entries without an id (src/domain/subnet-lookups.ts). moto lists no
+    // Local Zones (src/domain/local-zones.ts; test/activities/zones-moto.test.ts): only what both
+    // agree on, an Availability Zone described as one, is asserted of DescribeAvailabilityZones.
+    test('subnets of a VPC are found by CIDR, zone or both, and an Availability Zone is described as one', async () => {
+      const { vpc } = backend.apis;
+      const zones = (await vpc.availabilityZones()).slice(0, 2).map((zone) => zone.name);
+      const network = await vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: 'contract' });
+      const all = await vpc.subnetsMatching({ vpcId: network.vpcId });
+      assert.equal(all.length, 4);
+      const first = all.find((subnet) => subnet.id === network.privateSubnetIds[0])!;
+      assert.deepEqual(await vpc.subnetsMatching({ vpcId: network.vpcId, cidr: first.cidr }), [first]);
+      assert.deepEqual(await vpc.subnetsMatching({ vpcId: network.vpcId, cidr: first.cidr, zone: first.zone }), [first]);
+      assert.equal((await vpc.subnetsMatching({ vpcId: network.vpcId, zone: first.zone })).length, 2, 'a public and a private subnet in each zone');
+      assert.deepEqual(await vpc.subnetsMatching({ vpcId: network.vpcId, cidr: '10.0.250.0/24' }), []);
+      const [described] = await vpc.describeZones([zones[0]!]);
+      assert.deepEqual({ name: described?.name, type: described?.type, state: described?.state }, { name: zones[0], type: 'availability-zone', state: 'available' });
+      await vpc.deleteNetwork(network.vpcId);
+    });
+
     if (covers.eksAddonApi) test('simulated only: DescribeAddonVersions lists versions per Kubernetes minor with one default; DescribeAddonConfiguration gives a JSON schema', async () => {
       const { eks } = backend.apis;
       for (const minor of ['1.33', '1.34', '1.35', '1.36']) {

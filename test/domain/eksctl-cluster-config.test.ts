@@ -208,11 +208,11 @@ test('existing subnets cannot be combined with a VPC to create', () => {
   assert.deepEqual(pathsOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0')), ['/vpc/securityGroup']);
 });
 
-test('a subnet without an id is refused at its Availability Zone', () => {
+test('a subnet without an id in a VPC not named by vpc.id is refused at its Availability Zone', () => {
   const top = 'vpc:\n  subnets:\n    private:\n      eu-west-1a: { id: subnet-0aaaaaaaaaaaaaaa1 }\n      eu-west-1b: { cidr: 10.0.1.0/24 }';
   const errors = errorsOf(withGroup('privateNetworking: true', top));
   assert.deepEqual(errors.map((error) => error.path).sort(), ['/vpc/subnets', '/vpc/subnets/private/eu-west-1b']);
-  assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /id of the existing subnet/);
+  assert.match(messageAt(errors, '/vpc/subnets/private/eu-west-1b') ?? '', /finds a subnet by its cidr or az only in an existing VPC: give vpc.id/);
   assert.match(messageAt(errors, '/vpc/subnets') ?? '', /greater or equal to 2/, 'one subnet is too few');
 });
 
@@ -309,8 +309,8 @@ managedNodeGroups:
 
 test('an unsupported field is refused even when it holds a scalar or sits in a list', () => {
   // (accessConfig was the example here until eksflow took it: test/domain/access-entries.test.ts.)
-  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'localZones: [us-west-2-lax-1a]')), [
-    '/localZones', '/managedNodeGroups/0/iam',
+  assert.deepEqual(pathsOf(withGroup('iam: arn:aws:iam::123456789012:role/node', 'gitops: enabled')), [
+    '/gitops', '/managedNodeGroups/0/iam',
   ]);
   const top = 'fargateProfiles:\n  - name: fp\n    selectors:\n      - namespace: default\n        podLabels: { a: b }';
   assert.deepEqual(pathsOf(withGroup('', top)), ['/fargateProfiles/0/selectors/0/podLabels']);

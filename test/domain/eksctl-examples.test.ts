@@ -15,12 +15,10 @@ const refused: Record<string, string[]> = {
   '15-managed-nodes.yaml': ['/managedNodeGroups/0/securityGroups/attachIDs/0', '/managedNodeGroups/0/securityGroups/attachIDs/1', '/managedNodeGroups/2/ami/id', '/managedNodeGroups/3/launchTemplate/id', '/managedNodeGroups/2/ami/family'],
   '17-permissions-boundary.yaml': ['/iam/serviceRolePermissionsBoundary', '/iam/fargatePodExecutionRolePermissionsBoundary', '/nodeGroups/0/iam/permissionsBoundary', '/iam/serviceAccounts/0/permissionsBoundary'],
   '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1', '/managedNodeGroups/1/ami/family'],
-  '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
   '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
   '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
-  '33-local-zones.yaml': ['/localZones', '/nodeGroups/0/localZones'],
   '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
   // Outposts, and Kubernetes versions past EKS support (with other refusals beside).
   '35-outposts.yaml': ['/outpost'],

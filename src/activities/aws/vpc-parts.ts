@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
 import { ownershipTagKeys } from '../../domain/ownership';
 import { toFailure } from './errors';
+import type { LocalZoneSubnet } from '../../domain/local-zones';
 
 /**
  * The parts of an environment's VPC, each found again by its ownership tags and a role tag,
@@ -78,12 +79,16 @@ export interface NetworkInput {
   vpcId?: string;
   /** Each subnet's PrivateDnsHostnameTypeOnLaunch, set on every pass. @default EC2's own (ip-name), untouched */
   hostnameType?: 'ip-name' | 'resource-name';
+  /** Local Zones to make a public and a private subnet in too (src/domain/local-zones.ts). @default none */
+  localZones?: string[];
 }
 
 export interface NetworkParts {
   vpcId: string;
   publicSubnetIds: string[];
   privateSubnetIds: string[];
+  /** The Local Zones' subnets (only when localZones were asked for): never the control plane's. */
+  localZoneSubnets?: LocalZoneSubnet[];
 }
 
 /** Splits a /16-/24 block into /n subnets: the i-th one, as a CIDR string. */
@@ -163,11 +168,18 @@ export async function ensureNetworkParts(calls: NetworkRequests, input: NetworkI
   // not see the first one yet cannot make a second (EC2 refuses the overlapping block).
   const clusterTag = { [`kubernetes.io/cluster/${cluster}`]: 'shared' };
   const existingSubnets = await ec2('DescribeSubnets', () => calls.subnets(vpcId));
-  const subnet = async (zone: string, index: number, tier: 'public' | 'private') => {
-    // The Load Balancer Controller picks subnets by these role tags: internet-facing in public, internal in private.
-    const wanted = withRole(`${tier}/${zone}`, { ...clusterTag, [subnetRoleTag]: tier, [tier === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb']: '1' });
+  // With Local Zones the VPC's block is split among them too, as eksctl's SetSubnets does (a
+  // spec without them gets the blocks it always got).
+  const localZones = input.localZones ?? [];
+  const blocks = (zones.length + localZones.length) * 2;
+  type Tier = 'public' | 'private' | 'public-local-zone' | 'private-local-zone';
+  const subnet = async (zone: string, index: number, tier: Tier) => {
+    // The Load Balancer Controller picks subnets by these role tags: internet-facing in public,
+    // internal in private; a Local Zone's subnets carry neither (nor are they the cluster's).
+    const lbRole: Record<string, string> = tier === 'public' ? { 'kubernetes.io/role/elb': '1' } : tier === 'private' ? { 'kubernetes.io/role/internal-elb': '1' } : {};
+    const wanted = withRole(`${tier}/${zone}`, { ...clusterTag, [subnetRoleTag]: tier, ...lbRole });
     const found = existingSubnets.find((s) => s.zone === zone && s.tags[subnetRoleTag] === tier && s.tags[ownershipTagKeys.environment] === environment);
-    if (!found) return ec2('CreateSubnet', () => calls.createSubnet({ vpcId, zone, cidr: subnetCidr(cidr, index, zones.length * 2), tags: wanted }));
+    if (!found) return ec2('CreateSubnet', () => calls.createSubnet({ vpcId, zone, cidr: subnetCidr(cidr, index, blocks), tags: wanted }));
     // Made with its tags in one call; a subnet made by an older eksflow may lack the role tag.
     const missing = missingTags(found, wanted);
     if (Object.keys(missing).length > 0) await ec2('CreateTags', () => calls.createTags([found.id], missing));
@@ -175,14 +187,20 @@ export async function ensureNetworkParts(calls: NetworkRequests, input: NetworkI
   };
   const publicSubnets: string[] = [];
   const privateSubnets: string[] = [];
+  const regionZones = zones.length + localZones.length;
   for (const [i, zone] of zones.entries()) {
     publicSubnets.push(await subnet(zone, i, 'public'));
-    privateSubnets.push(await subnet(zone, zones.length + i, 'private'));
+    privateSubnets.push(await subnet(zone, regionZones + i, 'private'));
+  }
+  const localZoneSubnets: LocalZoneSubnet[] = [];
+  for (const [j, zone] of localZones.entries()) {
+    localZoneSubnets.push({ zone, tier: 'public', id: await subnet(zone, zones.length + j, 'public-local-zone') });
+    localZoneSubnets.push({ zone, tier: 'private', id: await subnet(zone, regionZones + zones.length + j, 'private-local-zone') });
   }
 
   // eksctl's vpc.hostnameType sets the same attribute on the subnets it makes (ModifySubnetAttribute takes one attribute a call).
   if (input.hostnameType) {
-    for (const id of [...publicSubnets, ...privateSubnets]) await ec2('ModifySubnetAttribute', () => calls.setSubnetHostnameType(id, input.hostnameType!));
+    for (const id of [...publicSubnets, ...privateSubnets, ...localZoneSubnets.map((lz) => lz.id)]) await ec2('ModifySubnetAttribute', () => calls.setSubnetHostnameType(id, input.hostnameType!));
   }
 
   const tables = await ec2('DescribeRouteTables', () => calls.routeTables(vpcId));
@@ -214,7 +232,22 @@ export async function ensureNetworkParts(calls: NetworkRequests, input: NetworkI
     if (nat) await defaultRoute(routes, { natGatewayId: nat });
     await associate(routes, privateSubnets[i]!);
   }
-  return { vpcId, publicSubnetIds: [...publicSubnets].sort(), privateSubnetIds: [...privateSubnets].sort() };
+  // A Local Zone's public subnet goes out through the VPC's internet gateway, its private one
+  // through the Region's NAT gateway (eksctl: the public route table, and no per-AZ NAT).
+  for (const lz of localZoneSubnets) {
+    if (lz.tier === 'public') {
+      await associate(publicRoutes, lz.id);
+      continue;
+    }
+    const routes = await routeTable(`private-routes/${lz.zone}`, [lz.id]);
+    const nat = Object.values(natGatewayIds)[0];
+    if (nat) await defaultRoute(routes, { natGatewayId: nat });
+    await associate(routes, lz.id);
+  }
+  return {
+    vpcId, publicSubnetIds: [...publicSubnets].sort(), privateSubnetIds: [...privateSubnets].sort(),
+    ...(localZones.length > 0 ? { localZoneSubnets } : {}),
+  };
 }
 
 /**

@@ -13,11 +13,23 @@ import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkReque
 import type { AvailabilityZone } from '../../domain/zones';
 
 export { subnetCidr } from './vpc-parts';
+import type { LocalZoneSubnet } from '../../domain/local-zones';
 
 export interface Network {
   vpcId: string;
   publicSubnetIds: string[];
   privateSubnetIds: string[];
+  /** The Local Zones' subnets, when the network was asked for them. */
+  localZoneSubnets?: LocalZoneSubnet[];
+}
+
+/** A zone as DescribeAvailabilityZones describes it with AllAvailabilityZones: its type, opt-in status and group. */
+export interface DescribedZone {
+  name: string;
+  type: string;
+  state: string;
+  optInStatus: string;
+  group: string;
 }
 
 /** EC2's NAT gateway states: pending → available (or failed), deleting → deleted. */
@@ -41,8 +53,13 @@ export const deletable = (nat: NatGateway) => nat.state === 'pending' || nat.sta
 
 /** The EC2 calls that build and remove an environment's VPC, and nothing else. */
 export interface VpcApi {
-  /** The region's available zones, names and IDs, in name order. */
+  /** The region's available zones, names and IDs, in name order (Availability Zones only: never a Local or Wavelength Zone an account has opted in to). */
   availabilityZones(): Promise<AvailabilityZone[]>;
+  /**
+   * These zones as EC2 describes them whatever the account's opt-in (DescribeAvailabilityZones
+   * with AllAvailabilityZones and a zone-name filter): an unknown name is left out, not an error.
+   */
+  describeZones(names: string[]): Promise<DescribedZone[]>;
   /** The VPC carrying this tag, if any, with its tags. */
   findVpc(tagKey: string, tagValue: string): Promise<{ vpcId: string; tags: Record<string, string> } | undefined>;
   /**
@@ -54,6 +71,12 @@ export interface VpcApi {
   describeNetwork(vpcId: string): Promise<Network>;
   /** The subnets of these IDs that exist, with their VPC (DescribeSubnets by a subnet-id filter: an unknown ID is left out, not an error). */
   subnetsById(subnetIds: string[]): Promise<{ id: string; vpcId: string }[]>;
+  /**
+   * The VPC's subnets with this CIDR block and/or in this zone: DescribeSubnets filtered by
+   * vpc-id, cidr-block and availability-zone, as eksctl finds a subnet given without its ID
+   * (eksctl pkg/vpc/vpc.go describeSubnets).
+   */
+  subnetsMatching(input: { vpcId: string; cidr?: string; zone?: string }): Promise<{ id: string; cidr: string; zone: string }[]>;
   /** The VPC's NAT gateways, deleted ones included (EC2 lists them for about an hour). */
   natGateways(vpcId: string): Promise<NatGateway[]>;
   /** Starts deleting the VPC's NAT gateways; EC2 takes about a minute to finish. */
@@ -157,7 +180,15 @@ export function vpcApi(ec2: EC2Client): VpcApi {
   return {
     async availabilityZones() {
       const zones = await aws('DescribeAvailabilityZones', () => ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] })));
-      return (zones.AvailabilityZones ?? []).map((zone) => ({ name: zone.ZoneName!, id: zone.ZoneId! })).sort((a, b) => a.name.localeCompare(b.name));
+      // Opted-in Local and Wavelength Zones are listed too (EC2 DescribeAvailabilityZones): left out.
+      return (zones.AvailabilityZones ?? []).filter((zone) => zone.ZoneType === undefined || zone.ZoneType === 'availability-zone')
+        .map((zone) => ({ name: zone.ZoneName!, id: zone.ZoneId! })).sort((a, b) => a.name.localeCompare(b.name));
+    },
+    async describeZones(names) {
+      const zones = await aws('DescribeAvailabilityZones', () => ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true, Filters: [{ Name: 'zone-name', Values: names }] })));
+      return (zones.AvailabilityZones ?? []).map((zone) => ({
+        name: zone.ZoneName!, type: zone.ZoneType ?? 'availability-zone', state: zone.State ?? 'available', optInStatus: zone.OptInStatus ?? 'opt-in-not-required', group: zone.GroupName ?? '',
+      }));
     },
     async findVpc(key, value) {
       const found = await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${key}`, Values: [value] }] })));
@@ -169,6 +200,11 @@ export function vpcApi(ec2: EC2Client): VpcApi {
     async subnetsById(subnetIds) {
       const found = await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: subnetIds }] })));
       return (found.Subnets ?? []).map((subnet) => ({ id: subnet.SubnetId!, vpcId: subnet.VpcId! }));
+    },
+    async subnetsMatching({ vpcId, cidr, zone }) {
+      const filters = [...byVpc(vpcId), ...(cidr ? [{ Name: 'cidr-block', Values: [cidr] }] : []), ...(zone ? [{ Name: 'availability-zone', Values: [zone] }] : [])];
+      const found = await aws('DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: filters })));
+      return (found.Subnets ?? []).map((subnet) => ({ id: subnet.SubnetId!, cidr: subnet.CidrBlock!, zone: subnet.AvailabilityZone! }));
     },
     natGateways,
     deleteNatGateways,

@@ -89,6 +89,8 @@ export class SimulatedVpc implements VpcApi {
   private readonly natFailures: NatGatewayFailure[] = [];
   private readonly zones: string[];
   private readonly zoneIds: Map<string, string>;
+  /** Local Zone groups this account opted in to (EC2 ModifyAvailabilityZoneGroup); none at first, as for a new account. */
+  private readonly optedInGroups = new Set<string>();
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, private readonly dependents: VpcDependents, zoneCount = 3) {
     this.zones = 'abcdef'.slice(0, zoneCount).split('').map((letter) => `${context.region}${letter}`);
@@ -136,6 +138,28 @@ export class SimulatedVpc implements VpcApi {
     };
   }
 
+  /**
+   * Opts the account in to a Local Zone group, as EC2 ModifyAvailabilityZoneGroup with
+   * OptInStatus opted-in does: its zones then take subnets and are described as opted-in.
+   */
+  optInZoneGroup(group: string): void {
+    this.optedInGroups.add(group);
+  }
+
+  private localZones() {
+    return (localZonesOf[this.context.region] ?? []).map((name) => {
+      const group = name.slice(0, -1);
+      return { name, type: 'local-zone', state: 'available', optInStatus: this.optedInGroups.has(group) ? 'opted-in' : 'not-opted-in', group };
+    });
+  }
+
+  describeZones(names: string[]) {
+    return this.call('describeZones', undefined, (request) => aws('DescribeAvailabilityZones', () => request('DescribeAvailabilityZones', () => [
+      ...this.zones.map((name) => ({ name, type: 'availability-zone', state: 'available', optInStatus: 'opt-in-not-required', group: this.context.region })),
+      ...this.localZones(),
+    ].filter((zone) => names.includes(zone.name)))));
+  }
+
   availabilityZones() {
     return this.call('availabilityZones', undefined, (request) => aws('DescribeAvailabilityZones', () => request('DescribeAvailabilityZones', () => this.zones.map((name) => ({ name, id: this.zoneIds.get(name)! })))));
   }
@@ -160,6 +184,12 @@ export class SimulatedVpc implements VpcApi {
   subnetsById(subnetIds: string[]) {
     return this.call('subnetsById', undefined, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () =>
       subnetIds.flatMap((id) => { const subnet = this.subnets.get(id); return subnet ? [{ id, vpcId: subnet.vpcId }] : []; }))));
+  }
+
+  subnetsMatching({ vpcId, cidr, zone }: { vpcId: string; cidr?: string; zone?: string }) {
+    return this.call('subnetsMatching', undefined, (request) => aws('DescribeSubnets', () => request('DescribeSubnets', () => [...this.subnets.values()]
+      .filter((subnet) => subnet.vpcId === vpcId && (cidr === undefined || subnet.cidr === cidr) && (zone === undefined || subnet.zone === zone))
+      .map((subnet) => ({ id: subnet.id, cidr: subnet.cidr, zone: subnet.zone })))));
   }
 
   ensureNetwork(input: NetworkInput) {
@@ -229,7 +259,9 @@ export class SimulatedVpc implements VpcApi {
       subnets: (vpcId) => request('DescribeSubnets', () => [...this.subnets.values()].filter((s) => s.vpcId === vpcId).map((s) => ({ id: s.id, tags: { ...s.tags }, zone: s.zone, cidr: s.cidr }))),
       createSubnet: ({ vpcId, zone, cidr, tags }) => request('CreateSubnet', () => {
         const vpc = vpcOf(vpcId);
-        if (!this.zones.includes(zone)) throw ec2Error.invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${this.zones.join(', ')}.`);
+        // A Local Zone takes subnets once its group is opted in (AWS Local Zones user guide).
+        const usable = [...this.zones, ...this.localZones().filter((lz) => lz.optInStatus === 'opted-in').map((lz) => lz.name)];
+        if (!usable.includes(zone)) throw ec2Error.invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${usable.join(', ')}.`);
         if (!inCidr(vpc.cidr, cidr).within) throw ec2ClientError('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
         if ([...this.subnets.values()].some((s) => s.vpcId === vpcId && inCidr(s.cidr, cidr).overlaps)) throw ec2ClientError('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
         const id = ids.ec2('subnet');
@@ -420,6 +452,15 @@ export class SimulatedVpc implements VpcApi {
 // Zone IDs as AWS and moto map us-east-1's names in a typical account (us-east-1e is use1-az3,
 // the zone EKS cannot use); elsewhere az1, az2, ... in name order, with the region's ID prefix.
 const usEast1ZoneIds = ['use1-az6', 'use1-az1', 'use1-az2', 'use1-az4', 'use1-az3', 'use1-az5'];
+
+/**
+ * Some of the Local Zones AWS lists for a Region (AWS Local Zones locations; EC2
+ * DescribeAvailabilityZones with AllAvailabilityZones): the zone name is its group's and a letter.
+ */
+const localZonesOf: Record<string, string[]> = {
+  'us-west-2': ['us-west-2-lax-1a', 'us-west-2-lax-1b', 'us-west-2-las-1a', 'us-west-2-den-1a'],
+  'us-east-1': ['us-east-1-bos-1a', 'us-east-1-mia-1a', 'us-east-1-dfw-2a'],
+};
 
 function zoneIdOf(region: string, index: number): string {
   if (region === 'us-east-1') return usEast1ZoneIds[index]!;
