@@ -7,7 +7,6 @@ import { examplesTable, translateExamples, type ExampleResult } from '../support
 // made at, so a regression (or a refusal that goes away) fails this test and shows in the table.
 const refused: Record<string, string[]> = {
   // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
-  '02-custom-vpc-cidr-no-nodes.yaml': ['/vpc/autoAllocateIPv6'],
   // eksflow makes no security group opening port 22 for self-managed nodes yet, nor takes SSM access.
   '07-ssh-keys.yaml': ['/nodeGroups/0/ssh/allow', '/nodeGroups/1/ssh/allow', '/nodeGroups/2/ssh/allow', '/nodeGroups/3/ssh/allow', '/nodeGroups/5/ssh/enableSsm'],
   // Flux bootstrapping needs the user's git provider credentials.
@@ -21,7 +20,6 @@ const refused: Record<string, string[]> = {
   '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
   '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
-  '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
   '33-local-zones.yaml': ['/localZones', '/nodeGroups/0/localZones'],
   '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
@@ -39,7 +37,7 @@ const refused: Record<string, string[]> = {
   '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
-const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml']);
+const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml']);
 
 let results: ExampleResult[] | undefined;
 const translated = async () => (results ??= await translateExamples());
