@@ -21,7 +21,11 @@ export function createNetworkActivities(vpc: VpcApi) {
    * failure or a crash at any EC2 call ends with the whole network, one of each part, and a
    * NAT gateway that failed replaced.
    */
-  async function ensureNetwork(input: { owner: Owner; region: string; cluster: string; vpc: NonNullable<NetworkSpec['vpc']>; tags?: Record<string, string> }): Promise<EnsuredResource & Network> {
+  async function ensureNetwork(input: {
+    owner: Owner; region: string; cluster: string; vpc: NonNullable<NetworkSpec['vpc']>; tags?: Record<string, string>;
+    /** The cluster's IP family: an IPv6 cluster's dual-stack VPC also gets the egress-only gateway its private subnets route IPv6 through. @default ipv4 */
+    ipFamily?: 'ipv4' | 'ipv6';
+  }): Promise<EnsuredResource & Network> {
     const ref = (vpcId: string) => ({ kind: 'vpc' as const, name: input.owner.environmentId, region: input.region, arn: vpcId });
     const existing = await vpc.findVpc(ownershipTagKeys.environment, input.owner.environmentId);
     const made = existing ? adoptOrRefuse(`the VPC of ${input.owner.environmentId}`, existing.tags, input.owner).madeByThisRun : true;
@@ -45,6 +49,7 @@ export function createNetworkActivities(vpc: VpcApi) {
       tags: { ...ownershipTags(input.owner, input.tags), Name: `eksflow-${input.cluster}` },
       ...(existing ? { vpcId: existing.vpcId } : {}),
       ...(input.vpc.hostnameType ? { hostnameType: input.vpc.hostnameType } : {}),
+      ...(input.vpc.ipv6 ? { ipv6: { cluster: input.ipFamily === 'ipv6' } } : {}),
     });
     return { ref: ref(network.vpcId), made, ...network };
   }

@@ -35,13 +35,13 @@ export function addEksAddonChanges(b: ChangeBuilder, { upgradedTo, compute }: At
     const before = live.eksAddons?.[name] as CoreAddonSpec | undefined;
     const after = next.eksAddons?.[name] as CoreAddonSpec | undefined;
     if (!before && !after) continue;
-    const role = after && coreAddonRole(name, after, region);
-    const roleChanged = !same(before && coreAddonRole(name, before, region), role);
+    const role = after && coreAddonRole(name, after, region, next.kubernetesNetwork?.ipFamily);
+    const roleChanged = !same(before && coreAddonRole(name, before, region, live.kubernetesNetwork?.ipFamily), role);
     if (!after) {
       b.accounted.add('eksAddons');
       b.add({
         id: changeStepIds.eksAddonDelete(name), kind: 'eks-addon-delete', action: 'remove', subject: name,
-        title: `delete EKS add-on ${name}${preservedOnDelete.has(name) ? ' (--preserve: its pods keep running, self-managed, as on a new cluster)' : ' and its pods'}${coreAddonRole(name, before!, region) ? ', and its IRSA role' : ''}`,
+        title: `delete EKS add-on ${name}${preservedOnDelete.has(name) ? ' (--preserve: its pods keep running, self-managed, as on a new cluster)' : ' and its pods'}${coreAddonRole(name, before!, region, live.kubernetesNetwork?.ipFamily) ? ', and its IRSA role' : ''}`,
         change: `${name} is no longer an EKS managed add-on`, dependsOn: [name === 'vpc-cni' ? clusterRole : undefined],
       });
       continue;

@@ -124,8 +124,16 @@ export function clusterSettingsProblems(spec: Partial<EnvironmentSpec>): SpecErr
     }
   }
   if (k8sNetwork?.ipFamily === 'ipv6') {
-    // Until eksflow makes IPv6 VPCs and gives the VPC CNI its IPv6 permissions (ec2:AssignIpv6Addresses, not in AmazonEKS_CNI_Policy).
-    errors.push({ path: '/kubernetesNetwork/ipFamily', message: 'ipv6 is not available yet: IPv6 VPCs and the VPC CNI\'s IPv6 permissions are being built (issue 17 item 4); use ipv4' });
+    // EKS gives an IPv6 cluster's Services an IPv6 range of its own (CreateCluster
+    // KubernetesNetworkConfigRequest: serviceIpv4Cidr is for ipv4 only; eksctl: "service IPv4 CIDR is not supported with IPv6").
+    if (k8sNetwork.serviceIpv4Cidr !== undefined) errors.push({ path: '/kubernetesNetwork/serviceIpv4Cidr', message: 'is for an ipv4 cluster: EKS picks an IPv6 cluster\'s Service range itself; leave it out' });
+    // eksctl: "unmanaged nodegroups are not yet supported with IPv6 clusters" (userdocs "IPv6 Support");
+    // EKS: no Windows nodes in an IPv6 cluster (user guide, "Learn about IPv6 addresses to clusters, Pods, and services").
+    (Array.isArray(spec.nodeGroups) ? spec.nodeGroups : []).forEach((group, i) => {
+      if (!isObject(group)) return;
+      if (group.kind === 'self-managed') errors.push({ path: `/nodeGroups/${i}/kind`, message: 'self-managed node groups are not offered in an ipv6 cluster (eksctl does not make them either): make it a managed group' });
+      else if (typeof group.amiType === 'string' && group.amiType.startsWith('WINDOWS_')) errors.push({ path: `/nodeGroups/${i}/amiType`, message: 'EKS runs no Windows nodes in an ipv6 cluster; use a Linux AMI type or an ipv4 cluster' });
+    });
     // eksctl refuses an IPv6 cluster without these managed add-ons defined (eksctl userdocs "IPv6 Support":
     // OIDC on, vpc-cni, coredns and kube-proxy listed); pods get IPv6 addresses only from a dual-stack VPC.
     if (network?.vpc && network.vpc.ipv6 !== true) {

@@ -37,9 +37,10 @@ export function addCoreAddonSteps(
   for (const root of roots) root.dependsOn.unshift(coreAddonStepIds.check);
   const made: string[] = [];
   for (const [name, options] of requested) {
-    const role = coreAddonRole(name, options, spec.region);
+    const role = coreAddonRole(name, options, spec.region, spec.kubernetesNetwork?.ipFamily);
     if (role) {
-      add(coreAddonStepIds.role(name), 'irsa-role', `ensure IAM role for ${role.namespace}/${role.serviceAccount} (IRSA) with ${role.managedPolicyArns.map((arn) => arn.split('/').pop()).join(', ')}`, [ids.oidcProvider], name);
+      const policies = [...role.managedPolicyArns.map((arn) => arn.split('/').pop()), ...Object.keys(role.inlinePolicies ?? {}).map((policy) => `inline policy ${policy}`)];
+      add(coreAddonStepIds.role(name), 'irsa-role', `ensure IAM role for ${role.namespace}/${role.serviceAccount} (IRSA) with ${policies.join(', ')}`, [ids.oidcProvider], name);
     }
     const version = options.version ?? `the default for ${spec.kubernetesVersion}`;
     add(coreAddonStepIds.addon(name), 'eks-addon', `create EKS add-on ${name} (${version}) and wait until ACTIVE`, [

@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { PolicyDocument } from './iam-policies/policy-document';
+import { InlinePolicy } from './workload-identity';
 
 /**
  * The core EKS add-ons (issue 15, item 5) as EKS managed add-ons: what the spec takes for each,
@@ -46,6 +48,7 @@ const common = {
   }),
   serviceAccountRoleArn: Type.Optional({ ...RoleArn, description: 'an existing role for the add-on\'s ServiceAccount; eksflow then makes none' }),
   managedPolicyArns: Type.Optional(Type.Array(PolicyArn, { minItems: 1, maxItems: 10, uniqueItems: true, description: 'eksflow makes an IRSA role for the add-on\'s ServiceAccount with these policies' })),
+  inlinePolicy: Type.Optional({ ...InlinePolicy, description: 'eksflow makes an IRSA role for the add-on\'s ServiceAccount with this policy document inline (eksctl addons[].attachPolicy); beside managedPolicyArns when both are given' }),
   tags: Type.Optional(AddonTags),
 };
 
@@ -104,11 +107,43 @@ export const coreAddonPolicies = {
   vpcResourceController: (region: string) => `arn:${partitionOf(region)}:iam::aws:policy/AmazonEKSVPCResourceController`,
 };
 
-/** The IRSA role eksflow makes for an add-on, or none (the add-on uses the node role, or a role given). */
-export function coreAddonRole(name: CoreAddonName, options: CoreAddonSpec, region: string): { namespace: string; serviceAccount: string; managedPolicyArns: string[] } | undefined {
+/**
+ * What the VPC CNI needs in an IPv6 cluster, which AmazonEKS_CNI_Policy does not grant
+ * (ec2:AssignIpv6Addresses): amazon-vpc-cni-k8s docs/iam-policy.md "IPv6 mode", the document
+ * eksctl gives vpc-cni's role in an IPv6 cluster (pkg/actions/addon makeIPv6VPCCNIPolicyDocument).
+ */
+export function vpcCniIpv6Policy(region: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['ec2:AssignIpv6Addresses', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstanceTypes'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: `arn:${partitionOf(region)}:ec2:*:*:network-interface/*` },
+    ],
+  };
+}
+
+export interface CoreAddonRole {
+  namespace: string;
+  serviceAccount: string;
+  managedPolicyArns: string[];
+  /** Policy name → document, put inline on the role. @default none */
+  inlinePolicies?: Record<string, PolicyDocument>;
+}
+
+/**
+ * The IRSA role eksflow makes for an add-on, or none (the add-on uses the node role, or a role
+ * given). Policies given (managed, inline or both) are the role's; with none, the add-on's own
+ * as eksctl picks them when an add-on sets none (pkg/actions/addon, hasPoliciesSet): the EBS CSI
+ * driver's managed policy, and in an IPv6 cluster the VPC CNI's IPv6 document.
+ */
+export function coreAddonRole(name: CoreAddonName, options: CoreAddonSpec, region: string, ipFamily: 'ipv4' | 'ipv6' = 'ipv4'): CoreAddonRole | undefined {
   if (options.serviceAccountRoleArn) return undefined;
-  const managedPolicyArns = options.managedPolicyArns ?? (name === 'aws-ebs-csi-driver' ? [coreAddonPolicies.ebsCsiDriver(region)] : undefined);
-  return managedPolicyArns ? { ...coreAddonServiceAccounts[name], managedPolicyArns } : undefined;
+  const given = options.managedPolicyArns !== undefined || options.inlinePolicy !== undefined;
+  const managedPolicyArns = options.managedPolicyArns ?? (!given && name === 'aws-ebs-csi-driver' ? [coreAddonPolicies.ebsCsiDriver(region)] : undefined);
+  const inlinePolicies: Record<string, PolicyDocument> | undefined = options.inlinePolicy ? { inline: options.inlinePolicy as PolicyDocument }
+    : !given && name === 'vpc-cni' && ipFamily === 'ipv6' ? { 'vpc-cni-ipv6': vpcCniIpv6Policy(region) } : undefined;
+  if (!managedPolicyArns && !inlinePolicies) return undefined;
+  return { ...coreAddonServiceAccounts[name], managedPolicyArns: managedPolicyArns ?? [], ...(inlinePolicies ? { inlinePolicies } : {}) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { translateIamBoundaries, translateWorkloadIdentity, workloadIdentityInCo
 import { nodeGroupPaths, nodeGroupRefusals, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
 import { defined, isFields, pointerSegment, quote, type Fields } from './eksctl-values';
 import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings } from './eksctl-cluster-settings';
+import { translateIpFamily } from './eksctl-ipv6';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
 import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
 
@@ -31,7 +32,7 @@ const supportedPaths = [
   '/addons/*/name',
   ...accessConfigPaths,
   // Read for the core add-ons (translateAddons refuses them, by path, for the others).
-  ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
+  ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'attachPolicy', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
   ...workloadIdentitySupportedPaths,
   ...clusterSettingPaths,
 ];
@@ -41,7 +42,6 @@ const notBuilt = (what: string) => `${what} is not offered by eksflow yet; remov
 // Why eksctl settings eksflow does not build are refused, each with the way out. A `*` entry
 // refuses each key of that mapping, so the path names the exact setting.
 const refusals: Record<string, string> = {
-  '/addons/*/attachPolicy': 'inline policies for an add-on\'s role are not supported: give managed policies in attachPolicyARNs',
   '/addons/*/podIdentityAssociations': 'pod identity associations for add-ons are not offered yet: bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
   '/addons/*/useDefaultPodIdentityAssociations': 'pod identity associations for add-ons are not offered yet: bind the add-on\'s role through IRSA with attachPolicyARNs, wellKnownPolicies or serviceAccountRoleARN',
   '/addonsConfig': 'eksflow decides add-on defaults itself (it installs the core add-ons it lists in eksAddons); remove addonsConfig',
@@ -270,6 +270,7 @@ function translate(config: Fields, options: TranslateOptions): Translation {
 
   translateAddons(config, read);
   translateClusterSettings(config, read);
+  translateIpFamily(config, read);
   translateAccessConfig(config, read);
   translateWorkloadIdentity(config, read);
   translateIamBoundaries(config, read);
@@ -299,6 +300,7 @@ const catalogAddonFields: Record<string, string> = {
   configurationValues: 'this add-on\'s configuration comes from eksflow\'s catalog; it is not configurable per environment',
   serviceAccountRoleARN: 'eksflow makes this add-on\'s IRSA role itself',
   attachPolicyARNs: 'eksflow gives this add-on the permissions its catalog entry names',
+  attachPolicy: 'eksflow gives this add-on the permissions its catalog entry names',
   wellKnownPolicies: 'eksflow gives this add-on the permissions its catalog entry names',
   resolveConflicts: 'eksflow always takes over what a self-managed install left (OVERWRITE)',
   tags: 'this add-on carries the environment\'s tags',
@@ -339,6 +341,8 @@ function translateCoreAddon(name: CoreAddonName, entry: Fields, at: string, { pu
   put(`${to}/configurationValues`, entry.configurationValues, `${at}/configurationValues`);
   put(`${to}/serviceAccountRoleArn`, entry.serviceAccountRoleARN, `${at}/serviceAccountRoleARN`);
   put(`${to}/managedPolicyArns`, entry.attachPolicyARNs, `${at}/attachPolicyARNs`);
+  // An inline document on the add-on's IRSA role, as eksctl puts it there (pkg/actions/addon: attachPolicy).
+  put(`${to}/inlinePolicy`, entry.attachPolicy, `${at}/attachPolicy`);
   put(`${to}/tags`, entry.tags, `${at}/tags`);
   for (const [policy, wanted] of Object.entries(mapping(entry.wellKnownPolicies, `${at}/wellKnownPolicies`) ?? {})) {
     // ebsCSIController is the role eksflow gives the EBS CSI driver anyway (AmazonEBSCSIDriverPolicy, IRSA).

@@ -143,7 +143,7 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   const { name } = spec;
 
   const network = spec.network.vpc ? stepIds.network : undefined;
-  if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs${spec.network.vpc.hostnameType ? ` (instances named by ${spec.network.vpc.hostnameType})` : ''}`);
+  if (spec.network.vpc) add(stepIds.network, 'network', `create VPC ${spec.network.vpc.cidr} with public and private subnets in ${spec.network.vpc.availabilityZones} AZs${spec.network.vpc.hostnameType ? ` (instances named by ${spec.network.vpc.hostnameType})` : ''}${spec.network.vpc.ipv6 ? `, dual stack: an Amazon IPv6 /56, a /64 per subnet${spec.kubernetesNetwork?.ipFamily === 'ipv6' ? ', an egress-only internet gateway for the private subnets' : ''}` : ''}`);
   // eksflow's own key for Secrets: made first, so the cluster role's policy can name it.
   const secretsKey = spec.secretsEncryption && !spec.secretsEncryption.keyArn ? stepIds.secretsKey : undefined;
   if (secretsKey) add(secretsKey, 'kms-key', `create KMS key ${secretsKeyAliasOf(name)} for envelope encryption of Secrets (deletion scheduled 7 days out at teardown)`);

@@ -19,7 +19,6 @@ export const clusterSettingsInProgress: Readonly<Record<string, string>> = {
 };
 
 export const networkSettingsInProgress: Readonly<Record<string, string>> = {
-  'vpc/ipv6': 'IPv6 VPCs are being built (issue 17 item 4)',
 };
 
 /** One refusal per in-progress setting the request uses. */

@@ -47,10 +47,11 @@ export function coreAddonHandlers({ spec, owner, outputs, aws, installs, coredns
     },
     /** The IRSA role of a core add-on (aws-ebs-csi-driver's, or one given managedPolicyArns). */
     role: async (step: PlanStep, name: CoreAddonName) => {
-      const role = coreAddonRole(name, optionsOf(name), spec.region)!;
+      const role = coreAddonRole(name, optionsOf(name), spec.region, spec.kubernetesNetwork?.ipFamily)!;
       const ensured = await create(step, { kind: 'iam-role', name: roleNames.irsa(spec.name, role.namespace, role.serviceAccount), region: spec.region }, () => aws.ensureIrsaRole({
         owner, region: spec.region, environment: spec.name, namespace: role.namespace, serviceAccount: role.serviceAccount,
         oidcProviderArn: outputs.oidcProviderArn!, issuerUrl: outputs.oidcIssuer!, managedPolicyArns: role.managedPolicyArns, ...(spec.tags ? { tags: spec.tags } : {}),
+        ...(role.inlinePolicies ? { inlinePolicies: role.inlinePolicies } : {}),
       }) as Promise<EnsuredResource & { arn: string }>);
       outputs.eksAddonRoles = { ...outputs.eksAddonRoles, [name]: ensured.arn };
     },

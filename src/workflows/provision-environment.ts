@@ -401,8 +401,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
 
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
     network: async (step) => {
+      // An IPv6 cluster's VPC gets its egress-only gateway too; the field is only sent for one, so other runs' inputs are as before.
+      const ipFamily = spec.kubernetesNetwork?.ipFamily === 'ipv6' ? { ipFamily: 'ipv6' as const } : {};
       const network = await create(step, { kind: 'vpc', name: environmentId, region: spec.region }, () => aws.ensureNetwork({
-        owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags,
+        owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags, ...ipFamily,
       }));
       outputs.clusterSubnetIds = spec.network.vpc!.controlPlaneOnPrivateSubnets ? [...network.privateSubnetIds] : [...network.privateSubnetIds, ...network.publicSubnetIds];
       outputs.publicSubnetIds = network.publicSubnetIds;
@@ -424,7 +426,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         // ensureNetwork replaces it (releasing its address) and the wait starts again.
         if (failed.length > 0 && patched('failed-nat-replaced-once')) {
           update(step.id, { detail: `${subnets}; NAT ${failed.map(why).join(', ')}: replacing it` });
-          await aws.ensureNetwork({ owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags });
+          await aws.ensureNetwork({ owner, region: spec.region, cluster: spec.name, vpc: spec.network.vpc!, tags: spec.tags, ...ipFamily });
           nats = await awaitNat();
           failed = nats.gateways.filter((nat) => nat.state === 'failed');
         }

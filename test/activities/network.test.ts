@@ -7,6 +7,7 @@ import { createNetworkActivities } from '../../src/activities/network';
 import type { Owner } from '../../src/domain/ownership';
 import type { AwsClientConfig } from '../support/moto';
 import { motoActivitiesPerFile } from '../support/moto-activities';
+import { ec2FailingAt } from '../support/ec2-faults';
 import { assertCompleteNetwork, motoDnsHostnames, motoNetworkInventory } from '../support/network-inventory';
 
 const bed = motoActivitiesPerFile();
@@ -90,27 +91,6 @@ test('named zones are used as given, and a zone the account does not offer is re
   );
   assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:eksflow.io/environment', Values: ['team-a/demo'] }] }))).Vpcs, []);
 });
-
-/**
- * An EC2 client whose k-th request fails, through a real SDK middleware: `before` the request
- * is sent (it never takes effect), or `after` its response came back (it took effect and the
- * answer was lost, as when the worker crashes or the connection drops). The error carries no
- * HTTP status, as a network failure does: retryable.
- */
-function ec2FailingAt(config: AwsClientConfig, fault?: { at: number; when: 'before' | 'after' }) {
-  const client = new EC2Client(config);
-  const requests: string[] = [];
-  client.middlewareStack.add((next, context) => async (args) => {
-    requests.push(context.commandName ?? '?');
-    const n = requests.length;
-    const lost = () => Object.assign(new Error(`injected: request ${n} (${context.commandName}) ${fault?.when === 'before' ? 'never sent' : 'answered, response lost'}`), { name: 'TimeoutError' });
-    if (fault?.at === n && fault.when === 'before') throw lost();
-    const result = await next(args);
-    if (fault?.at === n && fault.when === 'after') throw lost();
-    return result;
-  }, { step: 'initialize', name: 'injectFaultAtRequest' });
-  return { client, requests };
-}
 
 const resumable = { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'perAz' as const };
 

@@ -60,7 +60,20 @@ test('IPv6 needs an IPv6 VPC and the vpc-cni, coredns and kube-proxy add-ons, an
   const messages = errors.filter((e) => e.path === '/kubernetesNetwork/ipFamily').map((e) => e.message);
   assert.ok(messages.some((m) => /set network\.vpc\.ipv6 to true/.test(m)), messages.join('; '));
   assert.ok(messages.some((m) => /add eksAddons\.coredns: \{\}, eksAddons\.kube-proxy: \{\}/.test(m)), messages.join('; '));
-  assert.ok(messages.some((m) => /ipv6 is not available yet/.test(m)), 'refused until IPv6 VPCs are built');
+  assert.ok(!messages.some((m) => /not available yet/.test(m)), messages.join('; '));
+});
+
+test('an IPv6 cluster with its dual-stack VPC and add-ons is accepted, its vpc-cni role given the IPv6 policy; Service CIDRs, self-managed and Windows groups are refused', () => {
+  const addons = { 'vpc-cni': {}, coredns: {}, 'kube-proxy': {} };
+  const ipv6 = { ...base, network: { vpc: { cidr: '10.0.0.0/16', ipv6: true } }, kubernetesNetwork: { ipFamily: 'ipv6' }, eksAddons: addons };
+  const plan = planEnvironment(parsed(ipv6));
+  assert.match(plan.steps.find((s) => s.id === 'iam:irsa/vpc-cni')?.title ?? 'no vpc-cni role step', /kube-system\/aws-node \(IRSA\) with inline policy vpc-cni-ipv6/);
+  assert.match(messageAt(errorsOf({ ...ipv6, kubernetesNetwork: { ipFamily: 'ipv6', serviceIpv4Cidr: '172.20.0.0/16' } }), '/kubernetesNetwork/serviceIpv4Cidr'), /EKS picks an IPv6 cluster's Service range/);
+  const selfManaged = errorsOf({ ...ipv6, nodeGroups: [{ ...base.nodeGroups[0], kind: 'self-managed' }] });
+  assert.match(messageAt(selfManaged, '/nodeGroups/0/kind'), /not offered in an ipv6 cluster/);
+  assert.match(messageAt(errorsOf({ ...ipv6, nodeGroups: [{ ...base.nodeGroups[0], amiType: 'WINDOWS_CORE_2022_x86_64' }] }), '/nodeGroups/0/amiType'), /no Windows nodes in an ipv6 cluster/);
+  // On an IPv4 cluster, vpc-cni asked for without policies keeps using the node role, as before.
+  assert.equal(planEnvironment(parsed({ ...base, eksAddons: addons })).steps.find((s) => s.id === 'iam:irsa/vpc-cni'), undefined);
 });
 
 test('control-plane log retention is one of CloudWatch Logs\' and needs logs to keep', () => {

@@ -7,7 +7,6 @@ import { examplesTable, translateExamples, type ExampleResult } from '../support
 // made at, so a regression (or a refusal that goes away) fails this test and shows in the table.
 const refused: Record<string, string[]> = {
   // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
-  '02-custom-vpc-cidr-no-nodes.yaml': ['/vpc/autoAllocateIPv6'],
   // Flux bootstrapping needs the user's git provider credentials.
   '12-gitops-toolkit.yaml': ['/gitops'],
   // Placeholder accounts no AWS ARN has (123, 11111; sg-1, ami-custom, lt-1234): IAM, EC2 and EKS would refuse them.
@@ -17,7 +16,6 @@ const refused: Record<string, string[]> = {
   '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1', '/managedNodeGroups/1/ami/family'],
   '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
-  '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
   '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
   // Outposts, and Kubernetes versions past EKS support (with other refusals beside).
@@ -34,7 +32,7 @@ const refused: Record<string, string[]> = {
   '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
-const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml']);
+const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml']);
 
 let results: ExampleResult[] | undefined;
 const translated = async () => (results ??= await translateExamples());

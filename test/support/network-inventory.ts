@@ -10,7 +10,7 @@ export interface NetworkInventory {
   vpcs: { id: string; tags: Record<string, string> }[];
   subnets: { id: string; vpcId: string; zone: string; tags: Record<string, string> }[];
   internetGateways: { id: string; tags: Record<string, string>; vpcIds: string[] }[];
-  routeTables: { id: string; vpcId: string; main: boolean; tags: Record<string, string>; routes: Record<string, { gatewayId?: string; natGatewayId?: string }>; subnetIds: string[] }[];
+  routeTables: { id: string; vpcId: string; main: boolean; tags: Record<string, string>; routes: Record<string, { gatewayId?: string; natGatewayId?: string; egressOnlyInternetGatewayId?: string }>; subnetIds: string[] }[];
   natGateways: { id: string; vpcId: string; subnetId: string; state: string; tags: Record<string, string>; allocationIds: string[] }[];
   addresses: { allocationId: string; tags: Record<string, string> }[];
 }
@@ -30,8 +30,9 @@ export async function motoNetworkInventory(ec2: EC2Client): Promise<NetworkInven
       .map((g) => ({ id: g.InternetGatewayId!, tags: tagsOf(g.Tags), vpcIds: (g.Attachments ?? []).map((a) => a.VpcId!) })),
     routeTables: tables.filter((t) => !vpcs.find((v) => v.VpcId === t.VpcId)?.IsDefault).map((t) => ({
       id: t.RouteTableId!, vpcId: t.VpcId!, main: (t.Associations ?? []).some((a) => a.Main), tags: tagsOf(t.Tags),
-      routes: Object.fromEntries((t.Routes ?? []).filter((r) => r.DestinationCidrBlock && r.GatewayId !== 'local').map((r) => [r.DestinationCidrBlock!, {
+      routes: Object.fromEntries((t.Routes ?? []).filter((r) => (r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock) && r.GatewayId !== 'local').map((r) => [r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock!, {
         ...(r.GatewayId ? { gatewayId: r.GatewayId } : {}), ...(r.NatGatewayId ? { natGatewayId: r.NatGatewayId } : {}),
+        ...(r.EgressOnlyInternetGatewayId ? { egressOnlyInternetGatewayId: r.EgressOnlyInternetGatewayId } : {}),
       }])),
       subnetIds: (t.Associations ?? []).flatMap((a) => (a.SubnetId ? [a.SubnetId] : [])),
     })),

@@ -1,5 +1,6 @@
 import {
-  AllocateAddressCommand, AssociateRouteTableCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateNatGatewayCommand,
+  AllocateAddressCommand, AssociateRouteTableCommand, AssociateSubnetCidrBlockCommand, AssociateVpcCidrBlockCommand, CreateEgressOnlyInternetGatewayCommand,
+  DeleteEgressOnlyInternetGatewayCommand, DescribeEgressOnlyInternetGatewaysCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateNatGatewayCommand,
   CreateRouteCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DeleteInternetGatewayCommand, DeleteNatGatewayCommand,
   DeleteRouteTableCommand, DeleteSubnetCommand, DeleteVpcCommand, DescribeAddressesCommand, DescribeAvailabilityZonesCommand,
   DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
@@ -9,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { errorTypes } from '../../domain/errors';
 import { ownershipTagKeys } from '../../domain/ownership';
 import { aws, toFailure } from './errors';
-import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests } from './vpc-parts';
+import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests, type Target } from './vpc-parts';
 import type { AvailabilityZone } from '../../domain/zones';
 
 export { subnetCidr } from './vpc-parts';
@@ -103,33 +104,50 @@ const natGatewayOf = (nat: { NatGatewayId?: string; State?: string; FailureCode?
   ...(nat.FailureCode ? { failureCode: nat.FailureCode } : {}), ...(nat.FailureMessage ? { failureMessage: nat.FailureMessage } : {}),
 });
 const tagsOf = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value!]));
-const target = (to: { gatewayId: string } | { natGatewayId: string }) => ('gatewayId' in to ? { GatewayId: to.gatewayId } : { NatGatewayId: to.natGatewayId });
+const target = (to: Target) => ('gatewayId' in to ? { GatewayId: to.gatewayId } : 'natGatewayId' in to ? { NatGatewayId: to.natGatewayId } : { EgressOnlyInternetGatewayId: to.egressOnlyInternetGatewayId });
+// An IPv6 destination (::/0) goes as DestinationIpv6CidrBlock: CreateRoute takes one or the other.
+const destinationOf = (cidr: string) => (cidr.includes(':') ? { DestinationIpv6CidrBlock: cidr } : { DestinationCidrBlock: cidr });
+/** The Amazon-provided IPv6 blocks a VPC or subnet still has (disassociated ones stay listed for a while). */
+const liveIpv6 = (set: { Ipv6CidrBlock?: string; Ipv6CidrBlockState?: { State?: string } }[] | undefined) =>
+  (set ?? []).filter((b) => b.Ipv6CidrBlock && !['disassociating', 'disassociated', 'failed'].includes(b.Ipv6CidrBlockState?.State ?? ''))
+    .map((b) => ({ cidr: b.Ipv6CidrBlock!, state: b.Ipv6CidrBlockState?.State ?? 'associated' }));
 
 /** The network's EC2 requests, one SDK call each, errors left raw for `ensureNetworkParts` to classify. */
 export function networkRequests(ec2: EC2Client): NetworkRequests {
-  const spec = (type: 'vpc' | 'subnet' | 'internet-gateway' | 'route-table' | 'natgateway' | 'elastic-ip', tags: Record<string, string>) => [{ ResourceType: type, Tags: ec2Tags(tags) }];
+  const spec = (type: 'vpc' | 'subnet' | 'internet-gateway' | 'egress-only-internet-gateway' | 'route-table' | 'natgateway' | 'elastic-ip', tags: Record<string, string>) => [{ ResourceType: type, Tags: ec2Tags(tags) }];
   return {
-    createVpc: async ({ cidr, tags }) => (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc', tags) }))).Vpc!.VpcId!,
+    createVpc: async ({ cidr, tags, ipv6 }) => (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc', tags), ...(ipv6 ? { AmazonProvidedIpv6CidrBlock: true } : {}) }))).Vpc!.VpcId!,
+    vpcIpv6Blocks: async (vpcId) => liveIpv6((await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.[0]?.Ipv6CidrBlockAssociationSet),
+    associateVpcIpv6: async (vpcId) => void await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, AmazonProvidedIpv6CidrBlock: true })),
     enableDnsHostnames: async (vpcId) => void await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })),
     internetGateways: async (environment) => ((await ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] }] }))).InternetGateways ?? [])
       .map((g) => ({ id: g.InternetGatewayId!, tags: tagsOf(g.Tags), attachedTo: (g.Attachments ?? []).filter((a) => a.State !== 'detaching' && a.State !== 'detached').map((a) => a.VpcId!) })),
     createInternetGateway: async (tags) => (await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: spec('internet-gateway', tags) }))).InternetGateway!.InternetGatewayId!,
     attachInternetGateway: async (gatewayId, vpcId) => void await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpcId })),
     subnets: async (vpcId) => ((await ec2.send(new DescribeSubnetsCommand({ Filters: byVpc(vpcId) }))).Subnets ?? [])
-      .map((s) => ({ id: s.SubnetId!, tags: tagsOf(s.Tags), zone: s.AvailabilityZone!, cidr: s.CidrBlock! })),
-    createSubnet: async ({ vpcId, zone, cidr, tags }) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, AvailabilityZone: zone, CidrBlock: cidr, TagSpecifications: spec('subnet', tags) }))).Subnet!.SubnetId!,
+      .map((s) => { const ipv6 = liveIpv6(s.Ipv6CidrBlockAssociationSet)[0]; return { id: s.SubnetId!, tags: tagsOf(s.Tags), zone: s.AvailabilityZone!, cidr: s.CidrBlock!, ...(ipv6 ? { ipv6Cidr: ipv6.cidr } : {}) }; }),
+    createSubnet: async ({ vpcId, zone, cidr, ipv6Cidr, tags }) => (await ec2.send(new CreateSubnetCommand({
+      VpcId: vpcId, AvailabilityZone: zone, CidrBlock: cidr, TagSpecifications: spec('subnet', tags), ...(ipv6Cidr ? { Ipv6CidrBlock: ipv6Cidr } : {}),
+    }))).Subnet!.SubnetId!,
+    associateSubnetIpv6: async (subnetId, ipv6Cidr) => void await ec2.send(new AssociateSubnetCidrBlockCommand({ SubnetId: subnetId, Ipv6CidrBlock: ipv6Cidr })),
+    assignIpv6OnCreation: async (subnetId) => void await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: subnetId, AssignIpv6AddressOnCreation: { Value: true } })),
+    egressOnlyInternetGateways: async (environment) => egressOnlyGateways(ec2, environment),
+    createEgressOnlyInternetGateway: async ({ vpcId, tags, clientToken }) => (await ec2.send(new CreateEgressOnlyInternetGatewayCommand({
+      VpcId: vpcId, ClientToken: clientToken, TagSpecifications: spec('egress-only-internet-gateway', tags),
+    }))).EgressOnlyInternetGateway!.EgressOnlyInternetGatewayId!,
     createTags: async (ids, tags) => void await ec2.send(new CreateTagsCommand({ Resources: ids, Tags: ec2Tags(tags) })),
     setSubnetHostnameType: async (subnetId, hostnameType) => void await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: subnetId, PrivateDnsHostnameTypeOnLaunch: hostnameType })),
     routeTables: async (vpcId) => ((await ec2.send(new DescribeRouteTablesCommand({ Filters: byVpc(vpcId) }))).RouteTables ?? []).map((t) => ({
       id: t.RouteTableId!, tags: tagsOf(t.Tags), main: (t.Associations ?? []).some((a) => a.Main),
-      routes: Object.fromEntries((t.Routes ?? []).filter((r) => r.DestinationCidrBlock).map((r) => [r.DestinationCidrBlock!, {
-        ...(r.GatewayId && r.GatewayId !== 'local' ? { gatewayId: r.GatewayId } : {}), ...(r.NatGatewayId ? { natGatewayId: r.NatGatewayId } : {}), ...(r.State ? { state: r.State } : {}),
+      routes: Object.fromEntries((t.Routes ?? []).filter((r) => r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock).map((r) => [r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock!, {
+        ...(r.GatewayId && r.GatewayId !== 'local' ? { gatewayId: r.GatewayId } : {}), ...(r.NatGatewayId ? { natGatewayId: r.NatGatewayId } : {}),
+        ...(r.EgressOnlyInternetGatewayId ? { egressOnlyInternetGatewayId: r.EgressOnlyInternetGatewayId } : {}), ...(r.State ? { state: r.State } : {}),
       }])),
       associations: (t.Associations ?? []).filter((a) => a.SubnetId).map((a) => ({ id: a.RouteTableAssociationId!, subnetId: a.SubnetId! })),
     })),
     createRouteTable: async ({ vpcId, tags, clientToken }) => (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, ClientToken: clientToken, TagSpecifications: spec('route-table', tags) }))).RouteTable!.RouteTableId!,
-    createRoute: async (tableId, destination, to) => void await ec2.send(new CreateRouteCommand({ RouteTableId: tableId, DestinationCidrBlock: destination, ...target(to) })),
-    replaceRoute: async (tableId, destination, to) => void await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableId, DestinationCidrBlock: destination, ...target(to) })),
+    createRoute: async (tableId, destination, to) => void await ec2.send(new CreateRouteCommand({ RouteTableId: tableId, ...destinationOf(destination), ...target(to) })),
+    replaceRoute: async (tableId, destination, to) => void await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableId, ...destinationOf(destination), ...target(to) })),
     associateRouteTable: async (tableId, subnetId) => void await ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId })),
     addresses: async (environment) => ((await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] }] }))).Addresses ?? [])
       .map((a) => ({ id: a.AllocationId!, allocationId: a.AllocationId!, tags: tagsOf(a.Tags), ...(a.AssociationId ? { associationId: a.AssociationId } : {}) })),
@@ -143,6 +161,17 @@ export function networkRequests(ec2: EC2Client): NetworkRequests {
     }))).NatGateway!.NatGatewayId!,
     deleteNatGateway: async (id) => void await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })),
   };
+}
+
+/**
+ * The egress-only internet gateways carrying the environment's tag. The tag filter is EC2's
+ * (DescribeEgressOnlyInternetGateways takes tag:<key>); the tags are checked here as well, so an
+ * EC2 that answers with more (moto lists them all) still yields only this environment's.
+ */
+async function egressOnlyGateways(ec2: EC2Client, environment: string) {
+  const found = (await ec2.send(new DescribeEgressOnlyInternetGatewaysCommand({ Filters: [{ Name: `tag:${ownershipTagKeys.environment}`, Values: [environment] }] }))).EgressOnlyInternetGateways ?? [];
+  return found.map((g) => ({ id: g.EgressOnlyInternetGatewayId!, tags: tagsOf(g.Tags), attachedTo: (g.Attachments ?? []).filter((a) => a.State !== 'detached').map((a) => a.VpcId!) }))
+    .filter((g) => g.tags[ownershipTagKeys.environment] === environment);
 }
 
 export function vpcApi(ec2: EC2Client): VpcApi {
@@ -233,6 +262,14 @@ export function vpcApi(ec2: EC2Client): VpcApi {
       for (const gateway of gateways.filter((g) => g.attachedTo.length === 0 || g.attachedTo.includes(vpcId))) {
         if (gateway.attachedTo.includes(vpcId)) await aws('DetachInternetGateway', () => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gateway.id, VpcId: vpcId })));
         await aws('DeleteInternetGateway', () => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gateway.id })));
+      }
+      // The egress-only gateway of an IPv6 network: only one carrying this environment's tag (one
+      // of someone else's attached here keeps DeleteVpc refusing, rather than being taken).
+      const egressOnly = environment ? (await aws('DescribeEgressOnlyInternetGateways', () => egressOnlyGateways(ec2, environment))).filter((g) => g.attachedTo.length === 0 || g.attachedTo.includes(vpcId)) : [];
+      for (const gateway of egressOnly) {
+        await aws('DeleteEgressOnlyInternetGateway', () => ec2.send(new DeleteEgressOnlyInternetGatewayCommand({ EgressOnlyInternetGatewayId: gateway.id })).catch((error: unknown) => {
+          if ((error as { name?: string }).name !== 'InvalidGatewayID.NotFound') throw error;
+        }));
       }
       const tables = (await aws('DescribeRouteTables', () => ec2.send(new DescribeRouteTablesCommand({ Filters: byVpc(vpcId) })))).RouteTables ?? [];
       for (const table of tables.filter((t) => !t.Associations?.some((a) => a.Main))) {

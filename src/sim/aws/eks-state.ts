@@ -18,7 +18,7 @@ type RoleUse = 'CreateCluster' | 'CreateNodegroup' | 'CreateFargateProfile' | 'C
 export interface EksNeighbours {
   roleAsSeenByEks(arn: string): RoleAsSeenByEks;
   /** Where a subnet is; its VPC's CIDR picks the default Service range. */
-  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined;
+  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string; ipv6Cidr?: string } | undefined;
   /** EKS ships control-plane logs to CloudWatch: the group it makes for them. @default none */
   controlPlaneLogGroup?(cluster: string): void;
   /** EC2's launch template of this ID or name, for CreateNodegroup's check. @default none exist */
@@ -169,7 +169,7 @@ export class EksState {
     }
   }
 
-  private subnets(ids: string[]): { vpcId: string; zone: string; vpcCidr?: string }[] {
+  private subnets(ids: string[]): { vpcId: string; zone: string; vpcCidr?: string; ipv6Cidr?: string }[] {
     return ids.map((id) => {
       const subnet = this.neighbours.subnet(id);
       if (!subnet) throw eksError.invalidParameter(`The subnet ID '${id}' does not exist`);
@@ -197,6 +197,12 @@ export class EksState {
     if (new Set(subnets.map((s) => s.vpcId)).size > 1) throw eksError.invalidParameter('Subnets must all be in the same VPC');
     const autoMode = autoModeOf(input);
     checkSettings(input.settings);
+    // An ipv6 cluster's VPC and subnets must have IPv6 blocks as well as IPv4 ones (CreateCluster,
+    // KubernetesNetworkConfigRequest ipFamily; EKS user guide "Learn about IPv6 addresses to clusters, Pods, and services").
+    const withoutIpv6 = input.subnetIds.filter((_, i) => !subnets[i]!.ipv6Cidr);
+    if (input.settings?.kubernetesNetwork?.ipFamily === 'ipv6' && withoutIpv6.length > 0) {
+      throw eksError.invalidParameter(`An IPv6 cluster needs subnets with an IPv6 CIDR block; ${withoutIpv6.join(', ')} ${withoutIpv6.length === 1 ? 'has' : 'have'} none`);
+    }
     const keyArn = input.settings?.secretsKeyArn;
     if (keyArn && this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));

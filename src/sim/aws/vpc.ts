@@ -1,6 +1,6 @@
 import { aws } from '../../activities/aws/errors';
 import { deletable, holdsAddress, natGatewaysStillDeleting, type NatGateway, type NatGatewayState, type Network, type VpcApi } from '../../activities/aws/vpc';
-import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests } from '../../activities/aws/vpc-parts';
+import { ensureNetworkParts, subnetRoleTag, type NetworkInput, type NetworkRequests, type Target, ipv6Within } from '../../activities/aws/vpc-parts';
 import { ownershipTagKeys } from '../../domain/ownership';
 import { after, type SimContext } from './context';
 import { ec2Error, SimulatedAwsError } from './errors';
@@ -14,11 +14,22 @@ interface SubnetRecord {
   tags: Record<string, string>;
   /** PrivateDnsHostnameTypeOnLaunch; EC2's default is ip-name. */
   hostnameType?: 'ip-name' | 'resource-name';
+  /** The subnet's IPv6 /64, a block of its VPC's /56. */
+  ipv6Cidr?: string;
+  /** AssignIpv6AddressOnCreation; EC2's default is false. */
+  assignIpv6?: boolean;
 }
 
 interface VpcRecord {
   id: string;
   cidr: string;
+  tags: Record<string, string>;
+  /** The Amazon-provided IPv6 /56: `associating` for a moment after it is asked for, then `associated`. */
+  ipv6?: { cidr: string; state: 'associating' | 'associated' };
+}
+
+interface EgressOnlyGatewayRecord {
+  vpcId: string;
   tags: Record<string, string>;
 }
 
@@ -30,8 +41,8 @@ interface InternetGatewayRecord {
 interface RouteTableRecord {
   vpcId: string;
   tags: Record<string, string>;
-  /** Destination CIDR → where it goes. */
-  routes: Map<string, { gatewayId: string } | { natGatewayId: string }>;
+  /** Destination CIDR (IPv4 or IPv6) → where it goes. */
+  routes: Map<string, Target>;
   /** Association ID → subnet. */
   associations: Map<string, string>;
 }
@@ -80,6 +91,7 @@ export class SimulatedVpc implements VpcApi {
   private readonly vpcs = new Map<string, VpcRecord>();
   private readonly subnets = new Map<string, SubnetRecord>();
   private readonly internetGateways = new Map<string, InternetGatewayRecord>();
+  private readonly egressOnlyGateways = new Map<string, EgressOnlyGatewayRecord>();
   private readonly routeTables = new Map<string, RouteTableRecord>();
   /** Elastic IPs by allocation ID. */
   private readonly addresses = new Map<string, AddressRecord>();
@@ -111,10 +123,10 @@ export class SimulatedVpc implements VpcApi {
   }
 
   /** Where a subnet is, for EKS's checks; `undefined` when there is no such subnet. */
-  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string } | undefined {
+  subnet(id: string): { vpcId: string; zone: string; vpcCidr?: string; ipv6Cidr?: string } | undefined {
     const subnet = this.subnets.get(id);
     const vpcCidr = subnet && this.vpcs.get(subnet.vpcId)?.cidr;
-    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone, ...(vpcCidr ? { vpcCidr } : {}) };
+    return subnet && { vpcId: subnet.vpcId, zone: subnet.zone, ...(vpcCidr ? { vpcCidr } : {}), ...(subnet.ipv6Cidr ? { ipv6Cidr: subnet.ipv6Cidr } : {}) };
   }
 
   /** A VPC's primary CIDR; `undefined` when there is no such VPC. */
@@ -129,9 +141,12 @@ export class SimulatedVpc implements VpcApi {
   /** Every part of the account's networks, by kind, for tests that count them. */
   parts() {
     return {
-      vpcs: [...this.vpcs.values()].map((v) => ({ id: v.id, tags: { ...v.tags } })),
-      subnets: [...this.subnets.values()].map((s) => ({ id: s.id, vpcId: s.vpcId, zone: s.zone, tags: { ...s.tags }, hostnameType: s.hostnameType ?? 'ip-name' })),
+      vpcs: [...this.vpcs.values()].map((v) => ({ id: v.id, tags: { ...v.tags }, ...(v.ipv6 ? { ipv6Cidr: v.ipv6.cidr } : {}) })),
+      subnets: [...this.subnets.values()].map((s) => ({
+        id: s.id, vpcId: s.vpcId, zone: s.zone, tags: { ...s.tags }, hostnameType: s.hostnameType ?? 'ip-name', assignIpv6: s.assignIpv6 ?? false, ...(s.ipv6Cidr ? { ipv6Cidr: s.ipv6Cidr } : {}),
+      })),
       internetGateways: [...this.internetGateways].map(([id, g]) => ({ id, vpcId: g.vpcId, tags: { ...g.tags } })),
+      egressOnlyInternetGateways: [...this.egressOnlyGateways].map(([id, g]) => ({ id, vpcId: g.vpcId, tags: { ...g.tags } })),
       routeTables: [...this.routeTables].map(([id, t]) => ({ id, vpcId: t.vpcId, tags: { ...t.tags }, routes: Object.fromEntries(t.routes), subnetIds: [...t.associations.values()] })),
       addresses: [...this.addresses].map(([allocationId, a]) => ({ allocationId, natGatewayId: a.natGatewayId, tags: { ...a.tags } })),
       natGateways: [...this.nats].map(([id, n]) => ({ id, vpcId: n.vpcId, subnetId: n.subnetId, allocationId: n.allocationId, state: n.state, tags: { ...n.tags } })),
@@ -220,9 +235,14 @@ export class SimulatedVpc implements VpcApi {
       if (!subnet) throw ec2ClientError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
       return subnet;
     };
-    const checkTarget = (target: { gatewayId: string } | { natGatewayId: string }) => {
+    const checkTarget = (target: Target, destination: string) => {
       if ('gatewayId' in target && !this.internetGateways.has(target.gatewayId)) throw ec2ClientError('InvalidGatewayID.NotFound', `The gateway ID '${target.gatewayId}' does not exist`);
       if ('natGatewayId' in target && !this.nats.has(target.natGatewayId)) throw ec2ClientError('InvalidNatGatewayID.NotFound', `The natGateway ID '${target.natGatewayId}' does not exist`);
+      if ('egressOnlyInternetGatewayId' in target) {
+        if (!this.egressOnlyGateways.has(target.egressOnlyInternetGatewayId)) throw ec2ClientError('InvalidGatewayID.NotFound', `The gateway ID '${target.egressOnlyInternetGatewayId}' does not exist`);
+        // An egress-only gateway carries IPv6 only (VPC user guide, "Enable outbound IPv6 traffic using an egress-only internet gateway").
+        if (!destination.includes(':')) throw ec2Error.invalidParameterValue(`Route ${destination} with an egress-only internet gateway must be an IPv6 destination`);
+      }
     };
     const inCidr = (outer: string, inner: string) => {
       const toRange = (block: string) => {
@@ -233,12 +253,30 @@ export class SimulatedVpc implements VpcApi {
       const [a, b] = [toRange(outer), toRange(inner)];
       return { overlaps: a[0] < b[1] && b[0] < a[1], within: b[0] >= a[0] && b[1] <= a[1] };
     };
+    // A subnet's IPv6 block is a /64 of its VPC's associated /56, and no other subnet's (CreateSubnet, Ipv6CidrBlock).
+    const checkSubnetIpv6 = (vpc: VpcRecord, ipv6Cidr: string) => {
+      if (!vpc.ipv6 || vpc.ipv6.state !== 'associated') throw ec2ClientError('InvalidSubnet.Range', `The IPv6 CIDR '${ipv6Cidr}' is invalid: the VPC has no associated IPv6 CIDR block`);
+      if (!ipv6Within(vpc.ipv6.cidr, ipv6Cidr)) throw ec2ClientError('InvalidSubnet.Range', `The IPv6 CIDR '${ipv6Cidr}' is invalid: not a /64 of ${vpc.ipv6.cidr}`);
+      if ([...this.subnets.values()].some((s) => s.vpcId === vpc.id && s.ipv6Cidr === ipv6Cidr)) throw ec2ClientError('InvalidSubnet.Conflict', `The CIDR '${ipv6Cidr}' conflicts with another subnet`);
+    };
     return {
-      createVpc: ({ cidr, tags }) => request('CreateVpc', () => {
+      createVpc: ({ cidr, tags, ipv6 }) => request('CreateVpc', () => {
         if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/.test(cidr)) throw ec2Error.invalidParameterValue(`Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
         const id = ids.ec2('vpc');
-        this.vpcs.set(id, { id, cidr, tags: { ...tags } });
+        const vpc: VpcRecord = { id, cidr, tags: { ...tags } };
+        this.vpcs.set(id, vpc);
+        if (ipv6) this.giveIpv6Block(vpc);
         return id;
+      }),
+      vpcIpv6Blocks: (vpcId) => request('DescribeVpcs', () => {
+        const block = vpcOf(vpcId).ipv6;
+        return block ? [{ ...block }] : [];
+      }),
+      associateVpcIpv6: (vpcId) => request('AssociateVpcCidrBlock', () => {
+        const vpc = vpcOf(vpcId);
+        // A VPC takes one Amazon-provided IPv6 block (VPC user guide, "IPv6 VPC CIDR blocks").
+        if (vpc.ipv6) throw ec2Error.invalidParameterValue(`The vpc ${vpcId} already has an Amazon-provided IPv6 CIDR block`);
+        this.giveIpv6Block(vpc);
       }),
       enableDnsHostnames: (vpcId) => request('ModifyVpcAttribute', () => void vpcOf(vpcId)),
       internetGateways: (environment) => request('DescribeInternetGateways', () => [...this.internetGateways]
@@ -256,16 +294,42 @@ export class SimulatedVpc implements VpcApi {
         if (gateway.vpcId) throw ec2ClientError('Resource.AlreadyAssociated', `resource ${gatewayId} is already attached to network ${gateway.vpcId}`);
         gateway.vpcId = vpcId;
       }),
-      subnets: (vpcId) => request('DescribeSubnets', () => [...this.subnets.values()].filter((s) => s.vpcId === vpcId).map((s) => ({ id: s.id, tags: { ...s.tags }, zone: s.zone, cidr: s.cidr }))),
-      createSubnet: ({ vpcId, zone, cidr, tags }) => request('CreateSubnet', () => {
+      subnets: (vpcId) => request('DescribeSubnets', () => [...this.subnets.values()].filter((s) => s.vpcId === vpcId)
+        .map((s) => ({ id: s.id, tags: { ...s.tags }, zone: s.zone, cidr: s.cidr, ...(s.ipv6Cidr ? { ipv6Cidr: s.ipv6Cidr } : {}) }))),
+      createSubnet: ({ vpcId, zone, cidr, ipv6Cidr, tags }) => request('CreateSubnet', () => {
         const vpc = vpcOf(vpcId);
         // A Local Zone takes subnets once its group is opted in (AWS Local Zones user guide).
         const usable = [...this.zones, ...this.localZones().filter((lz) => lz.optInStatus === 'opted-in').map((lz) => lz.name)];
         if (!usable.includes(zone)) throw ec2Error.invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${usable.join(', ')}.`);
         if (!inCidr(vpc.cidr, cidr).within) throw ec2ClientError('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
         if ([...this.subnets.values()].some((s) => s.vpcId === vpcId && inCidr(s.cidr, cidr).overlaps)) throw ec2ClientError('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+        if (ipv6Cidr) checkSubnetIpv6(vpc, ipv6Cidr);
         const id = ids.ec2('subnet');
-        this.subnets.set(id, { id, vpcId, zone, cidr, tags: { ...tags } });
+        this.subnets.set(id, { id, vpcId, zone, cidr, tags: { ...tags }, ...(ipv6Cidr ? { ipv6Cidr } : {}) });
+        return id;
+      }),
+      associateSubnetIpv6: (subnetId, ipv6Cidr) => request('AssociateSubnetCidrBlock', () => {
+        const subnet = subnetOf(subnetId);
+        if (subnet.ipv6Cidr) throw ec2ClientError('InvalidSubnet.Conflict', `The subnet '${subnetId}' already has the IPv6 CIDR block '${subnet.ipv6Cidr}'`);
+        checkSubnetIpv6(vpcOf(subnet.vpcId), ipv6Cidr);
+        subnet.ipv6Cidr = ipv6Cidr;
+      }),
+      assignIpv6OnCreation: (subnetId) => request('ModifySubnetAttribute', () => {
+        const subnet = subnetOf(subnetId);
+        // EC2 refuses the attribute on a subnet without an IPv6 block (ModifySubnetAttribute, AssignIpv6AddressOnCreation).
+        if (!subnet.ipv6Cidr) throw ec2Error.invalidParameterValue(`Subnet ${subnetId} has no IPv6 CIDR block: AssignIpv6AddressOnCreation needs one`);
+        subnet.assignIpv6 = true;
+      }),
+      egressOnlyInternetGateways: (environment) => request('DescribeEgressOnlyInternetGateways', () => [...this.egressOnlyGateways]
+        .filter(([, g]) => g.tags[ownershipTagKeys.environment] === environment)
+        .map(([id, g]) => ({ id, tags: { ...g.tags }, attachedTo: [g.vpcId] }))),
+      createEgressOnlyInternetGateway: ({ vpcId, tags, clientToken }) => request('CreateEgressOnlyInternetGateway', () => {
+        vpcOf(vpcId);
+        const known = this.tokens.get(clientToken);
+        if (known) return known;
+        const id = ids.ec2('eigw');
+        this.egressOnlyGateways.set(id, { vpcId, tags: { ...tags } });
+        this.tokens.set(clientToken, id);
         return id;
       }),
       setSubnetHostnameType: (subnetId, hostnameType) => request('ModifySubnetAttribute', () => {
@@ -275,7 +339,7 @@ export class SimulatedVpc implements VpcApi {
       }),
       createTags: (resourceIds, tags) => request('CreateTags', () => {
         for (const id of resourceIds) {
-          const tagged = this.vpcs.get(id) ?? this.subnets.get(id) ?? this.internetGateways.get(id) ?? this.routeTables.get(id) ?? this.addresses.get(id) ?? this.nats.get(id);
+          const tagged = this.vpcs.get(id) ?? this.subnets.get(id) ?? this.internetGateways.get(id) ?? this.egressOnlyGateways.get(id) ?? this.routeTables.get(id) ?? this.addresses.get(id) ?? this.nats.get(id);
           if (!tagged) throw ec2ClientError('InvalidID', `The ID '${id}' is not valid`);
           Object.assign(tagged.tags, tags);
         }
@@ -285,7 +349,8 @@ export class SimulatedVpc implements VpcApi {
         routes: Object.fromEntries([...t.routes].map(([destination, to]) => {
           // A route to a NAT gateway that is gone is a blackhole, as EC2 shows it.
           const nat = 'natGatewayId' in to ? this.nats.get(to.natGatewayId) : undefined;
-          const blackhole = 'natGatewayId' in to && (!nat || nat.state === 'failed' || nat.state === 'deleting' || nat.state === 'deleted');
+          const blackhole = ('natGatewayId' in to && (!nat || nat.state === 'failed' || nat.state === 'deleting' || nat.state === 'deleted'))
+            || ('egressOnlyInternetGatewayId' in to && !this.egressOnlyGateways.has(to.egressOnlyInternetGatewayId));
           return [destination, { ...to, state: blackhole ? 'blackhole' : 'active' }];
         })),
         associations: [...t.associations].map(([associationId, subnetId]) => ({ id: associationId, subnetId })),
@@ -301,13 +366,13 @@ export class SimulatedVpc implements VpcApi {
       }),
       createRoute: (tableId, destination, target) => request('CreateRoute', () => {
         const table = routeTableOf(tableId);
-        checkTarget(target);
+        checkTarget(target, destination);
         if (table.routes.has(destination)) throw ec2ClientError('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
         table.routes.set(destination, target);
       }),
       replaceRoute: (tableId, destination, target) => request('ReplaceRoute', () => {
         const table = routeTableOf(tableId);
-        checkTarget(target);
+        checkTarget(target, destination);
         if (!table.routes.has(destination)) throw ec2ClientError('InvalidRoute.NotFound', `no route with destination-cidr-block ${destination} in route table ${tableId}`);
         table.routes.set(destination, target);
       }),
@@ -360,6 +425,18 @@ export class SimulatedVpc implements VpcApi {
       }),
       deleteNatGateway: (id) => request('DeleteNatGateway', () => this.startDeleting(id)),
     };
+  }
+
+  /**
+   * An Amazon-provided /56 (from Amazon's pool: 2600:1f..::/56 here), `associating` as CreateVpc
+   * and AssociateVpcCidrBlock answer, `associated` a moment later (Ipv6CidrBlockState).
+   */
+  private giveIpv6Block(vpc: VpcRecord): void {
+    const n = (digits: string) => parseInt(digits, 16).toString(16);
+    const hex = this.context.ids.hex(8);
+    vpc.ipv6 = { cidr: `2600:1f${hex.slice(0, 2)}:${n(hex.slice(2, 6))}:${n(`${hex.slice(6, 8)}00`)}::/56`, state: 'associating' };
+    const block = vpc.ipv6;
+    this.context.scheduler.at(after(this.context, 1), () => { block.state = 'associated'; });
   }
 
   /** ReleaseAddress: refused while a NAT gateway still holds the address, as EC2 does. */
@@ -427,6 +504,10 @@ export class SimulatedVpc implements VpcApi {
         if (gateway.vpcId) await step('DetachInternetGateway', () => { gateway.vpcId = undefined; });
         await step('DeleteInternetGateway', () => this.internetGateways.delete(id));
       }
+      // Only an egress-only gateway carrying this environment's tag goes; another one keeps DeleteVpc refusing.
+      const egressOnly = await step('DescribeEgressOnlyInternetGateways', () => [...this.egressOnlyGateways]
+        .filter(([, g]) => g.vpcId === vpcId && environment !== undefined && g.tags[ownershipTagKeys.environment] === environment).map(([id]) => id));
+      for (const id of egressOnly) await step('DeleteEgressOnlyInternetGateway', () => this.egressOnlyGateways.delete(id));
       const tables = await step('DescribeRouteTables', () => [...this.routeTables].filter(([, t]) => t.vpcId === vpcId));
       for (const [id, table] of tables) {
         for (const associationId of [...table.associations.keys()]) await step('DisassociateRouteTable', () => table.associations.delete(associationId));
@@ -441,6 +522,8 @@ export class SimulatedVpc implements VpcApi {
         });
       }
       await step('DeleteVpc', () => {
+        const gateway = [...this.egressOnlyGateways].find(([, g]) => g.vpcId === vpcId);
+        if (gateway) throw ec2Error.dependencyViolation(`The vpc '${vpcId}' has dependencies and cannot be deleted (${gateway[0]}).`);
         const user = this.dependents.usingVpc(vpcId);
         if (user) throw ec2Error.dependencyViolation(`The vpc '${vpcId}' has dependencies and cannot be deleted (${user}).`);
         this.vpcs.delete(vpcId);
