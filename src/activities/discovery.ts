@@ -5,6 +5,8 @@ import type { EcrApi } from './aws/ecr';
 import type { EksApi } from './aws/eks';
 import type { IamApi } from './aws/iam';
 import type { LogsApi } from './aws/logs';
+import type { NodeLaunchApi } from './aws/launch-templates';
+import { isSshSecurityGroupName } from '../domain/node-ssh-access';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
 import { ownershipTagKeys } from '../domain/ownership';
@@ -28,7 +30,7 @@ export interface Discovered {
   clusterMade: ResourceRef[];
 }
 
-export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi; vpc: VpcApi; logs: LogsApi }) {
+export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr: EcrApi; network: NetworkLeftoversApi; vpc: VpcApi; logs: LogsApi; nodeLaunch?: NodeLaunchApi }) {
   /**
    * Everything an environment holds, from the APIs and tags alone: what makes teardown work
    * when the provisioning history is gone, and what proves a teardown left nothing.
@@ -72,6 +74,11 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
     for (const role of await deps.iam.listRoles()) if (ours(role.tags)) owned.push({ kind: 'iam-role', name: role.name, region, arn: role.arn });
     for (const provider of await deps.iam.listOidcProviders()) if (ours(provider.tags)) owned.push({ kind: 'oidc-provider', name: provider.url, region, arn: provider.arn });
     for (const repository of await deps.ecr.listRepositories()) if (ours(repository.tags)) owned.push({ kind: 'ecr-repository', name: repository.name, region, arn: repository.arn });
+    // Node groups' SSH security groups (src/domain/node-ssh-access.ts): they hold the VPC, so a
+    // teardown without the run's ledger must find them too, by this environment's tag and their name.
+    for (const group of (await deps.nodeLaunch?.securityGroupsTagged(ownershipTagKeys.environment, input.environmentId)) ?? []) {
+      if (isSshSecurityGroupName(group.name) && ours(group.tags)) owned.push({ kind: 'ssh-security-group', name: group.name, region, arn: group.id });
+    }
     const vpc = await deps.vpc.findVpc(ownershipTagKeys.environment, input.environmentId);
     if (vpc) owned.push({ kind: 'vpc', name: input.environmentId, region, arn: vpc.vpcId });
 

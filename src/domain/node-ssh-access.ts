@@ -22,6 +22,9 @@ type Group = Pick<NodeGroupSpec, 'kind' | 'ssh' | 'privateNetworking' | 'launchT
 /** The security group's name: one per group, found again by it (GroupName is unique in a VPC). */
 export const sshSecurityGroupName = (environment: string, group: string): string => `eksflow-${environment}-${group}-ssh`.slice(0, 255);
 
+/** Whether a security group's name is one sshSecurityGroupName gives. */
+export const isSshSecurityGroupName = (name: string): boolean => /^eksflow-.+-ssh$/.test(name);
+
 /** Whether the group's nodes take a key and SSH is allowed (ssh.allow is on unless false). */
 export function allowsSsh(group: Group): boolean {
   if (group.ssh?.allow === false) return false;

@@ -4,7 +4,7 @@ import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { awsActivityDeps } from '../../src/activities/aws/clients';
 import { createManagedLaunchTemplateActivities } from '../../src/activities/managed-launch-template';
 import { errorTypes } from '../../src/domain/errors';
-import { ownershipTags, type Owner } from '../../src/domain/ownership';
+import { ownershipTagKeys, ownershipTags, type Owner } from '../../src/domain/ownership';
 import { scaledClock } from '../../src/sim/clock';
 import { SimulatedAws, type AwsApis } from '../../src/sim/aws';
 import { moto, type Moto } from '../support/moto';
@@ -83,6 +83,9 @@ for (const [label, makeBackend] of [['moto', motoBackend], ['the simulated cloud
       assert.deepEqual({ kind: made.ref.kind, name: made.ref.name, made: made.made }, { kind: 'ssh-security-group', name: 'eksflow-demo-ng-ssh', made: true });
       assert.match(made.groupId, /^sg-[0-9a-f]+$/);
       assert.deepEqual(await backend.sourcesOf(made.groupId), ['0.0.0.0/0', '::/0']);
+      // Found by the environment's tag (a teardown without the run's ledger), by no other environment's.
+      assert.deepEqual((await backend.apis.nodeLaunch.securityGroupsTagged(ownershipTagKeys.environment, owner.environmentId)).map((g) => [g.id, g.name, g.vpcId]), [[made.groupId, input.name, vpcId]]);
+      assert.deepEqual(await backend.apis.nodeLaunch.securityGroupsTagged(ownershipTagKeys.environment, stranger.environmentId), []);
       // A later run adopts it and authorizes the same rules again: EC2's InvalidPermission.Duplicate is no failure.
       const again = await ssh.ensureSshSecurityGroup({ ...input, owner: laterRun });
       assert.deepEqual({ groupId: again.groupId, made: again.made }, { groupId: made.groupId, made: false });

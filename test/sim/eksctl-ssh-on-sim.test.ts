@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
+import { createDiscoveryActivities } from '../../src/activities/discovery';
 import { completeClusterConfig } from '../../src/cli/cluster-config-local';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
@@ -108,6 +109,9 @@ test('eksctl\'s 20-bottlerocket: the group reachable over SSH gets port 22 in it
     assert.deepEqual(ssh?.sources.sort(), ['0.0.0.0/0', '::/0']);
     assert.ok(templateGroups('bottlerocket-demo', 'ng2-public-ssh').includes(ssh!.id));
     assert.equal(await sshGroup('bottlerocket-demo', 'ng1-public'), undefined);
+    // Found by its tags too, for a teardown without the run's ledger: it holds the VPC.
+    const found = await createDiscoveryActivities(bed.cloud.deps).discoverEnvironment({ environmentId: 'team-a/bottlerocket-demo', region: 'us-east-1', cluster: 'bottlerocket-demo' });
+    assert.deepEqual(found.owned.filter((ref) => ref.kind === 'ssh-security-group').map((ref) => [ref.name, ref.arn]), [[sshSecurityGroupName('bottlerocket-demo', 'ng2-public-ssh'), ssh!.id]]);
   });
 });
 

@@ -52,6 +52,8 @@ export interface NodeLaunchApi {
   deleteKeyPair(name: string): Promise<void>;
   /** Each subnet's Availability Zone, by subnet ID. */
   subnetZones(subnetIds: string[]): Promise<Record<string, string>>;
+  /** The security groups carrying this tag, in any VPC: what an environment made, found without its history. */
+  securityGroupsTagged(key: string, value: string): Promise<SecurityGroup[]>;
   /** The security groups of this name (GroupName is unique in a VPC), in any VPC. */
   findSecurityGroups(name: string): Promise<SecurityGroup[]>;
   /** A new security group in the VPC, tagged at creation; a name taken in that VPC is InvalidGroup.Duplicate. */
@@ -145,6 +147,10 @@ export function nodeLaunchApi(ec2: EC2Client): NodeLaunchApi {
       if (subnetIds.length === 0) return {};
       const found = await aws(`DescribeSubnets ${subnetIds.join(',')}`, () => ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })));
       return Object.fromEntries((found.Subnets ?? []).map((s) => [s.SubnetId!, s.AvailabilityZone!]));
+    },
+    async securityGroupsTagged(key, value) {
+      const found = await aws(`DescribeSecurityGroups tag:${key}`, () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${key}`, Values: [value] }] })));
+      return (found.SecurityGroups ?? []).map((g) => ({ id: g.GroupId!, name: g.GroupName!, vpcId: g.VpcId!, tags: tagsOf(g.Tags) }));
     },
     async findSecurityGroups(name) {
       const found = await aws(`DescribeSecurityGroups ${name}`, () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] })));

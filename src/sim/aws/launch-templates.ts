@@ -137,6 +137,10 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
     });
   }
 
+  securityGroupsTagged(key: string, value: string) {
+    return this.call('securityGroupsTagged', value, (request) => aws(`DescribeSecurityGroups tag:${key}`, () => request('DescribeSecurityGroups', () => this.groups().securityGroupsWithTag(key, value))));
+  }
+
   findSecurityGroups(name: string) {
     return this.call('findSecurityGroups', name, (request) => aws(`DescribeSecurityGroups ${name}`, () => request('DescribeSecurityGroups', () => this.groups().securityGroupsNamed(name))));
   }

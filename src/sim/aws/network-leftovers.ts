@@ -107,6 +107,11 @@ export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
     return id;
   }
 
+  /** DescribeSecurityGroups with a tag:<key> filter: the named groups carrying the tag. */
+  securityGroupsWithTag(key: string, value: string): { id: string; name: string; vpcId: string; tags: Record<string, string> }[] {
+    return [...this.securityGroups].filter(([, g]) => hasTag(g.tags, key, value)).map(([id, g]) => ({ id, name: g.name ?? '', vpcId: g.vpcId ?? '', tags: { ...g.tags } }));
+  }
+
   /** DescribeSecurityGroups with a group-name filter. */
   securityGroupsNamed(name: string): { id: string; name: string; vpcId: string; tags: Record<string, string> }[] {
     return [...this.securityGroups].filter(([, g]) => g.name === name).map(([id, g]) => ({ id, name, vpcId: g.vpcId ?? '', tags: { ...g.tags } }));
