@@ -35,6 +35,8 @@ export const resourceKinds = [
   // ("cluster/resource-id"), and the instances and instance profiles Karpenter itself made
   // for the cluster (the cluster's name), terminated and deleted by their tags.
   'interruption-queue', 'discovery-tag', 'karpenter-nodes',
+  // An EKS capability ("cluster/capability"): deleted (RETAIN) and waited out before its role and the cluster.
+  'eks-capability',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 
