@@ -75,7 +75,7 @@ export class CapabilityState {
     if (!(capabilityTypes as readonly string[]).includes(input.capability.type)) throw eksError.invalidParameter(`Invalid capability type: ${input.capability.type}`);
     if (input.deletePropagationPolicy !== 'RETAIN') throw eksError.invalidParameter('deletePropagationPolicy must be RETAIN');
     if (input.capability.type === 'ARGOCD' && !input.argoCdIdc) throw eksError.invalidParameter('configuration.argoCd.awsIdc is required for an ARGOCD capability');
-    if (input.capability.type !== 'ARGOCD' && input.capability.argoCd) throw eksError.invalidParameter(`configuration.argoCd is not supported for a ${input.capability.type} capability`);
+    if (input.capability.type !== 'ARGOCD' && input.capability.argoCd) throw eksError.invalidParameter(`configuration.argoCd is only for ARGOCD capabilities, not ${input.capability.type}`);
     const seen = this.neighbours.roleAsSeenByEks(input.roleArn);
     if (seen === 'missing' || seen === 'propagating') {
       throw eksError.invalidParameter(`Role with arn: ${input.roleArn}, could not be assumed because it does not exist or the trusted entity is not correct`);
