@@ -59,7 +59,7 @@ test('CreateCapability\'s rules: access entries on the cluster, Argo CD\'s Ident
   await rejectsAs(bed.apis.eks.createCapability({ cluster: 'demo', capability: { name: 'argo', type: 'ARGOCD' }, roleArn: role, tags, clientRequestToken: 'a' }),
     client('InvalidParameterException', /configuration\.argoCd\.awsIdc is required/));
   await rejectsAs(bed.apis.eks.createCapability({ cluster: 'demo', capability: { name: 'ack', type: 'ACK', argoCd: { idcInstanceArn: 'arn:aws:sso:::instance/ssoins-7223a8f9b2c6e0d1' } }, roleArn: role, tags, clientRequestToken: 'b' }),
-    client('InvalidParameterException', /configuration\.argoCd is not supported for a ACK capability/));
+    client('InvalidParameterException', /configuration\.argoCd is only for ARGOCD capabilities, not ACK/));
   const argo = await bed.apis.eks.createCapability({ cluster: 'demo', capability: { name: 'argo', type: 'ARGOCD', argoCd: { idcInstanceArn: 'arn:aws:sso:::instance/ssoins-7223a8f9b2c6e0d1' } }, roleArn: role, tags, clientRequestToken: 'c' });
   assert.equal(argo.status, 'CREATING');
 });
