@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createActivities } from '../../src/activities';
 import { capabilityStepIds } from '../../src/domain/capability-plan';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import type { EnvironmentSpec } from '../../src/domain/environment-spec';
@@ -64,6 +65,10 @@ test('example 47: the ACK and kro capabilities come up ACTIVE with the roles eks
     [['arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', 'cluster']]);
   assert.deepEqual(await eks.listAssociatedAccessPolicies('caps', ackRole.arn), []);
   assert.deepEqual(ready.ledger.filter((e) => e.kind === 'eks-capability').map((e) => [e.name, e.state]), [['caps/ack-capability', 'confirmed'], ['caps/kro-capability', 'confirmed']].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)));
+
+  // A teardown without the run's ledger finds them too, by their tags (src/activities/discovery.ts).
+  const found = await createActivities(bed.cloud.deps).discoverEnvironment({ environmentId: 'team-a/caps', region: 'us-east-1', cluster: 'caps' });
+  assert.deepEqual(found.owned.filter((ref) => ref.kind === 'eks-capability').map((ref) => ref.name), ['caps/ack-capability', 'caps/kro-capability']);
 
   await handle.signal('teardown', { reason: 'capabilities done' });
   const result = await handle.result();

@@ -1,8 +1,9 @@
 import {
-  CreateCapabilityCommand, DeleteCapabilityCommand, DescribeCapabilityCommand, type CapabilityConfigurationRequest, type EKSClient,
+  CreateCapabilityCommand, DeleteCapabilityCommand, DescribeCapabilityCommand, ListCapabilitiesCommand, type CapabilityConfigurationRequest, type EKSClient,
 } from '@aws-sdk/client-eks';
 import { capabilityDeletePropagation, type CapabilitySpec } from '../../domain/capabilities';
 import { aws, awsOrUndefined } from './errors';
+import { allPages } from './pages';
 import type { NotYetByCall } from './not-yet';
 
 /** An EKS capability as eksflow needs to see it. */
@@ -37,6 +38,8 @@ export interface CapabilityApi {
   createCapability(input: CreateCapabilityInput): Promise<EksCapability>;
   /** Starts the deletion; done when the capability is already gone. */
   deleteCapability(cluster: string, name: string): Promise<void>;
+  /** The names of a cluster's capabilities; none when the cluster is gone. */
+  listCapabilities(cluster: string): Promise<string[]>;
 }
 
 /** configuration.argoCd as CreateCapability takes it (eksctl pkg/cfn/builder/capability.go convertConfiguration). */
@@ -71,6 +74,10 @@ export function capabilityCalls(client: EKSClient, notYet: NotYetByCall): Capabi
       })), notYet.CreateCapability);
       return view(cluster, created.capability ?? { capabilityName: capability.name, type: capability.type, roleArn, tags });
     },
+    listCapabilities: (cluster) => allPages(async (nextToken) => {
+      const page = await awsOrUndefined(`ListCapabilities ${cluster}`, () => client.send(new ListCapabilitiesCommand({ clusterName: cluster, nextToken })));
+      return { items: page?.capabilities?.flatMap((c) => (c.capabilityName ? [c.capabilityName] : [])), next: page?.nextToken };
+    }),
     async deleteCapability(cluster, name) {
       await awsOrUndefined(`DeleteCapability ${cluster}/${name}`, () => client.send(new DeleteCapabilityCommand({ clusterName: cluster, capabilityName: name })));
     },

@@ -96,6 +96,10 @@ export class CapabilityState {
     return this.capability(input.cluster, input.capability.name);
   }
 
+  list(clusterName: string): string[] {
+    return [...this.capabilities(clusterName).keys()].sort();
+  }
+
   delete(clusterName: string, name: string): void {
     const capabilities = this.capabilities(clusterName, { mutating: true });
     const record = capabilities.get(name);

@@ -135,6 +135,11 @@ export class SimulatedEks implements EksApi {
       })), this.context.notYet.CreateCapability));
   }
 
+  listCapabilities(cluster: string) {
+    return this.call('listCapabilities', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListCapabilities ${cluster}`, () => request('ListCapabilities', () => slicePage(this.capabilities.list(cluster), index, 100)))) ?? { items: [], more: false }));
+  }
+
   deleteCapability(cluster: string, name: string) {
     return this.call('deleteCapability', `${cluster}/${name}`, async (request) => {
       await awsOrUndefined(`DeleteCapability ${cluster}/${name}`, () => request('DeleteCapability', () => this.capabilities.delete(cluster, name)));
