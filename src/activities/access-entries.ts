@@ -11,7 +11,8 @@ export interface EnsureAccessEntryInput {
   owner: Owner;
   region: string;
   cluster: string;
-  entry: AccessEntrySpec;
+  /** A spec's entry, or a node role's of a type the spec does not offer (HYBRID_LINUX: the Hybrid Nodes role). */
+  entry: AccessEntrySpec | (Omit<AccessEntrySpec, 'type'> & { type: 'HYBRID_LINUX' });
   tags?: Record<string, string>;
 }
 
@@ -21,7 +22,7 @@ export interface EnsuredAccessEntry extends EnsuredResource {
 }
 
 /** The policy associations an entry asks for, as EKS takes them. */
-export function wantedPolicies(entry: AccessEntrySpec): AssociatedAccessPolicy[] {
+export function wantedPolicies(entry: Pick<AccessEntrySpec, 'accessPolicies' | 'principalArn'>): AssociatedAccessPolicy[] {
   return entry.accessPolicies.map((policy) => ({
     policyArn: accessPolicyArn(policy.policy, partitionOf(entry.principalArn)),
     scope: policy.scope === 'namespace' ? { type: 'namespace', namespaces: [...(policy.namespaces ?? [])] } : { type: 'cluster' },

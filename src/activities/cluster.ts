@@ -13,7 +13,7 @@ import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } fro
 export interface EnsureClusterInput {
   owner: Owner;
   spec: Pick<EnvironmentSpec, 'name' | 'region' | 'kubernetesVersion' | 'tags' | 'controlPlaneLogging' | 'access'>
-    & Partial<Pick<EnvironmentSpec, 'autoMode' | 'endpointAccess' | 'kubernetesNetwork' | 'zonalShift' | 'supportType' | 'controlPlaneTier'>>;
+    & Partial<Pick<EnvironmentSpec, 'autoMode' | 'endpointAccess' | 'kubernetesNetwork' | 'zonalShift' | 'supportType' | 'controlPlaneTier' | 'remoteNetwork'>>;
   roleArn: string;
   subnetIds: string[];
   securityGroupIds: string[];
@@ -76,6 +76,8 @@ export function createClusterActivities(eks: EksApi) {
       // EKS Auto Mode: compute, block storage and load balancing, all three together (src/domain/auto-mode.ts).
       ...(spec.autoMode ? { autoMode: autoModeClusterConfig(spec.autoMode, input.autoModeNodeRoleArn) } : {}),
       ...(Object.keys(settings).length > 0 ? { settings } : {}),
+      // EKS Hybrid Nodes' remote networks: set at creation only (eksctl userdocs "EKS Hybrid Nodes").
+      ...(spec.remoteNetwork ? { remoteNetwork: { remoteNodeNetworks: spec.remoteNetwork.remoteNodeNetworks, ...(spec.remoteNetwork.remotePodNetworks ? { remotePodNetworks: spec.remoteNetwork.remotePodNetworks } : {}) } } : {}),
     });
     return { ref: ref(created.arn), made: true, ...statusOf(created) };
   }

@@ -1,4 +1,5 @@
 import { accessEntryLedgerName } from '../domain/access-entries';
+import { capabilityLedgerName } from '../domain/capabilities';
 import type { ResourceRef } from '../domain/ledger';
 import { ownershipOf, type Owner } from '../domain/ownership';
 import type { EcrApi } from './aws/ecr';
@@ -65,6 +66,12 @@ export function createDiscoveryActivities(deps: { eks: EksApi; iam: IamApi; ecr:
         for (const principalArn of await deps.eks.listAccessEntries(cluster)) {
           const entry = await deps.eks.describeAccessEntry(cluster, principalArn);
           if (entry && ours(entry.tags)) owned.push({ kind: 'eks-access-entry', name: accessEntryLedgerName(cluster, principalArn), region, arn: entry.arn });
+        }
+        // Capabilities reach the cluster through access entries, so they too are asked for only in
+        // API modes (moto, which has no capability API, says no mode).
+        for (const name of await deps.eks.listCapabilities(cluster)) {
+          const found = await deps.eks.describeCapability(cluster, name);
+          if (found && ours(found.tags)) owned.push({ kind: 'eks-capability', name: capabilityLedgerName(cluster, name), region, arn: found.arn });
         }
       }
       owned.push({ kind: 'eks-cluster', name: cluster, region, arn: described.arn });

@@ -38,6 +38,7 @@ import { createNodesReadyActivities, type KubeAccess } from './nodes-ready';
 import { paceFor } from './pace';
 import { createOidcActivities } from './oidc-provider';
 import { createIdentityProviderActivities } from './identity-providers';
+import { createCapabilityActivities } from './capabilities';
 import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
@@ -94,6 +95,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createControlPlaneLogActivities(deps.logs),
     ...createSecretsKeyActivities(deps.kms),
     ...createIdentityProviderActivities(deps.eks),
+    ...createCapabilityActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createNodegroupActivities(deps.eks),
     ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),

@@ -9,6 +9,7 @@ import { clusterSettingPaths, clusterSettingRefusals, translateClusterSettings }
 import { translateIpFamily } from './eksctl-ipv6';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
 import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
+import { capabilityPaths, capabilityRefusals, translateCapabilities } from './eksctl-capabilities';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -35,6 +36,7 @@ const supportedPaths = [
   ...['version', 'configurationValues', 'serviceAccountRoleARN', 'attachPolicyARNs', 'attachPolicy', 'wellKnownPolicies', 'resolveConflicts', 'tags'].map((field) => `/addons/*/${field}`),
   ...workloadIdentitySupportedPaths,
   ...clusterSettingPaths,
+  ...capabilityPaths,
 ];
 
 const notBuilt = (what: string) => `${what} is not offered by eksflow yet; remove it`;
@@ -52,8 +54,6 @@ const refusals: Record<string, string> = {
   '/iam/vpcResourceControllerPolicy': 'eksflow always attaches AmazonEKSVPCResourceController to the cluster role; remove vpcResourceControllerPolicy',
   '/privateCluster': 'fully private clusters (no outbound internet, VPC endpoints for every AWS API) are not offered yet; use vpc.clusterEndpoints with privateAccess and nodes with privateNetworking',
   '/outpost': 'AWS Outposts (EKS local clusters) are not supported: eksflow builds clusters in AWS Regions',
-  '/remoteNetworkConfig': notBuilt('EKS Hybrid Nodes (remoteNetworkConfig)'),
-  '/capabilities': notBuilt('EKS capabilities (managed ACK, kro, Argo CD)'),
   '/vpc/sharedNodeSecurityGroup': 'eksflow uses the cluster security group EKS makes for nodes; remove sharedNodeSecurityGroup',
   '/vpc/manageSharedNodeSecurityGroupRules': 'eksflow uses the cluster security group EKS makes for nodes; remove manageSharedNodeSecurityGroupRules',
   '/vpc/extraCIDRs': notBuilt('secondary VPC CIDR blocks'),
@@ -70,6 +70,7 @@ const refusals: Record<string, string> = {
   ...nodeGroupRefusals,
   ...accessConfigRefusals,
   ...clusterSettingRefusals,
+  ...capabilityRefusals,
 };
 
 const natGateways = new Map([['Single', 'single'], ['HighlyAvailable', 'perAz'], ['Disable', 'none']]);
@@ -271,6 +272,7 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   translateAddons(config, read);
   translateClusterSettings(config, read);
   translateIpFamily(config, read);
+  translateCapabilities(config, read);
   translateAccessConfig(config, read);
   translateWorkloadIdentity(config, read);
   translateIamBoundaries(config, read);

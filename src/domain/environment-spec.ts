@@ -5,6 +5,7 @@ import { coreAddonNames, EksAddons, eksAddonRuleErrors } from './eks-addons';
 import { PermissionsBoundaryArn, ServiceAccount, serviceAccountProblems, type ServiceAccountSpec } from './workload-identity';
 import { amiTypes, nodeGroupSettings } from './node-group-settings';
 import { clusterSettings } from './cluster-settings';
+import { capabilityProblems, capabilitySettings } from './capabilities';
 import { clusterSettingsProblems } from './cluster-settings-rules';
 import { settingsInProgressErrors } from './settings-in-progress';
 import { nearest } from './eksctl-fields';
@@ -236,6 +237,7 @@ export const EnvironmentSpec = Type.Object({
   network: Network,
   controlPlaneLogging: Type.Array(literals(controlPlaneLogTypes), { uniqueItems: true, default: [] }),
   ...clusterSettings,
+  ...capabilitySettings,
   nodeGroups: Type.Array(NodeGroup, { maxItems: 30, default: [] }),
   fargateProfiles: Type.Array(FargateProfile, { maxItems: 10, default: [] }),
   image: Type.Optional(Image),
@@ -442,6 +444,7 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   errors.push(...accessProblems(spec.access));
   errors.push(...selfManagedRuleErrors(nodeGroups));
   errors.push(...clusterSettingsProblems(spec));
+  errors.push(...capabilityProblems(spec as Record<string, unknown>));
   errors.push(...settingsInProgressErrors(spec as Record<string, unknown>));
   return errors;
 }

@@ -22,6 +22,8 @@ export const stepKinds = [
   'kms-key', 'identity-provider',
   // Karpenter's AWS side (src/domain/karpenter-plan.ts).
   'karpenter-node-role', 'karpenter-interruption-queue', 'karpenter-discovery-tags', 'karpenter-node-access',
+  // EKS capabilities and the Hybrid Nodes role with its access entry (src/domain/capabilities.ts).
+  'capability', 'hybrid-nodes',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -54,6 +56,8 @@ export const deletionLatency = {
   'identity-provider': { medianSeconds: 300, p90Seconds: 600 },
   // Karpenter's instances: TerminateInstances, then shutting-down to terminated in a minute or two.
   'karpenter-nodes': { medianSeconds: 60, p90Seconds: 180 },
+  // DeleteCapability: DELETING, then gone; no published figure, an assumption.
+  capability: { medianSeconds: 120, p90Seconds: 600 },
 } satisfies Record<string, Latency>;
 
 export const latencyTable: Record<StepKind, Latency> = {
@@ -114,6 +118,11 @@ export const latencyTable: Record<StepKind, Latency> = {
   'karpenter-interruption-queue': { medianSeconds: 5, p90Seconds: 20 },
   'karpenter-discovery-tags': { medianSeconds: 2, p90Seconds: 10 },
   'karpenter-node-access': { medianSeconds: 3, p90Seconds: 15 },
+  // CreateCapability: CREATING until EKS runs the controller for the cluster; no published
+  // figure, an assumption of a few minutes (the role first, its access policies after: seconds).
+  capability: { medianSeconds: 300, p90Seconds: 900 },
+  // An IAM role and an access entry: seconds each.
+  'hybrid-nodes': { medianSeconds: 12, p90Seconds: 30 },
   // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
   'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's

@@ -37,6 +37,8 @@ export const resourceKinds = [
   'interruption-queue', 'discovery-tag', 'karpenter-nodes',
   // A node group's SSH security group eksflow makes (`eksflow-<environment>-<group>-ssh`, src/domain/node-ssh-access.ts), by name.
   'ssh-security-group',
+  // An EKS capability ("cluster/capability"): deleted (RETAIN) and waited out before its role and the cluster.
+  'eks-capability',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

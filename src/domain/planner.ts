@@ -1,4 +1,5 @@
 import { addAccessEntrySteps } from './access-entry-steps';
+import { addCapabilitySteps } from './capability-plan';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
 import { addCoreAddonSteps } from './eks-addons-plan';
@@ -214,6 +215,7 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   const appIdentity = addWorkloadIdentitySteps(spec, add, { cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, kubeApi, compute: computeReady });
   addAddonsAndApp(spec, add, compute, kubeApi, appVpaStep, appIdentity);
   addAccessEntrySteps(spec, add);
+  addCapabilitySteps(spec, add, stepIds.cluster);
   addCoreAddonSteps(spec, steps, add, { cluster: stepIds.cluster, oidcProvider: stepIds.oidcProvider, app: stepIds.app, compute: computeReady });
   const capacity = checkPodCapacity(spec, { lookup: withExtraLimits(instanceLimits) });
   if (podCapacityCheck && capacity.problems.length > 0) throw new InvalidPlanError(capacity.problems.map((p) => `${p.path}: ${p.message}`).join('; '), capacity.problems);
@@ -388,7 +390,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   };
   requireOneAtATime(steps.filter((step) => clusterUpdateKinds.has(step.kind)), 'EKS runs one cluster configuration update at a time');
   requireOneAtATime(ofKind('fargate-profile', 'fargate-profile-delete'), 'EKS runs one Fargate profile operation per cluster at a time');
-  requireBefore(['cluster'], ['cluster-logging', 'identity-provider', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon', 'self-managed-nodegroup', 'windows-ipam'], 'it needs the cluster ACTIVE first');
+  requireBefore(['cluster'], ['cluster-logging', 'identity-provider', 'oidc-provider', 'nodegroup', 'fargate-profile', 'addon', 'access-entry', 'eks-addon', 'self-managed-nodegroup', 'windows-ipam', 'capability', 'hybrid-nodes'], 'it needs the cluster ACTIVE first');
   requireBefore(['eks-addons-check'], ['network', 'cluster-role', 'cluster', 'eks-addon'], 'EKS add-ons are checked before anything is made', { sameSubject: false });
   requireBefore(['network'], ['cluster', 'nodegroup', 'fargate-profile', 'self-managed-nodegroup'], "nodes and the control plane need the cluster's networking first");
   requireBefore(['self-managed-nodegroup'], ['nodes-ready'], 'nodes join only after their Auto Scaling group exists');

@@ -28,6 +28,8 @@ export const simOperations = [
   'cluster.name-release',
   /** AssociateIdentityProviderConfig until the config is ACTIVE, and DisassociateIdentityProviderConfig until it is gone. */
   'identity-provider.associate', 'identity-provider.disassociate',
+  /** CreateCapability until the capability is ACTIVE, and DeleteCapability until it is gone. */
+  'capability.create', 'capability.delete',
 ] as const;
 export type SimOperation = (typeof simOperations)[number];
 
@@ -75,6 +77,8 @@ export const defaultLatencyProfile: LatencyProfile = {
   'identity-provider.associate': latencyTable['identity-provider'],
   // Not published; taken to be quicker than associating, as a cluster's delete is than its create.
   'identity-provider.disassociate': deletionLatency['identity-provider'],
+  'capability.create': latencyTable.capability,
+  'capability.delete': deletionLatency.capability,
 };
 
 /** The default profile with some operations replaced. */

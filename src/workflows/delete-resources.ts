@@ -161,6 +161,17 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
       await pollUntil(() => undo.describeIdentityProvider({ cluster, name }), gone, deletionLatency['identity-provider'], { speedup, lookingAt: `identity provider ${name} (disassociating)` });
       return deleted.outcome;
     }
+    // Only runs whose spec has capabilities ledger these: no older history reaches this case.
+    case 'eks-capability': {
+      const [cluster, name] = entry.name.split('/') as [string, string];
+      // EKS takes no DeleteCapability while it is being created: waited out first.
+      await pollUntil(() => undo.describeCapability({ cluster, name }), ({ status }) => status !== 'CREATING', latencyTable.capability, { speedup, lookingAt: `capability ${name} (creating)` });
+      const deleted = await undo.deleteCapability({ ...owner, cluster, name });
+      if (deleted.outcome === 'not-ours') return 'not-ours';
+      // Gone before its role (made before it, so deleted after it) and the cluster.
+      await pollUntil(() => undo.describeCapability({ cluster, name }), gone, deletionLatency.capability, { speedup, failed: deleteFailed, lookingAt: `capability ${name} (deleting)` });
+      return deleted.outcome;
+    }
     case 'kms-key':
       // Only runs whose spec made a Secrets key ledger these; the cluster is gone by now (it comes later in the ledger).
       return (await undo.deleteSecretsKey({ ...owner, alias: entry.name })).outcome;

@@ -33,6 +33,7 @@ import { deleteAll, describeLeftovers, messageOf, pollUntil, type DeleteOptions,
 import { teardownEnvironment } from './teardown-environment';
 import { changeHandlers } from './change-steps';
 import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
+import { capabilityHandlers } from './capability-steps';
 import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
 import { isSelfManaged, selfManagedName, selfManagedRoleName } from '../domain/self-managed-nodes';
 import { isWindowsGroup, selfManagedNodegroupLabel } from '../domain/node-bootstrap';
@@ -398,6 +399,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     corednsOnFargate: corednsNeedsFargate(on) && plan.steps.some((s) => s.kind === 'coredns-fargate'),
   });
   let coreAddons = coreAddonsFor(spec);
+  // EKS capabilities and hybrid nodes: only specs with them plan these steps, so no earlier history reaches them.
+  const capabilitySteps = capabilityHandlers({ spec, owner, aws, create, waitUntil, update });
 
   const handlers: Record<string, (step: PlanStep) => Promise<void>> = {
     network: async (step) => {
@@ -774,6 +777,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     // Only plans of specs with eksAddons have these steps: earlier histories never reach them.
     'eks-addons-check': (step) => coreAddons['eks-addons-check'](step),
     'eks-addon': (step) => coreAddons['eks-addon'](step),
+    capability: (step) => capabilitySteps.capability(step),
+    'hybrid-nodes': (step) => capabilitySteps['hybrid-nodes'](step),
     'nodes-ready': async (step) => {
       const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
       // A self-managed group's nodes carry no EKS label: the one their kubelet registers finds them.

@@ -25,11 +25,10 @@ const refused: Record<string, string[]> = {
   '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs/0', '/vpc/controlPlaneSubnetIDs/1', '/vpc/controlPlaneSubnetIDs'],
   // eksflow's worker needs the creator's admin access it would switch off.
   '40-access-entries.yaml': ['/metadata/version', '/accessConfig/bootstrapClusterCreatorAdminPermissions'],
-  '43-hybrid-nodes.yaml': ['/remoteNetworkConfig'],
   // Repair actions EKS does not have (Terminate, Restart).
   '44-node-repair.yaml': ['/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction', '/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/1/repairAction', '/managedNodeGroups/4/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction'],
-  '47-auto-mode-with-ack-kro-capabilities.yaml': ['/capabilities'],
-  '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities'],
+  // A placeholder IAM Identity Center instance (ssoins-<SSO Instance ID>): its ARN pattern refuses it, so EKS would.
+  '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities/0/configuration/argocd/awsIdc/idcInstanceArn'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
 const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml']);

@@ -11,6 +11,7 @@ import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules'
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
 import { endpointRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
 import { identityProviderCalls, type IdentityProviderApi } from './eks-identity-providers';
+import { capabilityCalls, type CapabilityApi } from './eks-capabilities';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
 import { aws, awsOrUndefined } from './errors';
 import { defaultPatience, notYetByCall, whileNameHeld, type Patience } from './not-yet';
@@ -41,6 +42,8 @@ export interface Cluster {
   serviceIpv4Cidr?: string;
   /** The cluster settings DescribeCluster reports (endpoint access, encryption, service network, zonal shift, support, tier). */
   settings?: ClusterCreateSettings;
+  /** remoteNetworkConfig (EKS Hybrid Nodes), when the cluster has it. */
+  remoteNetwork?: RemoteNetworks;
 }
 
 export interface CreateClusterInput {
@@ -58,6 +61,14 @@ export interface CreateClusterInput {
   autoMode?: AutoModeClusterConfig;
   /** The cluster settings the spec asks for (src/domain/cluster-settings-rules.ts). @default EKS's own */
   settings?: ClusterCreateSettings;
+  /** CreateCluster's remoteNetworkConfig, for EKS Hybrid Nodes. @default none */
+  remoteNetwork?: RemoteNetworks;
+}
+
+/** EKS Hybrid Nodes' remote networks (RemoteNetworkConfigRequest). */
+export interface RemoteNetworks {
+  remoteNodeNetworks: { cidrs: string[] }[];
+  remotePodNetworks?: { cidrs: string[] }[];
 }
 
 export interface Nodegroup {
@@ -234,7 +245,7 @@ export interface AddonChange {
   resolveConflicts?: 'OVERWRITE' | 'NONE' | 'PRESERVE';
 }
 
-export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProviderApi {
+export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProviderApi, CapabilityApi {
   describeAddon(cluster: string, name: string): Promise<ManagedAddon | undefined>;
   createAddon(input: CreateAddonInput): Promise<ManagedAddon>;
   deleteAddon(cluster: string, name: string): Promise<void>;
@@ -296,6 +307,12 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   ...(cluster.resourcesVpcConfig?.clusterSecurityGroupId ? { clusterSecurityGroupId: cluster.resourcesVpcConfig.clusterSecurityGroupId } : {}),
   ...(cluster.kubernetesNetworkConfig?.serviceIpv4Cidr ? { serviceIpv4Cidr: cluster.kubernetesNetworkConfig.serviceIpv4Cidr } : {}),
   settings: settingsOf(cluster),
+  ...(cluster.remoteNetworkConfig?.remoteNodeNetworks?.length ? {
+    remoteNetwork: {
+      remoteNodeNetworks: cluster.remoteNetworkConfig.remoteNodeNetworks.map((n) => ({ cidrs: n.cidrs ?? [] })),
+      ...(cluster.remoteNetworkConfig.remotePodNetworks?.length ? { remotePodNetworks: cluster.remoteNetworkConfig.remotePodNetworks.map((n) => ({ cidrs: n.cidrs ?? [] })) } : {}),
+    },
+  } : {}),
 });
 
 const toAddon = (addon: SdkAddon): ManagedAddon => ({
@@ -351,6 +368,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
     ...accessEntryApi(client, notYet),
     ...podIdentityCalls(client, notYet),
     ...identityProviderCalls(client),
+    ...capabilityCalls(client, notYet),
     async describeFargateProfile(cluster, name) {
       const found = await awsOrUndefined(`DescribeFargateProfile ${cluster}/${name}`, () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
       return found?.fargateProfile ? toFargateProfile(cluster, found.fargateProfile) : undefined;
@@ -489,6 +507,7 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         tags: input.tags,
         clientRequestToken: input.clientRequestToken,
         ...(input.accessConfig ? { accessConfig: { ...input.accessConfig, authenticationMode: input.accessConfig.authenticationMode as AuthenticationMode } } : {}),
+        ...(input.remoteNetwork ? { remoteNetworkConfig: input.remoteNetwork } : {}),
         ...(input.autoMode ? {
           computeConfig: input.autoMode.computeConfig, storageConfig: input.autoMode.storageConfig,
           kubernetesNetworkConfig: { elasticLoadBalancing: input.autoMode.elasticLoadBalancing }, bootstrapSelfManagedAddons: input.autoMode.bootstrapSelfManagedAddons,

@@ -100,6 +100,11 @@ export function notYetRules(patience: Patience) {
     accessEntryPrincipal: propagation('4', 'the IAM principal to propagate to EKS', ['InvalidParameterException'], ['The specified principalArn is invalid: invalid principal']),
     /** Catalog 4 (eks/access_policy_association.go resourceAccessPolicyAssociationCreate): the entry's principal not yet found. */
     accessPolicyPrincipal: propagation('4', "the access entry's principal to propagate to EKS", ['ResourceNotFoundException'], ['The specified principalArn could not be found']),
+    /**
+     * A capability's role made seconds ago: EKS cannot assume it yet. Not in the catalog; handled
+     * as catalog 1's cluster role is (IAM propagation), within the same budget.
+     */
+    capabilityRole: propagation('1', "the capability role to propagate in IAM", ['InvalidParameterException'], ['could not be assumed', 'does not exist']),
     /** Catalog 5 (eks/pod_identity_association.go Create): the association's role made seconds ago. */
     podIdentityRole: propagation('5', "the pod identity association's role to propagate", ['InvalidParameterException'], ['Role provided in the request does not exist']),
     /** Catalog 6 (iam/role.go retryCreateRole): a principal in the trust policy (the OIDC provider of an IRSA role) made seconds ago. */
@@ -157,6 +162,7 @@ export function notYetByCall(patience: Patience) {
     CreateAccessEntry: [rules.accessEntryPrincipal],
     AssociateAccessPolicy: [rules.accessPolicyPrincipal],
     CreatePodIdentityAssociation: [rules.podIdentityRole],
+    CreateCapability: [rules.capabilityRole],
     CreateRole: [rules.trustPrincipal, rules.concurrentModification, rules.roleNotYetReadable],
     AttachRolePolicy: [rules.concurrentModification],
     DetachRolePolicy: [rules.concurrentModification],

@@ -15,8 +15,9 @@ export interface PrincipalNeighbours {
   roleAsSeenByEks(arn: string): RoleAsSeenByEks;
 }
 
-// EC2 is the type of an Auto Mode node role's entry (create-node-class).
-const entryTypes = new Set(['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2']);
+// EC2 is the type of an Auto Mode node role's entry (create-node-class); HYBRID_LINUX a Hybrid
+// Nodes role's (EKS user guide, "Prepare cluster access for hybrid nodes").
+const entryTypes = new Set(['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2', 'HYBRID_LINUX']);
 const policyArn = /^arn:aws[-a-z]*:eks::aws:cluster-access-policy\/AmazonEKS[A-Za-z]+Policy$/;
 
 /**
@@ -75,6 +76,30 @@ export class AccessEntryState {
       arn: `arn:aws:eks:${region}:${accountId}:access-entry/${cluster.name}/${role.split(':')[5]}/${this.context.ids.uuid()}`,
       token: '', policies: new Map([[policy, { policyArn: policy, scope: { type: 'cluster' } }]]),
     });
+  }
+
+  /**
+   * The entry EKS makes for a capability's role (EKS user guide, "Amazon EKS capability IAM role":
+   * capabilities reach the cluster "through automatically created access entries"): STANDARD,
+   * untagged, so access policies can be associated to it (eksctl does: pkg/actions/capability/creator.go).
+   */
+  madeForCapability(clusterName: string, principalArn: string): void {
+    const entries = this.entries(clusterName);
+    if (entries.has(principalArn)) return;
+    const { accountId, region } = this.context;
+    entries.set(principalArn, {
+      cluster: clusterName, principalArn, type: 'STANDARD', kubernetesGroups: [], tags: {}, token: '', policies: new Map(),
+      arn: `arn:aws:eks:${region}:${accountId}:access-entry/${clusterName}/${principalArn.split(':')[5]}/${this.context.ids.uuid()}`,
+    });
+  }
+
+  /** Removes the entry EKS made for a capability once it is gone (with the cluster, there is nothing to remove). */
+  goneWithCapability(clusterName: string, principalArn: string): void {
+    try {
+      this.entries(clusterName).delete(principalArn);
+    } catch {
+      // The cluster went first: its entries went with it.
+    }
   }
 
   entry(clusterName: string, principalArn: string): AccessEntryRecord {

@@ -1,4 +1,4 @@
-import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup, Update } from '../../activities/aws/eks';
+import type { Cluster, CreateFargateProfileInput, CreateNodegroupInput, FargateProfile, ManagedAddon, Nodegroup, RemoteNetworks, Update } from '../../activities/aws/eks';
 import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
 import type { Timer } from './context';
 
@@ -73,6 +73,8 @@ export interface ClusterRecord extends Updatable {
   authenticationMode?: string;
   /** EKS Auto Mode, as CreateCluster enabled it: its built-in node pools and their role. */
   autoMode?: { nodePools: string[]; nodeRoleArn?: string };
+  /** remoteNetworkConfig (EKS Hybrid Nodes), as CreateCluster set it. */
+  remoteNetwork?: RemoteNetworks;
   /** The cluster settings as DescribeCluster reports them: what CreateCluster asked, EKS's defaults for the rest. */
   settings: ClusterCreateSettings;
   /** When it first turned ACTIVE, in simulated epoch ms. */
@@ -110,6 +112,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     clusterSecurityGroupId: `sg-${cluster.arn.replace(/[^0-9a-f]/g, '').slice(-17).padStart(17, '0')}`,
     serviceIpv4Cidr: '172.20.0.0/16',
     settings: structuredClone(cluster.settings),
+    ...(cluster.remoteNetwork ? { remoteNetwork: structuredClone(cluster.remoteNetwork) } : {}),
   };
 };
 

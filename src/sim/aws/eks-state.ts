@@ -6,6 +6,7 @@ import type { AddonRecord, ClusterRecord, FargateProfileRecord, NodegroupRecord 
 import { isServing } from './eks-records';
 import { checkScaling, endUpdate, simulatedReleaseVersion, startUpdate } from './eks-updates';
 import { eksError } from './errors';
+import { remoteNetworkOf } from './eks-remote-network';
 import type { SettlingKind } from '../faults';
 import type { RoleAsSeenByEks } from './iam';
 import { daemonSetAddons, simulatedAddonCatalog, simulatedAddonConfiguration, simulatedAddonVersions } from './eks-addon-catalog';
@@ -207,6 +208,8 @@ export class EksState {
     if (keyArn && this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
     if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
+    const settings = createdSettings(input.settings, subnets[0]?.vpcCidr);
+    const remoteNetwork = remoteNetworkOf(input.remoteNetwork, subnets[0]?.vpcCidr, settings.kubernetesNetwork?.serviceIpv4Cidr);
     const { ids, region } = this.context;
     const endpoint = this.endpointOf(input.name) ?? {
       endpoint: `https://${ids.hex(32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
@@ -221,7 +224,8 @@ export class EksState {
       oidcIssuer: `https://oidc.eks.${region}.amazonaws.com/id/${ids.hex(32).toUpperCase()}`,
       authenticationMode: input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
       ...(autoMode ? { autoMode } : {}),
-      settings: createdSettings(input.settings, subnets[0]?.vpcCidr),
+      settings,
+      ...(remoteNetwork ? { remoteNetwork } : {}),
       enabledLogTypes: new Set(input.logTypes), updateTokens: new Map(), updates: new Map(), nodegroups: new Map(), fargateProfiles: new Map(), addons: new Map(),
     };
     cluster.timer = this.context.scheduler.at(this.latency('cluster.create', input.name), (at) => {

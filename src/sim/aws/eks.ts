@@ -12,6 +12,10 @@ import { addonView, clusterView, fargateProfileView, nodegroupView, updateView }
 import { EksUpdates } from './eks-updates';
 import { PodIdentityState } from './eks-pod-identity';
 import { IdentityProviderState } from './eks-identity-providers';
+import { CapabilityState } from './eks-capabilities';
+import type { CreateCapabilityInput } from '../../activities/aws/eks-capabilities';
+import { capabilityConfiguration } from '../../activities/aws/eks-capabilities';
+import { capabilityDeletePropagation } from '../../domain/capabilities';
 import type { AssociateIdentityProviderInput } from '../../activities/aws/eks-identity-providers';
 import { EksState, type ClusterEndpoint, type EksNeighbours } from './eks-state';
 import type { AwsGateway, Request } from './gateway';
@@ -40,6 +44,7 @@ export class SimulatedEks implements EksApi {
   readonly podIdentity: PodIdentityState;
   readonly updates: EksUpdates;
   readonly identityProviders: IdentityProviderState;
+  readonly capabilities: CapabilityState;
 
   constructor(private readonly context: SimContext, private readonly gateway: AwsGateway, neighbours: EksNeighbours, endpointOf?: ClusterEndpoint) {
     this.state = new EksState(context, neighbours, endpointOf);
@@ -47,6 +52,11 @@ export class SimulatedEks implements EksApi {
     this.podIdentity = new PodIdentityState(context, (name) => this.state.cluster(name), (arn) => neighbours.roleAsSeenByEks(arn));
     this.updates = new EksUpdates(context, this.state);
     this.identityProviders = new IdentityProviderState(context, (name) => this.state.cluster(name));
+    this.capabilities = new CapabilityState(context, (name) => this.state.cluster(name), {
+      roleAsSeenByEks: (arn) => neighbours.roleAsSeenByEks(arn),
+      entryMade: (cluster, arn) => this.accessEntries.madeForCapability(cluster, arn),
+      entryGone: (cluster, arn) => this.accessEntries.goneWithCapability(cluster, arn),
+    });
   }
 
   private call<T>(method: string, resource: string | undefined, body: (request: Request) => Promise<T>): Promise<T> {
@@ -107,6 +117,32 @@ export class SimulatedEks implements EksApi {
   disassociateIdentityProviderConfig(cluster: string, name: string, _clientRequestToken: string) {
     return this.call('disassociateIdentityProviderConfig', `${cluster}/${name}`, async (request) => {
       await awsOrUndefined(`DisassociateIdentityProviderConfig ${cluster}/${name}`, () => request('DisassociateIdentityProviderConfig', () => this.identityProviders.disassociate(cluster, name)));
+    });
+  }
+
+  // --- capabilities (src/sim/aws/eks-capabilities.ts): the request the SDK adapter sends, checked there
+
+  describeCapability(cluster: string, name: string) {
+    return this.call('describeCapability', `${cluster}/${name}`, async (request) => this.seen('capability', `${cluster}/${name}`,
+      await awsOrUndefined(`DescribeCapability ${cluster}/${name}`, () => request('DescribeCapability', () => this.capabilities.capability(cluster, name)))));
+  }
+
+  createCapability(input: CreateCapabilityInput) {
+    const argoCdIdc = capabilityConfiguration(input.capability)?.argoCd?.awsIdc?.idcInstanceArn;
+    return this.call('createCapability', `${input.cluster}/${input.capability.name}`, (request) =>
+      aws(`CreateCapability ${input.cluster}/${input.capability.name}`, () => request('CreateCapability', () => this.capabilities.create({
+        ...input, deletePropagationPolicy: capabilityDeletePropagation, ...(argoCdIdc ? { argoCdIdc } : {}),
+      })), this.context.notYet.CreateCapability));
+  }
+
+  listCapabilities(cluster: string) {
+    return this.call('listCapabilities', cluster, (request) => paged(async (index) =>
+      (await awsOrUndefined(`ListCapabilities ${cluster}`, () => request('ListCapabilities', () => slicePage(this.capabilities.list(cluster), index, 100)))) ?? { items: [], more: false }));
+  }
+
+  deleteCapability(cluster: string, name: string) {
+    return this.call('deleteCapability', `${cluster}/${name}`, async (request) => {
+      await awsOrUndefined(`DeleteCapability ${cluster}/${name}`, () => request('DeleteCapability', () => this.capabilities.delete(cluster, name)));
     });
   }
 
