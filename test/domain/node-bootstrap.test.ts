@@ -135,3 +135,11 @@ test('a change that adds, changes or removes a self-managed group is refused wit
   const plan = planChange(live, parsed([managed, selfManaged], { controlPlaneLogging: ['api'] }), {});
   assert.ok(!plan.steps.some((s) => s.subject === 's'));
 });
+
+test('the simulated node reads bootstrap.sh\'s cluster name unquoted too, as eksctl\'s overrideBootstrapCommand examples write it', () => {
+  const override = '#!/bin/bash\nsource /var/lib/cloud/scripts/eksctl/bootstrap.helper.sh\n/etc/eks/bootstrap.sh override-unmanaged-nodegroup-bootstrap --container-runtime containerd --kubelet-extra-args "--node-labels=role=worker"';
+  const join = nodeJoinOf(Buffer.from(`MIME-Version: 1.0\n\n--//\nContent-Type: text/x-shellscript\n\n${override}\n--//--\n`).toString('base64'));
+  assert.equal(join?.cluster, 'override-unmanaged-nodegroup-bootstrap');
+  assert.deepEqual(join?.labels, { role: 'worker' });
+  assert.equal(nodeJoinOf(Buffer.from('#!/bin/bash\n/etc/eks/bootstrap.sh --help\n').toString('base64')), undefined);
+});
