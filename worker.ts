@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { regionScopeInterceptor } from './src/activities/region-scope';
 import { createActivities, type ActivityDeps } from './src/activities';
-import { awsActivityDeps } from './src/activities/aws/clients';
+import { awsActivityDeps, givenResourcesDeps } from './src/activities/aws/clients';
 import { binaryHelm } from './src/activities/helm';
 import { buildahBuilder } from './src/activities/image-build';
 import { skopeoCopier } from './src/activities/image-import';
@@ -86,6 +86,7 @@ export function defaultDeps(config: Config): ActivityDeps {
     ...aws, kube, copier: skopeoCopier({ skopeo: config.SKOPEO_PATH }), helm: binaryHelm({ kube, binary: config.HELM_PATH }),
     builder: buildahBuilder({ buildah: config.BUILDAH_PATH }), buildContextDir: config.EKSFLOW_BUILD_CONTEXT_DIR ?? defaultBuildContextDir(),
     kubeApiReadiness: { successes: config.KUBE_API_READY_SUCCESSES, intervalMs: config.KUBE_API_READY_INTERVAL_MS },
+    givenResources: givenResourcesDeps({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
   };
 }
 

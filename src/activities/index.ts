@@ -10,6 +10,8 @@ import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
 import type { SelfManagedNodesApi } from './aws/autoscaling';
+import type { GivenResourcesApi } from './aws/given-resources';
+import { createGivenResourceActivities } from './given-resources';
 import { createAccessEntryActivities } from './access-entries';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
@@ -81,6 +83,8 @@ export interface ActivityDeps {
    * @default eksctl's: 6 answers in a row, 20 s apart (paced by timeScale), for up to 10 min
    */
   kubeApiReadiness?: KubeApiReadiness;
+  /** EC2 and IAM look-ups of the IDs and ARNs a spec names, before a run makes anything. @default none: only their forms are checked */
+  givenResources?: GivenResourcesApi;
 }
 
 /** Builds every activity from its clients; the worker registers the result. */
@@ -121,6 +125,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutoscalingProbeActivities(deps.kube, pace),
     ...createLoadBalancedObjectActivities(deps.kube, pace),
     ...createKarpenterActivities(deps.karpenter, deps.eks),
+    ...createGivenResourceActivities(deps.givenResources),
     /** How much faster than AWS this worker's cloud runs: the workflow's waits compress as much. */
     async cloudTimeScale(): Promise<{ timeScale: number }> {
       return { timeScale: deps.timeScale ?? 1 };

@@ -39,7 +39,7 @@ export interface EnsureLaunchTemplateInput {
 }
 
 /** The root device of each family's AMIs (eksctl pkg/cfn/builder/block_device_mapping.go): Bottlerocket's data volume is its second. */
-const rootDevice = { AmazonLinux2023: '/dev/xvda', Bottlerocket: '/dev/xvdb', Windows: '/dev/sda1', Ubuntu: '/dev/sda1' } as const;
+const rootDevice = { AmazonLinux2023: '/dev/xvda', AmazonLinux2: '/dev/xvda', Bottlerocket: '/dev/xvdb', Windows: '/dev/sda1', Ubuntu: '/dev/sda1' } as const;
 
 /** Without instanceMetadata: IMDSv2 only and a hop limit of 2 (eksctl's defaults, pod access to IMDS through the node). */
 const defaultMetadata = { httpTokens: 'required', httpPutResponseHopLimit: 2 } as const;

@@ -1,4 +1,5 @@
 import { Type, type SchemaOptions, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { IamRoleArn } from './aws-ids';
 
 /**
  * The EKS cluster's own settings beyond its version and logs, each a CreateCluster (or
@@ -12,7 +13,7 @@ function literals<const T extends readonly string[]>(values: T, options: SchemaO
 }
 
 const Cidr = Type.String({ pattern: '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$', description: 'an IPv4 CIDR block' });
-const RoleArn = Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$', description: 'an IAM role ARN' });
+const RoleArn = IamRoleArn;
 
 export const EndpointAccess = Type.Object({
   public: Type.Boolean({ default: true }),

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { PolicyDocument } from './iam-policies/policy-document';
 import { InlinePolicy } from './workload-identity';
+import { IamPolicyArn, IamRoleArn } from './aws-ids';
 
 /**
  * The core EKS add-ons (issue 15, item 5) as EKS managed add-ons: what the spec takes for each,
@@ -32,8 +33,8 @@ const ConfigurationValues = Type.Union([
   Type.String({ minLength: 1, maxLength: 65536, description: 'JSON or YAML' }),
   Type.Record(Type.String(), Type.Unknown()),
 ], { description: 'the add-on\'s configurationValues, as JSON or YAML text or as an object; checked against the schema DescribeAddonConfiguration gives for the chosen version before anything is made' });
-const PolicyArn = Type.String({ pattern: '^arn:aws(-cn|-us-gov)?:iam::(aws|[0-9]{12}):policy/[\\w+=,.@/-]{1,512}$', description: 'an IAM managed policy ARN' });
-const RoleArn = Type.String({ pattern: '^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$', description: 'an existing IAM role ARN' });
+const PolicyArn = IamPolicyArn;
+const RoleArn = IamRoleArn;
 const AddonTags = Type.Record(
   Type.String({ minLength: 1, maxLength: 128, pattern: '^(?!aws:)(?!eksflow\\.io/)[A-Za-z0-9 _.:/=+\\-@]+$' }),
   Type.String({ maxLength: 256 }),

@@ -166,7 +166,10 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
       repair.nodeRepairConfigOverrides.forEach((override, j) => {
         const action = isFields(override) ? override.repairAction : undefined;
         const likely = action === 'Terminate' ? 'Replace' : action === 'Restart' ? 'Reboot' : undefined;
-        // EKS's RepairAction is Replace, Reboot or NoAction (CreateNodegroup API reference): EKS refuses others.
+        // EKS's RepairAction is Replace, Reboot or NoAction (CreateNodegroup API reference; the SDK's
+        // RepairAction enum): EKS refuses others. eksctl documents Terminate and Restart and passes
+        // them to CloudFormation as written, unmapped (pkg/cfn/builder testdata
+        // launch_template/enhanced-node-repair.json: "RepairAction": "Terminate"), so its stack fails there.
         if (likely) fail(`${at}/nodeRepairConfig/nodeRepairConfigOverrides/${j}/repairAction`, `${quote(action)} is not an EKS repair action, which EKS would refuse: use ${likely} (EKS has Replace, Reboot and NoAction)`);
       });
     }

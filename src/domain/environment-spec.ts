@@ -15,6 +15,7 @@ import { managedNodeGroupProblems } from './managed-launch-template';
 import { nodeGroupIamProblems } from './node-group-iam';
 import { SubnetLookup, subnetLookupProblems } from './subnet-lookups';
 import { LocalZoneName, localZoneProblems } from './local-zones';
+import { SecurityGroupId, SubnetId, VpcId } from './aws-ids';
 
 export { amiTypes } from './node-group-settings';
 
@@ -53,11 +54,11 @@ function literals<const T extends readonly string[]>(values: T, options: SchemaO
 }
 
 export const Network = Type.Object({
-  vpcId: Type.Optional(Type.String({ pattern: '^vpc-[0-9a-f]{8,17}$', description: 'the existing VPC the subnets are in (checked when given)' })),
-  subnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'existing subnets, in at least two Availability Zones' })),
-  publicSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { maxItems: 16, uniqueItems: true, description: 'which of subnetIds are public (a route to an internet gateway): node groups with privateNetworking false go there' })),
-  controlPlaneSubnetIds: Type.Optional(Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' }), { minItems: 2, maxItems: 16, uniqueItems: true, description: 'the control plane\'s ENIs go here instead of all subnets' })),
-  securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), { maxItems: 5, uniqueItems: true })),
+  vpcId: Type.Optional({ ...VpcId, description: 'the existing VPC the subnets are in (checked when given)' }),
+  subnetIds: Type.Optional(Type.Array(SubnetId, { minItems: 2, maxItems: 16, uniqueItems: true, description: 'existing subnets, in at least two Availability Zones' })),
+  publicSubnetIds: Type.Optional(Type.Array(SubnetId, { maxItems: 16, uniqueItems: true, description: 'which of subnetIds are public (a route to an internet gateway): node groups with privateNetworking false go there' })),
+  controlPlaneSubnetIds: Type.Optional(Type.Array(SubnetId, { minItems: 2, maxItems: 16, uniqueItems: true, description: 'the control plane\'s ENIs go here instead of all subnets' })),
+  securityGroupIds: Type.Optional(Type.Array(SecurityGroupId, { maxItems: 5, uniqueItems: true })),
   subnetLookups: Type.Optional(Type.Array(SubnetLookup, { minItems: 1, maxItems: 16, description: 'existing subnets of vpcId found by their CIDR block and/or Availability Zone before anything is made; they join subnetIds' })),
   vpc: Type.Optional(Type.Object({
     cidr: Type.String({ ...Cidr, default: '10.0.0.0/16' }),
@@ -167,7 +168,7 @@ export const App = Type.Object({
     maxReplicas: Type.Integer({ minimum: 1, maximum: 1000 }),
     targetCpuUtilization: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'percent of the CPU request' }),
   }, { additionalProperties: false, description: 'a HorizontalPodAutoscaler (autoscaling/v2) on CPU; needs metrics-server' })),
-  securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), {
+  securityGroupIds: Type.Optional(Type.Array(SecurityGroupId, {
     minItems: 1, maxItems: 5, uniqueItems: true, description: 'security groups for the app\'s pods (a SecurityGroupPolicy); needs eksAddons.vpc-cni.podSecurityGroups',
   })),
   serviceAccount: Type.Optional({ ...ResourceName, description: 'one of serviceAccounts, in the app\'s namespace: the pods run as it and get its AWS identity' }),

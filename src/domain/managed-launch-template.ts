@@ -122,7 +122,12 @@ export function managedUserData(group: ManagedGroup, cluster: ClusterFacts): str
   }
   const parts: { type: string; body: string }[] = [];
   for (const command of group.preBootstrapCommands ?? []) parts.push({ type: 'text/x-shellscript; charset="us-ascii"', body: command.startsWith('#!') ? command : `#!/bin/bash\n${command}` });
-  if (group.ami?.overrideBootstrapCommand !== undefined) {
+  if (group.ami?.family === 'AmazonLinux2') {
+    // An AL2 AMI of one's own: its /etc/eks/bootstrap.sh, run by the overrideBootstrapCommand
+    // the rules require, after the preBootstrapCommands, each a shell part as eksctl writes them
+    // (pkg/nodebootstrap managed_al2.go makeCustomAMIUserData). No NodeConfig: AL2 has no nodeadm.
+    parts.push({ type: 'text/x-shellscript; charset="us-ascii"', body: group.ami.overrideBootstrapCommand ?? '' });
+  } else if (group.ami?.overrideBootstrapCommand !== undefined) {
     parts.push({ type: 'text/x-shellscript; charset="us-ascii"', body: group.ami.overrideBootstrapCommand });
   } else if (custom || group.maxPodsPerNode !== undefined) {
     parts.unshift({ type: 'application/node.eks.aws', body: nodeConfig(group, custom ? cluster : undefined) });
@@ -203,8 +208,14 @@ export function managedNodeGroupProblems(groups: readonly ManagedGroup[], networ
     }
     if (typeof group.ami === 'object' && group.ami !== null) {
       if (amiType !== 'CUSTOM') problems.push({ path: at('amiType'), message: `an AMI of your own (ami) makes the group's amiType CUSTOM; leave amiType out` });
-      if (group.ami.family !== 'AmazonLinux2023' && group.ami.family !== 'Bottlerocket') {
-        problems.push({ path: at('ami/family'), message: `is not available yet for managed groups: eksflow bootstraps AmazonLinux2023 (nodeadm) and Bottlerocket AMIs of your own; give overrideBootstrapCommand with AmazonLinux2023, or use a self-managed group` });
+      if (!(['AmazonLinux2023', 'Bottlerocket', 'AmazonLinux2'] as string[]).includes(group.ami.family)) {
+        problems.push({ path: at('ami/family'), message: `is not available yet for managed groups: eksflow bootstraps AmazonLinux2023 (nodeadm), AmazonLinux2 (bootstrap.sh) and Bottlerocket AMIs of your own; use a self-managed group` });
+      }
+      // eksctl refuses an AL2 AMI of one's own without the command that joins it (validation.go:
+      // "overrideBootstrapCommand is required when using a custom AMI"): an AMI's bootstrap.sh
+      // needs the cluster's name, and eksflow does not guess how a custom image was built.
+      if (group.ami.family === 'AmazonLinux2' && group.ami.overrideBootstrapCommand === undefined) {
+        problems.push({ path: at('ami/overrideBootstrapCommand'), message: 'is required with an AmazonLinux2 AMI of your own (as eksctl requires it): the command that joins the node, e.g. /etc/eks/bootstrap.sh <cluster>' });
       }
       if (group.ami.family === 'Bottlerocket' && group.ami.overrideBootstrapCommand !== undefined) {
         problems.push({ path: at('ami/overrideBootstrapCommand'), message: 'Bottlerocket runs no shell bootstrap: leave it out (eksflow writes its settings)' });
@@ -228,4 +239,24 @@ export function managedNodeGroupProblems(groups: readonly ManagedGroup[], networ
     if (volume?.kmsKeyId !== undefined && !volume.encrypted) problems.push({ path: at('volume/kmsKeyId'), message: 'encrypts the volume: set encrypted: true too' });
   });
   return problems;
+}
+
+/** The last Kubernetes version EKS publishes Amazon Linux 2 AMIs for. */
+export const lastAmazonLinux2Version = '1.32';
+
+/**
+ * An AmazonLinux2 AMI of one's own on Kubernetes 1.33 or later: a warning, not a refusal. EKS
+ * publishes no AL2 AMIs past 1.32 (EKS User Guide, "Amazon Linux 2 AMI deprecation"), but takes
+ * any AMI with amiType CUSTOM, and a kubelet up to three minor versions older than the API server
+ * joins it (Kubernetes version skew policy). eksctl refuses amiFamily AmazonLinux2 from 1.33 on
+ * (eksctl-io/eksctl#8405: "If a user specifically attempts to create a nodegroup on Kubernetes
+ * 1.33 with AL2, throw an error"; defaults_test.go tests it without an AMI of one's own).
+ */
+export function amazonLinux2VersionWarnings(groups: readonly { ami?: { family?: unknown } }[], kubernetesVersion: string): Problem[] {
+  const minor = (v: string) => Number(v.split('.')[1]);
+  if (!/^1\.[0-9]+$/.test(kubernetesVersion) || minor(kubernetesVersion) <= minor(lastAmazonLinux2Version)) return [];
+  return groups.flatMap((group, i) => (group.ami?.family === 'AmazonLinux2' ? [{
+    path: `/nodeGroups/${i}/ami/family`,
+    message: `EKS publishes no AmazonLinux2 AMIs past Kubernetes ${lastAmazonLinux2Version}, and this cluster is ${kubernetesVersion}: your AMI's kubelet must be at most three minor versions older, and eksctl refuses AL2 from 1.33 (eksctl#8405); AmazonLinux2023 is the way forward`,
+  }] : []));
 }

@@ -9,7 +9,7 @@ import { isWindowsAmiType } from './node-group-settings';
  * Returned as text; EC2 takes it base64-encoded (the activity encodes it).
  */
 
-export type BootstrapFamily = 'AmazonLinux2023' | 'Bottlerocket' | 'Windows' | 'Ubuntu';
+export type BootstrapFamily = 'AmazonLinux2023' | 'Bottlerocket' | 'Windows' | 'Ubuntu' | 'AmazonLinux2';
 
 /** What a node needs to find and trust its cluster: DescribeCluster's answer. */
 export interface ClusterBootstrap {
@@ -77,7 +77,9 @@ export function nodeUserData(cluster: ClusterBootstrap, group: BootstrapGroup): 
   switch (bootstrapFamilyOf(group)) {
     case 'Bottlerocket': return bottlerocketSettings(cluster, group);
     case 'Windows': return windowsUserData(cluster, group);
-    case 'Ubuntu': return ubuntuUserData(cluster, group);
+    // AL2 AMIs (of one's own) have no nodeadm: their /etc/eks/bootstrap.sh takes the same flags
+    // as Canonical's (awslabs/amazon-eks-ami AL2 bootstrap.sh; eksctl userdata_al2.go calls it).
+    case 'Ubuntu': case 'AmazonLinux2': return ubuntuUserData(cluster, group);
     default: return al2023UserData(cluster, group);
   }
 }
@@ -202,7 +204,7 @@ export function windowsUserData(cluster: ClusterBootstrap, group: BootstrapGroup
 
 const shellString = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
-/** Ubuntu (Canonical's EKS AMIs): their /etc/eks/bootstrap.sh, as eksctl's ubuntu.go calls it. */
+/** Ubuntu (Canonical's EKS AMIs) and Amazon Linux 2: their /etc/eks/bootstrap.sh, as eksctl's ubuntu.go and userdata_al2.go call it. */
 export function ubuntuUserData(cluster: ClusterBootstrap, group: BootstrapGroup): string {
   const extra = [...kubeletFlags(group), ...(group.maxPodsPerNode !== undefined ? [`--max-pods=${group.maxPodsPerNode}`] : [])].join(' ');
   const bootstrap = group.ami?.overrideBootstrapCommand ?? `/etc/eks/bootstrap.sh ${shellString(cluster.name)} --apiserver-endpoint ${shellString(cluster.endpoint)} --b64-cluster-ca ${shellString(cluster.certificateAuthority)}`

@@ -1,6 +1,7 @@
 import { Type, type SchemaOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { SubnetReference } from './subnet-lookups';
 import { LocalZoneName } from './local-zones';
+import { AmiId, IamPolicyArn, LaunchTemplateId, SecurityGroupId, SubnetId } from './aws-ids';
 
 /**
  * A node group's settings beyond its size and instance types: how its nodes are placed,
@@ -13,8 +14,6 @@ function literals<const T extends readonly string[]>(values: T, options: SchemaO
   return Type.Union(values.map((value) => Type.Literal(value)), options) as never;
 }
 
-const SecurityGroupId = Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' });
-const SubnetId = Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$' });
 const Zone = Type.String({ pattern: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$', description: 'an Availability Zone name such as us-east-1a' });
 const Tags = Type.Record(
   Type.String({ minLength: 1, maxLength: 128, pattern: '^(?!aws:)(?!eksflow\\.io/)[A-Za-z0-9 _.:/=+\\-@]+$' }),
@@ -25,7 +24,7 @@ const KmsKey = Type.String({
   pattern: '^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$',
   description: 'a KMS key ARN, key ID or alias',
 });
-const PolicyArn = Type.String({ pattern: '^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$', description: 'an IAM policy ARN' });
+const PolicyArn = IamPolicyArn;
 
 /** Kubernetes node kinds: EKS managed node groups, or launch template + Auto Scaling group eksflow manages. */
 export const nodeGroupKinds = ['managed', 'self-managed'] as const;
@@ -52,7 +51,7 @@ export const Volume = Type.Object({
 }, { additionalProperties: false, description: 'the root volume (its size is diskSize); any of these makes eksflow give a managed group a launch template' });
 
 export const LaunchTemplateRef = Type.Object({
-  id: Type.Optional(Type.String({ pattern: '^lt-[0-9a-f]{8,17}$' })),
+  id: Type.Optional(LaunchTemplateId),
   name: Type.Optional(Type.String({ minLength: 3, maxLength: 128, pattern: '^[a-zA-Z0-9().\\-/_]+$' })),
   version: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,9}|\\$Latest|\\$Default)$', description: 'the template\'s default version when left out' })),
 }, { additionalProperties: false, description: 'an existing EC2 launch template for a managed group (id or name), which eksflow never changes nor deletes' });
@@ -63,7 +62,7 @@ export const InstanceMetadata = Type.Object({
 }, { additionalProperties: false });
 
 export const CustomAmi = Type.Object({
-  id: Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' }),
+  id: AmiId,
   // AmazonLinux2 and Ubuntu only as AMIs of your own: EKS publishes no AL2 AMIs past Kubernetes 1.32.
   family: literals(['AmazonLinux2023', 'Bottlerocket', 'WindowsServer2019', 'WindowsServer2022', 'WindowsServer2025', 'AmazonLinux2', 'Ubuntu'] as const, {
     description: 'how its nodes bootstrap: nodeadm (AmazonLinux2023), Bottlerocket settings, the Windows bootstrap script, or /etc/eks/bootstrap.sh (AmazonLinux2, Ubuntu)',

@@ -14,6 +14,8 @@ import { addAddonPodIdentitySteps, addonPodIdentityProblems, addonUsesPodIdentit
 import { isSelfManaged } from './self-managed-nodes';
 import { isWindowsGroup } from './node-bootstrap';
 import { hasOwnNodeRole, nodeGroupRoleName } from './node-group-iam';
+import { awsIdWarnings } from './aws-ids';
+import { amazonLinux2VersionWarnings } from './managed-launch-template';
 
 /** One unit of work in a run: what it makes, what must be done first, how long it should take. */
 export interface PlanStep {
@@ -220,9 +222,11 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   const capacity = checkPodCapacity(spec, { lookup: withExtraLimits(instanceLimits) });
   if (podCapacityCheck && capacity.problems.length > 0) throw new InvalidPlanError(capacity.problems.map((p) => `${p.path}: ${p.message}`).join('; '), capacity.problems);
   const plan: Plan = schedulePlan(spec, steps);
+  // IDs and ARNs AWS would refuse as written (src/domain/aws-ids.ts): the run checks them first.
+  const warnings = [...capacity.warnings, ...awsIdWarnings(spec), ...amazonLinux2VersionWarnings(spec.nodeGroups, spec.kubernetesVersion)];
   return {
     ...plan,
-    ...(capacity.warnings.length > 0 ? { warnings: capacity.warnings } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     ...(spec.autoMode ? { notes: [autoModePlanNote(spec.autoMode)] } : {}),
   };
 }

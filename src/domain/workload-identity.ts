@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { IamPolicyArn, IamRoleArn } from './aws-ids';
 import { wellKnownGrant, wellKnownPolicyNames, type WellKnownPolicyName } from './iam-policies/eksctl-well-known';
 import { policySize, policySizeLimits, type PolicyDocument } from './iam-policies/policy-document';
 import { roleNames } from './names';
@@ -14,15 +15,9 @@ import { roleNames } from './names';
 // The descriptions end up in the API's 400s after TypeBox's own words, so each says what is accepted.
 const label = 'a DNS-1123 label: lower-case letters, digits and dashes, ≤ 63 characters';
 const Name = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 63, description: label });
-const PolicyArn = Type.String({
-  pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::(aws|[0-9]{12}):policy/[\\w+=,.@/-]{1,512}$',
-  description: 'an IAM policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/my-policy',
-});
+const PolicyArn = IamPolicyArn;
 /** An IAM role ARN (a role of the user's own, or a cross-account target role). */
-export const RoleArn = Type.String({
-  pattern: '^arn:aws(-cn|-us-gov|-iso[a-z]?)?:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$',
-  description: 'an IAM role ARN, such as arn:aws:iam::123456789012:role/my-role',
-});
+export const RoleArn = IamRoleArn;
 /** A permissions boundary: a managed policy ARN, as IAM's CreateRole PermissionsBoundary takes one. */
 export const PermissionsBoundaryArn = Type.String({ ...PolicyArn, description: `${PolicyArn.description}; the most the role may ever be allowed (an IAM permissions boundary)` });
 // Kubernetes label syntax (apimachinery's validation: an optional DNS prefix and "/", a name of ≤ 63; values ≤ 63, may be empty), as the spec's other labels.

@@ -29,7 +29,9 @@ export function nodeJoinOf(userDataBase64: string): NodeJoin | undefined {
   if (text.includes('[settings.kubernetes]')) return bottlerocketJoin(text);
   const windows = text.includes('<powershell>');
   const cluster = windows ? /-EKSClusterName '([^']+)'/.exec(text)?.[1]
-    : /^\s{4}name: (\S+)$/m.exec(text)?.[1] ?? /\/etc\/eks\/bootstrap\.sh '([^']+)'/.exec(text)?.[1];
+    // bootstrap.sh takes the cluster's name as its argument, quoted (eksflow's) or not (an
+    // overrideBootstrapCommand as eksctl's examples write it) (awslabs/amazon-eks-ami bootstrap.sh usage).
+    : /^\s{4}name: (\S+)$/m.exec(text)?.[1] ?? /\/etc\/eks\/bootstrap\.sh '([^']+)'/.exec(text)?.[1] ?? /\/etc\/eks\/bootstrap\.sh ([A-Za-z0-9][A-Za-z0-9_-]*)/.exec(text)?.[1];
   if (!cluster) return undefined;
   const labels: Record<string, string> = {};
   for (const [, list] of text.matchAll(/--node-labels=([^\s'"]+)/g)) {

@@ -15,6 +15,7 @@ import { managedLaunchTemplateName, needsOwnLaunchTemplate, nodeKeyPairName, nod
 import { karpenterNodeRolePolicies, karpenterQueueName } from '../domain/iam-policies/karpenter';
 import { karpenterNodePoolName } from '../domain/karpenter';
 import { roleNames } from '../domain/names';
+import { givenResources } from '../domain/aws-ids';
 import { errorTypes } from '../domain/errors';
 import { describeDrift, driftOf, type DriftItem, type DriftReport } from '../domain/drift';
 import { latencyTable } from '../domain/latency';
@@ -810,6 +811,11 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   if (unsupported.length > 0) {
     throw ApplicationFailure.nonRetryable(`this version cannot provision ${unsupported.map((s) => s.id).join(', ')} yet`, errorTypes.invalidSpec);
   }
+  // Pre-flight: the IDs and ARNs of the user's own are checked (form, then EC2/IAM look-ups)
+  // before anything is made; a value AWS would refuse stops the run for good, naming its field.
+  // Only specs that name any, and only runs started since (older histories replay without it).
+  const ownResources = serving ? [] : givenResources(spec);
+  if (ownResources.length > 0 && patched('given-resources-check')) await aws.checkGivenResources({ region: spec.region, resources: ownResources });
 
   // Fail fast: once a step fails, no step starts, and the ones running are cancelled: their
   // waits (timers, heartbeating activities) at once; an AWS call already sent finishes first.

@@ -357,11 +357,16 @@ test('AmazonLinux2 and Ubuntu need an AMI of your own; unknown families are refu
   assert.deepEqual(errorsOf(withGroup('amiFamily: AmazonLinux2')), [
     { path: '/managedNodeGroups/0/amiFamily', message: 'AmazonLinux2 nodes need an AMI of your own (give ami): EKS publishes no AL2 AMIs past Kubernetes 1.32; or use AmazonLinux2023 or Bottlerocket' },
   ]);
-  // An AL2 AMI of your own runs in a self-managed group (its bootstrap.sh); managed groups bootstrap AL2023 and Bottlerocket only.
+  // An AL2 AMI of your own runs its bootstrap.sh (the overrideBootstrapCommand), managed or self-managed (past 1.32 the plan warns).
   const al2 = 'amiFamily: AmazonLinux2\nami: ami-0e124de4755b2734d\noverrideBootstrapCommand: /etc/eks/bootstrap.sh demo';
-  assert.match(messageAt(errorsOf(withGroup(al2)), '/managedNodeGroups/0/ami/family') ?? '', /not available yet for managed groups: .* or use a self-managed group/);
-  const custom = specOf(withGroup(al2).replace('managedNodeGroups:', 'nodeGroups:')).nodeGroups[0];
-  assert.deepEqual([custom?.amiType, custom?.ami], ['CUSTOM', { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2', overrideBootstrapCommand: '/etc/eks/bootstrap.sh demo' }]);
+  const on132 = (config: string) => config.replace('metadata: { name: demo, region: eu-west-1 }', 'metadata: { name: demo, region: eu-west-1, version: "1.32" }');
+  for (const config of [on132(withGroup(al2)), withGroup(al2), withGroup(al2).replace('managedNodeGroups:', 'nodeGroups:')]) {
+    const custom = specOf(config).nodeGroups[0];
+    assert.deepEqual([custom?.amiType, custom?.ami], ['CUSTOM', { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2', overrideBootstrapCommand: '/etc/eks/bootstrap.sh demo' }]);
+  }
+  // eksctl reads any ami starting with "ami-" (IsAMI); EC2 judges it when the run looks it up.
+  assert.equal(specOf(on132(withGroup(al2.replace('ami-0e124de4755b2734d', 'ami-custom')))).nodeGroups[0]?.ami?.id, 'ami-custom');
+  assert.deepEqual(pathsOf(on132(withGroup(al2.replace('ami-0e124de4755b2734d', 'my-image')))), ['/managedNodeGroups/0/ami/id']);
   assert.match(messageAt(errorsOf(withGroup('amiFamily: Ubuntu2204')), '/managedNodeGroups/0/amiFamily') ?? '', /^Ubuntu2204 nodes need an AMI of your own/);
   assert.match(messageAt(errorsOf(withGroup('amiFamily: Windows')), '/managedNodeGroups/0/amiFamily') ?? '', /^"Windows" is not an AMI family eksflow builds; use one of AmazonLinux2023, Bottlerocket, WindowsServer2019FullContainer/);
   assert.equal(specOf(withGroup('amiFamily: WindowsServer2022CoreContainer')).nodeGroups[0]?.amiType, 'WINDOWS_CORE_2022_x86_64');
@@ -438,7 +443,7 @@ test('schema errors are reported at the ClusterConfig path the value came from',
   const errors = errorsOf(tutorial
     .replace('name: awesomebuilder-container', 'name: Awesome_Builder')
     .replace('region: us-east-1', 'region: mars-1')
-    .replace('subnet-0bbbbbbbbbbbbbbb2', 'subnet-nothex')
+    .replace('subnet-0bbbbbbbbbbbbbbb2', 'subnet_0bbb')
     .replace('instanceType: m5.large', 'instanceType: large')
     .replace('volumeSize: 50', 'volumeSize: 0')
     .replace('- name: spot', '- name: on-demand')
@@ -458,7 +463,7 @@ test('schema errors are reported at the ClusterConfig path the value came from',
 });
 
 test('translation, unsupported-field and validation errors all come back together', () => {
-  const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: lt-1 }', 'addons: [{ name: coredns }]\niam: { withOIDC: false }'));
+  const errors = errorsOf(withGroup('desiredCapacity: 5\nmaxSize: 2\namiFamily: AmazonLinux2\nlaunchTemplate: { id: template-1 }', 'addons: [{ name: coredns }]\niam: { withOIDC: false }'));
   assert.deepEqual(errors.map((error) => error.path).sort(), [
     '/iam/withOIDC',
     '/managedNodeGroups/0/amiFamily',

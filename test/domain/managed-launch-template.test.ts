@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEnvironmentSpec, type NodeGroupSpec, type SpecError } from '../../src/domain/environment-spec';
-import { managedLaunchTemplate, managedUserData, needsOwnLaunchTemplate, usesManagedNodeSettings, type ClusterFacts } from '../../src/domain/managed-launch-template';
+import { amazonLinux2VersionWarnings, managedLaunchTemplate, managedUserData, needsOwnLaunchTemplate, usesManagedNodeSettings, type ClusterFacts } from '../../src/domain/managed-launch-template';
 
 const cluster: ClusterFacts = { name: 'demo', endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', certificateAuthority: 'LS0tLS1CRUdJTg==', serviceIpv4Cidr: '172.20.0.0/16', clusterSecurityGroupId: 'sg-0aaaaaaaaaaaaaaaa' };
 const vpcSpec = { name: 'demo', region: 'us-east-1', network: { vpc: { zones: ['us-east-1a', 'us-east-1b'] } } };
@@ -56,6 +56,32 @@ test('a custom AL2023 AMI gets the whole NodeConfig; an override replaces it', (
   const overridden = managedUserData(groupOf({ ami: { id: 'ami-0123456789abcdef0', family: 'AmazonLinux2023', overrideBootstrapCommand: '#!/bin/bash\nnodeadm init -c file:///etc/mine.yaml' } }), cluster)!;
   assert.doesNotMatch(overridden, /NodeConfig/);
   assert.match(overridden, /nodeadm init -c file:\/\/\/etc\/mine.yaml/);
+});
+
+test('a custom AmazonLinux2 AMI runs its bootstrap.sh through the overrideBootstrapCommand, after the preBootstrapCommands', () => {
+  const al2 = { kubernetesVersion: '1.32' };
+  const override = '#!/bin/bash\n/etc/eks/bootstrap.sh demo --kubelet-extra-args \'--node-labels=role=worker\'';
+  const parsed = parseEnvironmentSpec(withGroup({ ami: { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2', overrideBootstrapCommand: override }, preBootstrapCommands: ['echo 0 > /sys/devices/system/cpu/cpu1/online'] }, { ...vpcSpec, ...al2 }));
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  const group = parsed.spec.nodeGroups[0]!;
+  const template = managedLaunchTemplate(group, cluster);
+  assert.equal(template.imageId, 'ami-0e124de4755b2734d');
+  // MIME multi-part, one shell part each, as eksctl's makeCustomAMIUserData writes them; no NodeConfig (AL2 has no nodeadm).
+  assert.equal(template.userData, [
+    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="EKSFLOW-BOUNDARY"', '',
+    '--EKSFLOW-BOUNDARY', 'Content-Type: text/x-shellscript; charset="us-ascii"', '', '#!/bin/bash\necho 0 > /sys/devices/system/cpu/cpu1/online', '',
+    '--EKSFLOW-BOUNDARY', 'Content-Type: text/x-shellscript; charset="us-ascii"', '', override, '',
+    '--EKSFLOW-BOUNDARY--', '',
+  ].join('\n'));
+  // eksctl requires the override with an AL2 AMI of one's own.
+  const missing = errorsOf(withGroup({ ami: { id: 'ami-0e124de4755b2734d', family: 'AmazonLinux2' } }, { ...vpcSpec, ...al2 }));
+  assert.deepEqual(missing.map((e) => e.path), ['/nodeGroups/0/ami/overrideBootstrapCommand']);
+  // Past 1.32 (no EKS AL2 AMIs; eksctl#8405 refuses amiFamily AmazonLinux2) the plan warns, managed or self-managed; not at 1.32.
+  assert.deepEqual(amazonLinux2VersionWarnings([group], '1.32'), []);
+  const selfManaged: NodeGroupSpec = { ...group, kind: 'self-managed' };
+  const later = amazonLinux2VersionWarnings([group, selfManaged, groupOf({})], '1.35');
+  assert.deepEqual(later.map((w) => w.path), ['/nodeGroups/0/ami/family', '/nodeGroups/1/ami/family']);
+  assert.match(later[0]!.message, /no AmazonLinux2 AMIs past Kubernetes 1.32, and this cluster is 1.35: .* eksctl refuses AL2 from 1.33 \(eksctl#8405\)/);
 });
 
 test('Bottlerocket takes TOML settings and its data volume', () => {

@@ -135,3 +135,22 @@ test('a change that adds, changes or removes a self-managed group is refused wit
   const plan = planChange(live, parsed([managed, selfManaged], { controlPlaneLogging: ['api'] }), {});
   assert.ok(!plan.steps.some((s) => s.subject === 's'));
 });
+
+test('the simulated node reads bootstrap.sh\'s cluster name unquoted too, as eksctl\'s overrideBootstrapCommand examples write it', () => {
+  const override = '#!/bin/bash\nsource /var/lib/cloud/scripts/eksctl/bootstrap.helper.sh\n/etc/eks/bootstrap.sh override-unmanaged-nodegroup-bootstrap --container-runtime containerd --kubelet-extra-args "--node-labels=role=worker"';
+  const join = nodeJoinOf(Buffer.from(`MIME-Version: 1.0\n\n--//\nContent-Type: text/x-shellscript\n\n${override}\n--//--\n`).toString('base64'));
+  assert.equal(join?.cluster, 'override-unmanaged-nodegroup-bootstrap');
+  assert.deepEqual(join?.labels, { role: 'worker' });
+  assert.equal(nodeJoinOf(Buffer.from('#!/bin/bash\n/etc/eks/bootstrap.sh --help\n').toString('base64')), undefined);
+});
+
+test('a self-managed group on an AmazonLinux2 AMI of one\'s own boots with its bootstrap.sh (AL2 has no nodeadm), or with the override', () => {
+  const cluster = { name: 'demo', endpoint: 'https://ABC.eks.amazonaws.com', certificateAuthority: 'LS0t', serviceIpv4Cidr: '10.100.0.0/16' };
+  const group = { name: 'ng', labels: { role: 'worker' }, amiType: 'CUSTOM' as const, ami: { id: 'ami-05ecac759c81e0b0c', family: 'AmazonLinux2' as const } };
+  const userData = nodeUserData(cluster, group);
+  assert.doesNotMatch(userData, /NodeConfig/);
+  assert.match(userData, /^#!\/bin\/bash\nset -ex\n\/etc\/eks\/bootstrap.sh 'demo' --apiserver-endpoint 'https:\/\/ABC.eks.amazonaws.com' --b64-cluster-ca 'LS0t' --dns-cluster-ip 10.100.0.10 --kubelet-extra-args '--node-labels=alpha.eksctl.io\/nodegroup-name=ng,eksflow.io\/nodegroup=ng,role=worker'\n$/);
+  assert.equal(nodeJoinOf(Buffer.from(userData).toString('base64'))?.cluster, 'demo');
+  const overridden = nodeUserData(cluster, { ...group, ami: { ...group.ami, overrideBootstrapCommand: '/etc/eks/bootstrap.sh demo --container-runtime containerd' } });
+  assert.match(overridden, /\n\/etc\/eks\/bootstrap.sh demo --container-runtime containerd\n$/);
+});

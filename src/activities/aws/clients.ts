@@ -22,6 +22,7 @@ import { vpcApi } from './vpc';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { selfManagedNodesApi } from './autoscaling';
+import { givenResourcesApi, type GivenResourcesApi } from './given-resources';
 import { delegating, perRegion } from '../region-scope';
 
 export interface AwsClientOptions {
@@ -73,6 +74,20 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
     kms: delegating(() => current().kms),
     karpenter: delegating(() => current().karpenter!),
   };
+}
+
+/**
+ * The pre-flight look-ups of the IDs and ARNs a spec names (checkGivenResources), per region as
+ * the others. Apart from awsActivityDeps: the worker adds them; test beds whose specs name
+ * placeholder subnets the emulator never made leave them out (the form is checked still).
+ */
+export function givenResourcesDeps(options: AwsClientOptions): GivenResourcesApi {
+  const current = perRegion(options.region, (region) => {
+    const { maxAttempts = defaultMaxAttempts, newRetryStrategy, endpoint, credentials } = options;
+    const config = () => ({ region, maxAttempts, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}), ...(newRetryStrategy ? { retryStrategy: newRetryStrategy() } : {}) });
+    return givenResourcesApi(new EC2Client(config()), new IAMClient(config()));
+  });
+  return delegating(() => current());
 }
 
 /** One region's clients. */
