@@ -19,7 +19,6 @@ const refused: Record<string, string[]> = {
   '20-bottlerocket.yaml': ['/nodeGroups/1/ssh/allow'],
   '22-managed-nodes-launch-template.yaml': ['/managedNodeGroups/0/launchTemplate/id', '/managedNodeGroups/1/securityGroups/attachIDs/0', '/managedNodeGroups/1/securityGroups/attachIDs/1', '/managedNodeGroups/1/ami/family'],
   '24-nodegroup-subnets.yaml': ['/vpc/subnets/private/private-one', '/nodeGroups/1/subnets/0'],
-  '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
   '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],

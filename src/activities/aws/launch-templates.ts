@@ -1,7 +1,8 @@
 import {
   CreateLaunchTemplateCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand,
-  ImportKeyPairCommand, type EC2Client, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
+  GetInstanceTypesFromInstanceRequirementsCommand, ImportKeyPairCommand, type EC2Client, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
 } from '@aws-sdk/client-ec2';
+import type { InstanceRequirementsQuery } from '../../domain/instance-selector';
 import { aws, awsOrUndefined } from './errors';
 
 /** An EC2 launch template as DescribeLaunchTemplates gives it. */
@@ -51,6 +52,8 @@ export interface NodeLaunchApi {
   deleteKeyPair(name: string): Promise<void>;
   /** Each subnet's Availability Zone, by subnet ID. */
   subnetZones(subnetIds: string[]): Promise<Record<string, string>>;
+  /** EC2 GetInstanceTypesFromInstanceRequirements, every page: the region's instance types meeting the query. Read-only. */
+  instanceTypesFromRequirements(query: InstanceRequirementsQuery): Promise<string[]>;
 }
 
 const ec2Tags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -119,6 +122,30 @@ export function nodeLaunchApi(ec2: EC2Client): NodeLaunchApi {
       if (subnetIds.length === 0) return {};
       const found = await aws(`DescribeSubnets ${subnetIds.join(',')}`, () => ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })));
       return Object.fromEntries((found.Subnets ?? []).map((s) => [s.SubnetId!, s.AvailabilityZone!]));
+    },
+    async instanceTypesFromRequirements(query) {
+      const range = ({ min, max }: { min?: number; max?: number }) => ({ ...(min !== undefined ? { Min: min } : {}), ...(max !== undefined ? { Max: max } : {}) });
+      const types: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await aws('GetInstanceTypesFromInstanceRequirements', () => ec2.send(new GetInstanceTypesFromInstanceRequirementsCommand({
+          ArchitectureTypes: query.architectureTypes,
+          VirtualizationTypes: query.virtualizationTypes,
+          InstanceRequirements: {
+            VCpuCount: range(query.vCpuCount) as { Min: number },
+            MemoryMiB: range(query.memoryMiB) as { Min: number },
+            AcceleratorCount: range(query.acceleratorCount),
+            ...(query.acceleratorTypes ? { AcceleratorTypes: query.acceleratorTypes } : {}),
+            ...(query.acceleratorManufacturers ? { AcceleratorManufacturers: query.acceleratorManufacturers } : {}),
+            BurstablePerformance: query.burstablePerformance,
+            BareMetal: query.bareMetal,
+          },
+          ...(token ? { NextToken: token } : {}),
+        })));
+        types.push(...(page.InstanceTypes ?? []).flatMap((t) => (t.InstanceType ? [t.InstanceType] : [])));
+        token = page.NextToken || undefined;
+      } while (token);
+      return types;
     },
   };
 }
