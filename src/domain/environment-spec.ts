@@ -367,6 +367,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   });
   nodeGroups.forEach((group, i) => {
     if (typeof group.amiType !== 'string' || !Array.isArray(group.instanceTypes) || !group.instanceTypes.every((type) => typeof type === 'string')) return;
+    // None listed: a selector or a launch template chooses them (the planner checks a selector's picks).
+    if (group.instanceTypes.length === 0) return;
     const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
     if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
   });

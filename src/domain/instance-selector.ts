@@ -1,4 +1,5 @@
 import eniLimits from './data/eni-limits.json' with { type: 'json' };
+import { amiTypeMismatch } from './ami-types';
 import type { AmiType } from './node-group-settings';
 
 /**
@@ -164,7 +165,7 @@ export const selectionLimitOf = (group: { kind?: string }): number => (group.kin
 /** Whether the group's types come from its selector: it has one and lists no types itself. */
 export const choosesBySelector = (group: { instanceSelector?: unknown; instanceTypes: readonly string[] }): boolean => group.instanceSelector !== undefined && group.instanceTypes.length === 0;
 
-interface SelectorGroup { name: string; kind?: string; instanceTypes: string[]; instanceSelector?: InstanceSelectorSpec }
+interface SelectorGroup { name: string; kind?: string; amiType?: string; instanceTypes: string[]; instanceSelector?: InstanceSelectorSpec }
 
 /**
  * The plan's preview of what each selector chooses: the spec with those groups' instanceTypes
@@ -181,6 +182,11 @@ export function withTableSelections<S extends { nodeGroups: SelectorGroup[] }>(s
     const selected = selectFromTable(group.instanceSelector!, selectionLimitOf(group));
     if (!selected.ok) {
       problems.push({ path: `/nodeGroups/${i}/instanceSelector`, message: selected.reason });
+      return group;
+    }
+    const mismatch = group.amiType ? amiTypeMismatch(group.amiType, selected.instanceTypes) : undefined;
+    if (mismatch) {
+      problems.push({ path: `/nodeGroups/${i}/amiType`, message: `${mismatch} (the types its instanceSelector picks)` });
       return group;
     }
     notes.push(`node group ${group.name}: instanceSelector (${selectorText(group.instanceSelector!)}) picks ${selected.instanceTypes.join(', ')} from the shipped instance table; `
