@@ -323,11 +323,11 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
   /**
    * A group whose instanceSelector chooses its types gets them from EC2 in its region just
    * before it is made (src/activities/instance-types.ts), as eksctl resolves them; the plan's
-   * were the shipped table's preview. Other groups are as they were, and never ask patched().
+   * were the shipped table's preview. Called only for such groups, which no earlier run had.
    */
   const picked = new Map<string, string[]>();
   async function withSelectedTypes<G extends EnvironmentSpec['nodeGroups'][number]>(step: PlanStep, group: G): Promise<G> {
-    if (!choosesBySelector(group) || !patched('instance-selector')) return group;
+    if (!patched('instance-selector')) return group;
     const { instanceTypes } = await aws.selectInstanceTypes({ group: group.name, ...(group.kind ? { kind: group.kind } : {}), selector: group.instanceSelector! });
     picked.set(group.name, instanceTypes);
     update(step.id, { detail: selectedText(group) });
@@ -526,7 +526,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     },
     nodegroup: async (step) => {
       // The EKS name is the step's: the spec's name, or a replacement's new one (src/domain/change-plan.ts).
-      const group = await withSelectedTypes(step, { ...spec.nodeGroups.find((g) => g.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) });
+      const named = { ...spec.nodeGroups.find((g) => g.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) };
+      // Awaited only for a selector's group: another await would reorder the commands of runs before it.
+      const group = choosesBySelector(named) ? await withSelectedTypes(step, named) : named;
       // EKS tags a managed group's Auto Scaling group for auto-discovery itself; the group says so too.
       const tags = spec.addons['cluster-autoscaler'] ? { ...spec.tags, ...clusterAutoscalerTags(spec.name) } : spec.tags;
       // Launch templates, keys, tags, placement, update and repair settings (issue 17): only
@@ -684,7 +686,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     // the access entry, the Auto Scaling group, the launch template, the instance profile and the
     // role, newest first.
     'self-managed-nodegroup': async (step) => {
-      const group = await withSelectedTypes(step, spec.nodeGroups.find((g) => g.name === step.subject)!);
+      const found = spec.nodeGroups.find((g) => g.name === step.subject)!;
+      const group = choosesBySelector(found) ? await withSelectedTypes(step, found) : found;
       const roleName = selfManagedRoleName(spec.name, group.name);
       const name = selfManagedName(spec.name, group.name);
       const windows = isWindowsGroup(group);
