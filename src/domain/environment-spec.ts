@@ -419,6 +419,10 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
     if (Array.isArray(group.instanceTypes) && group.instanceTypes.length === 0 && !group.launchTemplate && !group.instanceSelector) {
       errors.push({ path: `/nodeGroups/${i}/instanceTypes`, message: 'names no instance type: list at least one, or let launchTemplate or instanceSelector choose them' });
     }
+    // eksctl refuses both unless the list is exactly what the selector matches (ExpandInstanceSelectorOptions), known only at run time.
+    if (Array.isArray(group.instanceTypes) && group.instanceTypes.length > 0 && group.instanceSelector) {
+      errors.push({ path: `/nodeGroups/${i}/instanceSelector`, message: 'chooses the instance types, and instanceTypes lists them too: give one of them (instanceTypes: [] with the selector)' });
+    }
   });
   // A cluster with no compute is fine on its own (eksctl makes them: node groups come later),
   // but then nothing can run the app or the add-ons' pods.

@@ -99,9 +99,9 @@ test('a selector the table cannot answer refuses the plan at its path; specs wit
   const plain = specWith([{ name: 'plain', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 1 }]);
   assert.equal(withTableSelections(plain).spec, plain);
   assert.equal(planEnvironment(plain).notes, undefined);
-  // Types listed beside a selector are the group's: the selector chooses nothing.
-  const listed = specWith([{ name: 'listed', instanceTypes: ['m5.large'], instanceSelector: { vCpus: 2 }, minSize: 1, desiredSize: 1, maxSize: 1 }]);
-  assert.equal(withTableSelections(listed).spec, listed);
+  // Types listed beside a selector: one or the other, as eksctl asks.
+  const listed = parseEnvironmentSpec({ name: 'sel', region: 'us-east-1', network, nodeGroups: [{ name: 'listed', instanceTypes: ['m5.large'], instanceSelector: { vCpus: 2 }, minSize: 1, desiredSize: 1, maxSize: 1 }] });
+  assert.ok(!listed.ok && listed.errors.some((e) => e.path === '/nodeGroups/0/instanceSelector' && /give one of them/.test(e.message)), JSON.stringify(listed));
   // An amiType given beside a selector must fit what it picks.
   const standard = specWith([{ name: 'gpu', instanceTypes: [], amiType: 'AL2023_x86_64_STANDARD', instanceSelector: { vCpus: 4, memoryGiB: 16, gpus: 1 }, minSize: 1, desiredSize: 1, maxSize: 1 }]);
   assert.throws(() => planEnvironment(standard), (error: unknown) => error instanceof InvalidPlanError
