@@ -6,6 +6,7 @@ import {
   instanceRequirementsOf, meetsRequirements, selectFromTable, selectedTypes, selectorAmiType, tableTypesMeeting, withTableSelections,
 } from '../../src/domain/instance-selector';
 import { tableInstanceLimits } from '../../src/domain/max-pods';
+import { planChange } from '../../src/domain/change-plan';
 import { InvalidPlanError, planEnvironment } from '../../src/domain/planner';
 
 const x86 = { cpuArchitecture: 'x86_64' } as const;
@@ -132,4 +133,14 @@ test('translator: eksctl\'s instanceSelector becomes the spec\'s, memory read as
   assert.deepEqual([group!.instanceTypes, group!.instanceSelector, group!.amiType], [[], { vCpus: 4, gpus: 1, cpuArchitecture: 'arm64' }, 'AL2023_ARM_64_NVIDIA']);
   const bottlerocket = translateClusterConfig(clusterConfig('{ vCPUs: 2, memory: 4, cpuArchitecture: arm64 }', 'amiFamily: Bottlerocket'));
   assert.ok(bottlerocket.ok && bottlerocket.spec.nodeGroups[0]!.amiType === 'BOTTLEROCKET_ARM_64', JSON.stringify(bottlerocket));
+});
+
+test('a change adds a selector\'s group naming its selector, and refuses changing a selector in place with the way out', () => {
+  const live = specWith([{ name: 'plain', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 1 }]);
+  const selectorGroup = { name: 'picked', instanceTypes: [], instanceSelector: { vCpus: 2, memoryGiB: 2 }, minSize: 1, desiredSize: 1, maxSize: 1 };
+  const added = specWith([live.nodeGroups[0], selectorGroup]);
+  const plan = planChange(live, added);
+  assert.ok(plan.steps.some((s) => s.title.includes('node group picked (types its instanceSelector picks: 2 vCPUs, 2 GiB, 0 GPUs, x86_64; min/desired/max 1/1/1)')), JSON.stringify(plan.steps.map((s) => s.title)));
+  const changed = specWith([live.nodeGroups[0], { ...selectorGroup, instanceSelector: { vCpus: 4, memoryGiB: 2 } }]);
+  assert.throws(() => planChange(added, changed), /instanceSelector of a node group cannot be changed by apply yet; the way out: add a node group with the new instanceSelector and remove this one/);
 });
