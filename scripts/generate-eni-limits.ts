@@ -12,7 +12,12 @@
  * vCPUs are not in the CNI's table; the max-pods calculator's ceiling (110 up to 30 vCPUs, 250
  * above) needs them. They come from moto's copy of EC2 DescribeInstanceTypes
  * (moto/ec2/resources/instance_types.json.gz, Apache-2.0, VCpuInfo.DefaultVCpus) when the
- * test bed's moto is installed; a type it lacks has no vcpus and the planner says so.
+ * test bed's moto is installed; a type it lacks has no vcpus and the planner says so. The same
+ * copy gives what an instance selector matches on (src/domain/instance-selector.ts, the
+ * attributes of EC2 GetInstanceTypesFromInstanceRequirements): MemoryInfo.SizeInMiB,
+ * ProcessorInfo.SupportedArchitectures, GpuInfo (count and manufacturer), the other
+ * accelerators (InferenceAcceleratorInfo, NeuronInfo, FpgaInfo, MediaAcceleratorInfo),
+ * BurstablePerformanceSupported and SupportedVirtualizationTypes.
  *
  *   npx tsx scripts/generate-eni-limits.ts [version]        # default: latest
  *   CNI_MODULE_DIR=/path/to/module npx tsx scripts/generate-eni-limits.ts
@@ -68,18 +73,58 @@ function parseMaxPods(source: string): Map<string, number> {
   }));
 }
 
-/** vCPUs from moto's DescribeInstanceTypes data in the test bed, when installed. */
-function motoVcpus(): { vcpus: Map<string, number>; source?: string } {
+interface MotoType {
+  VCpuInfo?: { DefaultVCpus?: number };
+  MemoryInfo?: { SizeInMiB?: number };
+  ProcessorInfo?: { SupportedArchitectures?: string[] };
+  GpuInfo?: { Gpus?: { Count?: number; Manufacturer?: string }[] };
+  InferenceAcceleratorInfo?: { Accelerators?: { Count?: number }[] };
+  NeuronInfo?: { NeuronDevices?: { Count?: number }[] };
+  FpgaInfo?: { Fpgas?: { Count?: number }[] };
+  MediaAcceleratorInfo?: { Accelerators?: { Count?: number }[] };
+  BurstablePerformanceSupported?: boolean;
+  SupportedVirtualizationTypes?: string[];
+}
+
+/** What an instance selector matches on, in the table's terms. */
+interface Attributes { vcpus?: number; memoryMiB?: number; arch?: string; gpus?: number; gpuManufacturer?: string; accelerators?: number; burstable?: boolean; hvm?: boolean }
+
+const counted = (items: { Count?: number }[] | undefined) => (items ?? []).reduce((sum, item) => sum + (item.Count ?? 0), 0);
+
+function attributesOf(info: MotoType): Attributes {
+  const architectures = info.ProcessorInfo?.SupportedArchitectures ?? [];
+  const gpus = counted(info.GpuInfo?.Gpus);
+  const manufacturers = [...new Set((info.GpuInfo?.Gpus ?? []).map((gpu) => gpu.Manufacturer?.toLowerCase()).filter(Boolean))];
+  // Inferentia shows in both InferenceAcceleratorInfo and NeuronInfo: one device, counted once.
+  const accelerators = Math.max(counted(info.InferenceAcceleratorInfo?.Accelerators), counted(info.NeuronInfo?.NeuronDevices)) + counted(info.FpgaInfo?.Fpgas) + counted(info.MediaAcceleratorInfo?.Accelerators);
+  return {
+    ...(info.VCpuInfo?.DefaultVCpus ? { vcpus: info.VCpuInfo.DefaultVCpus } : {}),
+    ...(info.MemoryInfo?.SizeInMiB ? { memoryMiB: info.MemoryInfo.SizeInMiB } : {}),
+    // x86_64 or arm64 (i386 alongside x86_64 on a few old types; Mac types neither, so none).
+    ...(architectures.includes('x86_64') ? { arch: 'x86_64' } : architectures.includes('arm64') ? { arch: 'arm64' } : {}),
+    ...(gpus > 0 ? { gpus, gpuManufacturer: manufacturers.join(',') } : {}),
+    ...(accelerators > 0 ? { accelerators } : {}),
+    ...(info.BurstablePerformanceSupported ? { burstable: true } : {}),
+    ...(info.SupportedVirtualizationTypes && !info.SupportedVirtualizationTypes.includes('hvm') ? { hvm: false } : {}),
+  };
+}
+
+/** vCPUs and the selector's attributes from moto's DescribeInstanceTypes data in the test bed, when installed. */
+function motoAttributes(): { attributes: Map<string, Attributes>; source?: string } {
   const tools = join(homedir(), '.cache', 'eksflow-tools');
   const moto = existsSync(tools) ? readdirSync(tools).filter((d) => d.startsWith('moto-')).sort().at(-1) : undefined;
-  if (!moto) return { vcpus: new Map() };
+  if (!moto) return { attributes: new Map() };
   const lib = join(tools, moto, 'venv', 'lib');
   const python = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python')) : undefined;
   const file = python ? join(lib, python, 'site-packages', 'moto', 'ec2', 'resources', 'instance_types.json.gz') : '';
-  if (!file || !existsSync(file)) return { vcpus: new Map() };
-  const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Record<string, { VCpuInfo?: { DefaultVCpus?: number } }>;
-  const vcpus = new Map(Object.entries(data).flatMap(([type, info]) => (info.VCpuInfo?.DefaultVCpus ? [[type, info.VCpuInfo.DefaultVCpus] as [string, number]] : [])));
-  return { vcpus, source: `moto ${moto.slice('moto-'.length)} (getmoto/moto, Apache-2.0): moto/ec2/resources/instance_types.json.gz, VCpuInfo.DefaultVCpus` };
+  if (!file || !existsSync(file)) return { attributes: new Map() };
+  const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Record<string, MotoType>;
+  const attributes = new Map(Object.entries(data).map(([type, info]) => [type, attributesOf(info)] as [string, Attributes]));
+  return {
+    attributes,
+    source: `moto ${moto.slice('moto-'.length)} (getmoto/moto, Apache-2.0): moto/ec2/resources/instance_types.json.gz, VCpuInfo.DefaultVCpus, MemoryInfo.SizeInMiB, `
+      + 'ProcessorInfo.SupportedArchitectures, GpuInfo, InferenceAcceleratorInfo, NeuronInfo, FpgaInfo, MediaAcceleratorInfo, BurstablePerformanceSupported, SupportedVirtualizationTypes',
+  };
 }
 
 const { dir, version } = moduleDir();
@@ -90,20 +135,20 @@ const mismatches = [...maxPods].filter(([type, pods]) => {
   return !l || l.enis * (l.ipv4PerEni - 1) + 2 !== pods;
 });
 if (mismatches.length > 0) throw new Error(`${maxPodsFile} disagrees with ${limitsFile} for ${mismatches.map(([t]) => t).join(', ')}`);
-const { vcpus, source: vcpuSource } = motoVcpus();
+const { attributes, source: attributeSource } = motoAttributes();
 
 const types = Object.fromEntries([...limits].sort(([a], [b]) => a.localeCompare(b)).map(([type, l]) => [type, {
   enis: l.enis, ipv4PerEni: l.ipv4PerEni,
   // The CNI gives prefixes only on Nitro or bare metal (pkg/awsutils IsPrefixDelegationSupported).
   prefixDelegation: l.hypervisor === 'nitro' || l.bareMetal,
   hypervisor: l.hypervisor, ...(l.bareMetal ? { bareMetal: true } : {}),
-  ...(vcpus.has(type) ? { vcpus: vcpus.get(type) } : {}),
+  ...attributes.get(type),
 }]));
 const document = {
   source: {
     module: `${module}@${version}`, license: 'Apache-2.0', files: [limitsFile, maxPodsFile],
     note: `facts read from the Amazon VPC CNI's table (ENILimit, IPv4Limit, HypervisorType, IsBareMetal); every value in ${maxPodsFile} checked against ENIs × (IPv4 per ENI − 1) + 2`,
-    ...(vcpuSource ? { vcpus: vcpuSource } : {}),
+    ...(attributeSource ? { attributes: attributeSource } : {}),
     generator: 'scripts/generate-eni-limits.ts',
   },
   types,
@@ -112,4 +157,4 @@ mkdirSync(dirname(out), { recursive: true });
 // One instance type a line, so a regeneration's diff reads type by type.
 const typeLines = Object.entries(types).map(([type, facts]) => `    ${JSON.stringify(type)}: ${JSON.stringify(facts)}`);
 writeFileSync(out, `{\n  "source": ${JSON.stringify(document.source, null, 2).replaceAll('\n', '\n  ')},\n  "types": {\n${typeLines.join(',\n')}\n  }\n}\n`);
-console.log(`wrote ${Object.keys(types).length} instance types from ${module}@${version} (${[...limits.keys()].filter((t) => vcpus.has(t)).length} with vCPUs) to ${out}`);
+console.log(`wrote ${Object.keys(types).length} instance types from ${module}@${version} (${[...limits.keys()].filter((t) => attributes.get(t)?.vcpus).length} with vCPUs) to ${out}`);

@@ -44,6 +44,7 @@ import { createCapabilityActivities } from './capabilities';
 import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
+import { createInstanceSelectorActivities } from './instance-types';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -126,6 +127,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLoadBalancedObjectActivities(deps.kube, pace),
     ...createKarpenterActivities(deps.karpenter, deps.eks),
     ...createGivenResourceActivities(deps.givenResources),
+    ...createInstanceSelectorActivities(deps.nodeLaunch),
     /** How much faster than AWS this worker's cloud runs: the workflow's waits compress as much. */
     async cloudTimeScale(): Promise<{ timeScale: number }> {
       return { timeScale: deps.timeScale ?? 1 };

@@ -1,6 +1,10 @@
 import { DescribeInstanceTypesCommand, type _InstanceType, type EC2Client, type InstanceTypeInfo } from '@aws-sdk/client-ec2';
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../domain/errors';
+import { instanceRequirementsOf, selectedTypes, selectionLimitOf, type InstanceSelectorSpec } from '../domain/instance-selector';
 import type { InstanceNetworkLimits } from '../domain/max-pods';
 import { toFailure } from './aws/errors';
+import type { NodeLaunchApi } from './aws/launch-templates';
 
 /**
  * The network limits of instance types the shipped ENI table lacks (a type newer than the
@@ -66,6 +70,25 @@ export function createInstanceTypeActivities({ ec2 }: { ec2: EC2Client }) {
         if (!answer.limits[type] && !answer.unknown.includes(type)) answer.unknown.push(type);
       }
       return answer;
+    },
+  };
+}
+
+/**
+ * A node group's instanceSelector resolved in its region just before the group is made, as
+ * eksctl resolves it before it writes the group's template (pkg/eks/nodegroup_service.go
+ * ExpandInstanceSelectorOptions): EC2 GetInstanceTypesFromInstanceRequirements asked what
+ * src/domain/instance-selector.ts instanceRequirementsOf says, the answer sorted, refused when
+ * empty or more than the group takes. Read-only: nothing to ledger or compensate.
+ */
+export function createInstanceSelectorActivities(nodeLaunch: NodeLaunchApi | undefined) {
+  return {
+    async selectInstanceTypes({ group, kind, selector }: { group: string; kind?: string; selector: InstanceSelectorSpec }): Promise<{ instanceTypes: string[] }> {
+      if (!nodeLaunch) throw ApplicationFailure.nonRetryable('this worker has no EC2 client for node placement (nodeLaunch): it cannot resolve instance selectors', errorTypes.resourceFailed);
+      const matched = await nodeLaunch.instanceTypesFromRequirements(instanceRequirementsOf(selector));
+      const selected = selectedTypes(selector, matched, selectionLimitOf({ ...(kind ? { kind } : {}) }));
+      if (!selected.ok) throw ApplicationFailure.nonRetryable(`node group ${group}: its instanceSelector ${selected.reason} (EC2 GetInstanceTypesFromInstanceRequirements in this region)`, errorTypes.invalidSpec);
+      return { instanceTypes: selected.instanceTypes };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { selectorAmiType } from './instance-selector';
 import type { AmiType } from './node-group-settings';
 
 /**
@@ -80,9 +81,12 @@ export function amiTypeMismatch(amiType: string, instanceTypes: readonly string[
  * Plain x86_64 instance types get AL2023_x86_64_STANDARD, the schema's default, so specs
  * written before this choice existed parse as they did. Pure.
  */
-export function defaultAmiType(group: { instanceTypes?: unknown; ami?: unknown }): AmiChoice | undefined {
+export function defaultAmiType(group: { instanceTypes?: unknown; ami?: unknown; instanceSelector?: unknown }): AmiChoice | undefined {
   if (typeof group.ami === 'object' && group.ami !== null) return { ok: true, amiType: 'CUSTOM' };
-  const { instanceTypes } = group;
+  const { instanceTypes, instanceSelector } = group;
+  // Types an instanceSelector picks: the AMI its architecture and GPUs need (what it asks EC2 for).
+  const listsNone = instanceTypes === undefined || (Array.isArray(instanceTypes) && instanceTypes.length === 0);
+  if (listsNone && typeof instanceSelector === 'object' && instanceSelector !== null) return { ok: true, amiType: selectorAmiType(instanceSelector) };
   if (!Array.isArray(instanceTypes) || instanceTypes.length === 0 || !instanceTypes.every((type) => typeof type === 'string')) return undefined;
   return amiTypeFor(instanceTypes as string[]);
 }

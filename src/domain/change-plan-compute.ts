@@ -1,4 +1,5 @@
 import { addSelfManagedChanges, retireSelfManaged } from './change-plan-self-managed';
+import { choosesBySelector, selectorText } from './instance-selector';
 import { isSelfManaged } from './self-managed-nodes';
 import { changeStepIds, differingKeys, fromTo, mapChange, same, show, type ChangeBuilder } from './change-plan-builder';
 import type { ChangeContext } from './change-plan';
@@ -65,7 +66,9 @@ function fieldChange(field: string, before: NodeGroupSpec, after: NodeGroupSpec)
 
 const groupTitle = (group: NodeGroupSpec, eksName: string) => {
   const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
-  return `${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${eksName} (${group.instanceTypes.join(', ')}; min/desired/max ${size})`;
+  // A selector's picks are known when the group is made (EC2 GetInstanceTypesFromInstanceRequirements).
+  const types = choosesBySelector(group) ? `types its instanceSelector picks: ${selectorText(group.instanceSelector!)}` : group.instanceTypes.join(', ');
+  return `${group.capacityType === 'SPOT' ? 'spot' : 'on-demand'} node group ${eksName} (${types}; min/desired/max ${size})`;
 };
 
 /**

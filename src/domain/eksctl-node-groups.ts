@@ -2,6 +2,7 @@ import { amiTypeFor, type AmiFamily } from './ami-types';
 import type { Readers } from './eksctl-cluster-config';
 import { defined, isFields, pointerSegment as pointer, quote, type Fields } from './eksctl-values';
 import { groupSubnets, type SubnetAlias } from './eksctl-subnets';
+import { selectorAmiType } from './instance-selector';
 
 /**
  * eksctl's `managedNodeGroups` and self-managed `nodeGroups` (pkg/apis/eksctl.io/v1alpha5/types.go:
@@ -273,7 +274,14 @@ function translateAmi(group: Fields, at: string, to: string, instanceTypes: unkn
   }
   if (windows) return put(`${to}/amiType`, `WINDOWS_${windows[2]!.toUpperCase()}_${windows[1]}_x86_64`, `${at}/amiFamily`);
   const types = Array.isArray(instanceTypes) ? instanceTypes.filter((type): type is string => typeof type === 'string') : [];
-  if (types.length === 0) return; // chosen by a selector or a launch template: the spec's rules pick the AMI type
+  if (types.length === 0) {
+    // Chosen by a selector: the AMI its architecture and GPUs need, of the family; by a launch template: the spec's rules pick it.
+    if (isFields(group.instanceSelector)) {
+      const architecture = group.instanceSelector.cpuArchitecture === 'amd64' ? 'x86_64' : group.instanceSelector.cpuArchitecture;
+      put(`${to}/amiType`, selectorAmiType({ ...group.instanceSelector, cpuArchitecture: architecture }, family as AmiFamily), `${at}/amiFamily`);
+    }
+    return;
+  }
   const choice = amiTypeFor(types, family as AmiFamily);
   if (choice.ok) put(`${to}/amiType`, choice.amiType, `${at}/amiFamily`);
   else fail(`${at}/${group.instanceType !== undefined ? 'instanceType' : 'instanceTypes'}`, choice.reason);
@@ -282,10 +290,13 @@ function translateAmi(group: Fields, at: string, to: string, instanceTypes: unkn
 function translateSelector(selector: Fields, at: string, to: string, { put, fail }: Readers) {
   let memoryGiB: number | undefined;
   if (selector.memory !== undefined) {
-    // eksctl: a number or a quantity; GiB when no unit is given.
-    const match = /^([0-9]+(?:\.[0-9]+)?)\s*(GiB|Gi|GB|G|MiB|Mi|MB|M)?$/.exec(String(selector.memory));
-    if (match) memoryGiB = Number(match[1]) / (/^M/.test(match[2] ?? '') ? 1024 : 1);
-    else fail(`${at}/memory`, 'must be a memory size such as 4 (GiB), 4GiB or 4096MiB');
+    // eksctl parses it as amazon-ec2-instance-selector's bytequantity does (ParseToByteQuantity):
+    // up to 3 decimals, one optional space, a unit m/mb/mib, g/gb/gib or t/tb/tib in any case,
+    // each binary (GB is GiB), GiB when none is given; MiB only whole.
+    const match = /^([0-9]+)(?:\.([0-9]{0,3}))? ?(mi?b?|gi?b?|ti?b?)?$/.exec(String(selector.memory).toLowerCase());
+    const unit = match?.[3]?.[0] ?? 'g';
+    if (match && !(unit === 'm' && Number(match[2] ?? 0) !== 0)) memoryGiB = Number(`${match[1]}.${match[2] || 0}`) * ({ m: 1 / 1024, g: 1, t: 1024 } as Record<string, number>)[unit]!;
+    else fail(`${at}/memory`, 'must be a memory size such as 4 (GiB), 4GiB, 0.5GiB or 4096MiB');
   }
   const architecture = selector.cpuArchitecture === 'amd64' ? 'x86_64' : selector.cpuArchitecture;
   put(to, defined({ vCpus: selector.vCPUs, memoryGiB, gpus: selector.gpus, cpuArchitecture: architecture }), at);

@@ -378,6 +378,8 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   });
   nodeGroups.forEach((group, i) => {
     if (typeof group.amiType !== 'string' || !Array.isArray(group.instanceTypes) || !group.instanceTypes.every((type) => typeof type === 'string')) return;
+    // None listed: a selector or a launch template chooses them (the planner checks a selector's picks).
+    if (group.instanceTypes.length === 0) return;
     const mismatch = amiTypeMismatch(group.amiType, group.instanceTypes);
     if (mismatch) errors.push({ path: `/nodeGroups/${i}/amiType`, message: mismatch });
   });
@@ -429,6 +431,10 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   nodeGroups.forEach((group, i) => {
     if (Array.isArray(group.instanceTypes) && group.instanceTypes.length === 0 && !group.launchTemplate && !group.instanceSelector) {
       errors.push({ path: `/nodeGroups/${i}/instanceTypes`, message: 'names no instance type: list at least one, or let launchTemplate or instanceSelector choose them' });
+    }
+    // eksctl refuses both unless the list is exactly what the selector matches (ExpandInstanceSelectorOptions), known only at run time.
+    if (Array.isArray(group.instanceTypes) && group.instanceTypes.length > 0 && group.instanceSelector) {
+      errors.push({ path: `/nodeGroups/${i}/instanceSelector`, message: 'chooses the instance types, and instanceTypes lists them too: give one of them (instanceTypes: [] with the selector)' });
     }
   });
   // A cluster with no compute is fine on its own (eksctl makes them: node groups come later),

@@ -1,3 +1,4 @@
+import { withTableSelections } from './instance-selector';
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addCapabilitySteps } from './capability-plan';
 import { addonProblems, requestedAddons } from './addon-catalog';
@@ -135,7 +136,11 @@ export function corednsNeedsFargate(spec: Pick<EnvironmentSpec, 'nodeGroups' | '
 }
 
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
-export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true, podCapacityCheck = true, instanceLimits }: PlanOptions = {}): Plan {
+export function planEnvironment(given: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true, podCapacityCheck = true, instanceLimits }: PlanOptions = {}): Plan {
+  // Groups whose instanceSelector chooses their types: planned (titles, pod capacity) with the shipped table's choice.
+  const selections = withTableSelections(given);
+  if (selections.problems.length > 0) throw new InvalidPlanError(selections.problems.map((p) => `${p.path}: ${p.message}`).join('; '), selections.problems);
+  const { spec } = selections;
   const steps: PlanStep[] = [];
   const add = (id: string, kind: StepKind, title: string, dependsOn: (string | undefined)[] = [], subject?: string) => {
     steps.push({
@@ -227,7 +232,7 @@ export function planEnvironment(spec: EnvironmentSpec, { appVpaStep = true, kube
   return {
     ...plan,
     ...(warnings.length > 0 ? { warnings } : {}),
-    ...(spec.autoMode ? { notes: [autoModePlanNote(spec.autoMode)] } : {}),
+    ...(spec.autoMode || selections.notes.length > 0 ? { notes: [...(spec.autoMode ? [autoModePlanNote(spec.autoMode)] : []), ...selections.notes] } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { withTableSelections } from './instance-selector';
 import { requestedAddons } from './addon-catalog';
 import type { EnvironmentSpec } from './environment-spec';
 import { eniLimitsSource, groupMaxPods, prefixDelegationEnabled, tableInstanceLimits, type GroupMaxPods, type InstanceLimitsLookup } from './max-pods';
@@ -113,10 +114,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 export function checkPodCapacity(given: Spec, { lookup = tableInstanceLimits }: { lookup?: InstanceLimitsLookup } = {}): PodCapacityCheck {
   // Specs of runs started before some fields existed (a live spec in a change) may lack them.
-  const spec: Spec = { ...given, nodeGroups: given.nodeGroups ?? [], fargateProfiles: given.fargateProfiles ?? [], addons: given.addons ?? {} };
+  // A selector's group counts with the shipped table's picks; a group whose types are still unknown (a launch template's) is left out.
+  const nodeGroups = withTableSelections({ nodeGroups: given.nodeGroups ?? [] }).spec.nodeGroups;
+  const spec: Spec = { ...given, nodeGroups, fargateProfiles: given.fargateProfiles ?? [], addons: given.addons ?? {} };
   const demand = podDemand(spec);
   const prefixDelegation = prefixDelegationEnabled(spec.eksAddons);
-  const groups: GroupCapacity[] = spec.nodeGroups.flatMap((group, i) => (isWindowsAmiType(group.amiType ?? '') ? [] : [{
+  const groups: GroupCapacity[] = spec.nodeGroups.flatMap((group, i) => (isWindowsAmiType(group.amiType ?? '') || group.instanceTypes.length === 0 ? [] : [{
     name: group.name, path: `/nodeGroups/${i}`, desiredSize: group.desiredSize, maxSize: group.maxSize,
     maxPods: groupMaxPods(group, { prefixDelegation, lookup }),
   }]));

@@ -12,7 +12,6 @@ const selfManagedHonours: ReadonlySet<string> = new Set(['volume', 'ami', 'preBo
  * goes when its setting is built end to end (plan, activities, teardown, tests).
  */
 export const nodeGroupSettingsInProgress: Readonly<Record<string, string>> = {
-  instanceSelector: 'instance selectors are being built (issue 17 item 3); list instanceTypes',
 };
 
 export const clusterSettingsInProgress: Readonly<Record<string, string>> = {

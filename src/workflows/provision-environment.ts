@@ -37,6 +37,7 @@ import { coreAddonHandlers, type CoreAddonOutputs } from './core-addon-steps';
 import { capabilityHandlers } from './capability-steps';
 import { clusterRoleExtraPolicies, isCoreAddon } from '../domain/eks-addons';
 import { isSelfManaged, selfManagedName, selfManagedRoleName } from '../domain/self-managed-nodes';
+import { choosesBySelector } from '../domain/instance-selector';
 import { isWindowsGroup, selfManagedNodegroupLabel } from '../domain/node-bootstrap';
 import { secretsKeyAliasOf, secretsKeyPolicy, secretsKeyPolicyName } from '../domain/cluster-settings-rules';
 import { applyChangeUpdate, progressQuery, scaleNodeGroupUpdate, teardownSignal, type ChangeProgress, type NodegroupScaling, type Phase, type ScaleRequest, type StepProgress } from './messages';
@@ -335,6 +336,26 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     return { subnetIds, launchTemplate, remoteAccess, detail: details.join('; ') };
   }
 
+  /**
+   * A group whose instanceSelector chooses its types gets them from EC2 in its region just
+   * before it is made (src/activities/instance-types.ts), as eksctl resolves them; the plan's
+   * were the shipped table's preview. Called only for such groups, which no earlier run had.
+   */
+  const picked = new Map<string, string[]>();
+  async function withSelectedTypes<G extends EnvironmentSpec['nodeGroups'][number]>(step: PlanStep, group: G): Promise<G> {
+    if (!patched('instance-selector')) return group;
+    const { instanceTypes } = await aws.selectInstanceTypes({ group: group.name, ...(group.kind ? { kind: group.kind } : {}), selector: group.instanceSelector! });
+    picked.set(group.name, instanceTypes);
+    update(step.id, { detail: selectedText(group) });
+    return { ...group, instanceTypes };
+  }
+
+  /** What a selector picked, for the step's detail; nothing for other groups. */
+  function selectedText(group: { name: string }): string {
+    const types = picked.get(group.name);
+    return types ? `instanceSelector picked ${types.join(', ')}; ` : '';
+  }
+
   /** A node group's own role: the node policies, its attachPolicyArns and its add-on policies (src/domain/node-group-iam.ts). */
   async function ensureNodeGroupRole(step: PlanStep): Promise<void> {
     const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
@@ -540,7 +561,9 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     },
     nodegroup: async (step) => {
       // The EKS name is the step's: the spec's name, or a replacement's new one (src/domain/change-plan.ts).
-      const group = { ...spec.nodeGroups.find((g) => g.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) };
+      const named = { ...spec.nodeGroups.find((g) => g.name === step.subject)!, name: step.id.slice(step.id.indexOf('/') + 1) };
+      // Awaited only for a selector's group: another await would reorder the commands of runs before it.
+      const group = choosesBySelector(named) ? await withSelectedTypes(step, named) : named;
       // EKS tags a managed group's Auto Scaling group for auto-discovery itself; the group says so too.
       const tags = spec.addons['cluster-autoscaler'] ? { ...spec.tags, ...clusterAutoscalerTags(spec.name) } : spec.tags;
       // Launch templates, keys, tags, placement, update and repair settings (issue 17): only
@@ -557,7 +580,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         ...(launch?.launchTemplate ? { launchTemplate: launch.launchTemplate } : {}), ...(launch?.remoteAccess ? { remoteAccess: launch.remoteAccess } : {}),
       }));
       // What the group was made with stays on the step beside its status.
-      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `${launch ? `${launch.detail}; ` : ''}node group ${g.status}`, failedState);
+      await waitUntil(step, () => aws.describeNodegroup({ cluster: spec.name, name: group.name }), (g) => g.status === 'ACTIVE', (g) => `${selectedText(group)}${launch ? `${launch.detail}; ` : ''}node group ${g.status}`, failedState);
     },
     // An add-on's role under EKS Pod Identity (src/domain/addon-pod-identity.ts): only specs asking for it plan this step.
     'addon-pod-identity-role': async (step) => {
@@ -721,7 +744,8 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
     // the access entry, the Auto Scaling group, the launch template, the instance profile and the
     // role, newest first.
     'self-managed-nodegroup': async (step) => {
-      const group = spec.nodeGroups.find((g) => g.name === step.subject)!;
+      const found = spec.nodeGroups.find((g) => g.name === step.subject)!;
+      const group = choosesBySelector(found) ? await withSelectedTypes(step, found) : found;
       const roleName = selfManagedRoleName(spec.name, group.name);
       const name = selfManagedName(spec.name, group.name);
       const windows = isWindowsGroup(group);
@@ -759,7 +783,7 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, role.arn), region: spec.region }, () => aws.ensureAccessEntry({
         owner, region: spec.region, cluster: spec.name, entry, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
-      await waitUntil(step, () => aws.describeAutoScalingGroup({ name }), (g) => g.inService >= group.desiredSize, (g) => `Auto Scaling group ${name}: ${g.inService}/${g.desired} instances InService`);
+      await waitUntil(step, () => aws.describeAutoScalingGroup({ name }), (g) => g.inService >= group.desiredSize, (g) => `${selectedText(group)}Auto Scaling group ${name}: ${g.inService}/${g.desired} instances InService`);
     },
     'windows-ipam': async (step) => {
       const { changed } = await aws.enableWindowsIpam({ cluster: spec.name });

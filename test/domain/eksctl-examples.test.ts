@@ -9,7 +9,6 @@ const refused: Record<string, string[]> = {
   // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
   // Flux bootstrapping needs the user's git provider credentials.
   '12-gitops-toolkit.yaml': ['/gitops'],
-  '28-instance-selector.yaml': ['/managedNodeGroups/0/instanceSelector', '/nodeGroups/0/instanceSelector'],
   '29-cluster-with-karpenter.yaml': ['/metadata/version', '/karpenter/version'],
   '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
   // Outposts, and Kubernetes versions past EKS support (with other refusals beside).

@@ -1,8 +1,9 @@
 import {
   AuthorizeSecurityGroupIngressCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DeleteSecurityGroupCommand,
   DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
-  ImportKeyPairCommand, type EC2Client, type IpPermission, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
+  GetInstanceTypesFromInstanceRequirementsCommand, ImportKeyPairCommand, type EC2Client, type IpPermission, type LaunchTemplateHttpTokensState, type Tag, type VolumeType,
 } from '@aws-sdk/client-ec2';
+import type { InstanceRequirementsQuery } from '../../domain/instance-selector';
 import { aws, awsOrUndefined } from './errors';
 
 /** An EC2 launch template as DescribeLaunchTemplates gives it. */
@@ -64,6 +65,8 @@ export interface NodeLaunchApi {
   deleteSecurityGroup(groupId: string): Promise<void>;
   /** The VPC's primary IPv4 CIDR; undefined when there is no such VPC. */
   vpcCidr(vpcId: string): Promise<string | undefined>;
+  /** EC2 GetInstanceTypesFromInstanceRequirements, every page: the region's instance types meeting the query. Read-only. */
+  instanceTypesFromRequirements(query: InstanceRequirementsQuery): Promise<string[]>;
 }
 
 export interface SecurityGroup {
@@ -182,6 +185,30 @@ export function nodeLaunchApi(ec2: EC2Client): NodeLaunchApi {
     async vpcCidr(vpcId) {
       const found = await awsOrUndefined(`DescribeVpcs ${vpcId}`, () => ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })));
       return found?.Vpcs?.[0]?.CidrBlock;
+    },
+    async instanceTypesFromRequirements(query) {
+      const range = ({ min, max }: { min?: number; max?: number }) => ({ ...(min !== undefined ? { Min: min } : {}), ...(max !== undefined ? { Max: max } : {}) });
+      const types: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await aws('GetInstanceTypesFromInstanceRequirements', () => ec2.send(new GetInstanceTypesFromInstanceRequirementsCommand({
+          ArchitectureTypes: query.architectureTypes,
+          VirtualizationTypes: query.virtualizationTypes,
+          InstanceRequirements: {
+            VCpuCount: range(query.vCpuCount) as { Min: number },
+            MemoryMiB: range(query.memoryMiB) as { Min: number },
+            AcceleratorCount: range(query.acceleratorCount),
+            ...(query.acceleratorTypes ? { AcceleratorTypes: query.acceleratorTypes } : {}),
+            ...(query.acceleratorManufacturers ? { AcceleratorManufacturers: query.acceleratorManufacturers } : {}),
+            BurstablePerformance: query.burstablePerformance,
+            BareMetal: query.bareMetal,
+          },
+          ...(token ? { NextToken: token } : {}),
+        })));
+        types.push(...(page.InstanceTypes ?? []).flatMap((t) => (t.InstanceType ? [t.InstanceType] : [])));
+        token = page.NextToken || undefined;
+      } while (token);
+      return types;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
 import type { IngressRule, KeyPair, LaunchTemplate, LaunchTemplateData, NodeLaunchApi } from '../../activities/aws/launch-templates';
+import { tableTypesMeeting, type InstanceRequirementsQuery } from '../../domain/instance-selector';
 import type { SimContext } from './context';
 import { ec2Error, SimulatedAwsError } from './errors';
 import type { SimulatedNetworkLeftovers } from './network-leftovers';
@@ -198,5 +199,23 @@ export class SimulatedNodeLaunch implements NodeLaunchApi {
         return [id, subnet.zone];
       }))));
     });
+  }
+
+  /**
+   * EC2 GetInstanceTypesFromInstanceRequirements over the shipped instance table (the VPC CNI's
+   * types with DescribeInstanceTypes' attributes, src/domain/data/eni-limits.json), as the EC2
+   * API reference documents it: every given attribute must hold, any of several values of one;
+   * VCpuCount and MemoryMiB are required and a range's Min may not exceed its Max
+   * (InvalidParameterValue). moto 5.2.5 does not implement this action (its EC2 responses have
+   * no handler for it), so the simulated cloud plays it.
+   */
+  instanceTypesFromRequirements(query: InstanceRequirementsQuery) {
+    return this.call('instanceTypesFromRequirements', undefined, (request) => aws('GetInstanceTypesFromInstanceRequirements', () => request('GetInstanceTypesFromInstanceRequirements', () => {
+      for (const [name, range] of [['VCpuCount', query.vCpuCount], ['MemoryMiB', query.memoryMiB], ['AcceleratorCount', query.acceleratorCount]] as const) {
+        if (range.min !== undefined && range.max !== undefined && range.min > range.max) throw ec2Refusal('InvalidParameterValue', `The ${name} Min value (${range.min}) cannot be greater than its Max value (${range.max}).`);
+      }
+      if (query.architectureTypes.length === 0 || (query.virtualizationTypes as string[]).length === 0) throw ec2Refusal('MissingParameter', 'ArchitectureTypes and VirtualizationTypes are required.');
+      return tableTypesMeeting(query);
+    })));
   }
 }
