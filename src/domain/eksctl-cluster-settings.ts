@@ -95,16 +95,12 @@ export function translateClusterSettings(config: Fields, { put, trace, fail, map
   translateIdentityMappings(config, { put, trace, fail, mapping, list, flag });
 }
 
-// The Karpenter release eksflow installs (its chart is pinned in the add-on catalog).
-export const karpenterVersion = '1.14.1';
+export { karpenterVersion } from './eksctl-karpenter-version';
 
+// karpenter.version is judged against the cluster's Kubernetes version (src/domain/eksctl-karpenter-version.ts, from translate()).
 function translateKarpenter(config: Fields, { put, fail, mapping, flag }: Readers) {
   const karpenter = mapping(config.karpenter, '/karpenter');
   if (!karpenter) return;
-  const version = karpenter.version === undefined ? undefined : String(karpenter.version).replace(/^v/, '');
-  if (version !== undefined && version !== karpenterVersion) {
-    fail('/karpenter/version', `eksflow installs Karpenter ${karpenterVersion} (its chart, CRDs and policy are tested together); remove version or set it to ${karpenterVersion}`);
-  }
   if (flag(karpenter.createServiceAccount, '/karpenter/createServiceAccount') === false) {
     fail('/karpenter/createServiceAccount', 'eksflow makes Karpenter\'s ServiceAccount with its IRSA role; remove createServiceAccount');
   }
