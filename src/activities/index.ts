@@ -10,6 +10,7 @@ import type { LogsApi } from './aws/logs';
 import type { NetworkLeftoversApi } from './aws/network-leftovers';
 import type { VpcApi } from './aws/vpc';
 import type { SelfManagedNodesApi } from './aws/autoscaling';
+import type { StsApi } from './aws/sts';
 import { createAccessEntryActivities } from './access-entries';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
@@ -41,6 +42,7 @@ import { createIdentityProviderActivities } from './identity-providers';
 import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
+import { createWorkerAccessActivities } from './worker-access';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -60,6 +62,8 @@ export interface ActivityDeps {
   /** SQS, EventBridge, EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). @default none: those steps fail, naming what the worker lacks */
   karpenter?: KarpenterAwsApi;
   kube: KubeAccess;
+  /** STS: who the worker is, for its own access entry on a cluster created without creator admin. @default none: such a step fails, naming what the worker lacks */
+  sts?: StsApi;
   /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
   selfManagedNodes?: SelfManagedNodesApi;
   copier: ImageCopier;
@@ -95,6 +99,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSecretsKeyActivities(deps.kms),
     ...createIdentityProviderActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
+    ...createWorkerAccessActivities(deps.sts, deps.iam),
     ...createNodegroupActivities(deps.eks),
     ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),

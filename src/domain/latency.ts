@@ -22,6 +22,8 @@ export const stepKinds = [
   'kms-key', 'identity-provider',
   // Karpenter's AWS side (src/domain/karpenter-plan.ts).
   'karpenter-node-role', 'karpenter-interruption-queue', 'karpenter-discovery-tags', 'karpenter-node-access',
+  // The worker's own access entry on a cluster created without creator admin (src/domain/access-entries.ts).
+  'worker-access',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -110,6 +112,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   'karpenter-interruption-queue': { medianSeconds: 5, p90Seconds: 20 },
   'karpenter-discovery-tags': { medianSeconds: 2, p90Seconds: 10 },
   'karpenter-node-access': { medianSeconds: 3, p90Seconds: 15 },
+  // GetCallerIdentity, then an access entry as above.
+  'worker-access': { medianSeconds: 3, p90Seconds: 15 },
   // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
   'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AddonContext } from '../activities/addons/addon-module';
-import { accessEntryLedgerName } from '../domain/access-entries';
+import { accessEntryLedgerName, workerAccessEntry } from '../domain/access-entries';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
@@ -649,6 +649,15 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         owner, region: spec.region, cluster: spec.name, entry: { principalArn, type: 'EC2_LINUX', accessPolicies: [] }, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       update(step.id, { detail: `${principalArn}: EC2_LINUX` });
+    },
+    // No patch: only specs with bootstrapClusterCreatorAdminPermissions false plan this step, and no run started before it had one.
+    'worker-access': async (step) => {
+      const { principalArn } = await aws.workerPrincipal();
+      const entry = workerAccessEntry(principalArn);
+      const ensured = await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, principalArn), region: spec.region }, () => aws.ensureAccessEntry({
+        owner, region: spec.region, cluster: spec.name, entry, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `${principalArn}: ${ensured.made ? 'entry created' : 'entry adopted'}; ${ensured.policies.join('; ')}` });
     },
     // No patch: only specs with access entries plan this step, and no run started before it had one.
     'access-entry': async (step) => {
