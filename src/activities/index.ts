@@ -43,6 +43,7 @@ import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
 import { createWorkerAccessActivities } from './worker-access';
+import { createAwsAuthActivities } from './aws-auth';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -100,6 +101,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIdentityProviderActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
     ...createWorkerAccessActivities(deps.sts, deps.iam),
+    ...createAwsAuthActivities(deps.kube),
     ...createNodegroupActivities(deps.eks),
     ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),
