@@ -1,9 +1,11 @@
 import { CoreV1Api, RbacAuthorizationV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { awsAuthEntries, emrContainersRbac, emrContainersUser, type AwsAuthSpec, type MapRole } from '../domain/aws-auth';
+import { awsAuthEntries, emrContainersRbac, emrContainersUser, emrRbacLedgerName, type AwsAuthSpec, type MapRole } from '../domain/aws-auth';
+import type { ResourceRef } from '../domain/ledger';
 import { ownershipTagKeys, type Owner } from '../domain/ownership';
 import { kubeCall, kubeConflict, kubeNotFound, kubeOrUndefined } from './kube-calls';
 import type { KubeAccess } from './nodes-ready';
+import type { DeleteOutcome, DeleteOwner } from './ownership-check';
 
 /**
  * The aws-auth ConfigMap's entries eksflow needs where access entries cannot express them
@@ -29,6 +31,7 @@ const sameRole = (a: MapRole, b: MapRole) => a.rolearn === b.rolearn && a.userna
 
 export interface EnsureAwsAuthInput {
   owner: Owner;
+  region: string;
   cluster: string;
   awsAuth: AwsAuthSpec;
   /** The cluster's partition and account (EMR's service-linked role is the cluster account's). */
@@ -66,7 +69,7 @@ export function createAwsAuthActivities(kube: KubeAccess) {
    * cluster has none), keeping every other entry; an entry already there is left as it is and
    * not recorded as eksflow's. Idempotent.
    */
-  async function ensureAwsAuthEntries(input: EnsureAwsAuthInput): Promise<{ mapRoles: string[]; mapAccounts: string[] }> {
+  async function ensureAwsAuthEntries(input: EnsureAwsAuthInput): Promise<{ ref: ResourceRef; made: boolean; mapRoles: string[]; mapAccounts: string[] }> {
     const wanted = awsAuthEntries(input.awsAuth, input.partition, input.account);
     let shown = { mapRoles: [] as string[], mapAccounts: [] as string[] };
     await updateAwsAuth(input.cluster, (data, recorded) => {
@@ -88,14 +91,14 @@ export function createAwsAuthActivities(kube: KubeAccess) {
       shown = { mapRoles: wanted.mapRoles.map((r) => `${r.rolearn} as ${r.username}`), mapAccounts: wanted.mapAccounts };
       return ours;
     });
-    return shown;
+    return { ref: { kind: 'aws-auth', name: input.cluster, region: input.region }, made: true, ...shown };
   }
 
   /** Takes out of aws-auth the entries it records as this environment's, and nothing else. Done when there is no aws-auth. */
-  async function removeAwsAuthEntries(input: { owner: Owner; cluster: string }): Promise<{ outcome: 'deleted' | 'absent' }> {
+  async function removeAwsAuthEntries(input: DeleteOwner & { cluster: string }): Promise<DeleteOutcome> {
     let removed = false;
     await updateAwsAuth(input.cluster, (data, recorded) => {
-      if (!recorded || recorded.environment !== input.owner.environmentId) return recorded;
+      if (!recorded || recorded.environment !== input.environmentId) return recorded;
       const roles = readList<MapRole>(data.mapRoles).filter((r) => !recorded.mapRoles.some((ours) => sameRole(r, ours)));
       const accounts = readList<string>(data.mapAccounts).map(String).filter((a) => !recorded.mapAccounts.includes(a));
       if (roles.length > 0) data.mapRoles = stringify(roles); else delete data.mapRoles;
@@ -111,7 +114,7 @@ export function createAwsAuthActivities(kube: KubeAccess) {
    * eksflow's; the namespace made first when it is missing (eksctl fails there: "the namespace
    * needs to exist", examples/35-iamidentitymappings.yaml).
    */
-  async function ensureEmrContainersRbac(input: { owner: Owner; cluster: string; namespace: string }): Promise<{ namespaceMade: boolean }> {
+  async function ensureEmrContainersRbac(input: { owner: Owner; region: string; cluster: string; namespace: string }): Promise<{ ref: ResourceRef; made: boolean; namespaceMade: boolean }> {
     const config = await kube.forCluster(input.cluster);
     const core = config.makeApiClient(CoreV1Api);
     const rbac = config.makeApiClient(RbacAuthorizationV1Api);
@@ -135,17 +138,17 @@ export function createAwsAuthActivities(kube: KubeAccess) {
       if (await kubeOrUndefined('read RoleBinding', () => rbac.readNamespacedRoleBinding(at))) await rbac.replaceNamespacedRoleBinding({ ...at, body: withOwner(binding) });
       else await rbac.createNamespacedRoleBinding({ namespace: input.namespace, body: withOwner(binding) });
     });
-    return { namespaceMade };
+    return { ref: { kind: 'aws-auth', name: emrRbacLedgerName(input.cluster, input.namespace), region: input.region }, made: true, namespaceMade };
   }
 
   /** Deletes the emr-containers Role and RoleBinding of a namespace when they are this environment's; gone already is done. */
-  async function deleteEmrContainersRbac(input: { owner: Owner; cluster: string; namespace: string }): Promise<{ outcome: 'deleted' | 'absent' | 'not-ours' }> {
+  async function deleteEmrContainersRbac(input: DeleteOwner & { cluster: string; namespace: string }): Promise<DeleteOutcome> {
     const rbac = (await kube.forCluster(input.cluster)).makeApiClient(RbacAuthorizationV1Api);
     const at = { name: emrContainersUser, namespace: input.namespace };
     const role = await kubeOrUndefined('read Role', () => rbac.readNamespacedRole(at));
     const binding = await kubeOrUndefined('read RoleBinding', () => rbac.readNamespacedRoleBinding(at));
     if (!role && !binding) return { outcome: 'absent' };
-    const ours = (o: { metadata?: { annotations?: Record<string, string> } } | undefined) => !o || o.metadata?.annotations?.[ownershipTagKeys.environment] === input.owner.environmentId;
+    const ours = (o: { metadata?: { annotations?: Record<string, string> } } | undefined) => !o || o.metadata?.annotations?.[ownershipTagKeys.environment] === input.environmentId;
     if (!ours(role) || !ours(binding)) return { outcome: 'not-ours' };
     const gone = (error: unknown) => { if (!kubeNotFound(error)) throw error; };
     if (binding) await kubeCall('delete RoleBinding', () => rbac.deleteNamespacedRoleBinding(at).then(() => undefined, gone));

@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import type { SpecError } from './environment-spec';
+import { AwsAuth } from './aws-auth';
 
 /**
  * Who may use an environment's cluster: EKS access entries (IAM principals, each with EKS access
@@ -54,6 +55,7 @@ export const AccessEntry = Type.Object({
 export const Access = Type.Object({
   authenticationMode: literals(authenticationModes, { default: defaultAuthenticationMode, description: 'API, or API_AND_CONFIG_MAP to keep the aws-auth ConfigMap too' }),
   entries: Type.Array(AccessEntry, { maxItems: 50, default: [], description: 'one entry per IAM principal' }),
+  awsAuth: Type.Optional(AwsAuth),
   bootstrapClusterCreatorAdminPermissions: Type.Optional(Type.Boolean({
     description: 'false: the cluster is created without EKS\'s admin access entry for its creator; eksflow\'s worker then manages the cluster through an access entry of its own (AmazonEKSClusterAdminPolicy), made once the cluster is ACTIVE and removed at teardown. @default true',
   })),
@@ -119,6 +121,10 @@ export function describeAccessEntry(entry: AccessEntrySpec): string {
 export function accessProblems(access: unknown): SpecError[] {
   if (!isObject(access) || !Array.isArray(access.entries)) return [];
   const errors: SpecError[] = [];
+  // EKS reads aws-auth only in CONFIG_MAP or API_AND_CONFIG_MAP mode (EKS user guide, "Change authentication mode to use access entries").
+  if (isObject(access.awsAuth) && access.authenticationMode === 'API') {
+    errors.push({ path: '/access/awsAuth', message: 'EKS reads the aws-auth ConfigMap only in authenticationMode API_AND_CONFIG_MAP (API ignores it): set authenticationMode to API_AND_CONFIG_MAP, or remove awsAuth' });
+  }
   const firstIndex = new Map<string, number>();
   access.entries.forEach((entry, i) => {
     if (!isObject(entry)) return;

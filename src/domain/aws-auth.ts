@@ -25,11 +25,29 @@ export type AwsAuthSpec = Static<typeof AwsAuth>;
 /** One mapRoles item (aws-auth's own field names). */
 export interface MapRole { rolearn: string; username: string; groups?: string[] }
 
+/**
+ * Ledger names (kind aws-auth): the cluster's name for its aws-auth entries,
+ * "<cluster>/emr-containers/<namespace>" for EMR's Role and RoleBinding in a namespace.
+ */
+export const emrRbacLedgerName = (cluster: string, namespace: string) => `${cluster}/emr-containers/${namespace}`;
+export function awsAuthLedgerTarget(name: string): { cluster: string; namespace?: string } {
+  const [cluster, , namespace] = name.split('/');
+  return { cluster: cluster!, ...(namespace ? { namespace } : {}) };
+}
+
 /** The user EMR on EKS's service-linked role is mapped to, and the name of its Role and RoleBinding. */
 export const emrContainersUser = 'emr-containers';
 
 /** EMR on EKS's service-linked role, as aws-auth takes it: no path (aws-auth ARNs cannot have one: EKS user guide, "Create access entries"). */
 export const emrContainersRoleArn = (partition: string, account: string) => `arn:${partition}:iam::${account}:role/AWSServiceRoleForAmazonEMRContainers`;
+
+/** The step's title part: what is mapped. */
+export function describeAwsAuth(awsAuth: AwsAuthSpec): string {
+  return [
+    ...(awsAuth.emrContainers?.length ? [`EMR on EKS (AWSServiceRoleForAmazonEMRContainers as ${emrContainersUser}, its Role and RoleBinding in ${awsAuth.emrContainers.join(', ')})`] : []),
+    ...(awsAuth.accounts?.length ? [`every principal of account${awsAuth.accounts.length > 1 ? 's' : ''} ${awsAuth.accounts.join(', ')}`] : []),
+  ].join('; ') || 'nothing';
+}
 
 /** What eksflow puts in aws-auth for a spec: mapRoles and mapAccounts. */
 export function awsAuthEntries(awsAuth: AwsAuthSpec, partition: string, account: string): { mapRoles: MapRole[]; mapAccounts: string[] } {

@@ -271,13 +271,14 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   });
 
   translateAddons(config, read);
+  // accessConfig first: iamIdentityMappings (in the cluster settings) add to the access it makes.
+  translateAccessConfig(config, read);
   translateClusterSettings(config, read);
   const warnings: SpecError[] = [];
   const karpenterAsked = isFields(config.karpenter) && config.karpenter.version !== undefined ? String(config.karpenter.version) : undefined;
   const karpenterVersion = karpenterVersionOutcome(karpenterAsked, version ?? defaultKubernetesVersion);
   if (karpenterVersion.outcome === 'refused') fail('/karpenter/version', karpenterVersion.message!);
   if (karpenterVersion.outcome === 'replaced') warnings.push({ path: '/karpenter/version', message: karpenterVersion.message! });
-  translateAccessConfig(config, read);
   translateWorkloadIdentity(config, read);
   translateIamBoundaries(config, read);
 

@@ -24,6 +24,8 @@ export const stepKinds = [
   'karpenter-node-role', 'karpenter-interruption-queue', 'karpenter-discovery-tags', 'karpenter-node-access',
   // The worker's own access entry on a cluster created without creator admin (src/domain/access-entries.ts).
   'worker-access',
+  // eksflow's entries in aws-auth and EMR on EKS's RBAC (src/domain/aws-auth.ts).
+  'aws-auth',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -114,6 +116,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   'karpenter-node-access': { medianSeconds: 3, p90Seconds: 15 },
   // GetCallerIdentity, then an access entry as above.
   'worker-access': { medianSeconds: 3, p90Seconds: 15 },
+  // A ConfigMap update and, per namespace, a Role and a RoleBinding: Kubernetes API calls of a second or less.
+  'aws-auth': { medianSeconds: 2, p90Seconds: 10 },
   // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
   'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's

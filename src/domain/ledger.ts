@@ -35,6 +35,8 @@ export const resourceKinds = [
   // ("cluster/resource-id"), and the instances and instance profiles Karpenter itself made
   // for the cluster (the cluster's name), terminated and deleted by their tags.
   'interruption-queue', 'discovery-tag', 'karpenter-nodes',
+  // eksflow's entries in a cluster's aws-auth ConfigMap, and EMR on EKS's Role and RoleBinding (src/domain/aws-auth.ts).
+  'aws-auth',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

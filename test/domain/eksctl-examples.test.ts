@@ -23,7 +23,6 @@ const refused: Record<string, string[]> = {
   '30-vpc-with-ip-family.yaml': ['/addons/0/attachPolicy', '/metadata/version', '/kubernetesNetworkConfig/ipFamily'],
   '31-override-bootstrap-command-unmanaged-nodegroup.yaml': ['/metadata/version', '/nodeGroups/0/ami/id'],
   '33-local-zones.yaml': ['/localZones', '/nodeGroups/0/localZones'],
-  '35-iamidentitymappings.yaml': ['/iamIdentityMappings/2/serviceName', '/iamIdentityMappings/2/namespace', '/iamIdentityMappings/3/account'],
   // Outposts, and Kubernetes versions past EKS support (with other refusals beside).
   '35-outposts.yaml': ['/outpost'],
   '36-outposts-vpc.yaml': ['/outpost', '/vpc/id', '/vpc/subnets', '/vpc/subnets/private/outpost-subnet-1/id'],
