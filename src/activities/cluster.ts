@@ -71,8 +71,12 @@ export function createClusterActivities(eks: EksApi) {
       clientRequestToken: clientRequestToken(owner.runId, `cluster-${spec.name}`),
       // Access entries need API or API_AND_CONFIG_MAP (the EKS API's own default is CONFIG_MAP).
       // The creator (eksflow's worker) keeps cluster admin: it checks nodes and installs add-ons
-      // and the app through the Kubernetes API.
-      accessConfig: { authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode, bootstrapClusterCreatorAdminPermissions: true },
+      // and the app through the Kubernetes API. Unless the spec says false: then the worker gives
+      // itself an access entry once the cluster is ACTIVE (the plan's worker-access step).
+      accessConfig: {
+        authenticationMode: spec.access?.authenticationMode ?? defaultAuthenticationMode,
+        bootstrapClusterCreatorAdminPermissions: spec.access?.bootstrapClusterCreatorAdminPermissions ?? true,
+      },
       // EKS Auto Mode: compute, block storage and load balancing, all three together (src/domain/auto-mode.ts).
       ...(spec.autoMode ? { autoMode: autoModeClusterConfig(spec.autoMode, input.autoModeNodeRoleArn) } : {}),
       ...(Object.keys(settings).length > 0 ? { settings } : {}),

@@ -12,6 +12,7 @@ import type { VpcApi } from './aws/vpc';
 import type { SelfManagedNodesApi } from './aws/autoscaling';
 import type { GivenResourcesApi } from './aws/given-resources';
 import { createGivenResourceActivities } from './given-resources';
+import type { StsApi } from './aws/sts';
 import { createAccessEntryActivities } from './access-entries';
 import { createAddonActivities } from './addons';
 import { createAppActivities } from './app';
@@ -45,6 +46,8 @@ import { createSecretsKeyActivities } from './secrets-key';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
 import { createInstanceSelectorActivities } from './instance-types';
+import { createWorkerAccessActivities } from './worker-access';
+import { createAwsAuthActivities } from './aws-auth';
 
 /**
  * The narrow APIs activities reach the outside world through. The worker builds them once
@@ -64,6 +67,8 @@ export interface ActivityDeps {
   /** SQS, EventBridge, EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). @default none: those steps fail, naming what the worker lacks */
   karpenter?: KarpenterAwsApi;
   kube: KubeAccess;
+  /** STS: who the worker is, for its own access entry on a cluster created without creator admin. @default none: such a step fails, naming what the worker lacks */
+  sts?: StsApi;
   /** EC2 launch templates, Auto Scaling, instance profiles and SSM for self-managed node groups. @default none: such steps fail, naming what the worker lacks */
   selfManagedNodes?: SelfManagedNodesApi;
   copier: ImageCopier;
@@ -102,6 +107,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createIdentityProviderActivities(deps.eks),
     ...createCapabilityActivities(deps.eks),
     ...createAccessEntryActivities(deps.eks),
+    ...createWorkerAccessActivities(deps.sts, deps.iam),
+    ...createAwsAuthActivities(deps.kube),
     ...createNodegroupActivities(deps.eks),
     ...createManagedLaunchTemplateActivities(deps.nodeLaunch, deps.eks),
     ...createNodegroupUpdateActivities(deps.eks),

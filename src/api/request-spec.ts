@@ -18,5 +18,6 @@ export function specFromRequest(body: unknown, contentType: string | undefined, 
   if (!parsed.ok || tenantAccess.length === 0) return parsed;
   // The tenant's default principals join the spec here, visibly: the run, its plan and its
   // ledger show them. Checked again as a whole (e.g. the number of entries).
-  return parseEnvironmentSpec(withDefaultEntries(parsed.spec, tenantAccess));
+  const withTenant = parseEnvironmentSpec(withDefaultEntries(parsed.spec, tenantAccess));
+  return withTenant.ok && parsed.warnings ? { ...withTenant, warnings: parsed.warnings } : withTenant;
 }

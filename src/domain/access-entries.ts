@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import type { SpecError } from './environment-spec';
+import { AwsAuth } from './aws-auth';
 
 /**
  * Who may use an environment's cluster: EKS access entries (IAM principals, each with EKS access
@@ -54,7 +55,11 @@ export const AccessEntry = Type.Object({
 export const Access = Type.Object({
   authenticationMode: literals(authenticationModes, { default: defaultAuthenticationMode, description: 'API, or API_AND_CONFIG_MAP to keep the aws-auth ConfigMap too' }),
   entries: Type.Array(AccessEntry, { maxItems: 50, default: [], description: 'one entry per IAM principal' }),
-}, { additionalProperties: false, description: 'who may use the cluster: EKS access entries; eksflow\'s own worker keeps its creator admin access' });
+  awsAuth: Type.Optional(AwsAuth),
+  bootstrapClusterCreatorAdminPermissions: Type.Optional(Type.Boolean({
+    description: 'false: the cluster is created without EKS\'s admin access entry for its creator; eksflow\'s worker then manages the cluster through an access entry of its own (AmazonEKSClusterAdminPolicy), made once the cluster is ACTIVE and removed at teardown. @default true',
+  })),
+}, { additionalProperties: false, description: 'who may use the cluster: EKS access entries; eksflow\'s own worker keeps its creator admin access, or with bootstrapClusterCreatorAdminPermissions false an access entry of its own' });
 
 export type AccessEntrySpec = Static<typeof AccessEntry>;
 export type AccessPolicySpec = Static<typeof AccessPolicy>;
@@ -81,6 +86,26 @@ export function accessEntryFromLedgerName(name: string): { cluster: string; prin
   return { cluster: name.slice(0, slash), principalArn: name.slice(slash + 1) };
 }
 
+/**
+ * The IAM principal an access entry names for a caller STS GetCallerIdentity describes: an IAM
+ * user's ARN as it is; a role session's (arn:aws:sts::111122223333:assumed-role/<role>/<session>)
+ * as its role's, since EKS takes no STS session principal ("You can't use the STS session
+ * principal type with access entries": EKS API reference, CreateAccessEntry principalArn). A role
+ * with a path has it in its ARN (access entries take role paths: EKS user guide, "Create access
+ * entries"), which the session ARN leaves out: `roleName` is what IAM GetRole needs to find it.
+ */
+export function principalOfCaller(arn: string): { principalArn: string; roleName?: string } {
+  const session = /^arn:(aws[-a-z]*):sts::([0-9]{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  if (!session) return { principalArn: arn };
+  const [, partition, account, roleName] = session;
+  return { principalArn: `arn:${partition}:iam::${account}:role/${roleName}`, roleName };
+}
+
+/** The access entry eksflow's worker gives itself on a cluster created without creator admin. */
+export const workerAccessEntry = (principalArn: string): AccessEntrySpec => ({
+  principalArn, type: 'STANDARD', accessPolicies: [{ policy: 'AmazonEKSClusterAdminPolicy', scope: 'cluster' }],
+});
+
 /** A short, readable account of an entry, for the plan and the step's title. */
 export function describeAccessEntry(entry: AccessEntrySpec): string {
   const policies = entry.accessPolicies.map((p) => `${p.policy.replace(/^AmazonEKS|Policy$/g, '')} on ${p.scope === 'cluster' ? 'the cluster' : (p.namespaces ?? []).join(', ')}`);
@@ -96,6 +121,10 @@ export function describeAccessEntry(entry: AccessEntrySpec): string {
 export function accessProblems(access: unknown): SpecError[] {
   if (!isObject(access) || !Array.isArray(access.entries)) return [];
   const errors: SpecError[] = [];
+  // EKS reads aws-auth only in CONFIG_MAP or API_AND_CONFIG_MAP mode (EKS user guide, "Change authentication mode to use access entries").
+  if (isObject(access.awsAuth) && access.authenticationMode === 'API') {
+    errors.push({ path: '/access/awsAuth', message: 'EKS reads the aws-auth ConfigMap only in authenticationMode API_AND_CONFIG_MAP (API ignores it): set authenticationMode to API_AND_CONFIG_MAP, or remove awsAuth' });
+  }
   const firstIndex = new Map<string, number>();
   access.entries.forEach((entry, i) => {
     if (!isObject(entry)) return;

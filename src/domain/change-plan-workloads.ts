@@ -271,6 +271,13 @@ export function addAccessChanges(b: ChangeBuilder): void {
   if (mode(live) !== mode(next)) {
     b.refuse('/access/authenticationMode', `the authentication mode cannot be changed by apply yet (EKS moves it only forward, CONFIG_MAP → API_AND_CONFIG_MAP → API); the way out: aws eks update-cluster-config --access-config authenticationMode=${mode(next)}, then apply`);
   }
+  if (JSON.stringify(live.access?.awsAuth ?? null) !== JSON.stringify(next.access?.awsAuth ?? null)) {
+    b.refuse('/access/awsAuth', 'aws-auth mappings are made with the environment and cannot be changed by apply yet; the way out: recreate the environment, or edit kube-system/aws-auth by hand');
+  }
+  const creatorAdmin = (spec: EnvironmentSpec) => spec.access?.bootstrapClusterCreatorAdminPermissions ?? true;
+  if (creatorAdmin(live) !== creatorAdmin(next)) {
+    b.refuse('/access/bootstrapClusterCreatorAdminPermissions', 'is set only when the cluster is created (CreateCluster accessConfig; EKS has no update for it); to change who administers the cluster, add or remove access entries');
+  }
   const step = (id: string, kind: StepKind, action: ChangeAction, title: string, change: string, principalArn: string, dependsOn: string[] = []) =>
     b.add({ id, kind, action, title, change, subject: principalArn, dependsOn });
   after.forEach((entry, i) => {

@@ -26,9 +26,9 @@ export function translateAccessConfig(config: Record<string, unknown>, { put, fa
   } else {
     put('/access/authenticationMode', mode, '/accessConfig/authenticationMode');
   }
-  if (flag(access.bootstrapClusterCreatorAdminPermissions, '/accessConfig/bootstrapClusterCreatorAdminPermissions') === false) {
-    fail('/accessConfig/bootstrapClusterCreatorAdminPermissions', 'eksflow\'s worker creates the cluster and then waits for nodes and installs add-ons and the app as its creator, which needs the creator\'s admin access; remove it or set it to true, and give your own principals accessEntries');
-  }
+  // false: no admin entry for the creator (eksctl passes it to CreateCluster as is); eksflow's
+  // worker then gives itself an access entry of its own once the cluster is ACTIVE (the plan's worker-access step).
+  put('/access/bootstrapClusterCreatorAdminPermissions', flag(access.bootstrapClusterCreatorAdminPermissions, '/accessConfig/bootstrapClusterCreatorAdminPermissions'), '/accessConfig/bootstrapClusterCreatorAdminPermissions');
   put('/access/entries', [], '/accessConfig/accessEntries');
   (list(access.accessEntries, '/accessConfig/accessEntries') ?? []).forEach((item, i) => {
     const at = `/accessConfig/accessEntries/${i}`;

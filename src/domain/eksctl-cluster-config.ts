@@ -1,7 +1,7 @@
 import { isScalar, parseAllDocuments } from 'yaml';
 import { accessConfigPaths, accessConfigRefusals, translateAccessConfig } from './eksctl-access-config';
 import { coreAddonNames, isCoreAddon, type CoreAddonName } from './eks-addons';
-import { controlPlaneLogTypes, parseEnvironmentSpec, supportedKubernetesVersions, type ParseResult, type SpecError } from './environment-spec';
+import { controlPlaneLogTypes, defaultKubernetesVersion, parseEnvironmentSpec, supportedKubernetesVersions, type ParseResult, type SpecError } from './environment-spec';
 import { translateIamBoundaries, translateWorkloadIdentity, workloadIdentityInConfigTerms, workloadIdentityRefusals, workloadIdentitySupportedPaths } from './eksctl-workload-identity';
 import { nodeGroupPaths, nodeGroupRefusals, translateNodeGroup, type NodeGroupSource } from './eksctl-node-groups';
 import { defined, isFields, pointerSegment, quote, type Fields } from './eksctl-values';
@@ -10,6 +10,7 @@ import { translateIpFamily } from './eksctl-ipv6';
 import { eksctlFieldNames, nearest } from './eksctl-fields';
 import { subnetLookupOf, type SubnetAlias } from './eksctl-subnets';
 import { capabilityPaths, capabilityRefusals, translateCapabilities } from './eksctl-capabilities';
+import { karpenterVersionOutcome } from './eksctl-karpenter-version';
 
 /**
  * Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) as an EnvironmentSpec, so a team can bring
@@ -98,10 +99,11 @@ export function translateClusterConfig(input: unknown, options: TranslateOptions
   const { config } = read;
   if (!isFields(config)) return { ok: false, errors: [{ path: '', message: 'a ClusterConfig must be a mapping (an object)' }] };
 
-  const { spec, origins, errors: translationErrors } = translate(config, options);
+  const { spec, origins, errors: translationErrors, warnings } = translate(config, options);
   const refused = [...headerErrors(config), ...unsupportedFields(config, fieldTree, ''), ...translationErrors];
   const result = parseEnvironmentSpec(spec);
-  if (result.ok && refused.length === 0) return result;
+  // What the translation changed from what was written, said without refusing it (the plan shows it).
+  if (result.ok && refused.length === 0) return warnings.length > 0 ? { ...result, warnings } : result;
   // A refusal from the translation already says what is wrong there, more precisely.
   const covered = (path: string) => refused.some((error) => path === error.path || path.startsWith(`${error.path}/`));
   const validation = result.ok ? [] : result.errors.map((error) => inConfigTerms(error, spec, origins)).filter((error) => !covered(error.path));
@@ -200,7 +202,7 @@ function unknownField(path: string, parentPattern: string, key?: string, parent?
   return guess ? `is not ${where}: did you mean ${guess}?` : `is not ${where}${known ? ` (eksctl has ${known.join(', ')})` : ''}; remove it`;
 }
 
-interface Translation { spec: Fields; origins: Map<string, string>; errors: SpecError[] }
+interface Translation { spec: Fields; origins: Map<string, string>; errors: SpecError[]; warnings: SpecError[] }
 
 function translate(config: Fields, options: TranslateOptions): Translation {
   const spec: Fields = {};
@@ -270,10 +272,16 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   });
 
   translateAddons(config, read);
+  // accessConfig first: iamIdentityMappings (in the cluster settings) add to the access it makes.
+  translateAccessConfig(config, read);
   translateClusterSettings(config, read);
   translateIpFamily(config, read);
   translateCapabilities(config, read);
-  translateAccessConfig(config, read);
+  const warnings: SpecError[] = [];
+  const karpenterAsked = isFields(config.karpenter) && config.karpenter.version !== undefined ? String(config.karpenter.version) : undefined;
+  const karpenterVersion = karpenterVersionOutcome(karpenterAsked, version ?? defaultKubernetesVersion);
+  if (karpenterVersion.outcome === 'refused') fail('/karpenter/version', karpenterVersion.message!);
+  if (karpenterVersion.outcome === 'replaced') warnings.push({ path: '/karpenter/version', message: karpenterVersion.message! });
   translateWorkloadIdentity(config, read);
   translateIamBoundaries(config, read);
 
@@ -288,7 +296,7 @@ function translate(config: Fields, options: TranslateOptions): Translation {
     });
     put('/controlPlaneLogging', all ? [...controlPlaneLogTypes] : enableTypes, '/cloudWatch/clusterLogging/enableTypes');
   }
-  return { spec, origins, errors };
+  return { spec, origins, errors, warnings };
 }
 
 // EKS add-ons eksctl names that eksflow installs from its add-on catalog, as the same EKS add-on.

@@ -20,14 +20,12 @@ export const clusterSettingPaths = [
   '/autoModeConfig/enabled', '/autoModeConfig/nodePools', '/autoModeConfig/nodeRoleARN',
   '/karpenter/version', '/karpenter/createServiceAccount', '/karpenter/withSpotInterruptionQueue',
   '/iamIdentityMappings/*/arn', '/iamIdentityMappings/*/groups', '/iamIdentityMappings/*/username', '/iamIdentityMappings/*/noDuplicateARNs',
+  '/iamIdentityMappings/*/serviceName', '/iamIdentityMappings/*/namespace', '/iamIdentityMappings/*/account',
 ];
 
 export const clusterSettingRefusals: Record<string, string> = {
   '/identityProviders/*/tags': 'the environment\'s tags (metadata.tags) go on the identity provider configuration; remove tags',
   '/karpenter/defaultInstanceProfile': 'Karpenter 1.x makes its nodes\' instance profiles from the EC2NodeClass role, which eksflow makes; remove defaultInstanceProfile',
-  '/iamIdentityMappings/*/serviceName': 'service-linked mappings (EMR on EKS) are not offered: EMR on EKS creates its own access entry when you register the cluster (aws emr-containers create-virtual-cluster); remove this mapping',
-  '/iamIdentityMappings/*/namespace': 'service-linked mappings (EMR on EKS) are not offered: EMR on EKS creates its own access entry when you register the cluster; remove this mapping',
-  '/iamIdentityMappings/*/account': 'account-wide mappings are not possible with EKS access entries (one principal each); list the account\'s roles or users in accessConfig.accessEntries',
 };
 
 // The policy an aws-auth group stood for, as EKS access policies (EKS docs "Migrating existing
@@ -95,16 +93,12 @@ export function translateClusterSettings(config: Fields, { put, trace, fail, map
   translateIdentityMappings(config, { put, trace, fail, mapping, list, flag });
 }
 
-// The Karpenter release eksflow installs (its chart is pinned in the add-on catalog).
-export const karpenterVersion = '1.14.1';
+export { karpenterVersion } from './eksctl-karpenter-version';
 
+// karpenter.version is judged against the cluster's Kubernetes version (src/domain/eksctl-karpenter-version.ts, from translate()).
 function translateKarpenter(config: Fields, { put, fail, mapping, flag }: Readers) {
   const karpenter = mapping(config.karpenter, '/karpenter');
   if (!karpenter) return;
-  const version = karpenter.version === undefined ? undefined : String(karpenter.version).replace(/^v/, '');
-  if (version !== undefined && version !== karpenterVersion) {
-    fail('/karpenter/version', `eksflow installs Karpenter ${karpenterVersion} (its chart, CRDs and policy are tested together); remove version or set it to ${karpenterVersion}`);
-  }
   if (flag(karpenter.createServiceAccount, '/karpenter/createServiceAccount') === false) {
     fail('/karpenter/createServiceAccount', 'eksflow makes Karpenter\'s ServiceAccount with its IRSA role; remove createServiceAccount');
   }
@@ -117,7 +111,8 @@ function translateKarpenter(config: Fields, { put, fail, mapping, flag }: Reader
  * API authentication mode, where an aws-auth entry becomes an access entry with its username and
  * groups (system:masters as AmazonEKSClusterAdminPolicy, which is what it grants).
  */
-function translateIdentityMappings(config: Fields, { put, fail, mapping, list }: Readers) {
+function translateIdentityMappings(config: Fields, readers: Readers) {
+  const { put, fail, mapping, list } = readers;
   const mappings = list(config.iamIdentityMappings, '/iamIdentityMappings');
   if (!mappings) return;
   const existing = mapping(config.accessConfig, '/accessConfig');
@@ -130,7 +125,8 @@ function translateIdentityMappings(config: Fields, { put, fail, mapping, list }:
   mappings.forEach((item, i) => {
     const at = `/iamIdentityMappings/${i}`;
     const entry = mapping(item, at);
-    if (!entry || entry.arn === undefined) return; // service and account mappings are refused by path
+    if (!entry) return;
+    if (entry.arn === undefined) return identityMappingInAwsAuth(config, entry, at, readers);
     const groups = Array.isArray(entry.groups) ? entry.groups.filter((group): group is string => typeof group === 'string') : [];
     const policies = groups.filter((group) => systemGroupPolicies[group]).map((group) => ({ policy: systemGroupPolicies[group], scope: 'cluster' }));
     const kubernetesGroups = groups.filter((group) => !systemGroupPolicies[group]);
@@ -146,3 +142,37 @@ function translateIdentityMappings(config: Fields, { put, fail, mapping, list }:
   });
 }
 
+
+/**
+ * An iamIdentityMapping access entries cannot hold, kept in aws-auth as eksctl keeps it
+ * (pkg/authconfigmap; src/domain/aws-auth.ts): `serviceName: emr-containers` with its `namespace`
+ * (the only service eksctl knows: "invalid service name" otherwise), or an `account` alone
+ * ("account must be configured with no other options", examples/35-iamidentitymappings.yaml).
+ * EKS reads aws-auth only in API_AND_CONFIG_MAP mode.
+ */
+function identityMappingInAwsAuth(config: Fields, entry: Fields, at: string, { put, fail, mapping }: Readers) {
+  const mode = mapping(config.accessConfig, '/accessConfig')?.authenticationMode;
+  if (mode === 'API') return fail(at, 'is kept in the aws-auth ConfigMap (access entries cannot hold it), which EKS reads only in authenticationMode API_AND_CONFIG_MAP: set accessConfig.authenticationMode to API_AND_CONFIG_MAP, or remove this mapping');
+  if (entry.account !== undefined) {
+    const others = Object.keys(entry).filter((key) => key !== 'account');
+    if (others.length > 0) return fail(`${at}/${others[0]}`, 'an account mapping takes no other options (eksctl: "account must be configured with no other options"); give this one in a mapping of its own');
+    if (typeof entry.account !== 'string' && typeof entry.account !== 'number') return fail(`${at}/account`, 'must be a 12-digit AWS account ID');
+    return awsAuthList(config, put, 'accounts', String(entry.account), `${at}/account`);
+  }
+  if (entry.serviceName === undefined) return fail(at, 'needs arn, account, or serviceName with namespace');
+  if (entry.serviceName !== 'emr-containers') return fail(`${at}/serviceName`, `must be emr-containers, the one service eksctl maps (not ${quote(entry.serviceName)})`);
+  if (entry.namespace === undefined) return fail(`${at}/namespace`, 'is missing: EMR on EKS is mapped to one namespace (eksctl: "namespace is required for emr-containers")');
+  return awsAuthList(config, put, 'emrContainers', entry.namespace, `${at}/namespace`);
+}
+
+// The mappings' values, gathered in order into /access/awsAuth/<field>.
+const awsAuthGathered = new WeakMap<Fields, Record<string, unknown[]>>();
+function awsAuthList(config: Fields, put: Readers['put'], field: 'accounts' | 'emrContainers', value: unknown, origin: string) {
+  const gathered = awsAuthGathered.get(config) ?? {};
+  awsAuthGathered.set(config, gathered);
+  const values = (gathered[field] ??= []);
+  const index = values.length;
+  values.push(value);
+  if (index === 0) put(`/access/awsAuth/${field}`, values, origin);
+  put(`/access/awsAuth/${field}/${index}`, value, origin);
+}

@@ -269,7 +269,8 @@ export interface SpecError {
   message: string;
 }
 
-export type ParseResult = { ok: true; spec: EnvironmentSpec } | { ok: false; errors: SpecError[] };
+/** warnings: what an eksctl ClusterConfig's translation changed from what was written (each at its ClusterConfig path). */
+export type ParseResult = { ok: true; spec: EnvironmentSpec; warnings?: SpecError[] } | { ok: false; errors: SpecError[] };
 
 /**
  * Validates a request and fills its defaults. Every problem is reported, each with its

@@ -24,6 +24,10 @@ export const stepKinds = [
   'karpenter-node-role', 'karpenter-interruption-queue', 'karpenter-discovery-tags', 'karpenter-node-access',
   // EKS capabilities and the Hybrid Nodes role with its access entry (src/domain/capabilities.ts).
   'capability', 'hybrid-nodes',
+  // The worker's own access entry on a cluster created without creator admin (src/domain/access-entries.ts).
+  'worker-access',
+  // eksflow's entries in aws-auth and EMR on EKS's RBAC (src/domain/aws-auth.ts).
+  'aws-auth',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -123,6 +127,10 @@ export const latencyTable: Record<StepKind, Latency> = {
   capability: { medianSeconds: 300, p90Seconds: 900 },
   // An IAM role and an access entry: seconds each.
   'hybrid-nodes': { medianSeconds: 12, p90Seconds: 30 },
+  // GetCallerIdentity, then an access entry as above.
+  'worker-access': { medianSeconds: 3, p90Seconds: 15 },
+  // A ConfigMap update and, per namespace, a Role and a RoleBinding: Kubernetes API calls of a second or less.
+  'aws-auth': { medianSeconds: 2, p90Seconds: 10 },
   // Two EKS reads per core add-on (DescribeAddonVersions, DescribeAddonConfiguration).
   'eks-addons-check': { medianSeconds: 3, p90Seconds: 10 },
   // A managed add-on goes ACTIVE in ~1-3 min once its pods can run (EKS user guide; Terraform's

@@ -39,6 +39,8 @@ export const resourceKinds = [
   'ssh-security-group',
   // An EKS capability ("cluster/capability"): deleted (RETAIN) and waited out before its role and the cluster.
   'eks-capability',
+  // eksflow's entries in a cluster's aws-auth ConfigMap, and EMR on EKS's Role and RoleBinding (src/domain/aws-auth.ts).
+  'aws-auth',
 ] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 

@@ -1,6 +1,7 @@
 import { withTableSelections } from './instance-selector';
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addCapabilitySteps } from './capability-plan';
+import { describeAwsAuth } from './aws-auth';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
 import { addCoreAddonSteps } from './eks-addons-plan';
@@ -85,6 +86,8 @@ export const stepIds = {
   appLoadBalancer: 'app:load-balancer',
   autoscalingCheck: 'verify:autoscaling',
   accessEntry: (principalArn: string) => `eks:access-entry/${principalArn}`,
+  workerAccess: 'eks:worker-access',
+  awsAuth: 'k8s:aws-auth',
   selfManagedNodegroup: (name: string) => `ec2:self-managed-nodegroup/${name}`,
   windowsIpam: 'k8s:windows-ipam',
   secretsKey: 'kms:secrets-key',
@@ -185,8 +188,14 @@ export function planEnvironment(given: EnvironmentSpec, { appVpaStep = true, kub
       [stepIds.cluster, spec.controlPlaneLogging.length > 0 ? stepIds.clusterLogging : undefined], provider.name);
   }
   add(stepIds.oidcProvider, 'oidc-provider', 'ensure the IAM OIDC provider for the cluster issuer', [stepIds.cluster]);
+  // Created without creator admin, the cluster lets the worker in only through an entry of its own, before any Kubernetes call.
+  const workerAccess = spec.access?.bootstrapClusterCreatorAdminPermissions === false ? stepIds.workerAccess : undefined;
+  if (workerAccess) add(workerAccess, 'worker-access', 'eksflow\'s worker manages this cluster through an access entry of its own (AmazonEKSClusterAdminPolicy); no creator admin is bootstrapped', [stepIds.cluster]);
   const kubeApi = kubeApiReadyStep ? stepIds.kubeApiReady : undefined;
-  if (kubeApi) add(kubeApi, 'kube-api-ready', 'wait until the Kubernetes API answers /readyz 6 times in a row', [stepIds.cluster]);
+  if (kubeApi) add(kubeApi, 'kube-api-ready', 'wait until the Kubernetes API answers /readyz 6 times in a row', [stepIds.cluster, workerAccess]);
+  // What access entries cannot hold goes in aws-auth (src/domain/aws-auth.ts): only specs with access.awsAuth plan it.
+  const awsAuth = spec.access?.awsAuth;
+  if (awsAuth) add(stepIds.awsAuth, 'aws-auth', `map in the aws-auth ConfigMap: ${describeAwsAuth(awsAuth)}`, [stepIds.cluster, kubeApi, workerAccess]);
   // Windows nodes' pods get their IPs once the VPC CNI's Windows IPAM is on (AWS docs, "Enable Windows support").
   const windowsIpam = spec.nodeGroups.some((g) => isSelfManaged(g) && isWindowsGroup(g)) ? stepIds.windowsIpam : undefined;
   if (windowsIpam) add(windowsIpam, 'windows-ipam', 'enable Windows IPAM in the VPC CNI (amazon-vpc-cni ConfigMap: enable-windows-ipam "true")', [stepIds.cluster, kubeApi]);
@@ -409,6 +418,7 @@ function checkRules(steps: PlanStep[], ancestors: Map<string, Set<string>>): voi
   requireBefore(['nodegroup'], ['nodes-ready'], 'nodes join only after their node group exists');
   requireBefore(['nodes-ready'], ['addon', 'app'], 'add-on and app pods need Ready nodes (CoreDNS and webhooks are degraded before)', { sameSubject: false });
   requireBefore(['kube-api-ready'], ['nodes-ready', 'coredns-fargate', 'addon', 'app', 'service-account'], 'the Kubernetes API answers only a while after the cluster is ACTIVE', { sameSubject: false });
+  requireBefore(['worker-access'], ['kube-api-ready', 'windows-ipam', 'aws-auth'], 'without creator admin the worker reaches the Kubernetes API only through its own access entry', { sameSubject: false });
   requireBefore(['fargate-profile'], ['coredns-fargate'], 'CoreDNS moves to Fargate only once a profile selects it', { sameSubject: false });
   requireBefore(['coredns-fargate'], ['addon', 'app'], 'add-on and app pods need cluster DNS', { sameSubject: false });
   requireBefore(['app'], ['nlb'], 'the load balancer is made for the app\'s Service');

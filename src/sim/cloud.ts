@@ -211,6 +211,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     kms: delegating(() => current().kms!),
     kube: delegating(() => current().kube),
     karpenter: delegating(() => current().karpenter!),
+    sts: delegating(() => current().sts!),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
     // image.build: contexts read from the same upload store the API writes (npm start runs both).

@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import type { AddonRequest } from '../activities/addons';
 import type { AddonName, AppSpec } from '../domain/environment-spec';
 import { accessEntryFromLedgerName } from '../domain/access-entries';
+import { awsAuthLedgerTarget } from '../domain/aws-auth';
 import { errorTypes } from '../domain/errors';
 import { deletionLatency, formatDuration, latencyTable, type Latency } from '../domain/latency';
 import type { Ledger, LedgerEntry } from '../domain/ledger';
@@ -85,6 +86,13 @@ async function deleteResource(entry: LedgerEntry, environmentId: string, onClust
     case 'service-account': {
       const [cluster, namespace, name] = entry.name.split('/') as [string, string, string];
       return (await undo.deleteServiceAccount({ ...owner, cluster, namespace, name })).outcome;
+    }
+    // Only runs whose spec has access.awsAuth ledger these: no older history reaches this case.
+    case 'aws-auth': {
+      const { cluster, namespace } = awsAuthLedgerTarget(entry.name);
+      return (namespace
+        ? await undo.deleteEmrContainersRbac({ ...owner, cluster, namespace })
+        : await undo.removeAwsAuthEntries({ ...owner, cluster })).outcome;
     }
     case 'pod-identity-association': {
       const [cluster, namespace, serviceAccount] = entry.name.split('/') as [string, string, string];

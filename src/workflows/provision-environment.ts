@@ -4,7 +4,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AddonContext } from '../activities/addons/addon-module';
-import { accessEntryLedgerName } from '../domain/access-entries';
+import { accessEntryLedgerName, workerAccessEntry } from '../domain/access-entries';
+import { emrRbacLedgerName } from '../domain/aws-auth';
 import { requestedAddons } from '../domain/addon-catalog';
 import { ttlMilliseconds, type AddonName, type EnvironmentSpec } from '../domain/environment-spec';
 import { clusterAutoscalerTags } from '../domain/iam-policies/cluster-autoscaler';
@@ -730,6 +731,29 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
         owner, region: spec.region, cluster: spec.name, entry: { principalArn, type: 'EC2_LINUX', accessPolicies: [] }, ...(spec.tags ? { tags: spec.tags } : {}),
       }));
       update(step.id, { detail: `${principalArn}: EC2_LINUX` });
+    },
+    // No patch: only specs with access.awsAuth plan this step, and no run started before it had one.
+    'aws-auth': async (step) => {
+      const awsAuth = spec.access!.awsAuth!;
+      // EMR's service-linked role is the cluster account's, in its partition: both from the cluster's ARN.
+      const [, partition, , , account] = (ledger.entries().find((e) => e.kind === 'eks-cluster' && e.name === spec.name)?.arn ?? '').split(':');
+      if (!partition || !account) throw ApplicationFailure.nonRetryable(`no ARN recorded for cluster ${spec.name}`, errorTypes.resourceFailed);
+      const made: string[] = [];
+      for (const namespace of awsAuth.emrContainers ?? []) {
+        const rbac = await create(step, { kind: 'aws-auth', name: emrRbacLedgerName(spec.name, namespace), region: spec.region }, () => aws.ensureEmrContainersRbac({ owner, region: spec.region, cluster: spec.name, namespace }));
+        if (rbac.namespaceMade) made.push(namespace);
+      }
+      const entries = await create(step, { kind: 'aws-auth', name: spec.name, region: spec.region }, () => aws.ensureAwsAuthEntries({ owner, region: spec.region, cluster: spec.name, awsAuth, partition, account }));
+      update(step.id, { detail: [...entries.mapRoles.map((r) => `mapRoles ${r}`), ...entries.mapAccounts.map((a) => `mapAccounts ${a}`), ...(made.length ? [`namespaces made: ${made.join(', ')}`] : [])].join('; ') });
+    },
+    // No patch: only specs with bootstrapClusterCreatorAdminPermissions false plan this step, and no run started before it had one.
+    'worker-access': async (step) => {
+      const { principalArn } = await aws.workerPrincipal();
+      const entry = workerAccessEntry(principalArn);
+      const ensured = await create(step, { kind: 'eks-access-entry', name: accessEntryLedgerName(spec.name, principalArn), region: spec.region }, () => aws.ensureAccessEntry({
+        owner, region: spec.region, cluster: spec.name, entry, ...(spec.tags ? { tags: spec.tags } : {}),
+      }));
+      update(step.id, { detail: `${principalArn}: ${ensured.made ? 'entry created' : 'entry adopted'}; ${ensured.policies.join('; ')}` });
     },
     // No patch: only specs with access entries plan this step, and no run started before it had one.
     'access-entry': async (step) => {

@@ -42,7 +42,7 @@ export interface TeardownReport {
 // Karpenter's instances go once its controller (an add-on) is uninstalled, so nothing launches
 // them again, and before the cluster and the node role their instance profiles hold.
 const order: (ResourceKind | 'irsa-role' | 'service-role')[] = [
-  'app', 'service-account', 'addon', 'karpenter-nodes', 'discovery-tag', 'pod-identity-association', 'eks-addon', 'eks-capability', 'eks-access-entry', 'eks-nodegroup', 'autoscaling-group', 'launch-template', 'instance-profile', 'ec2-launch-template', 'ec2-key-pair', 'ssh-security-group',
+  'app', 'aws-auth', 'service-account', 'addon', 'karpenter-nodes', 'discovery-tag', 'pod-identity-association', 'eks-addon', 'eks-capability', 'eks-access-entry', 'eks-nodegroup', 'autoscaling-group', 'launch-template', 'instance-profile', 'ec2-launch-template', 'ec2-key-pair', 'ssh-security-group',
   'eks-fargate-profile', 'eks-cluster', 'kms-key', 'interruption-queue', 'irsa-role', 'oidc-provider', 'service-role', 'ecr-repository',
   'load-balancer', 'target-group', 'network-interface', 'security-group', 'log-group', 'vpc',
 ];

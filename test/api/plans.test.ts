@@ -126,3 +126,17 @@ test('pod capacity: pods that fit only above desiredSize come back as warnings (
   assert.deepEqual(body.errors.map((e) => e.path), ['/nodeGroups']);
   assert.match(body.errors[0]!.message, /^the pods do not fit even at maxSize: 44 pods .* and only 27 free slots .*; give more nodes \(maxSize of on-demand 2 or more\), or a bigger instance type, or prefix delegation/);
 });
+
+test('a ClusterConfig\'s translation warnings come back with the plan, at their ClusterConfig paths (and the CLI prints them)', async () => {
+  const config = `apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata: { name: karpenter-raised, region: us-west-2, version: "1.31" }
+karpenter: { version: v0.20.0 }
+managedNodeGroups: [{ name: ng, desiredCapacity: 1 }]
+`;
+  const response = await post(config, 'application/yaml');
+  assert.equal(response.statusCode, 200, response.body);
+  const plan = response.json<PlanBody & { warnings: { path: string; message: string }[] }>();
+  assert.deepEqual(plan.warnings.map((w) => w.path), ['/karpenter/version']);
+  assert.match(planText(plan), /\nwarning: \/karpenter\/version: karpenter v0\.20\.0 does not support Kubernetes 1\.31 .*eksflow installs 1\.14\.1, the release tested with its chart/);
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { accessPolicyArn, withDefaultEntries, type AccessEntrySpec } from '../../src/domain/access-entries';
+import { accessPolicyArn, principalOfCaller, withDefaultEntries, type AccessEntrySpec } from '../../src/domain/access-entries';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { parseEnvironmentSpec, type EnvironmentSpec } from '../../src/domain/environment-spec';
 import { planEnvironment, stepIds } from '../../src/domain/planner';
@@ -113,24 +113,19 @@ test('tenant defaults join the spec visibly; an entry the request gives for the 
 // eksctl's own example, read from where it is (never copied into the repository).
 const upstreamExample = join(eksctlExamplesDir, '40-access-entries.yaml');
 
-test('translator: eksctl\'s 40-access-entries.yaml — its accessConfig translates; only what eksflow cannot honour is refused, by path', () => {
+test('translator: eksctl\'s 40-access-entries.yaml — its accessConfig translates whole, bootstrapClusterCreatorAdminPermissions false included; only its Kubernetes version is refused', () => {
   const text = readFileSync(upstreamExample, 'utf8');
   const result = translateClusterConfig(text);
   assert.equal(result.ok, false);
   const errors = result.ok ? [] : result.errors;
   // The rest of the file is outside access entries: a Kubernetes version EKS no longer supports.
-  assert.deepEqual(errors.filter((e) => e.path.startsWith('/accessConfig')).map((e) => e.path), ['/accessConfig/bootstrapClusterCreatorAdminPermissions']);
-  assert.match(errors.find((e) => e.path === '/accessConfig/bootstrapClusterCreatorAdminPermissions')!.message, /creator's admin access; remove it or set it to true/);
-  assert.deepEqual(errors.map((e) => e.path).sort(), ['/accessConfig/bootstrapClusterCreatorAdminPermissions', '/metadata/version']);
+  assert.deepEqual(errors.map((e) => e.path), ['/metadata/version']);
 
-  // The same file with those parts made eksflow's (the accessConfig untouched but for the bootstrap flag) is accepted whole.
-  const config = parse(text) as { metadata: { version: string }; nodeGroups?: unknown; managedNodeGroups?: unknown; accessConfig: { bootstrapClusterCreatorAdminPermissions?: boolean } };
-  config.metadata.version = '1.35';
-  delete config.accessConfig.bootstrapClusterCreatorAdminPermissions;
-  const accepted = translateClusterConfig(config);
+  const accepted = translateClusterConfig(text, { kubernetesVersion: '1.35' });
   assert.ok(accepted.ok, JSON.stringify(!accepted.ok && accepted.errors));
   assert.deepEqual(accepted.spec.access, {
     authenticationMode: 'API',
+    bootstrapClusterCreatorAdminPermissions: false,
     entries: [
       { principalArn: 'arn:aws:iam::111122223333:user/my-user-name', type: 'STANDARD', kubernetesGroups: ['group1', 'group2'], accessPolicies: [] },
       { principalArn: 'arn:aws:iam::111122223333:role/role-name-1', type: 'STANDARD', accessPolicies: [{ policy: 'AmazonEKSViewPolicy', scope: 'namespace', namespaces: ['default', 'my-namespace', 'dev-*'] }] },
@@ -138,6 +133,25 @@ test('translator: eksctl\'s 40-access-entries.yaml — its accessConfig translat
       { principalArn: 'arn:aws:iam::111122223333:role/role-name-2', type: 'EC2_LINUX', accessPolicies: [] },
     ],
   });
+  // Planned: the worker's own entry right after the cluster, before the first Kubernetes call.
+  const plan = planEnvironment(accepted.spec);
+  const step = plan.steps.find((s) => s.kind === 'worker-access')!;
+  assert.deepEqual(step.dependsOn, ['eks:cluster']);
+  assert.match(step.title, /eksflow's worker manages this cluster through an access entry of its own \(AmazonEKSClusterAdminPolicy\); no creator admin is bootstrapped/);
+  assert.ok(plan.steps.find((s) => s.kind === 'kube-api-ready')!.dependsOn.includes(step.id));
+  // Left out (or true), nothing changes: no such step.
+  const config = parse(text) as { accessConfig: { bootstrapClusterCreatorAdminPermissions?: boolean } };
+  delete config.accessConfig.bootstrapClusterCreatorAdminPermissions;
+  const kept = translateClusterConfig(config, { kubernetesVersion: '1.35' });
+  assert.ok(kept.ok);
+  assert.equal(kept.spec.access?.bootstrapClusterCreatorAdminPermissions, undefined);
+  assert.equal(planEnvironment(kept.spec).steps.some((s) => s.kind === 'worker-access'), false);
+});
+
+test('the worker\'s principal as an access entry names it: a role session\'s ARN becomes its role\'s (EKS takes no STS session principal)', () => {
+  assert.deepEqual(principalOfCaller('arn:aws:sts::111122223333:assumed-role/eksflow-worker/i-0abc'), { principalArn: 'arn:aws:iam::111122223333:role/eksflow-worker', roleName: 'eksflow-worker' });
+  assert.deepEqual(principalOfCaller('arn:aws-cn:sts::111122223333:assumed-role/w/botocore-session-1'), { principalArn: 'arn:aws-cn:iam::111122223333:role/w', roleName: 'w' });
+  assert.deepEqual(principalOfCaller('arn:aws:iam::111122223333:user/ci'), { principalArn: 'arn:aws:iam::111122223333:user/ci' });
 });
 
 test('translator: accessConfig mistakes are reported at their ClusterConfig paths', () => {

@@ -235,7 +235,7 @@ addons:
 nodeGroups:
   - name: self-managed
 karpenter:
-  version: "1.0.0"
+  version: "1.12.0" # runs on Kubernetes 1.35, but is not the release eksflow installs
 gitops:
   flux: { gitProvider: github }
 secretsEncryption:

@@ -7,6 +7,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { RetryStrategyV2 } from '@smithy/types';
 import type { ActivityDeps } from '../index';
 import { ecrApi } from './ecr';
@@ -23,6 +24,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { selfManagedNodesApi } from './autoscaling';
 import { givenResourcesApi, type GivenResourcesApi } from './given-resources';
+import { stsApi } from './sts';
 import { delegating, perRegion } from '../region-scope';
 
 export interface AwsClientOptions {
@@ -56,7 +58,7 @@ export interface AwsClientOptions {
  */
 export const defaultMaxAttempts = 7;
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'karpenter'> & Required<Pick<ActivityDeps, 'nodeLaunch' | 'kms'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'karpenter'> & Required<Pick<ActivityDeps, 'nodeLaunch' | 'kms' | 'sts'>>;
 
 /**
  * SDK clients behind eksflow's narrow APIs, made once per region on first use and kept: each
@@ -73,6 +75,7 @@ export function awsActivityDeps(options: AwsClientOptions): AwsApis {
     nodeLaunch: delegating(() => current().nodeLaunch),
     kms: delegating(() => current().kms),
     karpenter: delegating(() => current().karpenter!),
+    sts: delegating(() => current().sts),
   };
 }
 
@@ -111,5 +114,6 @@ function regionalApis(options: AwsClientOptions): AwsApis {
     nodeLaunch: nodeLaunchApi(ec2),
     kms: kmsApi(new KMSClient(config())),
     karpenter: karpenterAwsApi({ sqs: new SQSClient(config()), events: new EventBridgeClient(config()), ec2, iam: new IAMClient(config()) }),
+    sts: stsApi(new STSClient(config())),
   };
 }

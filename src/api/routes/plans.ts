@@ -54,7 +54,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
         waves: plan.waves, criticalPath: plan.criticalPath, criticalPathSeconds: plan.criticalPathSeconds,
         estimate: formatDuration(plan.criticalPathSeconds), tree: describePlan(plan),
         // What the plan says without refusing (pods that fit only above desiredSize, capacities unknown): only when there is any.
-        ...(plan.warnings ? { warnings: plan.warnings } : {}),
+        // The translation's own (a ClusterConfig value eksflow replaced) come first, at their ClusterConfig paths.
+        ...(plan.warnings || parsed.warnings ? { warnings: [...(parsed.warnings ?? []), ...(plan.warnings ?? [])] } : {}),
         // What the plan leaves out because EKS Auto Mode provides it.
         ...(plan.notes ? { notes: plan.notes } : {}),
       };

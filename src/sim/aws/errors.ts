@@ -1,6 +1,6 @@
 import type { TransientFault } from '../faults';
 
-export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm' | 'kms' | 'sqs' | 'events';
+export type AwsService = 'eks' | 'iam' | 'ecr' | 'ec2' | 'elbv2' | 'logs' | 'autoscaling' | 'ssm' | 'kms' | 'sqs' | 'events' | 'sts';
 
 /**
  * An error shaped like the AWS SDK v3's service exceptions: the same `name`, `$fault` and
@@ -98,12 +98,14 @@ const throttling: Record<AwsService, [string, number]> = {
   autoscaling: ['Throttling', 400], ssm: ['ThrottlingException', 400], kms: ['ThrottlingException', 400],
   // SQS's RequestThrottled (SQS API reference, common errors); EventBridge's ThrottlingException.
   sqs: ['RequestThrottled', 403], events: ['ThrottlingException', 400],
+  sts: ['Throttling', 400],
 };
 const serverError: Record<AwsService, [string, number]> = {
   eks: ['ServerException', 500], iam: ['ServiceFailureException', 500], ecr: ['ServerException', 500],
   ec2: ['InternalError', 500], elbv2: ['InternalFailure', 500], logs: ['ServiceUnavailableException', 503],
   autoscaling: ['InternalFailure', 500], ssm: ['InternalServerError', 500], kms: ['KMSInternalException', 500],
   sqs: ['InternalError', 500], events: ['InternalException', 500],
+  sts: ['InternalFailure', 500],
 };
 
 export function transientError(service: AwsService, api: string, fault: TransientFault): SimulatedAwsError {

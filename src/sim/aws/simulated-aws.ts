@@ -18,6 +18,7 @@ import { SimulatedVpc } from './vpc';
 import { SimulatedAutoScaling } from './autoscaling';
 import { SimulatedSsm } from './ssm';
 import { SimulatedNodeLaunch } from './launch-templates';
+import { SimulatedSts } from './sts';
 
 export interface SimulatedAwsOptions {
   /** @default 'us-east-1' */
@@ -65,7 +66,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms' | 'karpenter'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms' | 'karpenter' | 'sts'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -118,6 +119,8 @@ export class SimulatedAws {
   readonly nodeLaunch: SimulatedNodeLaunch;
   /** SQS, EventBridge, and the EC2 and IAM calls of Karpenter's AWS side (addons.karpenter). */
   readonly karpenter: SimulatedKarpenterAws;
+  /** STS's GetCallerIdentity: who the worker is (its `caller` can be set). */
+  readonly sts: SimulatedSts;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -139,6 +142,7 @@ export class SimulatedAws {
     this.kms = new SimulatedKms(context, gateway);
     this.network = new SimulatedNetworkLeftovers(context, gateway);
     this.karpenter = new SimulatedKarpenterAws(context, gateway);
+    this.sts = new SimulatedSts(context, gateway);
     this.vpc = new SimulatedVpc(context, gateway, {
       usingSubnet: (subnetId) => this.clusterUsing(subnetId) ?? this.autoscaling.usingSubnet(subnetId) ?? this.network.usingSubnet(subnetId),
       usingVpc: (vpcId) => this.network.usingVpc(vpcId),
@@ -169,7 +173,7 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms, karpenter: this.karpenter };
+    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms, karpenter: this.karpenter, sts: this.sts };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */
