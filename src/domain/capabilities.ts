@@ -29,12 +29,15 @@ const CapabilityTags = Type.Record(
 );
 
 export const capabilityTypes = ['ACK', 'KRO', 'ARGOCD'] as const;
+// IAM Identity Center's instance ARN pattern (Multi-party approval API reference, IamIdentityCenter InstanceArn).
 export const idcInstanceArnPattern = '^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9.-]{16}$';
+// What the spec takes: an Identity Center instance ARN by its prefix, as eksctl reads it (as written,
+// src/domain/aws-ids.ts); one not in IAM Identity Center's form is a plan warning (capabilityWarnings).
+const idcInstanceArnPrefix = '^arn:aws[a-z-]*:sso:::instance/\\S';
 
 export const ArgoCdConfig = Type.Object({
   namespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'where Argo CD\'s resources go (EKS\'s default when left out)' })),
-  // IAM Identity Center's instance ARN pattern (Multi-party approval API reference, IamIdentityCenter InstanceArn).
-  idcInstanceArn: Type.String({ pattern: idcInstanceArnPattern, maxLength: 2048, description: 'the IAM Identity Center instance Argo CD signs users in with (arn:aws:sso:::instance/ssoins-…; aws sso-admin list-instances)' }),
+  idcInstanceArn: Type.String({ pattern: idcInstanceArnPrefix, maxLength: 2048, description: 'the IAM Identity Center instance Argo CD signs users in with (arn:aws:sso:::instance/ssoins-…; aws sso-admin list-instances)' }),
   idcRegion: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$', description: 'the Identity Center instance\'s region, when not the cluster\'s' })),
   rbacRoleMappings: Type.Optional(Type.Array(Type.Object({
     role: literals(['ADMIN', 'EDITOR', 'VIEWER'] as const),
@@ -182,4 +185,18 @@ export function capabilityTitle(environment: string, capability: CapabilitySpec)
   const role = capability.roleArn ? `role ${capability.roleArn}` : `IAM role ${capabilityRoleName(environment, capability.name)}${capability.attachPolicyArns?.length ? ` (${capability.attachPolicyArns.map((arn) => arn.split('/').pop()).join(', ')})` : ''}`;
   const policies = capability.accessPolicies?.length ? `, then associate ${capability.accessPolicies.map((p) => p.policy).join(', ')} to the access entry EKS makes for it` : '';
   return `create ${capability.type} capability ${capability.name} with ${role} and wait until ACTIVE${policies}`;
+}
+
+/**
+ * Capability values AWS would refuse as written: an Identity Center instance ARN not in its form
+ * (the example's `ssoins-<SSO Instance ID>` placeholder). CreateCapability would fail on it and
+ * the run roll back; the plan says so first, as it does for IDs (src/domain/aws-ids.ts).
+ */
+export function capabilityWarnings(spec: { capabilities?: CapabilitySpec[] }): { path: string; message: string }[] {
+  return (spec.capabilities ?? []).flatMap((capability, i) => {
+    const arn = capability.argoCd?.idcInstanceArn;
+    if (arn === undefined || new RegExp(idcInstanceArnPattern).test(arn)) return [];
+    const shown = arn.length > 60 ? `${arn.slice(0, 60)}…` : arn;
+    return [{ path: `/capabilities/${i}/argoCd/idcInstanceArn`, message: `"${shown}" is not in IAM Identity Center's form (arn:aws:sso:::instance/ssoins- and 16 letters or digits): CreateCapability would refuse it and the run roll back; give your instance's ARN (aws sso-admin list-instances)` }];
+  });
 }

@@ -1,7 +1,6 @@
 import { accessPolicyArn, accessPolicyNameOf, accessPolicyNames } from './access-entries';
 import type { Readers } from './eksctl-cluster-config';
 import { defined, quote, type Fields } from './eksctl-values';
-import { idcInstanceArnPattern } from './capabilities';
 
 /**
  * eksctl's `capabilities` (pkg/apis/eksctl.io/v1alpha5/capability.go; examples 47 and 48) and
@@ -81,12 +80,9 @@ export function translateCapabilities(config: Fields, { put, trace, fail, mappin
   trace('/remoteNetwork/nodeRoleArn', '/remoteNetworkConfig/iam/roleARN');
 }
 
-function translateArgoCd(argoCd: Fields, at: string, to: string, { put, trace, fail, mapping, list }: Readers): void {
+function translateArgoCd(argoCd: Fields, at: string, to: string, { put, trace, mapping, list }: Readers): void {
   const idc = mapping(argoCd.awsIdc, `${at}/awsIdc`);
-  // A placeholder (the example's "ssoins-<SSO Instance ID>") is no instance: IAM Identity Center's ARN pattern refuses it.
-  if (typeof idc?.idcInstanceArn === 'string' && !new RegExp(idcInstanceArnPattern).test(idc.idcInstanceArn)) {
-    fail(`${at}/awsIdc/idcInstanceArn`, `${quote(idc.idcInstanceArn)} is not an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins- and 16 letters or digits), so EKS would refuse it: give your instance's ARN (aws sso-admin list-instances)`);
-  }
+  // A placeholder (the example's "ssoins-<SSO Instance ID>") is read as eksctl reads it; the plan warns (capabilityWarnings).
   const network = mapping(argoCd.networkAccess, `${at}/networkAccess`);
   const mappings = list(argoCd.rbacRoleMappings, `${at}/rbacRoleMappings`);
   put(to, defined({

@@ -1,6 +1,7 @@
 import { withTableSelections } from './instance-selector';
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addCapabilitySteps } from './capability-plan';
+import { capabilityWarnings } from './capabilities';
 import { describeAwsAuth } from './aws-auth';
 import { addonProblems, requestedAddons } from './addon-catalog';
 import { autoModeMakesNodeRole, autoModePlanNote, autoModeProblems } from './auto-mode';
@@ -237,7 +238,7 @@ export function planEnvironment(given: EnvironmentSpec, { appVpaStep = true, kub
   if (podCapacityCheck && capacity.problems.length > 0) throw new InvalidPlanError(capacity.problems.map((p) => `${p.path}: ${p.message}`).join('; '), capacity.problems);
   const plan: Plan = schedulePlan(spec, steps);
   // IDs and ARNs AWS would refuse as written (src/domain/aws-ids.ts): the run checks them first.
-  const warnings = [...capacity.warnings, ...awsIdWarnings(spec), ...amazonLinux2VersionWarnings(spec.nodeGroups, spec.kubernetesVersion)];
+  const warnings = [...capacity.warnings, ...awsIdWarnings(spec), ...amazonLinux2VersionWarnings(spec.nodeGroups, spec.kubernetesVersion), ...capabilityWarnings(spec)];
   return {
     ...plan,
     ...(warnings.length > 0 ? { warnings } : {}),

@@ -25,17 +25,21 @@ test('example 47 reads as two capabilities: ACK with its policy and tags, kro wi
   assert.ok(result.spec.autoMode);
 });
 
-test('example 48 is refused only for its placeholder Identity Center instance; with a real one it reads as an Argo CD capability', () => {
+test('example 48 reads as an Argo CD capability; its placeholder Identity Center instance is read as eksctl reads it and the plan warns about it', () => {
   const text = read('48-auto-mode-with-argocd-capabilities.yaml');
-  const refused = translateClusterConfig(text);
-  assert.deepEqual(paths(refused), ['/capabilities/0/configuration/argocd/awsIdc/idcInstanceArn']);
-  assert.match(!refused.ok ? refused.errors[0]!.message : '', /not an IAM Identity Center instance ARN.*aws sso-admin list-instances/);
+  const placeholder = translateClusterConfig(text);
+  assert.ok(placeholder.ok, JSON.stringify(!placeholder.ok && placeholder.errors));
+  const warned = planEnvironment(placeholder.spec).warnings ?? [];
+  assert.deepEqual(warned.filter((w) => w.path.startsWith('/capabilities')).map((w) => w.path), ['/capabilities/0/argoCd/idcInstanceArn']);
+  assert.match(warned.find((w) => w.path === '/capabilities/0/argoCd/idcInstanceArn')!.message, /not in IAM Identity Center's form.*aws sso-admin list-instances/);
+  assert.ok(!parseEnvironmentSpec({ ...placeholder.spec, capabilities: [{ ...placeholder.spec.capabilities![0]!, argoCd: { idcInstanceArn: 'ssoins-7223a8f9b2c6e0d1' } }] }).ok, 'not even an Identity Center ARN: refused');
   const result = translateClusterConfig(text.replace('ssoins-<SSO Instance ID>', 'ssoins-7223a8f9b2c6e0d1'));
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
   assert.deepEqual(result.spec.capabilities![0]!.argoCd, {
     namespace: 'argocd', idcInstanceArn: 'arn:aws:sso:::instance/ssoins-7223a8f9b2c6e0d1', idcRegion: 'us-west-2',
     rbacRoleMappings: [{ role: 'ADMIN', identities: [{ id: '38414300-1041-708a-01af-abc123defg', type: 'SSO_USER' }, { id: '08017340-8041-7093-3ffa-abc123defg', type: 'SSO_GROUP' }] }],
   });
+  assert.deepEqual((planEnvironment(result.spec).warnings ?? []).filter((w) => w.path.startsWith('/capabilities')), [], 'a real instance ARN: no warning');
 });
 
 test('example 43 reads as remote node networks with the SSM role eksflow makes; IAM Roles Anywhere, a CA bundle and a VPC gateway are refused with the way out', () => {

@@ -17,8 +17,6 @@ const refused: Record<string, string[]> = {
   '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs'],
   // Repair actions EKS does not have (Terminate, Restart): eksctl passes them through to CloudFormation unmapped (pkg/cfn/builder testdata enhanced-node-repair.json), and EKS's RepairAction is Replace, Reboot or NoAction.
   '44-node-repair.yaml': ['/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction', '/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/1/repairAction', '/managedNodeGroups/4/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction'],
-  // A placeholder IAM Identity Center instance (ssoins-<SSO Instance ID>): its ARN pattern refuses it, so EKS would.
-  '48-auto-mode-with-argocd-capabilities.yaml': ['/capabilities/0/configuration/argocd/awsIdc/idcInstanceArn'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
 const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml', '31-override-bootstrap-command-unmanaged-nodegroup.yaml',
