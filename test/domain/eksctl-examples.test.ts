@@ -6,8 +6,7 @@ import { examplesTable, translateExamples, type ExampleResult } from '../support
 // each as the eksflow CLI would send it. Every refusal kept is listed here with the paths it is
 // made at, so a regression (or a refusal that goes away) fails this test and shows in the table.
 const refused: Record<string, string[]> = {
-  // Not built yet: IPv6 VPCs, an SSH port for self-managed nodes, instance selectors, Local Zones, hybrid nodes, EKS capabilities, subnets found by CIDR.
-  // Flux bootstrapping needs the user's git provider credentials.
+  // Flux bootstrapping needs the user's git provider credentials (eksctl runs flux bootstrap on the user's machine).
   '12-gitops-toolkit.yaml': ['/gitops'],
   // Outposts, and Kubernetes versions past EKS support (with other refusals beside).
   '35-outposts.yaml': ['/outpost'],
