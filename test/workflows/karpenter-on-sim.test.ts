@@ -26,16 +26,22 @@ function specOf(name: string): EnvironmentSpec {
   return parsed.spec;
 }
 
-test('Karpenter\'s AWS side and controller are provisioned, and torn down with what Karpenter launched', async () => {
-  const name = 'scaled';
+/** Starts a run for the spec and waits until it is ready (failing with the failed steps if it is not). */
+async function startedAndReady(name: string, spec: EnvironmentSpec) {
   const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
-    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec: specOf(name) }],
+    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec }],
   });
   await waitFor('the environment to be ready', async () => {
     const progress = await handle.query(progressQuery);
     if (progress.phase === 'failed' || progress.phase === 'rolled-back') throw new Error(JSON.stringify(progress.steps.filter((s) => s.state === 'failed')));
     return progress.phase === 'ready';
   }, { timeoutMs: 240_000, intervalMs: 200 });
+  return handle;
+}
+
+test('Karpenter\'s AWS side and controller are provisioned, and torn down with what Karpenter launched', async () => {
+  const name = 'scaled';
+  const handle = await startedAndReady(name, specOf(name));
   const progress = await handle.query(progressQuery);
   const step = (id: string) => progress.steps.find((s) => s.id === id)!;
   for (const id of [...Object.values(karpenterStepIds), 'iam:irsa/karpenter', 'addon:karpenter']) assert.equal(step(id).state, 'done', id);
@@ -82,14 +88,7 @@ test('Karpenter with identity pod-identity: its role trusts EKS Pod Identity, an
   const name = 'podid';
   const parsed = parseEnvironmentSpec({ ...structuredClone(specOf(name)), addons: { karpenter: { identity: 'pod-identity', nodePool: { capacityTypes: ['on-demand'] } } } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const handle = await bed.server.env.client.workflow.start<typeof provisionEnvironment>('provisionEnvironment', {
-    taskQueue, workflowId: `team-a.${name}`, args: [{ environmentId: `team-a/${name}`, spec: parsed.spec }],
-  });
-  await waitFor('the environment to be ready', async () => {
-    const progress = await handle.query(progressQuery);
-    if (progress.phase === 'failed' || progress.phase === 'rolled-back') throw new Error(JSON.stringify(progress.steps.filter((s) => s.state === 'failed')));
-    return progress.phase === 'ready';
-  }, { timeoutMs: 240_000, intervalMs: 200 });
+  const handle = await startedAndReady(name, parsed.spec);
   const progress = await handle.query(progressQuery);
   const step = (id: string) => progress.steps.find((s) => s.id === id)!;
   for (const id of ['iam:pod-identity/karpenter', 'eks:addon/eks-pod-identity-agent', 'eks:pod-identity-association/kube-system/karpenter', 'addon:karpenter']) assert.equal(step(id)?.state, 'done', id);
