@@ -137,7 +137,7 @@ test('bodies that are not a spec at all: wrong media types, broken JSON, broken 
     ['no metadata', { ...clusterConfig, metadata: undefined }], ['a bad name', { ...clusterConfig, metadata: { ...clusterConfig.metadata, name: 'Bad_Name' } }],
     ['an unknown version', { ...clusterConfig, metadata: { ...clusterConfig.metadata, version: '1.19' } }],
     ['a Windows group with no Linux one', { ...clusterConfig, managedNodeGroups: undefined, nodeGroups: [{ name: 'x', amiFamily: 'WindowsServer2022FullContainer' }] }], ['gitops', { ...clusterConfig, gitops: { flux: {} } }],
-    ['karpenter', { ...clusterConfig, karpenter: { version: '1.0' } }], ['iam.serviceAccounts', { ...clusterConfig, iam: { serviceAccounts: [{ metadata: { name: 'a' } }] } }],
+    ['karpenter', { ...clusterConfig, karpenter: { version: '1.12.0' } }], ['iam.serviceAccounts', { ...clusterConfig, iam: { serviceAccounts: [{ metadata: { name: 'a' } }] } }],
     ['secretsEncryption', { ...clusterConfig, secretsEncryption: { keyARN: 'arn:aws:kms:us-east-1:1:key/x' } }], ['privateCluster', { ...clusterConfig, privateCluster: { enabled: true } }],
     ['vpc.id', { ...clusterConfig, vpc: { id: 'vpc-1' } }], ['a launch template that is no lt- ID', { ...clusterConfig, managedNodeGroups: [{ name: 'g', launchTemplate: { id: 'template-1' } }] }],
     ['a custom AMI that is no ami- ID', { ...clusterConfig, managedNodeGroups: [{ name: 'g', ami: 'my-image' }] }], ['an add-on version', { ...clusterConfig, addons: [{ name: 'vpc-cni', version: '1.0' }] }],
