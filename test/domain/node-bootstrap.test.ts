@@ -119,7 +119,7 @@ test('settings of the other kind are refused with the reason; a managed-only spe
   assert.ok(ids.includes(stepIds.nodeRole) && !ids.includes(stepIds.windowsIpam));
 });
 
-test('a change that adds, changes or removes a self-managed group is refused with the way out; one that leaves it alone is not', async () => {
+test('a change adds, resizes and removes a self-managed group (src/domain/change-plan-self-managed.ts); one its launch template would have to change for is refused with the way out; one that leaves it alone plans nothing for it', async () => {
   const { planChange, ChangeRefusedError } = await import('../../src/domain/change-plan');
   const managed = { name: 'm', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 };
   const selfManaged = { name: 's', kind: 'self-managed', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 };
@@ -129,9 +129,12 @@ test('a change that adds, changes or removes a self-managed group is refused wit
     return result.spec;
   };
   const live = parsed([managed, selfManaged]);
-  for (const next of [parsed([managed]), parsed([managed, { ...selfManaged, maxSize: 3 }]), parsed([managed, selfManaged, { ...selfManaged, name: 't' }])]) {
-    assert.throws(() => planChange(live, next, {}), (error: unknown) => error instanceof ChangeRefusedError && error.problems.some((p) => /self-managed node group/.test(p.message)));
-  }
+  const kinds = (next: ReturnType<typeof parsed>) => planChange(live, next, {}).steps.map((s) => `${s.kind}:${s.subject}`);
+  assert.deepEqual(kinds(parsed([managed])), ['drain:s', 'self-managed-nodegroup-delete:s']);
+  assert.deepEqual(kinds(parsed([managed, { ...selfManaged, maxSize: 3 }])), ['self-managed-scale:s']);
+  assert.deepEqual(kinds(parsed([managed, selfManaged, { ...selfManaged, name: 't' }])), ['self-managed-nodegroup:t', 'nodes-ready:t']);
+  assert.throws(() => planChange(live, parsed([managed, { ...selfManaged, instanceTypes: ['c5.large'] }]), {}),
+    (error: unknown) => error instanceof ChangeRefusedError && error.problems.some((p) => /self-managed node group s cannot be changed by apply yet.*add a self-managed group/.test(p.message)));
   const plan = planChange(live, parsed([managed, selfManaged], { controlPlaneLogging: ['api'] }), {});
   assert.ok(!plan.steps.some((s) => s.subject === 's'));
 });
