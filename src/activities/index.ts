@@ -34,6 +34,7 @@ import { createKarpenterActivities } from './karpenter';
 import { createKubeApiReadyActivities, type KubeApiReadiness } from './kube-api-ready';
 import { createLoadBalancedObjectActivities } from './load-balanced-objects';
 import { createNetworkActivities } from './network';
+import { createInstanceTypeOfferingActivities } from './instance-type-offerings';
 import { createNodegroupActivities } from './nodegroups';
 import { createManagedLaunchTemplateActivities } from './managed-launch-template';
 import { createNodegroupUpdateActivities } from './nodegroup-updates';
@@ -122,6 +123,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDriftActivities(deps.eks, deps.kube),
     ...createUpgradePrecheckActivities(deps.kube),
     ...createNetworkActivities(deps.vpc),
+    ...createInstanceTypeOfferingActivities(deps.vpc),
     ...createImageActivities(deps.ecr, deps.imageDestination ?? ecrDestination(deps.ecr), deps.copier),
     ...buildActivities(deps),
     ...helm,

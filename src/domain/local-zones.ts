@@ -57,3 +57,20 @@ export function localZoneSubnetIds(group: { localZones?: string[]; privateNetwor
   const tier = group.privateNetworking === true ? 'private' : 'public';
   return (subnets ?? []).filter((subnet) => subnet.tier === tier && group.localZones!.includes(subnet.zone)).map((subnet) => subnet.id);
 }
+
+/** A group placed in Local Zones, with the instance types it names, for the offerings check. */
+export interface LocalZoneGroupTypes {
+  group: string;
+  zones: string[];
+  instanceTypes: string[];
+}
+
+/**
+ * The groups in Local Zones whose instance types the spec names: each type must be offered in
+ * each of the group's zones. A group whose launchTemplate or instanceSelector chooses its types
+ * (instanceTypes empty) is left out: its types are known only later.
+ */
+export function localZoneGroupTypes(groups: readonly { name: string; localZones?: string[]; instanceTypes: string[] }[]): LocalZoneGroupTypes[] {
+  return groups.filter((group) => group.localZones && group.localZones.length > 0 && group.instanceTypes.length > 0)
+    .map((group) => ({ group: group.name, zones: [...group.localZones!], instanceTypes: [...group.instanceTypes] }));
+}

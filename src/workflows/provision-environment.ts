@@ -24,7 +24,7 @@ import { holdsSomething, Ledger, type LedgerEntry, type ResourceRef } from '../d
 import type { Owner } from '../domain/ownership';
 import { ChangeRefusedError, planChange, type ChangeContext, type ChangePlan, type ChangeStep } from '../domain/change-plan';
 import { corednsNeedsFargate, InvalidPlanError, planEnvironment, type Plan, type PlanOptions, type PlanStep } from '../domain/planner';
-import { localZoneSubnetIds, type LocalZoneSubnet } from '../domain/local-zones';
+import { localZoneGroupTypes, localZoneSubnetIds, type LocalZoneSubnet } from '../domain/local-zones';
 import { groupSubnetIdsWithFound, networkWithFoundSubnets, type FoundSubnets } from '../domain/subnet-lookups';
 import { assumedBy, serviceRoles, type ServiceRole } from '../domain/service-roles';
 import { autoModeClusterPolicies, autoModeNodePolicies } from '../domain/auto-mode';
@@ -1074,6 +1074,10 @@ export async function provisionEnvironment({ environmentId, spec: given, serving
       outputs.foundSubnets = found;
       Object.assign(outputs, existingSubnetOutputs(networkWithFoundSubnets(spec.network, found)));
     }
+    // Groups in Local Zones: each instance type they name must be offered in each of their zones,
+    // checked before anything is made (only specs with such groups; runs started before replay without it).
+    const localZoneTypes = serving ? [] : localZoneGroupTypes(spec.nodeGroups);
+    if (localZoneTypes.length > 0 && patched('local-zone-offerings')) await aws.checkLocalZoneOfferings({ groups: localZoneTypes });
     if (serving) {
       // Built already: this run serves it.
     } else if (schedule === 'sequential') {

@@ -2,7 +2,7 @@ import {
   AllocateAddressCommand, AssociateRouteTableCommand, AssociateSubnetCidrBlockCommand, AssociateVpcCidrBlockCommand, CreateEgressOnlyInternetGatewayCommand,
   DeleteEgressOnlyInternetGatewayCommand, DescribeEgressOnlyInternetGatewaysCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateNatGatewayCommand,
   CreateRouteCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DeleteInternetGatewayCommand, DeleteNatGatewayCommand,
-  DeleteRouteTableCommand, DeleteSubnetCommand, DeleteVpcCommand, DescribeAddressesCommand, DescribeAvailabilityZonesCommand,
+  DeleteRouteTableCommand, DeleteSubnetCommand, DeleteVpcCommand, DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand,
   DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
   DetachInternetGatewayCommand, DisassociateRouteTableCommand, ModifySubnetAttributeCommand, ModifyVpcAttributeCommand, ReleaseAddressCommand, ReplaceRouteCommand, type EC2Client, type Filter, type Tag,
 } from '@aws-sdk/client-ec2';
@@ -33,6 +33,12 @@ export interface DescribedZone {
   group: string;
 }
 
+/** An instance type EC2 offers in a zone (an InstanceTypeOffering whose LocationType is availability-zone). */
+export interface InstanceTypeOffering {
+  instanceType: string;
+  zone: string;
+}
+
 /** EC2's NAT gateway states: pending → available (or failed), deleting → deleted. */
 export type NatGatewayState = 'pending' | 'available' | 'failed' | 'deleting' | 'deleted';
 
@@ -61,6 +67,12 @@ export interface VpcApi {
    * with AllAvailabilityZones and a zone-name filter): an unknown name is left out, not an error.
    */
   describeZones(names: string[]): Promise<DescribedZone[]>;
+  /**
+   * Which of these instance types EC2 offers in which of these zones (DescribeInstanceTypeOfferings
+   * with LocationType availability-zone, which takes Local Zones' names too, filtered by location
+   * and instance-type, every page): a pair left out is not offered there.
+   */
+  instanceTypeOfferings(zones: string[], instanceTypes: string[]): Promise<InstanceTypeOffering[]>;
   /** The VPC carrying this tag, if any, with its tags. */
   findVpc(tagKey: string, tagValue: string): Promise<{ vpcId: string; tags: Record<string, string> } | undefined>;
   /**
@@ -218,6 +230,20 @@ export function vpcApi(ec2: EC2Client): VpcApi {
       return (zones.AvailabilityZones ?? []).map((zone) => ({
         name: zone.ZoneName!, type: zone.ZoneType ?? 'availability-zone', state: zone.State ?? 'available', optInStatus: zone.OptInStatus ?? 'opt-in-not-required', group: zone.GroupName ?? '',
       }));
+    },
+    async instanceTypeOfferings(zones, instanceTypes) {
+      const offerings: InstanceTypeOffering[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await aws('DescribeInstanceTypeOfferings', () => ec2.send(new DescribeInstanceTypeOfferingsCommand({
+          LocationType: 'availability-zone',
+          Filters: [{ Name: 'location', Values: zones }, { Name: 'instance-type', Values: instanceTypes }],
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        })));
+        offerings.push(...(page.InstanceTypeOfferings ?? []).map((offering) => ({ instanceType: offering.InstanceType!, zone: offering.Location! })));
+        nextToken = page.NextToken;
+      } while (nextToken);
+      return offerings;
     },
     async findVpc(key, value) {
       const found = await aws('DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${key}`, Values: [value] }] })));

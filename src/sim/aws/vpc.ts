@@ -175,6 +175,22 @@ export class SimulatedVpc implements VpcApi {
     ].filter((zone) => names.includes(zone.name)))));
   }
 
+  /**
+   * DescribeInstanceTypeOfferings with LocationType availability-zone and location and
+   * instance-type filters (EC2 API reference): each of the Region's Availability Zones offers
+   * every type here (the simulated cloud does not model the few an older zone lacks), a Local Zone
+   * only its families (`localZoneFamilies`), a name that is no zone of the Region nothing. A Local
+   * Zone's offerings are listed whether or not its group is opted in: the opt-in is
+   * DescribeAvailabilityZones' to tell (and the network's check).
+   */
+  instanceTypeOfferings(zones: string[], instanceTypes: string[]) {
+    return this.call('instanceTypeOfferings', undefined, (request) => aws('DescribeInstanceTypeOfferings', () => request('DescribeInstanceTypeOfferings', () => {
+      const localZones = localZonesOf[this.context.region] ?? [];
+      const offered = (zone: string, type: string) => this.zones.includes(zone) || (localZones.includes(zone) && localZoneOffers(zone, type));
+      return zones.flatMap((zone) => instanceTypes.filter((type) => offered(zone, type)).map((instanceType) => ({ instanceType, zone })));
+    })));
+  }
+
   availabilityZones() {
     return this.call('availabilityZones', undefined, (request) => aws('DescribeAvailabilityZones', () => request('DescribeAvailabilityZones', () => this.zones.map((name) => ({ name, id: this.zoneIds.get(name)! })))));
   }
@@ -544,6 +560,24 @@ const localZonesOf: Record<string, string[]> = {
   'us-west-2': ['us-west-2-lax-1a', 'us-west-2-lax-1b', 'us-west-2-las-1a', 'us-west-2-den-1a'],
   'us-east-1': ['us-east-1-bos-1a', 'us-east-1-mia-1a', 'us-east-1-dfw-2a'],
 };
+
+/**
+ * The instance families a Local Zone offers: a small subset of the Region's, listed per zone on
+ * the AWS Local Zones features page (https://aws.amazon.com/about-aws/global-infrastructure/localzones/features/);
+ * here the general-purpose, compute- and memory-optimized families every zone above lists (T3,
+ * C5, M5, R5), and Los Angeles' (the first Local Zones, us-west-2-lax-1a/1b) C5d, M5d, R5d and
+ * G4dn beside them. Every size of a family is taken as offered.
+ */
+const localZoneFamilies = {
+  everywhere: ['t3', 'c5', 'm5', 'r5'],
+  'us-west-2-lax-1': ['c5d', 'm5d', 'r5d', 'g4dn'],
+} as const;
+
+function localZoneOffers(zone: string, instanceType: string): boolean {
+  const family = instanceType.split('.')[0]!;
+  const group = zone.slice(0, -1) as keyof typeof localZoneFamilies;
+  return [...localZoneFamilies.everywhere, ...(localZoneFamilies[group] ?? [])].some((offered) => offered === family);
+}
 
 function zoneIdOf(region: string, index: number): string {
   if (region === 'us-east-1') return usEast1ZoneIds[index]!;
