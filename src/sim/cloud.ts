@@ -212,6 +212,8 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions = {}): 
     kube: delegating(() => current().kube),
     karpenter: delegating(() => current().karpenter!),
     sts: delegating(() => current().sts!),
+    // The run's pre-flight looks the spec's own IDs and ARNs up here as the worker does on AWS.
+    givenResources: delegating(() => current().givenResources!),
     // The copier finds the region in the registry's host name.
     copier: simulatedImageCopier(aws),
     // image.build: contexts read from the same upload store the API writes (npm start runs both).

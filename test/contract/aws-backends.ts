@@ -1,5 +1,6 @@
-import { DeleteRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { awsActivityDeps } from '../../src/activities/aws/clients';
+import { EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { CreatePolicyCommand, DeleteRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { awsActivityDeps, givenResourcesDeps } from '../../src/activities/aws/clients';
 import { scaledClock } from '../../src/sim/clock';
 import { SimulatedAws, type AwsApis } from '../../src/sim/aws';
 import { moto, type Moto } from '../support/moto';
@@ -11,6 +12,10 @@ export interface AwsBackend {
   deleteRoleOnly(name: string): Promise<unknown>;
   /** IAM's GetRole alone, raw: the role's trust policy as IAM gives it back, parsed. */
   trustPolicyOf(name: string): Promise<unknown>;
+  /** EC2's RegisterImage, raw (eksflow never registers one): the new image's ID. */
+  registerImage(name: string): Promise<string>;
+  /** IAM's CreatePolicy of a customer-managed policy, raw (eksflow makes none): its ARN. */
+  createPolicy(name: string): Promise<string>;
   /** A fresh, empty account for the next test. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -25,10 +30,13 @@ export async function motoBackend(): Promise<AwsBackend> {
   return {
     // AWS's "not yet" budgets (up to an hour) in seconds: a contract checks what AWS answers,
     // and a refusal the adapter waits out must still surface as one, in test time.
-    apis: awsActivityDeps({ ...aws.clientConfig, patience: contractPatience }),
+    // The pre-flight's look-ups, added as the worker adds them (worker.ts).
+    apis: { ...awsActivityDeps({ ...aws.clientConfig, patience: contractPatience }), givenResources: givenResourcesDeps(aws.clientConfig) },
     deleteRoleOnly: (name) => iam.send(new DeleteRoleCommand({ RoleName: name })),
     // IAM answers the document URL-encoded.
     trustPolicyOf: async (name) => JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.AssumeRolePolicyDocument!)),
+    registerImage: async (name) => (await new EC2Client(aws.clientConfig).send(new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/xvda' }))).ImageId!,
+    createPolicy: async (name) => (await iam.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}' }))).Policy!.Arn!,
     reset: () => aws.reset(),
     stop: () => aws.stop(),
   };
@@ -47,6 +55,12 @@ export async function simulatedBackend(): Promise<AwsBackend> {
   fresh();
   backend.deleteRoleOnly = (name) => backend.sim.iam.deleteRoleOnly(name);
   backend.trustPolicyOf = async (name) => JSON.parse(await backend.sim.iam.trustPolicyOf(name));
+  backend.registerImage = async (name) => backend.sim.images.register({ name });
+  backend.createPolicy = async (name) => {
+    const arn = `arn:aws:iam::${backend.sim.accountId}:policy/${name}`;
+    backend.sim.iam.addManagedPolicy(arn);
+    return arn;
+  };
   backend.reset = async () => fresh();
   backend.stop = async () => undefined;
   return backend;

@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsApis } from '../../src/sim/aws';
+import type { GivenResourceKind } from '../../src/domain/aws-ids';
 import { irsaTrustPolicy } from '../../src/activities/oidc-provider';
 import { errorTypes } from '../../src/domain/errors';
 import { assumedBy, serviceRoles } from '../../src/domain/service-roles';
@@ -579,6 +580,42 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await rejectsAs(eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1' }, 'a'), errorTypes.awsClientError, notJson('UpdateAddon contract/coredns'));
       // moto's tag_resource looks among clusters only ("It does not tag a managed node group").
       await rejectsAs(eks.tagResource(group.arn, { cost: 'web' }), errorTypes.awsClientError, /TagResource .*nodegroup\/contract\/general\/.*: ResourceNotFoundException/);
+    });
+
+    // The run's pre-flight (checkGivenResources): an ID or ARN of the user's own is looked up by
+    // DescribeSecurityGroups, DescribeSubnets, DescribeVpcs, DescribeLaunchTemplates, DescribeImages,
+    // IAM GetRole and GetPolicy. EC2 answers an unknown ID in the ID list with its *.NotFound error
+    // (moto's DescribeLaunchTemplates with an empty list), IAM with NoSuchEntity: not there, either way.
+    test('the pre-flight\'s look-ups find each kind of resource a spec may name when it is there, and not when it is not or no longer', async () => {
+      const { vpc, nodeLaunch, givenResources } = backend.apis;
+      assert.ok(givenResources, 'the backend looks resources up');
+      const zones = (await vpc.availabilityZones()).slice(0, 2).map((zone) => zone.name);
+      const network = await vpc.ensureNetwork({ cidr: '10.0.0.0/16', zones, natGateway: 'none', tags, cluster: 'contract' });
+      const group = await nodeLaunch.createSecurityGroup({ name: 'users-own', description: 'the user\'s', vpcId: network.vpcId, tags });
+      const template = await nodeLaunch.createLaunchTemplate({ name: 'users-own', data: { imageId: 'ami-0123456789abcdef0' }, tags, clientToken: 'users-own' });
+      const there: Record<GivenResourceKind, string[]> = {
+        'security-group': [group.id],
+        subnet: [...network.privateSubnetIds, ...network.publicSubnetIds],
+        vpc: [network.vpcId],
+        'launch-template': [template.id],
+        image: [await backend.registerImage('users-own-node-image')],
+        role: [await role(backend.apis, 'users-own', 'ec2.amazonaws.com')],
+        policy: [await backend.createPolicy('users-own-boundary'), 'arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      };
+      const missing: Record<GivenResourceKind, string[]> = {
+        'security-group': ['sg-0123456789abcdef0'], subnet: ['subnet-0123456789abcdef0'], vpc: ['vpc-0123456789abcdef0'],
+        'launch-template': ['lt-0123456789abcdef0'], image: ['ami-0123456789abcdef0'],
+        role: [`arn:aws:iam::${account}:role/nobody`], policy: [`arn:aws:iam::${account}:policy/none`, 'arn:aws:iam::aws:policy/NoSuchManagedPolicy'],
+      };
+      const answers = async (ids: Record<GivenResourceKind, string[]>) => Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([kind, list]) =>
+        [kind, await Promise.all(list.map((id) => givenResources.exists(kind as GivenResourceKind, id)))] as const)));
+      const every = (ids: Record<GivenResourceKind, string[]>, answer: boolean) => Object.fromEntries(Object.entries(ids).map(([kind, list]) => [kind, list.map(() => answer)]));
+      assert.deepEqual(await answers(there), every(there, true));
+      assert.deepEqual(await answers(missing), every(missing, false));
+      // Gone is not there: a security group and a launch template deleted since.
+      await nodeLaunch.deleteSecurityGroup(group.id);
+      await nodeLaunch.deleteLaunchTemplate(template.id);
+      assert.deepEqual([await givenResources.exists('security-group', group.id), await givenResources.exists('launch-template', template.id)], [false, false]);
     });
 
     test('an empty account has no cluster leftovers, and deleting one that is not there is done', async () => {

@@ -62,10 +62,12 @@ const leftOf = async (name: string) => {
 };
 
 test('the five core add-ons install at each minor\'s default versions (1.33 and 1.36), configured, the EBS CSI driver with its IRSA role; teardown deletes them', async () => {
+  // The pods' security group is the user's own, made beforehand: the run's pre-flight looks it up (DescribeSecurityGroups).
+  const podsGroup = bed.cloud.aws.network.createSecurityGroup({ tags: { team: 'a' } });
   const [old, current] = await Promise.all([
     start(specOf('core-133', {
       kubernetesVersion: '1.33', eksAddons: allFive, addons: { 'aws-load-balancer-controller': {} },
-      image: { uri: 'public.ecr.aws/nginx/nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 1, securityGroupIds: ['sg-0123456789abcdef0'] },
+      image: { uri: 'public.ecr.aws/nginx/nginx:1.27' }, app: { name: 'web', containerPort: 80, replicas: 1, securityGroupIds: [podsGroup] },
     })),
     start(specOf('core-136', { kubernetesVersion: '1.36', eksAddons: allFive })),
   ]);
@@ -95,7 +97,7 @@ test('the five core add-ons install at each minor\'s default versions (1.33 and 
   // Security groups for pods: the app's SecurityGroupPolicy selects its pods.
   const kube = await bed.cloud.deps.kube.forCluster('core-133');
   const policy = await kube.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'vpcresources.k8s.aws', version: 'v1beta1', namespace: 'web', plural: 'securitygrouppolicies', name: 'web' }) as { spec: unknown };
-  assert.deepEqual(policy.spec, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, securityGroups: { groupIds: ['sg-0123456789abcdef0'] } });
+  assert.deepEqual(policy.spec, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, securityGroups: { groupIds: [podsGroup] } });
 
   // The EBS CSI driver's role: trusted by exactly its controller's ServiceAccount, through the cluster's OIDC provider.
   const ebsRole = roleNames.irsa('core-133', 'kube-system', 'ebs-csi-controller-sa');

@@ -103,6 +103,11 @@ export class SimulatedAutoScaling implements SelfManagedNodesApi {
     return { autoScalingGroups: [...this.groups.keys()].sort(), launchTemplates: [...this.templates.keys()].sort(), instanceProfiles: [...this.profiles.keys()].sort() };
   }
 
+  /** Whether a launch template of this ID is there: EC2 holds these with every other launch template (DescribeLaunchTemplates by ID). */
+  hasLaunchTemplate(id: string): boolean {
+    return [...this.templates.values()].some((t) => t.id === id);
+  }
+
   clusterNetworking(cluster: string) {
     return this.call('eks', 'clusterNetworking', cluster, async (request) => aws(`DescribeCluster ${cluster}`, () => request('DescribeCluster', () => this.neighbours.clusterNetworking(cluster))));
   }

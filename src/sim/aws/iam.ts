@@ -101,7 +101,7 @@ export class SimulatedIam implements IamApi {
    * the same words as AttachRolePolicy's).
    */
   private boundary(policyArn: string): string {
-    if (!managedPolicies.has(policyArn) && !this.extraPolicies.has(policyArn)) throw iamError.noSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
+    if (!this.hasPolicy(policyArn)) throw iamError.noSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
     return policyArn;
   }
 
@@ -148,6 +148,11 @@ export class SimulatedIam implements IamApi {
   /** GetRole's AssumeRolePolicyDocument, as IAM stores it (the contract suite reads trust policies raw). */
   trustPolicyOf(name: string): Promise<string> {
     return this.call('trustPolicyOf', name, (request) => request('GetRole', () => this.role(name).trustPolicy));
+  }
+
+  /** Whether GetPolicy finds the policy: an AWS-managed one the simulated IAM knows, or one added (addManagedPolicy). */
+  hasPolicy(arn: string): boolean {
+    return managedPolicies.has(arn) || this.extraPolicies.has(arn);
   }
 
   roleNames(): string[] {

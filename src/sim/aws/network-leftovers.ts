@@ -125,6 +125,11 @@ export class SimulatedNetworkLeftovers implements NetworkLeftoversApi {
     group.ingress.add(rule);
   }
 
+  /** Whether a security group of this ID is there (DescribeSecurityGroups by ID). */
+  hasSecurityGroup(id: string): boolean {
+    return this.securityGroups.has(id);
+  }
+
   /** A security group's ingress rules, for tests. */
   ingressOf(id: string): string[] | undefined {
     const group = this.securityGroups.get(id);

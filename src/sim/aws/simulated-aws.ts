@@ -19,6 +19,8 @@ import { SimulatedAutoScaling } from './autoscaling';
 import { SimulatedSsm } from './ssm';
 import { SimulatedNodeLaunch } from './launch-templates';
 import { SimulatedSts } from './sts';
+import { SimulatedImages } from './images';
+import { SimulatedGivenResources } from './given-resources';
 
 export interface SimulatedAwsOptions {
   /** @default 'us-east-1' */
@@ -66,7 +68,7 @@ export interface AwsInventory {
   logGroups: string[];
 }
 
-export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms' | 'karpenter' | 'sts'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
+export type AwsApis = Pick<ActivityDeps, 'eks' | 'iam' | 'ecr' | 'network' | 'vpc' | 'logs' | 'selfManagedNodes' | 'kms' | 'karpenter' | 'sts' | 'givenResources'> & Required<Pick<ActivityDeps, 'nodeLaunch'>>;
 
 /** What every region of one simulated account shares: the clock and its scheduler, IDs, faults, the request door, and IAM, which is global. */
 interface SimulatedAccount {
@@ -121,6 +123,10 @@ export class SimulatedAws {
   readonly karpenter: SimulatedKarpenterAws;
   /** STS's GetCallerIdentity: who the worker is (its `caller` can be set). */
   readonly sts: SimulatedSts;
+  /** EC2's images: the EKS-optimized AMIs SSM names, and those a test registers (`images.register`). */
+  readonly images: SimulatedImages;
+  /** The pre-flight's EC2 and IAM look-ups of the IDs and ARNs a spec names, over this region's state (IAM's: the account's). */
+  readonly givenResources: SimulatedGivenResources;
   private readonly account: SimulatedAccount;
 
   constructor(options: SimulatedAwsOptions = {}, account?: SimulatedAccount) {
@@ -159,6 +165,17 @@ export class SimulatedAws {
       // EKS's default service CIDR and no cluster security group of its own: the simulated cluster has neither.
       clusterNetworking: () => ({}),
     });
+    this.images = new SimulatedImages(context, this.ssm);
+    this.givenResources = new SimulatedGivenResources(gateway, {
+      'security-group': (id) => this.network.hasSecurityGroup(id),
+      subnet: (id) => this.vpc.subnet(id) !== undefined,
+      vpc: (id) => this.vpc.vpcCidr(id) !== undefined,
+      // One EC2 holds the launch templates managed groups and self-managed groups use.
+      'launch-template': (id) => this.nodeLaunch.launchTemplate({ id }) !== undefined || this.autoscaling.hasLaunchTemplate(id),
+      image: (id) => this.images.available(id),
+      role: (name) => this.iam.roleNames().includes(name),
+      policy: (arn) => this.iam.hasPolicy(arn),
+    });
   }
 
   /** The same account's `region`, made on first use (any AWS region name) and kept. */
@@ -173,7 +190,10 @@ export class SimulatedAws {
 
   /** The six APIs as the activities take them: spread into `ActivityDeps`. */
   apis(): AwsApis {
-    return { eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms, karpenter: this.karpenter, sts: this.sts };
+    return {
+      eks: this.eks, iam: this.iam, ecr: this.ecr, network: this.network, vpc: this.vpc, logs: this.logs, selfManagedNodes: this.autoscaling, nodeLaunch: this.nodeLaunch, kms: this.kms, karpenter: this.karpenter, sts: this.sts,
+      givenResources: this.givenResources,
+    };
   }
 
   /** Applies every state transition due by now, in every region; each request does this first. */
