@@ -1,7 +1,7 @@
 import { EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { CreatePolicyCommand, DeleteRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { awsActivityDeps, givenResourcesDeps } from '../../src/activities/aws/clients';
-import { scaledClock } from '../../src/sim/clock';
+import { scaledClock, type SimClock } from '../../src/sim/clock';
 import { SimulatedAws, type AwsApis } from '../../src/sim/aws';
 import { moto, type Moto } from '../support/moto';
 
@@ -16,6 +16,12 @@ export interface AwsBackend {
   registerImage(name: string): Promise<string>;
   /** IAM's CreatePolicy of a customer-managed policy, raw (eksflow makes none): its ARN. */
   createPolicy(name: string): Promise<string>;
+  /**
+   * Runs `during` with simulated time held still, so a transitional state (UPDATING) is seen
+   * however long the calls take on a loaded machine; after it, time goes on as if it had never
+   * stopped. Only where time moves by itself: moto's states never transition.
+   */
+  frozen?<T>(during: () => Promise<T>): Promise<T>;
   /** A fresh, empty account for the next test. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -48,11 +54,21 @@ export async function motoBackend(): Promise<AwsBackend> {
  */
 export async function simulatedBackend(): Promise<AwsBackend> {
   const backend = {} as AwsBackend & { sim: SimulatedAws };
+  let clock = holdableClock(scaledClock({ speedup: 100_000 }));
   const fresh = () => {
-    backend.sim = new SimulatedAws({ clock: scaledClock({ speedup: 100_000 }), seed: 'contract' });
+    clock = holdableClock(scaledClock({ speedup: 100_000 }));
+    backend.sim = new SimulatedAws({ clock, seed: 'contract' });
     backend.apis = backend.sim.apis();
   };
   fresh();
+  backend.frozen = async (during) => {
+    clock.hold();
+    try {
+      return await during();
+    } finally {
+      clock.release();
+    }
+  };
   backend.deleteRoleOnly = (name) => backend.sim.iam.deleteRoleOnly(name);
   backend.trustPolicyOf = async (name) => JSON.parse(await backend.sim.iam.trustPolicyOf(name));
   backend.registerImage = async (name) => backend.sim.images.register({ name });
@@ -64,4 +80,24 @@ export async function simulatedBackend(): Promise<AwsBackend> {
   backend.reset = async () => fresh();
   backend.stop = async () => undefined;
   return backend;
+}
+
+/**
+ * A clock that can be held still: at 100,000× an add-on update (a two-minute median) is over in
+ * about a millisecond of real time, less than a describe may take when the machine is busy.
+ */
+function holdableClock(inner: SimClock): SimClock & { hold(): void; release(): void } {
+  let heldAt: number | undefined;
+  let lost = 0;
+  return {
+    speedup: inner.speedup,
+    now: () => heldAt ?? inner.now() - lost,
+    sleep: (seconds) => inner.sleep(seconds),
+    hold: () => { heldAt ??= inner.now() - lost; },
+    release: () => {
+      if (heldAt === undefined) return;
+      lost = inner.now() - heldAt;
+      heldAt = undefined;
+    },
+  };
 }

@@ -96,6 +96,11 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
     before(async () => { backend = await start(); });
     afterEach(() => backend.reset());
     after(() => backend?.stop());
+    // A transitional state checked with simulated time held still (moto has none to check).
+    const held = <T>(during: () => Promise<T>): Promise<T> => {
+      if (!backend.frozen) throw new Error(`${name} cannot hold time still: this case is for a backend whose states transition`);
+      return backend.frozen(during);
+    };
 
     test('a cluster becomes ACTIVE with its tags, endpoint and its own OIDC issuer, and is listed', async () => {
       const { cluster, created } = await activeCluster(backend.apis);
@@ -473,13 +478,17 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
       await eventually('node group ACTIVE', () => eks.describeNodegroup('contract', 'general'), (g) => g?.status === 'ACTIVE');
       const change = { labels: { addOrUpdate: { tier: 'web' } }, updateConfig: { maxUnavailable: 2 } };
-      const started = await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1');
-      assert.equal(started.status, 'InProgress');
-      assert.deepEqual(started.params, [{ type: 'LabelsToAdd', value: '{"tier":"web"}' }, { type: 'MaxUnavailable', value: '2' }]);
-      assert.equal((await eks.describeNodegroup('contract', 'general'))?.status, 'UPDATING');
-      assert.equal((await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1')).id, started.id, 'the same token: the same update');
-      await rejectsAs(eks.updateNodegroupConfig('contract', 'general', { labels: { remove: ['tier'] } }, 'labels-2'), errorTypes.awsClientError,
-        new RegExp(`ResourceInUseException: Cannot update because nodegroup general currently has update ${started.id} in progress`));
+      // Time held still while the update runs: its median is 45 s, half a millisecond here.
+      const started = await held(async () => {
+        const update = await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1');
+        assert.equal(update.status, 'InProgress');
+        assert.deepEqual(update.params, [{ type: 'LabelsToAdd', value: '{"tier":"web"}' }, { type: 'MaxUnavailable', value: '2' }]);
+        assert.equal((await eks.describeNodegroup('contract', 'general'))?.status, 'UPDATING');
+        assert.equal((await eks.updateNodegroupConfig('contract', 'general', change, 'labels-1')).id, update.id, 'the same token: the same update');
+        await rejectsAs(eks.updateNodegroupConfig('contract', 'general', { labels: { remove: ['tier'] } }, 'labels-2'), errorTypes.awsClientError,
+          new RegExp(`ResourceInUseException: Cannot update because nodegroup general currently has update ${update.id} in progress`));
+        return update;
+      });
       const ref = { cluster: 'contract', nodegroup: 'general', updateId: started.id };
       const done = await eventually('update Successful', () => eks.describeUpdate(ref), (u) => u?.status === 'Successful');
       assert.deepEqual({ ...done, id: undefined }, { id: undefined, status: 'Successful', type: 'ConfigUpdate', params: started.params, errors: [] });
@@ -502,9 +511,12 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.36' }, 'ng-136'), errorTypes.awsClientError, /InvalidParameterException: Requested Kubernetes version 1\.36 is newer than the version of cluster contract \(1\.35\)/);
       await rejectsAs(eks.updateClusterVersion('contract', '1.34', 'down'), errorTypes.awsClientError, /InvalidParameterException: Unsupported Kubernetes minor version update from 1\.35 to 1\.34/);
       await rejectsAs(eks.updateClusterVersion('contract', '1.37', 'unknown'), errorTypes.awsClientError, /InvalidParameterException: unsupported Kubernetes version/);
-      const upgrade = await eks.updateClusterVersion('contract', '1.36', 'cp-136');
-      assert.deepEqual({ status: upgrade.status, type: upgrade.type, params: upgrade.params }, { status: 'InProgress', type: 'VersionUpdate', params: [{ type: 'Version', value: '1.36' }] });
-      assert.equal((await eks.describeCluster('contract'))?.status, 'UPDATING');
+      const upgrade = await held(async () => {
+        const update = await eks.updateClusterVersion('contract', '1.36', 'cp-136');
+        assert.deepEqual({ status: update.status, type: update.type, params: update.params }, { status: 'InProgress', type: 'VersionUpdate', params: [{ type: 'Version', value: '1.36' }] });
+        assert.equal((await eks.describeCluster('contract'))?.status, 'UPDATING');
+        return update;
+      });
       await eventually('control plane upgraded', () => eks.describeUpdate({ cluster: 'contract', updateId: upgrade.id }), (u) => u?.status === 'Successful');
       assert.deepEqual(await eventually('cluster ACTIVE', () => eks.describeCluster('contract'), (c) => c?.status === 'ACTIVE').then((c) => c?.version), '1.36');
       // Never past what EKS offers.
@@ -559,9 +571,13 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       }), (a) => a !== undefined);
       await eventually('coredns settled', () => eks.describeAddon('contract', 'coredns'), (a) => a?.status === 'ACTIVE' || a?.status === 'DEGRADED');
       await rejectsAs(eks.updateAddon('contract', 'coredns', { version: 'v9.9.9-eksbuild.1' }, 'dns-bad'), errorTypes.awsClientError, /UpdateAddon contract\/coredns: InvalidParameterException: Addon version v9\.9\.9-eksbuild\.1 specified is not supported/);
-      const update = await eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' }, 'dns-up');
-      assert.equal(update.type, 'AddonUpdate');
-      assert.equal((await eks.describeAddon('contract', 'coredns'))?.status, 'UPDATING');
+      // Held still: a two-minute update is about a millisecond here, less than a describe on a busy machine.
+      const update = await held(async () => {
+        const started = await eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' }, 'dns-up');
+        assert.equal(started.type, 'AddonUpdate');
+        assert.equal((await eks.describeAddon('contract', 'coredns'))?.status, 'UPDATING');
+        return started;
+      });
       await eventually('add-on updated', () => eks.describeUpdate({ cluster: 'contract', addon: 'coredns', updateId: update.id }), (u) => u?.status === 'Successful');
       const addon = await eks.describeAddon('contract', 'coredns');
       assert.deepEqual({ version: addon?.version, configurationValues: addon?.configurationValues }, { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' });
