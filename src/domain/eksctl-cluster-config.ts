@@ -223,7 +223,9 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   const mapping = (value: unknown, path: string) => shaped(value, path, isFields, 'a mapping');
   const list = (value: unknown, path: string) => shaped(value, path, Array.isArray, 'a list');
   const flag = (value: unknown, path: string) => shaped(value, path, (v): v is boolean => typeof v === 'boolean', 'true or false');
-  const read: Readers = { put, trace, fail, mapping, list, flag };
+  const warnings: SpecError[] = [];
+  const warn = (path: string, message: string) => { warnings.push({ path, message }); };
+  const read: Readers = { put, trace, fail, warn, mapping, list, flag };
 
   const metadata = mapping(config.metadata, '/metadata') ?? {};
   put('/name', metadata.name, '/metadata/name');
@@ -277,7 +279,6 @@ function translate(config: Fields, options: TranslateOptions): Translation {
   translateClusterSettings(config, read);
   translateIpFamily(config, read);
   translateCapabilities(config, read);
-  const warnings: SpecError[] = [];
   const karpenterAsked = isFields(config.karpenter) && config.karpenter.version !== undefined ? String(config.karpenter.version) : undefined;
   const karpenterVersion = karpenterVersionOutcome(karpenterAsked, version ?? defaultKubernetesVersion);
   if (karpenterVersion.outcome === 'refused') fail('/karpenter/version', karpenterVersion.message!);
@@ -375,6 +376,8 @@ export interface Readers {
   /** Records where a spec path came from when its value is put as part of a larger one. */
   trace: (target: string, origin: string) => void;
   fail: (path: string, message: string) => void;
+  /** Accepted, but changed or left out on the way: said in the plan's warnings, at the ClusterConfig's path. */
+  warn: (path: string, message: string) => void;
   mapping: (value: unknown, path: string) => Fields | undefined;
   list: (value: unknown, path: string) => unknown[] | undefined;
   flag: (value: unknown, path: string) => boolean | undefined;

@@ -33,7 +33,8 @@ export const clusterSettingRefusals: Record<string, string> = {
 // but AmazonEKSClusterAdminPolicy, and system: groups are refused in kubernetesGroups).
 const systemGroupPolicies: Record<string, string> = { 'system:masters': 'AmazonEKSClusterAdminPolicy' };
 
-export function translateClusterSettings(config: Fields, { put, trace, fail, mapping, list, flag }: Readers): void {
+export function translateClusterSettings(config: Fields, read: Readers): void {
+  const { put, trace, fail, mapping, list, flag } = read;
   const vpc = mapping(config.vpc, '/vpc') ?? {};
   const endpoints = mapping(vpc.clusterEndpoints, '/vpc/clusterEndpoints');
   if (endpoints || vpc.publicAccessCIDRs !== undefined) {
@@ -89,8 +90,8 @@ export function translateClusterSettings(config: Fields, { put, trace, fail, map
     trace('/autoMode/nodeRoleArn', '/autoModeConfig/nodeRoleARN');
   }
 
-  translateKarpenter(config, { put, trace, fail, mapping, list, flag });
-  translateIdentityMappings(config, { put, trace, fail, mapping, list, flag });
+  translateKarpenter(config, read);
+  translateIdentityMappings(config, read);
 }
 
 export { karpenterVersion } from './eksctl-karpenter-version';

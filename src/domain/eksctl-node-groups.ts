@@ -163,20 +163,11 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
     if (launchTemplate) put(`${to}/launchTemplate`, defined({ id: launchTemplate.id, name: launchTemplate.name, version: launchTemplate.version === undefined ? undefined : String(launchTemplate.version) }), `${at}/launchTemplate`);
     put(`${to}/updateConfig`, group.updateConfig, `${at}/updateConfig`);
     const repair = mapping(group.nodeRepairConfig, `${at}/nodeRepairConfig`);
-    if (Array.isArray(repair?.nodeRepairConfigOverrides)) {
-      repair.nodeRepairConfigOverrides.forEach((override, j) => {
-        const action = isFields(override) ? override.repairAction : undefined;
-        const likely = action === 'Terminate' ? 'Replace' : action === 'Restart' ? 'Reboot' : undefined;
-        // EKS's RepairAction is Replace, Reboot or NoAction (CreateNodegroup API reference; the SDK's
-        // RepairAction enum): EKS refuses others. eksctl documents Terminate and Restart and passes
-        // them to CloudFormation as written, unmapped (pkg/cfn/builder testdata
-        // launch_template/enhanced-node-repair.json: "RepairAction": "Terminate"), so its stack fails there.
-        if (likely) fail(`${at}/nodeRepairConfig/nodeRepairConfigOverrides/${j}/repairAction`, `${quote(action)} is not an EKS repair action, which EKS would refuse: use ${likely} (EKS has Replace, Reboot and NoAction)`);
-      });
-    }
+    const overrides = Array.isArray(repair?.nodeRepairConfigOverrides)
+      ? repair.nodeRepairConfigOverrides.map((override, j) => repairOverride(override, `${at}/nodeRepairConfig/nodeRepairConfigOverrides/${j}`, read))
+      : repair?.nodeRepairConfigOverrides;
     if (repair) {
-      const { nodeRepairConfigOverrides, ...rest } = repair;
-      put(`${to}/nodeRepair`, defined({ ...rest, overrides: nodeRepairConfigOverrides }), `${at}/nodeRepairConfig`);
+      put(`${to}/nodeRepair`, defined({ ...repair, nodeRepairConfigOverrides: undefined, overrides }), `${at}/nodeRepairConfig`);
       trace(`${to}/nodeRepair/overrides`, `${at}/nodeRepairConfig/nodeRepairConfigOverrides`);
     }
   } else {
@@ -188,6 +179,24 @@ export function translateNodeGroup(group: Fields, source: NodeGroupSource, at: s
     put(`${to}/classicLoadBalancerNames`, group.classicLoadBalancerNames, `${at}/classicLoadBalancerNames`);
     put(`${to}/asgMetricsCollection`, group.asgMetricsCollection, `${at}/asgMetricsCollection`);
   }
+}
+
+/**
+ * EKS's RepairAction is Replace, Reboot or NoAction (CreateNodegroup API reference; the SDK's
+ * RepairAction enum) and EKS refuses anything else. eksctl's node repair page and its example 44
+ * write Terminate and Restart, and eksctl passes them to CloudFormation as written (pkg/cfn/builder
+ * testdata launch_template/enhanced-node-repair.json: "RepairAction": "Terminate"), so its stack
+ * fails there. Their meaning is not in doubt — a terminated managed node is replaced, a restart is
+ * a reboot — so they are taken as EKS's words, and the plan says so.
+ */
+const eksRepairActions: Record<string, string> = { Terminate: 'Replace', Restart: 'Reboot' };
+
+function repairOverride(override: unknown, at: string, { warn }: Readers): unknown {
+  if (!isFields(override) || typeof override.repairAction !== 'string') return override;
+  const action = eksRepairActions[override.repairAction];
+  if (action === undefined) return override;
+  warn(`${at}/repairAction`, `${quote(override.repairAction)} is eksctl's word, not EKS's (EKS has Replace, Reboot and NoAction, and refuses others): taken as ${action}`);
+  return { ...override, repairAction: action };
 }
 
 function translateVolume(group: Fields, at: string, to: string, { put, trace, flag }: Readers) {

@@ -14,8 +14,6 @@ const refused: Record<string, string[]> = {
   '37-outposts-fully-private.yaml': ['/privateCluster', '/outpost', '/metadata/version'],
   // eksctl's input to `eksctl utils update-cluster-vpc-config` for a cluster that exists: no VPC of its own to create one in.
   '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs'],
-  // Repair actions EKS does not have (Terminate, Restart): eksctl passes them through to CloudFormation unmapped (pkg/cfn/builder testdata enhanced-node-repair.json), and EKS's RepairAction is Replace, Reboot or NoAction.
-  '44-node-repair.yaml': ['/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction', '/managedNodeGroups/3/nodeRepairConfig/nodeRepairConfigOverrides/1/repairAction', '/managedNodeGroups/4/nodeRepairConfig/nodeRepairConfigOverrides/0/repairAction'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
 const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml', '31-override-bootstrap-command-unmanaged-nodegroup.yaml',
@@ -53,6 +51,18 @@ test('every refusal of an example gives a reason and a way out, and quotes at mo
       for (const quoted of error.message.match(/"[^"]*"/g) ?? []) assert.ok(quoted.length <= 42, `${result.file} ${error.path}: quotes ${quoted}`);
     }
   }
+});
+
+test('eksctl\'s repair actions Terminate and Restart (example 44) become EKS\'s Replace and Reboot, and the plan says so at each path', async () => {
+  const example = (await translated()).find((result) => result.file === '44-node-repair.yaml')!;
+  assert.equal(example.outcome, 'accepted');
+  const groups = (example.spec as { nodeGroups: { name: string; nodeRepair?: { overrides?: { repairAction: string; nodeMonitoringCondition: string }[] } }[] }).nodeGroups;
+  const actions = (name: string) => groups.find((group) => group.name === name)?.nodeRepair?.overrides?.map((o) => `${o.nodeMonitoringCondition}:${o.repairAction}`);
+  assert.deepEqual(actions('gpu-repair-ng'), ['AcceleratedInstanceNotReady:Replace', 'NetworkNotReady:Reboot']);
+  assert.deepEqual(actions('critical-repair-ng'), ['NetworkNotReady:Reboot']);
+  const at = (group: number, override: number) => `/managedNodeGroups/${group}/nodeRepairConfig/nodeRepairConfigOverrides/${override}/repairAction`;
+  assert.deepEqual(example.warnings.map((w) => w.path), [at(3, 0), at(3, 1), at(4, 0)]);
+  assert.match(example.warnings[0]!.message, /"Terminate" is eksctl's word, not EKS's \(EKS has Replace, Reboot and NoAction, and refuses others\): taken as Replace/);
 });
 
 test('the ssh keys eksctl reads from the user\'s machine are read by the CLI, not the API', async () => {

@@ -13,6 +13,10 @@ export interface ExampleResult {
   /** accepted as written; accepted once the Kubernetes version is raised; or refused. */
   outcome: 'accepted' | 'accepted-with-version' | 'refused';
   errors: SpecError[];
+  /** What was accepted but changed or left out on the way, as the plan would say it. */
+  warnings: SpecError[];
+  /** The EnvironmentSpec an accepted example translates to. */
+  spec?: unknown;
   /** What the CLI read on the (fixture) user's machine: ssh public keys named by path. */
   keysRead: string[];
 }
@@ -36,12 +40,15 @@ export async function translateExamples(): Promise<ExampleResult[]> {
       const completed = await completeClusterConfig(readFileSync(join(examplesDir, file), 'utf8'), { home });
       const asWritten = translateClusterConfig(completed.text);
       if (asWritten.ok) {
-        results.push({ file, outcome: 'accepted', errors: [], keysRead: completed.keysRead });
+        results.push({ file, outcome: 'accepted', errors: [], warnings: asWritten.warnings ?? [], spec: asWritten.spec, keysRead: completed.keysRead });
         continue;
       }
       const versionOnly = asWritten.errors.every((error) => error.path === '/metadata/version' && endOfLife.test(error.message));
       const raised = versionOnly ? translateClusterConfig(completed.text, { kubernetesVersion: supportedKubernetesVersions[0] }) : undefined;
-      results.push({ file, outcome: raised?.ok ? 'accepted-with-version' : 'refused', errors: asWritten.errors, keysRead: completed.keysRead });
+      results.push({
+        file, outcome: raised?.ok ? 'accepted-with-version' : 'refused', errors: asWritten.errors,
+        warnings: raised?.ok ? raised.warnings ?? [] : [], spec: raised?.ok ? raised.spec : undefined, keysRead: completed.keysRead,
+      });
     }
     return results;
   } finally {
@@ -56,6 +63,7 @@ export function examplesTable(results: readonly ExampleResult[]): string {
   const lines = results.flatMap((result) => [
     `${result.file.padEnd(width)}  ${label[result.outcome]}${result.keysRead.length ? `  (ssh keys read by the CLI: ${result.keysRead.length})` : ''}`,
     ...result.errors.map((error) => `${' '.repeat(width)}    ${error.path || '(config)'}: ${error.message}`),
+    ...result.warnings.map((warning) => `${' '.repeat(width)}    warning ${warning.path}: ${warning.message}`),
   ]);
   const count = (outcome: ExampleResult['outcome']) => results.filter((result) => result.outcome === outcome).length;
   lines.push('', `${results.length} examples: ${count('accepted')} accepted as written, ${count('accepted-with-version')} accepted once the Kubernetes version is raised, ${count('refused')} refused`);
