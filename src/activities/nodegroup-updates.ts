@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { EndpointAccessSpec } from '../domain/cluster-settings';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
 import { ownershipTagKeys, type Owner } from '../domain/ownership';
@@ -50,6 +51,10 @@ export interface UpdateClusterVersionInput extends UpdateRequest {
   version: string;
 }
 
+export interface UpdateClusterEndpointAccessInput extends UpdateRequest {
+  endpointAccess: EndpointAccessSpec;
+}
+
 export interface UpdateEksAddonInput extends UpdateRequest, AddonChange {
   name: string;
 }
@@ -93,6 +98,22 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return { updateId: update.id };
   }
 
+  /**
+   * The API endpoint's access (public, private, public CIDRs): one EndpointAccessUpdate. Like
+   * eksctl's update-cluster-vpc-config, nothing is sent when DescribeCluster already shows what is
+   * wanted (a retry after the update finished, or a change already made by hand): EKS refuses an
+   * update that changes nothing.
+   */
+  async function updateClusterEndpointAccess(input: UpdateClusterEndpointAccessInput): Promise<{ updateId?: string }> {
+    const cluster = changeOnlyIfOurs(`cluster ${input.cluster}`, await eks.describeCluster(input.cluster), input.owner);
+    const wanted = input.endpointAccess;
+    const current = cluster.settings?.endpointAccess;
+    const cidrs = (access: EndpointAccessSpec | undefined) => (access?.public ? JSON.stringify(access.publicAccessCidrs ?? ['0.0.0.0/0']) : '');
+    if (current && current.public === wanted.public && current.private === wanted.private && cidrs(current) === cidrs(wanted)) return {};
+    const update = await eks.updateClusterEndpointAccess(input.cluster, wanted, token(input, 'endpoint-access', 'api'));
+    return { updateId: update.id };
+  }
+
   async function updateEksAddon(input: UpdateEksAddonInput): Promise<{ updateId: string }> {
     const { cluster, name, version, configurationValues, resolveConflicts } = input;
     changeOnlyIfOurs(`EKS add-on ${name} on cluster ${cluster}`, await eks.describeAddon(cluster, name), input.owner);
@@ -128,5 +149,5 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return update;
   }
 
-  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateEksAddon, tagNodegroup, describeUpdate };
+  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateEksAddon, tagNodegroup, describeUpdate };
 }

@@ -125,6 +125,7 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
       change: [enabled.length ? `enable ${enabled.join(', ')}` : '', disabled.length ? `disable ${disabled.join(', ')}` : ''].filter(Boolean).join('; '),
     });
   } else if (live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
+  addEndpointAccessChange(b);
 
   const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
   if (to === from) {
@@ -157,6 +158,38 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
   }
   return next.kubernetesVersion;
 }
+
+/**
+ * The API endpoint's access, changed in place as eksctl's update-cluster-vpc-config and
+ * Terraform's aws_eks_cluster change it: public, private and the public CIDRs in one
+ * UpdateClusterConfig (aws-fault-catalog 18). Left out means EKS's default (public, open to
+ * 0.0.0.0/0, no private endpoint), so writing that default out changes nothing.
+ */
+function addEndpointAccessChange(b: ChangeBuilder): void {
+  const { live, next } = b;
+  if (same(live.endpointAccess, next.endpointAccess)) {
+    if (live.endpointAccess !== undefined) b.unchanged.push('endpointAccess');
+    return;
+  }
+  b.accounted.add('endpointAccess');
+  const [was, now] = [effectiveEndpointAccess(live.endpointAccess), effectiveEndpointAccess(next.endpointAccess)];
+  if (same(was, now)) {
+    b.unchanged.push('endpointAccess');
+    return;
+  }
+  const show = (a: typeof was) => `${[a.public ? `public (${a.cidrs.join(', ')})` : '', a.private ? 'private' : ''].filter(Boolean).join(' and ')}`;
+  const privateOnly = !now.public ? ': the Kubernetes API is then reachable only from inside the VPC (the worker included: it must run there)' : '';
+  b.add({
+    id: changeStepIds.clusterEndpointAccess, kind: 'cluster-endpoint-access', action: 'update',
+    title: 'change who can reach the Kubernetes API endpoint (UpdateClusterConfig) and wait until ACTIVE',
+    change: `endpoint ${show(was)} → ${show(now)}${privateOnly}`,
+  });
+}
+
+const effectiveEndpointAccess = (access: EnvironmentSpec['endpointAccess']) => {
+  const open = access?.public ?? true;
+  return { public: open, private: access?.private ?? false, cidrs: open ? access?.publicAccessCidrs ?? ['0.0.0.0/0'] : [] };
+};
 
 /** What changes at once, with no step: when the environment expires, what a failed run keeps. */
 function addSettings(b: ChangeBuilder): void {
@@ -218,9 +251,10 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
   // The pre-check comes first of all: the add-on check too waits for it.
   if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
-  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-version');
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
-    const before = i === 0 ? check : clusterUpdates[i - 1]!.id;
+    // The first waits for the add-on check, or else the upgrade's pre-check: nothing changes before it passes.
+    const before = i === 0 ? check ?? precheck?.id : clusterUpdates[i - 1]!.id;
     if (before && !step.dependsOn.includes(before)) step.dependsOn.unshift(before);
   });
   const controlPlane = clusterUpdates.at(-1)?.id;

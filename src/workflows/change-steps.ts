@@ -40,7 +40,7 @@ export interface ChangeTools {
   /** EKS names of the node groups, by spec name (a replaced group lives under a new one). */
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
-  aws: Pick<Activities, 'updateClusterVersion' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
+  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
     | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'
     | 'scaleAutoScalingGroup' | 'describeAutoScalingGroup'>;
   /** Waits inside one activity, heartbeating. */
@@ -102,6 +102,14 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
       const { updateId } = await t.aws.updateClusterVersion({ owner: t.owner, cluster, version, requestId: requestId(step) });
       await awaitUpdate(step, updateId, {});
       await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status} at ${version}`);
+    },
+    // Only changes of endpointAccess plan this step.
+    'cluster-endpoint-access': async (step) => {
+      const access = t.next().endpointAccess ?? { public: true, private: false };
+      const { updateId } = await t.aws.updateClusterEndpointAccess({ owner: t.owner, cluster, endpointAccess: access, requestId: requestId(step) });
+      if (updateId) await awaitUpdate(step, updateId, {});
+      await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
+      t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });
     },
     'nodegroup-config': async (step) => {
       const was = groupOf(t.live, step.subject)!;

@@ -583,6 +583,34 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       assert.deepEqual({ version: addon?.version, configurationValues: addon?.configurationValues }, { version: 'v1.13.1-eksbuild.1', configurationValues: '{"replicaCount":3}' });
     });
 
+    if (covers.updateApi) test('simulated only: UpdateClusterConfig changes endpoint access as one EndpointAccessUpdate; one cluster update at a time; a no-op is refused', async () => {
+      await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const wanted = { public: true, private: true, publicAccessCidrs: ['203.0.113.0/24'] };
+      const update = await held(async () => {
+        const started = await eks.updateClusterEndpointAccess('contract', wanted, 'endpoint-1');
+        assert.deepEqual({ type: started.type, status: started.status, params: started.params }, {
+          type: 'EndpointAccessUpdate', status: 'InProgress',
+          params: [{ type: 'EndpointPublicAccess', value: 'true' }, { type: 'EndpointPrivateAccess', value: 'true' }, { type: 'PublicAccessCidrs', value: '["203.0.113.0/24"]' }],
+        });
+        assert.equal((await eks.describeCluster('contract'))?.status, 'UPDATING');
+        assert.equal((await eks.updateClusterEndpointAccess('contract', wanted, 'endpoint-1')).id, started.id, 'the same token: the same update');
+        await rejectsAs(eks.updateClusterEndpointAccess('contract', { public: false, private: true }, 'endpoint-2'), errorTypes.awsClientError,
+          new RegExp(`ResourceInUseException: Cannot EndpointAccessUpdate because cluster contract currently has update ${started.id} in progress`));
+        return started;
+      });
+      await eventually('endpoint update done', () => eks.describeUpdate({ cluster: 'contract', updateId: update.id }), (u) => u?.status === 'Successful');
+      assert.deepEqual((await eks.describeCluster('contract'))?.settings?.endpointAccess, wanted);
+      await rejectsAs(eks.updateClusterEndpointAccess('contract', wanted, 'endpoint-3'), errorTypes.awsClientError, /InvalidParameterException: No changes needed for the endpoint access provided/);
+      await rejectsAs(eks.updateClusterEndpointAccess('contract', { public: false, private: false }, 'endpoint-4'), errorTypes.awsClientError, /InvalidParameterException: Cluster endpoint must have public or private access enabled/);
+    });
+
+    if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access answers with the cluster, not an update to follow (when this fails, run the simulated-only endpoint test on moto too)', async () => {
+      await activeCluster(backend.apis);
+      await rejectsAs(backend.apis.eks.updateClusterEndpointAccess('contract', { public: true, private: true }, 'endpoint-1'), errorTypes.awsClientError,
+        /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
+    });
+
     if (!covers.updateApi) test('moto only: moto has no DescribeUpdate, UpdateNodegroupVersion, UpdateClusterVersion or UpdateAddon, and tags clusters only (when this fails, run the simulated-only update tests on moto too)', async () => {
       const { nodeRole, network } = await activeCluster(backend.apis);
       const { eks } = backend.apis;

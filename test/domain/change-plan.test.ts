@@ -557,3 +557,18 @@ test('what a self-managed group cannot change in place is refused with the way o
   const upgrade = refused(() => planChange(live, spec({ kubernetesVersion: '1.34', nodeGroups: [...small.nodeGroups, linux] })));
   assert.ok(upgrade.problems.some((p) => p.path === '/nodeGroups/1' && /cannot be rolled onto Kubernetes 1.34/.test(p.message)), JSON.stringify(upgrade.problems));
 });
+
+test('endpoint access changes in place, one cluster update chained with the others; EKS\'s default written out changes nothing', () => {
+  const plan = planChange(spec(), spec({ endpointAccess: { public: true, private: true, publicAccessCidrs: ['203.0.113.0/24'] }, controlPlaneLogging: ['api'] }));
+  const step = stepOf(plan, changeStepIds.clusterEndpointAccess);
+  assert.deepEqual({ kind: step.kind, action: step.action }, { kind: 'cluster-endpoint-access', action: 'update' });
+  assert.equal(step.change, 'endpoint public (0.0.0.0/0) → public (203.0.113.0/24) and private');
+  assert.ok(before(plan, stepIds.clusterLogging, changeStepIds.clusterEndpointAccess), 'EKS runs one cluster update at a time');
+
+  const privateOnly = planChange(spec({ endpointAccess: { public: true, private: true } }), spec({ endpointAccess: { public: false, private: true } }));
+  assert.match(stepOf(privateOnly, changeStepIds.clusterEndpointAccess).change, /^endpoint public \(0\.0\.0\.0\/0\) and private → private: the Kubernetes API is then reachable only from inside the VPC/);
+
+  const writtenOut = planChange(spec(), spec({ endpointAccess: { public: true, private: false, publicAccessCidrs: ['0.0.0.0/0'] } }));
+  assert.equal(writtenOut.empty, true, 'EKS\'s own default, written out: nothing to change');
+  assert.ok(writtenOut.unchanged.includes('endpointAccess'));
+});

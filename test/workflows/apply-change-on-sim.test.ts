@@ -111,21 +111,24 @@ test('Day 2 through the API: previewed, applied (scaled and relabelled, spot rep
   assert.deepEqual((view.spec as EnvironmentSpec).addons, changed.addons, 'GET shows the spec the environment stands on now');
   assert.deepEqual(view.progress?.nodegroupNames, { spot: 'spot-2' });
 
-  // Kubernetes 1.35 → 1.36: control plane, then the node groups.
-  const upgrade = await put(name, { ...changed, kubernetesVersion: '1.36' });
+  // Kubernetes 1.35 → 1.36: control plane, then the node groups; the endpoint's access changed
+  // in the same apply, one cluster update before the other (eksctl needs two commands for this).
+  const endpointAccess = { public: true, private: true, publicAccessCidrs: ['203.0.113.0/24'] };
+  const upgrade = await put(name, { ...changed, kubernetesVersion: '1.36', endpointAccess });
   assert.equal(upgrade.statusCode, 202, upgrade.body);
   const upgraded = await changeEnded(name, upgrade.json<{ changeId: string }>().changeId);
   assert.equal(upgraded.state, 'applied', JSON.stringify(upgraded));
-  assert.deepEqual(upgraded.steps.map((s) => s.id), ['k8s:upgrade-precheck/1.36', 'eks:cluster-version/1.36', 'eks:nodegroup-version/on-demand', 'eks:nodegroup-version/spot-2']);
+  assert.deepEqual(upgraded.steps.map((s) => s.id), ['k8s:upgrade-precheck/1.36', 'eks:cluster-endpoint-access', 'eks:cluster-version/1.36', 'eks:nodegroup-version/on-demand', 'eks:nodegroup-version/spot-2']);
+  assert.deepEqual((await bed.cloud.aws.eks.describeCluster(name))?.settings?.endpointAccess, endpointAccess);
   assert.match(upgraded.steps[0]!.detail ?? '', /publishes no \/metrics here: deprecated API use not checked/, 'the simulated API server has no metrics: said, not guessed');
   assert.equal((await bed.cloud.aws.eks.describeCluster(name))?.version, '1.36');
   assert.equal((await bed.cloud.aws.eks.describeNodegroup(name, 'spot-2'))?.version, '1.36');
 
   // What cannot change is refused at its path, with the way out; nothing starts.
-  const downgrade = await put(name, { ...changed, kubernetesVersion: '1.35' });
+  const downgrade = await put(name, { ...changed, kubernetesVersion: '1.35', endpointAccess });
   assert.equal(downgrade.statusCode, 409, downgrade.body);
   assert.deepEqual(downgrade.json<{ errors: { path: string }[] }>().errors.map((e) => e.path), ['/kubernetesVersion']);
-  const same = await put(name, { ...changed, kubernetesVersion: '1.36' });
+  const same = await put(name, { ...changed, kubernetesVersion: '1.36', endpointAccess });
   assert.equal(same.statusCode, 200, same.body);
 
   // Drift made by hand is reported by the next check.

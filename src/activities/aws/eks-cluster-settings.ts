@@ -1,5 +1,6 @@
 import type { Cluster as SdkCluster, CreateClusterCommandInput, IpFamily, ProvisionedControlPlaneTier, SupportType, VpcConfigRequest } from '@aws-sdk/client-eks';
 import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
+import type { EndpointAccessSpec } from '../../domain/cluster-settings';
 
 /**
  * CreateCluster's parameters for the cluster settings (src/domain/cluster-settings.ts), and
@@ -14,6 +15,19 @@ export function endpointRequest(settings: ClusterCreateSettings | undefined): Pi
   const access = settings?.endpointAccess;
   if (!access) return {};
   return { endpointPublicAccess: access.public, endpointPrivateAccess: access.private, ...(access.publicAccessCidrs ? { publicAccessCidrs: access.publicAccessCidrs } : {}) };
+}
+
+/**
+ * UpdateClusterConfig's resourcesVpcConfig for a change of endpoint access. Unlike a create, the
+ * CIDRs are always sent with a public endpoint: EKS keeps a cluster's old list when an update
+ * leaves it out, so a spec that drops its list (everyone may reach the endpoint) asks for
+ * 0.0.0.0/0, EKS's own default, explicitly.
+ */
+export function endpointUpdateRequest(access: EndpointAccessSpec): VpcConfigRequest {
+  return {
+    endpointPublicAccess: access.public, endpointPrivateAccess: access.private,
+    ...(access.public ? { publicAccessCidrs: access.publicAccessCidrs ?? ['0.0.0.0/0'] } : {}),
+  };
 }
 
 /** The rest of CreateCluster's request for the settings; nothing for a spec without them. */

@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { errorTypes } from '../../domain/errors';
 import type { Static } from '@sinclair/typebox';
 import type { NodeRepair } from '../../domain/node-group-settings';
 import {
@@ -8,8 +10,9 @@ import {
 } from '@aws-sdk/client-eks';
 import type { AutoModeClusterConfig } from '../../domain/auto-mode';
 import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
+import type { EndpointAccessSpec } from '../../domain/cluster-settings';
 import { accessEntryApi, type AccessEntryApi } from './eks-access-entries';
-import { endpointRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
+import { endpointRequest, endpointUpdateRequest, settingsOf, settingsRequest } from './eks-cluster-settings';
 import { identityProviderCalls, type IdentityProviderApi } from './eks-identity-providers';
 import { capabilityCalls, type CapabilityApi } from './eks-capabilities';
 import { podIdentityCalls, type PodIdentityApi } from './eks-pod-identity';
@@ -279,6 +282,11 @@ export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProvider
   createCluster(input: CreateClusterInput): Promise<Cluster>;
   /** Starts a logging update; EKS runs one cluster update at a time. Resolves with the update's ID. */
   updateClusterLogging(name: string, enabled: string[], disabled: string[], clientRequestToken: string): Promise<string>;
+  /**
+   * Starts an update of the API endpoint's access: public, private and the public CIDRs together,
+   * one UpdateClusterConfig (an EndpointAccessUpdate), as Terraform sends them (aws-fault-catalog 18).
+   */
+  updateClusterEndpointAccess(name: string, access: EndpointAccessSpec, clientRequestToken: string): Promise<Update>;
   /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors; undefined when EKS knows no such update. */
   describeUpdate(ref: UpdateRef): Promise<Update | undefined>;
   deleteCluster(name: string): Promise<void>;
@@ -520,6 +528,14 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       const setups = [{ types: enabled as LogType[], enabled: true }, { types: disabled as LogType[], enabled: false }].filter((s) => s.types.length > 0);
       const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({ name, logging: { clusterLogging: setups }, clientRequestToken })), notYet.UpdateClusterConfig);
       return updated.update?.id ?? '';
+    },
+    async updateClusterEndpointAccess(name, access, clientRequestToken) {
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({
+        name, clientRequestToken, resourcesVpcConfig: endpointUpdateRequest(access),
+      })), notYet.UpdateClusterConfig);
+      // EKS answers with the update it started; moto answers with the cluster, changed at once.
+      if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
+      return toUpdate(updated.update);
     },
     async describeUpdate({ cluster, updateId, nodegroup, addon }) {
       const found = await awsOrUndefined(`DescribeUpdate ${updateLabel({ cluster, updateId, nodegroup, addon })}`, () => client.send(new DescribeUpdateCommand({

@@ -1,4 +1,5 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
+import type { EndpointAccessSpec } from '../../domain/cluster-settings';
 import type { CreatePodIdentityAssociationInput } from '../../activities/aws/eks-pod-identity';
 import type {
   AddonChange, CreateAddonInput, CreateClusterInput, CreateFargateProfileInput, CreateNodegroupInput, EksApi, Nodegroup, NodegroupConfigChange, NodegroupVersionChange, UpdateRef,
@@ -273,6 +274,11 @@ export class SimulatedEks implements EksApi {
   updateClusterVersion(cluster: string, version: string, clientRequestToken: string) {
     return this.call('updateClusterVersion', cluster, (request) =>
       aws(`UpdateClusterVersion ${cluster}`, () => request('UpdateClusterVersion', () => updateView(this.updates.clusterVersion(cluster, version, clientRequestToken))), this.context.notYet.UpdateClusterVersion));
+  }
+
+  updateClusterEndpointAccess(cluster: string, access: EndpointAccessSpec, clientRequestToken: string) {
+    return this.call('updateClusterEndpointAccess', cluster, (request) =>
+      aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.endpointAccess(cluster, access, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
   }
 
   updateAddon(cluster: string, name: string, change: AddonChange, clientRequestToken: string) {
