@@ -55,6 +55,13 @@ export interface UpdateClusterEndpointAccessInput extends UpdateRequest {
   endpointAccess: EndpointAccessSpec;
 }
 
+export interface UpdateClusterVpcConfigInput extends UpdateRequest {
+  /** Where the control plane's ENIs go: two AZs at least, in the cluster's VPC. */
+  subnetIds: string[];
+  /** The security groups for them, beside the cluster security group EKS made; [] for none. */
+  securityGroupIds: string[];
+}
+
 export interface UpdateEksAddonInput extends UpdateRequest, AddonChange {
   name: string;
 }
@@ -114,6 +121,15 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return { updateId: update.id };
   }
 
+  /** The control plane's subnets and security groups: one VpcConfigUpdate, nothing sent when they are already so. */
+  async function updateClusterVpcConfig(input: UpdateClusterVpcConfigInput): Promise<{ updateId?: string }> {
+    const cluster = changeOnlyIfOurs(`cluster ${input.cluster}`, await eks.describeCluster(input.cluster), input.owner);
+    const same = (a: readonly string[] | undefined, b: readonly string[]) => [...(a ?? [])].sort().join() === [...b].sort().join();
+    if (same(cluster.subnetIds, input.subnetIds) && same(cluster.securityGroupIds, input.securityGroupIds)) return {};
+    const update = await eks.updateClusterVpcConfig(input.cluster, { subnetIds: input.subnetIds, securityGroupIds: input.securityGroupIds }, token(input, 'vpc-config', 'api'));
+    return { updateId: update.id };
+  }
+
   async function updateEksAddon(input: UpdateEksAddonInput): Promise<{ updateId: string }> {
     const { cluster, name, version, configurationValues, resolveConflicts } = input;
     changeOnlyIfOurs(`EKS add-on ${name} on cluster ${cluster}`, await eks.describeAddon(cluster, name), input.owner);
@@ -149,5 +165,5 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return update;
   }
 
-  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateEksAddon, tagNodegroup, describeUpdate };
+  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateClusterVpcConfig, updateEksAddon, tagNodegroup, describeUpdate };
 }

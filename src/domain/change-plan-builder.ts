@@ -10,6 +10,7 @@ import { latencyTable, type StepKind } from './latency';
 export const changeStepIds = {
   clusterVersion: (minor: string) => `eks:cluster-version/${minor}`,
   clusterEndpointAccess: 'eks:cluster-endpoint-access',
+  clusterVpcConfig: 'eks:cluster-vpc-config',
   upgradePrecheck: (version: string) => `k8s:upgrade-precheck/${version}`,
   nodegroupConfig: (eksName: string) => `eks:nodegroup-config/${eksName}`,
   nodegroupTags: (eksName: string) => `eks:nodegroup-tags/${eksName}`,

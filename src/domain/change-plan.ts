@@ -99,8 +99,10 @@ function refuseFixedFields(b: ChangeBuilder): void {
   const { live, next } = b;
   if (live.name !== next.name) b.refuse('/name', `is the EKS cluster's name (${live.name}), which EKS cannot change; ${createAnew}`);
   if (live.region !== next.region) b.refuse('/region', `an EKS cluster cannot move from ${live.region} to ${next.region}; ${createAnew}`);
-  if (!same(live.network, next.network)) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in; ${createAnew}`);
-  else b.unchanged.push('network');
+  // The control plane's subnets and security groups change in place (addControlPlaneNetworkChange); the rest of the network cannot.
+  const fixedPart = (network: EnvironmentSpec['network']) => ({ ...network, controlPlaneSubnetIds: undefined, securityGroupIds: undefined });
+  if (!same(fixedPart(live.network), fixedPart(next.network))) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in (only controlPlaneSubnetIds and securityGroupIds change in place); ${createAnew}`);
+  else if (same(live.network, next.network)) b.unchanged.push('network');
   // Karpenter's AWS side (node role, queue, tags, access entry) is planned only at creation, and
   // its instances are terminated only at teardown: it is not added, changed or removed by apply yet.
   if (!same(live.addons.karpenter, next.addons.karpenter)) {
@@ -126,6 +128,7 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
     });
   } else if (live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
   addEndpointAccessChange(b);
+  addControlPlaneNetworkChange(b);
 
   const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
   if (to === from) {
@@ -183,6 +186,30 @@ function addEndpointAccessChange(b: ChangeBuilder): void {
     id: changeStepIds.clusterEndpointAccess, kind: 'cluster-endpoint-access', action: 'update',
     title: 'change who can reach the Kubernetes API endpoint (UpdateClusterConfig) and wait until ACTIVE',
     change: `endpoint ${show(was)} → ${show(now)}${privateOnly}`,
+  });
+}
+
+/**
+ * The control plane's subnets and security groups, by ID, within the cluster's VPC: one
+ * UpdateClusterConfig for both, as eksctl's update-cluster-vpc-config sends them. Left out, the
+ * subnets are the ones the cluster was created in (every subnet of the network, or the private
+ * ones with vpc.controlPlaneOnPrivateSubnets) and the security groups none beside EKS's own.
+ */
+function addControlPlaneNetworkChange(b: ChangeBuilder): void {
+  const { live, next } = b;
+  const ids = (list: string[] | undefined) => [...(list ?? [])].sort().join(', ');
+  const subnets = ids(live.network.controlPlaneSubnetIds) !== ids(next.network.controlPlaneSubnetIds);
+  const groups = ids(live.network.securityGroupIds) !== ids(next.network.securityGroupIds);
+  if (!subnets && !groups) return;
+  b.accounted.add('network');
+  const show = (list: string[] | undefined, none: string) => (list?.length ? list.join(', ') : none);
+  b.add({
+    id: changeStepIds.clusterVpcConfig, kind: 'cluster-vpc-config', action: 'update',
+    title: 'move the control plane\'s network interfaces to other subnets or security groups (UpdateClusterConfig) and wait until ACTIVE',
+    change: [
+      subnets ? `control-plane subnets ${show(live.network.controlPlaneSubnetIds, 'as created')} → ${show(next.network.controlPlaneSubnetIds, 'as created')}` : '',
+      groups ? `control-plane security groups ${show(live.network.securityGroupIds, 'none')} → ${show(next.network.securityGroupIds, 'none')}` : '',
+    ].filter(Boolean).join('; '),
   });
 }
 
@@ -251,7 +278,7 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
   // The pre-check comes first of all: the add-on check too waits for it.
   if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
-  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-version');
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
     // The first waits for the add-on check, or else the upgrade's pre-check: nothing changes before it passes.
     const before = i === 0 ? check ?? precheck?.id : clusterUpdates[i - 1]!.id;

@@ -164,7 +164,9 @@ function networkProblems(network: NetworkSpec, spec: Partial<EnvironmentSpec>): 
   if (network.vpc) {
     if (network.vpcId !== undefined) existingOnly('vpcId', 'vpcId');
     if (network.publicSubnetIds !== undefined) existingOnly('publicSubnetIds', 'publicSubnetIds');
-    if (network.controlPlaneSubnetIds !== undefined) existingOnly('controlPlaneSubnetIds', 'controlPlaneSubnetIds');
+    if (network.controlPlaneSubnetIds !== undefined && network.vpc.controlPlaneOnPrivateSubnets) {
+      errors.push({ path: '/network/vpc/controlPlaneOnPrivateSubnets', message: 'the control plane\'s subnets are named in controlPlaneSubnetIds: give one of the two' });
+    }
   }
   if (subnetIds && Array.isArray(network.publicSubnetIds)) {
     network.publicSubnetIds.forEach((id, i) => {

@@ -436,7 +436,13 @@ function translateNetwork(config: Fields, { put, trace, fail, mapping, list, fla
     return aliases;
   }
   if (vpc.id !== undefined) fail('/vpc/id', 'an existing VPC needs its subnets too: give vpc.subnets (private and/or public, each with its id)');
-  if (securityGroups.length > 0) fail(securityGroups[0]![0], 'an existing security group needs existing subnets (vpc.subnets); without them eksflow creates the VPC');
+  // The control plane's security groups in a VPC eksflow makes: they exist only once it does, so
+  // they are for an apply to a live environment (eksctl utils update-cluster-vpc-config), and a
+  // plan to create one refuses them with that way out (src/domain/creation-only.ts).
+  if (securityGroups.length > 0) {
+    put('/network/securityGroupIds', securityGroups.map(([, id]) => id), securityGroups[0]![0]);
+    securityGroups.forEach(([origin], i) => trace(`/network/securityGroupIds/${i}`, origin));
+  }
   const gateway = mapping(vpc.nat, '/vpc/nat')?.gateway;
   const natGateway = gateway === undefined ? undefined : natGateways.get(String(gateway));
   if (gateway !== undefined && natGateway === undefined) fail('/vpc/nat/gateway', `must be one of ${[...natGateways.keys()].join(', ')}`);

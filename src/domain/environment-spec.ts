@@ -353,8 +353,9 @@ function ruleErrors(spec: Partial<EnvironmentSpec>): SpecError[] {
   const fargateProfiles = Array.isArray(spec.fargateProfiles) ? spec.fargateProfiles.filter(isObject) as FargateProfileSpec[] : [];
   if (isObject(spec.network)) {
     const network = spec.network as NetworkSpec;
-    if (network.vpc && (network.subnetIds || network.securityGroupIds || network.subnetLookups)) {
-      errors.push({ path: '/network', message: 'give either existing subnetIds (and securityGroupIds) or a vpc to create, not both' });
+    // securityGroupIds beside a vpc: the control plane's, chosen once the VPC exists (src/domain/creation-only.ts).
+    if (network.vpc && (network.subnetIds || network.subnetLookups)) {
+      errors.push({ path: '/network', message: 'give either existing subnetIds or a vpc to create, not both' });
     } else if (!network.vpc && !network.subnetIds && !network.subnetLookups) {
       errors.push({ path: '/network', message: 'give existing subnetIds (at least two, in different Availability Zones) or a vpc to create' });
     }

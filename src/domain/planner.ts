@@ -1,3 +1,4 @@
+import { creationOnlyProblems } from './creation-only';
 import { withTableSelections } from './instance-selector';
 import { addAccessEntrySteps } from './access-entry-steps';
 import { addCapabilitySteps } from './capability-plan';
@@ -60,7 +61,7 @@ export class InvalidPlanError extends Error {
 }
 
 // Kinds that change the cluster's configuration or version: EKS runs one such update at a time.
-const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'cluster-endpoint-access', 'identity-provider']);
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'identity-provider']);
 
 export const stepIds = {
   network: 'vpc:network',
@@ -141,6 +142,8 @@ export function corednsNeedsFargate(spec: Pick<EnvironmentSpec, 'nodeGroups' | '
 
 /** The step graph for a validated spec, with its waves and critical path. Pure. */
 export function planEnvironment(given: EnvironmentSpec, { appVpaStep = true, kubeApiReadyStep = true, corednsOnFargateStep = true, podCapacityCheck = true, instanceLimits }: PlanOptions = {}): Plan {
+  const creationOnly = creationOnlyProblems(given);
+  if (creationOnly.length > 0) throw new InvalidPlanError(creationOnly.map((p) => `${p.path}: ${p.message}`).join('; '), creationOnly);
   // Groups whose instanceSelector chooses their types: planned (titles, pod capacity) with the shipped table's choice.
   const selections = withTableSelections(given);
   if (selections.problems.length > 0) throw new InvalidPlanError(selections.problems.map((p) => `${p.path}: ${p.message}`).join('; '), selections.problems);

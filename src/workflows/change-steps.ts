@@ -40,7 +40,7 @@ export interface ChangeTools {
   /** EKS names of the node groups, by spec name (a replaced group lives under a new one). */
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
-  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
+  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'updateClusterVpcConfig' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
     | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'
     | 'scaleAutoScalingGroup' | 'describeAutoScalingGroup'>;
   /** Waits inside one activity, heartbeating. */
@@ -52,6 +52,8 @@ export interface ChangeTools {
   /** How long a drain may make no progress before its blockers fail the step. */
   stuckAfterSeconds: number;
   imageUri: () => string | undefined;
+  /** The control plane's subnets when the spec names none: those the cluster was created in. */
+  controlPlaneSubnetsAsCreated: () => string[];
   addonRequest: (addon: string) => Parameters<Activities['installAddon']>[0];
 }
 
@@ -107,6 +109,15 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
     'cluster-endpoint-access': async (step) => {
       const access = t.next().endpointAccess ?? { public: true, private: false };
       const { updateId } = await t.aws.updateClusterEndpointAccess({ owner: t.owner, cluster, endpointAccess: access, requestId: requestId(step) });
+      if (updateId) await awaitUpdate(step, updateId, {});
+      await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
+      t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });
+    },
+    // Only changes of network.controlPlaneSubnetIds or securityGroupIds plan this step.
+    'cluster-vpc-config': async (step) => {
+      const { controlPlaneSubnetIds, securityGroupIds = [] } = t.next().network;
+      const subnetIds = controlPlaneSubnetIds ?? t.controlPlaneSubnetsAsCreated();
+      const { updateId } = await t.aws.updateClusterVpcConfig({ owner: t.owner, cluster, subnetIds, securityGroupIds, requestId: requestId(step) });
       if (updateId) await awaitUpdate(step, updateId, {});
       await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
       t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });

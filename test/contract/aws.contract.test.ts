@@ -605,9 +605,40 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await rejectsAs(eks.updateClusterEndpointAccess('contract', { public: false, private: false }, 'endpoint-4'), errorTypes.awsClientError, /InvalidParameterException: Cluster endpoint must have public or private access enabled/);
     });
 
-    if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access answers with the cluster, not an update to follow (when this fails, run the simulated-only endpoint test on moto too)', async () => {
-      await activeCluster(backend.apis);
+    if (covers.updateApi) test('simulated only: UpdateClusterConfig moves the control plane to other subnets and security groups of its VPC as one VpcConfigUpdate; subnets elsewhere are refused', async () => {
+      const { network } = await activeCluster(backend.apis);
+      const { eks, nodeLaunch, vpc } = backend.apis;
+      const group = await nodeLaunch.createSecurityGroup({ name: 'control-plane', description: 'the control plane\'s', vpcId: network.vpcId, tags });
+      const change = { subnetIds: network.publicSubnetIds, securityGroupIds: [group.id] };
+      const update = await held(async () => {
+        const started = await eks.updateClusterVpcConfig('contract', change, 'vpc-1');
+        assert.deepEqual({ type: started.type, params: started.params }, {
+          type: 'VpcConfigUpdate', params: [{ type: 'Subnets', value: JSON.stringify(network.publicSubnetIds) }, { type: 'SecurityGroups', value: JSON.stringify([group.id]) }],
+        });
+        assert.equal((await eks.describeCluster('contract'))?.status, 'UPDATING');
+        await rejectsAs(eks.updateClusterEndpointAccess('contract', { public: true, private: true }, 'endpoint-1'), errorTypes.awsClientError,
+          new RegExp(`ResourceInUseException: Cannot EndpointAccessUpdate because cluster contract currently has update ${started.id} in progress`));
+        return started;
+      });
+      await eventually('VPC config update done', () => eks.describeUpdate({ cluster: 'contract', updateId: update.id }), (u) => u?.status === 'Successful');
+      const moved = await eks.describeCluster('contract');
+      assert.deepEqual([moved?.subnetIds, moved?.securityGroupIds], [network.publicSubnetIds, [group.id]]);
+      // Subnets of another VPC, one AZ only, a security group that does not exist: refused before anything changes.
+      const zones = (await vpc.availabilityZones()).slice(0, 2).map((zone) => zone.name);
+      const other = await vpc.ensureNetwork({ cidr: '10.1.0.0/16', zones, natGateway: 'none', tags: { ...tags, 'eksflow.io/environment-id': 'other' }, cluster: 'other' });
+      await rejectsAs(eks.updateClusterVpcConfig('contract', { subnetIds: other.privateSubnetIds, securityGroupIds: [] }, 'vpc-2'), errorTypes.awsClientError,
+        new RegExp(`InvalidParameterException: Subnets ${other.privateSubnetIds.join(', ')} are not in the cluster's VPC ${network.vpcId}`));
+      await rejectsAs(eks.updateClusterVpcConfig('contract', { subnetIds: network.privateSubnetIds.slice(0, 1), securityGroupIds: [] }, 'vpc-3'), errorTypes.awsClientError,
+        /InvalidParameterException: Subnets specified must be in at least two different AZs/);
+      await rejectsAs(eks.updateClusterVpcConfig('contract', { subnetIds: network.privateSubnetIds, securityGroupIds: ['sg-0000000000000dead'] }, 'vpc-4'), errorTypes.awsClientError,
+        /InvalidParameterException: The security group 'sg-0000000000000dead' does not exist/);
+    });
+
+    if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access, subnets or security groups answers with the cluster, not an update to follow (when this fails, run the simulated-only endpoint and VPC config tests on moto too)', async () => {
+      const { network } = await activeCluster(backend.apis);
       await rejectsAs(backend.apis.eks.updateClusterEndpointAccess('contract', { public: true, private: true }, 'endpoint-1'), errorTypes.awsClientError,
+        /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
+      await rejectsAs(backend.apis.eks.updateClusterVpcConfig('contract', { subnetIds: network.publicSubnetIds, securityGroupIds: [] }, 'vpc-1'), errorTypes.awsClientError,
         /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
     });
 

@@ -572,3 +572,19 @@ test('endpoint access changes in place, one cluster update chained with the othe
   assert.equal(writtenOut.empty, true, 'EKS\'s own default, written out: nothing to change');
   assert.ok(writtenOut.unchanged.includes('endpointAccess'));
 });
+
+test('the control plane\'s subnets and security groups change in place, in one cluster update; the rest of the network stays refused', () => {
+  const made = { vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } };
+  const live = spec({ network: made });
+  const moved = planChange(live, spec({ network: { ...made, controlPlaneSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'], securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] } }));
+  assert.deepEqual(ids(moved), [changeStepIds.clusterVpcConfig]);
+  const step = stepOf(moved, changeStepIds.clusterVpcConfig);
+  assert.deepEqual({ kind: step.kind, action: step.action }, { kind: 'cluster-vpc-config', action: 'update' });
+  assert.equal(step.change, 'control-plane subnets as created → subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2; control-plane security groups none → sg-0aaaaaaaaaaaaaaa1');
+
+  const back = planChange(spec({ network: { ...made, securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] } }), live);
+  assert.equal(stepOf(back, changeStepIds.clusterVpcConfig).change, 'control-plane security groups sg-0aaaaaaaaaaaaaaa1 → none');
+
+  assert.throws(() => planChange(live, spec({ network: { vpc: { ...made.vpc, cidr: '10.1.0.0/16' }, securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] } })),
+    (error: ChangeRefusedError) => error.problems.some((p) => p.path === '/network' && /only controlPlaneSubnetIds and securityGroupIds change in place/.test(p.message)));
+});

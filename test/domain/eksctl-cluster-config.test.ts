@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { creationOnlyProblems } from '../../src/domain/creation-only';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { controlPlaneLogTypes, type EnvironmentSpec, type SpecError } from '../../src/domain/environment-spec';
 import { eksctlExamplesDir } from '../support/paths';
@@ -205,7 +206,11 @@ test('existing subnets cannot be combined with a VPC to create', () => {
   assert.deepEqual(pathsOf(withGroup('privateNetworking: true', top)), ['/availabilityZones']);
   // Only private subnets given: eksctl's public nodes have nowhere to go (eksctl refuses it too).
   assert.match(messageAt(errorsOf(withGroup('', top.replace('availabilityZones: [eu-west-1a, eu-west-1b]\n', ''))), '/managedNodeGroups/0/privateNetworking') ?? '', /network names none: list them in network\.publicSubnetIds \(vpc\.subnets\.public in a ClusterConfig\)/);
-  assert.deepEqual(pathsOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0')), ['/vpc/securityGroup']);
+  // A control-plane security group in the VPC eksflow makes: for an apply to the live environment
+  // (eksctl utils update-cluster-vpc-config), which a creation plan refuses with that way out.
+  const groupOnly = specOf(withGroup('', 'vpc:\n  securityGroup: sg-0123456789abcdef0'));
+  assert.deepEqual(groupOnly.network.securityGroupIds, ['sg-0123456789abcdef0']);
+  assert.deepEqual(creationOnlyProblems(groupOnly).map((problem) => problem.path), ['/network/securityGroupIds']);
 });
 
 test('a subnet without an id in a VPC not named by vpc.id is refused at its Availability Zone', () => {

@@ -12,8 +12,12 @@ const refused: Record<string, string[]> = {
   '35-outposts.yaml': ['/outpost'],
   '36-outposts-vpc.yaml': ['/outpost', '/vpc/subnets'],
   '37-outposts-fully-private.yaml': ['/privateCluster', '/outpost', '/metadata/version'],
-  // eksctl's input to `eksctl utils update-cluster-vpc-config` for a cluster that exists: no VPC of its own to create one in.
-  '38-cluster-subnets-sgs.yaml': ['/vpc/controlPlaneSecurityGroupIDs/0', '/vpc/controlPlaneSubnetIDs'],
+};
+// eksctl's input to `eksctl utils update-cluster-vpc-config`: control-plane subnets and security
+// groups by ID in a VPC eksflow would make, so an apply to the live environment, and a creation
+// refused at exactly these paths.
+const forApply: Record<string, string[]> = {
+  '38-cluster-subnets-sgs.yaml': ['/network/controlPlaneSubnetIds', '/network/securityGroupIds'],
 };
 // Refused as written only because EKS no longer supports their Kubernetes version.
 const versionOnly = new Set(['23-kubeflow-spot-instance.yaml', '25-addons.yaml', '30-vpc-with-ip-family.yaml', '31-override-bootstrap-command-unmanaged-nodegroup.yaml',
@@ -30,7 +34,10 @@ test('eksctl\'s example configs: the per-example table, every refusal expected a
   assert.equal(all.length, 49, 'the 49 examples in ../shared/upstream/eksctl-examples');
   for (const result of all) {
     const expected = refused[result.file];
-    if (expected) {
+    if (forApply[result.file]) {
+      assert.equal(result.outcome, 'accepted-for-apply', `${result.file} is a change to a live environment`);
+      assert.deepEqual(result.errors.map((error) => error.path), forApply[result.file]);
+    } else if (expected) {
       assert.equal(result.outcome, 'refused', `${result.file} is refused`);
       assert.deepEqual([...new Set(result.errors.map((error) => error.path))].sort(), [...expected].sort(), `${result.file}: refused at exactly these paths`);
     } else if (versionOnly.has(result.file)) {
@@ -63,6 +70,14 @@ test('eksctl\'s repair actions Terminate and Restart (example 44) become EKS\'s 
   const at = (group: number, override: number) => `/managedNodeGroups/${group}/nodeRepairConfig/nodeRepairConfigOverrides/${override}/repairAction`;
   assert.deepEqual(example.warnings.map((w) => w.path), [at(3, 0), at(3, 1), at(4, 0)]);
   assert.match(example.warnings[0]!.message, /"Terminate" is eksctl's word, not EKS's \(EKS has Replace, Reboot and NoAction, and refuses others\): taken as Replace/);
+});
+
+test('example 38 (eksctl utils update-cluster-vpc-config) names the endpoint access and the control plane\'s subnets and security groups an apply changes', async () => {
+  const example = (await translated()).find((result) => result.file === '38-cluster-subnets-sgs.yaml')!;
+  const spec = example.spec as { endpointAccess?: unknown; network: { controlPlaneSubnetIds?: string[]; securityGroupIds?: string[]; vpc?: unknown } };
+  assert.deepEqual(spec.endpointAccess, { public: true, private: true, publicAccessCidrs: ['1.1.1.1/32'] });
+  assert.deepEqual([spec.network.controlPlaneSubnetIds, spec.network.securityGroupIds], [['subnet-1234', 'subnet-5678'], ['sg-1234', 'sg-5678']]);
+  assert.ok(spec.network.vpc, 'in the VPC eksflow makes when vpc.subnets is left out, as eksctl does');
 });
 
 test('the ssh keys eksctl reads from the user\'s machine are read by the CLI, not the API', async () => {

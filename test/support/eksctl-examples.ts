@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeClusterConfig } from '../../src/cli/cluster-config-local';
+import { creationOnlyProblems } from '../../src/domain/creation-only';
 import { translateClusterConfig } from '../../src/domain/eksctl-cluster-config';
 import { supportedKubernetesVersions, type SpecError } from '../../src/domain/environment-spec';
 import { eksctlExamplesDir } from './paths';
@@ -10,8 +11,12 @@ const examplesDir = eksctlExamplesDir;
 
 export interface ExampleResult {
   file: string;
-  /** accepted as written; accepted once the Kubernetes version is raised; or refused. */
-  outcome: 'accepted' | 'accepted-with-version' | 'refused';
+  /**
+   * accepted as written; accepted once the Kubernetes version is raised; accepted as a change to
+   * a live environment only (what it names exists only once an environment does: a creation plan
+   * refuses it, `errors` say why); or refused.
+   */
+  outcome: 'accepted' | 'accepted-with-version' | 'accepted-for-apply' | 'refused';
   errors: SpecError[];
   /** What was accepted but changed or left out on the way, as the plan would say it. */
   warnings: SpecError[];
@@ -40,7 +45,10 @@ export async function translateExamples(): Promise<ExampleResult[]> {
       const completed = await completeClusterConfig(readFileSync(join(examplesDir, file), 'utf8'), { home });
       const asWritten = translateClusterConfig(completed.text);
       if (asWritten.ok) {
-        results.push({ file, outcome: 'accepted', errors: [], warnings: asWritten.warnings ?? [], spec: asWritten.spec, keysRead: completed.keysRead });
+        const creationOnly = creationOnlyProblems(asWritten.spec);
+        results.push({
+          file, outcome: creationOnly.length > 0 ? 'accepted-for-apply' : 'accepted', errors: creationOnly, warnings: asWritten.warnings ?? [], spec: asWritten.spec, keysRead: completed.keysRead,
+        });
         continue;
       }
       const versionOnly = asWritten.errors.every((error) => error.path === '/metadata/version' && endOfLife.test(error.message));
@@ -59,13 +67,16 @@ export async function translateExamples(): Promise<ExampleResult[]> {
 /** The per-example table: one line per file, then each refusal under it. */
 export function examplesTable(results: readonly ExampleResult[]): string {
   const width = Math.max(...results.map((result) => result.file.length));
-  const label = { accepted: 'accepted', 'accepted-with-version': `accepted with --kubernetes-version ${supportedKubernetesVersions[0]}`, refused: 'REFUSED' };
+  const label = {
+    accepted: 'accepted', 'accepted-with-version': `accepted with --kubernetes-version ${supportedKubernetesVersions[0]}`,
+    'accepted-for-apply': 'accepted as a change to a live environment (eksflow env apply); creating it is refused', refused: 'REFUSED',
+  };
   const lines = results.flatMap((result) => [
     `${result.file.padEnd(width)}  ${label[result.outcome]}${result.keysRead.length ? `  (ssh keys read by the CLI: ${result.keysRead.length})` : ''}`,
     ...result.errors.map((error) => `${' '.repeat(width)}    ${error.path || '(config)'}: ${error.message}`),
     ...result.warnings.map((warning) => `${' '.repeat(width)}    warning ${warning.path}: ${warning.message}`),
   ]);
   const count = (outcome: ExampleResult['outcome']) => results.filter((result) => result.outcome === outcome).length;
-  lines.push('', `${results.length} examples: ${count('accepted')} accepted as written, ${count('accepted-with-version')} accepted once the Kubernetes version is raised, ${count('refused')} refused`);
+  lines.push('', `${results.length} examples: ${count('accepted')} accepted as written, ${count('accepted-with-version')} accepted once the Kubernetes version is raised, ${count('accepted-for-apply')} accepted as a change to a live environment, ${count('refused')} refused`);
   return lines.join('\n');
 }

@@ -31,6 +31,9 @@ export interface Cluster {
   oidcIssuer?: string;
   /** The VPC of the cluster's subnets. */
   vpcId?: string;
+  /** Where the control plane's ENIs are, and the security groups given for them (not the cluster security group EKS makes). */
+  subnetIds?: string[];
+  securityGroupIds?: string[];
   enabledLogTypes: string[];
   /** EKS's health issues (a FAILED cluster says why here), each as "code: message". */
   health: string[];
@@ -287,6 +290,11 @@ export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProvider
    * one UpdateClusterConfig (an EndpointAccessUpdate), as Terraform sends them (aws-fault-catalog 18).
    */
   updateClusterEndpointAccess(name: string, access: EndpointAccessSpec, clientRequestToken: string): Promise<Update>;
+  /**
+   * Starts an update of the control plane's subnets and security groups (a VpcConfigUpdate), both
+   * in one UpdateClusterConfig as eksctl's update-cluster-vpc-config sends them.
+   */
+  updateClusterVpcConfig(name: string, change: { subnetIds: string[]; securityGroupIds: string[] }, clientRequestToken: string): Promise<Update>;
   /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors; undefined when EKS knows no such update. */
   describeUpdate(ref: UpdateRef): Promise<Update | undefined>;
   deleteCluster(name: string): Promise<void>;
@@ -302,6 +310,8 @@ const toCluster = (cluster: SdkCluster): Cluster => ({
   certificateAuthority: cluster.certificateAuthority?.data,
   oidcIssuer: cluster.identity?.oidc?.issuer,
   vpcId: cluster.resourcesVpcConfig?.vpcId,
+  ...(cluster.resourcesVpcConfig?.subnetIds ? { subnetIds: cluster.resourcesVpcConfig.subnetIds } : {}),
+  ...(cluster.resourcesVpcConfig?.securityGroupIds ? { securityGroupIds: cluster.resourcesVpcConfig.securityGroupIds } : {}),
   enabledLogTypes: (cluster.logging?.clusterLogging ?? []).filter((setup) => setup.enabled).flatMap((setup) => setup.types ?? []),
   health: (cluster.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`),
   tags: cluster.tags ?? {},
@@ -534,6 +544,13 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         name, clientRequestToken, resourcesVpcConfig: endpointUpdateRequest(access),
       })), notYet.UpdateClusterConfig);
       // EKS answers with the update it started; moto answers with the cluster, changed at once.
+      if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
+      return toUpdate(updated.update);
+    },
+    async updateClusterVpcConfig(name, change, clientRequestToken) {
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({
+        name, clientRequestToken, resourcesVpcConfig: { subnetIds: change.subnetIds, securityGroupIds: change.securityGroupIds },
+      })), notYet.UpdateClusterConfig);
       if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
       return toUpdate(updated.update);
     },

@@ -101,6 +101,8 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     version: cluster.version,
     ...(up ? { endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority, oidcIssuer: cluster.oidcIssuer } : {}),
     ...(cluster.vpcId ? { vpcId: cluster.vpcId } : {}),
+    subnetIds: [...cluster.subnetIds],
+    securityGroupIds: [...cluster.securityGroupIds],
     enabledLogTypes: [...cluster.enabledLogTypes].sort(),
     health: [...(cluster.issues ?? [])],
     tags: { ...cluster.tags },

@@ -26,6 +26,8 @@ export interface EksNeighbours {
   launchTemplate?(ref: { id?: string; name?: string }): { id: string; name: string } | undefined;
   /** EC2's key pair of this name, for remoteAccess's check. @default none exist */
   keyPair?(name: string): { name: string } | undefined;
+  /** Whether a security group exists: UpdateClusterConfig checks the control plane's. @default any does */
+  securityGroupExists?(id: string): boolean;
   /** Whether a KMS key exists and is enabled: CreateCluster checks the Secrets key. @default any key is */
   kmsKeyUsable?(arn: string): boolean;
 }
@@ -168,6 +170,20 @@ export class EksState {
       case 'CreateNodegroup':
         return;
     }
+  }
+
+  /**
+   * UpdateClusterConfig's checks of new control-plane subnets and security groups, as
+   * CreateCluster checks its own: they exist, the subnets in two AZs at least and in the
+   * cluster's VPC (EKS cannot move a cluster to another VPC).
+   */
+  checkControlPlaneNetwork(cluster: ClusterRecord, subnetIds: string[], securityGroupIds: string[]): void {
+    const subnets = this.subnets(subnetIds);
+    if (new Set(subnets.map((s) => s.zone)).size < 2) throw eksError.invalidParameter('Subnets specified must be in at least two different AZs');
+    const elsewhere = subnetIds.filter((_, i) => subnets[i]!.vpcId !== cluster.vpcId);
+    if (elsewhere.length > 0) throw eksError.invalidParameter(`Subnets ${elsewhere.join(', ')} are not in the cluster's VPC ${cluster.vpcId}`);
+    const missing = securityGroupIds.filter((id) => this.neighbours.securityGroupExists?.(id) === false);
+    if (missing.length > 0) throw eksError.invalidParameter(`The security group '${missing[0]}' does not exist`);
   }
 
   private subnets(ids: string[]): { vpcId: string; zone: string; vpcCidr?: string; ipv6Cidr?: string }[] {

@@ -73,6 +73,9 @@ export function endUpdate(context: SimContext, holder: Updatable, update: Update
   return false;
 }
 
+/** The same IDs, in any order. */
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
 /** The update a token already asked for, if any. */
 const served = (holder: Updatable, token: string) => {
   const id = holder.updateTokens.get(token);
@@ -235,6 +238,34 @@ export class EksUpdates {
       cluster.status = 'ACTIVE';
       if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
       cluster.settings = { ...cluster.settings, endpointAccess: wanted };
+      this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
+    });
+    return update;
+  }
+
+  /**
+   * UpdateClusterConfig with control-plane subnets and security groups (a VpcConfigUpdate): both
+   * sent together, as eksctl's update-cluster-vpc-config sends them (pkg/ctl/utils/vpc_helper.go
+   * updateSubnetsSecurityGroups); EKS moves the control plane's ENIs when the update ends.
+   */
+  vpcConfig(name: string, change: { subnetIds: string[]; securityGroupIds: string[] }, token: string): UpdateRecord {
+    const cluster = this.state.cluster(name);
+    const again = served(cluster, token);
+    if (again) return again;
+    if (cluster.update) throw eksError.resourceInUse(`Cannot VpcConfigUpdate because cluster ${name} currently has update ${cluster.update.id} in progress`);
+    if (cluster.status !== 'ACTIVE') throw eksError.resourceInUse(`Cluster ${name} is ${cluster.status}: it takes updates only when ACTIVE`);
+    this.state.checkControlPlaneNetwork(cluster, change.subnetIds, change.securityGroupIds);
+    if (same(cluster.subnetIds, change.subnetIds) && same(cluster.securityGroupIds, change.securityGroupIds)) throw eksError.invalidParameter('No changes needed for the VPC config provided');
+    const update = startUpdate(this.context, cluster, token, 'VpcConfigUpdate', [
+      { type: 'Subnets', value: JSON.stringify(change.subnetIds) },
+      { type: 'SecurityGroups', value: JSON.stringify(change.securityGroupIds) },
+    ]);
+    cluster.status = 'UPDATING';
+    cluster.timer = this.later('cluster.update', name, (at) => {
+      cluster.status = 'ACTIVE';
+      if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
+      cluster.subnetIds = [...change.subnetIds];
+      cluster.securityGroupIds = [...change.securityGroupIds];
       this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
     });
     return update;

@@ -281,6 +281,11 @@ export class SimulatedEks implements EksApi {
       aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.endpointAccess(cluster, access, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
   }
 
+  updateClusterVpcConfig(cluster: string, change: { subnetIds: string[]; securityGroupIds: string[] }, clientRequestToken: string) {
+    return this.call('updateClusterVpcConfig', cluster, (request) =>
+      aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.vpcConfig(cluster, change, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
+  }
+
   updateAddon(cluster: string, name: string, change: AddonChange, clientRequestToken: string) {
     return this.call('updateAddon', `${cluster}/${name}`, (request) =>
       aws(`UpdateAddon ${cluster}/${name}`, () => request('UpdateAddon', () => updateView(this.updates.addon(cluster, name, change, clientRequestToken)))));

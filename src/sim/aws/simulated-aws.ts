@@ -157,6 +157,7 @@ export class SimulatedAws {
     this.eks = new SimulatedEks(context, gateway, {
       roleAsSeenByEks: (arn) => this.iam.roleAsSeenByEks(arn), subnet: (id) => this.vpc.subnet(id), controlPlaneLogGroup: (cluster) => this.logs.madeByAws(`/aws/eks/${cluster}/cluster`),
       launchTemplate: (ref) => this.nodeLaunch.launchTemplate(ref), keyPair: (name) => this.nodeLaunch.keyPair(name), kmsKeyUsable: (arn) => this.kms.usable(arn),
+      securityGroupExists: (id) => this.network.hasSecurityGroup(id),
     }, this.account.options.endpointOf);
     this.ssm = new SimulatedSsm(this.region, gateway);
     this.autoscaling = new SimulatedAutoScaling(context, gateway, this.ssm, {

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { EnvironmentView } from '../../src/api/environments/view';
+import type { ChangeProgress, Progress } from '../../src/workflows/messages';
+import { apiFor, type ApiBed } from '../support/api';
+import { waitFor } from '../support/process';
+import { eksctlExamplesDir } from '../support/paths';
+import { simWorkerBed } from '../support/sim-worker-bed';
+
+// eksctl's example 38 is the input of `eksctl utils update-cluster-vpc-config`: it changes a live
+// cluster's endpoint access, public CIDRs, and the control plane's subnets and security groups.
+// Here a cluster made from the same ClusterConfig without those lines is changed by applying the
+// example itself (its placeholder IDs replaced by the live VPC's), through the API, on the
+// simulated cloud: one change, two cluster updates one after the other.
+
+const taskQueue = 'apply-vpc-config-on-sim';
+const bed = simWorkerBed({ speedup: 100, seed: 'apply-vpc-config', taskQueue });
+let api: ApiBed;
+const withApi = async () => (api ??= await apiFor(bed.server.env.client, { EKSFLOW_TASK_QUEUE: taskQueue }));
+test.after(() => api?.api.close());
+
+const example = readFileSync(join(eksctlExamplesDir, '38-cluster-subnets-sgs.yaml'), 'utf8');
+const asYaml = (method: 'POST' | 'PUT', url: string, text: string) => api.as('teamA', { method, url, payload: text, headers: { 'content-type': 'application/yaml' } });
+const get = async (name: string) => (await api.as('teamA', { method: 'GET', url: `/v1/environments/${name}` })).json<EnvironmentView & { progress?: Progress }>();
+
+const changeEnded = (name: string, id: string): Promise<ChangeProgress> => waitFor(`change ${id} of ${name} to end`, async () => {
+  const change = (await get(name)).progress?.change;
+  return change?.id === id && change.state !== 'running' && change;
+}, { timeoutMs: 180_000, intervalMs: 300 });
+
+test('eksctl\'s update-cluster-vpc-config example, applied to the live cluster: endpoint access and public CIDRs, then the control plane\'s subnets and security groups', async () => {
+  await withApi();
+  const name = 'cluster-38';
+  // The cluster as it was made: the example without the lines update-cluster-vpc-config changes.
+  const made = example.split('\n').filter((line) => !/controlPlane(SubnetIDs|SecurityGroupIDs)|clusterEndpoints|publicAccess|privateAccess|publicAccessCIDRs/.test(line)).join('\n');
+  const created = await asYaml('POST', '/v1/environments', made);
+  assert.equal(created.statusCode, 202, created.body);
+  await waitFor(`${name} ready`, async () => {
+    const view = await get(name);
+    if (view.phase === 'rolled-back' || view.phase === 'failed') throw new Error(`${name} ${view.phase}`);
+    return view.phase === 'ready';
+  }, { timeoutMs: 180_000, intervalMs: 300 });
+
+  const aws = bed.cloud.aws.forRegion('us-west-2');
+  const cluster = (await aws.eks.describeCluster(name))!;
+  assert.deepEqual(cluster.settings?.endpointAccess, { public: true, private: false, publicAccessCidrs: ['0.0.0.0/0'] }, 'EKS\'s defaults at creation');
+  // What the example's placeholders stand for: two of the VPC's private subnets (the control plane
+  // was made in all of its subnets, as eksctl makes it) and two security groups made in the VPC.
+  const subnets = aws.vpc.parts().subnets.filter((subnet) => subnet.vpcId === cluster.vpcId && 'kubernetes.io/role/internal-elb' in subnet.tags).map((subnet) => subnet.id);
+  assert.ok(subnets.length >= 2 && cluster.subnetIds!.length > 2, `the control plane is in ${cluster.subnetIds!.join(', ')}; private subnets: ${subnets.join(', ')}`);
+  const groups = [aws.network.addSecurityGroup({ name: 'cp-1', vpcId: cluster.vpcId!, tags: {} }), aws.network.addSecurityGroup({ name: 'cp-2', vpcId: cluster.vpcId!, tags: {} })];
+  const applied = example.replace('[subnet-1234, subnet-5678]', `[${subnets.slice(0, 2).join(', ')}]`).replace('[sg-1234, sg-5678]', `[${groups.join(', ')}]`);
+
+  const preview = await asYaml('POST', '/v1/plans?change=auto', applied);
+  assert.equal(preview.statusCode, 200, preview.body);
+  assert.deepEqual(preview.json<{ steps: { id: string }[] }>().steps.map((step) => step.id), ['eks:cluster-endpoint-access', 'eks:cluster-vpc-config']);
+  const accepted = await asYaml('PUT', `/v1/environments/${name}`, applied);
+  assert.equal(accepted.statusCode, 202, accepted.body);
+  const { changeId } = accepted.json<{ changeId: string }>();
+  const change = await changeEnded(name, changeId);
+  assert.equal(change.state, 'applied', JSON.stringify(change));
+
+  const after = (await aws.eks.describeCluster(name))!;
+  assert.deepEqual(after.settings?.endpointAccess, { public: true, private: true, publicAccessCidrs: ['1.1.1.1/32'] });
+  assert.deepEqual([after.subnetIds, after.securityGroupIds], [subnets.slice(0, 2), groups]);
+  // The same input again: nothing to change.
+  const again = await asYaml('PUT', `/v1/environments/${name}`, applied);
+  assert.equal(again.statusCode, 200, again.body);
+
+  // Back to the ClusterConfig it was made from: the control plane in the subnets it was created
+  // in, with no security groups of the user's, which the user can then delete (a VPC with them
+  // in it cannot be: teardown would stop at DeleteVpc's DependencyViolation, naming one).
+  const reverted = await asYaml('PUT', `/v1/environments/${name}`, made);
+  assert.equal(reverted.statusCode, 202, reverted.body);
+  const back = await changeEnded(name, reverted.json<{ changeId: string }>().changeId);
+  assert.equal(back.state, 'applied', JSON.stringify(back));
+  const restored = (await aws.eks.describeCluster(name))!;
+  assert.deepEqual([restored.subnetIds, restored.securityGroupIds, restored.settings?.endpointAccess], [cluster.subnetIds, [], cluster.settings?.endpointAccess]);
+  for (const group of groups) aws.network.removeSecurityGroup(group);
+
+  assert.equal((await api.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` })).statusCode, 202);
+  await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
+  const left = aws.inventory();
+  assert.deepEqual([...left.clusters, ...left.vpcs], [], JSON.stringify(left));
+});
