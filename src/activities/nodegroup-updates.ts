@@ -3,7 +3,7 @@ import type { EndpointAccessSpec } from '../domain/cluster-settings';
 import { errorTypes } from '../domain/errors';
 import { clientRequestToken } from '../domain/names';
 import { ownershipTagKeys, type Owner } from '../domain/ownership';
-import { updateLabel, type AddonChange, type EksApi, type NodegroupConfigChange, type NodegroupVersionChange, type Update, type UpdateRef } from './aws/eks';
+import { updateLabel, type AddonChange, type ClusterSettingChange, type EksApi, type NodegroupConfigChange, type NodegroupVersionChange, type Update, type UpdateRef } from './aws/eks';
 import { changeOnlyIfOurs } from './ownership-check';
 
 /**
@@ -60,6 +60,10 @@ export interface UpdateClusterVpcConfigInput extends UpdateRequest {
   subnetIds: string[];
   /** The security groups for them, beside the cluster security group EKS made; [] for none. */
   securityGroupIds: string[];
+}
+
+export interface UpdateClusterSettingInput extends UpdateRequest {
+  setting: ClusterSettingChange;
 }
 
 export interface UpdateEksAddonInput extends UpdateRequest, AddonChange {
@@ -130,6 +134,19 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return { updateId: update.id };
   }
 
+  /** One cluster setting (zonal shift, support policy, control-plane tier); nothing sent when DescribeCluster already shows it (EKS's defaults counted). */
+  async function updateClusterSetting(input: UpdateClusterSettingInput): Promise<{ updateId?: string }> {
+    const cluster = changeOnlyIfOurs(`cluster ${input.cluster}`, await eks.describeCluster(input.cluster), input.owner);
+    const now = cluster.settings ?? {};
+    const { setting } = input;
+    const already = 'zonalShift' in setting ? (now.zonalShift ?? false) === setting.zonalShift
+      : 'supportType' in setting ? (now.supportType ?? 'EXTENDED') === setting.supportType
+        : (now.controlPlaneTier ?? 'standard') === setting.controlPlaneTier;
+    if (already) return {};
+    const update = await eks.updateClusterSetting(input.cluster, setting, token(input, 'setting', Object.keys(setting)[0]!));
+    return { updateId: update.id };
+  }
+
   async function updateEksAddon(input: UpdateEksAddonInput): Promise<{ updateId: string }> {
     const { cluster, name, version, configurationValues, resolveConflicts } = input;
     changeOnlyIfOurs(`EKS add-on ${name} on cluster ${cluster}`, await eks.describeAddon(cluster, name), input.owner);
@@ -165,5 +182,5 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return update;
   }
 
-  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateClusterVpcConfig, updateEksAddon, tagNodegroup, describeUpdate };
+  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateClusterVpcConfig, updateClusterSetting, updateEksAddon, tagNodegroup, describeUpdate };
 }

@@ -11,6 +11,7 @@ export const changeStepIds = {
   clusterVersion: (minor: string) => `eks:cluster-version/${minor}`,
   clusterEndpointAccess: 'eks:cluster-endpoint-access',
   clusterVpcConfig: 'eks:cluster-vpc-config',
+  clusterSetting: (field: string) => `eks:cluster-setting/${field}`,
   upgradePrecheck: (version: string) => `k8s:upgrade-precheck/${version}`,
   nodegroupConfig: (eksName: string) => `eks:nodegroup-config/${eksName}`,
   nodegroupTags: (eksName: string) => `eks:nodegroup-tags/${eksName}`,

@@ -129,6 +129,7 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
   } else if (live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
   addEndpointAccessChange(b);
   addControlPlaneNetworkChange(b);
+  addClusterSettingChanges(b);
 
   const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
   if (to === from) {
@@ -213,6 +214,37 @@ function addControlPlaneNetworkChange(b: ChangeBuilder): void {
   });
 }
 
+/**
+ * Zonal shift, the support policy and the control plane's tier: each its own UpdateClusterConfig
+ * (aws-fault-catalog 18), as Terraform's aws_eks_cluster updates them. Left out means EKS's
+ * default (zonal shift off, EXTENDED support, the standard tier), so writing it out changes nothing.
+ */
+function addClusterSettingChanges(b: ChangeBuilder): void {
+  const settings = [
+    { field: 'zonalShift', default: false, title: 'zonal shift', show: (on: unknown) => (on ? 'on' : 'off') },
+    { field: 'supportType', default: 'EXTENDED', title: 'the support policy', show: String },
+    { field: 'controlPlaneTier', default: 'standard', title: 'the control plane\'s tier', show: String },
+  ] as const;
+  for (const setting of settings) {
+    const [was, now] = [b.live[setting.field] ?? setting.default, b.next[setting.field] ?? setting.default];
+    if (same(b.live[setting.field], b.next[setting.field])) {
+      if (b.live[setting.field] !== undefined) b.unchanged.push(setting.field);
+      continue;
+    }
+    b.accounted.add(setting.field);
+    if (was === now) {
+      b.unchanged.push(setting.field);
+      continue;
+    }
+    const extended = setting.field === 'supportType' && now === 'STANDARD' ? ': a version past standard support then goes to the next version at the end of standard support, as EKS does' : '';
+    b.add({
+      id: changeStepIds.clusterSetting(setting.field), kind: 'cluster-setting', action: 'update', subject: setting.field,
+      title: `set ${setting.title} (UpdateClusterConfig) and wait until ACTIVE`,
+      change: `${setting.field} ${setting.show(was)} → ${setting.show(now)}${extended}`,
+    });
+  }
+}
+
 const effectiveEndpointAccess = (access: EnvironmentSpec['endpointAccess']) => {
   const open = access?.public ?? true;
   return { public: open, private: access?.private ?? false, cidrs: open ? access?.publicAccessCidrs ?? ['0.0.0.0/0'] : [] };
@@ -278,7 +310,7 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
   // The pre-check comes first of all: the add-on check too waits for it.
   if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
-  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-version');
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-setting' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
     // The first waits for the add-on check, or else the upgrade's pre-check: nothing changes before it passes.
     const before = i === 0 ? check ?? precheck?.id : clusterUpdates[i - 1]!.id;

@@ -40,7 +40,7 @@ export interface ChangeTools {
   /** EKS names of the node groups, by spec name (a replaced group lives under a new one). */
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
-  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'updateClusterVpcConfig' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
+  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'updateClusterVpcConfig' | 'updateClusterSetting' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
     | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'
     | 'scaleAutoScalingGroup' | 'describeAutoScalingGroup'>;
   /** Waits inside one activity, heartbeating. */
@@ -118,6 +118,17 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
       const { controlPlaneSubnetIds, securityGroupIds = [] } = t.next().network;
       const subnetIds = controlPlaneSubnetIds ?? t.controlPlaneSubnetsAsCreated();
       const { updateId } = await t.aws.updateClusterVpcConfig({ owner: t.owner, cluster, subnetIds, securityGroupIds, requestId: requestId(step) });
+      if (updateId) await awaitUpdate(step, updateId, {});
+      await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
+      t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });
+    },
+    // Only changes of zonalShift, supportType or controlPlaneTier plan this step, one per setting.
+    'cluster-setting': async (step) => {
+      const next = t.next();
+      const setting = step.subject === 'zonalShift' ? { zonalShift: next.zonalShift ?? false }
+        : step.subject === 'supportType' ? { supportType: next.supportType ?? 'EXTENDED' as const }
+          : { controlPlaneTier: next.controlPlaneTier ?? 'standard' };
+      const { updateId } = await t.aws.updateClusterSetting({ owner: t.owner, cluster, setting, requestId: requestId(step) });
       if (updateId) await awaitUpdate(step, updateId, {});
       await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
       t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });

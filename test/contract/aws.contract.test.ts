@@ -634,11 +634,36 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
         /InvalidParameterException: The security group 'sg-0000000000000dead' does not exist/);
     });
 
-    if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access, subnets or security groups answers with the cluster, not an update to follow (when this fails, run the simulated-only endpoint and VPC config tests on moto too)', async () => {
+    if (covers.updateApi) test('simulated only: UpdateClusterConfig changes zonal shift, the support policy and the control plane\'s tier, each its own update type', async () => {
+      await activeCluster(backend.apis);
+      const { eks } = backend.apis;
+      const cases = [
+        [{ zonalShift: true }, 'ZonalShiftConfigUpdate', [{ type: 'ZonalShiftConfig', value: '{"enabled":true}' }]],
+        [{ supportType: 'STANDARD' as const }, 'UpgradePolicyUpdate', [{ type: 'UpgradePolicy', value: '{"supportType":"STANDARD"}' }]],
+        [{ controlPlaneTier: 'tier-xl' }, 'ControlPlaneScalingConfigUpdate', [{ type: 'PreviousTier', value: 'standard' }, { type: 'UpdatedTier', value: 'tier-xl' }]],
+      ] as const;
+      for (const [setting, type, params] of cases) {
+        const update = await held(async () => {
+          const started = await eks.updateClusterSetting('contract', setting, `setting-${type}`);
+          assert.deepEqual({ type: started.type, params: started.params }, { type, params });
+          await rejectsAs(eks.updateClusterSetting('contract', { zonalShift: false }, `another-${type}`), errorTypes.awsClientError,
+            new RegExp(`ResourceInUseException: Cannot ZonalShiftConfigUpdate because cluster contract currently has update ${started.id} in progress`));
+          return started;
+        });
+        await eventually(`${type} done`, () => eks.describeUpdate({ cluster: 'contract', updateId: update.id }), (u) => u?.status === 'Successful');
+      }
+      const settings = (await eks.describeCluster('contract'))?.settings;
+      assert.deepEqual([settings?.zonalShift, settings?.supportType, settings?.controlPlaneTier], [true, 'STANDARD', 'tier-xl']);
+      await rejectsAs(eks.updateClusterSetting('contract', { controlPlaneTier: 'tier-xl' }, 'again'), errorTypes.awsClientError, /InvalidParameterException: No changes needed for the ControlPlaneScalingConfig provided/);
+    });
+
+    if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access, subnets and security groups, or a setting answers with the cluster, not an update to follow (when this fails, run the simulated-only UpdateClusterConfig tests on moto too)', async () => {
       const { network } = await activeCluster(backend.apis);
       await rejectsAs(backend.apis.eks.updateClusterEndpointAccess('contract', { public: true, private: true }, 'endpoint-1'), errorTypes.awsClientError,
         /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
       await rejectsAs(backend.apis.eks.updateClusterVpcConfig('contract', { subnetIds: network.publicSubnetIds, securityGroupIds: [] }, 'vpc-1'), errorTypes.awsClientError,
+        /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
+      await rejectsAs(backend.apis.eks.updateClusterSetting('contract', { zonalShift: true }, 'zonal'), errorTypes.awsClientError,
         /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
     });
 

@@ -588,3 +588,18 @@ test('the control plane\'s subnets and security groups change in place, in one c
   assert.throws(() => planChange(live, spec({ network: { vpc: { ...made.vpc, cidr: '10.1.0.0/16' }, securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] } })),
     (error: ChangeRefusedError) => error.problems.some((p) => p.path === '/network' && /only controlPlaneSubnetIds and securityGroupIds change in place/.test(p.message)));
 });
+
+test('zonal shift, the support policy and the control plane\'s tier: one cluster update each, in a chain; EKS\'s defaults written out change nothing', () => {
+  const plan = planChange(spec(), spec({ zonalShift: true, supportType: 'STANDARD', controlPlaneTier: 'tier-xl', endpointAccess: { public: true, private: true } }));
+  assert.deepEqual(plan.steps.map((s) => [s.id, s.kind, s.change]), [
+    [changeStepIds.clusterEndpointAccess, 'cluster-endpoint-access', 'endpoint public (0.0.0.0/0) → public (0.0.0.0/0) and private'],
+    [changeStepIds.clusterSetting('zonalShift'), 'cluster-setting', 'zonalShift off → on'],
+    [changeStepIds.clusterSetting('supportType'), 'cluster-setting', 'supportType EXTENDED → STANDARD: a version past standard support then goes to the next version at the end of standard support, as EKS does'],
+    [changeStepIds.clusterSetting('controlPlaneTier'), 'cluster-setting', 'controlPlaneTier standard → tier-xl'],
+  ]);
+  // EKS runs one cluster update at a time: each waits for the one before it.
+  plan.steps.slice(1).forEach((step, i) => assert.ok(step.dependsOn.includes(plan.steps[i]!.id), `${step.id} waits for ${plan.steps[i]!.id}`));
+  const writtenOut = planChange(spec(), spec({ zonalShift: false, supportType: 'EXTENDED', controlPlaneTier: 'standard' }));
+  assert.equal(writtenOut.empty, true);
+  assert.deepEqual(['zonalShift', 'supportType', 'controlPlaneTier'].filter((f) => writtenOut.unchanged.includes(f)), ['zonalShift', 'supportType', 'controlPlaneTier']);
+});

@@ -30,7 +30,7 @@ const changeEnded = (name: string, id: string): Promise<ChangeProgress> => waitF
   return change?.id === id && change.state !== 'running' && change;
 }, { timeoutMs: 180_000, intervalMs: 300 });
 
-test('eksctl\'s update-cluster-vpc-config example, applied to the live cluster: endpoint access and public CIDRs, then the control plane\'s subnets and security groups', async () => {
+test('eksctl\'s update-cluster-vpc-config example, applied to the live cluster: endpoint access and public CIDRs, then the control plane\'s subnets and security groups; and back, with zonal shift and a control-plane tier', async () => {
   await withApi();
   const name = 'cluster-38';
   // The cluster as it was made: the example without the lines update-cluster-vpc-config changes.
@@ -72,12 +72,15 @@ test('eksctl\'s update-cluster-vpc-config example, applied to the live cluster: 
   // Back to the ClusterConfig it was made from: the control plane in the subnets it was created
   // in, with no security groups of the user's, which the user can then delete (a VPC with them
   // in it cannot be: teardown would stop at DeleteVpc's DependencyViolation, naming one).
-  const reverted = await asYaml('PUT', `/v1/environments/${name}`, made);
+  // eksctl's zonalShiftConfig and controlPlaneScalingConfig (examples 41, 46) changed in the same apply.
+  const reverted = await asYaml('PUT', `/v1/environments/${name}`, `${made}\nzonalShiftConfig:\n  enabled: true\ncontrolPlaneScalingConfig:\n  tier: tier-xl\n`);
   assert.equal(reverted.statusCode, 202, reverted.body);
   const back = await changeEnded(name, reverted.json<{ changeId: string }>().changeId);
   assert.equal(back.state, 'applied', JSON.stringify(back));
   const restored = (await aws.eks.describeCluster(name))!;
   assert.deepEqual([restored.subnetIds, restored.securityGroupIds, restored.settings?.endpointAccess], [cluster.subnetIds, [], cluster.settings?.endpointAccess]);
+  assert.deepEqual(back.steps.map((step) => step.id), ['eks:cluster-endpoint-access', 'eks:cluster-vpc-config', 'eks:cluster-setting/zonalShift', 'eks:cluster-setting/controlPlaneTier']);
+  assert.deepEqual([restored.settings?.zonalShift, restored.settings?.controlPlaneTier], [true, 'tier-xl']);
   for (const group of groups) aws.network.removeSecurityGroup(group);
 
   assert.equal((await api.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` })).statusCode, 202);

@@ -6,7 +6,7 @@ import {
   CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   DescribeUpdateCommand, TagResourceCommand, UntagResourceCommand, UpdateAddonCommand, UpdateClusterConfigCommand, UpdateClusterVersionCommand, UpdateNodegroupConfigCommand, UpdateNodegroupVersionCommand,
-  type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
+  type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type ProvisionedControlPlaneTier, type SupportType, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
 } from '@aws-sdk/client-eks';
 import type { AutoModeClusterConfig } from '../../domain/auto-mode';
 import type { ClusterCreateSettings } from '../../domain/cluster-settings-rules';
@@ -210,6 +210,9 @@ export interface Update {
 }
 
 /** Which update DescribeUpdate is asked about: a cluster's own, or one of its node group's or add-on's. */
+/** One cluster setting UpdateClusterConfig changes on its own (src/domain/cluster-settings.ts). */
+export type ClusterSettingChange = { zonalShift: boolean } | { supportType: 'STANDARD' | 'EXTENDED' } | { controlPlaneTier: string };
+
 export interface UpdateRef {
   cluster: string;
   updateId: string;
@@ -295,6 +298,11 @@ export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProvider
    * in one UpdateClusterConfig as eksctl's update-cluster-vpc-config sends them.
    */
   updateClusterVpcConfig(name: string, change: { subnetIds: string[]; securityGroupIds: string[] }, clientRequestToken: string): Promise<Update>;
+  /**
+   * Starts an update of one cluster setting: zonal shift, the support policy or the control
+   * plane's tier, each its own UpdateClusterConfig, as Terraform sends them (aws-fault-catalog 18).
+   */
+  updateClusterSetting(name: string, setting: ClusterSettingChange, clientRequestToken: string): Promise<Update>;
   /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors; undefined when EKS knows no such update. */
   describeUpdate(ref: UpdateRef): Promise<Update | undefined>;
   deleteCluster(name: string): Promise<void>;
@@ -544,6 +552,16 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
         name, clientRequestToken, resourcesVpcConfig: endpointUpdateRequest(access),
       })), notYet.UpdateClusterConfig);
       // EKS answers with the update it started; moto answers with the cluster, changed at once.
+      if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
+      return toUpdate(updated.update);
+    },
+    async updateClusterSetting(name, setting, clientRequestToken) {
+      const updated = await aws(`UpdateClusterConfig ${name}`, () => client.send(new UpdateClusterConfigCommand({
+        name, clientRequestToken,
+        ...('zonalShift' in setting ? { zonalShiftConfig: { enabled: setting.zonalShift } } : {}),
+        ...('supportType' in setting ? { upgradePolicy: { supportType: setting.supportType as SupportType } } : {}),
+        ...('controlPlaneTier' in setting ? { controlPlaneScalingConfig: { tier: setting.controlPlaneTier as ProvisionedControlPlaneTier } } : {}),
+      })), notYet.UpdateClusterConfig);
       if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
       return toUpdate(updated.update);
     },

@@ -1,4 +1,4 @@
-import type { AddonChange, NodegroupConfigChange, NodegroupVersionChange, Taint, Update, UpdateError, UpdateRef } from '../../activities/aws/eks';
+import type { AddonChange, ClusterSettingChange, NodegroupConfigChange, NodegroupVersionChange, Taint, Update, UpdateError, UpdateRef } from '../../activities/aws/eks';
 import type { EndpointAccessSpec } from '../../domain/cluster-settings';
 import { supportedKubernetesVersions } from '../../domain/environment-spec';
 import type { FailedOutcome, SettlingKind } from '../faults';
@@ -266,6 +266,37 @@ export class EksUpdates {
       if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
       cluster.subnetIds = [...change.subnetIds];
       cluster.securityGroupIds = [...change.securityGroupIds];
+      this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
+    });
+    return update;
+  }
+
+  /**
+   * UpdateClusterConfig of one setting: zonal shift (ZonalShiftConfigUpdate), the support policy
+   * (UpgradePolicyUpdate) or the control plane's tier (ControlPlaneScalingConfigUpdate), each
+   * its own update type (EKS UpdateType), applied when the update ends.
+   */
+  setting(name: string, setting: ClusterSettingChange, token: string): UpdateRecord {
+    const cluster = this.state.cluster(name);
+    const again = served(cluster, token);
+    if (again) return again;
+    const current = cluster.settings;
+    const [type, params, changes, apply]: [string, Update['params'], boolean, () => void] =
+      'zonalShift' in setting ? ['ZonalShiftConfigUpdate', [{ type: 'ZonalShiftConfig', value: JSON.stringify({ enabled: setting.zonalShift }) }], (current.zonalShift ?? false) !== setting.zonalShift,
+        () => { cluster.settings = { ...cluster.settings, zonalShift: setting.zonalShift }; }]
+        : 'supportType' in setting ? ['UpgradePolicyUpdate', [{ type: 'UpgradePolicy', value: JSON.stringify({ supportType: setting.supportType }) }], (current.supportType ?? 'EXTENDED') !== setting.supportType,
+          () => { cluster.settings = { ...cluster.settings, supportType: setting.supportType }; }]
+          : ['ControlPlaneScalingConfigUpdate', [{ type: 'PreviousTier', value: current.controlPlaneTier ?? 'standard' }, { type: 'UpdatedTier', value: setting.controlPlaneTier }], (current.controlPlaneTier ?? 'standard') !== setting.controlPlaneTier,
+            () => { cluster.settings = { ...cluster.settings, controlPlaneTier: setting.controlPlaneTier }; }];
+    if (cluster.update) throw eksError.resourceInUse(`Cannot ${type} because cluster ${name} currently has update ${cluster.update.id} in progress`);
+    if (cluster.status !== 'ACTIVE') throw eksError.resourceInUse(`Cluster ${name} is ${cluster.status}: it takes updates only when ACTIVE`);
+    if (!changes) throw eksError.invalidParameter(`No changes needed for the ${type.replace(/Update$/, '')} provided`);
+    const update = startUpdate(this.context, cluster, token, type, params);
+    cluster.status = 'UPDATING';
+    cluster.timer = this.later('cluster.update', name, (at) => {
+      cluster.status = 'ACTIVE';
+      if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
+      apply();
       this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
     });
     return update;

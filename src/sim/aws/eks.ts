@@ -1,4 +1,5 @@
 import { aws, awsOrUndefined } from '../../activities/aws/errors';
+import type { ClusterSettingChange } from '../../activities/aws/eks';
 import type { EndpointAccessSpec } from '../../domain/cluster-settings';
 import type { CreatePodIdentityAssociationInput } from '../../activities/aws/eks-pod-identity';
 import type {
@@ -279,6 +280,11 @@ export class SimulatedEks implements EksApi {
   updateClusterEndpointAccess(cluster: string, access: EndpointAccessSpec, clientRequestToken: string) {
     return this.call('updateClusterEndpointAccess', cluster, (request) =>
       aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.endpointAccess(cluster, access, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
+  }
+
+  updateClusterSetting(cluster: string, setting: ClusterSettingChange, clientRequestToken: string) {
+    return this.call('updateClusterSetting', cluster, (request) =>
+      aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.setting(cluster, setting, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
   }
 
   updateClusterVpcConfig(cluster: string, change: { subnetIds: string[]; securityGroupIds: string[] }, clientRequestToken: string) {
