@@ -4,7 +4,7 @@ import { ownershipTags, type Owner } from '../domain/ownership';
 import type { IamApi } from './aws/iam';
 import { irsaTrustPolicy } from './oidc-provider';
 import { podIdentityTrustPolicy } from '../domain/workload-identity';
-import { adoptOrRefuse, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
+import { adoptOrRefuse, changeOnlyIfOurs, deleteIfOurs, type DeleteOutcome, type DeleteOwner } from './ownership-check';
 
 export interface EnsureRoleInput {
   owner: Owner;
@@ -118,5 +118,15 @@ export function createIamRoleActivities(iam: IamApi) {
     return deleteIfOurs(await iam.getRole(input.name), input, () => iam.deleteRole(input.name));
   }
 
-  return { ensureRole, ensureIrsaRole, ensurePodIdentityRole, deleteRole };
+  /**
+   * Puts (or replaces) one inline policy on a role of this environment's: a change that needs
+   * the cluster role to use a new Secrets key. A role that is not the environment's is refused
+   * before anything is sent.
+   */
+  async function putOwnedRolePolicy(input: { owner: Owner; role: string; policyName: string; document: object }): Promise<void> {
+    changeOnlyIfOurs(`IAM role ${input.role}`, await iam.getRole(input.role), input.owner);
+    await iam.putRolePolicy(input.role, input.policyName, JSON.stringify(input.document));
+  }
+
+  return { ensureRole, ensureIrsaRole, ensurePodIdentityRole, putOwnedRolePolicy, deleteRole };
 }

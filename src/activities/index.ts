@@ -44,6 +44,7 @@ import { createOidcActivities } from './oidc-provider';
 import { createIdentityProviderActivities } from './identity-providers';
 import { createCapabilityActivities } from './capabilities';
 import { createSecretsKeyActivities } from './secrets-key';
+import { createSecretsRewriteActivities } from './secrets-rewrite';
 import { createWorkloadIdentityActivities } from './workload-identity';
 import { createSelfManagedNodegroupActivities } from './self-managed-nodegroups';
 import { createInstanceSelectorActivities } from './instance-types';
@@ -119,6 +120,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKubeApiReadyActivities(deps.kube, pace, deps.kubeApiReadiness),
     ...createCorednsFargateActivities(deps.kube, pace),
     ...createDrainActivities(deps.kube, pace),
+    ...createSecretsRewriteActivities(deps.kube),
     ...createDiscoveryActivities(deps),
     ...createDriftActivities(deps.eks, deps.kube),
     ...createUpgradePrecheckActivities(deps.kube),

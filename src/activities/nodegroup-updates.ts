@@ -147,6 +147,20 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return { updateId: update.id };
   }
 
+  /**
+   * Envelope encryption of Secrets with `keyArn` on a cluster without it (AssociateEncryptionConfig),
+   * as eksctl's utils enable-secrets-encryption: nothing is sent when the cluster already uses
+   * that key; another key is refused for good (EKS cannot change or remove it).
+   */
+  async function associateSecretsKey(input: UpdateRequest & { keyArn: string }): Promise<{ updateId?: string }> {
+    const cluster = changeOnlyIfOurs(`cluster ${input.cluster}`, await eks.describeCluster(input.cluster), input.owner);
+    const current = cluster.settings?.secretsKeyArn;
+    if (current === input.keyArn) return {};
+    if (current) throw ApplicationFailure.nonRetryable(`cluster ${input.cluster} already encrypts Secrets with ${current}, which EKS cannot change or remove`, errorTypes.invalidSpec);
+    const update = await eks.associateEncryptionConfig(input.cluster, input.keyArn, token(input, 'encryption', 'secrets'));
+    return { updateId: update.id };
+  }
+
   async function updateEksAddon(input: UpdateEksAddonInput): Promise<{ updateId: string }> {
     const { cluster, name, version, configurationValues, resolveConflicts } = input;
     changeOnlyIfOurs(`EKS add-on ${name} on cluster ${cluster}`, await eks.describeAddon(cluster, name), input.owner);
@@ -182,5 +196,5 @@ export function createNodegroupUpdateActivities(eks: EksApi) {
     return update;
   }
 
-  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateClusterVpcConfig, updateClusterSetting, updateEksAddon, tagNodegroup, describeUpdate };
+  return { updateNodegroupConfig, updateNodegroupVersion, updateClusterVersion, updateClusterEndpointAccess, updateClusterVpcConfig, updateClusterSetting, associateSecretsKey, updateEksAddon, tagNodegroup, describeUpdate };
 }

@@ -12,6 +12,7 @@ export const changeStepIds = {
   clusterEndpointAccess: 'eks:cluster-endpoint-access',
   clusterVpcConfig: 'eks:cluster-vpc-config',
   clusterSetting: (field: string) => `eks:cluster-setting/${field}`,
+  clusterEncryption: 'eks:cluster-encryption',
   upgradePrecheck: (version: string) => `k8s:upgrade-precheck/${version}`,
   nodegroupConfig: (eksName: string) => `eks:nodegroup-config/${eksName}`,
   nodegroupTags: (eksName: string) => `eks:nodegroup-tags/${eksName}`,

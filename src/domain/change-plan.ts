@@ -2,6 +2,7 @@ import { ChangeBuilder, changeStepIds, fromTo, minorNumber, same, show } from '.
 import { addComputeChanges } from './change-plan-compute';
 import { addAccessChanges, addAddonChanges, addAppChanges, addAutoscalingChange, addEksAddonChanges } from './change-plan-workloads';
 import { coreAddonStepIds } from './eks-addons-plan';
+import { secretsKeyAliasOf } from './cluster-settings-rules';
 import { EnvironmentSpec, type AddonName } from './environment-spec';
 import { describeWaves, planProblems, schedulePlan, stepIds, type Plan, type PlanStep } from './planner';
 import { checkPodCapacity } from './pod-capacity';
@@ -130,6 +131,7 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
   addEndpointAccessChange(b);
   addControlPlaneNetworkChange(b);
   addClusterSettingChanges(b);
+  addSecretsEncryptionChange(b);
 
   const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
   if (to === from) {
@@ -245,6 +247,39 @@ function addClusterSettingChanges(b: ChangeBuilder): void {
   }
 }
 
+/**
+ * Envelope encryption of Secrets switched on for a cluster without it, as eksctl's utils
+ * enable-secrets-encryption and Terraform's aws_eks_cluster (encryption_config added) do:
+ * eksflow's own key made first when no keyArn is given, the cluster role allowed to use the key,
+ * AssociateEncryptionConfig awaited, then every Secret written again so it is encrypted too.
+ * EKS cannot turn it off or change the key: those are refused with the way out.
+ */
+function addSecretsEncryptionChange(b: ChangeBuilder): void {
+  const { live, next } = b;
+  if (same(live.secretsEncryption, next.secretsEncryption)) {
+    if (live.secretsEncryption) b.unchanged.push('secretsEncryption');
+    return;
+  }
+  b.accounted.add('secretsEncryption');
+  const key = (encryption: EnvironmentSpec['secretsEncryption']) => encryption?.keyArn ?? `eksflow's key ${secretsKeyAliasOf(live.name)}`;
+  if (live.secretsEncryption) {
+    b.refuse('/secretsEncryption', next.secretsEncryption
+      ? `EKS cannot change the key that encrypts a cluster's Secrets (${key(live.secretsEncryption)} → ${key(next.secretsEncryption)}); the way out: keep ${key(live.secretsEncryption)}, or create a new environment with the new key`
+      : `EKS cannot turn off envelope encryption of Secrets once it is on; the way out: keep secretsEncryption, or create a new environment without it`);
+    return;
+  }
+  const made = next.secretsEncryption!.keyArn ? undefined : b.add({
+    id: stepIds.secretsKey, kind: 'kms-key', action: 'add',
+    title: `create KMS key ${secretsKeyAliasOf(next.name)} for envelope encryption of Secrets (deletion scheduled 7 days out at teardown)`,
+    change: 'a key of the environment\'s own',
+  });
+  b.add({
+    id: changeStepIds.clusterEncryption, kind: 'cluster-encryption', action: 'update', irreversible: true, dependsOn: [made],
+    title: 'allow the cluster role the key, encrypt Secrets with it (AssociateEncryptionConfig), wait until ACTIVE, then write every Secret again',
+    change: `Secrets unencrypted → encrypted with ${key(next.secretsEncryption)}: EKS cannot turn it off again`,
+  });
+}
+
 const effectiveEndpointAccess = (access: EnvironmentSpec['endpointAccess']) => {
   const open = access?.public ?? true;
   return { public: open, private: access?.private ?? false, cidrs: open ? access?.publicAccessCidrs ?? ['0.0.0.0/0'] : [] };
@@ -310,7 +345,7 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
   // The pre-check comes first of all: the add-on check too waits for it.
   if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
-  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-setting' || step.kind === 'cluster-version');
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-setting' || step.kind === 'cluster-encryption' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
     // The first waits for the add-on check, or else the upgrade's pre-check: nothing changes before it passes.
     const before = i === 0 ? check ?? precheck?.id : clusterUpdates[i - 1]!.id;
@@ -320,6 +355,11 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const rolledLast = b.ids('eks-addon-update', 'addon-upgrade');
   for (const step of b.steps) {
     if (step.id === check || step === precheck || clusterUpdates.includes(step)) continue;
+    // eksflow's Secrets key is made before the encryption update that names it (after the pre-check, as everything is).
+    if (step.kind === 'kms-key') {
+      if (precheck && !step.dependsOn.includes(precheck.id)) step.dependsOn.push(precheck.id);
+      continue;
+    }
     if (step.kind === 'nodegroup-version') step.dependsOn.push(...rolledLast);
     if (controlPlane && step.dependsOn.every((dep) => dep === check)) step.dependsOn = [controlPlane];
     else if (check && step.dependsOn.length === 0) step.dependsOn = [check];

@@ -11,6 +11,8 @@ import { selfManagedNodegroupLabel } from '../domain/node-bootstrap';
 import { stepIds } from '../domain/planner';
 import { isSelfManaged, selfManagedName } from '../domain/self-managed-nodes';
 import type { NodegroupScaling } from './messages';
+import { secretsKeyPolicy, secretsKeyPolicyName } from '../domain/cluster-settings-rules';
+import { serviceRoles } from '../domain/service-roles';
 import { deleteAll, type DeleteOptions } from './delete-resources';
 
 /**
@@ -40,11 +42,11 @@ export interface ChangeTools {
   /** EKS names of the node groups, by spec name (a replaced group lives under a new one). */
   nodegroupNames: Record<string, string>;
   /** Short AWS calls. */
-  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'updateClusterVpcConfig' | 'updateClusterSetting' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
+  aws: Pick<Activities, 'updateClusterVersion' | 'updateClusterEndpointAccess' | 'updateClusterVpcConfig' | 'updateClusterSetting' | 'associateSecretsKey' | 'putOwnedRolePolicy' | 'describeUpdate' | 'describeCluster' | 'updateNodegroupConfig' | 'updateNodegroupVersion' | 'describeNodegroup'
     | 'drainBlockers' | 'upgradePrecheck' | 'installAddon' | 'addonReadiness' | 'applyApp' | 'appRollout' | 'ensureAccessEntry'
     | 'scaleAutoScalingGroup' | 'describeAutoScalingGroup'>;
   /** Waits inside one activity, heartbeating. */
-  waits: Pick<Activities, 'waitForNodesReady'>;
+  waits: Pick<Activities, 'waitForNodesReady' | 'rewriteSecrets'>;
   /** Drains: as long as the pods take to leave, heartbeating; a stuck one fails with its blockers (DrainBlocked). */
   drains: Pick<Activities, 'drainNodes'>;
   waitUntil: <T extends { status: string; issues?: string[] }>(step: PlanStep, observe: () => Promise<T>, done: (v: T) => boolean, describe: (v: T) => string, failed?: (v: T) => boolean) => Promise<T>;
@@ -52,6 +54,8 @@ export interface ChangeTools {
   /** How long a drain may make no progress before its blockers fail the step. */
   stuckAfterSeconds: number;
   imageUri: () => string | undefined;
+  /** The key for Secrets: the spec's keyArn, or the one the change's kms-key step made. */
+  secretsKeyArn: () => string | undefined;
   /** The control plane's subnets when the spec names none: those the cluster was created in. */
   controlPlaneSubnetsAsCreated: () => string[];
   addonRequest: (addon: string) => Parameters<Activities['installAddon']>[0];
@@ -132,6 +136,19 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
       if (updateId) await awaitUpdate(step, updateId, {});
       await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
       t.update(step.id, { detail: updateId ? step.change : `${step.change}: already so, nothing sent` });
+    },
+    // Only changes that add secretsEncryption plan this step (after kms-key when eksflow makes the key).
+    'cluster-encryption': async (step) => {
+      const keyArn = t.secretsKeyArn();
+      if (!keyArn) throw ApplicationFailure.nonRetryable('no Secrets key: neither secretsEncryption.keyArn nor a key made by this change', errorTypes.invalidSpec);
+      // EKS uses the key as the cluster role (src/domain/cluster-settings-rules.ts secretsKeyPolicy).
+      await t.aws.putOwnedRolePolicy({ owner: t.owner, role: serviceRoles.cluster.name(cluster), policyName: secretsKeyPolicyName, document: secretsKeyPolicy(keyArn) });
+      const { updateId } = await t.aws.associateSecretsKey({ owner: t.owner, cluster, keyArn, requestId: requestId(step) });
+      if (updateId) await awaitUpdate(step, updateId, {});
+      await t.waitUntil(step, () => t.aws.describeCluster(cluster), (c) => c.status === 'ACTIVE', (c) => `control plane ${c.status}`);
+      // Only Secrets written from now on are encrypted: every one is written again (eksctl's --encrypt-existing-secrets).
+      const { rewritten, gone } = await t.waits.rewriteSecrets({ cluster });
+      t.update(step.id, { detail: `Secrets encrypted with ${keyArn}; ${rewritten} existing Secrets written again${gone ? ` (${gone} deleted meanwhile)` : ''}` });
     },
     'nodegroup-config': async (step) => {
       const was = groupOf(t.live, step.subject)!;

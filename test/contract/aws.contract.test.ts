@@ -657,6 +657,27 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
       await rejectsAs(eks.updateClusterSetting('contract', { controlPlaneTier: 'tier-xl' }, 'again'), errorTypes.awsClientError, /InvalidParameterException: No changes needed for the ControlPlaneScalingConfig provided/);
     });
 
+    if (covers.updateApi) test('simulated only: AssociateEncryptionConfig encrypts Secrets with a usable KMS key, once: a cluster with a key refuses another', async () => {
+      await activeCluster(backend.apis);
+      const { eks, kms } = backend.apis;
+      assert.ok(kms, 'the backend has KMS');
+      const key = await kms.createKey({ description: 'Secrets of contract', tags });
+      await rejectsAs(eks.associateEncryptionConfig('contract', 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000', 'enc-0'), errorTypes.awsClientError,
+        /InvalidParameterException: The KMS key arn:aws:kms:us-east-1:123456789012:key\/00000000-0000-4000-8000-000000000000 does not exist or is not enabled/);
+      const update = await held(async () => {
+        const started = await eks.associateEncryptionConfig('contract', key.arn, 'enc-1');
+        assert.deepEqual({ type: started.type, params: started.params }, {
+          type: 'AssociateEncryptionConfig', params: [{ type: 'EncryptionConfig', value: JSON.stringify([{ resources: ['secrets'], provider: { keyArn: key.arn } }]) }],
+        });
+        await rejectsAs(eks.updateClusterSetting('contract', { zonalShift: true }, 'zonal'), errorTypes.awsClientError,
+          new RegExp(`ResourceInUseException: Cannot ZonalShiftConfigUpdate because cluster contract currently has update ${started.id} in progress`));
+        return started;
+      });
+      await eventually('encryption on', () => eks.describeUpdate({ cluster: 'contract', updateId: update.id }), (u) => u?.status === 'Successful');
+      assert.equal((await eks.describeCluster('contract'))?.settings?.secretsKeyArn, key.arn);
+      await rejectsAs(eks.associateEncryptionConfig('contract', key.arn, 'enc-2'), errorTypes.awsClientError, /InvalidRequestException: Cluster contract already has encryption of secrets with arn:aws:kms:.*; it cannot be changed or removed/);
+    });
+
     if (!covers.updateApi) test('moto only: UpdateClusterConfig of endpoint access, subnets and security groups, or a setting answers with the cluster, not an update to follow (when this fails, run the simulated-only UpdateClusterConfig tests on moto too)', async () => {
       const { network } = await activeCluster(backend.apis);
       await rejectsAs(backend.apis.eks.updateClusterEndpointAccess('contract', { public: true, private: true }, 'endpoint-1'), errorTypes.awsClientError,
@@ -667,17 +688,18 @@ function awsContract(name: string, start: () => Promise<AwsBackend>, covers: { e
         /^UpdateClusterConfig contract: answered without an update to follow \(EKS always starts one\)$/);
     });
 
-    if (!covers.updateApi) test('moto only: moto has no DescribeUpdate, UpdateNodegroupVersion, UpdateClusterVersion or UpdateAddon, and tags clusters only (when this fails, run the simulated-only update tests on moto too)', async () => {
+    if (!covers.updateApi) test('moto only: moto has no DescribeUpdate, UpdateNodegroupVersion, UpdateClusterVersion, UpdateAddon or AssociateEncryptionConfig, and tags clusters only (when this fails, run the simulated-only update tests on moto too)', async () => {
       const { nodeRole, network } = await activeCluster(backend.apis);
       const { eks } = backend.apis;
       const group = await eks.createNodegroup(nodegroupInput(nodeRole, network.privateSubnetIds));
       const update = await eks.updateNodegroupConfig('contract', 'general', { labels: { addOrUpdate: { tier: 'web' } } }, 'labels');
-      // moto/eks/urls.py routes no /updates, /update-version or /addons path: its HTML "not found" page comes back.
+      // moto/eks/urls.py routes no /updates, /update-version, /addons or /encryption-config path: its HTML "not found" page comes back.
       const notJson = (call: string) => new RegExp(`^${call}: SyntaxError: .*is not valid JSON`);
       await rejectsAs(eks.describeUpdate({ cluster: 'contract', nodegroup: 'general', updateId: update.id }), errorTypes.awsClientError, notJson(`DescribeUpdate contract/general/${update.id}`));
       await rejectsAs(eks.updateNodegroupVersion('contract', 'general', { version: '1.35' }, 'v'), errorTypes.awsClientError, notJson('UpdateNodegroupVersion contract/general'));
       await rejectsAs(eks.updateClusterVersion('contract', '1.36', 'v'), errorTypes.awsClientError, notJson('UpdateClusterVersion contract'));
       await rejectsAs(eks.updateAddon('contract', 'coredns', { version: 'v1.13.1-eksbuild.1' }, 'a'), errorTypes.awsClientError, notJson('UpdateAddon contract/coredns'));
+      await rejectsAs(eks.associateEncryptionConfig('contract', 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001', 'e'), errorTypes.awsClientError, notJson('AssociateEncryptionConfig contract'));
       // moto's tag_resource looks among clusters only ("It does not tag a managed node group").
       await rejectsAs(eks.tagResource(group.arn, { cost: 'web' }), errorTypes.awsClientError, /TagResource .*nodegroup\/contract\/general\/.*: ResourceNotFoundException/);
     });

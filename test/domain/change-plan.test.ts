@@ -603,3 +603,29 @@ test('zonal shift, the support policy and the control plane\'s tier: one cluster
   assert.equal(writtenOut.empty, true);
   assert.deepEqual(['zonalShift', 'supportType', 'controlPlaneTier'].filter((f) => writtenOut.unchanged.includes(f)), ['zonalShift', 'supportType', 'controlPlaneTier']);
 });
+
+test('secrets encryption is switched on in place (eksflow\'s key made first when none is given), irreversibly; turning it off or changing the key is refused', () => {
+  const own = planChange(spec(), spec({ secretsEncryption: {} }));
+  assert.deepEqual(own.steps.map((s) => [s.id, s.action]), [[stepIds.secretsKey, 'add'], [changeStepIds.clusterEncryption, 'update']]);
+  const encryption = stepOf(own, changeStepIds.clusterEncryption);
+  assert.deepEqual([encryption.dependsOn, encryption.irreversible], [[stepIds.secretsKey], true]);
+  assert.equal(encryption.change, 'Secrets unencrypted → encrypted with eksflow\'s key alias/eksflow/day-two: EKS cannot turn it off again');
+  const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001';
+  const given = planChange(spec(), spec({ secretsEncryption: { keyArn } }));
+  assert.deepEqual(ids(given), [changeStepIds.clusterEncryption]);
+  // With an upgrade in the same apply, the key waits for the pre-check like everything else.
+  const withUpgrade = planChange(spec(), spec({ secretsEncryption: {}, kubernetesVersion: '1.34' }));
+  assert.ok(before(withUpgrade, 'k8s:upgrade-precheck/1.34', stepIds.secretsKey));
+  assert.ok(before(withUpgrade, changeStepIds.clusterEncryption, 'eks:cluster-version/1.34') || before(withUpgrade, 'eks:cluster-version/1.34', changeStepIds.clusterEncryption), 'one cluster update at a time');
+
+  const refusal = (live: EnvironmentSpec, next: EnvironmentSpec) => {
+    try {
+      planChange(live, next);
+    } catch (error) {
+      return (error as ChangeRefusedError).problems.find((p) => p.path === '/secretsEncryption')?.message;
+    }
+    return undefined;
+  };
+  assert.match(refusal(spec({ secretsEncryption: {} }), spec()) ?? '', /EKS cannot turn off envelope encryption of Secrets once it is on; the way out: keep secretsEncryption/);
+  assert.match(refusal(spec({ secretsEncryption: {} }), spec({ secretsEncryption: { keyArn } })) ?? '', /EKS cannot change the key that encrypts a cluster's Secrets \(eksflow's key alias\/eksflow\/day-two → arn:aws:kms:/);
+});

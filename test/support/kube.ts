@@ -15,6 +15,14 @@ export interface KubeControlPlane {
   readonly nodeNames: readonly string[];
   /** Adds simulated nodes (as an autoscaler would) and waits until they are Ready. */
   addNodes(names: readonly string[], labels?: Record<string, string>): Promise<void>;
+  /** What etcd holds under a key (`/registry/secrets/<ns>/<name>`), as the API server wrote it; undefined when nothing is. */
+  storedBytes(key: string): Promise<Buffer | undefined>;
+  /**
+   * With `secretsEncryption`: the API server starts encrypting Secrets with an AES-CBC key (what
+   * EKS's AssociateEncryptionConfig does with the KMS key), reading the unencrypted ones still;
+   * resolves once a Secret written now is stored encrypted.
+   */
+  startEncryptingSecrets(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +49,19 @@ export interface KubeControlPlaneOptions {
   webhooks?: { authenticate: string; authorize: string };
   /** API versions served beside the defaults (`--runtime-config`), e.g. a deprecated beta: `resource.k8s.io/v1beta2=true`. */
   runtimeConfig?: string[];
+  /**
+   * Start with an EncryptionConfiguration that stores Secrets as they are (identity) and that the
+   * API server reloads when it changes (`--encryption-provider-config-automatic-reload`), so a
+   * test can switch encryption on while the cluster runs. @default false
+   */
+  secretsEncryption?: boolean;
+}
+
+/** An EncryptionConfiguration for Secrets: the first provider writes, every one reads (Kubernetes "Encrypting Confidential Data at Rest"). */
+function encryptionConfig(encrypting: boolean): string {
+  const aescbc = { aescbc: { keys: [{ name: 'key1', secret: Buffer.alloc(32, 7).toString('base64') }] } };
+  const providers = encrypting ? [aescbc, { identity: {} }] : [{ identity: {} }, aescbc];
+  return JSON.stringify({ apiVersion: 'apiserver.config.k8s.io/v1', kind: 'EncryptionConfiguration', resources: [{ resources: ['secrets'], providers }] });
 }
 
 /**
@@ -69,7 +90,7 @@ const kwokManagedAnnotation = { 'kwok.x-k8s.io/node': 'fake' };
  * kube-scheduler → KWOK, then `nodes` simulated nodes, Ready. Pods are placed by the
  * real scheduler and made Ready by KWOK. Start once per test file; `stop()` ends it all.
  */
-export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined, webhooks, runtimeConfig = [] }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
+export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = false, hpaSyncSeconds = metrics ? 5 : undefined, webhooks, runtimeConfig = [], secretsEncryption = false }: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-kube-'));
   const peers: Started[] = [];
   const stop = async () => {
@@ -82,7 +103,12 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = f
   try {
     const pki = await createControlPlanePki(dir);
     const etcdUrl = await startEtcd(dir, peers);
-    const server = await startApiserver(pki, etcdUrl, peers, [...(webhooks ? webhookFlags(dir, webhooks) : ['--authorization-mode=RBAC']), ...(runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : [])]);
+    const encryptionConfigPath = join(dir, 'encryption-config.json');
+    if (secretsEncryption) writeFileSync(encryptionConfigPath, encryptionConfig(false));
+    const server = await startApiserver(pki, etcdUrl, peers, [
+      ...(webhooks ? webhookFlags(dir, webhooks) : ['--authorization-mode=RBAC']), ...(runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : []),
+      ...(secretsEncryption ? [`--encryption-provider-config=${encryptionConfigPath}`, '--encryption-provider-config-automatic-reload=true'] : []),
+    ]);
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, server, pki);
     const kubeConfig = new KubeConfig();
@@ -103,7 +129,25 @@ export async function kubeControlPlane({ nodes = 2, nodeLabels = {}, metrics = f
     // Pods need their namespace's default ServiceAccount, made by the controller-manager.
     await waitFor('the default ServiceAccount', async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })), { timeoutMs: 30_000 });
     if (metrics) await startMetricsServer(dir, pki, kubeconfigPath, kubeConfig, peers);
-    return { server, kubeconfigPath, kubeConfig, nodeNames, addNodes, stop };
+    // etcd's JSON gateway (v3/kv/range): keys and values base64.
+    const storedBytes = async (key: string) => {
+      const answer = await (await fetch(`${etcdUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64') }) })).json() as { kvs?: { value: string }[] };
+      const value = answer.kvs?.[0]?.value;
+      return value === undefined ? undefined : Buffer.from(value, 'base64');
+    };
+    const startEncryptingSecrets = async () => {
+      if (!secretsEncryption) throw new Error('this control plane was started without secretsEncryption');
+      writeFileSync(encryptionConfigPath, encryptionConfig(true));
+      let probe = 0;
+      await waitFor('the API server to encrypt new Secrets', async () => {
+        const name = `encryption-probe-${probe++}`;
+        await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name }, stringData: { probe: name } } });
+        const stored = await storedBytes(`/registry/secrets/default/${name}`);
+        await core.deleteNamespacedSecret({ name, namespace: 'default' });
+        return stored?.subarray(0, 8).toString() === 'k8s:enc:';
+      }, { timeoutMs: 120_000, intervalMs: 1_000 });
+    };
+    return { server, kubeconfigPath, kubeConfig, nodeNames, addNodes, storedBytes, startEncryptingSecrets, stop };
   } catch (error) {
     await stop();
     throw error;

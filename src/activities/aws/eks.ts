@@ -3,7 +3,7 @@ import { errorTypes } from '../../domain/errors';
 import type { Static } from '@sinclair/typebox';
 import type { NodeRepair } from '../../domain/node-group-settings';
 import {
-  CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
+  AssociateEncryptionConfigCommand, CreateAddonCommand, DescribeAddonConfigurationCommand, DescribeAddonVersionsCommand, ListAddonsCommand, CreateClusterCommand, CreateFargateProfileCommand, DeleteAddonCommand, DescribeAddonCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteFargateProfileCommand, DeleteNodegroupCommand,
   DescribeClusterCommand, DescribeFargateProfileCommand, DescribeNodegroupCommand, ListClustersCommand, ListFargateProfilesCommand, ListNodegroupsCommand,
   DescribeUpdateCommand, TagResourceCommand, UntagResourceCommand, UpdateAddonCommand, UpdateClusterConfigCommand, UpdateClusterVersionCommand, UpdateNodegroupConfigCommand, UpdateNodegroupVersionCommand,
   type Addon as SdkAddon, type AuthenticationMode, type AMITypes, type ProvisionedControlPlaneTier, type SupportType, type CapacityTypes, type Cluster as SdkCluster, type EKSClient, type LogType, type Nodegroup as SdkNodegroup, type TaintEffect, type Update as SdkUpdate, type ResolveConflicts,
@@ -303,6 +303,8 @@ export interface EksApi extends AccessEntryApi, PodIdentityApi, IdentityProvider
    * plane's tier, each its own UpdateClusterConfig, as Terraform sends them (aws-fault-catalog 18).
    */
   updateClusterSetting(name: string, setting: ClusterSettingChange, clientRequestToken: string): Promise<Update>;
+  /** Starts envelope encryption of Secrets with a KMS key on a cluster without it (AssociateEncryptionConfig); EKS cannot take it off again. */
+  associateEncryptionConfig(name: string, keyArn: string, clientRequestToken: string): Promise<Update>;
   /** Where an update stands (InProgress, Successful, Failed, Cancelled), with its errors; undefined when EKS knows no such update. */
   describeUpdate(ref: UpdateRef): Promise<Update | undefined>;
   deleteCluster(name: string): Promise<void>;
@@ -553,6 +555,13 @@ export function eksApi(client: EKSClient, patience: Patience = defaultPatience):
       })), notYet.UpdateClusterConfig);
       // EKS answers with the update it started; moto answers with the cluster, changed at once.
       if (!updated.update) throw ApplicationFailure.nonRetryable(`UpdateClusterConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
+      return toUpdate(updated.update);
+    },
+    async associateEncryptionConfig(name, keyArn, clientRequestToken) {
+      const updated = await aws(`AssociateEncryptionConfig ${name}`, () => client.send(new AssociateEncryptionConfigCommand({
+        clusterName: name, clientRequestToken, encryptionConfig: [{ resources: ['secrets'], provider: { keyArn } }],
+      })), notYet.UpdateClusterConfig);
+      if (!updated.update) throw ApplicationFailure.nonRetryable(`AssociateEncryptionConfig ${name}: answered without an update to follow (EKS always starts one)`, errorTypes.awsClientError);
       return toUpdate(updated.update);
     },
     async updateClusterSetting(name, setting, clientRequestToken) {

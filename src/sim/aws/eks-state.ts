@@ -186,6 +186,11 @@ export class EksState {
     if (missing.length > 0) throw eksError.invalidParameter(`The security group '${missing[0]}' does not exist`);
   }
 
+  /** CreateCluster's and AssociateEncryptionConfig's check of the Secrets key. */
+  checkKmsKey(keyArn: string): void {
+    if (this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
+  }
+
   private subnets(ids: string[]): { vpcId: string; zone: string; vpcCidr?: string; ipv6Cidr?: string }[] {
     return ids.map((id) => {
       const subnet = this.neighbours.subnet(id);
@@ -221,7 +226,7 @@ export class EksState {
       throw eksError.invalidParameter(`An IPv6 cluster needs subnets with an IPv6 CIDR block; ${withoutIpv6.join(', ')} ${withoutIpv6.length === 1 ? 'has' : 'have'} none`);
     }
     const keyArn = input.settings?.secretsKeyArn;
-    if (keyArn && this.neighbours.kmsKeyUsable && !this.neighbours.kmsKeyUsable(keyArn)) throw eksError.invalidParameter(`The KMS key ${keyArn} does not exist or is not enabled`);
+    if (keyArn) this.checkKmsKey(keyArn);
     const unknownLogs = input.logTypes.filter((type) => !logTypes.has(type));
     if (unknownLogs.length > 0) throw eksError.invalidParameter(`Unknown log types: ${unknownLogs.join(', ')}`);
     const settings = createdSettings(input.settings, subnets[0]?.vpcCidr);

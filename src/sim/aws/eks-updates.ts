@@ -302,6 +302,33 @@ export class EksUpdates {
     return update;
   }
 
+  /**
+   * AssociateEncryptionConfig: Secrets encrypted with a KMS key from when the update ends (an
+   * AssociateEncryptionConfig update). One cluster update at a time (aws-fault-catalog 17); a
+   * cluster that already has a key, or a key that is not usable, is refused (the messages are
+   * ours: EKS's exact words are not published).
+   */
+  encryption(name: string, keyArn: string, token: string): UpdateRecord {
+    const cluster = this.state.cluster(name);
+    const again = served(cluster, token);
+    if (again) return again;
+    if (cluster.update) throw eksError.resourceInUse(`Cannot AssociateEncryptionConfig because cluster ${name} currently has update ${cluster.update.id} in progress`);
+    if (cluster.status !== 'ACTIVE') throw eksError.resourceInUse(`Cluster ${name} is ${cluster.status}: it takes updates only when ACTIVE`);
+    if (cluster.settings.secretsKeyArn) throw eksError.invalidRequest(`Cluster ${name} already has encryption of secrets with ${cluster.settings.secretsKeyArn}; it cannot be changed or removed`);
+    this.state.checkKmsKey(keyArn);
+    const update = startUpdate(this.context, cluster, token, 'AssociateEncryptionConfig', [
+      { type: 'EncryptionConfig', value: JSON.stringify([{ resources: ['secrets'], provider: { keyArn } }]) },
+    ]);
+    cluster.status = 'UPDATING';
+    cluster.timer = this.later('cluster.update', name, (at) => {
+      cluster.status = 'ACTIVE';
+      if (endUpdate(this.context, cluster, update, { kind: 'cluster-update', key: name })) return;
+      cluster.settings = { ...cluster.settings, secretsKeyArn: keyArn };
+      this.context.detections.finished(`cluster ${name}`, 'cluster.update', at);
+    });
+    return update;
+  }
+
   /** DescribeUpdate: the update by ID, of the cluster, or of the node group or add-on named. */
   describe(ref: UpdateRef): UpdateRecord {
     const holder: Updatable = ref.nodegroup ? this.state.nodegroup(ref.cluster, ref.nodegroup) : ref.addon ? this.state.addon(ref.cluster, ref.addon) : this.state.cluster(ref.cluster);

@@ -282,6 +282,11 @@ export class SimulatedEks implements EksApi {
       aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.endpointAccess(cluster, access, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
   }
 
+  associateEncryptionConfig(cluster: string, keyArn: string, clientRequestToken: string) {
+    return this.call('associateEncryptionConfig', cluster, (request) =>
+      aws(`AssociateEncryptionConfig ${cluster}`, () => request('AssociateEncryptionConfig', () => updateView(this.updates.encryption(cluster, keyArn, clientRequestToken))), this.context.notYet.UpdateClusterConfig));
+  }
+
   updateClusterSetting(cluster: string, setting: ClusterSettingChange, clientRequestToken: string) {
     return this.call('updateClusterSetting', cluster, (request) =>
       aws(`UpdateClusterConfig ${cluster}`, () => request('UpdateClusterConfig', () => updateView(this.updates.setting(cluster, setting, clientRequestToken))), this.context.notYet.UpdateClusterConfig));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { test } from 'node:test';
 import type { EnvironmentView } from '../../src/api/environments/view';
 import type { ChangeProgress, Progress } from '../../src/workflows/messages';
@@ -15,8 +16,8 @@ import { simWorkerBed } from '../support/sim-worker-bed';
 // example itself (its placeholder IDs replaced by the live VPC's), through the API, on the
 // simulated cloud: one change, two cluster updates one after the other.
 
-const taskQueue = 'apply-vpc-config-on-sim';
-const bed = simWorkerBed({ speedup: 100, seed: 'apply-vpc-config', taskQueue });
+const taskQueue = 'apply-cluster-settings-on-sim';
+const bed = simWorkerBed({ speedup: 100, seed: 'apply-cluster-settings', taskQueue });
 let api: ApiBed;
 const withApi = async () => (api ??= await apiFor(bed.server.env.client, { EKSFLOW_TASK_QUEUE: taskQueue }));
 test.after(() => api?.api.close());
@@ -87,4 +88,42 @@ test('eksctl\'s update-cluster-vpc-config example, applied to the live cluster: 
   await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
   const left = aws.inventory();
   assert.deepEqual([...left.clusters, ...left.vpcs], [], JSON.stringify(left));
+});
+
+test('secrets encryption switched on for a live environment (eksctl utils enable-secrets-encryption): eksflow\'s key, the cluster role allowed it, Secrets written again; turning it off is refused', async () => {
+  await withApi();
+  const name = 'encrypt-later';
+  const spec = {
+    name, region: 'us-east-1', kubernetesVersion: '1.35',
+    network: { vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'single' } },
+    nodeGroups: [{ name: 'general', instanceTypes: ['m5.large'], minSize: 1, desiredSize: 1, maxSize: 2 }],
+  };
+  const created = await api.as('teamA', { method: 'POST', url: '/v1/environments', payload: spec });
+  assert.equal(created.statusCode, 202, created.body);
+  await waitFor(`${name} ready`, async () => (await get(name)).phase === 'ready', { timeoutMs: 180_000, intervalMs: 300 });
+  const aws = bed.cloud.aws;
+  const core = (await bed.cloud.deps.kube.forCluster(name)).makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'shop' } } });
+  for (const secret of ['db', 'api-key']) await core.createNamespacedSecret({ namespace: 'shop', body: { metadata: { name: secret }, stringData: { value: secret } } });
+  const secretsBefore = (await core.listSecretForAllNamespaces()).items.length;
+
+  const accepted = await api.as('teamA', { method: 'PUT', url: `/v1/environments/${name}`, payload: { ...spec, secretsEncryption: {} } });
+  assert.equal(accepted.statusCode, 202, accepted.body);
+  const change = await changeEnded(name, accepted.json<{ changeId: string }>().changeId);
+  assert.equal(change.state, 'applied', JSON.stringify(change));
+  assert.deepEqual(change.steps.map((step) => step.id), ['kms:secrets-key', 'eks:cluster-encryption']);
+  const key = aws.kms.inventory().find((k) => k.aliases.includes(`alias/eksflow/${name}`));
+  assert.ok(key, 'eksflow\'s own key, under its alias');
+  assert.equal((await aws.eks.describeCluster(name))?.settings?.secretsKeyArn, key.arn);
+  assert.match(await aws.iam.getRolePolicy(`${name}-cluster`, 'secrets-encryption') ?? '', new RegExp(`"Resource":"${key.arn}"`), 'the cluster role may use the key');
+  assert.equal(change.steps[1]!.detail, `Secrets encrypted with ${key.arn}; ${secretsBefore} existing Secrets written again`);
+
+  // EKS cannot turn it off: refused at its path, with the way out; nothing starts.
+  const off = await api.as('teamA', { method: 'PUT', url: `/v1/environments/${name}`, payload: spec });
+  assert.equal(off.statusCode, 409, off.body);
+  assert.match(off.json<{ errors: { path: string; message: string }[] }>().errors.find((e) => e.path === '/secretsEncryption')?.message ?? '', /cannot turn off envelope encryption/);
+
+  assert.equal((await api.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` })).statusCode, 202);
+  await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
+  assert.ok(aws.kms.inventory().find((k) => k.keyId === key.keyId)?.deletionDate, 'the key the change made is scheduled for deletion at teardown');
 });
