@@ -45,6 +45,9 @@ export interface AutoScalingNeighbours {
   subnetExists(id: string): boolean;
   /** The cluster's service CIDR and security group, as DescribeCluster gives them. */
   clusterNetworking(cluster: string): { serviceIpv4Cidr?: string; clusterSecurityGroupId?: string };
+  /** EC2's security groups and key pairs, which a launch template names. @default every one exists */
+  securityGroupExists?(id: string): boolean;
+  keyPairExists?(name: string): boolean;
 }
 
 /** An Auto Scaling group's nodes as the cloud brings them to the cluster: what the launch template's user data and AMI say. */
@@ -214,6 +217,14 @@ export class SimulatedAutoScaling implements SelfManagedNodesApi {
         if (![...this.templates.values()].some((t) => t.id === input.launchTemplateId)) {
           throw selfManagedError.asgValidation(`You must use a valid fully-formed launch template. The specified launch template, with template ID ${input.launchTemplateId}, does not exist.`);
         }
+        // What the template names must exist when the group is made (eksctl #1989: "You must use a
+        // valid fully-formed launch template. The key pair '…' does not exist", a ValidationError).
+        const data = [...this.templates.values()].find((t) => t.id === input.launchTemplateId)!.data;
+        if (data.keyName && this.neighbours.keyPairExists?.(data.keyName) === false) {
+          throw selfManagedError.asgValidation(`You must use a valid fully-formed launch template. The key pair '${data.keyName}' does not exist`);
+        }
+        const unknownGroup = data.securityGroupIds.find((id) => this.neighbours.securityGroupExists?.(id) === false);
+        if (unknownGroup) throw selfManagedError.asgValidation(`You must use a valid fully-formed launch template. The security group '${unknownGroup}' does not exist`);
         const missing = input.subnetIds.find((id) => !this.neighbours.subnetExists(id));
         if (missing) throw selfManagedError.asgValidation(`The subnet ID '${missing}' does not exist`);
         if (!(input.minSize <= input.desiredSize && input.desiredSize <= input.maxSize)) {

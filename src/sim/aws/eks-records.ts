@@ -89,6 +89,9 @@ export interface ClusterRecord extends Updatable {
 }
 
 /** The control plane serves requests: ACTIVE, or ACTIVE with a configuration update running. */
+/** The cluster security group EKS makes with a cluster: its ID, derived from the cluster's ARN so it is stable. */
+export const clusterSecurityGroupIdOf = (cluster: Pick<ClusterRecord, 'arn'>) => `sg-${cluster.arn.replace(/[^0-9a-f]/g, '').slice(-17).padStart(17, '0')}`;
+
 export const isServing = (cluster: ClusterRecord) => cluster.status === 'ACTIVE' || cluster.status === 'UPDATING';
 
 export const clusterView = (cluster: ClusterRecord): Cluster => {
@@ -111,7 +114,7 @@ export const clusterView = (cluster: ClusterRecord): Cluster => {
     // EKS makes the cluster security group with the cluster (eks-cluster-sg-<name>-<id>) and,
     // without a kubernetesNetworkConfig, picks 172.20.0.0/16 for Services when the VPC is in
     // 10.0.0.0/8 (CreateCluster API reference, serviceIpv4Cidr).
-    clusterSecurityGroupId: `sg-${cluster.arn.replace(/[^0-9a-f]/g, '').slice(-17).padStart(17, '0')}`,
+    clusterSecurityGroupId: clusterSecurityGroupIdOf(cluster),
     serviceIpv4Cidr: '172.20.0.0/16',
     settings: structuredClone(cluster.settings),
     ...(cluster.remoteNetwork ? { remoteNetwork: structuredClone(cluster.remoteNetwork) } : {}),

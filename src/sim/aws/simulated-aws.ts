@@ -1,4 +1,5 @@
 import type { ActivityDeps } from '../../activities';
+import { clusterSecurityGroupIdOf } from './eks-records';
 import { defaultPatience, notYetByCall, type Patience } from '../../activities/aws/not-yet';
 import { scaledClock, type SimClock } from '../clock';
 import { FaultInjector, type FaultOptions } from '../faults';
@@ -165,6 +166,9 @@ export class SimulatedAws {
       subnetExists: (id) => this.vpc.subnet(id) !== undefined,
       // EKS's default service CIDR and no cluster security group of its own: the simulated cluster has neither.
       clusterNetworking: () => ({}),
+      // EKS's cluster security group is the cluster's own (not made in the simulated EC2).
+      securityGroupExists: (id) => this.network.hasSecurityGroup(id) || [...this.eks.state.clusters.values()].some((cluster) => clusterSecurityGroupIdOf(cluster) === id),
+      keyPairExists: (name) => this.nodeLaunch.keyPair(name) !== undefined,
     });
     this.images = new SimulatedImages(context, this.ssm);
     this.givenResources = new SimulatedGivenResources(gateway, {

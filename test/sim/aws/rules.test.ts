@@ -317,3 +317,29 @@ test('the detection log measures how late a Describe first saw each finished tra
     ['nodegroup.create', 'demo/general', 0], ['nodegroup.delete', 'demo/general', 30],
   ]);
 });
+
+test('Auto Scaling refuses a group whose launch template names a key pair or security group EC2 does not have (a ValidationError, as eksctl #1989 shows it)', async () => {
+  const bed = manualSim();
+  const { network } = await prerequisites(bed);
+  const { nodeLaunch } = bed.apis;
+  const selfManagedNodes = bed.apis.selfManagedNodes!;
+  const data = {
+    imageId: 'ami-0123456789abcdef0', instanceType: 'm5.large', userData: '', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/demo', securityGroupIds: [] as string[],
+    rootVolume: { deviceName: '/dev/xvda', sizeGiB: 20, type: 'gp3', encrypted: false }, metadata: { httpTokens: 'required' as const, httpPutResponseHopLimit: 2 }, instanceTags: {},
+  };
+  const group = (name: string, launchTemplateId: string) => ({ name, launchTemplateId, minSize: 1, desiredSize: 1, maxSize: 1, subnetIds: network.privateSubnetIds, tags });
+  const noKey = await selfManagedNodes.createLaunchTemplate({ name: 'no-key', data: { ...data, keyName: 'laptop' }, tags, clientToken: 'no-key' });
+  await rejectsAs(selfManagedNodes.createAutoScalingGroup(group('no-key', noKey.id)), {
+    type: errorTypes.awsClientError, nonRetryable: true, message: /ValidationError: You must use a valid fully-formed launch template\. The key pair 'laptop' does not exist/,
+  });
+  const noGroup = await selfManagedNodes.createLaunchTemplate({ name: 'no-group', data: { ...data, securityGroupIds: ['sg-0000000000000dead'] }, tags, clientToken: 'no-group' });
+  await rejectsAs(selfManagedNodes.createAutoScalingGroup(group('no-group', noGroup.id)), {
+    type: errorTypes.awsClientError, nonRetryable: true, message: /ValidationError: You must use a valid fully-formed launch template\. The security group 'sg-0000000000000dead' does not exist/,
+  });
+  // Both there: the group is made.
+  await nodeLaunch.importKeyPair({ name: 'laptop', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf0xmp2ewVo5EJOc6l1yJD0GPk1ZPxPpBrXdXsCgeSq user@laptop', tags });
+  const sg = await nodeLaunch.createSecurityGroup({ name: 'nodes', description: 'nodes', vpcId: network.vpcId, tags });
+  const good = await selfManagedNodes.createLaunchTemplate({ name: 'good', data: { ...data, keyName: 'laptop', securityGroupIds: [sg.id] }, tags, clientToken: 'good' });
+  await selfManagedNodes.createAutoScalingGroup(group('good', good.id));
+  assert.ok(await selfManagedNodes.describeAutoScalingGroup('good'));
+});
