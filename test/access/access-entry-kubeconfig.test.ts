@@ -155,5 +155,6 @@ test('the tutorial environment with two team roles in its access list: each reac
   const deleted = await bed.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` });
   assert.equal(deleted.statusCode, 202, deleted.body);
   await waitFor(`${name} torn down`, async () => (await cloud.deps.eks.describeCluster(name)) === undefined, { timeoutMs: 120_000, intervalMs: 500 });
-  assert.equal(await statusOf(asPlatform.listNamespace()), 401);
+  // The last reviews are printed if this fails: one CI run under load saw 403 here once.
+  assert.equal(await statusOf(asPlatform.listNamespace()), 401, `the reviews of the last requests: ${JSON.stringify(authenticator.decisions.slice(-3))}`);
 });
