@@ -104,6 +104,12 @@ function refuseFixedFields(b: ChangeBuilder): void {
   const fixedPart = (network: EnvironmentSpec['network']) => ({ ...network, controlPlaneSubnetIds: undefined, securityGroupIds: undefined });
   if (!same(fixedPart(live.network), fixedPart(next.network))) b.refuse('/network', `the cluster and its node groups stay in the VPC and subnets they were created in (only controlPlaneSubnetIds and securityGroupIds change in place); ${createAnew}`);
   else if (same(live.network, next.network)) b.unchanged.push('network');
+  // The Services' CIDR and the IP family are CreateCluster's alone (UpdateClusterConfig has no
+  // field for them); left out, they are EKS's defaults (IPv4, a CIDR EKS picks).
+  const network = (spec: EnvironmentSpec) => ({ ipFamily: spec.kubernetesNetwork?.ipFamily ?? 'ipv4', serviceIpv4Cidr: spec.kubernetesNetwork?.serviceIpv4Cidr });
+  if (!same(network(live), network(next))) {
+    b.refuse('/kubernetesNetwork', `EKS sets a cluster's Service CIDR and IP family only when it creates the cluster (${show(live.kubernetesNetwork ?? 'EKS\'s defaults')} → ${show(next.kubernetesNetwork ?? 'EKS\'s defaults')}); ${createAnew}`);
+  } else if (!same(live.kubernetesNetwork, next.kubernetesNetwork)) b.accounted.add('kubernetesNetwork');
   // Karpenter's AWS side (node role, queue, tags, access entry) is planned only at creation, and
   // its instances are terminated only at teardown: it is not added, changed or removed by apply yet.
   if (!same(live.addons.karpenter, next.addons.karpenter)) {
@@ -121,13 +127,26 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
   const [was, now] = [new Set(live.controlPlaneLogging), new Set(next.controlPlaneLogging)];
   const enabled = [...now].filter((t) => !was.has(t));
   const disabled = [...was].filter((t) => !now.has(t));
-  if (enabled.length + disabled.length > 0) {
-    b.accounted.add('controlPlaneLogging');
+  // The retention of the log group EKS writes them to: PutRetentionPolicy, in the same step (its handler sets it).
+  const [keptFor, keepFor] = [live.controlPlaneLogRetentionDays, next.controlPlaneLogRetentionDays];
+  if (keptFor !== keepFor) {
+    b.accounted.add('controlPlaneLogRetentionDays');
+    if (keepFor === undefined) {
+      b.refuse('/controlPlaneLogRetentionDays', `eksflow does not take the log group's retention (${keptFor} days) away: CloudWatch Logs would then keep the logs for ever; the way out: set the retention you want (3653 days at most)`);
+    }
+  } else if (keptFor !== undefined) b.unchanged.push('controlPlaneLogRetentionDays');
+  const retention = keptFor !== keepFor && keepFor !== undefined ? `logs kept ${keptFor ?? 'for ever'} → ${keepFor} days` : '';
+  if (enabled.length + disabled.length > 0 || retention) {
+    if (enabled.length + disabled.length > 0) b.accounted.add('controlPlaneLogging');
     b.add({
-      id: stepIds.clusterLogging, kind: 'cluster-logging', action: 'update', title: `set control-plane logs: ${next.controlPlaneLogging.join(', ') || 'none'} (UpdateClusterConfig)`,
-      change: [enabled.length ? `enable ${enabled.join(', ')}` : '', disabled.length ? `disable ${disabled.join(', ')}` : ''].filter(Boolean).join('; '),
+      id: stepIds.clusterLogging, kind: 'cluster-logging', action: 'update',
+      title: enabled.length + disabled.length > 0
+        ? `set control-plane logs: ${next.controlPlaneLogging.join(', ') || 'none'} (UpdateClusterConfig)${retention ? ' and their retention (PutRetentionPolicy)' : ''}`
+        : `keep control-plane logs ${keepFor} days (PutRetentionPolicy on /aws/eks/${next.name}/cluster)`,
+      change: [enabled.length ? `enable ${enabled.join(', ')}` : '', disabled.length ? `disable ${disabled.join(', ')}` : '', retention].filter(Boolean).join('; '),
     });
-  } else if (live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
+  }
+  if (enabled.length + disabled.length === 0 && live.controlPlaneLogging.length > 0) b.unchanged.push('controlPlaneLogging');
   addEndpointAccessChange(b);
   addControlPlaneNetworkChange(b);
   addClusterSettingChanges(b);

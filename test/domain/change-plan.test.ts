@@ -629,3 +629,23 @@ test('secrets encryption is switched on in place (eksflow\'s key made first when
   assert.match(refusal(spec({ secretsEncryption: {} }), spec()) ?? '', /EKS cannot turn off envelope encryption of Secrets once it is on; the way out: keep secretsEncryption/);
   assert.match(refusal(spec({ secretsEncryption: {} }), spec({ secretsEncryption: { keyArn } })) ?? '', /EKS cannot change the key that encrypts a cluster's Secrets \(eksflow's key alias\/eksflow\/day-two → arn:aws:kms:/);
 });
+
+test('the control-plane logs\' retention changes through the logging step; taking it away, or changing the Service network, is refused with the reason', () => {
+  const logged = (days?: number) => spec({ controlPlaneLogging: ['api', 'audit'], ...(days ? { controlPlaneLogRetentionDays: days } : {}) });
+  const longer = planChange(logged(30), logged(90));
+  assert.deepEqual(ids(longer), [stepIds.clusterLogging]);
+  assert.deepEqual([stepOf(longer, stepIds.clusterLogging).title, stepOf(longer, stepIds.clusterLogging).change], ['keep control-plane logs 90 days (PutRetentionPolicy on /aws/eks/day-two/cluster)', 'logs kept 30 → 90 days']);
+  const both = planChange(logged(), spec({ controlPlaneLogging: ['api'], controlPlaneLogRetentionDays: 7 }));
+  assert.equal(stepOf(both, stepIds.clusterLogging).change, 'disable audit; logs kept for ever → 7 days');
+  const problemsOf = (live: EnvironmentSpec, next: EnvironmentSpec) => {
+    try {
+      planChange(live, next);
+      return [];
+    } catch (error) {
+      return (error as ChangeRefusedError).problems;
+    }
+  };
+  assert.match(problemsOf(logged(30), logged()).find((p) => p.path === '/controlPlaneLogRetentionDays')?.message ?? '', /does not take the log group's retention \(30 days\) away: CloudWatch Logs would then keep the logs for ever/);
+  assert.match(problemsOf(spec(), spec({ kubernetesNetwork: { serviceIpv4Cidr: '10.200.0.0/16' } })).find((p) => p.path === '/kubernetesNetwork')?.message ?? '', /EKS sets a cluster's Service CIDR and IP family only when it creates the cluster/);
+  assert.equal(planChange(spec(), spec({ kubernetesNetwork: { ipFamily: 'ipv4' } })).empty, true, 'EKS\'s default IP family written out: nothing to change');
+});
