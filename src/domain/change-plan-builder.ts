@@ -13,6 +13,7 @@ export const changeStepIds = {
   clusterVpcConfig: 'eks:cluster-vpc-config',
   clusterSetting: (field: string) => `eks:cluster-setting/${field}`,
   clusterEncryption: 'eks:cluster-encryption',
+  identityProviderRemove: (name: string) => `eks:identity-provider-remove/${name}`,
   upgradePrecheck: (version: string) => `k8s:upgrade-precheck/${version}`,
   nodegroupConfig: (eksName: string) => `eks:nodegroup-config/${eksName}`,
   nodegroupTags: (eksName: string) => `eks:nodegroup-tags/${eksName}`,

@@ -151,6 +151,7 @@ function addClusterChanges(b: ChangeBuilder): string | undefined {
   addControlPlaneNetworkChange(b);
   addClusterSettingChanges(b);
   addSecretsEncryptionChange(b);
+  addIdentityProviderChanges(b);
 
   const [from, to] = [minorNumber(live.kubernetesVersion), minorNumber(next.kubernetesVersion)];
   if (to === from) {
@@ -299,6 +300,40 @@ function addSecretsEncryptionChange(b: ChangeBuilder): void {
   });
 }
 
+/**
+ * OIDC identity providers associated and disassociated (eksctl's associate / disassociate
+ * identityprovider). EKS cannot change an association: a changed one is disassociated, and
+ * associated again once it is gone. Each is a cluster update, 15-30 min on EKS.
+ */
+function addIdentityProviderChanges(b: ChangeBuilder): void {
+  const { live, next } = b;
+  if (same(live.identityProviders ?? [], next.identityProviders ?? [])) {
+    if (live.identityProviders?.length) b.unchanged.push('identityProviders');
+    return;
+  }
+  b.accounted.add('identityProviders');
+  const before = new Map((live.identityProviders ?? []).map((p) => [p.name, p]));
+  const after = new Map((next.identityProviders ?? []).map((p) => [p.name, p]));
+  for (const [name, provider] of before) {
+    if (same(provider, after.get(name))) continue;
+    b.add({
+      id: changeStepIds.identityProviderRemove(name), kind: 'identity-provider-remove', action: after.has(name) ? 'replace' : 'remove', subject: name,
+      title: `disassociate OIDC identity provider ${name} (DisassociateIdentityProviderConfig) and wait until it is gone`,
+      change: after.has(name) ? 'EKS cannot change an association: disassociated, then associated again' : `its users (${provider.issuerUrl}) can no longer authenticate`,
+    });
+  }
+  for (const [name, provider] of after) {
+    const was = before.get(name);
+    if (same(was, provider)) continue;
+    b.add({
+      id: stepIds.identityProvider(name), kind: 'identity-provider', action: was ? 'replace' : 'add', subject: name,
+      title: `associate OIDC identity provider ${name} (${provider.issuerUrl}, client ${provider.clientId}) and wait until ACTIVE (15–30 min on EKS)`,
+      change: was ? `${show(was)} → ${show(provider)}` : `users of ${provider.issuerUrl} can authenticate`,
+      dependsOn: [was ? changeStepIds.identityProviderRemove(name) : undefined],
+    });
+  }
+}
+
 const effectiveEndpointAccess = (access: EnvironmentSpec['endpointAccess']) => {
   const open = access?.public ?? true;
   return { public: open, private: access?.private ?? false, cidrs: open ? access?.publicAccessCidrs ?? ['0.0.0.0/0'] : [] };
@@ -364,7 +399,7 @@ function orderAroundClusterUpdates(b: ChangeBuilder): void {
   const precheck = b.steps.find((step) => step.kind === 'upgrade-precheck');
   // The pre-check comes first of all: the add-on check too waits for it.
   if (precheck && check) b.steps.find((step) => step.id === check)!.dependsOn.push(precheck.id);
-  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-setting' || step.kind === 'cluster-encryption' || step.kind === 'cluster-version');
+  const clusterUpdates = b.steps.filter((step) => step.kind === 'cluster-logging' || step.kind === 'cluster-endpoint-access' || step.kind === 'cluster-vpc-config' || step.kind === 'cluster-setting' || step.kind === 'cluster-encryption' || step.kind === 'identity-provider-remove' || step.kind === 'identity-provider' || step.kind === 'cluster-version');
   clusterUpdates.forEach((step, i) => {
     // The first waits for the add-on check, or else the upgrade's pre-check: nothing changes before it passes.
     const before = i === 0 ? check ?? precheck?.id : clusterUpdates[i - 1]!.id;

@@ -61,7 +61,7 @@ export class InvalidPlanError extends Error {
 }
 
 // Kinds that change the cluster's configuration or version: EKS runs one such update at a time.
-const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'identity-provider']);
+const clusterUpdateKinds: ReadonlySet<StepKind> = new Set(['cluster-logging', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'identity-provider', 'identity-provider-remove']);
 
 export const stepIds = {
   network: 'vpc:network',

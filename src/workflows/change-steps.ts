@@ -177,6 +177,8 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
       const drained = await t.drains.drainNodes({ cluster, selector, stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
       t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes.length} nodes${drained.forced.length ? `; deleted past their PodDisruptionBudgets (force): ${drained.forced.join(', ')}` : ''}` });
     },
+    // Only changes that remove or replace an identityProviders entry plan this step.
+    'identity-provider-remove': async (step) => removeThroughLedger(step, 'eks-identity-provider', `${cluster}/${step.subject}`),
     'nodegroup-delete': async (step) => {
       const eksName = afterSlash(step.id);
       await removeThroughLedger(step, 'eks-nodegroup', `${cluster}/${eksName}`);

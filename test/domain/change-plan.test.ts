@@ -649,3 +649,15 @@ test('the control-plane logs\' retention changes through the logging step; takin
   assert.match(problemsOf(spec(), spec({ kubernetesNetwork: { serviceIpv4Cidr: '10.200.0.0/16' } })).find((p) => p.path === '/kubernetesNetwork')?.message ?? '', /EKS sets a cluster's Service CIDR and IP family only when it creates the cluster/);
   assert.equal(planChange(spec(), spec({ kubernetesNetwork: { ipFamily: 'ipv4' } })).empty, true, 'EKS\'s default IP family written out: nothing to change');
 });
+
+test('OIDC identity providers are associated, replaced (disassociated first: EKS cannot change one) and disassociated, one cluster update at a time', () => {
+  const provider = { name: 'corp', issuerUrl: 'https://idp.example.com', clientId: 'kubernetes' };
+  const added = planChange(spec(), spec({ identityProviders: [provider] }));
+  assert.deepEqual(added.steps.map((s) => [s.id, s.action]), [[stepIds.identityProvider('corp'), 'add']]);
+  const replaced = planChange(spec({ identityProviders: [provider] }), spec({ identityProviders: [{ ...provider, clientId: 'k8s' }], controlPlaneLogging: ['api'] }));
+  assert.deepEqual(replaced.steps.map((s) => [s.id, s.action]), [[stepIds.clusterLogging, 'update'], [changeStepIds.identityProviderRemove('corp'), 'replace'], [stepIds.identityProvider('corp'), 'replace']]);
+  assert.ok(before(replaced, changeStepIds.identityProviderRemove('corp'), stepIds.identityProvider('corp')), 'gone before it is associated again');
+  assert.ok(before(replaced, stepIds.clusterLogging, changeStepIds.identityProviderRemove('corp')), 'one cluster update at a time');
+  const removed = planChange(spec({ identityProviders: [provider] }), spec());
+  assert.deepEqual(removed.steps.map((s) => [s.id, s.action, s.change]), [[changeStepIds.identityProviderRemove('corp'), 'remove', 'its users (https://idp.example.com) can no longer authenticate']]);
+});

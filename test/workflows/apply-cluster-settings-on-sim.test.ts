@@ -127,3 +127,37 @@ test('secrets encryption switched on for a live environment (eksctl utils enable
   await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
   assert.ok(aws.kms.inventory().find((k) => k.keyId === key.keyId)?.deletionDate, 'the key the change made is scheduled for deletion at teardown');
 });
+
+test('an OIDC identity provider associated by apply, replaced when it changes (disassociated, then associated again) and disassociated, as eksctl\'s (dis)associate identityprovider', async () => {
+  await withApi();
+  const name = 'oidc-later';
+  const spec = {
+    name, region: 'us-east-1', kubernetesVersion: '1.35',
+    network: { vpc: { cidr: '10.0.0.0/16', availabilityZones: 2, natGateway: 'none' } },
+    fargateProfiles: [{ name: 'all', selectors: [{ namespace: 'default' }, { namespace: 'kube-system' }] }],
+  };
+  const created = await api.as('teamA', { method: 'POST', url: '/v1/environments', payload: spec });
+  assert.equal(created.statusCode, 202, created.body);
+  await waitFor(`${name} ready`, async () => (await get(name)).phase === 'ready', { timeoutMs: 180_000, intervalMs: 300 });
+  const aws = bed.cloud.aws;
+  const provider = { name: 'corp', issuerUrl: 'https://idp.example.com', clientId: 'kubernetes', usernameClaim: 'email' };
+  const apply = async (identityProviders: unknown[]) => {
+    const accepted = await api.as('teamA', { method: 'PUT', url: `/v1/environments/${name}`, payload: { ...spec, identityProviders } });
+    assert.equal(accepted.statusCode, 202, accepted.body);
+    const change = await changeEnded(name, accepted.json<{ changeId: string }>().changeId);
+    assert.equal(change.state, 'applied', JSON.stringify(change));
+    return change.steps.map((step) => step.id);
+  };
+  const describe = async () => aws.eks.describeIdentityProviderConfig(name, 'corp');
+
+  assert.deepEqual(await apply([provider]), ['eks:identity-provider/corp']);
+  assert.deepEqual([(await describe())?.status, (await describe())?.clientId], ['ACTIVE', 'kubernetes']);
+  assert.deepEqual(await apply([{ ...provider, clientId: 'k8s' }]), ['eks:identity-provider-remove/corp', 'eks:identity-provider/corp']);
+  assert.deepEqual([(await describe())?.status, (await describe())?.clientId], ['ACTIVE', 'k8s']);
+  assert.deepEqual(await apply([]), ['eks:identity-provider-remove/corp']);
+  assert.equal((await describe())?.status ?? 'NOT_FOUND', 'NOT_FOUND');
+
+  assert.equal((await api.as('teamA', { method: 'DELETE', url: `/v1/environments/${name}` })).statusCode, 202);
+  await waitFor(`${name} torn down`, async () => (await get(name)).status !== 'running', { timeoutMs: 180_000, intervalMs: 300 });
+  assert.deepEqual(aws.inventory().clusters, []);
+});
