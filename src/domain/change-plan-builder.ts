@@ -14,6 +14,7 @@ export const changeStepIds = {
   clusterSetting: (field: string) => `eks:cluster-setting/${field}`,
   clusterEncryption: 'eks:cluster-encryption',
   identityProviderRemove: (name: string) => `eks:identity-provider-remove/${name}`,
+  serviceAccountRemove: (key: string) => `k8s:service-account-remove/${key}`,
   upgradePrecheck: (version: string) => `k8s:upgrade-precheck/${version}`,
   nodegroupConfig: (eksName: string) => `eks:nodegroup-config/${eksName}`,
   nodegroupTags: (eksName: string) => `eks:nodegroup-tags/${eksName}`,

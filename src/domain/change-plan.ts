@@ -1,5 +1,6 @@
 import { ChangeBuilder, changeStepIds, fromTo, minorNumber, same, show } from './change-plan-builder';
 import { addComputeChanges } from './change-plan-compute';
+import { addServiceAccountChanges } from './change-plan-identity';
 import { addAccessChanges, addAddonChanges, addAppChanges, addAutoscalingChange, addEksAddonChanges } from './change-plan-workloads';
 import { coreAddonStepIds } from './eks-addons-plan';
 import { secretsKeyAliasOf } from './cluster-settings-rules';
@@ -80,6 +81,7 @@ export function planChange(live: EnvironmentSpec, next: EnvironmentSpec, context
   addAppChanges(b, { compute });
   addAddonChanges(b, { compute });
   addAccessChanges(b);
+  addServiceAccountChanges(b);
   addAutoscalingChange(b);
   b.deferred.forEach((link) => link());
   refuseInvalidResult(b);
@@ -115,7 +117,7 @@ function refuseFixedFields(b: ChangeBuilder): void {
   if (!same(live.addons.karpenter, next.addons.karpenter)) {
     b.refuse('/addons/karpenter', `Karpenter cannot be added, changed or removed by apply yet (apply the spec with the live addons.karpenter); ${createAnew}`);
   }
-  for (const field of ['tags', 'serviceAccounts', 'permissionsBoundaries'] as const) {
+  for (const field of ['tags', 'permissionsBoundaries'] as const) {
     if (!same(live[field], next[field])) b.refuse(`/${field}`, `${field} cannot be changed by apply yet; the way out: apply the spec with the live ${field}, or create a new environment with the new ones`);
     else if (live[field] !== undefined) b.unchanged.push(field);
   }

@@ -13,7 +13,7 @@ export const stepKinds = [
   // Workload identity (src/domain/workload-identity.ts).
   'workload-role', 'service-account', 'pod-identity-agent', 'pod-identity-association', 'addon-pod-identity-role',
   // Changes to a ready environment (src/domain/change-plan.ts).
-  'upgrade-precheck', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'identity-provider-remove', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
+  'upgrade-precheck', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'identity-provider-remove', 'service-account-remove', 'nodegroup-config', 'nodegroup-tags', 'nodegroup-version', 'drain', 'nodegroup-delete',
   'fargate-profile-delete', 'addon-upgrade', 'addon-remove', 'eks-addon-update', 'eks-addon-delete',
   'access-entry-update', 'access-entry-delete', 'app-update', 'app-remove',
   // Self-managed node groups (src/domain/self-managed-nodes.ts) and Windows IPAM for their Windows nodes.
@@ -165,6 +165,8 @@ export const latencyTable: Record<StepKind, Latency> = {
   'cluster-encryption': { medianSeconds: 300, p90Seconds: 900 },
   // DisassociateIdentityProviderConfig until the config is gone (deletionLatency's figure).
   'identity-provider-remove': { medianSeconds: 300, p90Seconds: 600 },
+  // DeletePodIdentityAssociation, a ServiceAccount deleted, DeleteRole: each answers at once.
+  'service-account-remove': { medianSeconds: 5, p90Seconds: 15 },
   // UpdateNodegroupConfig (scaling, labels, taints, updateConfig): no node is replaced; the
   // update is Successful in about a minute, a scale-up then waits for instances to join.
   'nodegroup-config': { medianSeconds: 60, p90Seconds: 180 },

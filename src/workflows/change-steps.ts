@@ -13,6 +13,7 @@ import { isSelfManaged, selfManagedName } from '../domain/self-managed-nodes';
 import type { NodegroupScaling } from './messages';
 import { secretsKeyPolicy, secretsKeyPolicyName } from '../domain/cluster-settings-rules';
 import { serviceRoles } from '../domain/service-roles';
+import { serviceAccountKey, workloadRoleName } from '../domain/workload-identity';
 import { deleteAll, type DeleteOptions } from './delete-resources';
 
 /**
@@ -176,6 +177,15 @@ export function changeHandlers(t: ChangeTools): Record<string, (step: ChangeStep
       const selector = was && isSelfManaged(was) ? `${selfManagedNodegroupLabel}=${was.name}` : selectorOf(eksName);
       const drained = await t.drains.drainNodes({ cluster, selector, stuckAfterSeconds: t.stuckAfterSeconds, force: t.force });
       t.update(step.id, { detail: `${drained.evicted} pods evicted from ${drained.nodes.length} nodes${drained.forced.length ? `; deleted past their PodDisruptionBudgets (force): ${drained.forced.join(', ')}` : ''}` });
+    },
+    // Only changes that remove or replace a serviceAccounts entry plan this step: its association,
+    // the ServiceAccount, then the role eksflow made for it, each through the ledger.
+    'service-account-remove': async (step) => {
+      const sa = (t.live.serviceAccounts ?? []).find((s) => serviceAccountKey(s) === step.subject)!;
+      if (sa.identity === 'pod-identity') await removeThroughLedger(step, 'pod-identity-association', `${cluster}/${step.subject}`);
+      await removeThroughLedger(step, 'service-account', `${cluster}/${step.subject}`);
+      if (sa.roleArn === undefined) await removeThroughLedger(step, 'iam-role', workloadRoleName(cluster, sa));
+      t.update(step.id, { detail: `${step.subject}: ${step.change}` });
     },
     // Only changes that remove or replace an identityProviders entry plan this step.
     'identity-provider-remove': async (step) => removeThroughLedger(step, 'eks-identity-provider', `${cluster}/${step.subject}`),

@@ -1326,7 +1326,7 @@ function validateChange(wanted: EnvironmentSpec, previewed: ChangePlan | undefin
 
 /** Step kinds a change can run: the change handlers (change-steps.ts), the creation handlers, and core add-on updates. */
 const changeStepKinds: ReadonlySet<string> = new Set([
-  'upgrade-precheck', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'kms-key', 'identity-provider', 'identity-provider-remove', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
+  'upgrade-precheck', 'cluster-version', 'cluster-endpoint-access', 'cluster-vpc-config', 'cluster-setting', 'cluster-encryption', 'kms-key', 'identity-provider', 'identity-provider-remove', 'service-account-remove', 'nodegroup-config', 'nodegroup-version', 'drain', 'nodegroup-delete', 'fargate-profile-delete', 'addon-remove', 'eks-addon-delete', 'app-remove',
   'access-entry-delete', 'access-entry-update', 'addon-upgrade', 'app-update', 'eks-addon-update',
   'network', 'cluster-role', 'node-role', 'fargate-role', 'fargate-profile', 'ecr-repository', 'image-import', 'image-build', 'cluster-logging', 'oidc-provider', 'nodegroup', 'irsa-role',
   'workload-role', 'service-account', 'pod-identity-association', 'pod-identity-agent', 'addon', 'app', 'app-vpa', 'nlb', 'autoscaling-check', 'access-entry', 'kube-api-ready',

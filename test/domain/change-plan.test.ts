@@ -190,9 +190,8 @@ test('fields apply cannot change yet are refused, never ignored', () => {
   const error = refused(() => planChange(tutorial(), tutorial((s) => {
     s.tags = { project: 'other' };
     s.access = { authenticationMode: 'API', entries: [] };
-    s.serviceAccounts = [{ namespace: 'awesomebuilder', name: 'reader', identity: 'irsa', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] }];
   })));
-  assert.deepEqual(error.problems.map((p) => p.path).sort(), ['/access/authenticationMode', '/serviceAccounts', '/tags']);
+  assert.deepEqual(error.problems.map((p) => p.path).sort(), ['/access/authenticationMode', '/tags']);
   for (const problem of error.problems) assert.match(problem.message, /cannot be changed by apply yet.*the way out: /);
 });
 
@@ -660,4 +659,22 @@ test('OIDC identity providers are associated, replaced (disassociated first: EKS
   assert.ok(before(replaced, stepIds.clusterLogging, changeStepIds.identityProviderRemove('corp')), 'one cluster update at a time');
   const removed = planChange(spec({ identityProviders: [provider] }), spec());
   assert.deepEqual(removed.steps.map((s) => [s.id, s.action, s.change]), [[changeStepIds.identityProviderRemove('corp'), 'remove', 'its users (https://idp.example.com) can no longer authenticate']]);
+});
+
+test('ServiceAccounts with an AWS identity: added with the creation\'s steps (the Pod Identity agent with the first), removed through the ledger, replaced when changed', () => {
+  const irsa = { namespace: 'shop', name: 'orders', identity: 'irsa', managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] };
+  const pods = { namespace: 'shop', name: 'payments', identity: 'pod-identity', managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSQSFullAccess'] };
+  const added = planChange(spec(), spec({ serviceAccounts: [irsa, pods] }));
+  assert.deepEqual(added.steps.map((s) => [s.id, s.action]), [
+    ['eks:addon/eks-pod-identity-agent', 'add'],
+    ['iam:workload-role/shop/orders', 'add'], ['k8s:service-account/shop/orders', 'add'],
+    ['iam:workload-role/shop/payments', 'add'], ['k8s:service-account/shop/payments', 'add'], ['eks:pod-identity-association/shop/payments', 'add'],
+  ]);
+  assert.ok(before(added, 'eks:addon/eks-pod-identity-agent', 'eks:pod-identity-association/shop/payments'));
+  const changed = planChange(spec({ serviceAccounts: [irsa, pods] }), spec({ serviceAccounts: [{ ...irsa, managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3FullAccess'] }] }));
+  assert.deepEqual(changed.steps.map((s) => [s.id, s.action]), [
+    [changeStepIds.serviceAccountRemove('shop/orders'), 'replace'], [changeStepIds.serviceAccountRemove('shop/payments'), 'remove'],
+    ['iam:workload-role/shop/orders', 'replace'], ['k8s:service-account/shop/orders', 'replace'],
+  ]);
+  assert.ok(before(changed, changeStepIds.serviceAccountRemove('shop/orders'), 'iam:workload-role/shop/orders'), 'gone before it is made again');
 });

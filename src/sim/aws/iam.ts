@@ -49,7 +49,10 @@ const managedPolicies = new Set<string>([
     'AmazonEC2ContainerRegistryPowerUser', 'AmazonEC2ContainerRegistryFullAccess', 'ElasticLoadBalancingFullAccess', 'CloudWatchAgentAdminPolicy',
     'service-role/AmazonEBSCSIDriverPolicy',
     // Node groups' withAddonPolicies (src/domain/node-group-iam.ts).
-    'AWSXRayDaemonWriteAccess', 'AmazonFSxFullAccess', 'AmazonS3ReadOnlyAccess'].map((name) => awsManagedPolicyArn(name)),
+    'AWSXRayDaemonWriteAccess', 'AmazonFSxFullAccess', 'AmazonS3ReadOnlyAccess',
+    // Common ones workloads are given (serviceAccounts' managedPolicyArns), as IAM lists them.
+    'AmazonS3FullAccess', 'AmazonSQSFullAccess', 'AmazonSQSReadOnlyAccess', 'AmazonSNSFullAccess', 'AmazonDynamoDBFullAccess', 'AmazonDynamoDBReadOnlyAccess',
+    'SecretsManagerReadWrite', 'CloudWatchReadOnlyAccess', 'AmazonRoute53FullAccess'].map((name) => awsManagedPolicyArn(name)),
 ]);
 
 /** The `Federated` principals (OIDC providers) a trust policy names. */
