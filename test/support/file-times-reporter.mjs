@@ -2,8 +2,7 @@
 // own duration as its process reports it (hooks included) and the sum of its top-level tests.
 // (A file's events reach the reporter in one burst when it ends, so wall clocks read here would
 // say nothing.) Then all of them, slowest first: the suite's time budget is spent file by file.
-// Each line is written as its file ends because --test-force-exit may stop the run before a
-// reporter's last words. Plain JavaScript: reporters load before tsx's loader applies.
+// Each line is written as its file ends, so a run cut short still shows the files it finished. Plain JavaScript: reporters load before tsx's loader applies.
 import process from 'node:process';
 
 export default async function* fileTimes(source) {

@@ -78,9 +78,10 @@ export interface Started {
 
 // Children still alive when the test process exits (a crash, an uncaught failure, a before()
 // that failed half-way) are killed here, so no peer outlives the file that started it: ours,
-// and the ones sdk-core starts (the Temporal servers), found as descendants in /proc. With
-// node --test-force-exit the file's process exits when its tests end even if a peer it never
-// got a handle to is still running; without both, such a peer kept CI waiting for 75 minutes.
+// and the ones sdk-core starts (the Temporal servers), found as descendants in /proc. The suite
+// runs without --test-force-exit: with it, node drops the tail of a file's results on their way
+// to the parent (nodejs/node#64833: fewer tests reported than ran, still exit 0; CI saw 972 of
+// 988), so every file must stop what it starts, as the test bed's helpers do.
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
